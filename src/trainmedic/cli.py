@@ -1,0 +1,171 @@
+"""Command line: ``trainmedic diagnose|compare|checkpoints|watch|rules|explain``.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 something was; 2 the input could not be read (one line on
+stderr, no traceback). An internal bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional
+
+from .errors import InputError
+
+FORMATS = ("text", "md", "json", "html")
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trainmedic", description="Diagnose failing deep-learning training runs.")
+    parser.add_argument("--version", action="version", version=f"trainmedic {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("diagnose", help="diagnose a run from its artifacts (logs, metric files, checkpoints, scripts)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="run directory, log/metrics file, or launch/training script")
+    _add_output_options(p)
+    p.add_argument("--fail-on", choices=("warning", "error"), default="error",
+                   help="exit 1 when a finding at or above this severity exists (default: error)")
+
+    p = sub.add_parser("compare", help="compare two runs: configs, where the curves part, what the difference explains")
+    p.add_argument("run_a", metavar="RUN_A")
+    p.add_argument("run_b", metavar="RUN_B")
+    _add_output_options(p)
+
+    p = sub.add_parser("checkpoints", help="triage checkpoints without executing pickled code")
+    p.add_argument("directory", metavar="DIR")
+    _add_output_options(p)
+
+    p = sub.add_parser("watch", help="follow a run that is writing its logs and report new findings as they appear")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--on-alert", metavar="CMD", help="shell command to run on each new warning or error finding")
+    p.add_argument("--interval", type=float, default=0.5, help="seconds between checks (default: 0.5)")
+    p.add_argument("--idle-timeout", type=float, default=None,
+                   help="exit after this many seconds without new data (default: wait for the run to end)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("--fail-on", choices=("warning", "error"), default="error")
+
+    sub.add_parser("rules", help="list the rules")
+    p = sub.add_parser("explain", help="explain one rule")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def emit(report, args) -> None:
+    """Render a report in the chosen format to stdout or ``--out``."""
+    fmt = args.format
+    if fmt == "json":
+        text = report.to_json(args.lang)
+    elif fmt == "md":
+        text = report.to_markdown(args.lang)
+    elif fmt == "html":
+        text = report.to_html(args.lang)
+    else:
+        if args.out:
+            text = report.to_text(args.lang, color=False)
+        else:
+            from rich.console import Console
+
+            console = Console()
+            report.lang = args.lang
+            console.print(report)
+            return
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                if not text.endswith("\n"):
+                    fh.write("\n")
+        except OSError as exc:
+            raise InputError(args.out, f"cannot write the report ({exc.strerror or exc})") from None
+    else:
+        sys.stdout.write(text)
+        if not text.endswith("\n"):
+            sys.stdout.write("\n")
+
+
+def cmd_diagnose(args) -> int:
+    from .engine import diagnose
+
+    report = diagnose(*args.paths, lang=args.lang)
+    emit(report, args)
+    return 1 if report.fails_on(args.fail_on) else 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    report = compare(args.run_a, args.run_b, lang=args.lang)
+    emit(report, args)
+    return 0
+
+
+def cmd_checkpoints(args) -> int:
+    from .checkpoints import triage
+
+    report = triage(args.directory, lang=args.lang)
+    emit(report, args)
+    return 1 if report.fails_on("error") else 0
+
+
+def cmd_watch(args) -> int:
+    from .live.watch import watch
+
+    return watch(args.path, on_alert=args.on_alert, interval=args.interval, idle_timeout=args.idle_timeout,
+                 lang=args.lang, fail_on=args.fail_on)
+
+
+def cmd_rules(args) -> int:
+    from .rules.docs import list_rules
+
+    sys.stdout.write(list_rules())
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .rules.docs import explain
+
+    text = explain(args.code, lang=args.lang)
+    if text is None:
+        raise InputError(args.code, "no such rule (see `trainmedic rules`)")
+    sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {
+    "diagnose": cmd_diagnose, "compare": cmd_compare, "checkpoints": cmd_checkpoints, "watch": cmd_watch,
+    "rules": cmd_rules, "explain": cmd_explain,
+}
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        sys.stderr.write(f"trainmedic: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

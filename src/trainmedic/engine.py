@@ -1,0 +1,55 @@
+"""The one diagnosis path: Run -> rules -> causes -> Report. Used by `diagnose`, the live Monitor and `watch`."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from .report.model import Report, RunSummary
+from .run import Run
+
+
+def summarise_sources(run: Run) -> list:
+    """One RunSummary per artifact read, each carrying the merged run's config with its sources."""
+    config = run.config.as_dict()
+    sources = {k: v.cite() for k, v in run.config.items()}
+    out = []
+    for s in run.sources:
+        out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
+                              config=config, config_sources=sources, notes=list(s.notes)))
+    if not out:
+        out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
+                              config=config, config_sources=sources))
+    return out
+
+
+def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis") -> Report:
+    """Judge a Run with every rule, infer the causes and build the Report."""
+    from . import causes, rules
+
+    findings = rules.check_all(run)
+    diagnoses = causes.infer(run, findings)
+    report = Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
+                    series_data=dict(run.series))
+    narrate = getattr(causes, "narrate", None)
+    if narrate is not None:
+        narrate(run, report)
+    return report
+
+
+def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en") -> Report:
+    """Read the artifacts of one run (files or directories) and diagnose it.
+
+    >>> report = diagnose("output_dir", "train.py")   # doctest: +SKIP
+    >>> print(report.to_json())                        # doctest: +SKIP
+    """
+    from .readers import load_run
+
+    flat: list = []
+    for p in paths:
+        if isinstance(p, (list, tuple)):
+            flat.extend(p)
+        else:
+            flat.append(p)
+    run = load_run(flat)
+    return diagnose_run(run, lang=lang)

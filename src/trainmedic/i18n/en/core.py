@@ -1,0 +1,5 @@
+MESSAGES = {
+    "core.verdict.healthy": "healthy",
+    "core.verdict.warning": "warning",
+    "core.verdict.failed": "failed",
+}

@@ -1,0 +1,1 @@
+"""Chinese messages (简体中文)."""

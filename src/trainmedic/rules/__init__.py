@@ -1,0 +1,70 @@
+"""Rules: Run -> Findings. A registry like a linter's: each rule has a stable code, a name, a symptom, a severity,
+a four-part explanation (what it does, why it matters, example, fix) and named thresholds.
+
+A rule is a plain function ``check(run) -> list[Finding]`` registered with :func:`rule`. ``trainmedic rules`` and
+``trainmedic explain CODE`` are generated from the registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..findings import Finding
+from ..run import Run
+
+
+@dataclass
+class Rule:
+    code: str
+    name: str
+    symptom: str
+    severity: str
+    check: Callable[[Run], list]
+    summary: str = ""          # catalog key of a one-line summary
+    explanation: str = ""      # catalog key prefix: <key>.what, .why, .example, .fix
+    thresholds: dict = field(default_factory=dict)
+
+
+_RULES: dict[str, Rule] = {}
+
+# Modules that define rules; imported on first use.
+RULE_MODULES = ()
+
+
+def rule(code: str, name: str, *, symptom: str, severity: str, thresholds: dict | None = None):
+    """Register ``fn(run) -> list[Finding]`` as rule ``code``."""
+
+    def deco(fn: Callable[[Run], list]) -> Callable[[Run], list]:
+        _RULES[code] = Rule(code=code, name=name, symptom=symptom, severity=severity, check=fn,
+                            summary=f"rule.{code}.summary", explanation=f"rule.{code}",
+                            thresholds=dict(thresholds or {}))
+        return fn
+
+    return deco
+
+
+_loaded = False
+
+
+def all_rules() -> list:
+    global _loaded
+    if not _loaded:
+        for mod in RULE_MODULES:
+            importlib.import_module(f"{__name__}.{mod}")
+        _loaded = True
+    return sorted(_RULES.values(), key=lambda r: r.code)
+
+
+def get_rule(code: str) -> Rule | None:
+    all_rules()
+    return _RULES.get(code.upper())
+
+
+def check_all(run: Run) -> list:
+    """Run every rule over the run; findings ordered by where they start."""
+    out: list[Finding] = []
+    for r in all_rules():
+        out.extend(r.check(run))
+    return out

@@ -1,0 +1,310 @@
+"""The one data model: a training run as named numeric series, events and a configuration with sources.
+
+Offline readers and the live Monitor both produce a :class:`Run`; nothing downstream knows which.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Optional
+
+import numpy as np
+
+from .names import MetricName, parse_metric_name
+
+
+def _as_float_array(values: Iterable[Any] | np.ndarray | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, np.nan)
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ValueError(f"axis has {arr.shape} points, values have {n}")
+    return arr
+
+
+@dataclass
+class Series:
+    """One metric over time. ``step`` and ``epoch`` are float arrays the length of ``values``; NaN where unknown.
+
+    ``name`` is the normalised name (``eval/loss``, ``rnn/eval/acc``), ``label`` the name as the file wrote it.
+    """
+
+    name: str
+    values: np.ndarray
+    step: np.ndarray
+    epoch: np.ndarray
+    label: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=np.float64)
+        n = self.values.shape[0]
+        self.step = _as_float_array(self.step, n)
+        self.epoch = _as_float_array(self.epoch, n)
+        if not self.label:
+            self.label = self.name
+
+    @classmethod
+    def build(cls, name: str, values, *, step=None, epoch=None, label: str = "", source: str = "") -> Series:
+        values = np.asarray(values, dtype=np.float64)
+        return cls(name=name, values=values, step=_as_float_array(step, len(values)),
+                   epoch=_as_float_array(epoch, len(values)), label=label or name, source=source)
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def parsed(self) -> MetricName:
+        return parse_metric_name_canonical(self.name)
+
+    @property
+    def has_step(self) -> bool:
+        return bool(len(self) and np.isfinite(self.step).any())
+
+    @property
+    def has_epoch(self) -> bool:
+        return bool(len(self) and np.isfinite(self.epoch).any())
+
+    @property
+    def x(self) -> np.ndarray:
+        """The axis the run records best: steps when known, else epochs, else the point index."""
+        if self.has_step:
+            return self.step
+        if self.has_epoch:
+            return self.epoch
+        return np.arange(len(self), dtype=np.float64)
+
+    @property
+    def axis(self) -> str:
+        return "step" if self.has_step else ("epoch" if self.has_epoch else "index")
+
+    def at(self, i: int) -> dict:
+        """``{"step": ..., "epoch": ...}`` for point ``i``, holding whichever the run records."""
+        out: dict = {}
+        s, e = self.step[i], self.epoch[i]
+        if math.isfinite(s):
+            out["step"] = int(s) if float(s).is_integer() else float(s)
+        if math.isfinite(e):
+            out["epoch"] = round(float(e), 4)
+        if not out:
+            out["index"] = int(i)
+        return out
+
+    def sorted(self) -> Series:
+        """A copy ordered along :attr:`x`, later duplicates of the same position winning (a resumed run)."""
+        x = self.x
+        order = np.argsort(x, kind="stable")
+        xs = x[order]
+        keep = np.ones(len(order), dtype=bool)
+        if len(order) > 1:
+            same = xs[1:] == xs[:-1]
+            keep[:-1] = ~same  # keep the last of each run of equal positions
+        idx = order[keep]
+        return Series(self.name, self.values[idx], self.step[idx], self.epoch[idx], self.label, self.source)
+
+    def finite(self) -> np.ndarray:
+        return np.isfinite(self.values)
+
+
+def parse_metric_name_canonical(name: str) -> MetricName:
+    """Parse a name that is already canonical (``group/split/evalset/metric``)."""
+    parts = name.split("/")
+    splits = {"train", "eval"}
+    if len(parts) >= 2 and parts[0] in splits:
+        return MetricName(split=parts[0], metric=parts[-1], evalset=parts[1] if len(parts) == 3 else None)
+    if len(parts) >= 3 and parts[1] in splits:
+        return MetricName(split=parts[1], metric=parts[-1], group=parts[0],
+                          evalset=parts[2] if len(parts) == 4 else None)
+    return parse_metric_name(name)
+
+
+@dataclass
+class Event:
+    """Something that happened at a point of the run: ``checkpoint``, ``early_stop``, ``resume``, ``warning``,
+    ``skip`` (a live guard skipped a step), ``rollback``, ``stop``, ``end``."""
+
+    kind: str
+    step: Optional[float] = None
+    epoch: Optional[float] = None
+    message: str = ""
+    data: dict = field(default_factory=dict)
+    source: str = ""
+
+    def at(self) -> dict:
+        out: dict = {}
+        if self.step is not None:
+            out["step"] = int(self.step) if float(self.step).is_integer() else self.step
+        if self.epoch is not None:
+            out["epoch"] = self.epoch
+        return out
+
+
+@dataclass
+class ConfigValue:
+    """A configuration value and where it came from (file, line), so that a report can cite it."""
+
+    value: Any
+    source: str = ""
+    line: Optional[int] = None
+    derived_from: tuple = ()
+
+    def cite(self) -> str:
+        if self.derived_from:
+            return "derived from " + ", ".join(self.derived_from)
+        if self.source and self.line:
+            return f"{self.source}:{self.line}"
+        return self.source or "unknown"
+
+
+# Keys the rules and causes understand; readers may add others freely.
+CONFIG_KEYS = (
+    "lr", "per_device_batch", "grad_accum", "world_size", "effective_batch", "precision", "max_grad_norm",
+    "warmup_steps", "warmup_ratio", "scheduler", "num_classes", "max_len", "model", "model_family",
+    "recurrent_layers", "trainable_params", "total_params", "trainable_ratio", "freeze_layers",
+    "optimizer", "optimizer_params", "weight_decay", "loss", "loss_reduction", "early_stopping_patience",
+    "logging_steps", "eval_steps", "save_steps", "max_steps", "num_epochs", "steps_per_epoch", "output_path",
+    "seed", "launcher",
+)
+
+
+class RunConfig:
+    """Configuration values keyed by name (see :data:`CONFIG_KEYS`), each a :class:`ConfigValue`.
+
+    The first source to set a key wins unless ``override=True``: an explicit launch script beats a default.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, ConfigValue] = {}
+
+    def set(self, key: str, value: Any, source: str = "", line: Optional[int] = None, *, override: bool = False,
+            derived_from: tuple = ()) -> None:
+        if value is None:
+            return
+        if key in self._values and not override:
+            return
+        self._values[key] = ConfigValue(value, source, line, tuple(derived_from))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        cv = self._values.get(key)
+        return default if cv is None else cv.value
+
+    def entry(self, key: str) -> Optional[ConfigValue]:
+        return self._values.get(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def items(self):
+        return self._values.items()
+
+    def as_dict(self) -> dict:
+        return {k: v.value for k, v in self._values.items()}
+
+    def merge(self, other: RunConfig) -> None:
+        for k, v in other._values.items():
+            if k not in self._values:
+                self._values[k] = v
+
+    def derive(self) -> None:
+        """Fill derived values: effective batch, trainable ratio, clipping on/off."""
+        pdb, acc, ws = self.get("per_device_batch"), self.get("grad_accum"), self.get("world_size")
+        if pdb is not None and "effective_batch" not in self:
+            parts = ["per_device_batch"]
+            eff = int(pdb)
+            if acc is not None:
+                eff *= int(acc)
+                parts.append("grad_accum")
+            if ws is not None:
+                eff *= int(ws)
+                parts.append("world_size")
+            self.set("effective_batch", eff, derived_from=tuple(parts))
+        tp, total = self.get("trainable_params"), self.get("total_params")
+        if tp is not None and total and "trainable_ratio" not in self:
+            self.set("trainable_ratio", float(tp) / float(total), derived_from=("trainable_params", "total_params"))
+        mgn = self.get("max_grad_norm")
+        if mgn is not None and "clipping" not in self:
+            self.set("clipping", bool(mgn and float(mgn) > 0), derived_from=("max_grad_norm",))
+
+
+@dataclass
+class SourceInfo:
+    """One artifact that contributed to a run."""
+
+    path: str
+    format: str
+    points: int = 0
+    series: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """A training run: series by normalised name, events, configuration, and the artifacts it was read from."""
+
+    series: dict = field(default_factory=dict)
+    events: list = field(default_factory=list)
+    config: RunConfig = field(default_factory=RunConfig)
+    sources: list = field(default_factory=list)
+    path: str = ""
+    warnings: list = field(default_factory=list)
+
+    def add_series(self, series: Series) -> None:
+        """Add a series, concatenating with an existing one of the same name (another source of the same run)."""
+        old = self.series.get(series.name)
+        if old is None:
+            self.series[series.name] = series
+            return
+        merged = Series(old.name, np.concatenate([old.values, series.values]),
+                        np.concatenate([old.step, series.step]), np.concatenate([old.epoch, series.epoch]),
+                        old.label, old.source)
+        self.series[series.name] = merged.sorted()
+
+    def get(self, name: str) -> Optional[Series]:
+        return self.series.get(name)
+
+    def find(self, *, split: Optional[str] = None, metric: Optional[str] = None,
+             group: Optional[str] = ...) -> list:
+        """Series matching split/metric (and group when given; ``None`` means the ungrouped ones)."""
+        out = []
+        for s in self.series.values():
+            p = s.parsed
+            if split is not None and p.split != split:
+                continue
+            if metric is not None and p.metric != metric:
+                continue
+            if group is not ... and p.group != group:
+                continue
+            out.append(s)
+        return out
+
+    @property
+    def groups(self) -> list:
+        """Model groups in the run (``[None]`` when the file holds one model)."""
+        seen: list = []
+        for s in self.series.values():
+            g = s.parsed.group
+            if g not in seen:
+                seen.append(g)
+        return seen or [None]
+
+    @property
+    def points(self) -> int:
+        return sum(len(s) for s in self.series.values())
+
+    def merge(self, other: Run) -> None:
+        """Merge another source of the same run into this one."""
+        for s in other.series.values():
+            self.add_series(s)
+        self.events.extend(other.events)
+        self.config.merge(other.config)
+        self.sources.extend(other.sources)
+        self.warnings.extend(other.warnings)
+        if not self.path:
+            self.path = other.path
+
+    def events_of(self, kind: str) -> list:
+        return [e for e in self.events if e.kind == kind]
