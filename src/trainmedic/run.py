@@ -251,6 +251,8 @@ class Run:
     sources: list = field(default_factory=list)
     path: str = ""
     warnings: list = field(default_factory=list)
+    # Sibling runs of the same experiment (e.g. the stable baseline beside a failed run), read for comparison only.
+    references: list = field(default_factory=list)
 
     def add_series(self, series: Series) -> None:
         """Add a series, concatenating with an existing one of the same name (another source of the same run)."""
