@@ -64,12 +64,22 @@ def t(key: str, lang: str = "en", /, **params: Any) -> str:
         text = catalog("en").get(key)
     if text is None:
         return key
-    values = _Lenient({k: (_Num(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-                       for k, v in params.items()})
+    values = _Lenient({k: _param(v, lang) for k, v in params.items()})
     try:
         return text.format_map(values)
     except (ValueError, IndexError, KeyError, AttributeError):
         return text
+
+
+def _param(v: Any, lang: str) -> Any:
+    """A message parameter ready for ``str.format``: numbers as :func:`fmt_value`, nested messages rendered."""
+    if isinstance(v, Msg):
+        return v.render(lang)
+    if isinstance(v, (list, tuple)) and v and all(isinstance(x, Msg) for x in v):
+        return "; ".join(x.render(lang) for x in v)  # a list of clauses
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _Num(v)
+    return v
 
 
 class _Num:
