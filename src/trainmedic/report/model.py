@@ -198,12 +198,19 @@ def diagnosis_dict(d: Diagnosis, lang: str) -> dict:
     }
 
 
+def _conclusion(report: Report, lang: str) -> str:
+    """The report's one-sentence conclusion, or the one the renderers write from the top cause or finding."""
+    from .sections import default_conclusion
+
+    return default_conclusion(report, lang)
+
+
 def to_dict(report: Report, lang: str) -> dict:
     out: dict = {
         "schema": SCHEMA,
         "kind": report.kind,
         "verdict": report.verdict,
-        "conclusion": text_of(report.conclusion, lang) if report.conclusion is not None else None,
+        "conclusion": _conclusion(report, lang),
         "runs": [
             {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
              "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
