@@ -52,4 +52,9 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en") -> Report:
         else:
             flat.append(p)
     run = load_run(flat)
-    return diagnose_run(run, lang=lang)
+    report = diagnose_run(run, lang=lang)
+    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps).
+    from .checkpoints import refine, triage_paths
+
+    report.checkpoints = refine(report.checkpoints, triage_paths(flat))
+    return report
