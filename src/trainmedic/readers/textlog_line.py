@@ -1,0 +1,194 @@
+"""One console-log line taken apart: prefixes (time, level, rank), fields (``key: value``), the split each field
+belongs to, settings, and events. Pure functions; the state that spans lines lives in :mod:`.textlog`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Optional
+
+from ..names import BOOKKEEPING, METRIC_WORDS, SPLIT_WORDS, normalise
+from . import textlog_patterns as P
+from .config_keys import spelling
+
+EPOCH_KEYS = {"epoch", "ep"}
+STEP_KEYS = {"step", "globalstep", "iteration", "iter", "it", "steps", "numupdates", "updates", "update", "iters"}
+BATCH_KEYS = {"batch", "iter", "it", "iteration", "step"}
+_KNOWN = set(METRIC_WORDS.values()) | set(METRIC_WORDS)
+# Megatron's language-model loss is its training loss.
+_METRIC_RENAMES = {"lm_loss": "loss"}
+# Optimisation quantities: on a line with no step or epoch they read as settings (`lr=2e-05`), not as a curve.
+_SETTING_LIKE = {"lr", "grad_norm", "loss_scale", "weight_decay"}
+
+
+@dataclass
+class Field:
+    """A ``key value`` pair on a line, with the split (section) in force where it stands."""
+
+    key: str
+    raw: str
+    total: Optional[int]
+    split: Optional[str]
+
+    @property
+    def value(self) -> float:
+        return parse_number(self.raw)
+
+
+def parse_number(raw: str) -> float:
+    """``1,234`` -> 1234.0, ``nan`` -> nan, ``12.5%`` -> 12.5."""
+    return float(raw.replace(",", "").rstrip("%"))
+
+
+def strip_prefixes(line: str) -> tuple:
+    """(rank or None, the line without ANSI colours and log prefixes, whether a prefix said WARNING)."""
+    if "\x1b" in line:
+        line = P.ANSI.sub("", line)
+    rank = None
+    warning = False
+    for _ in range(6):  # prefixes stack: `[rank1]: 2025-.. | WARNING | ...`
+        before = line
+        m = P.RANK.match(line)
+        if m:
+            rank = int(next(g for g in m.groups() if g is not None))
+            line = line[m.end():]
+        if P.LEVEL_WARNING.match(line):
+            warning = True
+        for rx in P.PREFIXES:
+            m = rx.match(line)
+            if m and m.end() < len(line):
+                line = line[m.end():]
+        if line == before:
+            break
+    return rank, line.strip(), warning
+
+
+def split_of(word: str) -> Optional[str]:
+    return SPLIT_WORDS.get(word.lower())
+
+
+def line_split(text: str) -> Optional[str]:
+    """The split a line is about, from the first split word on it (`Eval`, `valid on 'valid' subset`)."""
+    m = P.SPLIT_WORD.search(text)
+    return split_of(m.group(1)) if m else None
+
+
+def fields(text: str) -> list:
+    """Every ``key value`` pair on a line, in order, each with the split its section or key set."""
+    sections = [(m.start(), split_of(m.group("split"))) for m in P.SECTION.finditer(text)]
+    current = line_split(text)
+    out = []
+    si = 0
+    for m in P.FIELD.finditer(text):
+        while si < len(sections) and sections[si][0] <= m.start():
+            current = sections[si][1]
+            si += 1
+        key = m.group("key")
+        for word in key.replace("_", " ").split():
+            s = split_of(word)
+            if s:
+                current = s  # `Val Loss: 2.1 | Acc: 0.9`: the bare field after a val field is a val field too
+                break
+        total = m.group("total")
+        out.append(Field(key, m.group("val"), int(total) if total else None, current))
+    return out
+
+
+def key_role(key: str) -> str:
+    """``epoch``, ``step``, ``batch`` or ``metric`` for a field key (its last word decides: `Train Epoch`)."""
+    words = key.split()  # `Train Epoch` is an epoch; `warmup_steps` is not a step
+    last = spelling(words[-1]) if words else ""
+    whole = spelling(key)
+    if whole in EPOCH_KEYS or last in EPOCH_KEYS:
+        return "epoch"
+    if whole == "batch" or last == "batch":
+        return "batch"
+    if whole in STEP_KEYS or last in STEP_KEYS or whole == "globalstep":
+        return "step"
+    return "metric"
+
+
+def metric_name(key: str, split: Optional[str]) -> Optional[str]:
+    """The series name for a metric key, or None when the key is not a learning signal we keep."""
+    key = key.replace("@", "")
+    words = key.replace("_", " ").split()
+    if words and words[0].lower() == "best":
+        return None  # `best F1=0.93` restates an old point
+    name = normalise(key, default_split=split)
+    parts = name.split("/")
+    metric = parts[-1]
+    metric = _METRIC_RENAMES.get(metric, metric)
+    parts[-1] = metric
+    tokens = metric.split("_")
+    if metric in BOOKKEEPING or tokens[-1] in ("time", "runtime") or metric.endswith("step_time"):
+        return None
+    known = metric in _KNOWN or tokens[-1] in _KNOWN or tokens[0] in ("loss", "acc")
+    known = known or (len(tokens) == 1 and metric[:3] in ("acc", "top") and metric[3:].isdigit())
+    return "/".join(parts) if known else None
+
+
+def is_learning_signal(name: str) -> bool:
+    """A loss or quality metric (not lr, grad norm or loss scale): its presence makes a line a metrics line."""
+    return name.split("/")[-1] not in _SETTING_LIKE
+
+
+def settings(text: str) -> list:
+    """``(key, raw value)`` pairs of a settings line, including those inside ``Name(k=v, ...)`` parentheses."""
+    out = []
+    m = P.NAMESPACE.search(text)
+    if m:
+        return namespace_pairs(m.group("body"))
+    for m in P.SETTING.finditer(text):
+        out.append((m.group("key"), m.group("val")))
+    for m in P.CALL_ARGS.finditer(text):
+        for inner in P.SETTING.finditer(m.group("body")):
+            out.append((inner.group("key"), inner.group("val")))
+    return out
+
+
+def namespace_pairs(body: str) -> list:
+    """Keyword arguments of a printed ``Namespace(...)``, read with ``ast`` (literals only, nothing executed)."""
+    try:
+        call = ast.parse(f"f({body})", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    out = []
+    for kw in getattr(call, "keywords", []):
+        if kw.arg is None:
+            continue
+        try:
+            value = ast.literal_eval(kw.value)
+        except (ValueError, SyntaxError, TypeError, RecursionError):
+            continue
+        out.append((kw.arg, value))
+    return out
+
+
+def table_cells(text: str) -> Optional[list]:
+    """Cells of a Markdown table row or a CSV/TSV row, or None when the line is neither."""
+    s = text.strip()
+    if s.startswith("|") and s.endswith("|") and s.count("|") >= 3:
+        return [c.strip() for c in s[1:-1].split("|")]
+    for sep in (",", "\t"):
+        if sep in s and " " not in s.replace(", ", ",").strip():
+            cells = [c.strip() for c in s.split(sep)]
+            if len(cells) >= 2 and all(cells):
+                return cells
+    return None
+
+
+def checkpoint_path(text: str) -> Optional[str]:
+    """The path a `saved ...` / `Saving model checkpoint to ...` line names, or None."""
+    m = P.SAVE_WORD.search(text)
+    if not m:
+        return None
+    for cand in P.PATHLIKE.finditer(text, m.end()):
+        path = cand.group(0).rstrip(".,;:")
+        if any(c.isalpha() for c in path) and not P.CELL_NUM.match(path):
+            return path
+    for cand in P.PATHLIKE.finditer(text[:m.start()]):
+        path = cand.group(0).rstrip(".,;:")
+        if any(c.isalpha() for c in path) and ("/" in path or "\\" in path):
+            return path
+    return None
