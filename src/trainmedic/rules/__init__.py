@@ -30,7 +30,10 @@ class Rule:
 _RULES: dict[str, Rule] = {}
 
 # Modules that define rules; imported on first use.
-RULE_MODULES = ()
+RULE_MODULES = (
+    "nonfinite", "divergence", "learning", "oscillation", "spikes", "overfitting", "collapse", "evaluation",
+    "gradients", "compute", "live",
+)
 
 
 def rule(code: str, name: str, *, symptom: str, severity: str, thresholds: dict | None = None):

@@ -1,0 +1,64 @@
+"""English messages of the live Monitor, its guard, NaN provenance, ``watch`` and the live rules."""
+
+MESSAGES = {
+    # Events written to the run log
+    "live.event.skip.nonfinite": "step {step}: non-finite loss or gradient; the step was skipped (batch {batch})",
+    "live.event.skip.spike": "step {step}: loss or gradient-norm spike; the step was skipped (batch {batch})",
+    "live.event.amp_overflow": "step {step}: gradients overflowed under the GradScaler; the scaler skipped the "
+                               "step and lowered its scale",
+    "live.event.rollback": "step {step}: too many bad steps; restored the snapshot of step {to} and set the "
+                           "learning rate to {scale} x its original value",
+    "live.event.stop.stop": "step {step}: non-finite step under policy 'stop'; training ended with the diagnosis",
+    "live.event.stop.skip": "step {step}: every recent step was bad, skipping no longer helps; training ended",
+    "live.event.stop.rollback": "step {step}: still failing after the last allowed rollback; training ended",
+    "live.event.stop.observe": "step {step}: training ended",
+    "live.event.end": "training ended after {steps} steps ({skipped} skipped, {rollbacks} rollbacks)",
+    # NaN provenance
+    "live.provenance.overflow": "{module} ({dtype}): output overflow {max_abs:.2g} > {limit:.0f}",
+    "live.provenance.forward": "{module} ({dtype}): output {kind} from finite input (largest finite |value| "
+                               "{max_abs:.3g})",
+    "live.provenance.forward_input": "{module} ({dtype}): received {kind} input produced by code outside any "
+                                     "submodule (in its parent's forward)",
+    "live.provenance.input": "{module} ({dtype}): the batch itself holds {kind} values (bad input data)",
+    "live.provenance.loss": "loss: every module output was finite, the loss computation returned {kind}",
+    "live.provenance.backward": "{module} ({dtype}): output finite, grad {kind} (largest finite |grad| "
+                                "{max_abs:.3g})",
+    "live.provenance.backward_timestep": "{module} ({dtype}): output finite, grad {kind} at timestep {timestep} "
+                                         "(largest finite |grad| {max_abs:.3g})",
+    "live.provenance.none": "the replay of that batch stayed finite: the failure depends on state the replay does "
+                            "not reproduce (a dropout mask, another process's batch)",
+    "live.provenance.error": "the replay of that batch failed: {error}",
+    # Report notes
+    "live.note.skipped": "The guard (policy '{policy}') skipped {n} step(s); batches: {batches}.",
+    "live.note.rollbacks": "The guard rolled back {n} time(s); the learning rate is now {scale} x its original.",
+    "live.note.provenance": "First non-finite value: {what}.",
+    # watch
+    "live.watch.waiting": "waiting for {path} to appear ...",
+    "live.watch.finding": "[{where}] {severity} {code} {rule}: {message}",
+    "live.watch.ended": "the run ended ({why}); {n} finding(s) reported",
+    "live.watch.alert_failed": "--on-alert command failed (exit {code})",
+    # Rules over the guard's events
+    "rule.TM150.summary": "the live guard skipped, rolled back or stopped training steps",
+    "rule.TM150.message": "the guard skipped {skipped} step(s) from step {step} (batches {batches}) and rolled "
+                          "back {rollbacks} time(s)",
+    "rule.TM150.stopped": "the guard stopped the run: it skipped {skipped} step(s) from step {step} (batches "
+                          "{batches}) and rolled back {rollbacks} time(s) before giving up",
+    "rule.TM150.ev_skip": "skipped batch {batch} ({reason})",
+    "rule.TM150.ev_rollback": "restored the snapshot of step {to} and lowered the lr",
+    "rule.TM150.what": "Reports what the live guard (trainmedic.Monitor) did: steps whose loss or gradients were "
+                       "non-finite (or spiked) and were not applied, rollbacks to a healthy snapshot, and a stop.",
+    "rule.TM150.why": "A skipped step protects the weights, but each one is a batch the model did not learn from; "
+                      "repeated skips mean the cause is still there.",
+    "rule.TM150.example": "Batch 417 holds a NaN feature: the guard skips step 418 and training goes on.",
+    "rule.TM150.fix": "Read the provenance finding (TM151) and the causes; fix the data or the numerics rather "
+                      "than relying on the guard.",
+    "rule.TM151.summary": "the module where the first non-finite value appeared (replay with hooks)",
+    "rule.TM151.what": "On the first non-finite step the Monitor replays that batch on the same weights with forward "
+                       "and gradient hooks and names the first module whose output or gradient became non-finite, "
+                       "its dtype under autocast and the magnitudes seen.",
+    "rule.TM151.why": "'loss is nan' says nothing about where; the module and its dtype usually name the fix "
+                      "(run that module in float32, clip, fix the batch).",
+    "rule.TM151.example": "classifier (fp16): output overflow 7.1e+04 > 65504",
+    "rule.TM151.fix": "For an overflow under fp16/bf16 keep that module in float32 (autocast disabled around it); "
+                      "for a recurrent gradient clip gradients; for non-finite input check the data.",
+}

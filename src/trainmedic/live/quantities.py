@@ -1,0 +1,108 @@
+"""Quantities the Monitor reads from the training state each step, computed on the device without syncing.
+
+Everything here returns tensors; the Monitor stacks them and reads them back with one ``.tolist()`` per step.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+
+# clip_grad_norm_ adds this to the norm before dividing, so that a zero norm does not divide by zero.
+_CLIP_EPS = 1e-6
+
+
+DTYPE_NAMES = {torch.float16: "fp16", torch.bfloat16: "bf16", torch.float32: "fp32", torch.float64: "fp64"}
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    """``torch.bfloat16`` -> ``bf16``: how people write precisions."""
+    return DTYPE_NAMES.get(dtype, str(dtype).replace("torch.", ""))
+
+
+def grads_of(params: list) -> list:
+    """The gradients that exist (parameters without a gradient this step are left out)."""
+    return [p.grad for p in params if p.grad is not None]
+
+
+def per_tensor_norms(grads: list, device: torch.device) -> torch.Tensor:
+    """L2 norm of every gradient tensor, fused (``torch._foreach_norm``), in float32, as one 1-D tensor."""
+    if not grads:
+        return torch.zeros(0, device=device)
+    by_device: dict = {}
+    for g in grads:
+        by_device.setdefault((g.device, g.dtype), []).append(g)
+    if len(by_device) == 1:
+        norms = torch._foreach_norm(grads, 2)
+        return torch.stack(norms).float().to(device)
+    # Several devices or dtypes: norm per group, then put them back in parameter order.
+    out = torch.empty(len(grads), device=device)
+    index = {id(g): i for i, g in enumerate(grads)}
+    for group in by_device.values():
+        norms = torch.stack(torch._foreach_norm(group, 2)).float().to(device)
+        out[torch.tensor([index[id(g)] for g in group], device=device)] = norms
+    return out
+
+
+def total_norm(norms: torch.Tensor) -> torch.Tensor:
+    """Global L2 norm from the per-tensor norms (non-finite when any gradient is)."""
+    if norms.numel() == 0:
+        return torch.zeros((), device=norms.device)
+    return torch.linalg.vector_norm(norms, 2)
+
+
+def clip_(grads: list, norm: torch.Tensor, max_norm: float) -> None:
+    """Scale gradients so that their global norm is at most ``max_norm``, reusing an already computed norm.
+
+    Same arithmetic as ``torch.nn.utils.clip_grad_norm_`` (which would compute the norm a second time).
+    """
+    if not grads:
+        return
+    coef = torch.clamp(max_norm / (norm + _CLIP_EPS), max=1.0)
+    by_device: dict = {}
+    for g in grads:
+        by_device.setdefault(g.device, []).append(g)
+    for dev, group in by_device.items():
+        torch._foreach_mul_(group, coef.to(dev))
+
+
+def as_scalar(value, device: torch.device) -> torch.Tensor:
+    """A loss or norm (tensor or number) as a detached float32 0-d tensor on ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().float().reshape(-1)[0].to(device) if value.numel() else torch.tensor(math.nan)
+    return torch.tensor(float(value), device=device)
+
+
+def loss_scale_tensor(scaler, device: torch.device) -> Optional[torch.Tensor]:
+    """The GradScaler's current scale as a tensor (no ``get_scale()``, which would sync)."""
+    if scaler is None or not getattr(scaler, "is_enabled", lambda: False)():
+        return None
+    scale = getattr(scaler, "_scale", None)
+    if isinstance(scale, torch.Tensor):
+        return scale.detach().float().reshape(1).to(device)
+    return torch.tensor([float(scaler.get_scale())], device=device)
+
+
+def lrs(optimizer) -> list:
+    """Learning rate of every parameter group (host values; no device work)."""
+    out = []
+    for group in optimizer.param_groups:
+        lr = group.get("lr", math.nan)
+        out.append(float(lr.item() if isinstance(lr, torch.Tensor) else lr))
+    return out
+
+
+def layer_of(param_name: str) -> str:
+    """The module that owns a parameter: ``encoder.0.weight`` -> ``encoder.0``."""
+    head, _, _ = param_name.rpartition(".")
+    return head or param_name
+
+
+def layer_norms(layers: list, norms: list) -> dict:
+    """Per-layer gradient norms from per-tensor norms (host floats), ``layers[i]`` naming tensor ``i``'s module."""
+    sq: dict = {}
+    for layer, n in zip(layers, norms):
+        sq[layer] = sq.get(layer, 0.0) + n * n
+    return {k: math.sqrt(v) if math.isfinite(v) else v for k, v in sq.items()}
