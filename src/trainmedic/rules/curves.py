@@ -1,0 +1,153 @@
+"""Curve tools shared by the rules: which series to judge, robust smoothing, and building findings.
+
+Everything here is a pure function of numpy arrays or of a :class:`~trainmedic.run.Run`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from ..findings import Evidence, Finding
+from ..i18n import Msg
+from ..names import BOOKKEEPING
+from ..run import Run, Series
+
+# Series that describe the optimiser's settings, not what the model learnt: never judged as curves.
+NOT_LEARNING = set(BOOKKEEPING) | {"lr", "loss_scale", "epoch", "step"}
+
+# Series longer than this are smoothed before trends are judged: per-batch losses are noisy by nature.
+SMOOTH_FROM_POINTS = 30
+# A smoothing window of 1/SMOOTH_FRACTION of the series: wide enough to hide batch noise, narrow enough to keep
+# the shape of an epoch-long rise.
+SMOOTH_FRACTION = 25
+
+
+def series_of(run: Run, *, split: Optional[str] = None, metric: Optional[str] = None, group=...) -> list:
+    """Series of the run matching split/metric/group, ordered along their axis."""
+    return [s.sorted() for s in run.find(split=split, metric=metric, group=group)]
+
+
+def learning_series(run: Run, group=...) -> list:
+    """Every series that says something about learning: losses, metrics, gradient norms (not lr, not runtime)."""
+    out = []
+    for s in run.series.values():
+        p = s.parsed
+        if p.metric in NOT_LEARNING or (group is not ... and p.group != group):
+            continue
+        out.append(s.sorted())
+    return out
+
+
+def train_loss(run: Run, group) -> Optional[Series]:
+    """The train loss of a model group (None when the run has none)."""
+    found = [s for s in series_of(run, split="train", metric="loss", group=group) if s.parsed.evalset is None]
+    return found[0] if found else None
+
+
+def eval_losses(run: Run, group) -> list:
+    """Eval losses of a model group: one per eval dataset."""
+    return series_of(run, split="eval", metric="loss", group=group)
+
+
+def is_higher_better(s: Series) -> bool:
+    return s.parsed.higher_is_better
+
+
+def as_fraction(values: np.ndarray) -> np.ndarray:
+    """Accuracy-like values as fractions: a series logged in percent (any value above 1.5) is divided by 100."""
+    fin = values[np.isfinite(values)]
+    if fin.size and np.nanmax(fin) > 1.5:
+        return values / 100.0
+    return values
+
+
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median over the finite values (NaN where a window holds none)."""
+    n = len(values)
+    if window <= 1 or n == 0:
+        return values.astype(float).copy()
+    half = window // 2
+    out = np.full(n, np.nan)
+    for i in range(n):
+        w = values[max(0, i - half): i + half + 1]
+        w = w[np.isfinite(w)]
+        if w.size:
+            out[i] = float(np.median(w))
+    return out
+
+
+def smoothed(values: np.ndarray) -> np.ndarray:
+    """A noise-robust version of a curve: rolling median for long series, the values themselves for short ones."""
+    n = len(values)
+    if n < SMOOTH_FROM_POINTS:
+        return values.astype(float).copy()
+    window = max(3, n // SMOOTH_FRACTION) | 1
+    return rolling_median(values, window)
+
+
+def first_nonfinite(values: np.ndarray) -> Optional[int]:
+    bad = np.flatnonzero(~np.isfinite(values))
+    return int(bad[0]) if bad.size else None
+
+
+def position(s: Series, i: int) -> dict:
+    """``{"step": .., "epoch": ..}`` of point ``i`` of a series (see :meth:`Series.at`)."""
+    return s.at(int(i))
+
+
+def evidence(s: Series, i: int, note: Msg | str = "", value: Optional[float] = None) -> Evidence:
+    """Evidence for point ``i`` of a series, with the step and epoch the series records."""
+    at = s.at(int(i))
+    v = float(s.values[int(i)]) if value is None else float(value)
+    return Evidence(series=s.name, value=v, step=at.get("step"), epoch=at.get("epoch"), note=note)
+
+
+def make_finding(code: str, s: Series, i: int, *, params: dict, ev: list, until: Optional[int] = None,
+                 until_series: Optional[Series] = None, severity: Optional[str] = None, data: Optional[dict] = None,
+                 message_key: Optional[str] = None) -> Finding:
+    """A finding of rule ``code`` about series ``s`` starting at point ``i``.
+
+    The rule's name, symptom and default severity come from the registry; the message is the catalog entry
+    ``rule.<code>.message`` (or ``message_key``) rendered with ``params`` plus the series label and position.
+    """
+    from . import get_rule
+
+    r = get_rule(code)
+    assert r is not None, code
+    at = s.at(int(i))
+    full = {"series": s.label or s.name, **_where(at), **params}
+    end = None
+    if until is not None:
+        end = (until_series or s).at(int(until))
+    return Finding(code=code, rule=r.name, symptom=r.symptom, severity=severity or r.severity,
+                   message=Msg(message_key or f"rule.{code}.message", full), series=s.name,
+                   series_label=s.label or s.name, at=at, until=end, evidence=list(ev), data=dict(data or {}))
+
+
+def _where(at: dict) -> dict:
+    """Message parameters for a position: ``where`` reads "step 2100 (epoch 0.67)" or "epoch 2"."""
+    out = dict(at)
+    if "step" in at and "epoch" in at:
+        out["where"] = Msg("rule.where.step_epoch", {"step": at["step"], "epoch": round(float(at["epoch"]), 2)})
+    elif "step" in at:
+        out["where"] = Msg("rule.where.step", {"step": at["step"]})
+    elif "epoch" in at:
+        out["where"] = Msg("rule.where.epoch", {"epoch": round(float(at["epoch"]), 2)})
+    else:
+        out["where"] = Msg("rule.where.index", {"index": at.get("index", 0)})
+    return out
+
+
+def where(s: Series, i: int) -> Msg:
+    """A Msg that reads "step 2100 (epoch 0.67)" / "epoch 2" for point ``i``."""
+    return _where(s.at(int(i)))["where"]
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b, infinite when b is zero."""
+    if b == 0:
+        return math.inf if a else 1.0
+    return a / b
