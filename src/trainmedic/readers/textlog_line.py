@@ -74,10 +74,10 @@ def line_split(text: str) -> Optional[str]:
     return split_of(m.group(1)) if m else None
 
 
-def fields(text: str) -> list:
+def fields(text: str, default_split: Optional[str] = None) -> list:
     """Every ``key value`` pair on a line, in order, each with the split its section or key set."""
     sections = [(m.start(), split_of(m.group("split"))) for m in P.SECTION.finditer(text)]
-    current = line_split(text)
+    current = line_split(text) or default_split
     out = []
     si = 0
     for m in P.FIELD.finditer(text):

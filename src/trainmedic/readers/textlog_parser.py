@@ -77,14 +77,15 @@ class LogParser:
             if not seg.strip():
                 continue
             m = P.TQDM.search(seg)
-            if m and not seg[m.end():].strip() and not L.fields(seg[:m.start()]):
-                if pending is not None and P.TQDM.search(pending).group("n") != m.group("n"):
+            same_bar = m is not None and pending is not None and P.TQDM.search(pending).group("n") == m.group("n")
+            if m and not seg[m.end():].strip():
+                if pending is not None and not same_bar:
                     self._text(pending)
                 pending = seg  # only the last refresh of a bar counts
                 continue
-            if pending is not None:
+            if pending is not None and not same_bar:
                 self._text(pending)
-                pending = None
+            pending = None  # a later refresh glued to the next line supersedes it
             self._text(seg)
         if pending is not None:
             self._text(pending)
@@ -135,6 +136,7 @@ class LogParser:
         step = epoch = NAN
         epoch_index = None
         batch = None
+        split = L.line_split(text)
         for rx in (P.MMCV, P.TORCHVISION):
             m = rx.search(text)
             if m:
@@ -152,7 +154,7 @@ class LogParser:
                 batch = (int(m.group(2)), int(m.group(3)))
             text = text[:m.start()] + " " + text[m.end():]
         points = []
-        for f in L.fields(text):
+        for f in L.fields(text, split):
             role = L.key_role(f.key)
             if role == "epoch":
                 if "." in f.raw:
@@ -348,4 +350,4 @@ class LogParser:
 
 
 def _section_label(f) -> bool:
-    return bool(f.split) and L.split_of(f.key.split()[0]) is None and f.split != "train"
+    return bool(f.split) and L.split_of(f.key.replace("_", " ").split()[0]) is None and f.split != "train"

@@ -1,0 +1,131 @@
+"""Configuration readers (format ``config``): launch scripts, YAML/JSON config files and Python training scripts.
+
+They add no series, only :class:`~trainmedic.run.RunConfig` values, each with the file and line it came from, so
+that a report can cite ``run_v17_batch48.sh:10`` for ``lr 7.5e-05``. Nothing is executed: shell is tokenised,
+YAML goes through ``yaml.safe_load``'s loader, Python through :mod:`ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from ..errors import InputError
+from ..i18n import t
+from ..run import Run, RunConfig, SourceInfo
+from . import Reader, config_keys, encoding, register
+from .config_python import read_python
+from .config_shell import read_shell
+
+FORMAT = "config"
+# Config files and scripts are small; a larger file is something else.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+SHELL_SUFFIXES = {".sh", ".bash", ".zsh", ".slurm", ".sbatch"}
+YAML_SUFFIXES = {".yaml", ".yml"}
+# Sniff scores: below the structured metric readers (an HF folder's config.json, Lightning's hparams.yaml).
+SCORE_SCRIPT = 0.6
+SCORE_YAML = 0.4
+SCORE_JSON = 0.2
+_SHEBANG = re.compile(rb"^#!\s*/\S*(?:ba|z)?sh\b")
+_JSON_METRIC_FILE = re.compile(rb'"(?:log_history|best_metric|global_step)"')
+
+
+def sniff(path: Path, head: bytes) -> float:
+    """Scripts and config files by their suffix (or a shell shebang)."""
+    suffix = path.suffix.lower()
+    if suffix in SHELL_SUFFIXES or (not suffix and _SHEBANG.match(head)):
+        return SCORE_SCRIPT
+    if suffix == ".py":
+        return SCORE_SCRIPT
+    if suffix in YAML_SUFFIXES:
+        return SCORE_YAML
+    if suffix == ".json" and head.lstrip().startswith(b"{") and not _JSON_METRIC_FILE.search(head):
+        return SCORE_JSON
+    return 0.0
+
+
+def _walk_yaml(node, loader, config: RunConfig, source: str) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(value_node, yaml.ScalarNode) and isinstance(key_node, yaml.ScalarNode):
+                value = loader.construct_object(value_node, deep=True)
+                config_keys.apply(config, str(key_node.value), value, source, key_node.start_mark.line + 1)
+            else:
+                _walk_yaml(value_node, loader, config, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk_yaml(item, loader, config, source)
+
+
+def read_yaml(text: str, config: RunConfig, source: str) -> None:
+    """Every ``key: value`` at any depth of a YAML document, with its line (safe loader only)."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _walk_yaml(node, loader, config, source)
+    except yaml.YAMLError as exc:
+        raise InputError(source, t("readers_text.config_syntax", "en", why=str(exc).splitlines()[0])) from None
+    finally:
+        loader.dispose()
+
+
+def read_json(text: str, config: RunConfig, source: str) -> None:
+    """Every ``"key": value`` at any depth of a JSON object, with the line the key first appears on."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(source, t("readers_text.config_syntax", "en", why=str(exc))) from None
+    lines = text.splitlines()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+                    continue
+                needle = json.dumps(str(key))
+                line = next((i for i, text_line in enumerate(lines, 1) if needle in text_line), None)
+                config_keys.apply(config, str(key), value, source, line)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def read_config(path: Path) -> RunConfig:
+    """The configuration one script or config file holds."""
+    text = encoding.read_text(path, MAX_CONFIG_BYTES)
+    source = str(path)
+    config = RunConfig()
+    suffix = path.suffix.lower()
+    if suffix == ".py":
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            why = getattr(exc, "msg", None) or type(exc).__name__
+            raise InputError(path, t("readers_text.config_syntax", "en", why=why)) from None
+        read_python(tree, text, config, source)
+    elif suffix in YAML_SUFFIXES:
+        read_yaml(text, config, source)
+    elif suffix == ".json":
+        read_json(text, config, source)
+    else:
+        read_shell(text, config, source)
+    return config
+
+
+def read(path: Path) -> Run:
+    """A Run holding only configuration, from a launch script, config file or training script."""
+    run = Run(path=str(path))
+    run.config = read_config(path)
+    run.sources.append(SourceInfo(path=str(path), format=FORMAT))
+    return run
+
+
+register(Reader(FORMAT, sniff, read, kind="config"))
