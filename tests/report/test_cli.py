@@ -75,3 +75,34 @@ def test_unwritable_out_is_one_line_exit_2(diagnosed, capsys, tmp_path):
     code = cli.main(["diagnose", "run/", "--format", "json", "--out", str(tmp_path / "no" / "dir" / "r.json")])
     err = capsys.readouterr().err
     assert code == 2 and "cannot write the report" in err and len(err.strip().splitlines()) == 1
+
+
+def test_end_to_end_from_a_console_log(tmp_path):
+    """A real log through readers and rules: strict JSON, an HTML file, the exit code a CI job sees."""
+    import subprocess
+    import sys
+
+    lines = [f"Epoch {ep}/6 | Train Loss: {0.9 / ep if ep < 4 else float('nan'):.4f} | Val Acc: {0.5 + ep / 20:.4f}"
+             for ep in range(1, 7)]
+    log = tmp_path / "train.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page = tmp_path / "report.html"
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "trainmedic", "diagnose", str(log), *args],
+                              capture_output=True, text=True, timeout=120)
+
+    p = run("--format", "json")
+    assert p.returncode == 1, p.stderr
+
+    def refuse(name):
+        raise ValueError(name)
+
+    data = json.loads(p.stdout, parse_constant=refuse)
+    assert data["verdict"] == "failed" and data["runs"][0]["format"] == "text-log"
+    first = next(f for f in data["findings"] if f["symptom"] == "nonfinite")
+    assert first["at"]["epoch"] == 4
+    p = run("--format", "html", "--out", str(page), "--lang", "zh")
+    assert p.returncode == 1 and p.stdout == ""
+    html = page.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html and "<svg" in html and "证据" in html

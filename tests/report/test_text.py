@@ -17,7 +17,8 @@ ZH_ORDER = ["结论", "读取了什么", "证据", "原因", "修复建议", "�
 
 def positions(text: str, words: list) -> list:
     """Where each heading is: the conclusion in the verdict panel, the others as ruled section titles."""
-    return [text.index(f"{words[0]}: ")] + [text.index(f"\n{w} ─") for w in words[1:]]
+    conclusion = re.search(f"{words[0]}[:：]", text).start()
+    return [conclusion] + [text.index(f"\n{w} ─") for w in words[1:]]
 
 
 def test_failed_report_reads_in_the_seed_order(failed):
@@ -83,7 +84,7 @@ def test_chinese_headings_in_order(failed):
     text = failed.to_text("zh", width=120)
     pos = positions(text, ZH_ORDER)
     assert pos == sorted(pos)
-    assert "第 2100 步（第 0.67 轮）" in text
+    assert "第 2100 步（第 0.67 轮）" in text and "结论：" in text
     for english in EN_ORDER:
         assert f"{english} ─" not in text and f"{english}: " not in text
 

@@ -79,8 +79,8 @@ def section_lines(sec: Section) -> list:
 
 def document_lines(doc: Document) -> list:
     lines = [f"# trainmedic: {escape(doc.title)}", "",
-             f"**{escape(doc.verdict_caption)}:** {escape(doc.verdict_label)}", "",
-             f"**{escape(doc.conclusion_label)}:** {escape(doc.conclusion)}", ""]
+             f"**{escape(doc.verdict_caption.strip())}** {escape(doc.verdict_label)}", "",
+             f"**{escape(doc.conclusion_label.strip())}** {escape(doc.conclusion)}", ""]
     for sec in doc.sections:
         lines += section_lines(sec)
     return lines

@@ -90,8 +90,8 @@ class Document:
     verdict: str
     verdict_label: str
     conclusion: str
-    conclusion_label: str = "Conclusion"
-    verdict_caption: str = "Verdict"
+    conclusion_label: str = "Conclusion: "  # with the language's colon
+    verdict_caption: str = "Verdict: "
     sections: list = field(default_factory=list)
 
 
@@ -301,18 +301,28 @@ def fixes_section(report: Report, lang: str) -> Optional[Section]:
     return Section("fixes", t("report.section.fixes", lang), [Items(entries)])
 
 
+CHECKPOINT_KEYS_SHOWN_ELSEWHERE = ("last_healthy", "broken", "resume", "unreadable", "framework", "evidence", "source")
+
+
 def checkpoints_section(report: Report, lang: str) -> Optional[Section]:
+    """Last healthy checkpoint, the broken ones (with why), how to resume."""
     ck = report.checkpoints
     if not ck:
         return None
+    reasons = ck.get("evidence") if isinstance(ck.get("evidence"), dict) else {}
     entries = [Item(head=t("report.label.last_healthy", lang),
                     body=cell(ck.get("last_healthy"), lang) or t("report.label.none", lang))]
     if ck.get("broken"):
-        entries.append(Item(head=t("report.label.broken", lang), details=[cell(b, lang) for b in ck["broken"]]))
+        details = [cell(b, lang) + (f" ({cell(reasons[b], lang)})" if reasons.get(b) else "") for b in ck["broken"]]
+        entries.append(Item(head=t("report.label.broken", lang), details=details))
+    if ck.get("unreadable"):
+        entries.append(Item(head=t("report.label.unreadable", lang), details=[cell(b, lang) for b in ck["unreadable"]]))
+    if ck.get("framework"):
+        entries.append(Item(head=t("report.label.framework", lang), body=cell(ck["framework"], lang)))
     if ck.get("resume"):
         entries.append(Item(head=t("report.label.resume", lang), body=cell(ck["resume"], lang)))
     for k, v in ck.items():
-        if k not in ("last_healthy", "broken", "resume") and v not in (None, "", [], {}):
+        if k not in CHECKPOINT_KEYS_SHOWN_ELSEWHERE and v not in (None, "", [], {}):
             entries.append(Item(head=k, body=cell(v, lang)))
     return Section("checkpoints", t("report.section.checkpoints", lang), [Items(entries, numbered=False)])
 
@@ -341,5 +351,6 @@ def build_document(report: Report, lang: str) -> Document:
     verdict = report.verdict
     return Document(kind=report.kind, lang=lang, title=t(f"report.title.{report.kind}", lang), verdict=verdict,
                     verdict_label=t(f"core.verdict.{verdict}", lang), conclusion=default_conclusion(report, lang),
-                    conclusion_label=t("report.section.conclusion", lang), verdict_caption=t("report.verdict", lang),
+                    conclusion_label=t("report.caption", lang, label=t("report.section.conclusion", lang)),
+                    verdict_caption=t("report.caption", lang, label=t("report.verdict", lang)),
                     sections=[s for s in sections if s is not None])

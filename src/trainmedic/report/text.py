@@ -28,7 +28,7 @@ LEVEL_STYLE = {"info": "cyan", "warning": "yellow", "error": "bold red", "": "ma
 def _header(doc: Document) -> Panel:
     head = Text()
     head.append(doc.verdict_label.upper(), style=VERDICT_STYLE.get(doc.verdict, "bold"))
-    head.append(f"  {doc.conclusion_label}: ", style="bold")
+    head.append(f"  {doc.conclusion_label}", style="bold")
     head.append(doc.conclusion)
     return Panel(head, title=Text(f"trainmedic · {doc.title}", style="bold"), title_align="left",
                  border_style=VERDICT_STYLE.get(doc.verdict, "").replace("bold ", ""), box=box.ROUNDED)
