@@ -114,3 +114,15 @@ def test_report_without_series_has_no_plots_section():
     r = failed_report()
     r.series_data = {}
     assert 'id="plots"' not in r.to_html()
+
+
+def test_epoch_only_eval_is_placed_on_the_step_axis_of_the_train_loss():
+    from trainmedic.report.plots import AxisMap, choose_axis
+
+    steps = np.arange(1, 301, dtype=float)
+    train = Series.build("train/loss", 1 / steps, step=steps, epoch=steps / 100)
+    evals = Series.build("eval/loss", [0.5, 0.4, 0.3], epoch=[1, 2, 3])
+    amap = AxisMap([train, evals])
+    assert choose_axis([train, evals], amap) == "step"
+    assert np.allclose(amap.x(evals, "step"), [100, 200, 300])
+    assert amap.point({"epoch": 2}, "step") == 200

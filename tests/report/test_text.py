@@ -103,3 +103,12 @@ def test_tables_of_other_report_kinds(preflight):
     assert "Preflight check" in text
     assert text.index("Trainable parameters") < text.index("Evidence")
     assert re.search(r"encoder\s+0\s+168,181,248", text)
+
+
+def test_evidence_chain_adds_only_what_findings_do_not_say(failed):
+    retold = Msg("test.chain.item", {"message": failed.findings[2].message})  # the same finding, retold
+    failed.extra["evidence_chain"] = [retold, "eval loss is 4.1x the train loss at step 500"]
+    text = failed.to_text(width=140)
+    assert text.count("Train loss became NaN at step 2100") == 1
+    evidence = text[text.index("Evidence ─"):text.index("Why ─")]
+    assert "• eval loss is 4.1x the train loss at step 500" in evidence

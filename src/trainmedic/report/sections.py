@@ -241,13 +241,19 @@ def _chain_item(x: Any, lang: str) -> Item:
     return Item(body=text_of(x, lang))
 
 
+def _chain_beyond_findings(report: Report) -> list:
+    """Lines of ``extra["evidence_chain"]`` that do not just retell a finding (those are listed with their values)."""
+    told = {id(f.message) for f in report.findings}
+    return [x for x in report.extra.get("evidence_chain") or []
+            if not (isinstance(x, Msg) and id(x.params.get("message")) in told)]
+
+
 def evidence_section(report: Report, lang: str) -> Optional[Section]:
-    chain = report.extra.get("evidence_chain")
+    """The findings in the order they happened (code, symptom, where, message, values), then any further links."""
+    chain = _chain_beyond_findings(report)
     if not report.findings and not chain:
         return None
     sec = Section("evidence", t("report.section.evidence", lang))
-    if chain:
-        sec.blocks.append(Items([_chain_item(x, lang) for x in chain]))
     entries = []
     for f in ordered_findings(report):
         label = f"{t('report.severity.' + f.severity, lang)} · {f.symptom}"
@@ -258,6 +264,8 @@ def evidence_section(report: Report, lang: str) -> Optional[Section]:
                             body=text_of(f.message, lang), details=details))
     if entries:
         sec.blocks.append(Items(entries))
+    if chain:
+        sec.blocks.append(Items([_chain_item(x, lang) for x in chain], numbered=False))
     return sec
 
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -35,28 +34,27 @@ def _header(doc: Document) -> Panel:
 
 
 def _item(item: Item, number: str) -> RenderableType:
-    first = Text(number)
-    if item.head:
-        first.append(item.head, style="bold")
-    if item.code:
-        first.append("  " if item.head else "")
-        first.append(item.code, style="cyan")
-    if item.label:
-        first.append("  ")
-        first.append(f"[{item.label}]", style=LEVEL_STYLE.get(item.level, "magenta"))
+    """A numbered or bulleted entry; wrapped lines hang under the text, not under the number."""
     lines: list = []
-    indent = len(number)
     if item.head or item.code or item.label:
+        first = Text()
+        if item.head:
+            first.append(item.head, style="bold")
+        if item.code:
+            first.append("  " if item.head else "")
+            first.append(item.code, style="cyan")
+        if item.label:
+            first.append("  ")
+            first.append(f"[{item.label}]", style=LEVEL_STYLE.get(item.level, "magenta"))
         lines.append(first)
-        if item.body:
-            lines.append(Padding(Text(item.body), (0, 0, 0, indent), expand=False))
-    elif item.body:
-        body = Text(number)
-        body.append(item.body)
-        lines.append(body)
-    for d in item.details:
-        lines.append(Padding(Text(f"- {d}", style="dim"), (0, 0, 0, indent), expand=False))
-    return Group(*lines)
+    if item.body:
+        lines.append(Text(item.body))
+    lines += [Text(f"- {d}", style="dim") for d in item.details]
+    grid = Table.grid()
+    grid.add_column(no_wrap=True, width=len(number))
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(number), Group(*lines))
+    return grid
 
 
 def _items(block: Items) -> Iterator[RenderableType]:

@@ -13,7 +13,6 @@ MESSAGES = {
     "report.section.read": "What was read",
     "report.section.plots": "Curves",
     "report.section.evidence": "Evidence",
-    "report.section.chain": "Evidence chain",
     "report.section.why": "Why",
     "report.section.fixes": "Fixes",
     "report.section.checkpoints": "Checkpoints",

@@ -11,7 +11,6 @@ MESSAGES = {
     "report.section.read": "读取了什么",
     "report.section.plots": "曲线",
     "report.section.evidence": "证据",
-    "report.section.chain": "证据链",
     "report.section.why": "原因",
     "report.section.fixes": "修复建议",
     "report.section.checkpoints": "检查点",
