@@ -1,10 +1,52 @@
-"""Causes: Findings + RunConfig -> ranked Diagnoses with fixes computed from the run's own config."""
+"""Causes: Findings + RunConfig -> ranked Diagnoses with fixes computed from the run's own config.
+
+Each cause module has ``candidates(ctx) -> list[Diagnosis]``; :func:`infer` gathers them, lowers the confidence
+when the evidence is thin, and ranks them. :func:`narrate` writes the conclusion, evidence chain, checkpoint advice
+and what to watch next into the report.
+"""
 
 from __future__ import annotations
 
+import importlib
+
+from ..findings import Diagnosis
+from ..i18n import Msg
 from ..run import Run
+from .context import Context
+
+# Modules that propose causes, in no particular order (ranking is by confidence).
+CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation")
+# Fewer logged points than this, or no configuration at all, is thin evidence: confidence is scaled down.
+THIN_POINTS = 12
+THIN_FACTOR = 0.8
+NO_CONFIG_FACTOR = 0.7
+UNKNOWN_CONFIDENCE = 0.2
 
 
 def infer(run: Run, findings: list) -> list:
-    """Ranked diagnoses (highest confidence first)."""
-    return []
+    """Ranked diagnoses (highest confidence first); ``unknown`` when findings exist that no cause explains."""
+    ctx = Context.build(run, findings)
+    out: list[Diagnosis] = []
+    for name in CAUSE_MODULES:
+        mod = importlib.import_module(f"{__name__}.{name}")
+        out.extend(mod.candidates(ctx))
+    factor = 1.0
+    if run.points < THIN_POINTS:
+        factor *= THIN_FACTOR
+    if not run.config.as_dict():
+        factor *= NO_CONFIG_FACTOR
+    for d in out:
+        d.confidence = round(max(0.05, min(0.99, d.confidence * factor)), 3)
+    if not out and ctx.by_symptom:
+        out.append(Diagnosis(cause="unknown", confidence=UNKNOWN_CONFIDENCE, title=Msg("cause.unknown.title"),
+                             explanation=Msg("cause.unknown.explanation"),
+                             findings=sorted({f.code for fs in ctx.by_symptom.values() for f in fs})))
+    out.sort(key=lambda d: -d.confidence)
+    return out
+
+
+def narrate(run: Run, report) -> None:
+    """Fill the report's conclusion, evidence chain, checkpoints, what to watch next and notes."""
+    from .narrative import narrate as _narrate
+
+    _narrate(run, report)

@@ -1,0 +1,152 @@
+"""What the causes layer knows about a run: the findings by symptom and the configuration facts an expert would
+look up first (precision, recurrent layers, clipping, loss reduction, effective batch, trainable share, baseline).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from ..run import Run
+
+# Failures: the symptoms whose first occurrence marks where the run broke.
+FAILURE_SYMPTOMS = ("nonfinite", "divergence", "metric_collapse", "stuck_at_chance")
+# Instability: symptoms that large or unbounded updates produce.
+INSTABILITY_SYMPTOMS = ("nonfinite", "divergence", "oscillation", "spike", "gradient_explosion", "metric_collapse")
+# A loss averaged over a batch is a per-example loss: cross-entropy stays below ln(vocabulary) ~ 11, focal and MSE
+# losses of normalised targets lower still. Values above 20 mean the loss is summed over the batch (or tokens).
+SUMMED_LOSS_LEVEL = 20.0
+# Sequences at least this long make backpropagation through time a long product of Jacobians.
+LONG_SEQUENCE = 512
+VANILLA_RNN = ("nn.rnn", "rnn", "torch.nn.rnn", "simplernn")
+
+
+@dataclass
+class Context:
+    """Facts about one run, shared by every cause module."""
+
+    run: Run
+    findings: list
+    by_symptom: dict = field(default_factory=dict)
+    cfg: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, run: Run, findings: list) -> Context:
+        by: dict = {}
+        for f in findings:
+            if f.severity != "info":
+                by.setdefault(f.symptom, []).append(f)
+        return cls(run=run, findings=list(findings), by_symptom=by, cfg=run.config.as_dict())
+
+    # Findings ---------------------------------------------------------------------------------------------------
+    def has(self, *symptoms: str) -> bool:
+        return any(s in self.by_symptom for s in symptoms)
+
+    def codes(self, *symptoms: str) -> list:
+        return sorted({f.code for s in symptoms for f in self.by_symptom.get(s, [])})
+
+    def first(self, *symptoms: str):
+        """The earliest finding among the symptoms (by step when known, else epoch)."""
+        cands = [f for s in symptoms for f in self.by_symptom.get(s, [])]
+        return min(cands, key=_position) if cands else None
+
+    def rise_before_nan(self) -> Optional[tuple]:
+        """(series, low, high): a loss that was rising before it became non-finite."""
+        for f in self.by_symptom.get("nonfinite", []):
+            for name, (low, high) in (f.data.get("rise_before") or {}).items():
+                return name, low, high
+        return None
+
+    # Configuration ----------------------------------------------------------------------------------------------
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.cfg.get(key, default)
+
+    def cite(self, key: str) -> str:
+        e = self.run.config.entry(key)
+        return e.cite() if e is not None else ""
+
+    @property
+    def precision(self) -> str:
+        p = str(self.get("precision") or "").lower()
+        return "bf16" if "bf16" in p or "bfloat" in p else ("fp16" if "16" in p or "half" in p else p)
+
+    @property
+    def mixed(self) -> bool:
+        return self.precision in ("bf16", "fp16")
+
+    @property
+    def recurrent(self) -> list:
+        layers = self.get("recurrent_layers") or []
+        return [layers] if isinstance(layers, str) else list(layers)
+
+    @property
+    def vanilla_rnn(self) -> bool:
+        return any(str(x).lower() in VANILLA_RNN for x in self.recurrent)
+
+    @property
+    def long_sequence(self) -> bool:
+        n = _num(self.get("max_len"))
+        return n is not None and n >= LONG_SEQUENCE
+
+    @property
+    def clipping_off(self) -> bool:
+        """True only when the config says so (max_grad_norm 0 / clipping False); unknown is not off."""
+        if self.get("clipping") is False:
+            return True
+        m = _num(self.get("max_grad_norm"))
+        return m is not None and m <= 0
+
+    @property
+    def lr(self) -> Optional[float]:
+        return _num(self.get("lr"))
+
+    @property
+    def world_size(self) -> int:
+        return int(_num(self.get("world_size")) or 1)
+
+    def loss_level(self) -> Optional[float]:
+        """Median of the finite train losses (None when there are none)."""
+        vals = [s.values[np.isfinite(s.values)] for s in self.run.find(split="train", metric="loss")]
+        vals = [v for v in vals if v.size]
+        return float(np.median(np.concatenate(vals))) if vals else None
+
+    def loss_summed(self) -> Optional[bool]:
+        """Whether the loss is summed over the batch: from the config, else from the level of its values."""
+        red = str(self.get("loss_reduction") or "").lower()
+        if red in ("sum", "mean"):
+            return red == "sum"
+        level = self.loss_level()
+        return None if level is None else level > SUMMED_LOSS_LEVEL
+
+    @property
+    def baseline(self) -> Optional[Run]:
+        """The first sibling run whose config can be compared (a stable baseline)."""
+        for ref in self.run.references:
+            if ref.config.get("effective_batch") or ref.config.get("lr"):
+                return ref
+        return None
+
+    def points(self) -> int:
+        return self.run.points
+
+
+def _position(f) -> float:
+    at = f.at or {}
+    v = at.get("step", at.get("epoch", at.get("index", 0)))
+    return float(v)
+
+
+def _num(v: Any) -> Optional[float]:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def num(v: Any) -> Optional[float]:
+    """A config value as a float (None when it is not a number)."""
+    return _num(v)

@@ -1,0 +1,140 @@
+"""The report's story: conclusion in one sentence -> evidence chain -> why -> fixes -> checkpoints -> what to watch.
+
+The findings (ordered by where they start) are the chain; this module adds the sentences around them.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from ..i18n import Msg
+from ..rules.curves import eval_losses, train_loss, where
+from ..run import Run
+from .resume import checkpoint_advice
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# An eval loss this many times the train loss at the same point is worth a line in the chain (a distribution gap or
+# an eval set unlike the train set).
+EVAL_TRAIN_GAP = 3.0
+# Healthy gradient norms as a multiple of the run's own median: 0.1-5x is normal, 5-10x suspicious, >10x exploding.
+GRAD_HEALTHY = (0.1, 5.0)
+GRAD_EXPLODING = 10.0
+
+
+def _position(f) -> tuple:
+    at = f.at or {}
+    return (float(at.get("step", at.get("epoch", at.get("index", 0)))), SEVERITY_ORDER[f.severity])
+
+
+def narrate(run: Run, report) -> None:
+    findings = sorted(report.findings, key=_position)
+    report.findings = findings
+    serious = [f for f in findings if f.severity != "info"]
+    report.conclusion = _conclusion(run, serious, report.diagnoses)
+    chain = [Msg("narrative.chain.item", {"where": Msg(f"narrative.where.{'step' if 'step' in f.at else 'epoch'}",
+                                                       f.at) if f.at else "", "message": f.message})
+             for f in serious]
+    chain += _gaps(run)
+    if chain:
+        report.extra["evidence_chain"] = chain
+    if report.checkpoints is None:
+        report.checkpoints = checkpoint_advice(run, findings)
+    report.watch_next.extend(_watch(run, serious))
+    report.notes.extend(_notes(run, serious, report.diagnoses))
+
+
+def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
+    if not serious:
+        return Msg("narrative.conclusion.healthy", {"points": run.points, "series": len(run.series)})
+    first = next((f for f in serious if f.severity == "error"), serious[0])
+    params = {"what": Msg(f"narrative.symptom.{first.symptom}"), "series": first.series_label or first.series,
+              "where": first.message.params.get("where", "")}
+    top = [d for d in diagnoses if d.cause != "unknown"][:2]
+    if not top:
+        return Msg("narrative.conclusion.no_cause", params)
+    params["cause"] = top[0].title
+    if len(top) > 1:
+        params["second"] = top[1].title
+        return Msg("narrative.conclusion.two", params)
+    return Msg("narrative.conclusion.one", params)
+
+
+def _gaps(run: Run) -> list:
+    """Chain lines for an eval loss far above the train loss at the first point they share."""
+    out = []
+    for group in run.groups:
+        tr = train_loss(run, group)
+        for ev in eval_losses(run, group):
+            if tr is None or tr.axis != ev.axis:
+                continue
+            for i in np.flatnonzero(np.isfinite(ev.values)):
+                j = np.flatnonzero((tr.x == ev.x[i]) & np.isfinite(tr.values))
+                if j.size:
+                    t, e = float(tr.values[j[0]]), float(ev.values[i])
+                    if t > 0 and e / t >= EVAL_TRAIN_GAP:
+                        out.append(Msg("narrative.chain.gap", {"eval": e, "train": t, "where": where(ev, int(i)),
+                                                               "ratio": round(e / t, 1)}))
+                    break
+    return out
+
+
+def _grad_median(run: Run) -> Optional[float]:
+    for s in run.find(split="train", metric="grad_norm"):
+        v = s.values[np.isfinite(s.values) & (s.values > 0)]
+        if v.size >= 3:
+            return float(np.median(v))
+    return None
+
+
+def _watch(run: Run, serious: list) -> list:
+    symptoms = {f.symptom for f in serious}
+    out = []
+    med = _grad_median(run)
+    if med is not None:
+        out.append(Msg("narrative.watch.grad_norm", {"median": med, "low": round(GRAD_HEALTHY[0] * med, 3),
+                                                      "high": round(GRAD_HEALTHY[1] * med, 3),
+                                                      "explode": round(GRAD_EXPLODING * med, 3)}))
+    elif symptoms & {"nonfinite", "divergence", "oscillation", "spike", "metric_collapse"}:
+        out.append(Msg("narrative.watch.log_grad_norm"))
+    if "nonfinite" in symptoms:
+        out.append(Msg("narrative.watch.nonfinite"))
+    if symptoms & {"divergence", "metric_collapse"}:
+        out.append(Msg("narrative.watch.warmup_end"))
+    if "stuck_at_chance" in symptoms:
+        f = next(f for f in serious if f.symptom == "stuck_at_chance")
+        out.append(Msg("narrative.watch.chance", {"ln_k": round(f.data.get("ln_k", 0.0), 3), "k": f.data.get("k")}))
+    if "oscillation" in symptoms:
+        out.append(Msg("narrative.watch.oscillation"))
+    if "overfitting" in symptoms:
+        out.append(Msg("narrative.watch.overfitting"))
+    if "degenerate_eval" in symptoms:
+        out.append(Msg("narrative.watch.eval_labels"))
+    return out
+
+
+def _notes(run: Run, serious: list, diagnoses: list) -> list:
+    from . import THIN_POINTS
+
+    out = []
+    groups = [g for g in run.groups if g is not None]
+    if len(groups) > 1:
+        bad = sorted({_group_of(run, f.series) for f in serious} - {None})
+        good = [g for g in groups if g not in bad]
+        if bad and good:
+            out.append(Msg("narrative.note.groups", {"good": ", ".join(good), "bad": ", ".join(bad)}))
+        else:
+            out.append(Msg("narrative.note.groups_all", {"groups": ", ".join(groups)}))
+    if run.points < THIN_POINTS and serious:
+        out.append(Msg("narrative.note.thin", {"points": run.points}))
+    if not run.config.as_dict() and serious:
+        out.append(Msg("narrative.note.no_config"))
+    if serious and (not diagnoses or diagnoses[0].cause == "unknown"):
+        out.append(Msg("narrative.note.unknown"))
+    return out
+
+
+def _group_of(run: Run, name: str):
+    s = run.get(name)
+    return s.parsed.group if s is not None else None

@@ -1,0 +1,185 @@
+"""Step-size causes: a learning rate too high, an effective batch changed without rescaling the lr, and a failure
+that starts when warmup ends and the lr reaches its peak.
+
+The size of an update is lr x gradient. With a loss summed over the batch the gradient grows with the batch, so
+tripling the effective batch at the same lr triples every step; with a mean loss it does not (the gradient's noise
+shrinks instead, and the usual rescaling is the square-root rule).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from ..findings import Diagnosis, Fix
+from ..i18n import Msg
+from .context import FAILURE_SYMPTOMS, Context, num
+
+LR_BASE = 0.45
+LR_RISE_BONUS = 0.3          # the loss was climbing before the NaN: the textbook lr divergence
+LR_DIVERGENCE_BONUS = 0.2
+LR_SAME_AS_STABLE_PENALTY = 0.25  # a stable sibling ran at the same lr: the lr alone is not the problem
+# lr cut: halve for a divergence (the usual first step); about 3x for oscillation (1e-3 -> 3e-4 for Adam).
+LR_CUT_DIVERGENCE = 0.5
+LR_CUT_OSCILLATION = 0.3
+BATCH_BASE = 0.6
+BATCH_SUMMED_BONUS = 0.25
+# Without a baseline the batch is only a suspect: a summed loss makes the step grow with it, but nothing says it
+# changed.
+BATCH_NO_BASELINE = 0.5
+WARMUP_BASE = 0.7
+
+
+def candidates(ctx: Context) -> list:
+    out = []
+    for make in (_batch_lr_mismatch, _warmup_peak, _lr_too_high):
+        d = make(ctx)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def _round_lr(x: float) -> float:
+    """An lr as people write it: two significant digits."""
+    return float(f"{x:.2g}") if x > 0 else x
+
+
+def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
+    lr = ctx.lr
+    rise = ctx.rise_before_nan()
+    swings = ctx.has("oscillation", "spike")
+    if not (rise or ctx.has("divergence") or swings):
+        return None
+    conf = LR_BASE + (LR_RISE_BONUS if rise else 0.0) + (LR_DIVERGENCE_BONUS if ctx.has("divergence") else 0.0)
+    base = ctx.baseline
+    if base is not None and lr is not None and num(base.config.get("lr")) == lr:
+        conf -= LR_SAME_AS_STABLE_PENALTY
+    cut = LR_CUT_OSCILLATION if swings and not (rise or ctx.has("divergence")) else LR_CUT_DIVERGENCE
+    params = {"lr": lr if lr is not None else "?", "cite": ctx.cite("lr"), "optimizer": ctx.get("optimizer") or ""}
+    parts = [Msg("cause.lr_too_high.lead", params)]
+    if rise:
+        name, low, high = rise
+        parts.append(Msg("cause.lr_too_high.rise", {**params, "series": name, "low": low, "high": high}))
+    if ctx.has("divergence"):
+        parts.append(Msg("cause.lr_too_high.divergence", params))
+    if swings:
+        parts.append(Msg("cause.lr_too_high.swings", params))
+    fixes = []
+    if lr is not None:
+        to = _round_lr(lr * cut)
+        fixes.append(Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
+    if swings:
+        fixes.append(Fix(action=Msg("cause.fix.plateau_scheduler.action"), why=Msg("cause.fix.plateau_scheduler.why")))
+        fixes.append(Fix(action=Msg("cause.fix.report_best.action"), why=Msg("cause.fix.report_best.why")))
+    else:
+        fixes.append(Fix(action=Msg("cause.fix.warmup.action"), why=Msg("cause.fix.warmup.why")))
+    return Diagnosis(cause="lr_too_high", confidence=conf, title=Msg("cause.lr_too_high.title", params),
+                     explanation=Msg("cause.explain", {"parts": parts}),
+                     findings=ctx.codes("nonfinite", "divergence", "oscillation", "spike"), fixes=fixes)
+
+
+def _batch_lr_mismatch(ctx: Context) -> Optional[Diagnosis]:
+    if not ctx.has("divergence", "metric_collapse", "nonfinite"):
+        return None
+    eff, lr = num(ctx.get("effective_batch")), ctx.lr
+    base = ctx.baseline
+    summed = ctx.loss_summed()
+    b_eff = num(base.config.get("effective_batch")) if base is not None else None
+    b_lr = num(base.config.get("lr")) if base is not None else None
+    if base is None and summed and eff is not None and lr is not None:
+        return _summed_without_baseline(ctx, eff, lr)
+    if eff is None or lr is None or b_eff is None or b_eff == eff or (b_lr is not None and b_lr != lr):
+        return None  # no baseline with another batch at the same lr: nothing to blame the batch for
+    conf = BATCH_BASE + (BATCH_SUMMED_BONUS if summed else 0.0)
+    ratio = eff / b_eff
+    level = ctx.loss_level()
+    params = {"eff": int(eff), "base_eff": int(b_eff), "lr": lr, "ratio": round(ratio, 2), "level": level or "?",
+              "pdb": ctx.get("per_device_batch") or "?", "accum": ctx.get("grad_accum") or 1,
+              "base_pdb": base.config.get("per_device_batch") or "?", "base_accum": base.config.get("grad_accum") or 1,
+              "cite": ctx.cite("per_device_batch")}
+    parts = [Msg("cause.batch_lr_mismatch.change", params)]
+    if summed:
+        to = _round_lr(lr * b_eff / eff)
+        parts.append(Msg("cause.batch_lr_mismatch.summed", params))
+        why = Msg("cause.fix.lr_linear.why", params)
+    else:
+        to = _round_lr(lr * math.sqrt(b_eff / eff))
+        parts.append(Msg("cause.batch_lr_mismatch.mean", params))
+        why = Msg("cause.fix.lr_sqrt.why", params)
+    fixes = [Fix(param="lr", from_=lr, to=to, why=why)]
+    fixes.append(_keep_batch_fix(ctx, int(b_eff)))
+    warm = num(ctx.get("warmup_steps"))
+    b_warm = num(base.config.get("warmup_steps"))
+    if warm and b_warm and warm == b_warm:
+        fixes.append(Fix(param="warmup_steps", from_=int(warm), to=int(round(warm * b_eff / eff)),
+                         why=Msg("cause.fix.warmup_samples.why", {**params, "warm": int(warm)})))
+    return Diagnosis(cause="batch_lr_mismatch", confidence=conf, title=Msg("cause.batch_lr_mismatch.title", params),
+                     explanation=Msg("cause.explain", {"parts": parts}),
+                     findings=ctx.codes("divergence", "metric_collapse", "nonfinite"), fixes=fixes,
+                     data={"effective_batch": [int(b_eff), int(eff)], "lr": [b_lr, lr], "summed": summed})
+
+
+def _summed_without_baseline(ctx: Context, eff: float, lr: float) -> Diagnosis:
+    """A summed loss in a failing run, no baseline to compare: the batch is a suspect, with a rule but no number."""
+    params = {"eff": int(eff), "lr": lr, "level": ctx.loss_level() or "?", "pdb": ctx.get("per_device_batch") or "?",
+              "accum": ctx.get("grad_accum") or 1}
+    fixes = [Fix(action=Msg("cause.fix.lr_by_batch.action", params), why=Msg("cause.fix.lr_by_batch.why", params))]
+    return Diagnosis(cause="batch_lr_mismatch", confidence=BATCH_NO_BASELINE,
+                     title=Msg("cause.batch_lr_mismatch.title_no_baseline", params),
+                     explanation=Msg("cause.batch_lr_mismatch.no_baseline", params),
+                     findings=ctx.codes("divergence", "metric_collapse", "nonfinite"), fixes=fixes,
+                     data={"effective_batch": [None, int(eff)], "summed": True})
+
+
+def _keep_batch_fix(ctx: Context, target: int) -> Fix:
+    """Ways to get the baseline's effective batch back with this run's per-device batch (or half the target x 2)."""
+    pdb = int(num(ctx.get("per_device_batch")) or target)
+    ws = ctx.world_size
+    a1 = max(1, round(target / (pdb * ws)))
+    half = max(1, target // (2 * ws))
+    params = {"pdb": pdb, "a1": a1, "eff1": pdb * a1 * ws, "half": half, "eff2": half * 2 * ws, "target": target}
+    return Fix(action=Msg("cause.fix.keep_batch.action", params), why=Msg("cause.fix.keep_batch.why", params))
+
+
+def warmup_end(ctx: Context) -> Optional[tuple]:
+    """(step of the lr peak / warmup end, peak lr) from the lr series, else from warmup_steps and lr."""
+    for s in ctx.run.find(split="train", metric="lr"):
+        s = s.sorted()
+        fin = np.isfinite(s.values)
+        if fin.sum() >= 2 and s.has_step:
+            i = int(np.flatnonzero(fin)[np.argmax(s.values[fin])])
+            if i < len(s) - 1:  # a peak that is the last point is no peak
+                return float(s.step[i]), float(s.values[i])
+    w = num(ctx.get("warmup_steps"))
+    return (w, ctx.lr) if w else None
+
+
+def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
+    f = ctx.first("divergence", "metric_collapse", "nonfinite")
+    we = warmup_end(ctx)
+    if f is None or we is None or "step" not in f.at:
+        return None
+    end, peak = we
+    onset = float(f.at["step"])
+    prev = _previous_eval_step(ctx, f)
+    if prev is None or not (prev <= end <= onset):
+        return None  # the failure did not begin in the first interval after warmup ended
+    params = {"warmup": int(end), "peak": peak if peak is not None else "?", "onset": f.at, "prev": int(prev),
+              "where": f.message.params.get("where", ""), "epoch": f.at.get("epoch", "?")}
+    fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
+    return Diagnosis(cause="warmup_peak_instability", confidence=WARMUP_BASE,
+                     title=Msg("cause.warmup_peak_instability.title", params),
+                     explanation=Msg("cause.warmup_peak_instability.explanation", params),
+                     findings=ctx.codes(*FAILURE_SYMPTOMS), fixes=fixes, data={"warmup_end": end, "peak_lr": peak})
+
+
+def _previous_eval_step(ctx: Context, f) -> Optional[float]:
+    """The step of the point before the failure's onset in the failing series (the last healthy evaluation)."""
+    s = ctx.run.get(f.series)
+    if s is None or not s.has_step:
+        return None
+    s = s.sorted()
+    before = s.step[s.step < float(f.at["step"])]
+    return float(before[-1]) if before.size else None

@@ -1,0 +1,177 @@
+"""English messages of the causes layer: diagnosis titles, explanations, fixes and checkpoint advice."""
+
+MESSAGES = {
+    "cause.explain": "{parts}.",
+
+    # recurrent_long_sequence
+    "cause.recurrent_long_sequence.title": "Recurrent layer ({layers}) backpropagating through long sequences",
+    "cause.recurrent_long_sequence.bptt": "The model has a recurrent layer ({layers}, {cite}): backpropagation "
+                                          "through time multiplies one Jacobian per time step, so the gradient can "
+                                          "grow exponentially with the sequence length",
+    "cause.recurrent_long_sequence.long": "here the sequences are {max_len} tokens long, so the product runs over "
+                                          "{max_len} steps; linear or CNN heads on the same encoder do not have a "
+                                          "gradient path that grows with the length",
+    "cause.recurrent_long_sequence.mixed": "and it runs in {precision}, which leaves far fewer digits (bf16) or far "
+                                           "less range (fp16) for values accumulated over that many steps",
+    "cause.recurrent_long_sequence.vanilla": "a vanilla tanh nn.RNN has no gates to protect that product, unlike "
+                                             "LSTM/GRU",
+
+    # mixed_precision_overflow
+    "cause.mixed_precision_overflow.title": "Half precision ({precision}) overflow or precision loss",
+    "cause.mixed_precision_overflow.fp16": "The run uses fp16 ({cite}): values above 65504 become inf and then "
+                                           "NaN (large activations, attention scores, a loss scale that grew too "
+                                           "far)",
+    "cause.mixed_precision_overflow.bf16": "The run uses bf16 ({cite}): its range is fp32's, but with 8 bits of "
+                                           "mantissa long accumulations lose precision and a value that keeps "
+                                           "growing is not caught by a loss scaler",
+    "cause.mixed_precision_overflow.recurrent": "the recurrent layer ({layers}) is where half precision hurts: its "
+                                                "state is accumulated step after step",
+
+    # no_grad_clipping
+    "cause.no_grad_clipping.title": "No gradient clipping",
+    "cause.no_grad_clipping.explanation": "Gradient clipping is off (max_grad_norm = {max_grad_norm}, {cite}), so "
+                                          "nothing bounds one large gradient: a single bad step can throw the "
+                                          "weights off their optimum (swings, spikes) or overflow to NaN.",
+
+    # lr_too_high
+    "cause.lr_too_high.title": "Learning rate too high ({lr})",
+    "cause.lr_too_high.lead": "The learning rate {lr} ({cite}) is larger than this run tolerates",
+    "cause.lr_too_high.rise": "{series} rose from {low} to {high} before it became non-finite: the run was "
+                              "diverging before the NaN, the signature of steps too large for the loss surface "
+                              "(lr {lr}, {cite})",
+    "cause.lr_too_high.divergence": "the loss left its minimum and climbed, which larger-than-stable updates do",
+    "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with lr "
+                                "{lr} {optimizer} each epoch lands somewhere else in a sharp valley",
+
+    # batch_lr_mismatch
+    "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} -> {eff} while the learning rate stayed {lr}",
+    "cause.batch_lr_mismatch.change": "The effective batch went from {base_eff} ({base_pdb} x {base_accum}) in the "
+                                      "stable baseline to {eff} ({pdb} x {accum}) here, {ratio}x larger, while the "
+                                      "learning rate stayed {lr}",
+    "cause.batch_lr_mismatch.summed": "losses in the hundreds (median {level}) mean the loss is summed over the "
+                                      "batch, not averaged, so the gradient and the step size grow with the batch: "
+                                      "a {ratio}x batch at the same lr is a {ratio}x larger step",
+    "cause.batch_lr_mismatch.mean": "the loss is averaged over the batch (median {level}), so a bigger batch does "
+                                    "not enlarge the gradient, only reduces its noise; the usual adjustment is the "
+                                    "square-root rule",
+
+    # warmup_peak_instability
+    "cause.batch_lr_mismatch.title_no_baseline": "Step size grows with the effective batch ({eff}) under a summed loss",
+    "cause.batch_lr_mismatch.no_baseline": "Losses in the hundreds (median {level}) mean the loss is summed over the batch, not averaged, so the gradient and the step size grow with the effective batch ({eff} = {pdb} x {accum}) at lr {lr}. If the batch was raised from a stable run without lowering the lr, every step is larger by the same factor; pass the stable run's directory to compare the two.",
+    "cause.fix.lr_by_batch.action": "scale the lr by old effective batch / {eff} (a summed loss: keep lr x effective batch constant), or return to the effective batch that was stable",
+    "cause.fix.lr_by_batch.why": "with a summed loss lr x effective batch is the step size that matters",
+    "cause.warmup_peak_instability.title": "Failure begins when warmup ends and the lr peaks",
+    "cause.warmup_peak_instability.explanation": "The collapse starts right after the {warmup} warmup steps end "
+                                                 "(epoch {epoch} is the first evaluation after step {warmup}; the "
+                                                 "last healthy one was at step {prev}), when the learning rate "
+                                                 "reaches its {peak} peak: the model was stable while the lr was "
+                                                 "ramping up and broke at full lr.",
+
+    # frozen_backbone / optimizer_misses_params
+    "cause.frozen_backbone.title": "Backbone frozen: only {ratio} of the parameters train",
+    "cause.frozen_backbone.ratio": "Only {ratio} of the parameters ({trainable} of {total}, {cite}) are trainable",
+    "cause.frozen_backbone.expected": "freezing {freeze} of 12 encoder layers would still leave about {expected} "
+                                      "trainable ({layers_left} layers); {trainable} means only the classifier "
+                                      "head trains, and a head on frozen features that were never tuned for the "
+                                      "task stays at the class prior",
+    "cause.frozen_backbone.subset": "the optimizer is built from model.{subset}.parameters() only, so even layers "
+                                    "left unfrozen never receive an update",
+    "cause.optimizer_misses_params.title": "Optimizer built from model.{subset}.parameters() only",
+    "cause.optimizer_misses_params.explanation": "The optimizer holds only the parameters of model.{subset} "
+                                                 "({cite}); every other parameter keeps its initial value whatever "
+                                                 "requires_grad says.",
+
+    # degenerate_eval_set
+    "cause.degenerate_eval_set.title": "Validation set holds a single class (or the metric is wrong)",
+    "cause.degenerate_eval_set.explanation": "{series} is exactly {values} from {where}. A collapsed model predicts "
+                                             "one class; it scores exactly 0 or exactly 1 only if every validation "
+                                             "label is the same class, otherwise the accuracy code is wrong.",
+
+    # overfitting_capacity
+    "cause.overfitting_capacity.title": "The model memorises the train set",
+    "cause.overfitting_capacity.explanation": "The train loss keeps falling while {series} rises from its minimum "
+                                              "{min} ({where} is the first evaluation after it) to {last}: extra "
+                                              "epochs fit the train set, not the task.",
+
+    "cause.unknown.title": "Cause not determined",
+    "cause.unknown.explanation": "The findings match none of the known causes with the configuration that could be "
+                                 "read; pass the launch script or training script so that lr, batch, precision and "
+                                 "clipping are known.",
+
+    # fixes
+    "cause.fix.clip.why": "bounds every update; {to} is the Hugging Face default and safe for fine-tuning",
+    "cause.fix.clip_call.action": "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={clip_rnn}) (or "
+                                  "{clip}) between loss.backward() and optimizer.step()",
+    "cause.fix.clip_call.why": "the training loop is hand-written: clipping is one line at that place",
+    "cause.fix.rnn_fp32.action": "run the recurrent head ({layers}) in float32: wrap it in "
+                                 "torch.autocast(device_type='cuda', enabled=False) and call it on .float() inputs; "
+                                 "keep {precision} for the encoder instead of turning it off for the whole model",
+    "cause.fix.rnn_fp32.why": "the encoder is stable in {precision}; only the recurrence needs the digits, and "
+                              "keeping the long context and the batch size avoids the slower, smaller run",
+    "cause.fix.gated_rnn.action": "replace nn.RNN with nn.LSTM or nn.GRU",
+    "cause.fix.gated_rnn.why": "gates keep the gradient through time bounded",
+    "cause.fix.shorter_recurrence.action": "feed the recurrent head a shorter sequence (pool or chunk the "
+                                           "{max_len} encoder outputs) if clipping and float32 are not enough",
+    "cause.fix.shorter_recurrence.why": "the gradient path through a recurrence grows with its length",
+    "cause.fix.bf16.why": "bf16 has fp32's range: no overflow at 65504 and no loss scaler needed (Ampere or newer)",
+    "cause.fix.fp32_hotspots.action": "keep softmax/attention scores and the loss in float32 (clamp attention "
+                                      "logits) if bf16 is not available",
+    "cause.fix.fp32_hotspots.why": "these are the values that overflow fp16 first",
+    "cause.fix.agreed_skip.action": "skip a non-finite batch only when all {world_size} processes agree: all-reduce "
+                                    "a flag (MAX) and skip on every process, or use trainmedic.Monitor(policy="
+                                    "\"skip\"), which does so",
+    "cause.fix.agreed_skip.why": "with `continue` on one process of a multi-GPU run the other processes wait "
+                                 "forever in the gradient all-reduce: the run hangs instead of skipping",
+    "cause.fix.skip_nonfinite.action": "skip the update when the loss is not finite (check torch.isfinite(loss) "
+                                       "before backward)",
+    "cause.fix.skip_nonfinite.why": "one bad batch then costs one step, not the run",
+    "cause.fix.lr_cut.why": "{factor}x lower keeps the steps inside the region where the loss was still falling",
+    "cause.fix.plateau_scheduler.action": "or keep the lr and add ReduceLROnPlateau on the eval metric "
+                                          "(factor 0.5, patience 2)",
+    "cause.fix.plateau_scheduler.why": "the swings start once the model is near its optimum; a smaller step there "
+                                       "settles it",
+    "cause.fix.report_best.action": "report the best (or a smoothed) eval metric and keep that checkpoint, not the "
+                                    "last epoch's",
+    "cause.fix.report_best.why": "with swings of this size the last epoch's number is a draw, not the model's "
+                                 "quality",
+    "cause.fix.warmup.action": "add or lengthen warmup (e.g. 5-10% of the steps) and use AdamW",
+    "cause.fix.warmup.why": "early updates are the largest relative to the weights",
+    "cause.fix.lr_linear.why": "keeps lr x effective batch constant for a summed loss: {lr} x {base_eff}/{eff}",
+    "cause.fix.lr_sqrt.why": "square-root rule for a mean loss: {lr} x sqrt({base_eff}/{eff})",
+    "cause.fix.keep_batch.action": "or keep the effective batch at {target}: --train_batch_size {pdb} "
+                                   "--grad_accum_steps {a1} ({eff1}) or {half} x 2 ({eff2})",
+    "cause.fix.keep_batch.why": "the baseline was stable at that effective batch with this lr",
+    "cause.fix.warmup_samples.why": "keeps the warmup as long in samples as the baseline's ({warm} steps at "
+                                    "{base_eff} per step)",
+    "cause.fix.lower_peak.action": "lower the peak lr (see the lr fix) or lengthen warmup, and enable gradient "
+                                   "clipping so that the first steps at full lr are bounded",
+    "cause.fix.lower_peak.why": "the run broke at the first evaluation after the lr reached its peak {peak}",
+    "cause.fix.all_params.action": "build the optimizer from all trainable parameters: "
+                                   "AdamW(filter(lambda p: p.requires_grad, model.parameters()), ...)",
+    "cause.fix.all_params.why": "parameters missing from the optimizer never change, whatever requires_grad says",
+    "cause.fix.unfreeze.action": "unfreeze the encoder (all layers, or all but the embeddings) and train it at lr "
+                                 "about {encoder_lr}",
+    "cause.fix.unfreeze.why": "fine-tuning the encoder is what moves a classifier off the class prior; {encoder_lr} "
+                              "is the usual lr for a pretrained BERT-size encoder",
+    "cause.fix.preflight.action": "run `trainmedic.preflight(model, batch, optimizer=optimizer)` before training",
+    "cause.fix.preflight.why": "it lists trainable parameters per module, parameters the optimizer misses and "
+                               "whether the gradient reaches every layer",
+    "cause.fix.check_labels.action": "check the validation labels: count them per class (one class only?)",
+    "cause.fix.check_labels.why": "{series} of exactly {values} is only possible with a single-class validation set "
+                                  "or a broken metric",
+    "cause.fix.stratified_split.action": "rebuild the validation split stratified by label",
+    "cause.fix.stratified_split.why": "every class must be present for the eval numbers to mean anything",
+    "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "
+                                        "metric_for_best_model='eval_loss') and stop early (patience 2-3)",
+    "cause.fix.best_checkpoint.why": "the best model of this run is the one at {series}'s minimum {min}",
+    "cause.fix.regularise.action": "add weight decay (0.01-0.1), dropout or augmentation; fewer epochs or a lower "
+                                   "lr for long runs",
+    "cause.fix.regularise.why": "less capacity to memorise, more pressure to generalise",
+
+    # checkpoint advice
+    "cause.resume.with_broken": "Resume from {path}, the last checkpoint saved before the failure began; "
+                                "the {count} saved after it ({broken}) hold a broken model.",
+    "cause.resume.plain": "Resume from {path}, the last checkpoint saved before the failure began.",
+    "cause.resume.none": "Every checkpoint was saved after the failure began (the first is {first}): restart from "
+                         "the initial weights with the fixes.",
+}
