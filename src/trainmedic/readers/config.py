@@ -65,15 +65,18 @@ def read_yaml(text: str, config: RunConfig, source: str) -> None:
     """Every ``key: value`` at any depth of a YAML document, with its line (safe loader only)."""
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is not None:
             _walk_yaml(node, loader, config, source)
-    except yaml.YAMLError as exc:
-        raise InputError(source, t("readers_text.config_syntax", "en", why=str(exc).splitlines()[0])) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise InputError(source, t("readers_text.config_syntax", "en", why=why)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_json(text: str, config: RunConfig, source: str) -> None:
