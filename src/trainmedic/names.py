@@ -109,6 +109,8 @@ def parse_metric_name(name: str, *, default_split: Optional[str] = None) -> Metr
     evalset = None
     if split_at is not None:
         before, after = tokens[:split_at], tokens[split_at + 1:]
+        if not after and before and _match_metric(before):
+            before, after = [], before  # `Loss/train`, `acc_val`: TensorBoard-style names put the split last
         if before:
             group = "_".join(before)
     else:

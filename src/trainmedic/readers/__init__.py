@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from ..errors import InputError
 from ..run import Run
@@ -28,6 +29,9 @@ class Reader:
     read: Callable[[Path], Run]
     kind: str = "metrics"
     directory: bool = False  # True when the reader claims whole directories (HF output dir, mlruns ...)
+    # For a directory reader: owns(directory, path) says whether ``path`` inside the directory was already read by it
+    # (so the walk does not read it again). None means the reader consumed the whole directory.
+    owns: Optional[Callable[[Path, Path], bool]] = None
 
 
 _REGISTRY: list[Reader] = []
@@ -40,7 +44,7 @@ READER_MODULES = (
 
 def register(reader: Reader) -> Reader:
     """Register a reader (called at import time by each reader module)."""
-    _REGISTRY[:] = [r for r in _REGISTRY if r.name != reader.name]
+    _REGISTRY[:] = [r for r in _REGISTRY if (r.name, r.directory) != (reader.name, reader.directory)]
     _REGISTRY.append(reader)
     return reader
 

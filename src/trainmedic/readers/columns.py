@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..names import BOOKKEEPING, normalise
+from ..names import BOOKKEEPING, MetricName, parse_metric_name
 from ..run import Run, Series, SourceInfo
 
 # Spellings of non-finite numbers that training code prints (Python, numpy, JSON-ish, C printf).
@@ -158,11 +158,22 @@ def _needs_sort(s: Series) -> bool:
 
 
 def default_rename(label: str, default_split: Optional[str] = None) -> Optional[str]:
-    """``normalise`` a metric label, dropping bookkeeping columns (runtime, throughput, FLOPs, timestamps)."""
+    """``normalise`` a metric label, dropping bookkeeping columns (runtime, throughput, FLOPs, timestamps).
+
+    A label without a split word (``rare_f1``, ``accuracy``) is a train metric when it is a loss or an optimiser
+    quantity, and an eval metric when it is a score (accuracy, F1, ...): scores are what people measure on held-out
+    data, and they name the training-set score explicitly (``train_acc``). ``default_split`` overrides this.
+    """
     low = label.strip().lower()
     if not low or low.startswith("_") or low in ("timestamp", "time", "wall_time", "walltime", "date", "datetime"):
         return None
-    name = normalise(label, default_split=default_split)
-    if name.rsplit("/", 1)[-1] in BOOKKEEPING:
+    parsed = parse_metric_name(label, default_split=default_split or _NO_SPLIT)
+    if parsed.metric in BOOKKEEPING:
         return None
-    return name
+    if parsed.split == _NO_SPLIT:
+        split = "eval" if parsed.higher_is_better else "train"
+        parsed = MetricName(split=split, metric=parsed.metric, group=parsed.group, evalset=parsed.evalset)
+    return parsed.canonical
+
+
+_NO_SPLIT = "\x00"

@@ -80,24 +80,60 @@ class _Buffer:
             return val
 
 
-def iter_items(buf: _Buffer) -> Iterator[Any]:
-    """Yield the items of the array that starts at the buffer's position."""
+_SEP = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+
+
+def iter_batches(buf: _Buffer) -> Iterator[list]:
+    """Yield the items of the array that starts at the buffer's position, in lists.
+
+    Fast path: the text up to the last ``}`` in the buffer is decoded as one array by the C decoder; that only
+    succeeds when the cut falls between two items (a cut inside an item or a string is a syntax error), so a success
+    is always right. Otherwise items are decoded one by one up to the attempted cut, then the fast path resumes.
+    """
     buf.expect("[")
     if buf.skip_ws() == "]":
         buf.pos += 1
         return
     while True:
-        yield buf.value()
-        if buf.expect(",]") == "]":
+        if len(buf.text) - buf.pos < CHUNK_CHARS:
+            buf.fill()
+        text, pos = buf.text, buf.pos
+        cut = text.rfind("}", pos)
+        batch = None
+        if cut > pos:
+            try:
+                batch = _DECODER.decode("[" + text[pos:cut + 1] + "]")
+            except (ValueError, RecursionError):
+                batch = None
+        if batch is not None:
+            buf.pos = cut + 1
+            last = buf.expect(",]") == "]"
+            yield batch
+            if last:
+                return
+            continue
+        items: list = []
+        last = False
+        while not last and (buf.pos <= cut or not items):
+            items.append(buf.value())
+            last = buf.expect(",]") == "]"
+        yield items
+        if last:
             return
+
+
+def iter_items(buf: _Buffer) -> Iterator[Any]:
+    """Yield the items of the array that starts at the buffer's position, one by one."""
+    for batch in iter_batches(buf):
+        yield from batch
 
 
 def read_object(path: Path, stream: dict[str, Callable[[Iterator[Any]], Any]], *,
                 encoding: str = "utf-8-sig") -> dict:
     """Read the top-level JSON object in ``path``.
 
-    Members named in ``stream`` are not built in memory: their array is handed, as an iterator of items, to the
-    given consumer, whose return value takes the member's place in the result. Raises :class:`JSONStreamError`.
+    Members named in ``stream`` are not built in memory: their array is handed, as an iterator of lists of items
+    (see :func:`iter_batches`), to the given consumer, whose return value takes the member's place in the result. Raises :class:`JSONStreamError`.
     """
     out: dict = {}
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
@@ -112,9 +148,9 @@ def read_object(path: Path, stream: dict[str, Callable[[Iterator[Any]], Any]], *
             buf.expect(":")
             consumer = stream.get(key)
             if consumer is not None and buf.skip_ws() == "[":
-                items = iter_items(buf)
-                out[key] = consumer(items)
-                for _ in items:  # a consumer that stopped early still leaves the buffer after the array
+                batches = iter_batches(buf)
+                out[key] = consumer(batches)
+                for _ in batches:  # a consumer that stopped early still leaves the buffer after the array
                     pass
             else:
                 out[key] = buf.value()

@@ -1,0 +1,99 @@
+"""Merge several sources of one run without doubling points.
+
+A Hugging Face output directory holds ``trainer_state.json`` and often a console log of the same steps; a run folder
+may hold ``metrics.csv`` and ``train.log``. For every series the best source is kept whole — a structured file before
+a text log, then the one with both step and epoch axes, then the one with more points — and another source only adds
+points at positions the first lacks. What was merged is noted on the other source's :class:`SourceInfo`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..i18n import t
+from ..run import Run, Series
+
+TEXT_FORMATS = {"text-log"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
+EPOCH_TOLERANCE = 0.005  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
+
+
+def _rank(series: Series, fmt: str) -> tuple:
+    return (fmt not in TEXT_FORMATS, series.has_step and series.has_epoch, len(series))
+
+
+def merge_runs(parts: list) -> Run:
+    """One Run from several Runs read from sources of the same training run.
+
+    Config values keep the first source that set them (so order ``parts`` by trust); events are kept once.
+    """
+    run = Run()
+    candidates: dict = {}
+    seen_events: set = set()
+    for part in parts:
+        fmt = part.sources[0].format if part.sources else ""
+        for s in part.series.values():
+            candidates.setdefault(s.name, []).append((s, fmt, part))
+        for e in part.events:
+            key = (e.kind, e.step, e.epoch, str(e.data.get("path", "")))
+            if key not in seen_events:
+                seen_events.add(key)
+                run.events.append(e)
+        run.config.merge(part.config)
+        run.sources.extend(part.sources)
+        run.warnings.extend(w for w in part.warnings if w not in run.warnings)
+        run.references.extend(part.references)
+        if not run.path:
+            run.path = part.path
+    for name, cands in candidates.items():
+        if len(cands) == 1:
+            run.series[name] = cands[0][0]
+            continue
+        cands = sorted(cands, key=lambda c: _rank(c[0], c[1]), reverse=True)
+        merged = cands[0][0]
+        for other, _fmt, part in cands[1:]:
+            merged, note = fold(merged, other)
+            if part.sources:
+                part.sources[0].notes.append(note)
+        run.series[name] = merged
+    return run
+
+
+def fold(primary: Series, other: Series) -> tuple:
+    """Add to ``primary`` the points of ``other`` at positions it lacks. Returns (series, note)."""
+    where = Path(primary.source).name or primary.source or "?"
+    if primary.has_step and other.has_step:
+        p_axis, o_axis, tol = primary.step, other.step, 0.0
+    elif primary.has_epoch and other.has_epoch:
+        p_axis, o_axis, tol = primary.epoch, other.epoch, EPOCH_TOLERANCE
+    else:
+        return primary, t("readers.note.unaligned", "en", series=primary.name, primary=where)
+    known = np.sort(p_axis[np.isfinite(p_axis)])
+    new = np.isfinite(o_axis)
+    if len(known):
+        idx = np.clip(np.searchsorted(known, o_axis), 1, len(known) - 1) if len(known) > 1 else np.zeros(
+            len(o_axis), dtype=int)
+        nearest = np.minimum(np.abs(known[idx] - o_axis), np.abs(known[np.maximum(idx - 1, 0)] - o_axis))
+        new &= ~(nearest <= tol)
+    added = int(new.sum())
+    note = t("readers.note.merged", "en", series=primary.name, primary=where, dropped=int(len(other) - added),
+             added=added)
+    if not added:
+        return primary, note
+    step, epoch = other.step[new], other.epoch[new]
+    if primary.has_step and not np.isfinite(step).all():
+        step = np.where(np.isfinite(step), step, _steps_for_epochs(primary, epoch))
+    merged = Series(primary.name, np.concatenate([primary.values, other.values[new]]),
+                    np.concatenate([primary.step, step]), np.concatenate([primary.epoch, epoch]),
+                    primary.label, primary.source)
+    return merged.sorted(), note
+
+
+def _steps_for_epochs(primary: Series, epoch: np.ndarray) -> np.ndarray:
+    """Place epoch-only points on the primary's step axis using its own steps-per-epoch."""
+    both = np.isfinite(primary.step) & np.isfinite(primary.epoch) & (primary.epoch > 0)
+    if not both.any():
+        return np.full(len(epoch), np.nan)
+    per_epoch = float(np.median(primary.step[both] / primary.epoch[both]))
+    return np.round(epoch * per_epoch)

@@ -1,0 +1,237 @@
+"""Generic metric histories: CSV/TSV tables and JSON Lines, one row per step or epoch.
+
+Wide tables have one column per metric (``epoch,train_loss,val_acc``); long tables one row per value
+(``step,metric,value`` or ``name``/``key``/``tag`` + ``value``). A ``step``/``global_step``/``iter``/``batch`` column
+is the step axis and an ``epoch`` column the epoch axis. One file may hold several models (``cnn2_test_acc``,
+``rnn_test_acc`` -> series groups ``cnn2`` and ``rnn``). Rows stream through the csv module in chunks; blank lines,
+repeated header lines, percent signs, quoted numbers, NaN/inf spellings and byte-order marks are handled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..run import Run
+from . import Reader, register
+from .checks import fail, read_text_head
+from .columns import SeriesBuilder, float_column, parse_number
+
+CHUNK_ROWS = 50000  # rows held as strings before their columns become numpy arrays
+
+STEP_COLUMNS = {"step", "steps", "global_step", "globalstep", "iter", "iters", "iteration", "iterations", "it",
+                "batch", "batch_idx", "_step", "trainer/global_step", "train/global_step", "update", "updates"}
+EPOCH_COLUMNS = {"epoch", "epochs", "ep", "train/epoch", "trainer/epoch"}
+NAME_COLUMNS = ("metric", "name", "key", "tag", "series")
+VALUE_COLUMNS = ("value", "val", "scalar")
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def _axis_kind(column: str) -> Optional[str]:
+    low = column.strip().lower()
+    if low in STEP_COLUMNS:
+        return "step"
+    if low in EPOCH_COLUMNS:
+        return "epoch"
+    return None
+
+
+class TableBuilder:
+    """Turns chunks of rows (a header and one list of cells per column) into series, wide or long."""
+
+    def __init__(self, builder: SeriesBuilder) -> None:
+        self.builder = builder
+
+    def add_chunk(self, header: list, columns: list) -> None:
+        if not columns or not columns[0]:
+            return
+        n = len(columns[0])
+        step = epoch = None
+        metrics = []
+        for name, cells in zip(header, columns):
+            kind = _axis_kind(name)
+            if kind == "step" and step is None:
+                step = _axis(cells)
+            elif kind == "epoch" and epoch is None:
+                epoch = _axis(cells)
+            elif kind is None:
+                metrics.append((name, cells))
+        lower = [h.strip().lower() for h in header]
+        name_col = next((lower.index(c) for c in NAME_COLUMNS if c in lower), None)
+        value_col = next((lower.index(c) for c in VALUE_COLUMNS if c in lower), None)
+        if name_col is not None and value_col is not None:
+            self._add_long(columns[name_col], columns[value_col], step, epoch, n)
+            return
+        for name, cells in metrics:
+            values, present = float_column(cells)
+            if present.any():
+                self.builder.add(name, values, step, epoch, present)
+
+    def _add_long(self, names: list, cells: list, step, epoch, n: int) -> None:
+        values, present = float_column(cells)
+        labels = np.array([str(x) if x is not None else "" for x in names], dtype=object)
+        step = np.full(n, np.nan) if step is None else step
+        epoch = np.full(n, np.nan) if epoch is None else epoch
+        for label in dict.fromkeys(labels.tolist()):
+            if not label:
+                continue
+            mask = (labels == label) & present
+            if mask.any():
+                self.builder.add(label, values[mask], step[mask], epoch[mask])
+
+
+def _axis(cells: list) -> np.ndarray:
+    values, present = float_column(cells)
+    return np.where(present, values, np.nan)
+
+
+def _open_text(path: Path, head: bytes) -> io.TextIOBase:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    return open(path, encoding=encoding, errors="replace", newline="")
+
+
+def delimiter(line: str) -> str:
+    """The delimiter a header line uses (comma, tab, semicolon or bar)."""
+    counts = {d: line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _rows(reader: Iterator[list]) -> Iterator[list]:
+    for row in reader:
+        if row and any(c.strip() for c in row):
+            yield row
+
+
+def read_csv(path: Path, *, builder: Optional[SeriesBuilder] = None, fmt: str = "csv") -> Run:
+    """Read a CSV/TSV history (wide or long); ``builder`` names the columns (default: :func:`default_rename`)."""
+    head = read_text_head(path)
+    builder = builder or SeriesBuilder(str(path))
+    table = TableBuilder(builder)
+    try:
+        with _open_text(path, head) as fh:
+            first = ""
+            for line in fh:
+                if line.strip():
+                    first = line
+                    break
+            delim = delimiter(first)
+            header = [h.strip().strip("\ufeff") for h in next(csv.reader([first], delimiter=delim), [])]
+            if not header or all(_is_number(h) for h in header if h.strip()):
+                raise fail(path, "readers.error.table_no_header")
+            width = len(header)
+            chunk: list = []
+            for row in _rows(csv.reader(fh, delimiter=delim)):
+                if [c.strip() for c in row[:width]] == header:
+                    continue  # a header repeated by an appending restart
+                row = row[:width] + [""] * (width - len(row))
+                chunk.append(row)
+                if len(chunk) >= CHUNK_ROWS:
+                    table.add_chunk(header, [list(c) for c in zip(*chunk)])
+                    chunk = []
+            if chunk:
+                table.add_chunk(header, [list(c) for c in zip(*chunk)])
+    except csv.Error as exc:
+        raise fail(path, "readers.error.unreadable", detail=str(exc)) from None
+    except OSError as exc:
+        raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
+    return _finish(builder, path, fmt)
+
+
+def _is_number(cell: str) -> bool:
+    return parse_number(cell) is not None
+
+
+def _flatten(obj: dict, prefix: str = "", out: Optional[dict] = None) -> dict:
+    out = {} if out is None else out
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            _flatten(v, key + "/", out)
+        else:
+            out[key] = v
+    return out
+
+
+def read_jsonl(path: Path) -> Run:
+    """Read a JSON Lines history: one object per line (nested objects flattened with ``/``)."""
+    head = read_text_head(path)
+    builder = SeriesBuilder(str(path))
+    table = TableBuilder(builder)
+    rows: list = []
+    try:
+        with _open_text(path, head) as fh:
+            for line in fh:
+                line = line.strip()
+                if not line.startswith("{"):
+                    continue
+                try:
+                    obj = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue  # a line cut by a crash or a concurrent writer
+                if isinstance(obj, dict):
+                    rows.append(_flatten(obj))
+                if len(rows) >= CHUNK_ROWS:
+                    _add_dict_rows(table, rows)
+                    rows = []
+    except OSError as exc:
+        raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
+    _add_dict_rows(table, rows)
+    return _finish(builder, path, "jsonl")
+
+
+def _add_dict_rows(table: TableBuilder, rows: list) -> None:
+    if not rows:
+        return
+    header = list(dict.fromkeys(k for r in rows for k in r))
+    table.add_chunk(header, [[r.get(k) for r in rows] for k in header])
+
+
+def _finish(builder: SeriesBuilder, path: Path, fmt: str) -> Run:
+    run = builder.to_run(str(path), fmt)
+    if not run.series:
+        raise fail(path, "readers.error.no_numbers")
+    return run
+
+
+def sniff_csv(path: Path, head: bytes) -> float:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return 0.6
+    if suffix in (".txt", ".dat", ""):
+        text = head.decode("utf-8", "replace").lstrip("\ufeff")
+        lines = [ln for ln in text.splitlines() if ln.strip()][:3]
+        if len(lines) >= 2:
+            d = delimiter(lines[0])
+            if lines[0].count(d) >= 1 and all(ln.count(d) == lines[0].count(d) for ln in lines[1:]):
+                cells = next(csv.reader([lines[1]], delimiter=d), [])
+                if cells and sum(_is_number(c) for c in cells) >= len(cells) / 2:
+                    return 0.3
+    return 0.0
+
+
+def sniff_jsonl(path: Path, head: bytes) -> float:
+    suffix = path.suffix.lower()
+    text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
+    if suffix in (".jsonl", ".ndjson"):
+        return 0.6
+    first = text.split("\n", 1)[0].strip()
+    if first.startswith("{") and first.endswith("}") and "\n" in text:
+        try:
+            json.loads(first)
+        except ValueError:
+            return 0.0
+        return 0.4
+    return 0.0
+
+register(Reader("csv", sniff_csv, read_csv))
+register(Reader("jsonl", sniff_jsonl, read_jsonl))
