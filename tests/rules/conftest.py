@@ -1,0 +1,6 @@
+"""Make the synthetic seed-shaped runs importable from the rule tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
