@@ -169,7 +169,8 @@ def _draw_series(ax, s: Series, x: np.ndarray, color: str, nonfinite_word: str) 
 
 def _mark_findings(ax, findings: list, axis: str, amap: AxisMap, own: bool) -> None:
     labels: dict = {}
-    for f in findings:
+    order = {"info": 0, "warning": 1, "error": 2}
+    for f in sorted(findings, key=lambda f: order.get(f.severity, 0)):  # the gravest drawn last, on top
         x0 = amap.point(f.at, axis)
         if x0 is None or not math.isfinite(x0):
             continue
@@ -224,7 +225,7 @@ def render_plots(report: Report, lang: str = "en") -> list:
     plotted = {s.name for _, group in planned for s in group}
     orphans = [f for f in report.findings if f.series not in plotted]  # no curve of their own: mark on the first
     out = []
-    style = {"svg.fonttype": "none", "svg.hashsalt": "trainmedic", "font.size": 9,
+    style = {"svg.fonttype": "none", "svg.hashsalt": "trainmedic", "font.size": 10,
              "axes.spines.top": False, "axes.spines.right": False}
     with matplotlib.rc_context(style), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # glyphs missing from matplotlib's font: the browser draws the text
