@@ -48,7 +48,9 @@ def narrate(run: Run, report) -> None:
 def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
     if not serious:
         return Msg("narrative.conclusion.healthy", {"points": run.points, "series": len(run.series)})
-    first = next((f for f in serious if f.severity == "error"), serious[0])
+    errors = [f for f in serious if f.severity == "error"] or serious
+    # At the same point, name the loss rather than a gradient norm or a metric: it is what people watch.
+    first = min(errors, key=lambda f: (_position(f)[0], 0 if f.series.endswith("loss") else 1))
     params = {"what": Msg(f"narrative.symptom.{first.symptom}"), "series": first.series_label or first.series,
               "where": first.message.params.get("where", "")}
     top = [d for d in diagnoses if d.cause != "unknown"][:2]
