@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from ..names import BOOKKEEPING, METRIC_WORDS, SPLIT_WORDS, normalise
 from . import textlog_patterns as P
 from .config_keys import spelling
 
+# Field keys repeat on every line of a log: their roles and names are computed once.
+_CACHE_SIZE = 4096
 EPOCH_KEYS = {"epoch", "ep"}
 STEP_KEYS = {"step", "globalstep", "iteration", "iter", "it", "steps", "numupdates", "updates", "update", "iters"}
 BATCH_KEYS = {"batch", "iter", "it", "iteration", "step"}
@@ -55,6 +58,8 @@ def strip_prefixes(line: str) -> tuple:
             line = line[m.end():]
         if P.LEVEL_WARNING.match(line):
             warning = True
+        if line[:1].isalpha() and not P.MAYBE_PREFIX.match(line):
+            break  # the common case: the message itself
         for rx in P.PREFIXES:
             m = rx.match(line)
             if m and m.end() < len(line):
@@ -64,6 +69,7 @@ def strip_prefixes(line: str) -> tuple:
     return rank, line.strip(), warning
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def split_of(word: str) -> Optional[str]:
     return SPLIT_WORDS.get(word.lower())
 
@@ -95,6 +101,7 @@ def fields(text: str, default_split: Optional[str] = None) -> list:
     return out
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def key_role(key: str) -> str:
     """``epoch``, ``step``, ``batch`` or ``metric`` for a field key (its last word decides: `Train Epoch`)."""
     words = key.split()  # `Train Epoch` is an epoch; `warmup_steps` is not a step
@@ -109,6 +116,7 @@ def key_role(key: str) -> str:
     return "metric"
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def metric_name(key: str, split: Optional[str]) -> Optional[str]:
     """The series name for a metric key, or None when the key is not a learning signal we keep."""
     key = key.replace("@", "")

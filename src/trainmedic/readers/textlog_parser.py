@@ -289,6 +289,8 @@ class LogParser:
 
     # --- events --------------------------------------------------------------------------------------------------
     def _events(self, text: str, rank: int, warned: bool) -> bool:
+        if not P.EVENT_HINT.search(text):
+            return False
         kind, data = None, {}
         if P.EARLY_STOP.search(text):
             kind = "early_stop"

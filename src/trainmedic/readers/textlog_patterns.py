@@ -28,6 +28,8 @@ PREFIXES = (
     re.compile(r"^\s*[\w.<>]+:[\w<>]+:\d+\s+-\s+"),
     re.compile(r"^\s*[\w.]+\s+-\s+(?=[A-Za-z])(?=\S*\s)"),
 )
+# Lines starting with a letter that may still carry a prefix (glog, log levels, logger names).
+MAYBE_PREFIX = re.compile(r"[IWEF]\d{4}\s|(?:INFO|WARN|ERROR|DEBUG|CRITICAL|NOTICE)\b|[\w.<>]+(?::[\w<>]+:\d+)?\s+-\s")
 LEVEL_WARNING = re.compile(r"^\s*\[?(?:WARNING|WARN)\b")
 
 # --- fields --------------------------------------------------------------------------------------------------------
@@ -86,5 +88,7 @@ WARNINGS = re.compile(
     r"|Reducing (?:loss )?scale|Attempted loss scale|non-?finite|found (?:nan|inf)|\bnan\b.*\bdetected|overflow detected",
     re.IGNORECASE,
 )
+# Any word an event line must hold: lines without one skip the event patterns.
+EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.*detect|found (?:nan|inf)|accelerate")
 # A cheap first look: a line without any of these characters holds nothing for us.
 MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow")
