@@ -76,7 +76,7 @@ class Monitor:
                  max_grad_norm: Optional[float] = None, loss_fn: Optional[Callable] = None,
                  autocast: Optional[dict] = None, log_path: Optional[str] = None,
                  layer_norms_every: int = LAYER_NORMS_EVERY, snapshot_every: int = 100, snapshot_keep: int = 2,
-                 snapshot_dir: Optional[str] = None, config: Optional[dict] = None, lang: str = "en",
+                 snapshot_dir: Optional[str] = None, protect_buffers: bool = True, config: Optional[dict] = None, lang: str = "en",
                  **guard: Any) -> None:
         self.model, self.optimizer, self.scaler, self.scheduler = model, optimizer, scaler, scheduler
         self.max_grad_norm = float(max_grad_norm) if max_grad_norm else None
@@ -97,7 +97,12 @@ class Monitor:
         self._first_nonfinite_seen = False
         self.builder = RunBuilder(log_path or "<live>")
         self.log = LogWriter(log_path) if (log_path and self.rank == 0) else None
+        # A bad batch's forward has already moved the running statistics (BatchNorm) when the step is judged: a
+        # skipped step puts back the buffers of the last applied step (small tensors, copied without a sync).
+        self._buffers = list(model.buffers()) if protect_buffers else []
+        self._buffers_ok = [b.detach().clone() for b in self._buffers]
         self.snapshots = None
+        self._losses_since_snapshot: list = []
         if policy == "rollback":
             from .snapshot import Snapshots
 
@@ -263,11 +268,18 @@ class Monitor:
             self.scaler.update()
         else:
             self.optimizer.step()
+        with torch.no_grad():
+            for saved, b in zip(self._buffers_ok, self._buffers):
+                saved.copy_(b)
 
     def discard(self) -> None:
-        """Drop this step's gradients: no weight, moment or step count changes (optimizers skip ``grad=None``)."""
+        """Drop this step's gradients (no weight, moment or step count changes: optimizers skip ``grad=None``) and
+        put back the buffers its forward pass changed."""
         for p in self._params:
             p.grad = None
+        with torch.no_grad():
+            for saved, b in zip(self._buffers_ok, self._buffers):
+                b.copy_(saved)
         if self.scaler is not None and self.scaler.is_enabled():
             try:
                 self.scaler.update()  # the scaler saw the overflow in unscale_ and backs off its scale
@@ -278,8 +290,13 @@ class Monitor:
         """Act on the decision after the step: snapshot, rollback or stop (raises :class:`StopTraining` unless
         ``raise_stop`` is False: the framework integrations set their own stop flag instead)."""
         if result.action == STEP:
-            if self.snapshots is not None and self.snapshots.due(self.step_count):
-                self.snapshots.take(self.step_count, self.lr_scale)
+            if self.snapshots is not None:
+                if math.isfinite(result.loss):
+                    self._losses_since_snapshot.append(result.loss)
+                if self.snapshots.due(self.step_count):
+                    seen = self._losses_since_snapshot
+                    self.snapshots.take(self.step_count, self.lr_scale, sum(seen) / len(seen) if seen else math.nan)
+                    self._losses_since_snapshot = []
         elif result.action == ROLLBACK:
             self._rollback()
         elif result.action == STOP:

@@ -3,11 +3,16 @@ memory or on disk, and the lr change applied after a restore."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections import deque
 from typing import Any, Optional
 
 import torch
+
+# A snapshot is healthy when the mean loss of the steps before it is at most twice the lowest such mean of any
+# snapshot so far: a run that drifted upwards before going non-finite has finite but already-diverged snapshots.
+HEALTHY_RATIO = 2.0
 
 
 def to_cpu(obj: Any) -> Any:
@@ -24,21 +29,25 @@ def to_cpu(obj: Any) -> Any:
 
 
 class Snapshots:
-    """Takes a snapshot every ``every`` healthy steps and keeps the last ``keep`` (in memory, or in ``directory``)."""
+    """Takes a snapshot every ``every`` applied steps and keeps the last ``keep`` (in memory, or in ``directory``),
+    plus the first one (the state before training, healthy by definition) as the last resort."""
 
     def __init__(self, model, optimizer, *, scaler=None, scheduler=None, every: int = 100, keep: int = 2,
                  directory: Optional[str] = None) -> None:
         self.model, self.optimizer, self.scaler, self.scheduler = model, optimizer, scaler, scheduler
         self.every = max(1, int(every))
         self.directory = directory
-        self.kept: deque = deque(maxlen=max(1, int(keep)))  # (step, lr_scale, state or path)
+        self.kept: deque = deque(maxlen=max(1, int(keep)))  # (step, lr_scale, state or path, mean loss)
+        self.first: Optional[tuple] = None
+        self.best_loss = math.inf  # lowest mean loss of any snapshot taken, kept or not
         if directory:
             os.makedirs(directory, exist_ok=True)
 
     def due(self, step: int) -> bool:
         return step % self.every == 0
 
-    def take(self, step: int, lr_scale: float) -> None:
+    def take(self, step: int, lr_scale: float, loss: float = math.nan) -> None:
+        """Snapshot now; ``loss`` is the mean loss of the steps since the previous snapshot."""
         state = {"model": to_cpu(self.model.state_dict()), "optimizer": to_cpu(self.optimizer.state_dict())}
         if self.scaler is not None:
             state["scaler"] = self.scaler.state_dict()
@@ -47,26 +56,32 @@ class Snapshots:
         if self.directory:
             path = os.path.join(self.directory, f"snapshot-{step}.pt")
             torch.save(state, path)
-            if len(self.kept) == self.kept.maxlen:
+            if self.first is not None and len(self.kept) == self.kept.maxlen:
                 old = self.kept[0][2]
                 if os.path.exists(old):
                     os.remove(old)
-            self.kept.append((step, lr_scale, path))
+            state = path
+        item = (step, lr_scale, state, loss)
+        if math.isfinite(loss):
+            self.best_loss = min(self.best_loss, loss)
+        if self.first is None:
+            self.first = item
         else:
-            self.kept.append((step, lr_scale, state))
+            self.kept.append(item)
 
     def restore(self, before_step: Optional[int]) -> Optional[tuple]:
-        """Restore the newest snapshot taken before ``before_step``: ``(its step, its lr scale)``, or None."""
-        chosen = None
+        """Restore the newest healthy snapshot taken before ``before_step`` (the first snapshot when none is):
+        ``(its step, its lr scale)``, or None when there is no snapshot."""
+        if self.first is None:
+            return None
+        best = self.best_loss
+        chosen = self.first
         for item in reversed(self.kept):
-            if before_step is None or item[0] < before_step:
+            early = before_step is None or item[0] < before_step
+            if early and math.isfinite(item[3]) and item[3] <= HEALTHY_RATIO * best:
                 chosen = item
                 break
-        if chosen is None:
-            if not self.kept:
-                return None
-            chosen = self.kept[0]
-        step, lr_scale, state = chosen
+        step, lr_scale, state, _ = chosen
         if isinstance(state, str):
             # Our own file, written above by this process: loading it runs no foreign pickled code.
             state = torch.load(state, map_location="cpu", weights_only=False)
@@ -90,5 +105,6 @@ def scale_lr(optimizer, scheduler, factor: float) -> None:
             group["lr"] = lr * factor
         if "initial_lr" in group:
             group["initial_lr"] = group["initial_lr"] * factor
+    scheduler = getattr(scheduler, "scheduler", scheduler)  # Accelerate wraps the scheduler
     if scheduler is not None and hasattr(scheduler, "base_lrs"):
         scheduler.base_lrs = [b * factor for b in scheduler.base_lrs]
