@@ -23,7 +23,7 @@ class LitClassifier:
 
     @staticmethod
     def build(model: nn.Module, *, lr: float, batch_size: int, loss_reduction: str = "mean",
-              optimizer: str = "adamw", softmax_before_loss: bool = False, **hparams):
+              optimizer: str = "adamw", softmax_before_loss: bool = False, warmup_steps: int = 0, **hparams):
         import lightning as L
 
         class Classifier(L.LightningModule):
@@ -31,7 +31,8 @@ class LitClassifier:
                 super().__init__()
                 self.model = model
                 self.save_hyperparameters(dict(lr=lr, batch_size=batch_size, loss_reduction=loss_reduction,
-                                               optimizer=optimizer, model=type(model).__name__, **hparams))
+                                               optimizer=optimizer, warmup_steps=warmup_steps,
+                                               model=type(model).__name__, **hparams))
 
             def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
                 if softmax_before_loss:
@@ -51,9 +52,11 @@ class LitClassifier:
                 self.log_dict({"val_loss": self._loss(logits, y), "val_acc": acc, "val_f1": f1}, prog_bar=False)
 
             def configure_optimizers(self):
-                if optimizer == "sgd":
-                    return torch.optim.SGD(self.parameters(), lr=lr)
-                return torch.optim.AdamW(self.parameters(), lr=lr)
+                opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.AdamW)(self.parameters(), lr=lr)
+                if not warmup_steps:
+                    return opt
+                ramp = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup_steps))
+                return {"optimizer": opt, "lr_scheduler": {"scheduler": ramp, "interval": "step"}}
 
         return Classifier()
 

@@ -94,7 +94,7 @@ def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, epoch_batches
             if scheduler is not None:
                 scheduler.step()
             step += 1
-            value = float(loss)
+            value = loss.item()
             epoch_losses.append(value)
             if step % cfg.log_every == 0 or not math.isfinite(value):
                 lr = optimizer.param_groups[0]["lr"]
