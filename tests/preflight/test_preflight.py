@@ -75,7 +75,7 @@ def test_seed001_optimizer_built_from_classifier_only():
     model = Classifier()
     opt = torch.optim.AdamW(model.classifier.parameters(), lr=2e-5)
     rep = trainmedic.preflight(model, batch(), optimizer=opt)
-    f = next(f for f in rep.findings if f.code == "TM602")
+    f = next(f for f in rep.findings if f.code == "TM1002")
     assert f.severity == "error" and f.symptom == "stuck_at_chance"
     assert "encoder" in f.message.render()
     assert rep.diagnoses[0].cause == "optimizer_misses_params"
@@ -89,7 +89,7 @@ def test_tiny_trainable_ratio_is_a_frozen_backbone():
         p.requires_grad_(False)
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01)
     rep = trainmedic.preflight(model, batch(k=2), optimizer=opt)
-    assert "TM601" in codes(rep) and "frozen_backbone" in causes(rep)
+    assert "TM1001" in codes(rep) and "frozen_backbone" in causes(rep)
     assert all(r[0] != 0 or r[2] == 0 for r in rep.tables[0].rows if r[0] == "0")
 
 
@@ -101,7 +101,7 @@ def test_unused_layer_gets_no_gradient():
 
     model = Unused()
     rep = trainmedic.preflight(model, batch(), optimizer=torch.optim.Adam(model.parameters(), lr=1e-3))
-    f = next(f for f in rep.findings if f.code == "TM605")
+    f = next(f for f in rep.findings if f.code == "TM1005")
     assert "extra" in f.message.render() and f.symptom == "vanishing_gradient"
 
 
@@ -110,12 +110,12 @@ def test_nan_inputs_and_labels_out_of_range():
     x[3, 2] = float("nan")
     model = Classifier()
     rep = trainmedic.preflight(model, (x, y), optimizer=torch.optim.Adam(model.parameters()))
-    assert "TM610" in codes(rep) and "bad_input_data" in causes(rep)
-    assert "TM604" in codes(rep)  # the loss is NaN too
+    assert "TM1010" in codes(rep) and "bad_input_data" in causes(rep)
+    assert "TM1004" in codes(rep)  # the loss is NaN too
     y2 = y.clone()
     y2[0] = 7
     rep = trainmedic.preflight(model, (batch()[0], y2), optimizer=torch.optim.Adam(model.parameters()))
-    f = next(f for f in rep.findings if f.code == "TM611")
+    f = next(f for f in rep.findings if f.code == "TM1011")
     assert "0..7" in f.message.render() and "bad_labels" in causes(rep)
     fix = next(d for d in rep.diagnoses if d.cause == "bad_labels").fixes[0]
     assert (fix.param, fix.from_, fix.to) == ("num_classes", 4, 8)
@@ -128,7 +128,7 @@ def test_one_class_batch_and_one_class_eval_loader():
                                               batch_size=4, shuffle=True)
     rep = trainmedic.preflight(model, (x, torch.full((16,), 2)), optimizer=torch.optim.Adam(model.parameters()),
                                eval_loader=eval_loader)
-    assert {"TM612", "TM613"} <= codes(rep)
+    assert {"TM1012", "TM1013"} <= codes(rep)
     assert "degenerate_eval_set" in causes(rep)
     assert {t.key: t for t in rep.tables}["data"].rows == [[2, 16]]
 
@@ -136,7 +136,7 @@ def test_one_class_batch_and_one_class_eval_loader():
 def test_double_softmax_module_and_functional():
     model = Classifier(final=nn.Softmax(dim=-1))
     rep = trainmedic.preflight(model, batch(), optimizer=torch.optim.Adam(model.parameters()))
-    f = next(f for f in rep.findings if f.code == "TM623")
+    f = next(f for f in rep.findings if f.code == "TM1023")
     assert "final" in f.message.render() and "loss_output_mismatch" in causes(rep)
 
     class Functional(Classifier):
@@ -145,10 +145,10 @@ def test_double_softmax_module_and_functional():
 
     model = Functional()
     rep = trainmedic.preflight(model, batch(), loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.Adam(model.parameters()))
-    assert "TM623" in codes(rep)
+    assert "TM1023" in codes(rep)
     # LogSoftmax + NLLLoss is correct.
     rep = trainmedic.preflight(model, batch(), loss_fn=nn.NLLLoss(), optimizer=torch.optim.Adam(model.parameters()))
-    assert "TM623" not in codes(rep)
+    assert "TM1023" not in codes(rep)
 
 
 def test_sigmoid_with_bceloss():
@@ -156,7 +156,7 @@ def test_sigmoid_with_bceloss():
     x, _ = batch()
     y = (torch.arange(16) % 2).float().unsqueeze(1)
     rep = trainmedic.preflight(model, (x, y), loss_fn=nn.BCELoss(), optimizer=torch.optim.Adam(model.parameters()))
-    assert "TM624" in codes(rep)
+    assert "TM1024" in codes(rep)
     model = Classifier(k=1)
     rep = trainmedic.preflight(model, (x, y), loss_fn=nn.BCEWithLogitsLoss(),
                                optimizer=torch.optim.Adam(model.parameters()), max_grad_norm=1.0)
@@ -169,32 +169,32 @@ def test_lstm_under_bf16_over_long_sequences_without_clipping():
     y = torch.tensor([0, 2])
     rep = trainmedic.preflight(model, (x, y), optimizer=torch.optim.Adam(model.parameters()),
                                autocast_dtype=torch.bfloat16)
-    assert {"TM620", "TM621"} <= codes(rep)
+    assert {"TM1020", "TM1021"} <= codes(rep)
     assert {"recurrent_long_sequence", "no_grad_clipping", "mixed_precision_overflow"} <= causes(rep)
     clip = next(d for d in rep.diagnoses if d.cause == "no_grad_clipping").fixes[0]
     assert (clip.param, clip.to) == ("max_grad_norm", 1.0)
     # Short sequences in float32 with clipping: quiet.
     rep = trainmedic.preflight(model, (x[:, :20], y), optimizer=torch.optim.Adam(model.parameters()),
                                max_grad_norm=1.0)
-    assert not {"TM620", "TM621"} & codes(rep)
+    assert not {"TM1020", "TM1021"} & codes(rep)
 
 
 def test_batchnorm_with_tiny_per_device_batch():
     model = Classifier(bn=True)
     rep = trainmedic.preflight(model, batch(), optimizer=torch.optim.Adam(model.parameters()), per_device_batch=2)
-    assert "TM622" in codes(rep) and "batchnorm_small_batch" in causes(rep)
+    assert "TM1022" in codes(rep) and "batchnorm_small_batch" in causes(rep)
     rep = trainmedic.preflight(model, batch(), optimizer=torch.optim.Adam(model.parameters()))
-    assert "TM622" not in codes(rep)
+    assert "TM1022" not in codes(rep)
 
 
 def test_cannot_overfit_with_a_tiny_lr():
     model = Classifier()
     opt = torch.optim.SGD(model.parameters(), lr=1e-9)
     rep = trainmedic.preflight(model, batch(), optimizer=opt, overfit_steps=20)
-    assert "TM630" in codes(rep)
-    fix = next(d for d in rep.diagnoses if d.cause == "lr_too_low" and "TM630" in d.findings).fixes[0]
+    assert "TM1030" in codes(rep)
+    fix = next(d for d in rep.diagnoses if d.cause == "lr_too_low" and "TM1030" in d.findings).fixes[0]
     assert fix.param == "lr" and fix.to > fix.from_
-    assert "TM608" in codes(rep)  # the update-to-weight ratio says so before any step
+    assert "TM1008" in codes(rep)  # the update-to-weight ratio says so before any step
 
 
 def test_hf_dict_batch_with_labels():
@@ -208,10 +208,10 @@ def test_hf_dict_batch_with_labels():
     opt = torch.optim.AdamW(model.classifier.parameters(), lr=2e-5)
     rep = trainmedic.preflight(model, b, optimizer=opt)
     assert rep.diagnoses[0].cause == "optimizer_misses_params"
-    assert "bert" in next(f for f in rep.findings if f.code == "TM602").message.render()
+    assert "bert" in next(f for f in rep.findings if f.code == "TM1002").message.render()
     assert rep.to_dict()["preflight"]["num_classes"] == 4
     assert rep.to_dict()["preflight"]["loss_at_init"] == pytest.approx(math.log(4), abs=0.5)
-    assert "TM602" in rep.to_json("zh")
+    assert "TM1002" in rep.to_json("zh")
 
 
 def test_leaves_model_optimizer_and_rng_exactly_as_they_were():

@@ -19,10 +19,10 @@ RESUME = {
 }
 # Reason -> (finding code, rule name, symptom).
 REASONS = {
-    "nonfinite_weights": ("TM701", "checkpoint-nonfinite-weights", "nonfinite"),
-    "norm_jump": ("TM702", "checkpoint-norm-jump", "spike"),
-    "run_failed": ("TM703", "checkpoint-after-failure", "divergence"),
-    "nonfinite_optimizer": ("TM704", "checkpoint-nonfinite-optimizer-state", "nonfinite"),
+    "nonfinite_weights": ("TM1101", "checkpoint-nonfinite-weights", "nonfinite"),
+    "norm_jump": ("TM1102", "checkpoint-norm-jump", "spike"),
+    "run_failed": ("TM1103", "checkpoint-after-failure", "divergence"),
+    "nonfinite_optimizer": ("TM1104", "checkpoint-nonfinite-optimizer-state", "nonfinite"),
 }
 
 

@@ -146,7 +146,7 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
                        first_divergent_samples=parting.samples, first_divergent_series=parting.series,
                        worse_run=worse_name)
         report.findings.append(Finding(
-            code="TM801", rule="curves-part", symptom="divergence" if parting.is_loss else "metric_collapse",
+            code="TM1201", rule="curves-part", symptom="divergence" if parting.is_loss else "metric_collapse",
             severity="warning", series=parting.series, series_label=parting.label, at=_at(parting),
             evidence=_evidence(parting, names, names[0]),
             message=msg("compare.finding.parted", series=parting.label, worse=worse_name, a=names[0], b=names[1],
@@ -198,7 +198,7 @@ def _explain_batch_change(report: Report, sc: Scaling, red: Reduction, parting: 
         report.notes.append(msg(f"compare.batch_ok.{red.value}", **params))
         return
     report.findings.append(Finding(
-        code="TM802", rule="batch-lr-mismatch", symptom="divergence", severity="warning", series="train/lr",
+        code="TM1202", rule="batch-lr-mismatch", symptom="divergence", severity="warning", series="train/lr",
         message=msg(f"compare.finding.mismatch.{red.value}", **params)))
     fixes = [Fix(param="lr", from_=lr_chg, to=sc.recommended, why=msg(f"compare.fix.lr.{sc.rule}", **params))]
     warm_chg = cfg_chg.get("warmup_steps")
@@ -211,7 +211,7 @@ def _explain_batch_change(report: Report, sc: Scaling, red: Reduction, parting: 
         fixes.append(Fix(action=msg("compare.fix.keep_batch.action", pdb=opt[0], accum=opt[1], eb=eb_ref),
                          why=msg("compare.fix.keep_batch.why", lr=lr_ref, eb=eb_ref)))
     confidence = 0.85 if (parting is not None and red.value == "sum") else (0.6 if parting is not None else 0.4)
-    codes = ["TM802"] + (["TM801"] if parting is not None else [])
+    codes = ["TM1202"] + (["TM1201"] if parting is not None else [])
     report.diagnoses.append(Diagnosis(
         cause="batch_lr_mismatch", confidence=confidence, findings=codes, fixes=fixes,
         title=msg("compare.diag.title", **params),

@@ -89,7 +89,7 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
         try:
             fw = forward(model, batch, loss_fn, autocast_dtype)
         except Exception as exc:  # noqa: BLE001 - a crash in the user's forward is a finding, not a preflight bug
-            findings.append(Finding(code="TM600", rule="forward-failed", symptom="nonfinite", severity="error",
+            findings.append(Finding(code="TM1000", rule="forward-failed", symptom="nonfinite", severity="error",
                                     series="forward", message=msg("preflight.finding.forward_failed",
                                                                   error=f"{type(exc).__name__}: {exc}")))
         k = _num_classes(num_classes, fw, model)
@@ -97,7 +97,7 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
         findings += f
         diagnoses += d
         report.tables.append(table)
-        bad_inputs = any(x.code == "TM610" for x in f)
+        bad_inputs = any(x.code == "TM1010" for x in f)
         if fw is not None and fw.loss is not None:
             f, d, value = data.check_loss(fw.loss, k, fw.loss_kind, bad_inputs, autocast_dtype is not None)
             findings += f

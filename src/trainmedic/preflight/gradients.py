@@ -81,19 +81,19 @@ def check(res: dict) -> tuple:
     layers = res["layers"]
     if res["no_grad"]:
         mods = sorted({_layer(n) for n in res["no_grad"]})
-        findings.append(Finding(code="TM605", rule="no-gradient", symptom="vanishing_gradient", severity="error",
+        findings.append(Finding(code="TM1005", rule="no-gradient", symptom="vanishing_gradient", severity="error",
                                 series="gradients", message=msg("preflight.finding.no_grad", tensors=len(res["no_grad"]),
                                                                 layers=", ".join(mods[:8]))))
-        diagnoses.append(Diagnosis(cause="vanishing_gradients", confidence=0.6, findings=["TM605"],
+        diagnoses.append(Diagnosis(cause="vanishing_gradients", confidence=0.6, findings=["TM1005"],
                                    title=msg("preflight.diag.no_grad.title"),
                                    explanation=msg("preflight.diag.no_grad.explain", layers=", ".join(mods[:8])),
                                    fixes=[Fix(action=msg("preflight.fix.no_grad"), why=msg("preflight.fix.no_grad.why"))]))
     if res["zero_grad"]:
         mods = sorted({_layer(n) for n in res["zero_grad"]})
-        findings.append(Finding(code="TM606", rule="zero-gradient", symptom="vanishing_gradient", severity="warning",
+        findings.append(Finding(code="TM1006", rule="zero-gradient", symptom="vanishing_gradient", severity="warning",
                                 series="gradients", message=msg("preflight.finding.zero_grad",
                                                                 tensors=len(res["zero_grad"]), layers=", ".join(mods[:8]))))
-        diagnoses.append(Diagnosis(cause="dead_units", confidence=0.4, findings=["TM606"],
+        diagnoses.append(Diagnosis(cause="dead_units", confidence=0.4, findings=["TM1006"],
                                    title=msg("preflight.diag.zero_grad.title"),
                                    explanation=msg("preflight.diag.zero_grad.explain", layers=", ".join(mods[:8])),
                                    fixes=[Fix(action=msg("preflight.fix.zero_grad"), why=msg("preflight.fix.zero_grad.why"))]))
@@ -102,11 +102,11 @@ def check(res: dict) -> tuple:
     if high:
         worst = max(high, key=high.get)
         lr = layers[worst]["lr"]
-        findings.append(Finding(code="TM607", rule="update-ratio-high", symptom="divergence", severity="warning",
+        findings.append(Finding(code="TM1007", rule="update-ratio-high", symptom="divergence", severity="warning",
                                 series="gradients", message=msg("preflight.finding.ratio_high", layer=worst,
                                                                 ratio=high[worst], limit=UPDATE_RATIO_HIGH, lr=lr)))
         target = lr * 1e-2 / high[worst] if lr else None
-        diagnoses.append(Diagnosis(cause="lr_too_high", confidence=0.5, findings=["TM607"],
+        diagnoses.append(Diagnosis(cause="lr_too_high", confidence=0.5, findings=["TM1007"],
                                    title=msg("preflight.diag.ratio_high.title", lr=lr),
                                    explanation=msg("preflight.diag.ratio_high.explain", layer=worst, ratio=high[worst]),
                                    fixes=[Fix(param="lr", from_=lr, to=float(f"{target:.2g}"),
@@ -114,10 +114,10 @@ def check(res: dict) -> tuple:
     if ratios and all(v < UPDATE_RATIO_LOW for v in ratios.values()):
         best = max(ratios, key=ratios.get)
         lr = layers[best]["lr"]
-        findings.append(Finding(code="TM608", rule="update-ratio-low", symptom="plateau", severity="warning",
+        findings.append(Finding(code="TM1008", rule="update-ratio-low", symptom="plateau", severity="warning",
                                 series="gradients", message=msg("preflight.finding.ratio_low", ratio=ratios[best],
                                                                 limit=UPDATE_RATIO_LOW, lr=lr)))
-        diagnoses.append(Diagnosis(cause="lr_too_low", confidence=0.5, findings=["TM608"],
+        diagnoses.append(Diagnosis(cause="lr_too_low", confidence=0.5, findings=["TM1008"],
                                    title=msg("preflight.diag.ratio_low.title", lr=lr),
                                    explanation=msg("preflight.diag.ratio_low.explain", ratio=ratios[best]),
                                    fixes=[Fix(param="lr", from_=lr, to=float(f"{lr * 1e-3 / ratios[best]:.2g}"),

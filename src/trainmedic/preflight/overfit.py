@@ -77,7 +77,7 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
         reason, cause = "rises", "lr_too_high"
     else:
         reason, cause = "flat", "lr_too_low"
-    findings.append(Finding(code="TM630", rule="cannot-overfit-one-batch", symptom="stuck_at_chance", severity="error",
+    findings.append(Finding(code="TM1030", rule="cannot-overfit-one-batch", symptom="stuck_at_chance", severity="error",
                             series="train/loss", message=msg(f"preflight.finding.overfit.{reason}", steps=len(losses),
                                                              first=first, last=last, lr=lr)))
     fixes = []
@@ -87,7 +87,7 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
         fixes.append(Fix(param="lr", from_=lr, to=lr / 10, why=msg("preflight.fix.overfit_lr_down.why")))
     else:
         fixes.append(Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why")))
-    diagnoses.append(Diagnosis(cause=cause, confidence=0.5, findings=["TM630"], fixes=fixes,
+    diagnoses.append(Diagnosis(cause=cause, confidence=0.5, findings=["TM1030"], fixes=fixes,
                                title=msg(f"preflight.diag.overfit.{reason}.title"),
                                explanation=msg("preflight.diag.overfit.explain", first=first, last=last,
                                                steps=len(losses))))

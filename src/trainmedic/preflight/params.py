@@ -91,29 +91,29 @@ def check(cov: Coverage, optimizer: Optional[Any]) -> tuple:
     ratio = cov.optimized / cov.total if cov.total else 0.0
     if cov.missed:
         mods = sorted({top_module(n) for n in cov.missed})
-        findings.append(Finding(code="TM602", rule="optimizer-misses-params", symptom="stuck_at_chance",
+        findings.append(Finding(code="TM1002", rule="optimizer-misses-params", symptom="stuck_at_chance",
                                 severity="error", series="parameters",
                                 message=msg("preflight.finding.optimizer_misses", count=cov.missed_numel,
                                             tensors=len(cov.missed), modules=", ".join(mods), ratio=ratio * 100),
                                 data={"missed": cov.missed[:50]}))
         diagnoses.append(Diagnosis(
-            cause="optimizer_misses_params", confidence=0.95, findings=["TM602"],
+            cause="optimizer_misses_params", confidence=0.95, findings=["TM1002"],
             title=msg("preflight.diag.optimizer_misses.title", modules=", ".join(mods)),
             explanation=msg("preflight.diag.optimizer_misses.explain", count=cov.missed_numel, modules=", ".join(mods)),
             fixes=[Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why"))]))
     if cov.total and ratio < TINY_TRAINABLE_RATIO:
-        findings.append(Finding(code="TM601", rule="tiny-trainable-ratio", symptom="stuck_at_chance",
+        findings.append(Finding(code="TM1001", rule="tiny-trainable-ratio", symptom="stuck_at_chance",
                                 severity="warning", series="parameters",
                                 message=msg("preflight.finding.tiny_ratio", trained=cov.optimized, total=cov.total,
                                             ratio=ratio * 100, threshold=TINY_TRAINABLE_RATIO * 100)))
         if not cov.missed:
             diagnoses.append(Diagnosis(
-                cause="frozen_backbone", confidence=0.6, findings=["TM601"],
+                cause="frozen_backbone", confidence=0.6, findings=["TM1001"],
                 title=msg("preflight.diag.frozen.title", ratio=ratio * 100),
                 explanation=msg("preflight.diag.frozen.explain", trained=cov.optimized, total=cov.total),
                 fixes=[Fix(action=msg("preflight.fix.unfreeze"), why=msg("preflight.fix.unfreeze.why"))]))
     if cov.frozen_in_opt:
-        findings.append(Finding(code="TM603", rule="frozen-params-in-optimizer", symptom="wasted_compute",
+        findings.append(Finding(code="TM1003", rule="frozen-params-in-optimizer", symptom="wasted_compute",
                                 severity="info", series="parameters",
                                 message=msg("preflight.finding.frozen_in_opt", tensors=len(cov.frozen_in_opt))))
     return findings, diagnoses
