@@ -1,0 +1,1 @@
+"""Benchmarks: diagnosis accuracy on the zoo and the acceptance cases, speed and memory at scale."""

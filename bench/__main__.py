@@ -1,0 +1,52 @@
+"""``python -m bench``: accuracy, scale and (when present) live overhead, end to end; writes results/SUMMARY.md.
+
+``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a 10 MB text log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+
+from . import accuracy, scale
+
+RESULTS = accuracy.RESULTS
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--regenerate", action="store_true", help="rerun every zoo scenario")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    parts = ["# Bench summary", "", f"Machine: {scale.machine()}", ""]
+    status = 0
+    status |= accuracy.main(["--regenerate"] if args.regenerate else [])
+    parts.append((RESULTS / "accuracy.md").read_text() if (RESULTS / "accuracy.md").exists() else "accuracy: failed")
+    steps = ["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"])
+    text = ["--text-mb", "10"] + ([] if args.quick else ["100"])
+    status |= scale.main(steps + text + ["--profile"])
+    parts.append((RESULTS / "scale.md").read_text())
+    try:
+        live = importlib.import_module("bench.live_overhead")
+    except ModuleNotFoundError:
+        live = None
+        parts.append("# Live overhead\n\nnot measured: bench/live_overhead.py is not present.\n")
+    if live is not None:
+        try:
+            status |= int(live.main([]) or 0)
+        except SystemExit as exc:   # a main() that exits instead of returning
+            status |= int(exc.code or 0)
+        md = RESULTS / "live_overhead.md"
+        parts.append(md.read_text() if md.exists() else "# Live overhead\n\nsee bench/results/live_overhead.json\n")
+    parts.append(f"\nTotal bench time: {time.perf_counter() - t0:.0f} s.\n")
+    (RESULTS / "SUMMARY.md").write_text("\n".join(parts))
+    print(json.dumps({"summary": str(RESULTS / "SUMMARY.md"), "status": status}))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
