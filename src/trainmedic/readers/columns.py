@@ -65,12 +65,13 @@ def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
     The fast path lets numpy convert the whole column at once; a column with blanks, text or odd spellings falls back
     to :func:`parse_number` cell by cell.
     """
-    try:
-        values = np.array(cells, dtype=np.float64)
-        if values.ndim == 1 and not any(c is None or isinstance(c, bool) for c in cells[:1]):
-            return values, np.ones(len(values), dtype=bool)
-    except (ValueError, TypeError, OverflowError):
-        pass
+    if None not in cells:  # numpy would turn None into NaN, but a missing cell is no point, not a NaN point
+        try:
+            values = np.array(cells, dtype=np.float64)
+            if values.ndim == 1 and not (cells and isinstance(cells[0], bool)):
+                return values, np.ones(len(values), dtype=bool)
+        except (ValueError, TypeError, OverflowError):
+            pass
     parsed = [parse_number(c) for c in cells]
     present = np.fromiter((p is not None for p in parsed), dtype=bool, count=len(parsed))
     values = np.fromiter((np.nan if p is None else p for p in parsed), dtype=np.float64, count=len(parsed))
