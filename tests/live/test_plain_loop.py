@@ -6,10 +6,9 @@ import json
 import math
 
 import pytest
+from live_models import Classifier, assert_same_state, ce_loss, make_batches, state_of
 
 from trainmedic.cli import main
-
-from live_models import Classifier, assert_same_state, ce_loss, make_batches, state_of
 
 torch = pytest.importorskip("torch")
 

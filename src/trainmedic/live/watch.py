@@ -1,0 +1,174 @@
+"""``trainmedic watch PATH``: follow a run that is writing its logs, re-diagnose as lines arrive, print each new
+finding once, run ``--on-alert CMD`` for each new warning or error, and exit when the run ends.
+
+A ``trainmedic-live`` log is tailed incrementally (only new complete lines are parsed); any other format the readers
+know is re-read with ``load_run`` when the file or directory changes. The run has ended on a ``trainmedic-live``
+``end``/``stop`` event, a Hugging Face ``trainer_state.json`` whose control says ``should_training_stop``, a
+"Training finished/completed" line in a text log, or after ``idle_timeout`` seconds without new data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..errors import InputError
+from ..i18n import t
+from .records import RunBuilder, parse_lines
+
+# How long to wait for a PATH that does not exist yet (a run that has not started writing) when no idle timeout
+# says otherwise: long enough for a slow model load, short enough that a typo does not hang a CI job.
+APPEAR_TIMEOUT = 60.0
+# An --on-alert command that hangs must not stop the watch for ever.
+ALERT_TIMEOUT = 60.0
+_FINISHED = re.compile(rb"training (finished|completed|complete\b|done)", re.IGNORECASE)
+
+
+def _fingerprint(path: Path) -> tuple:
+    """Changes whenever a file under ``path`` grows or is rewritten."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out.append((str(f), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _is_live_log(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    from ..readers.live import sniff
+
+    with open(path, "rb") as fh:
+        return sniff(path, fh.read(4096)) > 0
+
+
+def _ended_by_artifacts(path: Path) -> Optional[str]:
+    """Why the run has ended, judged from files other than a live log (None while it goes on)."""
+    files = [path] if path.is_file() else list(path.rglob("trainer_state.json")) + list(path.rglob("*.log"))
+    for f in files:
+        try:
+            if f.name == "trainer_state.json":
+                state = json.loads(f.read_text(encoding="utf-8"))
+                control = (state.get("stateful_callbacks") or {}).get("TrainerControl") or {}
+                if (control.get("args") or {}).get("should_training_stop"):
+                    return "trainer_state.json: should_training_stop"
+            elif f.stat().st_size:
+                with open(f, "rb") as fh:
+                    fh.seek(max(0, f.stat().st_size - 4096))
+                    if _FINISHED.search(fh.read()):
+                        return f"{f.name}: training finished"
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+class _Follower:
+    """Yields the current Run of PATH and whether it has ended, reading only what is new."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.live = _is_live_log(path)
+        self.builder = RunBuilder(str(path))
+        self.offset = 0
+        self.fingerprint: tuple = ()
+
+    def poll(self) -> Optional[tuple]:
+        """(run, ended reason or None) when something changed, else None."""
+        if self.live:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+            complete = chunk.rfind(b"\n") + 1  # a line still being written waits for the next poll
+            if not complete:
+                return None
+            self.offset += complete
+            for rec in parse_lines(chunk[:complete].decode("utf-8", errors="replace").splitlines()):
+                self.builder.add(rec)
+            return self.builder.run(), ("end event" if self.builder.ended else None)
+        fp = _fingerprint(self.path)
+        if fp == self.fingerprint:
+            return None
+        self.fingerprint = fp
+        from ..readers import load_run
+
+        try:
+            run = load_run([self.path])
+        except InputError:
+            return None  # nothing readable yet: wait for more
+        return run, _ended_by_artifacts(self.path)
+
+
+def _alert(cmd: str, finding: dict, path: Path) -> None:
+    env = dict(os.environ)
+    env.update({"TRAINMEDIC_CODE": finding["code"], "TRAINMEDIC_RULE": finding["rule"],
+                "TRAINMEDIC_SEVERITY": finding["severity"], "TRAINMEDIC_MESSAGE": finding["message"],
+                "TRAINMEDIC_STEP": str((finding.get("at") or {}).get("step", "")),
+                "TRAINMEDIC_PATH": str(path), "TRAINMEDIC_FINDING": json.dumps(finding, ensure_ascii=False)})
+    try:
+        rc = subprocess.run(cmd, shell=True, env=env, timeout=ALERT_TIMEOUT).returncode
+    except subprocess.TimeoutExpired:
+        rc = -1
+    if rc:
+        sys.stderr.write(t("live.watch.alert_failed", "en", code=rc) + "\n")
+
+
+def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_timeout: Optional[float] = None,
+          lang: str = "en", fail_on: str = "error", out: Optional[Callable[[str], None]] = None) -> int:
+    """Follow ``path`` until the run ends; exit code 1 when a finding at or above ``fail_on`` was found, else 0.
+
+    Raises :class:`InputError` when ``path`` has not appeared after a bounded wait.
+    """
+    from ..engine import diagnose_run
+    from ..report.model import finding_dict
+
+    if out is None:
+        def out(line: str) -> None:
+            print(line, flush=True)  # a watcher's output is read as it comes, often through a pipe
+    path = Path(path)
+    deadline = time.monotonic() + (min(idle_timeout, APPEAR_TIMEOUT) if idle_timeout else APPEAR_TIMEOUT)
+    announced = False
+    while not path.exists():
+        if time.monotonic() >= deadline:
+            raise InputError(path, "no such file or directory (waited for it to appear)")
+        if not announced:
+            sys.stderr.write(t("live.watch.waiting", lang, path=str(path)) + "\n")
+            announced = True
+        time.sleep(min(interval, 0.5))
+    follower = _Follower(path)
+    seen: set = set()
+    report = None
+    last_change = time.monotonic()
+    ended: Optional[str] = None
+    while True:
+        polled = follower.poll()
+        if polled is not None:
+            run, ended = polled
+            last_change = time.monotonic()
+            report = diagnose_run(run, lang=lang)
+            for f in report.findings:
+                d = finding_dict(f, lang)
+                key = (d["code"], d["series"], json.dumps(d["at"], sort_keys=True))
+                if key in seen:
+                    continue
+                seen.add(key)
+                where = ", ".join(f"{k} {v}" for k, v in d["at"].items()) or "-"
+                out(t("live.watch.finding", lang, where=where, severity=d["severity"], code=d["code"],
+                      rule=d["rule"], message=d["message"]))
+                if on_alert and d["severity"] in ("warning", "error"):
+                    _alert(on_alert, d, path)
+        if ended is None and idle_timeout is not None and time.monotonic() - last_change >= idle_timeout:
+            ended = "idle timeout"
+        if ended is not None:
+            out(t("live.watch.ended", lang, why=ended, n=len(seen)))
+            return 1 if report is not None and report.fails_on(fail_on) else 0
+        time.sleep(interval)
