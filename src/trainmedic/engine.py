@@ -10,13 +10,15 @@ from .run import Run
 
 
 def summarise_sources(run: Run) -> list:
-    """One RunSummary per artifact read, each carrying the merged run's config with its sources."""
+    """One RunSummary per artifact read; the first carries the merged run's config with its sources."""
     config = run.config.as_dict()
     sources = {k: v.cite() for k, v in run.config.items()}
     out = []
-    for s in run.sources:
+    for i, s in enumerate(run.sources):
+        # The merged run has one config: it is listed once, on the first artifact, not repeated per file.
         out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
-                              config=config, config_sources=sources, notes=list(s.notes)))
+                              config=config if i == 0 else {}, config_sources=sources if i == 0 else {},
+                              notes=list(s.notes)))
     if not out:
         out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
                               config=config, config_sources=sources))

@@ -13,7 +13,7 @@ from typing import Optional
 from ..findings import Diagnosis, Evidence, Finding, Fix
 from ..i18n import Msg, msg
 from ..report.model import Report, Table
-from ..run import Run
+from ..run import Run, Series
 from .align import Parting, choose_axis, comparable_series, first_parting
 from .scaling import Reduction, Scaling, loss_reduction, scale
 
@@ -113,6 +113,17 @@ def keep_batch_options(eb_target: int, pdb: Optional[int], world: int) -> Option
     return None
 
 
+def side_by_side_series(a: Run, b: Run, names: tuple, compared: list) -> dict:
+    """Both runs' compared series under a run prefix (``A/eval/loss``), so a plot shows the two curves together."""
+    out: dict = {}
+    for tag, run in zip(names, (a, b)):
+        for name in compared:
+            s = run.get(name)
+            if s is not None:
+                out[f"{tag}/{name}"] = Series(f"{tag}/{name}", s.values, s.step, s.epoch, f"{tag}: {s.label}", s.source)
+    return out
+
+
 def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B")) -> Report:
     """Compare two Runs. Run B is usually the changed one; whichever run's curves are worse is treated as changed."""
     from ..engine import summarise_sources
@@ -126,6 +137,7 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
 
     report = Report(kind="compare", lang=lang, runs=summarise_sources(a) + summarise_sources(b))
     report.tables.append(config_table(cfg_a, cfg_b, names, red_a, red_b))
+    report.series_data = side_by_side_series(a, b, names, names_list)
     report.notes.append(msg(f"compare.axis.{axis.kind}"))
     summary: dict = {
         "runs": list(names), "effective_batch": [eb_a, eb_b], "lr": [cfg_a.get("lr"), cfg_b.get("lr")],
