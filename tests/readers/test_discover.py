@@ -120,3 +120,13 @@ def test_cli_on_an_empty_folder_says_one_line_and_exits_2(tmp_path):
                        text=True, timeout=60)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip().count("\n") == 0 and "no training artifact" in p.stderr
+
+
+def test_config_keeps_the_first_source_metric_files_then_launch_scripts_then_scripts(tmp_path):
+    (tmp_path / "train.py").write_text("from transformers import TrainingArguments\n"
+                                       "args = TrainingArguments(output_dir='o', learning_rate=1e-3)\n")
+    (tmp_path / "run.sh").write_text("#!/bin/bash\npython train.py --max_grad_norm 0.5 --lr 2e-4\n")
+    (tmp_path / "history.csv").write_text("step,loss\n1,1.0\n2,0.5\n")
+    run = load_run([tmp_path / "train.py", tmp_path / "history.csv", tmp_path / "run.sh"])
+    assert run.config.get("max_grad_norm") == 0.5  # the launch script, not the library default of train.py
+    assert run.config.entry("lr").source.endswith("run.sh")

@@ -19,7 +19,7 @@ from ..run import Run
 from . import pick_reader
 from .checks import fail, read_text_head
 from .merge import merge_runs
-from .siblings import find_siblings
+from .siblings import LAUNCH_SUFFIXES, find_siblings
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv", "venv",
              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", "site-packages", ".idea", ".vscode", ".trash"}
@@ -75,8 +75,15 @@ def _explain_unreadable(path: Path) -> None:
 
 
 def _read_all(jobs: list, warnings: list) -> list:
-    """Read metric sources first (their config is the recorded one), then configuration-only sources."""
-    ordered = [j for j in jobs if j[0].kind != "config"] + [j for j in jobs if j[0].kind == "config"]
+    """Read metric sources first (their config is what the run recorded), then launch scripts (what the user set),
+    then other configuration sources (which may hold library defaults). The first source to set a key keeps it."""
+    def order(job) -> int:
+        reader, path, _ = job
+        if reader.kind != "config":
+            return 0
+        return 1 if path.suffix.lower() in LAUNCH_SUFFIXES else 2
+
+    ordered = sorted(jobs, key=order)  # stable: the user's order within each kind
     parts = []
     for reader, path, explicit in ordered:
         try:
