@@ -122,9 +122,10 @@ class Monitor:
                      "model": type(inner).__name__, "total_params": total, "trainable_params": trainable,
                      "world_size": self.world_size, "max_grad_norm": self.max_grad_norm or 0.0,
                      "guard_policy": self.policy}
-        recurrent = sum(1 for m in inner.modules() if isinstance(m, torch.nn.RNNBase))
+        kinds = (torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN)
+        recurrent = sorted({f"nn.{k.__name__}" for m in inner.modules() for k in kinds if isinstance(m, k)})
         if recurrent:
-            cfg["recurrent_layers"] = recurrent
+            cfg["recurrent_layers"] = recurrent  # spelled as the config readers spell them: nn.LSTM, nn.GRU
         if self.scaler is not None and self.scaler.is_enabled():
             cfg["precision"] = "fp16"
         elif self.autocast and self.autocast.get("dtype") is not None:
@@ -268,9 +269,6 @@ class Monitor:
             self.scaler.update()
         else:
             self.optimizer.step()
-        with torch.no_grad():
-            for saved, b in zip(self._buffers_ok, self._buffers):
-                saved.copy_(b)
 
     def discard(self) -> None:
         """Drop this step's gradients (no weight, moment or step count changes: optimizers skip ``grad=None``) and
@@ -290,6 +288,9 @@ class Monitor:
         """Act on the decision after the step: snapshot, rollback or stop (raises :class:`StopTraining` unless
         ``raise_stop`` is False: the framework integrations set their own stop flag instead)."""
         if result.action == STEP:
+            with torch.no_grad():  # the buffers a later skipped step will put back
+                for saved, b in zip(self._buffers_ok, self._buffers):
+                    saved.copy_(b)
             if self.snapshots is not None:
                 if math.isfinite(result.loss):
                     self._losses_since_snapshot.append(result.loss)

@@ -124,7 +124,7 @@ def _forward_culprit(trace: _Trace) -> Optional[dict]:
                  "kind": kind, "max_abs": biggest, "input_finite": in_finite}
         if not in_finite and i == 0:
             found["phase"] = "input"  # the very first module already received non-finite values: the batch
-        if in_finite and kind == "inf" and dtype in (torch.float16, torch.bfloat16):
+        if in_finite and dtype in (torch.float16, torch.bfloat16):
             true = _true_magnitude(module, args, kwargs)
             limit = float(torch.finfo(dtype).max)
             if true is not None and true > limit:
