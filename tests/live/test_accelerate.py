@@ -1,0 +1,40 @@
+"""A plain loop prepared by Accelerate (CPU, one process), guarded through ``integrations.accelerate.step``."""
+
+from __future__ import annotations
+
+import pytest
+from live_models import Classifier, assert_same_state, ce_loss, make_batches, state_of
+
+torch = pytest.importorskip("torch")
+accelerate = pytest.importorskip("accelerate")
+
+import trainmedic  # noqa: E402
+from trainmedic.integrations.accelerate import step  # noqa: E402
+
+
+def test_skip_with_accelerate_clipping_and_accumulation():
+    accelerator = accelerate.Accelerator(cpu=True, gradient_accumulation_steps=2)
+    torch.manual_seed(0)
+    model = Classifier()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    batches = make_batches(16)
+    batches[9][0][0, 0] = float("nan")  # second micro-batch of optimizer step 5
+    model, opt = accelerator.prepare(model, opt)
+    monitor = trainmedic.Monitor(model, opt, policy="skip", loss_fn=ce_loss)
+    results, seen = [], {}
+    for i, batch in enumerate(batches):
+        if i == 8:
+            seen["before"] = state_of(model, opt)
+        with accelerator.accumulate(model):
+            loss = ce_loss(model, batch)
+            accelerator.backward(loss)
+            r = step(accelerator, monitor, loss, batch, max_grad_norm=1.0)
+            opt.zero_grad()
+        if r is not None:
+            results.append(r)
+        if i == 9:
+            seen["after"] = state_of(model, opt)
+    assert [r.action for r in results] == ["step"] * 4 + ["skip"] + ["step"] * 3
+    assert_same_state(seen["before"], seen["after"])
+    assert results[4].provenance["phase"] == "input"
+    assert all(torch.isfinite(p).all() for p in model.parameters())
