@@ -161,6 +161,10 @@ if __name__ == "__main__":
     import warnings
 
     warnings.filterwarnings("ignore")
+    if sys.argv[1] == "torch":
+        import torch
+
+        torch.set_num_threads(1)
     group, out = sys.argv[1], Path(sys.argv[2])
     made = {}
     for name, make in GROUPS[group]:

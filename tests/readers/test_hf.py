@@ -132,6 +132,7 @@ def test_resumed_checkpoint_newer_than_top_level_state_adds_its_points(tmp_path)
 @pytest.mark.parametrize("text, reason", [
     ("", "empty"), ("{\"log_history\": [{\"loss\": 1.0, \"step\": 1}", "not valid JSON"),
     ("{\"global_step\": 3}", "no log_history"), ("[1, 2, 3]", "not valid JSON"),
+    ("{\"log_history\": []}", "no numbers"), ("{\"log_history\": [{\"step\": 1, \"note\": \"x\"}]}", "no numbers"),
 ])
 def test_broken_trainer_state_is_an_input_error(tmp_path, text, reason):
     path = tmp_path / "trainer_state.json"

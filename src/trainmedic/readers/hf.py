@@ -130,6 +130,8 @@ def read_state(path: Path) -> Run:
     builder = SeriesBuilder(str(path), rename=_hf_rename)
     _history_to_series(blocks, builder)
     run = builder.to_run(str(path), FORMAT)
+    if not run.series:  # a run that stopped before its first log: nothing to diagnose from this file
+        raise fail(path, "readers.error.no_numbers")
     _state_config(state, run, str(path))
     _early_stop(state, run, str(path))
     return run
