@@ -130,3 +130,13 @@ def test_config_keeps_the_first_source_metric_files_then_launch_scripts_then_scr
     run = load_run([tmp_path / "train.py", tmp_path / "history.csv", tmp_path / "run.sh"])
     assert run.config.get("max_grad_norm") == 0.5  # the launch script, not the library default of train.py
     assert run.config.entry("lr").source.endswith("run.sh")
+
+
+def test_structured_sources_are_listed_before_a_console_log_found_first(tmp_path):
+    (tmp_path / "a_train.log").write_text("".join(f"step {s} | loss: {1.0 / s:.4f}\n" for s in range(1, 6)))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "trainer_state.json").write_text(json.dumps(
+        {"global_step": 5, "log_history": [{"loss": 1.0 / s, "step": s} for s in range(1, 6)]}))
+    run = load_run([tmp_path])
+    assert [s.format for s in run.sources][:2] == ["hf-trainer", "text-log"]
+    assert len(run.series["train/loss"]) == 5

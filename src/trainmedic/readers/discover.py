@@ -18,7 +18,7 @@ from ..i18n import t
 from ..run import Run
 from . import pick_reader
 from .checks import fail, read_text_head
-from .merge import merge_runs
+from .merge import TEXT_FORMATS, merge_runs
 from .siblings import LAUNCH_SUFFIXES, find_siblings
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv", "venv",
@@ -75,13 +75,14 @@ def _explain_unreadable(path: Path) -> None:
 
 
 def _read_all(jobs: list, warnings: list) -> list:
-    """Read metric sources first (their config is what the run recorded), then launch scripts (what the user set),
-    then other configuration sources (which may hold library defaults). The first source to set a key keeps it."""
+    """Read structured metric files first, then text logs (their config is what the run recorded), then launch
+    scripts (what the user set), then other configuration sources (which may hold library defaults). The first
+    source to set a config key keeps it, and the report lists the sources in this order."""
     def order(job) -> int:
         reader, path, _ = job
         if reader.kind != "config":
-            return 0
-        return 1 if path.suffix.lower() in LAUNCH_SUFFIXES else 2
+            return 1 if reader.name in TEXT_FORMATS else 0
+        return 2 if path.suffix.lower() in LAUNCH_SUFFIXES else 3
 
     ordered = sorted(jobs, key=order)  # stable: the user's order within each kind
     parts = []
