@@ -33,6 +33,8 @@ class Field:
     raw: str
     total: Optional[int]
     split: Optional[str]
+    span: tuple = (0, 0)  # where ``raw`` stands on the line read
+    total_span: Optional[tuple] = None  # where ``total`` stands, when there is one
 
     @property
     def value(self) -> float:
@@ -97,7 +99,8 @@ def fields(text: str, default_split: Optional[str] = None) -> list:
                 current = s  # `Val Loss: 2.1 | Acc: 0.9`: the bare field after a val field is a val field too
                 break
         total = m.group("total")
-        out.append(Field(key, m.group("val"), int(total) if total else None, current))
+        out.append(Field(key, m.group("val"), int(total) if total else None, current, m.span("val"),
+                         m.span("total") if total else None))
     return out
 
 

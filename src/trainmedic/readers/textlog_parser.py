@@ -5,6 +5,7 @@ force, steps per epoch, progress bars, a table header, ranks), writing points in
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from typing import Optional
 
@@ -17,7 +18,21 @@ from . import textlog_patterns as P
 NAN = math.nan
 # One warning printed every step (gradient overflow) must not grow the event list without bound.
 MAX_EVENTS = 5000
+# Line shapes whose layout is remembered at once. A log prints a handful of shapes over and over (a few dozen with
+# its timestamps' and steps' digit counts); one that prints ever-new shapes starts the memory again when it is full,
+# so memory stays bounded whatever the log.
+MAX_SHAPES = 4096
 _NO_RANK = -1
+# Token digits written as 0: the shape keeps how many digits an integer part has (timestamps, `\d{1,3}%`), not which.
+_AS_ZEROS = str.maketrans("123456789", "000000000")
+# What a remembered layout does with a line, and the steps of a layout.
+_FIELDS, _DICT, _SKIP = "fields", "dict", "skip"
+_POINT, _STEP, _EPOCH, _EPOCH_INDEX, _TOTAL, _BATCH, _APPLY = "point", "step", "epoch", "epoch#", "total", "batch", "apply"
+# Lines whose layout depends on more than their shape (events, tables, bars, settings): read in full every time.
+_SLOW = ("slow", None, None)
+_BLANK = (_SKIP, None, None)
+# `rank 1` with a space: the rank's digits are a token, so the shape cannot carry the rank.
+_RANK_SPACED = re.compile(r"(?:rank|RANK|Rank)\s+\d")
 
 
 class SeriesBuffer:
@@ -48,8 +63,10 @@ def _same(a: float, b: float) -> bool:
 class LogParser:
     """Turns the lines of one console log into series buffers, events and config values (with file and line)."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, remember_shapes: bool = True):
+        """``remember_shapes=False`` reads every line in full (the reference the shape memory is tested against)."""
         self.source = source
+        self._plans: Optional[dict] = {} if remember_shapes else None
         self.series: dict = {}
         self.events: list = []
         self.config = RunConfig()
@@ -97,6 +114,33 @@ class LogParser:
                 return
         else:
             self.saw_digits = self.saw_digits or any(c.isdigit() for c in line)
+        if self._plans is not None and self.table is None and "\x1b" not in line and "\x00" not in line:
+            parts = P.TOKEN.split(line)
+            toks = parts[1::2]
+            key = "\x00".join(parts[0::2])
+            if toks:
+                key += "\x01" + P.LONG_FRACTION.sub(".0", "\x00".join(toks).translate(_AS_ZEROS))
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = _plan(line, parts)
+                if len(self._plans) >= MAX_SHAPES:
+                    self._plans.clear()  # a log of ever-new shapes: start again rather than grow
+                self._plans[key] = plan
+            if plan is not _SLOW:
+                self._run(plan, toks, line)
+                return
+        self._text_slow(line)
+
+    def _run(self, plan: tuple, toks: list, line: str) -> None:
+        kind, rank, body = plan
+        if rank is not None and rank not in self.ranks:
+            self.ranks.append(rank)
+        if kind is _FIELDS:
+            self._run_fields(body, toks, _NO_RANK if rank is None else rank, line)
+        elif kind is _DICT:
+            self._run_dict(body, toks, _NO_RANK if rank is None else rank)
+
+    def _text_slow(self, line: str) -> None:
         rank, text, warned = L.strip_prefixes(line)
         if not text:
             return  # blank lines do not end a pasted table
@@ -119,7 +163,8 @@ class LogParser:
             self._settings(text)
             return
         if P.DICT_LINE.match(text):
-            self._dict(text, r)
+            toks, ref = _text_refs(text)
+            self._run_dict(_dict_plan(text, ref), toks, r)
             return
         m = P.EPOCH_HEADER.match(text)
         if m:
@@ -129,56 +174,58 @@ class LogParser:
             return
         if P.PARTIAL_EVAL.match(text):
             return
-        self._fields(text, r)
+        toks, ref = _text_refs(text)
+        plan, cut = _fields_plan(text, ref)
+        self._run_fields(plan, toks, r, line, cut)
 
     # --- shapes --------------------------------------------------------------------------------------------------
-    def _fields(self, text: str, rank: int) -> None:
+    def _run_fields(self, plan: tuple, toks: list, rank: int, line: str, cut: Optional[str] = None) -> None:
+        """Apply a field layout (see :func:`_fields_plan`) to the numbers ``toks`` of one line. ``cut`` is the text
+        the layout was read from when known; a line that turns out to be a settings line is read again from it."""
+        pre, ops, learning = plan
         step = epoch = NAN
         epoch_index = None
         batch = None
-        split = L.line_split(text)
-        for rx in (P.MMCV, P.TORCHVISION):
-            m = rx.search(text)
-            if m:
-                e = int(m.group("ep")) + (1 if rx is P.TORCHVISION else 0)  # torchvision counts from 0
-                if m.groupdict().get("mode") in ("val", "test"):
+        if pre is not None:
+            if pre[0] == "mmcv":
+                _, ep, add, evaluation, b, n = pre
+                e = int(_raw(ep, toks)) + add
+                if evaluation:
                     epoch_index = e
                 else:
-                    epoch_index, batch = e, (int(m.group("b")), int(m.group("n")))
-                text = text[:m.start()] + " " + text[m.end():]
-                break
-        m = P.FAIRSEQ_PROGRESS.search(text) or P.EPOCH_GLUED.search(text)
-        if m and epoch_index is None:
-            epoch_index = self._epoch_index(int(m.group(1)))
-            if m.re is P.FAIRSEQ_PROGRESS:
-                batch = (int(m.group(2)), int(m.group(3)))
-            text = text[:m.start()] + " " + text[m.end():]
-        points = []
-        for f in L.fields(text, split):
-            role = L.key_role(f.key)
-            if role == "epoch":
-                if "." in f.raw:
-                    epoch = f.value
-                elif epoch_index is None:
-                    epoch_index = self._epoch_index(int(f.value))
-                if f.total:
-                    self.config.set("num_epochs", f.total, self.source, self.lineno)
-            elif role == "batch" and f.total:
-                batch = (int(f.value), f.total)
-            elif role == "step":
-                step = f.value
-                if f.total:
-                    self.config.set("max_steps", f.total, self.source, self.lineno)
+                    epoch_index, batch = e, (int(_raw(b, toks)), int(_raw(n, toks)))
             else:
-                name = L.metric_name(f.key, f.split)
-                if name:
-                    points.append((name, f"{f.split} {f.key}" if _section_label(f) else f.key, f.value))
-                elif config_keys.config_key(f.key) in ("effective_batch", "per_device_batch", "world_size"):
-                    config_keys.apply(self.config, f.key, f.raw, self.source, self.lineno)
+                _, ep, b, n = pre
+                epoch_index = self._epoch_index(int(_raw(ep, toks)))
+                if b is not None:
+                    batch = (int(_raw(b, toks)), int(_raw(n, toks)))
+        points = []
+        for op in ops:
+            kind = op[0]
+            if kind is _POINT:
+                r = op[3]
+                points.append((op[1], op[2], float(toks[r]) if r.__class__ is int else _value(r, toks)))
+            elif kind is _STEP:
+                r = op[1]
+                step = float(toks[r]) if r.__class__ is int else _value(r, toks)
+            elif kind is _EPOCH:
+                r = op[1]
+                epoch = float(toks[r]) if r.__class__ is int else _value(r, toks)
+            elif kind is _EPOCH_INDEX:
+                if epoch_index is None:
+                    epoch_index = self._epoch_index(int(_value(op[1], toks)))
+            elif kind is _TOTAL:
+                total = int(_raw(op[2], toks))
+                if total:
+                    self.config.set(op[1], total, self.source, self.lineno)
+            elif kind is _BATCH:
+                batch = (int(_value(op[1], toks)), op[2])
+            else:  # _APPLY
+                config_keys.apply(self.config, op[1], _raw(op[2], toks), self.source, self.lineno)
         has_context = step == step or epoch == epoch or epoch_index is not None or batch is not None
         if not has_context:
-            if not any(L.is_learning_signal(n) for n, _, _ in points):
-                self._settings(text)
+            if not learning:
+                self._settings(cut if cut is not None else _cut_text(line))
                 return
             step, epoch = self.last_step, self.last_epoch  # `eval acc 0.8` right after `step 100 ...`
             if self.open_epoch is not None:
@@ -229,20 +276,20 @@ class LogParser:
                     points.append((name, f.key, f.value))
         self._record(points, step, epoch, rank)
 
-    def _dict(self, text: str, rank: int) -> None:
+    def _run_dict(self, plan: tuple, toks: list, rank: int) -> None:
+        """Apply a dict-line layout (see :func:`_dict_plan`) to the numbers ``toks`` of one line."""
         step = epoch = NAN
         points = []
-        for m in P.DICT_PAIR.finditer(text):
-            key, value = m.group("key"), L.parse_number(m.group("val"))
-            role = L.key_role(key)
-            if role == "epoch":
-                epoch = value
-            elif role == "step":
+        for op in plan:
+            r = op[-1]
+            value = float(toks[r]) if r.__class__ is int else _value(r, toks)
+            kind = op[0]
+            if kind is _POINT:
+                points.append((op[1], op[2], value))
+            elif kind is _STEP:
                 step = value
             else:
-                name = normalise(key)
-                if name.split("/")[-1] not in BOOKKEEPING:
-                    points.append((name, key, value))
+                epoch = value
         if step != step and epoch != epoch:
             step, epoch = self.last_step, self.last_epoch
         self._record(points, step, epoch, rank)
@@ -353,3 +400,216 @@ class LogParser:
 
 def _section_label(f) -> bool:
     return bool(f.split) and L.split_of(f.key.replace("_", " ").split()[0]) is None and f.split != "train"
+
+
+# --- layouts ---------------------------------------------------------------------------------------------------------
+# A layout is worked out once per line shape (the line with its number tokens blanked, see ``LogParser._text``) and
+# then applied to the numbers of every line of that shape. It refers to a number either by the index of its token
+# on the line or, when the number is part of the shape itself (`EP1`, `180/400`, `nan`), by its value.
+
+
+class _Uncacheable(Exception):
+    """A line whose layout would depend on the digits of its tokens, not only on its shape."""
+
+
+class _Refs:
+    """Where a number a layout uses stands: a token of the line (an index) or fixed text (a literal).
+
+    Built without ``parts`` it knows no tokens: every number is a literal, for a layout used on one line only.
+    """
+
+    __slots__ = ("offset", "tokens", "spans")
+
+    def __init__(self, parts: Optional[list] = None, offset: int = 0):
+        self.offset = offset
+        self.tokens: dict = {}
+        self.spans: list = []
+        pos = 0
+        for i, part in enumerate(parts or ()):
+            if i & 1:
+                self.tokens[pos] = (i >> 1, pos + len(part), part)
+                self.spans.append((pos, pos + len(part)))
+            pos += len(part)
+
+    def _token(self, span: tuple) -> Optional[tuple]:
+        a, b = span[0] + self.offset, span[1] + self.offset
+        hit = self.tokens.get(a)
+        if hit is not None and hit[1] == b:
+            return hit
+        for s, e in self.spans:
+            if s < b and a < e:
+                raise _Uncacheable  # part of a token: its meaning could change with the token's digits
+        return None
+
+    def raw(self, span: tuple, literal: str):
+        """The text of a number: a token index, or the literal text."""
+        hit = self._token(span)
+        return literal if hit is None else hit[0]
+
+    def value(self, span: tuple, literal: str):
+        """A number's value: a token index (plain float), ``("p", index)`` (needs :func:`~.textlog_line.parse_number`),
+        or the literal's value."""
+        hit = self._token(span)
+        if hit is None:
+            return L.parse_number(literal)
+        i, _, tok = hit
+        return ("p", i) if ("," in tok or "%" in tok) else i
+
+    def check(self, span: tuple) -> None:
+        """Text that names something (a key) must not hold a token."""
+        if self._token(span) is not None:
+            raise _Uncacheable
+
+
+_LITERAL = _Refs()
+
+
+def _value(r, toks: list) -> float:
+    if r.__class__ is int:
+        return float(toks[r])
+    if r.__class__ is float:
+        return r
+    return L.parse_number(toks[r[1]])
+
+
+def _raw(r, toks: list) -> str:
+    return toks[r] if r.__class__ is int else r
+
+
+def _text_refs(text: str) -> tuple:
+    """No tokens and literal references: a layout for this one text."""
+    return [], _LITERAL
+
+
+def _kind(text: str) -> Optional[str]:
+    """What ``LogParser._text_slow`` would do with ``text`` when no table is open, without doing it: ``None`` for
+    the lines read in full every time."""
+    if P.EVENT_HINT.search(text) and (P.EARLY_STOP.search(text) or P.WARNINGS.search(text) or P.RESUME.search(text)
+                                      or P.SAVE_WORD.search(text)):
+        return None
+    if not P.TABLE_RULE.match(text):
+        cells = L.table_cells(text)
+        if cells is not None and all(P.CELL_NAME.match(c) for c in cells):
+            return None  # a table header
+    if "/" in text and "[" in text:
+        m = P.KERAS.match(text) or P.TQDM.search(text)
+        if m and not P.MMCV.search(text) and not P.TORCHVISION.search(text) and not P.PARTIAL_EVAL.match(text):
+            return None
+    if P.NAMESPACE.search(text):
+        return None
+    if P.DICT_LINE.match(text):
+        return _DICT
+    if P.EPOCH_HEADER.match(text):
+        return None
+    if P.PARTIAL_EVAL.match(text):
+        return _SKIP
+    return _FIELDS
+
+
+def _plan(line: str, parts: list) -> tuple:
+    """The layout of ``line`` (split into literal text and tokens by ``parts``), or ``_SLOW``."""
+    rank, text, _ = L.strip_prefixes(line)
+    if not text:
+        return _BLANK
+    if rank is not None and _RANK_SPACED.search(line):
+        return _SLOW
+    offset = len(line.rstrip()) - len(text)
+    if offset < 0 or line[offset:offset + len(text)] != text:
+        return _SLOW
+    kind = _kind(text)
+    if kind is None:
+        return _SLOW
+    if kind is _SKIP:
+        return (_SKIP, rank, None)
+    refs = _Refs(parts, offset)
+    try:
+        body = _dict_plan(text, refs) if kind is _DICT else _fields_plan(text, refs)[0]
+    except _Uncacheable:
+        return _SLOW
+    return (kind, rank, body)
+
+
+def _dict_plan(text: str, refs: _Refs) -> tuple:
+    """The layout of a dict line: ``(kind, ..., value)`` steps in the order the keys stand."""
+    ops = []
+    for m in P.DICT_PAIR.finditer(text):
+        key = m.group("key")
+        refs.check(m.span("key"))
+        value = refs.value(m.span("val"), m.group("val"))
+        role = L.key_role(key)
+        if role == "epoch":
+            ops.append((_EPOCH, value))
+        elif role == "step":
+            ops.append((_STEP, value))
+        else:
+            name = normalise(key)
+            if name.split("/")[-1] not in BOOKKEEPING:
+                ops.append((_POINT, name, key, value))
+    return tuple(ops)
+
+
+def _fields_plan(text: str, refs: _Refs) -> tuple:
+    """The layout of a ``key value`` line: ``((framework prefix, steps, has a learning signal), text without the
+    framework prefix)``. ``LogParser._run_fields`` applies it."""
+    split = L.line_split(text)
+    cut = None
+    pre = None
+    for rx in (P.MMCV, P.TORCHVISION):
+        m = rx.search(text)
+        if m:
+            add = 1 if rx is P.TORCHVISION else 0  # torchvision counts from 0
+            ep = refs.raw(m.span("ep"), m.group("ep"))
+            if m.groupdict().get("mode") in ("val", "test"):
+                pre = ("mmcv", ep, add, True, None, None)
+            else:
+                pre = ("mmcv", ep, add, False, refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")))
+            text = text[:m.start()] + " " + text[m.end():]
+            cut = m.span()
+            break
+    m = P.FAIRSEQ_PROGRESS.search(text) or P.EPOCH_GLUED.search(text)
+    if m and pre is None:
+        if m.re is P.FAIRSEQ_PROGRESS:
+            pre = ("epoch", refs.raw(m.span(1), m.group(1)), refs.raw(m.span(2), m.group(2)),
+                   refs.raw(m.span(3), m.group(3)))
+        else:
+            pre = ("epoch", refs.raw(m.span(1), m.group(1)), None, None)
+        text = text[:m.start()] + " " + text[m.end():]
+        cut = m.span()
+
+    def at(span: tuple) -> tuple:  # a span of the text after the cut, on the text before it
+        if cut is None:
+            return span
+        shift = cut[1] - cut[0] - 1
+        return tuple(p if p <= cut[0] else p + shift for p in span)
+
+    ops = []
+    names = []
+    for f in L.fields(text, split):
+        role = L.key_role(f.key)
+        total = None if f.total_span is None else refs.raw(at(f.total_span), text[f.total_span[0]:f.total_span[1]])
+        if role == "epoch":
+            ops.append((_EPOCH if "." in f.raw else _EPOCH_INDEX, refs.value(at(f.span), f.raw)))
+            if total is not None:
+                ops.append((_TOTAL, "num_epochs", total))
+        elif role == "batch" and (total.__class__ is int or f.total):
+            if total.__class__ is int:
+                raise _Uncacheable  # whether `batch 5 / 0` is a batch depends on the token's digits
+            ops.append((_BATCH, refs.value(at(f.span), f.raw), f.total))
+        elif role == "step":
+            ops.append((_STEP, refs.value(at(f.span), f.raw)))
+            if total is not None:
+                ops.append((_TOTAL, "max_steps", total))
+        else:
+            name = L.metric_name(f.key, f.split)
+            if name:
+                ops.append((_POINT, name, f"{f.split} {f.key}" if _section_label(f) else f.key,
+                            refs.value(at(f.span), f.raw)))
+                names.append(name)
+            elif config_keys.config_key(f.key) in ("effective_batch", "per_device_batch", "world_size"):
+                ops.append((_APPLY, f.key, refs.raw(at(f.span), f.raw)))
+    return (pre, tuple(ops), any(L.is_learning_signal(n) for n in names)), text
+
+
+def _cut_text(line: str) -> str:
+    """The text a settings line is read from: ``line`` without prefixes and framework progress."""
+    return _fields_plan(L.strip_prefixes(line)[1], _LITERAL)[1]

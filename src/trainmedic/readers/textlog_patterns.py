@@ -12,6 +12,13 @@ NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|(?:\d{1,3}(?:,\d{3})+(?![\d.
        r"|\.\d+(?:[eE][-+]?\d+)?)%?")
 NUM_RE = re.compile(NUM)
 _NUM_END = r"(?![\w.]|:\S)"
+# The numbers that change from one line to the next of the same shape (see ``textlog_shape``): digits only, so
+# `nan`, `inf` stay part of the shape; never glued after a word character, `.`, `@`, `/` or `-`, so names (`top5`,
+# `acc@1`), dates, exponents and the total of `180/400` stay part of it too. One capture group: ``split`` keeps them.
+TOKEN = re.compile(r"(?<![\w.@/\-])([-+]?(?:(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
+                   r"|\.\d+(?:[eE][-+]?\d+)?)%?)")
+# Two or more fraction digits once digits are written as 0: how long a fraction is never changes how a line reads.
+LONG_FRACTION = re.compile(r"\.00+")
 
 # --- what to remove before reading a line ----------------------------------------------------------------------------
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]")
