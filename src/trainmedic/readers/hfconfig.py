@@ -66,7 +66,8 @@ def apply_training_args(args: dict, config: RunConfig, source: str) -> None:
             if key in ("max_steps", "warmup_steps", "eval_steps", "save_steps", "logging_steps") and value in (-1, 0):
                 if not (key == "warmup_steps" and value == 0 and not args.get("warmup_ratio")):
                     continue  # 0 / -1 mean "not set" for these; warmup 0 with no ratio means no warmup
-            config.set(key, value, source)
+            # trainer_state's train_batch_size is per device times the GPUs of one process; the argument is exact
+            config.set(key, value, source, override=key == "per_device_batch")
     if args.get("bf16") or args.get("bf16_full_eval"):
         config.set("precision", "bf16", source)
     elif args.get("fp16") or args.get("fp16_full_eval"):
