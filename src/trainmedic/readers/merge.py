@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..i18n import t
+from ..i18n import Msg, msg
 from ..run import Run, Series
 
 TEXT_FORMATS = {"text-log"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
@@ -46,6 +46,8 @@ def merge_runs(parts: list) -> Run:
         run.references.extend(part.references)
         if not run.path:
             run.path = part.path
+    # One note per (source, primary source): how many series it shared, how many points it added.
+    tally: dict = {}
     for name, cands in candidates.items():
         if len(cands) == 1:
             run.series[name] = cands[0][0]
@@ -54,21 +56,35 @@ def merge_runs(parts: list) -> Run:
         merged = cands[0][0]
         for other, _fmt, part in cands[1:]:
             merged, note = fold(merged, other)
-            if part.sources:
+            if not part.sources:
+                continue
+            if isinstance(note, Msg):  # series on no common axis: said on its own
                 part.sources[0].notes.append(note)
+                continue
+            where, dropped, added = note
+            entry = tally.setdefault((id(part), where), [part.sources[0], 0, 0, 0])
+            entry[1] += 1
+            entry[2] += dropped
+            entry[3] += added
         run.series[name] = merged
+    for (_, where), (source, count, dropped, added) in tally.items():
+        source.notes.append(msg("readers.note.merged", count=count, primary=where, dropped=dropped, added=added))
     return run
 
 
 def fold(primary: Series, other: Series) -> tuple:
-    """Add to ``primary`` the points of ``other`` at positions it lacks. Returns (series, note)."""
+    """Add to ``primary`` the points of ``other`` at positions it lacks.
+
+    Returns (series, note): the note is ``(primary source name, points not doubled, points added)``, or a Msg when
+    the two series share no axis and were not merged.
+    """
     where = Path(primary.source).name or primary.source or "?"
     if primary.has_step and other.has_step:
         p_axis, o_axis, tol = primary.step, other.step, 0.0
     elif primary.has_epoch and other.has_epoch:
         p_axis, o_axis, tol = primary.epoch, other.epoch, EPOCH_TOLERANCE
     else:
-        return primary, t("readers.note.unaligned", "en", series=primary.name, primary=where)
+        return primary, msg("readers.note.unaligned", series=primary.name, primary=where)
     known = np.sort(p_axis[np.isfinite(p_axis)])
     new = np.isfinite(o_axis)
     if len(known):
@@ -77,8 +93,7 @@ def fold(primary: Series, other: Series) -> tuple:
         nearest = np.minimum(np.abs(known[idx] - o_axis), np.abs(known[np.maximum(idx - 1, 0)] - o_axis))
         new &= ~(nearest <= tol)
     added = int(new.sum())
-    note = t("readers.note.merged", "en", series=primary.name, primary=where, dropped=int(len(other) - added),
-             added=added)
+    note = (where, int(len(other) - added), added)
     if not added:
         return primary, note
     step, epoch = other.step[new], other.epoch[new]

@@ -210,7 +210,9 @@ def read_section(report: Report, lang: str) -> Optional[Section]:
     cols = [t(f"report.col.{c}", lang) for c in ("path", "format", "series", "points")]
     rows = [[r.path, r.format, cell(len(r.series), lang), cell(int(r.points), lang)] for r in report.runs]
     sec.blocks.append(Grid(cols, rows, key="sources"))
-    configs = [(r.path, r.config, r.config_sources) for r in report.runs]
+    # A run lists its config once (on its first artifact); several differing configs mean several runs (compare).
+    configs = [(r.path, r.config, r.config_sources) for r in report.runs if r.config] or [
+        (r.path, r.config, r.config_sources) for r in report.runs[:1]]
     shared = all(c == configs[0][1] for _, c, _ in configs)
     for path, config, sources in (configs[:1] if shared else configs):
         title = t("report.label.config", lang) + ("" if shared else f": {path}")

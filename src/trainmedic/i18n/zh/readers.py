@@ -22,7 +22,7 @@ MESSAGES = {
     "readers.warn.bad_pickle": "{path}：未加载（{detail}）",
     "readers.warn.skipped": "{path}：已跳过（{detail}）",
     "readers.warn.walk_limit": "{path}：查看 {count} 个文件后停止搜索；请明确指定要读取的产物",
-    "readers.note.merged": "{series}：{primary} 中已有的 {dropped} 个点没有重复计入；从此处补充了 {added} 个点",
+    "readers.note.merged": "{count} 个序列已在 {primary} 中：{dropped} 个点没有重复计入，从此处补充了 {added} 个点",
     "readers.note.unaligned": "{series}：未与 {primary} 合并（没有共同的 step 或 epoch 轴）",
     "readers.note.newest_checkpoint": "读取了 {count} 个检查点中最新一个（{checkpoint}）的状态",
     "readers.note.training_args": "配置来自 {path}",
