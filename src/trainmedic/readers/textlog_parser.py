@@ -391,11 +391,22 @@ class LogParser:
             self.last_step = step
         if epoch == epoch:
             self.last_epoch = epoch
+        series = self.series
         for name, label, value in points:
-            buf = self.series.get(name)
+            buf = series.get(name)
             if buf is None:
-                buf = self.series[name] = SeriesBuffer(label.strip())
-            buf.add(value, step, epoch, rank)
+                buf = series[name] = SeriesBuffer(label.strip())
+            # SeriesBuffer.add, inlined: this runs for every point of the log
+            values = buf.values
+            if values and buf.rank[-1] == rank:
+                s, e = buf.step[-1], buf.epoch[-1]
+                if (s == step or (s != s and step != step)) and (e == epoch or (e != e and epoch != epoch)):
+                    values[-1] = value  # the same point printed twice: keep one
+                    continue
+            values.append(value)
+            buf.step.append(step)
+            buf.epoch.append(epoch)
+            buf.rank.append(rank)
 
 
 def _section_label(f) -> bool:
