@@ -8,6 +8,7 @@ Everything here is already a string in the report's language, so a renderer only
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional, Union
 
@@ -197,10 +198,24 @@ def default_conclusion(report: Report, lang: str) -> str:
 
 # Sections -------------------------------------------------------------------------------------------------------
 
-def _config_rows(config: dict, sources: dict, lang: str) -> list:
+def _config_rows(config: dict, sources: dict, lang: str, base: str = "") -> list:
     known = [k for k in CONFIG_KEYS if k in config]
     rest = [k for k in config if k not in CONFIG_KEYS]
-    return [(k, cell(config[k], lang), source_text(str(sources.get(k, "")), lang)) for k in known + rest]
+    return [(k, cell(config[k], lang), source_text(_relative(str(sources.get(k, "")), base), lang))
+            for k in known + rest]
+
+
+def _common_dir(paths: list) -> str:
+    """The directory all artifacts share, so that config sources can be cited relative to it."""
+    dirs = [os.path.dirname(p) for p in paths if p]
+    try:
+        return os.path.commonpath(dirs) if dirs else ""
+    except ValueError:  # absolute and relative paths mixed
+        return ""
+
+
+def _relative(src: str, base: str) -> str:
+    return src[len(base) + 1:] if base and src.startswith(base + os.sep) else src
 
 
 def read_section(report: Report, lang: str) -> Optional[Section]:
@@ -214,10 +229,13 @@ def read_section(report: Report, lang: str) -> Optional[Section]:
     configs = [(r.path, r.config, r.config_sources) for r in report.runs if r.config] or [
         (r.path, r.config, r.config_sources) for r in report.runs[:1]]
     shared = all(c == configs[0][1] for _, c, _ in configs)
+    base = _common_dir([r.path for r in report.runs])
+    if base:
+        sec.blocks.append(Para(t("report.label.sources_relative", lang, base=base)))
     for path, config, sources in (configs[:1] if shared else configs):
         title = t("report.label.config", lang) + ("" if shared else f": {path}")
         if config:
-            sec.blocks.append(Settings(_config_rows(config, sources, lang), title))
+            sec.blocks.append(Settings(_config_rows(config, sources, lang, base), title))
     if not any(c for _, c, _ in configs) and report.kind in ("diagnosis", "live"):
         sec.blocks.append(Para(t("report.label.no_config", lang)))
     for r in report.runs:

@@ -27,6 +27,7 @@ MESSAGES = {
     "report.col.value": "Value",
     "report.col.source": "Source",
     "report.label.config": "Configuration",
+    "report.label.sources_relative": "Config sources are cited relative to {base}/",
     "report.label.no_config": "No configuration values were found; fixes cannot cite this run's settings.",
     "report.label.confidence": "confidence {pct}%",
     "report.label.findings": "findings: {codes}",

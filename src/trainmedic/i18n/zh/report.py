@@ -24,6 +24,7 @@ MESSAGES = {
     "report.col.value": "取值",
     "report.col.source": "来源",
     "report.label.config": "配置",
+    "report.label.sources_relative": "配置来源的路径相对于 {base}/",
     "report.label.no_config": "没有找到任何配置值；修复建议无法引用本次运行的设置。",
     "report.label.confidence": "置信度 {pct}%",
     "report.label.findings": "相关发现：{codes}",
