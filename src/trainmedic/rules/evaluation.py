@@ -1,12 +1,18 @@
 """Degenerate evaluation: an eval accuracy that can only come from a one-class eval set or a broken metric.
 
-A model that predicts one class scores exactly 0 or exactly 1 only if every validation label is the same class; an
-accuracy that flips between exactly 0 and exactly 1, or reads exactly 1 while the eval loss is NaN, says more about
-the eval set (or the metric code) than about the model. An accuracy that does not move by a single example over
-many evaluations while the model trains is the same story.
+An accuracy of exactly 0 or 1 is not suspicious by itself: an easy task is legitimately solved, and a solved task
+keeps scoring 1.0. It becomes evidence when the numbers beside it cannot belong to a model that the metric measures:
+a flip between exactly 0 and exactly 1 (a one-class predictor on a one-class eval set), a NaN eval loss beside it,
+an eval loss no model with that accuracy can have (all right with a loss above ln K, all wrong with a loss below
+ln 2), or a perfect score with an eval loss far below the train loss (the eval set is easier than anything the model
+trains on: one class). An accuracy that does not move by a single example over many evaluations while the model
+trains is the same story.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Optional
 
 import numpy as np
 
@@ -15,27 +21,60 @@ from ..run import Run, Series
 from . import rule
 from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, train_loss
 
-# Exact-extreme values need corroboration (both extremes seen, a NaN eval loss beside them, or nothing else ever
-# seen) in at least this many evaluations in all.
+# Exact-extreme values need corroboration in at least this many evaluations of the series in all.
 MIN_EXTREME_EVALS = 2
+# Every example wrong means p(correct) < 1/2 for each, so the mean cross-entropy is above ln 2; below it (with a
+# margin for the loss being averaged differently) an accuracy of exactly 0 is not the model's.
+ALL_WRONG_MAX_LOSS = math.log(2) * 0.9
+# Every example right means p(correct) >= 1/K for each, so the mean cross-entropy is at most ln K. Without K, ln 4
+# (twice ln 2) is used: a perfect score above it needs a near-uniform output on every example.
+PERFECT_CEILING_FALLBACK = math.log(4)
+# A perfect score whose eval loss is below 0.6x the train loss logged at the same step, in the median of at least
+# 3 perfect evaluations: healthy runs that reach 1.0 sit at 0.7-1.3x (the train loss is a batch average of the same
+# task), a one-class eval set that the model finds easy sits at 0.4-0.5x.
+EASIER_THAN_TRAIN = 0.6
+EASIER_MIN_EVALS = 3
 # An accuracy identical to the last digit over this many evaluations in a row while training moves is frozen.
 CONSTANT_POINTS = 4
-# "Training moves": the train loss changed by at least 10% over those evaluations (a nearly converged model may
-# well score the same count of a small eval set a few times in a row).
+# "Training moves": over those evaluations the train loss changed by at least 10% of its level and of its range over
+# the whole run (a memorising model whose train loss creeps from 0.002 to 0.001 does not change its predictions).
 TRAIN_MOVES = 0.1
 
 
-def _loss_nonfinite_at(run: Run, s: Series, i: int) -> bool:
-    for ls in eval_losses(run, s.parsed.group):
-        if ls.parsed.evalset != s.parsed.evalset or ls.axis != s.axis:
+def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
+    """The value of the first of ``series`` logged at the position of point ``i`` of ``s`` (None when none is)."""
+    for ls in series:
+        if ls.axis != s.axis:
             continue
         j = np.flatnonzero(ls.x == s.x[i])
-        if j.size and not np.isfinite(ls.values[j[0]]):
-            return True
-    return False
+        if j.size:
+            return float(ls.values[j[-1]])
+    return None
 
 
-def extreme_evaluation(run: Run, s: Series) -> dict | None:
+def _eval_loss_at(run: Run, s: Series, i: int) -> Optional[float]:
+    same = [ls for ls in eval_losses(run, s.parsed.group) if ls.parsed.evalset == s.parsed.evalset]
+    return _at_eval(run, s, i, same)
+
+
+def _train_loss_at(run: Run, s: Series, i: int) -> Optional[float]:
+    """The last finite train loss logged at or before point ``i`` of ``s``."""
+    tr = train_loss(run, s.parsed.group)
+    if tr is None or tr.axis != s.axis:
+        return None
+    ok = np.flatnonzero((tr.x <= s.x[i]) & np.isfinite(tr.values))
+    return float(tr.values[ok[-1]]) if ok.size else None
+
+
+def _perfect_ceiling(run: Run) -> float:
+    try:
+        k = int(run.config.get("num_classes") or 0)
+    except (TypeError, ValueError):
+        k = 0
+    return math.log(k) if k >= 2 else PERFECT_CEILING_FALLBACK
+
+
+def extreme_evaluation(run: Run, s: Series) -> Optional[dict]:
     """Exact 0/1 accuracies that cannot be a working model's: facts or None."""
     y = as_fraction(s.values)
     fin = np.flatnonzero(np.isfinite(y))
@@ -43,15 +82,44 @@ def extreme_evaluation(run: Run, s: Series) -> dict | None:
     if len(fin) < MIN_EXTREME_EVALS or not ext:
         return None
     both = {float(y[i]) for i in ext} == {0.0, 1.0}
-    nan_loss = any(_loss_nonfinite_at(run, s, i) for i in ext)
-    only = len(ext) == len(fin)
-    if not (both or nan_loss or only):
+    losses = {i: _eval_loss_at(run, s, i) for i in ext}
+    nan_loss = [i for i in ext if losses[i] is not None and not math.isfinite(losses[i])]
+    ceiling = _perfect_ceiling(run)
+    impossible = [i for i in ext if losses[i] is not None and math.isfinite(losses[i])
+                  and ((y[i] == 0.0 and losses[i] < ALL_WRONG_MAX_LOSS) or (y[i] == 1.0 and losses[i] > ceiling))]
+    ratios = []
+    for i in ext:
+        tl = _train_loss_at(run, s, i)
+        if y[i] == 1.0 and losses[i] is not None and math.isfinite(losses[i]) and tl and tl > 0:
+            ratios.append(losses[i] / tl)
+    easier = len(ratios) >= EASIER_MIN_EVALS and float(np.median(ratios)) < EASIER_THAN_TRAIN
+    if not (both or nan_loss or impossible or easier):
         return None
-    return {"points": ext, "both": both, "nan_loss": nan_loss, "kind": "extreme"}
+    if both or easier:
+        points = ext
+    else:
+        points = sorted(set(nan_loss) | set(impossible))
+    return {"points": points, "both": both, "nan_loss": bool(nan_loss), "impossible_loss": bool(impossible),
+            "eval_below_train": round(float(np.median(ratios)), 3) if easier else None, "kind": "extreme"}
 
 
-def frozen_evaluation(run: Run, s: Series) -> dict | None:
-    """The longest run of identical accuracies (>= CONSTANT_POINTS) while the train loss moves."""
+def _moves(values: np.ndarray, whole: np.ndarray) -> bool:
+    """Whether a loss changed over a window by TRAIN_MOVES of its level and of its range over the whole run."""
+    v, w = values[np.isfinite(values)], whole[np.isfinite(whole)]
+    if v.size < 2:
+        return False
+    change = float(np.max(v) - np.min(v))
+    level = abs(float(np.median(v))) or 1.0
+    span = float(np.max(w) - np.min(w)) if w.size else 0.0
+    return change >= TRAIN_MOVES * level and change >= TRAIN_MOVES * span
+
+
+def frozen_evaluation(run: Run, s: Series) -> Optional[dict]:
+    """The longest run of identical accuracies (>= CONSTANT_POINTS) while the model demonstrably changes.
+
+    A score held at exactly 0 or 1 is left to :func:`extreme_evaluation` (a solved task keeps scoring 1.0), and a
+    model whose losses are non-finite there is broken rather than unmeasured (the non-finite rule reports it).
+    """
     fin = np.flatnonzero(np.isfinite(s.values))
     best: tuple = (0, 0)
     start = 0
@@ -61,22 +129,30 @@ def frozen_evaluation(run: Run, s: Series) -> dict | None:
                 best = (start, j)
             start = j
     a, b = best
-    if b - a < CONSTANT_POINTS:
+    if b - a < CONSTANT_POINTS or as_fraction(s.values)[fin[a]] in (0.0, 1.0):
+        return None
+    lo, hi = s.x[fin[a]], s.x[fin[b - 1]]
+    losses = [_eval_loss_at(run, s, int(i)) for i in fin[a:b]]
+    if any(v is not None and not math.isfinite(v) for v in losses):
         return None
     train = train_loss(run, s.parsed.group)
     if train is not None and train.axis == s.axis:
-        sel = (train.x >= s.x[fin[a]]) & (train.x <= s.x[fin[b - 1]]) & np.isfinite(train.values)
-        tv = train.values[sel]
-        if tv.size >= 2 and (np.max(tv) - np.min(tv)) < TRAIN_MOVES * abs(float(np.median(tv)) or 1.0):
-            return None  # the model hardly changes: an unchanged score is no surprise
+        sel = (train.x >= lo) & (train.x <= hi)
+        if not np.isfinite(train.values[sel]).all() or not _moves(train.values[sel], train.values):
+            return None
+    else:
+        known = np.array([v for v in losses if v is not None], dtype=float)
+        if not _moves(known, known):
+            return None  # nothing says the model changed between these evaluations
     return {"points": [int(i) for i in fin[a:b]], "kind": "frozen"}
 
 
 @rule("TM701", "degenerate-eval", symptom="degenerate_eval", severity="warning",
-      thresholds={"MIN_EXTREME_EVALS": MIN_EXTREME_EVALS, "CONSTANT_POINTS": CONSTANT_POINTS,
+      thresholds={"MIN_EXTREME_EVALS": MIN_EXTREME_EVALS, "ALL_WRONG_MAX_LOSS": round(ALL_WRONG_MAX_LOSS, 3),
+                  "EASIER_THAN_TRAIN": EASIER_THAN_TRAIN, "CONSTANT_POINTS": CONSTANT_POINTS,
                   "TRAIN_MOVES": TRAIN_MOVES})
 def check_degenerate_eval(run: Run) -> list:
-    """Eval accuracy exactly 0 or 1 with corroboration, or frozen to the last digit over many evaluations."""
+    """Eval accuracy exactly 0 or 1 with a loss that contradicts it, or frozen to the last digit over many evaluations."""
     out = []
     for s in series_of(run, split="eval", metric="acc"):
         f = extreme_evaluation(run, s) or frozen_evaluation(run, s)
