@@ -1,9 +1,15 @@
-"""Trainability causes: almost nothing is trainable (frozen backbone), or the optimizer was built from a subset of
-the parameters, so a model stuck at chance never receives the updates it needs.
+"""Trainability causes: almost nothing is trainable (frozen backbone), the optimizer was built from a subset of
+the parameters, or the learning rate is too small to move the weights, so a model stuck at chance (or on a plateau)
+never receives the updates it needs.
+
+When the run says how many parameters train, or how the optimizer was built, the cause is named with confidence.
+When it says neither, the learning rate decides which suspects are ranked: a tiny lr explains a flat loss by itself;
+an lr in the usual range leaves the parameters that never reach the optimizer as the likely culprits.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional
 
@@ -26,10 +32,85 @@ LARGE_MODEL_PARAMS = 250e6
 ENCODER_LR = 2e-5
 # The optimizer was given a submodule's parameters: `model.classifier.parameters()`, `model.fc.parameters()`.
 SUBSET_PATTERN = re.compile(r"\.\s*(?!parameters\b)(\w+)\s*\.\s*parameters\s*\(")
+# The usual learning rates per optimizer family (low, high): Adam-type optimizers fine-tune at 1e-5 and train small
+# models from scratch at up to 1e-2; plain SGD needs 1e-3 to 1.0. Below a fifth of the low end the lr is "far below".
+USUAL_LR = {"adam": (1e-5, 1e-2), "sgd": (1e-3, 1.0)}
+FAR_BELOW = 5.0
+# A raised lr for a run that does not move: x10 at least (a smaller change would not be noticed), x100 at most (a
+# bigger jump risks the opposite failure); aimed at the geometric middle of the usual range.
+LR_RAISE_MIN, LR_RAISE_MAX = 10.0, 100.0
+LR_TOO_LOW_BASE = 0.7
+LR_LOWISH = 0.35             # below the usual range but not far below: a suspect, not the answer
+# Suspects when nothing says what trains: a loss at ln K from the first evaluation with an ordinary lr means the
+# weights that matter are not updated. Frozen layers are the commoner mistake; a subset optimizer the sneakier one.
+SUSPECT_FROZEN = 0.45
+SUSPECT_OPTIMIZER = 0.4
 
 
 def candidates(ctx: Context) -> list:
-    return [d for d in (_frozen(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
+    named = [d for d in (_frozen(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
+    low = _lr_too_low(ctx)
+    out = named + ([low] if low is not None else [])
+    if not named and (low is None or low.confidence < LR_TOO_LOW_BASE):
+        out.extend(_suspects(ctx))
+    return out
+
+
+def optimizer_family(name) -> str:
+    """``adam`` for Adam-type optimizers (AdamW, adamw_torch_fused, Adafactor, LAMB...), ``sgd`` for SGD."""
+    n = str(name or "").lower()
+    if "sgd" in n or "momentum" in n:
+        return "sgd"
+    return "adam"  # the Trainer's default and what nearly every fine-tuning script uses
+
+
+def _lr_too_low(ctx: Context) -> Optional[Diagnosis]:
+    """A flat or stuck loss with an lr below the usual range of its optimizer."""
+    lr = ctx.lr
+    if lr is None or lr <= 0 or not ctx.has("stuck_at_chance", "plateau"):
+        return None
+    fam = optimizer_family(ctx.get("optimizer"))
+    low, high = USUAL_LR[fam]
+    if lr >= low:
+        return None
+    far = lr < low / FAR_BELOW
+    target = math.sqrt(low * high)
+    factor = min(LR_RAISE_MAX, max(LR_RAISE_MIN, 10 ** math.ceil(math.log10(target / lr) - 1e-9)))
+    to = float(f"{lr * factor:.2g}")
+    params = {"lr": lr, "cite": ctx.cite("lr"), "optimizer": ctx.get("optimizer") or fam, "low": low,
+              "high": high, "factor": int(factor), "to": to}
+    key = "cause.lr_too_low.far" if far else "cause.lr_too_low.lowish"
+    fixes = [Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_raise.why", params)),
+             Fix(action=Msg("cause.fix.lr_range_test.action"), why=Msg("cause.fix.lr_range_test.why"))]
+    return Diagnosis(cause="lr_too_low", confidence=LR_TOO_LOW_BASE if far else LR_LOWISH,
+                     title=Msg("cause.lr_too_low.title", params), explanation=Msg(key, params),
+                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes,
+                     data={"lr": lr, "usual": [low, high], "factor": factor})
+
+
+def _suspects(ctx: Context) -> list:
+    """Frozen layers and a subset optimizer as ranked suspects for a run at chance with nothing that names either."""
+    f = ctx.first("stuck_at_chance")
+    if f is None:
+        return []
+    params = {"lr": ctx.lr if ctx.lr is not None else "?", "k": f.data.get("k", "?"),
+              "ln_k": round(float(f.data.get("ln_k", 0.0)), 3), "where": f.message.params.get("where", ""),
+              "encoder_lr": ENCODER_LR}
+    preflight = Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why"))
+    check = Fix(action=Msg("cause.fix.check_optimizer.action"), why=Msg("cause.fix.check_optimizer.why"))
+    frozen = Diagnosis(cause="frozen_backbone", confidence=SUSPECT_FROZEN,
+                       title=Msg("cause.frozen_backbone.title_suspect", params),
+                       explanation=Msg("cause.frozen_backbone.suspect", params),
+                       findings=ctx.codes("stuck_at_chance"), fixes=[check, preflight,
+                       Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params))],
+                       data={"suspect": True})
+    subset = Diagnosis(cause="optimizer_misses_params", confidence=SUSPECT_OPTIMIZER,
+                       title=Msg("cause.optimizer_misses_params.title_suspect", params),
+                       explanation=Msg("cause.optimizer_misses_params.suspect", params),
+                       findings=ctx.codes("stuck_at_chance"), fixes=[check, preflight,
+                       Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params))],
+                       data={"suspect": True})
+    return [frozen, subset]
 
 
 def expected_trainable(ctx: Context) -> Optional[int]:

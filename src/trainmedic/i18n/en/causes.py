@@ -174,4 +174,18 @@ MESSAGES = {
     "cause.resume.plain": "Resume from {path}, the last checkpoint saved before the failure began.",
     "cause.resume.none": "Every checkpoint was saved after the failure began (the first is {first}): restart from "
                          "the initial weights with the fixes.",
+
+    # lr_too_low, and trainability suspects when the run does not say what trains
+    "cause.lr_too_low.title": "Learning rate {lr} too small to move the weights",
+    "cause.lr_too_low.far": "The lr {lr} ({cite}) is far below the usual range for {optimizer} ({low} to {high}): an Adam-type optimizer moves each weight by about lr per step, so the whole run moves a weight by less than lr x steps and the loss cannot leave where it started.",
+    "cause.lr_too_low.lowish": "The lr {lr} ({cite}) is below the usual range for {optimizer} ({low} to {high}); it may be why the loss hardly moves, though other causes are possible.",
+    "cause.fix.lr_raise.why": "x{factor} brings the lr into the usual range for {optimizer} ({low} to {high})",
+    "cause.fix.lr_range_test.action": "or run a short lr range test (raise the lr x10 every few hundred steps) and take the largest lr at which the loss still falls smoothly",
+    "cause.fix.lr_range_test.why": "the right lr depends on the model and the batch; the range test measures it in minutes",
+    "cause.fix.check_optimizer.action": "check which parameters the optimizer holds: sum(p.numel() for g in optimizer.param_groups for p in g['params']) against sum(p.numel() for p in model.parameters() if p.requires_grad)",
+    "cause.fix.check_optimizer.why": "a model at the class prior with an ordinary lr is almost always a model whose weights are not being updated",
+    "cause.frozen_backbone.title_suspect": "Suspect: most of the model is frozen",
+    "cause.frozen_backbone.suspect": "The loss sits at ln({k}) = {ln_k} from {where} on with an ordinary lr ({lr}): the model outputs the class prior, which is what a trainable head on frozen, untuned features produces. The run does not say how many parameters train, so this is a suspect, not a finding.",
+    "cause.optimizer_misses_params.title_suspect": "Suspect: the optimizer holds only part of the model",
+    "cause.optimizer_misses_params.suspect": "With an ordinary lr ({lr}) nothing moves the loss off ln({k}) = {ln_k}: if the optimizer was built from a submodule's parameters (model.classifier.parameters()), everything else keeps its initial weights even though requires_grad is True and the parameter count looks right.",
 }

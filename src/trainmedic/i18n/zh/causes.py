@@ -99,4 +99,18 @@ MESSAGES = {
     "cause.resume.with_broken": "从 {path} 恢复，这是失败开始前保存的最后一个检查点；之后保存的 {count} 个（{broken}）都是坏模型。",
     "cause.resume.plain": "从 {path} 恢复，这是失败开始前保存的最后一个检查点。",
     "cause.resume.none": "所有检查点都是在失败开始后保存的（第一个是 {first}）：带着修复从初始权重重新开始。",
+
+    # lr_too_low, and trainability suspects when the run does not say what trains
+    "cause.lr_too_low.title": "学习率 {lr} 太小，权重几乎不动",
+    "cause.lr_too_low.far": "学习率 {lr}（{cite}）远低于 {optimizer} 的常用范围（{low} 到 {high}）：Adam 类优化器每步大约把每个权重移动 lr，整个训练中权重的移动不超过 lr x 步数，损失无法离开起点。",
+    "cause.lr_too_low.lowish": "学习率 {lr}（{cite}）低于 {optimizer} 的常用范围（{low} 到 {high}）；这可能是损失几乎不动的原因，但也可能另有原因。",
+    "cause.fix.lr_raise.why": "乘以 {factor} 使学习率回到 {optimizer} 的常用范围（{low} 到 {high}）",
+    "cause.fix.lr_range_test.action": "或者做一次简短的学习率范围测试（每几百步把学习率乘以 10），取损失仍平稳下降的最大学习率",
+    "cause.fix.lr_range_test.why": "合适的学习率取决于模型和批大小；范围测试几分钟就能测出来",
+    "cause.fix.check_optimizer.action": "检查优化器持有哪些参数：比较 sum(p.numel() for g in optimizer.param_groups for p in g['params']) 与 sum(p.numel() for p in model.parameters() if p.requires_grad)",
+    "cause.fix.check_optimizer.why": "学习率正常而模型停在类别先验，几乎总是因为权重没有被更新",
+    "cause.frozen_backbone.title_suspect": "怀疑：模型大部分被冻结",
+    "cause.frozen_backbone.suspect": "在正常学习率（{lr}）下，损失从 {where} 起一直停在 ln({k}) = {ln_k}：模型输出类别先验，这正是在冻结且未调优的特征上训练分类头的结果。运行记录没有给出可训练参数的数量，所以这是怀疑而非结论。",
+    "cause.optimizer_misses_params.title_suspect": "怀疑：优化器只持有模型的一部分参数",
+    "cause.optimizer_misses_params.suspect": "在正常学习率（{lr}）下，没有任何东西让损失离开 ln({k}) = {ln_k}：如果优化器是由子模块的参数构建的（model.classifier.parameters()），其余参数即使 requires_grad 为 True、参数计数看起来正确，也保持初始权重。",
 }

@@ -1,0 +1,45 @@
+"""A run at chance with little config: the lr decides whether lr_too_low or the trainability suspects lead."""
+
+import math
+
+import numpy as np
+from seeds_synthetic import run_of
+
+from trainmedic.engine import diagnose_run
+from trainmedic.run import Series
+
+STEPS = np.arange(5, 155, 5, dtype=float)
+EVAL_STEPS = np.arange(25, 175, 25, dtype=float)
+
+
+def at_chance(config):
+    rng = np.random.default_rng(0)
+    loss = math.log(4) + rng.normal(0, 0.002, len(STEPS))
+    return run_of(Series.build("train/loss", loss, step=STEPS),
+                  Series.build("eval/loss", np.full(len(EVAL_STEPS), math.log(4)), step=EVAL_STEPS),
+                  Series.build("eval/acc", [0.28, 0.285, 0.285, 0.27, 0.29, 0.28], step=EVAL_STEPS),
+                  config={"num_classes": 4, **config})
+
+
+def diagnoses(run):
+    return diagnose_run(run).to_dict()["diagnoses"]
+
+
+def test_tiny_adam_lr_is_lr_too_low_with_a_raise_computed_from_the_run():
+    d = diagnoses(at_chance({"lr": 1e-6, "optimizer": "adamw_torch"}))
+    assert d[0]["cause"] == "lr_too_low"
+    fix = [f for f in d[0]["fixes"] if f.get("param") == "lr"][0]
+    assert fix["from"] == 1e-6 and fix["to"] == 1e-4
+
+
+def test_ordinary_lr_at_chance_ranks_frozen_and_optimizer_suspects():
+    d = diagnoses(at_chance({"lr": 2e-5, "optimizer": "adamw_torch"}))
+    assert [x["cause"] for x in d[:2]] == ["frozen_backbone", "optimizer_misses_params"]
+    assert d[0]["confidence"] < 0.6
+    assert any("preflight" in (f.get("action") or "") for f in d[0]["fixes"])
+
+
+def test_trainable_ratio_names_frozen_backbone_with_confidence():
+    d = diagnoses(at_chance({"lr": 2e-5, "trainable_params": 132, "total_params": 24548}))
+    assert d[0]["cause"] == "frozen_backbone" and d[0]["confidence"] >= 0.8
+    assert "optimizer_misses_params" not in [x["cause"] for x in d]
