@@ -59,16 +59,24 @@ def sniff(path: Path, head: bytes) -> float:
 
 
 def _series(parser: LogParser, path: str) -> list:
+    """Series from the parser's buffers, each buffer freed once copied (the peak holds one series twice, not all)."""
     kept = 0 if 0 in parser.ranks else (parser.ranks[0] if parser.ranks else -1)
     out = []
-    for name, buf in parser.series.items():
+    for name in list(parser.series):
+        buf = parser.series.pop(name)
         rank = np.frombuffer(buf.rank, dtype=np.int16) if len(buf.rank) else np.zeros(0, dtype=np.int16)
         keep = (rank == -1) | (rank == kept)
-        values = np.frombuffer(buf.values, dtype=np.float64)[keep]
+        every = bool(keep.all())
+
+        def column(arr, keep=keep, every=every):
+            col = np.frombuffer(arr, dtype=np.float64)
+            return col.copy() if every else col[keep]  # a boolean index already copies
+
+        values = column(buf.values)
         if not len(values):
             continue
-        s = Series(name, values.copy(), np.frombuffer(buf.step, dtype=np.float64)[keep].copy(),
-                   np.frombuffer(buf.epoch, dtype=np.float64)[keep].copy(), label=buf.label, source=path)
+        s = Series(name, values, column(buf.step), column(buf.epoch), label=buf.label, source=path)
+        del buf, rank, keep
         out.append(s.sorted() if s.has_step or s.has_epoch else s)
     return out
 

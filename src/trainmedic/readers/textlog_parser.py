@@ -90,15 +90,16 @@ class LogParser:
             self._text(raw)
             return
         pending = None
+        pending_n = None  # the total of the pending bar (each refresh is searched once)
         for seg in raw.split("\r"):
             if not seg.strip():
                 continue
             m = P.TQDM.search(seg)
-            same_bar = m is not None and pending is not None and P.TQDM.search(pending).group("n") == m.group("n")
+            same_bar = m is not None and pending is not None and pending_n == m.group("n")
             if m and not seg[m.end():].strip():
                 if pending is not None and not same_bar:
                     self._text(pending)
-                pending = seg  # only the last refresh of a bar counts
+                pending, pending_n = seg, m.group("n")  # only the last refresh of a bar counts
                 continue
             if pending is not None and not same_bar:
                 self._text(pending)
