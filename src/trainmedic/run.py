@@ -6,8 +6,9 @@ Offline readers and the live Monitor both produce a :class:`Run`; nothing downst
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Optional
 
 import numpy as np
 
