@@ -28,6 +28,12 @@ MIN_POINTS = 4
 # Plateau: over the whole run the smoothed train loss never fell 2% below where it started.
 PLATEAU_MIN_DROP = 0.02
 PLATEAU_MIN_POINTS = 10
+# Loss floor: a classifier whose eval accuracy reaches 99% normally drives its cross-entropy towards 0. A train loss
+# whose last third stays within 3% of one level above 0.1 while the accuracy is that high cannot go lower: the loss
+# and the model's output disagree (probabilities fed to a loss that applies softmax itself, a clamped output).
+FLOOR_ACC = 0.99
+FLOOR_MIN_LEVEL = 0.1
+FLOOR_FLAT = 0.03
 
 
 def _classes(run: Run, level: float) -> tuple:
@@ -133,8 +139,42 @@ def check_plateau(run: Run) -> list:
         fin = np.flatnonzero(np.isfinite(v))
         start = float(np.median(loss.values[fin[:3]]))
         if start <= 0 or float(np.nanmin(v[fin])) < (1 - PLATEAU_MIN_DROP) * start:
+            floor = loss_floor(run, group)
+            if floor is not None:
+                out.append(_floor_finding(loss, floor))
             continue
         ev = [evidence(loss, fin[0]), evidence(loss, fin[-1])]
         out.append(make_finding("TM302", loss, fin[min(len(fin) - 1, 2)], ev=ev, until=int(fin[-1]),
                                 params={"start": start, "low": float(np.nanmin(v[fin])), "n": int(fin.size)}))
     return out
+
+
+def loss_floor(run: Run, group) -> Optional[dict]:
+    """Facts when the train loss has settled on a level it cannot go below while the model classifies perfectly."""
+    loss = train_loss(run, group)
+    acc = _accuracy(run, group)
+    if loss is None or acc is None or float(run.config.get("label_smoothing") or 0.0) > 0:
+        return None  # label smoothing puts a floor there on purpose
+    a = as_fraction(acc.values)
+    a = a[np.isfinite(a)]
+    fin = np.flatnonzero(np.isfinite(loss.values))
+    if a.size < 2 or fin.size < PLATEAU_MIN_POINTS or float(np.max(a[-2:])) < FLOOR_ACC:
+        return None
+    v = smoothed(loss.values)[fin]
+    tail = v[-max(3, len(v) // 3):]
+    level = float(np.median(tail))
+    if level < FLOOR_MIN_LEVEL or float(np.max(tail) - np.min(tail)) > FLOOR_FLAT * level:
+        return None
+    first = float(loss.values[fin[0]])  # the untrained model: ln K for a K-class cross-entropy
+    k, _ = _classes(run, first)
+    near = np.flatnonzero(v <= level * (1 + FLOOR_FLAT))
+    return {"floor": level, "min": float(np.nanmin(loss.values[fin])), "start": first, "k": k,
+            "acc": float(np.max(a[-2:])), "at": int(fin[near[0]]), "kind": "floor"}
+
+
+def _floor_finding(loss: Series, f: dict):
+    ev = [evidence(loss, f["at"], Msg("rule.TM302.ev_floor")), evidence(loss, int(np.flatnonzero(
+        np.isfinite(loss.values))[-1]), Msg("rule.TM302.ev_floor"))]
+    return make_finding("TM302", loss, f["at"], ev=ev, until=len(loss) - 1, data=f,
+                        message_key="rule.TM302.message_floor",
+                        params={"floor": round(f["floor"], 4), "acc": round(f["acc"], 4), "start": f["start"]})
