@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..i18n import t
+from ..i18n import msg, t
 from ..run import Run, Series, SourceInfo
 from . import Reader, encoding, register
 from . import textlog_line as L
@@ -90,8 +90,12 @@ def read(path: Path) -> Run:
     if size == 0:
         raise InputError(path, t("readers_text.empty", "en"))
     parser = LogParser(str(path))
+    skipped = 0
     for lineno, line in enumerate(encoding.iter_lines(path), 1):
-        parser.feed(line, lineno)
+        try:
+            parser.feed(line, lineno)
+        except (ValueError, OverflowError):  # e.g. `Epoch: inf` where a whole number must stand: skip the line
+            skipped += 1
     series = _series(parser, str(path))
     if not series and not parser.events and not list(parser.config):
         key = "readers_text.no_metrics" if parser.saw_digits else "readers_text.no_numbers"
@@ -104,7 +108,9 @@ def read(path: Path) -> Run:
     run.config = parser.config
     notes = []
     if len(parser.ranks) > 1:
-        notes.append(t("readers_text.ranks", "en", kept=kept, ranks=len(parser.ranks)))
+        notes.append(msg("readers_text.ranks", kept=kept, ranks=len(parser.ranks)))
+    if skipped:
+        notes.append(msg("readers_text.skipped_lines", count=skipped))
     run.sources.append(SourceInfo(path=str(path), format=FORMAT, points=run.points, series=list(run.series),
                                   notes=notes))
     return run
