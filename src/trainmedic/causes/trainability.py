@@ -91,8 +91,8 @@ def _lr_too_low(ctx: Context) -> Optional[Diagnosis]:
 def _suspects(ctx: Context) -> list:
     """Frozen layers and a subset optimizer as ranked suspects for a run at chance with nothing that names either."""
     f = ctx.first("stuck_at_chance")
-    if f is None:
-        return []
+    if f is None or ctx.has("nonfinite", "divergence", "gradient_explosion"):
+        return []  # a model knocked back to chance by a NaN or a divergence is not one whose weights never move
     params = {"lr": ctx.lr if ctx.lr is not None else "?", "k": f.data.get("k", "?"),
               "ln_k": round(float(f.data.get("ln_k", 0.0)), 3), "where": f.message.params.get("where", ""),
               "encoder_lr": ENCODER_LR}

@@ -198,4 +198,13 @@ MESSAGES = {
     "cause.loss_output_mismatch.config": "the model applies {activation} to its output ({cite})",
     "cause.fix.return_logits.action": "return raw logits from forward() and let the loss apply (log-)softmax; apply softmax only when predicting",
     "cause.fix.return_logits.why": "CrossEntropyLoss already contains log-softmax: a second softmax bounds the logits it sees to [0, 1] and the loss to its floor",
+
+    # bad_input_data
+    "cause.bad_input_data.title": "A bad batch: the data at {where}",
+    "cause.bad_input_data.sudden_nan": "{series} was falling normally and became non-finite at {where} without a rise, a gradient explosion or half precision before it: one batch holding NaN/inf features (or a label the loss cannot take) poisons the weights in a single step",
+    "cause.bad_input_data.spike": "{series} jumps {ratio}x its local level at {where} and is back at the next points: one batch of examples unlike the rest (corrupted or mislabelled), not a step size problem, which would recur",
+    "cause.fix.check_batch_finite.action": "check the inputs before the forward pass: assert torch.isfinite(x).all(); drop or impute rows with NaN features in the dataset",
+    "cause.fix.check_batch_finite.why": "a single non-finite feature makes the loss and every gradient NaN, and the optimizer writes it into the weights",
+    "cause.fix.find_batch.action": "log the indices of the examples in the batch at {where} and inspect them (labels, features, source shard); drop the corrupted ones",
+    "cause.fix.find_batch.why": "the run recovered by itself, so the examples are the thing to fix",
 }

@@ -123,4 +123,13 @@ MESSAGES = {
     "cause.loss_output_mismatch.config": "模型对输出使用了 {activation}（{cite}）",
     "cause.fix.return_logits.action": "forward() 返回原始 logits，让损失函数自己做 (log-)softmax；只在预测时做 softmax",
     "cause.fix.return_logits.why": "CrossEntropyLoss 已包含 log-softmax：第二次 softmax 把它看到的 logits 限制在 [0, 1]，损失也就停在下限",
+
+    # bad_input_data
+    "cause.bad_input_data.title": "坏批次：{where} 处的数据",
+    "cause.bad_input_data.sudden_nan": "{series} 原本正常下降，在 {where} 突然变为非有限值，此前没有上升、梯度爆炸或半精度：一个含 NaN/inf 特征（或损失无法处理的标签）的批次会在一步之内毒化权重",
+    "cause.bad_input_data.spike": "{series} 在 {where} 跳到局部水平的 {ratio} 倍，随后几个点就恢复：这是一批与其他样本不同（损坏或标错）的数据，而不是步长问题，步长问题会反复出现",
+    "cause.fix.check_batch_finite.action": "前向传播前检查输入：assert torch.isfinite(x).all()；在数据集中删除或填补含 NaN 特征的行",
+    "cause.fix.check_batch_finite.why": "一个非有限特征就会让损失和所有梯度变成 NaN，优化器再把它写进权重",
+    "cause.fix.find_batch.action": "记录 {where} 处批次中样本的索引并检查它们（标签、特征、来源分片）；删除损坏的样本",
+    "cause.fix.find_batch.why": "训练自己恢复了，所以要修的是这些样本",
 }
