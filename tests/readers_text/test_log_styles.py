@@ -94,7 +94,7 @@ def test_tqdm_keeps_the_last_refresh_and_reads_the_glued_line():
 def test_interleaved_ranks_keep_rank0_without_doubles():
     run = read(DATA / "ranks.log")
     assert points(run.series["train/loss"]) == [(10, None, 0.8), (20, None, 0.6)]
-    assert "rank 0" in run.sources[0].notes[0]
+    assert "rank 0" in run.sources[0].notes[0].render("en")
 
 
 def test_markdown_table_quoted_and_csv_rows_with_blank_lines():
