@@ -110,29 +110,12 @@ class Monitor:
                                        keep=snapshot_keep, directory=snapshot_dir)
             self.snapshots.take(0, self.lr_scale)
         self._record({"format": FORMAT, "version": VERSION, "type": "header", "time": time.time(),
-                      "policy": policy, "config": self._config(config)})
+                      "policy": policy,
+                      "config": q.run_config(model, optimizer, policy=policy, scaler=scaler, autocast=autocast,
+                                             max_grad_norm=self.max_grad_norm, world_size=self.world_size,
+                                             extra=config)})
 
     # Recording -----------------------------------------------------------------------------------------------
-    def _config(self, extra: Optional[dict]) -> dict:
-        inner = getattr(self.model, "module", self.model)
-        total = sum(p.numel() for p in inner.parameters())
-        trainable = sum(p.numel() for p in inner.parameters() if p.requires_grad)
-        cfg: dict = {"lr": q.lrs(self.optimizer)[0] if self.optimizer.param_groups else None,
-                     "optimizer": type(getattr(self.optimizer, "optimizer", self.optimizer)).__name__,
-                     "model": type(inner).__name__, "total_params": total, "trainable_params": trainable,
-                     "world_size": self.world_size, "max_grad_norm": self.max_grad_norm or 0.0,
-                     "guard_policy": self.policy}
-        kinds = (torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN)
-        recurrent = sorted({f"nn.{k.__name__}" for m in inner.modules() for k in kinds if isinstance(m, k)})
-        if recurrent:
-            cfg["recurrent_layers"] = recurrent  # spelled as the config readers spell them: nn.LSTM, nn.GRU
-        if self.scaler is not None and self.scaler.is_enabled():
-            cfg["precision"] = "fp16"
-        elif self.autocast and self.autocast.get("dtype") is not None:
-            cfg["precision"] = q.dtype_name(self.autocast["dtype"])
-        cfg.update(extra or {})
-        return cfg
-
     def _record(self, rec: dict) -> None:
         self.builder.add(rec)
         if self.log is not None:

@@ -106,3 +106,24 @@ def layer_norms(layers: list, norms: list) -> dict:
     for layer, n in zip(layers, norms):
         sq[layer] = sq.get(layer, 0.0) + n * n
     return {k: math.sqrt(v) if math.isfinite(v) else v for k, v in sq.items()}
+
+
+def run_config(model, optimizer, *, policy: str, scaler=None, autocast: Optional[dict] = None,
+               max_grad_norm: Optional[float] = None, world_size: int = 1, extra: Optional[dict] = None) -> dict:
+    """The configuration the live log's header carries (keys of :data:`trainmedic.run.CONFIG_KEYS`)."""
+    inner = getattr(model, "module", model)
+    cfg: dict = {"lr": lrs(optimizer)[0] if optimizer.param_groups else None,
+                 "optimizer": type(getattr(optimizer, "optimizer", optimizer)).__name__,
+                 "model": type(inner).__name__, "total_params": sum(p.numel() for p in inner.parameters()),
+                 "trainable_params": sum(p.numel() for p in inner.parameters() if p.requires_grad),
+                 "world_size": world_size, "max_grad_norm": max_grad_norm or 0.0, "guard_policy": policy}
+    kinds = (torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN)
+    recurrent = sorted({f"nn.{k.__name__}" for m in inner.modules() for k in kinds if isinstance(m, k)})
+    if recurrent:
+        cfg["recurrent_layers"] = recurrent  # spelled as the config readers spell them: nn.LSTM, nn.GRU
+    if scaler is not None and scaler.is_enabled():
+        cfg["precision"] = "fp16"
+    elif autocast and autocast.get("dtype") is not None:
+        cfg["precision"] = dtype_name(autocast["dtype"])
+    cfg.update(extra or {})
+    return cfg
