@@ -67,7 +67,10 @@ def get_rule(code: str) -> Rule | None:
 
 def check_all(run: Run) -> list:
     """Run every rule over the run; findings ordered by where they start."""
+    from .curves import reuse_derived
+
     out: list[Finding] = []
-    for r in all_rules():
-        out.extend(r.check(run))
+    with reuse_derived():  # each series is sorted and smoothed once for all rules
+        for r in all_rules():
+            out.extend(r.check(run))
     return out

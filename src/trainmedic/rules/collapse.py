@@ -14,7 +14,7 @@ import numpy as np
 from ..i18n import Msg
 from ..run import Run, Series
 from . import rule
-from .curves import as_fraction, evidence, make_finding, where
+from .curves import as_fraction, evidence, make_finding, sorted_series, where
 
 MIN_POINTS = 3
 # Collapsed: lost half of the way from its floor (0, or chance 1/K for accuracy) to its best ...
@@ -64,7 +64,7 @@ def collapse_point(s: Series, floor: float = 0.0) -> Optional[dict]:
     if (best - y[last]) / (best - floor) < STILL_DOWN_SHARE:
         return None
     total = best - float(y[low_i])
-    k = next(i for i in idx_after if best - y[i] >= ONSET_SHARE * total)
+    k = idx_after[np.flatnonzero(best - y[idx_after] >= ONSET_SHARE * total)[0]]
     return {"best": b, "onset": int(k), "collapse": c, "low": low_i, "last": last,
             "share": float((best - y[last]) / (best - floor))}
 
@@ -95,7 +95,7 @@ def check_collapse(run: Run) -> list:
     for s in run.series.values():
         p = s.parsed
         if p.split == "eval" and p.higher_is_better:
-            by_set.setdefault((p.group, p.evalset), []).append(s.sorted())
+            by_set.setdefault((p.group, p.evalset), []).append(sorted_series(s))
     for (_group, _evalset), members in by_set.items():
         collapsed, all_pr = {}, {}
         for s in members:

@@ -14,7 +14,7 @@ import numpy as np
 from ..i18n import Msg
 from ..run import Run
 from . import rule
-from .curves import eval_losses, evidence, make_finding, train_loss
+from .curves import eval_losses, evidence, make_finding, sorted_series, train_loss
 from .nonfinite import check_hidden_nan
 
 # Only count waste when at least one evaluation or this share of the run came after the failure.
@@ -27,7 +27,7 @@ def unrecoverable_failure(run: Run, group) -> Optional[tuple]:
     for f in check_hidden_nan(run):
         s = run.get(f.series)
         if s is not None and s.parsed.group == group:
-            s = s.sorted()
+            s = sorted_series(s)
             cands.append((s, int(np.flatnonzero(s.values == 0.0)[0])))
     for s in [train_loss(run, group), *eval_losses(run, group)]:
         if s is None or not len(s) or np.isfinite(s.values[-1]):
@@ -109,7 +109,7 @@ def _index_of_last(run: Run, group, axis: str) -> Optional[tuple]:
     for s in run.series.values():
         if s.parsed.group != group or s.axis != axis or not len(s):
             continue
-        s = s.sorted()
+        s = sorted_series(s)
         if best is None or s.x[-1] > best[0].x[best[1]]:
             best = (s, len(s) - 1)
     return best

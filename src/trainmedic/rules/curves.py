@@ -6,9 +6,13 @@ Everything here is a pure function of numpy arrays or of a :class:`~trainmedic.r
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Optional
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..findings import Evidence, Finding
 from ..i18n import Msg
@@ -23,11 +27,54 @@ SMOOTH_FROM_POINTS = 30
 # A smoothing window of 1/SMOOTH_FRACTION of the series: wide enough to hide batch noise, narrow enough to keep
 # the shape of an epoch-long rise.
 SMOOTH_FRACTION = 25
+# A rolling median over more points than this is taken over block medians instead (blocks of consecutive points,
+# at most this many blocks per window): the cost stays O(n) for a run logged at every one of a million steps, and a
+# median of block medians differs from the exact one by far less than the batch noise it is there to remove.
+MAX_WINDOW_POINTS = 101
+# Rows of sliding windows sorted at a time: bounds the memory of a rolling median to a few megabytes.
+ROWS_PER_CHUNK = 1 << 15
+
+# Sorted copies and smoothed curves already computed for the run being judged (see :func:`reuse_derived`).
+_DERIVED: ContextVar[Optional[dict]] = ContextVar("trainmedic_derived_series", default=None)
+
+
+@contextmanager
+def reuse_derived() -> Iterator[None]:
+    """Within this block each series is sorted and smoothed once, however many rules ask for it.
+
+    The rules are pure functions of the run, so a result computed for one rule holds for the next; outside the
+    block nothing is kept.
+    """
+    token = _DERIVED.set({})
+    try:
+        yield
+    finally:
+        _DERIVED.reset(token)
+
+
+def _remembered(kind: str, key_obj, compute):
+    """``compute()``, or its earlier result for the same object inside :func:`reuse_derived`."""
+    cache = _DERIVED.get()
+    if cache is None:
+        return compute()
+    key = (kind, id(key_obj))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is key_obj:
+        return hit[1]
+    value = compute()
+    cache[key] = (key_obj, value)  # the object is held, so its id cannot be reused while the block lasts
+    return value
+
+
+def sorted_series(s: Series) -> Series:
+    """``s`` ordered along its axis (see :meth:`Series.sorted`), computed once per series inside
+    :func:`reuse_derived`."""
+    return _remembered("sorted", s, s.sorted)
 
 
 def series_of(run: Run, *, split: Optional[str] = None, metric: Optional[str] = None, group=...) -> list:
     """Series of the run matching split/metric/group, ordered along their axis."""
-    return [s.sorted() for s in run.find(split=split, metric=metric, group=group)]
+    return [sorted_series(s) for s in run.find(split=split, metric=metric, group=group)]
 
 
 def learning_series(run: Run, group=...) -> list:
@@ -37,7 +84,7 @@ def learning_series(run: Run, group=...) -> list:
         p = s.parsed
         if p.metric in NOT_LEARNING or (group is not ... and p.group != group):
             continue
-        out.append(s.sorted())
+        out.append(sorted_series(s))
     return out
 
 
@@ -64,28 +111,58 @@ def as_fraction(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
-    """Centred rolling median over the finite values (NaN where a window holds none)."""
-    n = len(values)
-    if window <= 1 or n == 0:
-        return values.astype(float).copy()
-    half = window // 2
-    out = np.full(n, np.nan)
-    for i in range(n):
-        w = values[max(0, i - half): i + half + 1]
-        w = w[np.isfinite(w)]
-        if w.size:
-            out[i] = float(np.median(w))
+def median_of_rows(rows: np.ndarray) -> np.ndarray:
+    """The median of the finite values of each row (NaN for a row with none), exactly as ``np.median`` gives it."""
+    rows = np.where(np.isfinite(rows), rows, np.nan)
+    out = np.full(rows.shape[0], np.nan)
+    for start in range(0, rows.shape[0], ROWS_PER_CHUNK):
+        part = np.sort(rows[start: start + ROWS_PER_CHUNK], axis=1)  # NaN sorts last
+        count = np.isfinite(part).sum(axis=1)
+        some = count > 0
+        lo = np.take_along_axis(part, np.maximum(count - 1, 0)[:, None] // 2, axis=1)[:, 0]
+        hi = np.take_along_axis(part, (count // 2)[:, None], axis=1)[:, 0]
+        med = np.where(count % 2 == 1, lo, (lo + hi) / 2)
+        out[start: start + part.shape[0]] = np.where(some, med, np.nan)
     return out
 
 
+def _exact_rolling_median(values: np.ndarray, half: int) -> np.ndarray:
+    """Centred rolling median over ``2 * half + 1`` points, windows cut short at both ends."""
+    pad = np.full(half, np.nan)
+    return median_of_rows(sliding_window_view(np.concatenate([pad, values, pad]), 2 * half + 1))
+
+
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median over the finite values (NaN where a window holds none).
+
+    Windows wider than :data:`MAX_WINDOW_POINTS` are judged on medians of blocks of consecutive points.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if window <= 1 or n == 0:
+        return values.copy()
+    half = window // 2
+    width = 2 * half + 1
+    if width <= MAX_WINDOW_POINTS or n <= MAX_WINDOW_POINTS:
+        return _exact_rolling_median(values, half)
+    block = -(-width // MAX_WINDOW_POINTS)
+    blocks = -(-n // block)
+    padded = np.concatenate([values, np.full(blocks * block - n, np.nan)])
+    block_medians = median_of_rows(padded.reshape(blocks, block))
+    trend = _exact_rolling_median(block_medians, half // block)
+    return trend[np.arange(n) // block]
+
+
 def smoothed(values: np.ndarray) -> np.ndarray:
-    """A noise-robust version of a curve: rolling median for long series, the values themselves for short ones."""
+    """A noise-robust version of a curve: rolling median for long series, the values themselves for short ones.
+
+    Inside :func:`reuse_derived` the curve of the same array is computed once; callers must not modify it.
+    """
     n = len(values)
     if n < SMOOTH_FROM_POINTS:
         return values.astype(float).copy()
     window = max(3, n // SMOOTH_FRACTION) | 1
-    return rolling_median(values, window)
+    return _remembered("smoothed", values, lambda: rolling_median(values, window))
 
 
 def first_nonfinite(values: np.ndarray) -> Optional[int]:

@@ -51,7 +51,7 @@ def divergence_point(s: Series) -> Optional[dict]:
     ended_nonfinite = bool((~np.isfinite(s.values[j:])).any())
     if float(v[last_fin]) < SUSTAIN_RATIO * vmin and not ended_nonfinite:
         return None
-    k = next(i for i in range(m + 1, j + 1) if fin[i] and v[i] >= ONSET_RATIO * vmin)
+    k = m + 1 + int(np.flatnonzero(fin[m + 1: j + 1] & (v[m + 1: j + 1] >= ONSET_RATIO * vmin))[0])
     return {"min": m, "onset": k, "peak": j, "last": last_fin, "ratio": float(v[last_fin]) / vmin}
 
 

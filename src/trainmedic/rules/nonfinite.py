@@ -51,7 +51,7 @@ def check_nonfinite(run: Run) -> list:
             j = first_nonfinite(s.values)
             if j is not None and (rise := _rise_before(s.values, j)):
                 data.setdefault("rise_before", {})[s.name] = rise
-                last_ok = max(k for k in range(j) if np.isfinite(s.values[k]))
+                last_ok = int(np.flatnonzero(np.isfinite(s.values[:j]))[-1])
                 ev.append(evidence(s, last_ok, Msg("rule.TM101.ev_rise", {"low": rise[0], "high": rise[1]})))
         # Transient: every series that went non-finite ends finite again (a loss-scaler overflow that skipped a
         # step, one bad batch). Only the gradient norm affected and transient is the fp16 scaler at work: info.

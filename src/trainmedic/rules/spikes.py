@@ -7,11 +7,12 @@ are too large for the curvature: the same mechanism that, a little stronger, div
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..i18n import Msg
 from ..run import Run
 from . import rule
-from .curves import eval_losses, evidence, make_finding, train_loss
+from .curves import eval_losses, evidence, make_finding, median_of_rows, train_loss
 
 MIN_POINTS = 10
 # Local level: the median of up to 10 points before (a spike of a few points cannot move it); at least 3 of them,
@@ -35,29 +36,28 @@ def find_spikes(values: np.ndarray) -> list:
     fin = np.isfinite(values)
     if fin.sum() < MIN_POINTS:
         return []
-    local = np.full(len(values), np.nan)
-    for i in range(len(values)):
-        before = values[max(0, i - LOCAL_WINDOW): i]
-        before = before[np.isfinite(before)]
-        if before.size >= LOCAL_MIN_POINTS:
-            local[i] = float(np.median(before))
+    # The median of the LOCAL_WINDOW points before each point (the point itself excluded), from the finite ones.
+    before = sliding_window_view(np.concatenate([np.full(LOCAL_WINDOW, np.nan), values[:-1]]), LOCAL_WINDOW)
+    local = median_of_rows(before)
+    local[np.isfinite(before).sum(axis=1) < LOCAL_MIN_POINTS] = np.nan
     ok = fin & np.isfinite(local)
     if not ok.any():
         return []
     mad = float(np.median(np.abs(values[ok] - local[ok])))
     scale = 1.4826 * mad if mad > 0 else float(np.median(np.abs(local[ok]))) * 1e-3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = ok & (local > 0) & (values >= SPIKE_RATIO * local) & ((values - local) / scale >= SPIKE_Z)
     out = []
-    i, n = 0, len(values)
-    while i < n:
-        v, lv = values[i], local[i]
-        if ok[i] and lv > 0 and v >= SPIKE_RATIO * lv and (v - lv) / scale >= SPIKE_Z:
-            after = values[i + 1: i + 1 + RECOVER_POINTS]
-            back = np.flatnonzero(np.isfinite(after) & (after <= RECOVERED_RATIO * lv))
-            if back.size:
-                out.append((i, float(v / lv)))
-                i += int(back[0]) + 1
-                continue
-        i += 1
+    resume = 0  # a spike's recovery points are not judged again
+    for i in np.flatnonzero(jump):
+        if i < resume:
+            continue
+        lv = local[i]
+        after = values[i + 1: i + 1 + RECOVER_POINTS]
+        back = np.flatnonzero(np.isfinite(after) & (after <= RECOVERED_RATIO * lv))
+        if back.size:
+            out.append((int(i), float(values[i] / lv)))
+            resume = int(i) + int(back[0]) + 1
     return out
 
 
