@@ -196,26 +196,33 @@ MESSAGES = {
     "rule.TM701.ev_frozen": "same value again",
 
     # TM801-803 ------------------------------------------------------------------------------------------------
-    "rule.TM801.summary": "gradient norm jumps to 10x the run's median",
-    "rule.TM801.what": "Compares each gradient norm with the median of everything logged before it (at least 5 "
-                       "points); the first one 10x above is reported, as an error when NaN follows.",
+    "rule.TM801.summary": "gradient norm jumps to 10x its recent median and stays up",
+    "rule.TM801.what": "Compares each gradient norm with the median of the 50 points logged before it (at least 5); "
+                       "the first one 10x above that does not fall back under 3x within the next 3 points is "
+                       "reported, as an error when NaN follows. A one-point jump that the next step forgets is a "
+                       "hard batch, not an explosion.",
     "rule.TM801.why": "An exploding gradient makes one update large enough to throw the model off its optimum or "
                       "overflow to inf/NaN; clipping would bound it.",
     "rule.TM801.example": "grad_norm 1.5, 2.1, 1.8 ... 48.0, then nan.",
     "rule.TM801.fix": "Enable gradient clipping (max_grad_norm 1.0); lower the lr; for recurrent layers keep them "
                       "in float32.",
-    "rule.TM801.message": "{series} jumps to {value} at {where}, {ratio}x its median {median} so far.",
+    "rule.TM801.message": "{series} jumps to {value} at {where}, {ratio}x its recent median {median}, and does not "
+                          "come back.",
     "rule.TM801.ev_before": "last normal value",
     "rule.TM801.ev_jump": "{ratio}x the median before",
-    "rule.TM802.summary": "gradient norm falls to a hundredth of where it started",
-    "rule.TM802.what": "Compares the median gradient norm of the last quarter of the run with the first quarter's.",
+    "rule.TM802.summary": "gradient norm falls to a hundredth of where it started while the loss stays high",
+    "rule.TM802.what": "Compares the median gradient norm of the last quarter of the run with the first quarter's, "
+                       "and reports a fall to a hundredth only while the loss has kept at least half of its level "
+                       "and stopped falling: a gradient that shrinks as the loss falls is a model converging.",
     "rule.TM802.why": "A gradient that vanishes stops learning: saturated activations, dead ReLUs, a collapsed "
                       "lr, or a loss that no longer depends on the weights.",
     "rule.TM802.example": "grad_norm 2.0 at the start, 0.004 at the end while the loss is still high.",
     "rule.TM802.fix": "Check the activations (dead units), the normalisation layers, the lr schedule, and the "
                       "per-layer gradient norms.",
-    "rule.TM802.message": "{series} fell from a median {first} to {last} ({ratio}x smaller) from {where}.",
+    "rule.TM802.message": "{series} fell from a median {first} to {last} ({ratio}x smaller) from {where}, while "
+                          "{loss} stayed at {loss_last} (from {loss_first}).",
     "rule.TM802.ev_small": "first value a hundredth of the start",
+    "rule.TM802.ev_loss": "loss still high",
     "rule.TM803.summary": "gradient norm above max_grad_norm at nearly every step",
     "rule.TM803.what": "Compares the logged (pre-clip) gradient norms with max_grad_norm from the config.",
     "rule.TM803.why": "When the clip rescales every update, the clip threshold, not the lr, sets the step size; a "
