@@ -113,16 +113,23 @@ def as_fraction(values: np.ndarray) -> np.ndarray:
 
 def median_of_rows(rows: np.ndarray) -> np.ndarray:
     """The median of the finite values of each row (NaN for a row with none), exactly as ``np.median`` gives it."""
-    rows = np.where(np.isfinite(rows), rows, np.nan)
-    out = np.full(rows.shape[0], np.nan)
-    for start in range(0, rows.shape[0], ROWS_PER_CHUNK):
-        part = np.sort(rows[start: start + ROWS_PER_CHUNK], axis=1)  # NaN sorts last
-        count = np.isfinite(part).sum(axis=1)
-        some = count > 0
+    n, width = rows.shape
+    out = np.full(n, np.nan)
+    for start in range(0, n, ROWS_PER_CHUNK):
+        part = rows[start: start + ROWS_PER_CHUNK]
+        if np.isinf(part).any():
+            part = np.where(np.isfinite(part), part, np.nan)
+        part = np.sort(part, axis=1)  # NaN sorts last
+        missing = np.isnan(part[:, -1])
+        if not missing.any():  # every row full: the middle columns
+            lo, hi = part[:, (width - 1) // 2], part[:, width // 2]
+            out[start: start + len(part)] = lo if width % 2 else (lo + hi) / 2
+            continue
+        count = width - np.isnan(part).sum(axis=1)
         lo = np.take_along_axis(part, np.maximum(count - 1, 0)[:, None] // 2, axis=1)[:, 0]
         hi = np.take_along_axis(part, (count // 2)[:, None], axis=1)[:, 0]
         med = np.where(count % 2 == 1, lo, (lo + hi) / 2)
-        out[start: start + part.shape[0]] = np.where(some, med, np.nan)
+        out[start: start + len(part)] = np.where(count > 0, med, np.nan)
     return out
 
 

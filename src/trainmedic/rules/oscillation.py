@@ -50,10 +50,14 @@ def roughness(values: np.ndarray) -> float:
 
 def eval_set_size(fractions: np.ndarray) -> Optional[int]:
     """The smallest n for which every accuracy is an exact k/n (the eval set's size), or None."""
-    fin = fractions[np.isfinite(fractions)]
-    if np.unique(fin).size < 4:
+    fin = np.unique(fractions[np.isfinite(fractions)])  # each distinct value tested once
+    if fin.size < 4:
         return None
-    for n in range(2, MAX_EVAL_SET + 1):
+    # Every size at once against a few values, then the few sizes left against all of them, smallest first.
+    sizes = np.arange(2, MAX_EVAL_SET + 1)
+    head = fin[:16, None] * sizes
+    sizes = sizes[np.all(np.abs(head - np.round(head)) < 1e-6 * sizes, axis=0)]
+    for n in sizes.tolist():
         if np.all(np.abs(fin * n - np.round(fin * n)) < 1e-6 * n):
             return n
     return None
@@ -72,11 +76,9 @@ def _train_roughness(train: Optional[Series], ev: Series) -> Optional[float]:
 def swings(values: np.ndarray, min_move: float) -> list:
     """Indices ``i`` where the move into point ``i`` (>= min_move) is reversed by the next move (>= min_move)."""
     d = np.diff(values)
-    out = []
-    for i in range(len(d) - 1):
-        if abs(d[i]) >= min_move and abs(d[i + 1]) >= min_move and np.sign(d[i]) != np.sign(d[i + 1]):
-            out.append(i + 1)
-    return out
+    big = np.abs(d) >= min_move
+    reversed_ = big[:-1] & big[1:] & (np.sign(d[:-1]) != np.sign(d[1:]))
+    return (np.flatnonzero(reversed_) + 1).tolist()
 
 
 def oscillation(s: Series, train: Optional[Series]) -> Optional[dict]:

@@ -39,7 +39,9 @@ def find_spikes(values: np.ndarray) -> list:
     # The median of the LOCAL_WINDOW points before each point (the point itself excluded), from the finite ones.
     before = sliding_window_view(np.concatenate([np.full(LOCAL_WINDOW, np.nan), values[:-1]]), LOCAL_WINDOW)
     local = median_of_rows(before)
-    local[np.isfinite(before).sum(axis=1) < LOCAL_MIN_POINTS] = np.nan
+    finite_so_far = np.concatenate([[0], np.cumsum(fin)])
+    at = np.arange(len(values))
+    local[finite_so_far[at] - finite_so_far[np.maximum(at - LOCAL_WINDOW, 0)] < LOCAL_MIN_POINTS] = np.nan
     ok = fin & np.isfinite(local)
     if not ok.any():
         return []
