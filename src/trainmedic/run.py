@@ -123,7 +123,8 @@ def parse_metric_name_canonical(name: str) -> MetricName:
 @dataclass
 class Event:
     """Something that happened at a point of the run: ``checkpoint``, ``early_stop``, ``resume``, ``warning``,
-    ``skip`` (a live guard skipped a step), ``rollback``, ``stop``, ``end``."""
+    ``skip`` (a live guard skipped a step), ``rollback``, ``stop``, ``end``, ``error`` (the run crashed: ``data``
+    holds the ``exception``'s name)."""
 
     kind: str
     step: Optional[float] = None

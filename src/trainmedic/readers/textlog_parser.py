@@ -18,6 +18,9 @@ from . import textlog_patterns as P
 NAN = math.nan
 # One warning printed every step (gradient overflow) must not grow the event list without bound.
 MAX_EVENTS = 5000
+# A traceback's frames are a few dozen lines (recursion is folded into `[Previous line repeated N more times]`);
+# past this many without the exception's line, the traceback was cut off and the lines after it are read again.
+MAX_TRACEBACK_LINES = 1000
 # Line shapes whose layout is remembered at once. A log prints a handful of shapes over and over (a few dozen with
 # its timestamps' and steps' digit counts); one that prints ever-new shapes starts the memory again when it is full,
 # so memory stays bounded whatever the log.
@@ -33,6 +36,8 @@ _SLOW = ("slow", None, None)
 _BLANK = (_SKIP, None, None)
 # `rank 1` with a space: the rank's digits are a token, so the shape cannot carry the rank.
 _RANK_SPACED = re.compile(r"(?:rank|RANK|Rank)\s+\d")
+# The ``exception`` of an error event from a CUDA kernel's assertion, which is no Python exception.
+DEVICE_ASSERT = "DeviceAssertion"
 
 
 class SeriesBuffer:
@@ -81,6 +86,7 @@ class LogParser:
         self.bars: dict = {}
         self._event_keys: set = set()
         self.saw_digits = False
+        self._traceback: Optional[int] = None  # lines read of the traceback being printed, None outside one
 
     # --- entry point ---------------------------------------------------------------------------------------------
     def feed(self, raw: str, lineno: int) -> None:
@@ -115,7 +121,8 @@ class LogParser:
                 return
         else:
             self.saw_digits = self.saw_digits or any(c.isdigit() for c in line)
-        if self._plans is not None and self.table is None and "\x1b" not in line and "\x00" not in line:
+        if self._plans is not None and self.table is None and self._traceback is None and "\x1b" not in line \
+                and "\x00" not in line:
             parts = P.TOKEN.split(line)
             toks = parts[1::2]
             key = "\x00".join(parts[0::2])
@@ -148,6 +155,8 @@ class LogParser:
         if rank is not None and rank not in self.ranks:
             self.ranks.append(rank)
         r = _NO_RANK if rank is None else rank
+        if self._crash(line, text):
+            return
         if self._events(text, r, warned):
             return
         if self._table(text, r):
@@ -364,6 +373,48 @@ class LogParser:
                                      source=f"{self.source}:{self.lineno}"))
         return True
 
+    def _crash(self, line: str, text: str) -> bool:
+        """Read a traceback (its exception's line becomes an ``error`` event) or a CUDA device-side assertion;
+        False when ``text`` is neither and is read as any other line."""
+        if self._traceback is None:
+            if P.TRACEBACK_START.match(text):
+                self._traceback = 0
+                return True
+            m = P.CUDA_ASSERT.search(text)
+            if m is None:
+                return False
+            data = {"exception": DEVICE_ASSERT}
+            if m.group("expr"):
+                data["assertion"] = m.group("expr")
+            self._error(text, data, m.group("expr") or text)  # one event however many threads print it
+            return True
+        self._traceback += 1
+        rest = line[P.TRACEBACK_PREFIX.match(line).end():]
+        if (rest[:1].isspace() or text.startswith(('File "', "[Previous line")) or P.TRACEBACK_START.match(text)
+                or P.TRACEBACK_CHAIN.match(text)):
+            if self._traceback > MAX_TRACEBACK_LINES:
+                self._traceback = None
+            return True
+        self._traceback = None
+        m = P.EXCEPTION_LINE.match(text)
+        if m is None:
+            return False  # the traceback was cut off: this line is the log going on
+        data = {"exception": m.group("exc").rsplit(".", 1)[-1], "detail": (m.group("msg") or "").strip()}
+        if P.CUDA_ASSERT.search(text):
+            data["device_assert"] = True
+        self._error(text, data, text)
+        return True
+
+    def _error(self, text: str, data: dict, key: str) -> None:
+        """An ``error`` event where the run stopped: the step after the last one logged, in the last epoch."""
+        step = self.last_step + 1 if self.last_step == self.last_step else None
+        epoch = self.last_epoch if self.last_epoch == self.last_epoch else None
+        event_key = ("error", step, epoch, key)
+        if event_key not in self._event_keys and len(self.events) < MAX_EVENTS:
+            self._event_keys.add(event_key)
+            self.events.append(Event("error", step=step, epoch=epoch, message=text, data=data,
+                                     source=f"{self.source}:{self.lineno}"))
+
     def _event_position(self, text: str) -> tuple:
         m = P.CHECKPOINT_STEP.search(text) or P.AT_STEP.search(text)
         step = float(m.group(1)) if m else (self.last_step if self.last_step == self.last_step else None)
@@ -496,6 +547,8 @@ def _text_refs(text: str) -> tuple:
 def _kind(text: str) -> Optional[str]:
     """What ``LogParser._text_slow`` would do with ``text`` when no table is open, without doing it: ``None`` for
     the lines read in full every time."""
+    if P.TRACEBACK_START.match(text) or P.CUDA_ASSERT.search(text):
+        return None
     if P.EVENT_HINT.search(text) and (P.EARLY_STOP.search(text) or P.WARNINGS.search(text) or P.RESUME.search(text)
                                       or P.SAVE_WORD.search(text)):
         return None

@@ -95,7 +95,22 @@ WARNINGS = re.compile(
     r"|Reducing (?:loss )?scale|Attempted loss scale|non-?finite|found (?:nan|inf)|\bnan\b.*\bdetected|overflow detected",
     re.IGNORECASE,
 )
+
+# --- crashes ---------------------------------------------------------------------------------------------------------
+# A Python traceback opens with this line, lists its frames indented, and ends with the exception's own line.
+TRACEBACK_START = re.compile(r"^Traceback \(most recent call last\):")
+# Lines between the tracebacks of a chained exception.
+TRACEBACK_CHAIN = re.compile(r"^(?:During handling of the above exception|The above exception was the direct cause)")
+# The exception's line: `IndexError: Target 4 is out of bounds.`, `torch.OutOfMemoryError: ...`, `KeyboardInterrupt`.
+EXCEPTION_LINE = re.compile(
+    r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration))(?::\s*(?P<msg>.*))?$")
+# A CUDA kernel's assertion (printed once per failing thread) and the error it raises on the host.
+CUDA_ASSERT = re.compile(r"Assertion `(?P<expr>[^`]*)` failed|device-side assert(?:ion)? triggered")
+# A rank prefix with the one space after it: what stands after it tells a traceback's frame (indented) from its end.
+TRACEBACK_PREFIX = re.compile(r"^(?:\[(?:rank|RANK|Rank)\s*\d+\]:? ?|\[default\d+\]:? ?)?")
+
 # Any word an event line must hold: lines without one skip the event patterns.
 EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.*detect|found (?:nan|inf)|accelerate")
 # A cheap first look: a line without any of these characters holds nothing for us.
-MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow")
+MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow"
+                          r"|Traceback|Error|Exception|Interrupt|ssert")
