@@ -27,10 +27,14 @@ def summarise_sources(run: Run) -> list:
 
 def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis") -> Report:
     """Judge a Run with every rule, infer the causes and build the Report."""
+    import numpy as np
+
     from . import causes, rules
 
-    findings = rules.check_all(run)
-    diagnoses = causes.infer(run, findings)
+    # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
+    with np.errstate(all="ignore"):
+        findings = rules.check_all(run)
+        diagnoses = causes.infer(run, findings)
     report = Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
                     series_data=dict(run.series))
     narrate = getattr(causes, "narrate", None)

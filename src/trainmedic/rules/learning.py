@@ -36,6 +36,9 @@ FLOOR_MIN_LEVEL = 0.1
 FLOOR_FLAT = 0.03
 
 
+# The largest class count a loss level is read as (ln 100000 = 11.5); beyond it a loss is not "at chance".
+MAX_INFERRED_CLASSES = 100000
+
 def _classes(run: Run, level: float) -> tuple:
     """(K, inferred?) from the config, else from a loss level that matches ln K for an integer K."""
     k = run.config.get("num_classes")
@@ -46,10 +49,11 @@ def _classes(run: Run, level: float) -> tuple:
             k = None
         if k and k >= 2:
             return k, False
-    if level <= math.log(2) * (1 - INFER_TOL):
+    # ln K for K in [2, MAX_INFERRED_CLASSES]: a level outside that (incl. a diverged, huge loss) names no K.
+    if not math.isfinite(level) or level <= math.log(2) * (1 - INFER_TOL) or level > math.log(MAX_INFERRED_CLASSES) * 1.5:
         return None, True
     k = int(round(math.exp(level)))
-    if 2 <= k <= 100000 and abs(level - math.log(k)) <= INFER_TOL * math.log(k):
+    if 2 <= k <= MAX_INFERRED_CLASSES and abs(level - math.log(k)) <= INFER_TOL * math.log(k):
         return k, True
     return None, True
 
