@@ -11,6 +11,7 @@ SEVERITIES = ("info", "warning", "error")
 SYMPTOMS = (
     "nonfinite", "divergence", "stuck_at_chance", "plateau", "oscillation", "spike", "overfitting",
     "metric_collapse", "degenerate_eval", "gradient_explosion", "vanishing_gradient", "wasted_compute",
+    "crash",
 )
 CAUSES = (
     "lr_too_high", "lr_too_low", "batch_lr_mismatch", "warmup_peak_instability", "no_grad_clipping",

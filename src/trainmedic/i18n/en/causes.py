@@ -207,4 +207,24 @@ MESSAGES = {
     "cause.fix.check_batch_finite.why": "a single non-finite feature makes the loss and every gradient NaN, and the optimizer writes it into the weights",
     "cause.fix.find_batch.action": "log the indices of the examples in the batch at {where} and inspect them (labels, features, source shard); drop the corrupted ones",
     "cause.fix.find_batch.why": "the run recovered by itself, so the examples are the thing to fix",
+    "cause.bad_labels.title": "A label outside the model's classes (target {target}, {k} classes)",
+    "cause.bad_labels.explanation": "the run crashed at {where} on `{line}` ({source}): the loss was given a class "
+                                    "index that is negative or not below the number of outputs of the head, so a "
+                                    "label is outside [0, num_classes)",
+    "cause.bad_labels.explanation_known": "the run crashed at {where} on `{line}` ({source}): label {target} was "
+                                          "given to a head with {k} outputs ({cite}), which accepts labels 0 to "
+                                          "{last} only",
+    "cause.fix.labels_in_range.action": "check that every label lies in [0, num_classes) before training: "
+                                        "assert 0 <= labels.min() and labels.max() < num_classes over the whole "
+                                        "dataset",
+    "cause.fix.labels_in_range.action_known": "check that every label lies in [0, {k}): the data holds label "
+                                              "{target}; count the labels at or above {k} (and below 0) over the "
+                                              "whole dataset",
+    "cause.fix.labels_in_range.why": "one label outside the range stops the run at the first batch that holds it; "
+                                     "a check over the dataset finds them all at once",
+    "cause.fix.num_labels.why": "the label map has at least {to} classes; a head sized from it takes every label",
+    "cause.fix.remap_labels.action": "remap the labels to 0..num_classes-1 (a 1-based column, a label map larger "
+                                     "than the head), or set num_labels from the label map; mark padding labels "
+                                     "with ignore_index (-100)",
+    "cause.fix.remap_labels.why": "the head's size and the label map must come from the same list of classes",
 }

@@ -132,4 +132,18 @@ MESSAGES = {
     "cause.fix.check_batch_finite.why": "一个非有限特征就会让损失和所有梯度变成 NaN，优化器再把它写进权重",
     "cause.fix.find_batch.action": "记录 {where} 处批次中样本的索引并检查它们（标签、特征、来源分片）；删除损坏的样本",
     "cause.fix.find_batch.why": "训练自己恢复了，所以要修的是这些样本",
+    "cause.bad_labels.title": "标签超出模型的类别范围（目标 {target}，共 {k} 类）",
+    "cause.bad_labels.explanation": "运行在{where}因 `{line}`（{source}）崩溃：损失函数收到的类别索引为负或不小于分类头的"
+                                    "输出数，即有标签不在 [0, num_classes) 内",
+    "cause.bad_labels.explanation_known": "运行在{where}因 `{line}`（{source}）崩溃：标签 {target} 被送进一个只有 {k} "
+                                          "个输出的分类头（{cite}），它只接受 0 到 {last} 的标签",
+    "cause.fix.labels_in_range.action": "训练前检查每个标签都在 [0, num_classes) 内：对整个数据集断言 "
+                                        "0 <= labels.min() 且 labels.max() < num_classes",
+    "cause.fix.labels_in_range.action_known": "检查每个标签都在 [0, {k}) 内：数据里有标签 {target}；统计整个数据集中"
+                                              "大于等于 {k}（以及小于 0）的标签",
+    "cause.fix.labels_in_range.why": "一个越界标签会让运行在第一个包含它的批次处停止；对整个数据集检查可以一次找出全部",
+    "cause.fix.num_labels.why": "标签映射至少有 {to} 个类别；按它设定分类头的大小即可接受所有标签",
+    "cause.fix.remap_labels.action": "把标签重映射到 0..num_classes-1（从 1 开始的标签列、比分类头更大的标签映射），"
+                                     "或按标签映射设置 num_labels；填充位置的标签用 ignore_index（-100）标出",
+    "cause.fix.remap_labels.why": "分类头的大小和标签映射必须来自同一份类别列表",
 }
