@@ -150,3 +150,12 @@ def test_cli_reports_the_hf_source_in_json(hf_output, tmp_path):
     runs = json.loads(p.stdout)["runs"]
     assert runs[0]["format"] == "hf-trainer" and "eval/a/loss" in runs[0]["series"]
     assert runs[0]["config"]["lr"] == 3e-4
+
+
+def test_total_params_from_the_weights_header_match_the_model(hf_output):
+    from transformers import BertForSequenceClassification
+
+    run = load_run([hf_output])
+    model = BertForSequenceClassification.from_pretrained(hf_output)
+    assert run.config.get("total_params") == sum(p.numel() for p in model.parameters())
+    assert run.config.entry("total_params").source.endswith("model.safetensors")

@@ -111,3 +111,25 @@ def test_sniff_gives_way_to_metric_files(tmp_path):
     assert sniff(tmp_path / "run.sh", b"") > sniff(tmp_path / "hparams.yaml", b"lr: 1") > 0
     assert sniff(tmp_path / "trainer_state.json", b'{"log_history": [], "global_step": 5}') == 0
     assert sniff(tmp_path / "train.log", b"loss 1") == 0
+
+
+def test_hf_trainer_banner_is_config_not_steps(tmp_path):
+    from trainmedic.readers.textlog import read
+
+    log = tmp_path / "console.log"
+    log.write_text("[transformers] ***** Running training *****\n"
+                   "[transformers]   Num examples = 2,400\n[transformers]   Num Epochs = 3\n"
+                   "[transformers]   Instantaneous batch size per device = 16\n"
+                   "[transformers]   Total train batch size (w. parallel, distributed & accumulation) = 64\n"
+                   "[transformers]   Gradient Accumulation steps = 2\n"
+                   "[transformers]   Total optimization steps = 450\n"
+                   "[transformers]   Number of trainable parameters = 1,234\n"
+                   "{'loss': '1.386', 'learning_rate': '2e-05', 'epoch': '0.03'}\n"
+                   "***** Running Evaluation *****\n[transformers]   Num examples = 256\n"
+                   "[transformers]   Batch size = 8\n")
+    run = read(log)
+    cfg = run.config
+    assert (cfg.get("per_device_batch"), cfg.get("effective_batch"), cfg.get("grad_accum"), cfg.get("max_steps"),
+            cfg.get("num_epochs"), cfg.get("trainable_params")) == (16, 64, 2, 450, 3, 1234)
+    assert cfg.get("train_examples") == 2400 and cfg.entry("grad_accum").line == 6
+    assert "eval/loss" not in run.series and cfg.get("per_device_batch") == 16  # the eval block's sizes are not ours

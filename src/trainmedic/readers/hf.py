@@ -21,7 +21,7 @@ from ..run import Event, Run
 from . import Reader, register
 from .checks import fail, read_text_head
 from .columns import SeriesBuilder, default_rename, float_column
-from .hfconfig import read_model_config, read_training_args
+from .hfconfig import read_model_config, read_training_args, read_weight_count
 from .jsonstream import JSONStreamError, read_object
 from .merge import merge_runs
 
@@ -220,7 +220,7 @@ def read_dir(directory: Path) -> Run:
 
 
 def _read_companions(folders: list, run: Run) -> None:
-    """training_args.bin and config.json from the first folder that has them."""
+    """training_args.bin, config.json and the weights' parameter count from the first folder that has each."""
     for folder in folders:
         args = folder / "training_args.bin"
         if args.is_file():
@@ -231,6 +231,9 @@ def _read_companions(folders: list, run: Run) -> None:
         cfg = folder / "config.json"
         if cfg.is_file() and read_model_config(cfg, run.config):
             run.sources[0].notes.append(t("readers.note.model_config", "en", path=str(cfg)))
+            break
+    for folder in folders:
+        if read_weight_count(folder, run.config):
             break
 
 

@@ -4,7 +4,9 @@ model's ``config.json``."""
 from __future__ import annotations
 
 import json
+import math
 import pickle
+import struct
 import warnings
 from pathlib import Path
 from typing import Any
@@ -118,4 +120,38 @@ def read_model_config(path: Path, config: RunConfig) -> bool:
     dtype = data.get("torch_dtype") or data.get("dtype")
     if isinstance(dtype, str):
         config.set("model_dtype", dtype, source)
+    return True
+
+
+# A safetensors file opens with the byte length of its JSON header (8 bytes, little-endian). A model's header lists a
+# few thousand tensors in well under this; a larger length means the file is something else.
+MAX_SAFETENSORS_HEADER = 64 * 1024 * 1024
+# The weights of the model itself, whole or sharded (`model-00001-of-00002.safetensors`); an adapter's file
+# (`adapter_model.safetensors`) holds only the adapter.
+WEIGHT_FILES = "model*.safetensors"
+
+
+def read_weight_count(folder: Path, config: RunConfig) -> bool:
+    """Set ``total_params`` from the tensor shapes in the headers of the folder's safetensors weights (no tensor is
+    loaded). Saved buffers (BatchNorm statistics) count too: a fraction of a percent of a model's size."""
+    files = sorted(folder.glob(WEIGHT_FILES))
+    total = 0
+    for path in files:
+        try:
+            with open(path, "rb") as fh:
+                (size,) = struct.unpack("<Q", fh.read(8))
+                if size > MAX_SAFETENSORS_HEADER:
+                    return False
+                header = json.loads(fh.read(size))
+        except (OSError, struct.error, ValueError, RecursionError):
+            return False
+        if not isinstance(header, dict):
+            return False
+        for name, entry in header.items():
+            shape = entry.get("shape") if isinstance(entry, dict) and name != "__metadata__" else None
+            if isinstance(shape, list) and all(isinstance(d, int) for d in shape):
+                total += math.prod(shape)
+    if not total:
+        return False
+    config.set("total_params", total, str(files[0]))
     return True

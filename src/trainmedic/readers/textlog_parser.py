@@ -36,6 +36,15 @@ _SLOW = ("slow", None, None)
 _BLANK = (_SKIP, None, None)
 # `rank 1` with a space: the rank's digits are a token, so the shape cannot carry the rank.
 _RANK_SPACED = re.compile(r"(?:rank|RANK|Rank)\s+\d")
+# The settings of the Trainer's training banner (keys lower-cased), by config key. `Gradient Accumulation steps` and
+# `Total optimization steps` would otherwise read as a step counter.
+HF_BANNER_KEYS = {
+    "num examples": "train_examples", "num epochs": "num_epochs", "num update steps per epoch": "steps_per_epoch",
+    "instantaneous batch size per device": "per_device_batch",
+    "total train batch size (w. parallel, distributed & accumulation)": "effective_batch",
+    "gradient accumulation steps": "grad_accum", "total optimization steps": "max_steps",
+    "number of trainable parameters": "trainable_params",
+}
 # The ``exception`` of an error event from a CUDA kernel's assertion, which is no Python exception.
 DEVICE_ASSERT = "DeviceAssertion"
 
@@ -87,6 +96,7 @@ class LogParser:
         self._event_keys: set = set()
         self.saw_digits = False
         self._traceback: Optional[int] = None  # lines read of the traceback being printed, None outside one
+        self._banner: Optional[str] = None  # the Trainer banner in force: `training`, `evaluation`, `prediction`
 
     # --- entry point ---------------------------------------------------------------------------------------------
     def feed(self, raw: str, lineno: int) -> None:
@@ -155,7 +165,7 @@ class LogParser:
         if rank is not None and rank not in self.ranks:
             self.ranks.append(rank)
         r = _NO_RANK if rank is None else rank
-        if self._crash(line, text):
+        if self._crash(line, text) or self._hf_banner(text):
             return
         if self._events(text, r, warned):
             return
@@ -405,6 +415,21 @@ class LogParser:
         self._error(text, data, text)
         return True
 
+    def _hf_banner(self, text: str) -> bool:
+        """Read the Trainer's `***** Running training *****` block into config (its evaluation blocks count the eval
+        set, and are skipped); False when ``text`` is no banner line or no banner was opened."""
+        m = P.HF_RUNNING.search(text)
+        if m:
+            self._banner = m.group("what").lower()
+            return True
+        m = P.HF_BANNER.match(text) if self._banner is not None else None
+        if m is None:
+            return False
+        key = HF_BANNER_KEYS.get(m.group("key").lower())
+        if self._banner == "training" and key is not None:
+            self.config.set(key, int(m.group("val").replace(",", "")), self.source, self.lineno)
+        return True
+
     def _error(self, text: str, data: dict, key: str) -> None:
         """An ``error`` event where the run stopped: the step after the last one logged, in the last epoch."""
         step = self.last_step + 1 if self.last_step == self.last_step else None
@@ -547,7 +572,8 @@ def _text_refs(text: str) -> tuple:
 def _kind(text: str) -> Optional[str]:
     """What ``LogParser._text_slow`` would do with ``text`` when no table is open, without doing it: ``None`` for
     the lines read in full every time."""
-    if P.TRACEBACK_START.match(text) or P.CUDA_ASSERT.search(text):
+    if P.TRACEBACK_START.match(text) or P.CUDA_ASSERT.search(text) or P.HF_RUNNING.search(text) \
+            or P.HF_BANNER.match(text):
         return None
     if P.EVENT_HINT.search(text) and (P.EARLY_STOP.search(text) or P.WARNINGS.search(text) or P.RESUME.search(text)
                                       or P.SAVE_WORD.search(text)):

@@ -96,6 +96,16 @@ WARNINGS = re.compile(
     re.IGNORECASE,
 )
 
+# --- the Hugging Face Trainer's banners ------------------------------------------------------------------------------
+# `***** Running training *****` opens the settings block printed before the first step (evaluation and prediction
+# print their own block, whose `Num examples` counts the eval set).
+HF_RUNNING = re.compile(r"\*{3,}\s*Running (?P<what>training|Evaluation|Prediction)\s*\*{3,}", re.IGNORECASE)
+# One line of a banner, with the library's own `[transformers]` prefix when it has one.
+HF_BANNER = re.compile(
+    r"^(?:\[\w+\]\s*)?(?P<key>Num examples|Num Epochs|Num update steps per epoch|Instantaneous batch size per device"
+    r"|Total train batch size \(w\. parallel, distributed & accumulation\)|Gradient Accumulation steps"
+    r"|Total optimization steps|Number of trainable parameters|Batch size)\s*=\s*(?P<val>\d[\d,]*)\s*$")
+
 # --- crashes ---------------------------------------------------------------------------------------------------------
 # A Python traceback opens with this line, lists its frames indented, and ends with the exception's own line.
 TRACEBACK_START = re.compile(r"^Traceback \(most recent call last\):")
@@ -113,4 +123,4 @@ TRACEBACK_PREFIX = re.compile(r"^(?:\[(?:rank|RANK|Rank)\s*\d+\]:? ?|\[default\d
 EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.*detect|found (?:nan|inf)|accelerate")
 # A cheap first look: a line without any of these characters holds nothing for us.
 MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow"
-                          r"|Traceback|Error|Exception|Interrupt|ssert")
+                          r"|Traceback|Error|Exception|Interrupt|ssert|Running")
