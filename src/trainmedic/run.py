@@ -166,7 +166,7 @@ CONFIG_KEYS = (
     "recurrent_layers", "trainable_params", "total_params", "trainable_ratio", "freeze_layers",
     "optimizer", "optimizer_params", "weight_decay", "loss", "loss_reduction", "early_stopping_patience",
     "logging_steps", "eval_steps", "save_steps", "max_steps", "num_epochs", "steps_per_epoch", "output_path",
-    "seed", "launcher",
+    "seed", "launcher", "frozen_modules", "output_activation",
 )
 
 

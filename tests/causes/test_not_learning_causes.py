@@ -43,3 +43,12 @@ def test_trainable_ratio_names_frozen_backbone_with_confidence():
     d = diagnoses(at_chance({"lr": 2e-5, "trainable_params": 132, "total_params": 24548}))
     assert d[0]["cause"] == "frozen_backbone" and d[0]["confidence"] >= 0.8
     assert "optimizer_misses_params" not in [x["cause"] for x in d]
+
+
+def test_a_freeze_switch_in_the_config_names_frozen_backbone():
+    run = at_chance({"lr": 2e-5, "optimizer": "adamw_torch"})
+    run.config.set("frozen_modules", ["encoder"], source="launch.sh", line=7)
+    d = diagnoses(run)
+    assert d[0]["cause"] == "frozen_backbone" and d[0]["confidence"] >= 0.7
+    assert {"param": "freeze_encoder", "from": True, "to": False} in [
+        {k: f[k] for k in ("param", "from", "to")} for f in d[0]["fixes"] if f.get("param")]

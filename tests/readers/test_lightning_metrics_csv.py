@@ -53,3 +53,14 @@ def test_python_tags_in_hparams_are_read_as_plain_values(tmp_path):
     run = load_run([tmp_path / "metrics.csv"])
     assert run.config.get("lr") == 0.001 and run.config.get("precision") == "bf16"
     assert run.series["train/loss"].values.tolist() == [1.0]  # only the per-epoch column: it is the loss
+
+
+def test_hparams_output_activation_is_config(tmp_path):
+    from trainmedic.readers.lightning import read_hparams
+    from trainmedic.run import Run
+
+    path = tmp_path / "hparams.yaml"
+    path.write_text("batch_size: 32\nloss: CrossEntropyLoss\noutput_activation: softmax\n")
+    run = Run()
+    read_hparams(path, run)
+    assert run.config.get("output_activation") == "softmax" and run.config.get("per_device_batch") == 32

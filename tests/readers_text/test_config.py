@@ -133,3 +133,10 @@ def test_hf_trainer_banner_is_config_not_steps(tmp_path):
             cfg.get("num_epochs"), cfg.get("trainable_params")) == (16, 64, 2, 450, 3, 1234)
     assert cfg.get("train_examples") == 2400 and cfg.entry("grad_accum").line == 6
     assert "eval/loss" not in run.series and cfg.get("per_device_batch") == 16  # the eval block's sizes are not ours
+
+
+def test_freeze_switches_name_the_frozen_parts(tmp_path):
+    cfg = _cfg(tmp_path, "launch.sh", "python train.py \\\n    --freeze_encoder True \\\n    --freeze-backbone \\\n"
+               "    --freeze_embeddings False --freeze_layers 9 --lr 2e-05\n")
+    assert cfg.get("frozen_modules") == ["encoder", "backbone"] and cfg.entry("frozen_modules").line == 2
+    assert cfg.get("freeze_layers") == 9 and cfg.get("lr") == 2e-05

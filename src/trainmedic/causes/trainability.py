@@ -48,7 +48,7 @@ SUSPECT_OPTIMIZER = 0.4
 
 
 def candidates(ctx: Context) -> list:
-    named = [d for d in (_frozen(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
+    named = [d for d in (_frozen(ctx) or _frozen_by_switch(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
     low = _lr_too_low(ctx)
     out = named + ([low] if low is not None else [])
     if not named and (low is None or low.confidence < LR_TOO_LOW_BASE):
@@ -156,6 +156,24 @@ def _frozen(ctx: Context) -> Optional[Diagnosis]:
                      explanation=Msg("cause.explain", {"parts": parts}),
                      findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes,
                      data={"trainable_ratio": ratio, "expected_trainable": exp})
+
+
+def _frozen_by_switch(ctx: Context) -> Optional[Diagnosis]:
+    """A run at chance (or flat) whose config switches freezing on (`--freeze_encoder True`) but does not say how
+    many parameters train: the switch names the part that cannot learn."""
+    modules = ctx.get("frozen_modules") or []
+    if not modules or not ctx.has("stuck_at_chance", "plateau"):
+        return None
+    conf = FROZEN_BASE + (FROZEN_STUCK_BONUS if ctx.has("stuck_at_chance") else 0.0)
+    params = {"modules": ", ".join(modules), "cite": ctx.cite("frozen_modules"), "encoder_lr": ENCODER_LR,
+              "ratio": "?", "subset": ""}
+    fixes = [Fix(param=f"freeze_{m}", from_=True, to=False, why=Msg("cause.fix.unfreeze.why", params))
+             for m in modules]
+    fixes.append(Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params)))
+    fixes.append(Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why")))
+    return Diagnosis(cause="frozen_backbone", confidence=conf, title=Msg("cause.frozen_backbone.title_switch", params),
+                     explanation=Msg("cause.frozen_backbone.switch", params),
+                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes, data={"frozen_modules": modules})
 
 
 def _optimizer_subset_diagnosis(ctx: Context) -> Optional[Diagnosis]:

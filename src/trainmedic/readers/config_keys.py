@@ -46,6 +46,7 @@ _ALIASES = {
     "output_path": "outputpath outputdir savedir savepath output outdir checkpointdir ckptdir",
     "seed": "seed randomseed",
     "recurrent_layers": "head rnntype celltype",
+    "output_activation": "outputactivation finalactivation outactivation",
 }
 ALIASES = {spelling: key for key, words in _ALIASES.items() for spelling in words.split()}
 
@@ -55,7 +56,10 @@ INT_KEYS = {
     "save_steps", "max_steps", "num_epochs", "steps_per_epoch", "seed",
 }
 FLOAT_KEYS = {"lr", "weight_decay", "warmup_ratio", "max_grad_norm"}
-STRING_KEYS = {"model", "optimizer", "loss", "loss_reduction", "scheduler", "output_path"}
+STRING_KEYS = {"model", "optimizer", "loss", "loss_reduction", "scheduler", "output_path", "output_activation"}
+# `--freeze_encoder True`, `--freeze-backbone`, `freeze_bert: true`: a switch that freezes the named part of the model
+# (`--freeze_layers 9` counts layers and is an alias above). Each part switched on joins ``frozen_modules``.
+FREEZE_SWITCH = re.compile(r"^-*freeze[_\-]?(?P<module>[A-Za-z][A-Za-z0-9_]*)$")
 
 # Words that mean "clipping is off" where a number is expected (``grad clipping: none``).
 _OFF_WORDS = {"none", "off", "false", "no", "disabled", "disable", "null", "0"}
@@ -155,9 +159,26 @@ def apply(config: RunConfig, key: str, raw: Any, source: str, line: Optional[int
     """Set the CONFIG_KEYS value that ``key = raw`` means; the name it set, or None when nothing fits."""
     name = config_key(key)
     if name is None:
-        return None
+        return _freeze_switch(config, key, raw, source, line)
     value = convert(key, name, raw)
     if value is None:
         return None
     config.set(name, value, source, line)
     return name
+
+
+def _freeze_switch(config: RunConfig, key: str, raw: Any, source: str, line: Optional[int]) -> Optional[str]:
+    """Add the part a ``freeze_<part>`` switch that is on names to ``frozen_modules``."""
+    m = FREEZE_SWITCH.match(str(key))
+    if m is None or not _truthy(raw):
+        return None
+    entry = config.entry("frozen_modules")
+    modules = list(entry.value) if entry is not None else []
+    module = m.group("module").lower()
+    if module not in modules:
+        modules.append(module)
+    if entry is None:
+        config.set("frozen_modules", modules, source, line)
+    else:
+        config.set("frozen_modules", modules, entry.source, entry.line, override=True)
+    return "frozen_modules"

@@ -227,4 +227,8 @@ MESSAGES = {
                                      "than the head), or set num_labels from the label map; mark padding labels "
                                      "with ignore_index (-100)",
     "cause.fix.remap_labels.why": "the head's size and the label map must come from the same list of classes",
+    "cause.frozen_backbone.title_switch": "Frozen by the config: {modules}",
+    "cause.frozen_backbone.switch": "The config freezes {modules} ({cite}) and the model stays at chance: only the "
+                                    "parts left trainable (usually the head) learn, on features never tuned to the "
+                                    "task",
 }

@@ -146,4 +146,7 @@ MESSAGES = {
     "cause.fix.remap_labels.action": "把标签重映射到 0..num_classes-1（从 1 开始的标签列、比分类头更大的标签映射），"
                                      "或按标签映射设置 num_labels；填充位置的标签用 ignore_index（-100）标出",
     "cause.fix.remap_labels.why": "分类头的大小和标签映射必须来自同一份类别列表",
+    "cause.frozen_backbone.title_switch": "配置冻结了：{modules}",
+    "cause.frozen_backbone.switch": "配置冻结了 {modules}（{cite}），模型停在随机水平：只有没被冻结的部分（通常是分类头）"
+                                    "在学习，而它依赖的特征从未针对任务调整过",
 }
