@@ -141,3 +141,13 @@ def test_structured_sources_are_listed_before_a_console_log_found_first(tmp_path
     run = load_run([tmp_path])
     assert [s.format for s in run.sources][:2] == ["hf-trainer", "text-log"]
     assert len(run.series["train/loss"]) == 5
+
+
+def test_a_sibling_named_baseline_with_the_same_logs_is_a_reference(tmp_path):
+    for name, lr in (("batch48", 3e-3), ("baseline", 3e-3), ("sweep", 1e-3)):
+        d = tmp_path / name
+        (d / "lightning_logs" / "version_0").mkdir(parents=True)
+        (d / "console.log").write_text(f"lr: {lr}\n" + "".join(f"step {i} loss {1 / i}\n" for i in range(1, 6)))
+    run = load_run([tmp_path / "batch48"])
+    assert [r.path.rsplit("/", 1)[-1] for r in run.references] == ["baseline"]  # `sweep` shares no stem
+    assert run.references[0].config.get("lr") == 3e-3
