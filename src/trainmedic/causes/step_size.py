@@ -30,6 +30,15 @@ BATCH_SUMMED_BONUS = 0.25
 # changed.
 BATCH_NO_BASELINE = 0.5
 WARMUP_BASE = 0.7
+# A failure "at the peak" starts within this many of its series' logging intervals of the lr peak, before or after it
+# (a run logged every 5 steps that explodes 5 steps after warmup ends, or an evaluation every 25 steps that catches
+# it one interval late), with the lr at this share of its peak or more: the last steps of a linear warmup already run
+# at nearly full lr.
+WARMUP_WINDOW_INTERVALS = 3
+WARMUP_NEAR_PEAK = 0.8
+# The run was already failing before the lr got near its peak and broke outright there: the peak is a suspect that
+# ranks below a plain lr_too_high.
+WARMUP_ESCALATION = 0.55
 
 
 def candidates(ctx: Context) -> list:
@@ -165,7 +174,7 @@ def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
     onset = float(f.at["step"])
     prev = _previous_eval_step(ctx, f)
     if prev is None or not (prev <= end <= onset):
-        return None  # the failure did not begin in the first interval after warmup ended
+        return _near_peak(ctx, end, peak)  # not in the first interval after warmup ended: near the peak, maybe
     params = {"warmup": int(end), "peak": peak if peak is not None else "?", "onset": f.at, "prev": int(prev),
               "where": f.message.params.get("where", ""), "epoch": f.at.get("epoch", "?")}
     fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
@@ -173,6 +182,57 @@ def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
                      title=Msg("cause.warmup_peak_instability.title", params),
                      explanation=Msg("cause.warmup_peak_instability.explanation", params),
                      findings=ctx.codes(*FAILURE_SYMPTOMS), fixes=fixes, data={"warmup_end": end, "peak_lr": peak})
+
+
+def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diagnosis]:
+    """The earliest failure (a gradient explosion included) within a few logging intervals of the lr peak, at 80% of
+    the peak lr or more; ranked lower when the run was already failing before it."""
+    cands = [g for g in ctx.by_symptom.get("gradient_explosion", []) + [
+        g for s in FAILURE_SYMPTOMS for g in ctx.by_symptom.get(s, [])] if "step" in g.at]
+    for g in sorted(cands, key=lambda g: float(g.at["step"])):
+        onset = float(g.at["step"])
+        interval = _interval(ctx, g)
+        share = _lr_share(ctx, onset, end, peak)
+        if interval is None or share is None or abs(onset - end) > WARMUP_WINDOW_INTERVALS * interval:
+            continue
+        if share < WARMUP_NEAR_PEAK:
+            continue
+        first = ctx.first("divergence", "metric_collapse", "nonfinite", "gradient_explosion")
+        earlier = first is not None and float(first.at.get("step", onset)) < onset
+        warm = num(ctx.get("warmup_steps")) or end  # the lr series peaks at the first step logged after warmup
+        params = {"warmup": int(warm), "peak": peak if peak is not None else "?", "onset": g.at,
+                  "where": g.message.params.get("where", ""), "series": g.series_label or g.series,
+                  "share": f"{100 * share:.0f}%", "distance": int(abs(onset - warm)), "prev": int(warm)}
+        parts = [Msg("cause.warmup_peak_instability.near_peak", params)]
+        if earlier:
+            parts.append(Msg("cause.warmup_peak_instability.earlier", {**params, "first": first.message.params.get(
+                "where", "")}))
+        fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
+        return Diagnosis(cause="warmup_peak_instability", confidence=WARMUP_ESCALATION if earlier else WARMUP_BASE,
+                         title=Msg("cause.warmup_peak_instability.title", params),
+                         explanation=Msg("cause.explain", {"parts": parts}),
+                         findings=ctx.codes(*FAILURE_SYMPTOMS, "gradient_explosion"), fixes=fixes,
+                         data={"warmup_end": end, "peak_lr": peak, "onset": onset, "lr_share": share})
+    return None
+
+
+def _interval(ctx: Context, f) -> Optional[float]:
+    """The median distance between the logged steps of the finding's series."""
+    s = ctx.run.get(f.series)
+    if s is None or not s.has_step:
+        return None
+    steps = np.unique(s.step[np.isfinite(s.step)])
+    return float(np.median(np.diff(steps))) if steps.size >= 2 else None
+
+
+def _lr_share(ctx: Context, step: float, end: float, peak: Optional[float]) -> Optional[float]:
+    """The lr at ``step`` as a share of its peak: read off the lr series, else a linear warmup up to ``end``."""
+    for s in ctx.run.find(split="train", metric="lr"):
+        s = s.sorted()
+        fin = np.isfinite(s.values) & np.isfinite(s.step)
+        if fin.sum() >= 2 and peak:
+            return float(np.interp(step, s.step[fin], s.values[fin])) / peak
+    return min(1.0, step / end) if end > 0 else None
 
 
 def _previous_eval_step(ctx: Context, f) -> Optional[float]:

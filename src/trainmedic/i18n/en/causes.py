@@ -231,4 +231,10 @@ MESSAGES = {
     "cause.frozen_backbone.switch": "The config freezes {modules} ({cite}) and the model stays at chance: only the "
                                     "parts left trainable (usually the head) learn, on features never tuned to the "
                                     "task",
+    "cause.warmup_peak_instability.near_peak": "{series} breaks at {where}, {distance} steps from the end of the "
+                                               "{warmup} warmup steps, with the lr at {share} of its {peak} peak: "
+                                               "the model held while the lr ramped up and broke near full lr",
+    "cause.warmup_peak_instability.earlier": "it was already degrading from {first}, while the lr was still "
+                                             "rising, so the ramp's top is too high for this run rather than the "
+                                             "peak alone",
 }

@@ -149,4 +149,8 @@ MESSAGES = {
     "cause.frozen_backbone.title_switch": "配置冻结了：{modules}",
     "cause.frozen_backbone.switch": "配置冻结了 {modules}（{cite}），模型停在随机水平：只有没被冻结的部分（通常是分类头）"
                                     "在学习，而它依赖的特征从未针对任务调整过",
+    "cause.warmup_peak_instability.near_peak": "{series} 在{where}坏掉，距 {warmup} 步预热结束 {distance} 步，此时学习率"
+                                               "为峰值 {peak} 的 {share}：学习率上升时模型还撑得住，接近满学习率时坏掉了",
+    "cause.warmup_peak_instability.earlier": "它在学习率仍在上升的{first}就已开始变差，所以对这次运行来说是预热的顶端过高，"
+                                             "而不只是峰值本身",
 }
