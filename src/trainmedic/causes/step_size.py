@@ -39,6 +39,9 @@ WARMUP_NEAR_PEAK = 0.8
 # The run was already failing before the lr got near its peak and broke outright there: the peak is a suspect that
 # ranks below a plain lr_too_high.
 WARMUP_ESCALATION = 0.55
+# A warmup the lr series shows: its first value below half the peak (a constant lr, or a decay from the first step,
+# has no ramp whose top could be blamed).
+WARMUP_RAMP_START = 0.5
 
 
 def candidates(ctx: Context) -> list:
@@ -187,6 +190,8 @@ def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
 def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diagnosis]:
     """The earliest failure (a gradient explosion included) within a few logging intervals of the lr peak, at 80% of
     the peak lr or more; ranked lower when the run was already failing before it."""
+    if not _ramped(ctx, peak):
+        return None
     cands = [g for g in ctx.by_symptom.get("gradient_explosion", []) + [
         g for s in FAILURE_SYMPTOMS for g in ctx.by_symptom.get(s, [])] if "step" in g.at]
     for g in sorted(cands, key=lambda g: float(g.at["step"])):
@@ -214,6 +219,16 @@ def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diag
                          findings=ctx.codes(*FAILURE_SYMPTOMS, "gradient_explosion"), fixes=fixes,
                          data={"warmup_end": end, "peak_lr": peak, "onset": onset, "lr_share": share})
     return None
+
+
+def _ramped(ctx: Context, peak: Optional[float]) -> bool:
+    """Whether the lr warmed up: its series starts below half the peak, or (no series) the config sets a warmup."""
+    for s in ctx.run.find(split="train", metric="lr"):
+        fin = s.sorted().values
+        fin = fin[np.isfinite(fin)]
+        if fin.size >= 2 and peak:
+            return bool(fin[0] < WARMUP_RAMP_START * peak)
+    return bool(num(ctx.get("warmup_steps")) or num(ctx.get("warmup_ratio")))
 
 
 def _interval(ctx: Context, f) -> Optional[float]:
