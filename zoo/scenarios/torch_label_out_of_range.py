@@ -62,7 +62,7 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     crash_step = (steps[-1] + 1) if steps else 1
     return write_truth(
         out_dir, scenario="torch_label_out_of_range", seed=seed, framework="pytorch",
-        symptoms=[], cause="bad_labels",
+        symptoms=["crash"], cause="bad_labels",
         first_bad={"step": crash_step, "series": "train/loss",
                    "how": "the step after the last logged one: cross_entropy raised there"},
         inputs=["console.log", "train.py"],
