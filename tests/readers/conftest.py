@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / "shared"  # the folder beside the checkout
-ACCEPTANCE = SHARED / "acceptance"
-REALWORLD = SHARED / "realworld"
+from shared_paths import ACCEPTANCE, REALWORLD, SHARED  # noqa: E402,F401  (re-exported for older imports)
+
 MAKE_TIMEOUT = 300
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ACCEPTANCE
+from shared_paths import ACCEPTANCE
 
 from trainmedic.readers import load_run
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ACCEPTANCE
+from shared_paths import ACCEPTANCE
 
 from trainmedic.errors import InputError
 from trainmedic.readers import load_run

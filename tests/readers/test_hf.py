@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ACCEPTANCE, REALWORLD
+from shared_paths import ACCEPTANCE, REALWORLD
 
 from trainmedic.errors import InputError
 from trainmedic.readers import hf, load_run

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ACCEPTANCE
+from shared_paths import ACCEPTANCE
 
 from trainmedic.errors import InputError
 from trainmedic.readers import load_run
