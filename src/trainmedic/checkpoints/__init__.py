@@ -137,9 +137,15 @@ def refine(existing: Optional[dict], weights: Optional[dict]) -> Optional[dict]:
     broken += [b for b in weights.get("broken", []) if _base(b) not in known]
     out["broken"] = broken
     weight_broken = {_base(b) for b in weights.get("broken", [])}
+    log_broken = {_base(b) for b in existing.get("broken") or []}
     if not out.get("last_healthy") or _base(out.get("last_healthy")) in weight_broken:
-        out["last_healthy"] = weights.get("last_healthy")
-        if weights.get("resume"):
-            out["resume"] = weights["resume"]
+        candidate = weights.get("last_healthy")
+        # Finite weights do not make a checkpoint healthy when the run had already failed before it was saved.
+        if candidate and _base(candidate) not in log_broken:
+            out["last_healthy"] = candidate
+            if weights.get("resume"):
+                out["resume"] = weights["resume"]
+        else:
+            out["last_healthy"] = None
     out["weights"] = {k: v for k, v in weights.items() if k != "source"}
     return out
