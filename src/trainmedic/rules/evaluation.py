@@ -46,9 +46,9 @@ def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
     for ls in series:
         if ls.axis != s.axis:
             continue
-        j = np.flatnonzero(ls.x == s.x[i])
-        if j.size:
-            return float(ls.values[j[-1]])
+        j = int(np.searchsorted(ls.x, s.x[i], side="right")) - 1  # eval_losses are sorted along their axis
+        if j >= 0 and ls.x[j] == s.x[i]:
+            return float(ls.values[j])
     return None
 
 
@@ -62,7 +62,12 @@ def _train_loss_at(run: Run, s: Series, i: int) -> Optional[float]:
     tr = train_loss(run, s.parsed.group)
     if tr is None or tr.axis != s.axis:
         return None
-    ok = np.flatnonzero((tr.x <= s.x[i]) & np.isfinite(tr.values))
+    if not math.isfinite(s.x[i]):
+        return None
+    upto = int(np.searchsorted(tr.x, s.x[i], side="right"))  # points at or before: tr is sorted along its axis
+    if upto and math.isfinite(tr.values[upto - 1]):
+        return float(tr.values[upto - 1])
+    ok = np.flatnonzero(np.isfinite(tr.values[:upto]))
     return float(tr.values[ok[-1]]) if ok.size else None
 
 
@@ -78,7 +83,7 @@ def extreme_evaluation(run: Run, s: Series) -> Optional[dict]:
     """Exact 0/1 accuracies that cannot be a working model's: facts or None."""
     y = as_fraction(s.values)
     fin = np.flatnonzero(np.isfinite(y))
-    ext = [int(i) for i in fin if y[i] in (0.0, 1.0)]
+    ext = fin[(y[fin] == 0.0) | (y[fin] == 1.0)].tolist()
     if len(fin) < MIN_EXTREME_EVALS or not ext:
         return None
     both = {float(y[i]) for i in ext} == {0.0, 1.0}
@@ -121,14 +126,11 @@ def frozen_evaluation(run: Run, s: Series) -> Optional[dict]:
     model whose losses are non-finite there is broken rather than unmeasured (the non-finite rule reports it).
     """
     fin = np.flatnonzero(np.isfinite(s.values))
-    best: tuple = (0, 0)
-    start = 0
-    for j in range(1, len(fin) + 1):
-        if j == len(fin) or s.values[fin[j]] != s.values[fin[start]]:
-            if j - start > best[1] - best[0]:
-                best = (start, j)
-            start = j
-    a, b = best
+    v = s.values[fin]
+    edges = np.flatnonzero(v[1:] != v[:-1]) + 1  # where a new value starts
+    starts, ends = np.r_[0, edges], np.r_[edges, len(v)]
+    longest = int(np.argmax(ends - starts))  # the first of the longest
+    a, b = int(starts[longest]), int(ends[longest])
     if b - a < CONSTANT_POINTS or as_fraction(s.values)[fin[a]] in (0.0, 1.0):
         return None
     lo, hi = s.x[fin[a]], s.x[fin[b - 1]]
