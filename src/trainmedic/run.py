@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional
 
 import numpy as np
@@ -59,11 +60,13 @@ class Series:
     def parsed(self) -> MetricName:
         return parse_metric_name_canonical(self.name)
 
-    @property
+    # Computed once: rules read .x and .axis per evaluation, and a scan per read made them O(n) per point.
+    # A Series' arrays are not reassigned after construction (merging builds a new Series).
+    @cached_property
     def has_step(self) -> bool:
         return bool(len(self) and np.isfinite(self.step).any())
 
-    @property
+    @cached_property
     def has_epoch(self) -> bool:
         return bool(len(self) and np.isfinite(self.epoch).any())
 
