@@ -48,6 +48,17 @@ def diagnose_dict(paths: list) -> tuple:
         return None, f"{type(exc).__name__}: {exc}"[:300], time.perf_counter() - t0
 
 
+# Symptoms that follow from a failure once it happened: a run that went NaN and kept training wasted the compute
+# after it, its metrics collapsed and its gradient norm ran away on the way. Reporting them is right, but the truth
+# files name the primary symptom only; these are neither counted as hits nor as false alarms.
+CONSEQUENCES = {
+    "nonfinite": {"wasted_compute", "metric_collapse", "gradient_explosion", "divergence"},
+    "divergence": {"wasted_compute", "metric_collapse", "gradient_explosion", "nonfinite"},
+    "crash": {"wasted_compute"},
+    "stuck_at_chance": {"plateau"},
+    "plateau": {"stuck_at_chance"},
+}
+
 def judge(truth: dict, rep: dict) -> dict:
     """Compare one report with one truth.json."""
     alarms = [f for f in rep.get("findings", []) if f.get("severity") in ALARM]
@@ -55,6 +66,8 @@ def judge(truth: dict, rep: dict) -> dict:
     top = [d.get("cause") for d in rep.get("diagnoses", [])[:3]]
     want = set(truth.get("symptoms") or [])
     ok_extra = want | set(truth.get("also_symptoms") or [])
+    for s in want:  # what a failure of this kind goes on to cause is neither a hit nor a false alarm
+        ok_extra |= CONSEQUENCES.get(s, set())
     bad = truth.get("first_bad") or {}
     step_err = None
     if "step" in bad and bad["step"] is not None:
@@ -171,6 +184,8 @@ def markdown(res: dict) -> str:
              f"{res['healthy_false_alarms']['runs']}. First-bad-step error (median/max steps): "
              f"{res['first_bad_step_error']['median']}/{res['first_bad_step_error']['max']} "
              f"over {res['first_bad_step_error']['n']} runs.", "",
+             "Symptoms that follow from a run's primary failure (e.g. wasted compute or a metric collapse after a "
+             "NaN) are neither hits nor false alarms; `CONSEQUENCES` in bench/accuracy.py lists them.", "",
              "| symptom | recall | precision | tp | fn | fp |", "|---|---|---|---|---|---|"]
     for k, v in res["rates"]["symptoms"].items():
         lines.append(f"| {k} | {pct(v['recall'])} | {pct(v['precision'])} | {v['tp']} | {v['fn']} | {v['fp']} |")

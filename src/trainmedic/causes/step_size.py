@@ -16,6 +16,7 @@ import numpy as np
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from .context import FAILURE_SYMPTOMS, Context, num
+from .trainability import USUAL_LR, optimizer_family
 
 LR_BASE = 0.45
 LR_RISE_BONUS = 0.3          # the loss was climbing before the NaN: the textbook lr divergence
@@ -24,6 +25,10 @@ LR_SAME_AS_STABLE_PENALTY = 0.25  # a stable sibling ran at the same lr: the lr 
 # lr cut: halve for a divergence (the usual first step); about 3x for oscillation (1e-3 -> 3e-4 for Adam).
 LR_CUT_DIVERGENCE = 0.5
 LR_CUT_OSCILLATION = 0.3
+# An lr above twice the top of its optimizer's usual range (trainability.USUAL_LR) is far above it; the restart value
+# is a tenth of that top: SGD 0.1, Adam 1e-3, the classic defaults.
+FAR_ABOVE = 2.0
+FAR_ABOVE_RESTART = 0.1
 BATCH_BASE = 0.6
 BATCH_SUMMED_BONUS = 0.25
 # Without a baseline the batch is only a suspect: a summed loss makes the step grow with it, but nothing says it
@@ -80,8 +85,17 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
         parts.append(Msg("cause.lr_too_high.swings", params))
     fixes = []
     if lr is not None:
-        to = _round_lr(lr * cut)
-        fixes.append(Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
+        low, high = USUAL_LR[optimizer_family(ctx.get("optimizer"))]
+        if lr > high * FAR_ABOVE:
+            # Far outside what this optimizer ever trains with (SGD at 20, Adam at 0.5): halving is not enough;
+            # start again from its classic default (SGD 0.1, Adam 1e-3).
+            to = _round_lr(high * FAR_ABOVE_RESTART)
+            fixes.append(Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_far_above.why",
+                                                                   {"low": low, "high": high})))
+        else:
+            to = _round_lr(lr * cut)
+            fixes.append(Fix(param="lr", from_=lr, to=to,
+                             why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
     if swings:
         fixes.append(Fix(action=Msg("cause.fix.plateau_scheduler.action"), why=Msg("cause.fix.plateau_scheduler.why")))
         fixes.append(Fix(action=Msg("cause.fix.report_best.action"), why=Msg("cause.fix.report_best.why")))

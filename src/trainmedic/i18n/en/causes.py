@@ -126,6 +126,7 @@ MESSAGES = {
                                        "before backward)",
     "cause.fix.skip_nonfinite.why": "one bad batch then costs one step, not the run",
     "cause.fix.lr_cut.why": "{factor}x lower keeps the steps inside the region where the loss was still falling",
+    "cause.fix.lr_far_above.why": "far above what this optimizer trains with ({low} to {high}): halving is not enough; restart from its classic default and tune from there",
     "cause.fix.plateau_scheduler.action": "or keep the lr and add ReduceLROnPlateau on the eval metric "
                                           "(factor 0.5, patience 2)",
     "cause.fix.plateau_scheduler.why": "the swings start once the model is near its optimum; a smaller step there "

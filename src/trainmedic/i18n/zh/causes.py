@@ -68,6 +68,7 @@ MESSAGES = {
     "cause.fix.skip_nonfinite.action": "损失不是有限值时跳过这次更新（在 backward 之前检查 torch.isfinite(loss)）",
     "cause.fix.skip_nonfinite.why": "这样一个坏批次只损失一步，而不是整个训练",
     "cause.fix.lr_cut.why": "降低 {factor} 倍，让步长保持在损失仍在下降的区域内",
+    "cause.fix.lr_far_above.why": "远高于该优化器常用的学习率范围（{low} 到 {high}）：减半远远不够；从它的经典默认值重新开始再调",
     "cause.fix.plateau_scheduler.action": "或者保持学习率，在验证指标上加 ReduceLROnPlateau（factor 0.5，patience 2）",
     "cause.fix.plateau_scheduler.why": "摆动在模型接近最优点时开始；在那里用更小的步长能让它稳定下来",
     "cause.fix.report_best.action": "报告最佳（或平滑后的）验证指标并保留那个检查点，而不是最后一轮的",
