@@ -151,3 +151,17 @@ def test_a_sibling_named_baseline_with_the_same_logs_is_a_reference(tmp_path):
     run = load_run([tmp_path / "batch48"])
     assert [r.path.rsplit("/", 1)[-1] for r in run.references] == ["baseline"]  # `sweep` shares no stem
     assert run.references[0].config.get("lr") == 3e-3
+
+
+def test_a_checkpoint_logged_with_another_machines_path_is_the_folder_found_here(tmp_path):
+    out = tmp_path / "output"
+    (out / "checkpoint-40").mkdir(parents=True)
+    state = {"global_step": 40, "log_history": [{"loss": 1.0, "step": 20, "epoch": 0.5},
+                                                {"loss": 0.9, "step": 40, "epoch": 1.0}]}
+    (out / "checkpoint-40" / "trainer_state.json").write_text(json.dumps(state))
+    (tmp_path / "console.log").write_text(
+        "{'loss': 1.0, 'epoch': 0.5}\nSaving model checkpoint to /train/box/output/checkpoint-40\n"
+        "{'loss': 0.9, 'epoch': 1.0}\n")
+    run = load_run([tmp_path])
+    ckpts = [e.data["path"] for e in run.events_of("checkpoint")]
+    assert len(ckpts) == 1 and ckpts[0].endswith("output/checkpoint-40") and not ckpts[0].startswith("/train")

@@ -30,16 +30,18 @@ def merge_runs(parts: list) -> Run:
     """
     run = Run()
     candidates: dict = {}
-    seen_events: set = set()
+    seen_events: dict = {}
     for part in parts:
         fmt = part.sources[0].format if part.sources else ""
         for s in part.series.values():
             candidates.setdefault(s.name, []).append((s, fmt, part))
         for e in part.events:
-            key = (e.kind, e.step, e.epoch, str(e.data.get("path", "")))
+            key = _event_key(e)
             if key not in seen_events:
-                seen_events.add(key)
+                seen_events[key] = len(run.events)
                 run.events.append(e)
+            elif e.kind == "checkpoint" and _exists(e) and not _exists(run.events[seen_events[key]]):
+                run.events[seen_events[key]] = e  # the same checkpoint: keep the path that is on this disk
         run.config.merge(part.config)
         run.sources.extend(part.sources)
         run.warnings.extend(w for w in part.warnings if w not in run.warnings)
@@ -70,6 +72,22 @@ def merge_runs(parts: list) -> Run:
     for (_, where), (source, count, dropped, added) in tally.items():
         source.notes.append(msg("readers.note.merged", count=count, primary=where, dropped=dropped, added=added))
     return run
+
+
+def _event_key(e) -> tuple:
+    """Events that are the same happening: a checkpoint logged by the console (often with an absolute path written on
+    the training machine) and found as a folder is one checkpoint, matched by step and folder/file name."""
+    path = str(e.data.get("path", ""))
+    if e.kind == "checkpoint":
+        path = Path(path.rstrip("/\\")).name
+    return (e.kind, e.step, e.epoch if e.step is None else None, path)
+
+
+def _exists(e) -> bool:
+    try:
+        return Path(str(e.data.get("path", ""))).exists()
+    except OSError:
+        return False
 
 
 def fold(primary: Series, other: Series) -> tuple:
