@@ -72,6 +72,15 @@ def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
                 return values, np.ones(len(values), dtype=bool)
         except (ValueError, TypeError, OverflowError):
             pass
+    if cells and isinstance(cells[0], str):
+        # Sparse text columns (a metric logged every N rows): blanks are no point, the rest converts at once.
+        try:
+            present = np.fromiter((c != "" for c in cells), dtype=bool, count=len(cells))
+            values = np.full(len(cells), np.nan)
+            values[present] = np.array([c for c in cells if c != ""], dtype=np.float64)
+            return values, present
+        except (ValueError, TypeError, OverflowError):
+            pass
     parsed = [parse_number(c) for c in cells]
     present = np.fromiter((p is not None for p in parsed), dtype=bool, count=len(parsed))
     values = np.fromiter((np.nan if p is None else p for p in parsed), dtype=np.float64, count=len(parsed))

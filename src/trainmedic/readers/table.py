@@ -108,7 +108,7 @@ def delimiter(line: str) -> str:
 
 def _rows(reader: Iterator[list]) -> Iterator[list]:
     for row in reader:
-        if row and any(c.strip() for c in row):
+        if row and (row[0].strip() or any(c.strip() for c in row)):  # the first cell decides for nearly every row
             yield row
 
 
@@ -131,9 +131,10 @@ def read_csv(path: Path, *, builder: Optional[SeriesBuilder] = None, fmt: str = 
             width = len(header)
             chunk: list = []
             for row in _rows(csv.reader(fh, delimiter=delim)):
-                if [c.strip() for c in row[:width]] == header:
+                if row[0].strip() == header[0] and [c.strip() for c in row[:width]] == header:
                     continue  # a header repeated by an appending restart
-                row = row[:width] + [""] * (width - len(row))
+                if len(row) != width:
+                    row = row[:width] + [""] * (width - len(row))
                 chunk.append(row)
                 if len(chunk) >= CHUNK_ROWS:
                     table.add_chunk(header, [list(c) for c in zip(*chunk)])
