@@ -40,13 +40,18 @@ def _label(tag: str, event_file: Path, logdir: Path) -> str:
 def _scalars(path: Path) -> dict:
     """tag -> (steps, values) lists from one event file."""
     try:
-        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+        from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+        from tensorboard.compat.proto import event_pb2
         from tensorboard.util import tensor_util
     except ImportError:
         raise fail(path, "readers.error.tb_missing") from None
     out: dict = {}
+    parse = event_pb2.Event.FromString
     try:
-        for event in EventFileLoader(str(path)).Load():
+        # The raw loader: the package's record reader without the per-event migration of every simple_value into a
+        # tensor proto and back, which cost three quarters of the time; tensors are still decoded by the package.
+        for record in RawEventFileLoader(str(path)).Load():
+            event = parse(record)
             if not event.HasField("summary"):
                 continue
             for v in event.summary.value:
