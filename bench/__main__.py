@@ -1,4 +1,4 @@
-"""``python -m bench``: accuracy, scale and (when present) live overhead, end to end; writes results/SUMMARY.md.
+"""``python -m bench``: accuracy, scale, live overhead and console-log speed, end to end; writes results/SUMMARY.md.
 
 ``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a 10 MB text log.
 """
@@ -42,6 +42,11 @@ def main(argv=None) -> int:
             status |= int(exc.code or 0)
         md = RESULTS / "live_overhead.md"
         parts.append(md.read_text() if md.exists() else "# Live overhead\n\nsee bench/results/live_overhead.json\n")
+    from . import textlog_speed
+
+    status |= int(textlog_speed.main(["--mb", "10"] + ([] if args.quick else ["100"])) or 0)
+    md = RESULTS / "textlog_speed.md"
+    parts.append(md.read_text() if md.exists() else "# Console-log speed\n\nnot measured\n")
     parts.append(f"\nTotal bench time: {time.perf_counter() - t0:.0f} s.\n")
     (RESULTS / "SUMMARY.md").write_text("\n".join(parts))
     print(json.dumps({"summary": str(RESULTS / "SUMMARY.md"), "status": status}))
