@@ -96,11 +96,12 @@ VARIANTS = ["bare", "monitor:observe", "monitor:skip", "monitor:rollback", "moni
             "detect_anomaly", "naive_item"]
 
 
-def main() -> None:
+def main(argv: list | None = None) -> int:
+    """Measure every variant and write results/live_overhead.{json,md}; ``argv`` as on the command line."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", message="Anomaly Detection")
     torch.set_num_threads(os.cpu_count() or 1)
     data = batches(8)
@@ -154,7 +155,8 @@ def main() -> None:
         lines.append(f"| {r['variant']} | {1000 * r['median_step_s']:.1f} | {added} | {r['overhead_pct']:+.2f}% |")
     (HERE / "results" / "live_overhead.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
