@@ -128,9 +128,9 @@ def cmd_watch(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from .rules.docs import list_rules
+    from .rules.docs import list_checks, list_rules
 
-    sys.stdout.write(list_rules())
+    sys.stdout.write(list_rules() + "\n" + list_checks())
     return 0
 
 
@@ -139,7 +139,7 @@ def cmd_explain(args) -> int:
 
     text = explain(args.code, lang=args.lang)
     if text is None:
-        raise InputError(args.code, "no such rule (see `trainmedic rules`)")
+        raise InputError(args.code, "no such rule or check (see `trainmedic rules`)")
     sys.stdout.write(text)
     return 0
 
