@@ -190,9 +190,7 @@ MESSAGES = {
     "cause.optimizer_misses_params.title_suspect": "Suspect: the optimizer holds only part of the model",
     "cause.optimizer_misses_params.suspect": "With an ordinary lr ({lr}) nothing moves the loss off ln({k}) = {ln_k}: if the optimizer was built from a submodule's parameters (model.classifier.parameters()), everything else keeps its initial weights even though requires_grad is True and the parameter count looks right.",
 
-    # loss_output_mismatch (and the loss-floor variant of TM302 it rests on)
-    "rule.TM302.message_floor": "{series} settles on a floor of {floor} from {where} while the eval accuracy reaches {acc}: a model that classifies every example right should keep driving its cross-entropy down, so the loss cannot go below this level.",
-    "rule.TM302.ev_floor": "on the floor",
+    # loss_output_mismatch (the loss-floor variant of TM302 it rests on is in rules.py)
     "cause.loss_output_mismatch.title": "The loss and the model's output disagree (softmax applied twice?)",
     "cause.loss_output_mismatch.double_softmax": "The train loss stops at {floor} while the accuracy is {acc}. For {k} classes, a loss that applies log-softmax to outputs that are already probabilities cannot go below ln(1 + (K-1)/e) = {expected}: the best the model can do is put probability 1 on the right class, which softmax turns into e / (e + K - 1). The observed floor matches it",
     "cause.loss_output_mismatch.generic": "The train loss stops at {floor} while the accuracy is {acc}: the model is right on every example but cannot become more confident, which happens when the model's output is squashed before the loss (softmax or sigmoid in forward() with CrossEntropyLoss / BCEWithLogitsLoss) or clamped",

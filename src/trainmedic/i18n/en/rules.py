@@ -97,6 +97,10 @@ MESSAGES = {
     "rule.TM302.fix": "Check the trainable parameters and the optimizer's parameter list, the lr schedule (not "
                       "stuck at 0), and that the loss is computed from the model's output.",
     "rule.TM302.message": "{series} has not moved for {n} points: it started at {start} and never fell below {low}.",
+    "rule.TM302.message_floor": "{series} settles on a floor of {floor} from {where} while the eval accuracy reaches "
+                                  "{acc}: a model that classifies every example right should keep driving its "
+                                  "cross-entropy down, so the loss cannot go below this level.",
+    "rule.TM302.ev_floor": "on the floor",
 
     # TM401 ----------------------------------------------------------------------------------------------------
     "rule.TM401.summary": "eval metric swings between evaluations far more than its trend and the train curve",
@@ -178,9 +182,13 @@ MESSAGES = {
 
     # TM701 ----------------------------------------------------------------------------------------------------
     "rule.TM701.summary": "eval accuracy exactly 0 or 1 (or frozen) in a way only a one-class eval set explains",
-    "rule.TM701.what": "Flags eval accuracies of exactly 0 or exactly 1 when both occur, when the eval loss beside "
-                       "them is NaN, or when nothing else is ever seen; and accuracies identical over 4+ "
-                       "evaluations while the train loss moves 10%.",
+    "rule.TM701.what": "Flags eval accuracies of exactly 0 or exactly 1 (with at least 2 evaluations in the series) "
+                       "when the numbers beside them cannot belong to a model the metric measures: exact 0 and "
+                       "exact 1 both occur; the eval loss beside them is NaN; the eval loss is impossible for that "
+                       "accuracy (all wrong with a loss below ln 2, all right with a loss above ln K, or ln 4 "
+                       "without num_classes); or perfect scores whose eval loss is below 0.6x the train loss (median "
+                       "of 3+ evaluations). Also flags an accuracy identical to the last digit over 4+ evaluations "
+                       "in a row (not at 0 or 1) while the train loss moves by 10% of its level and of its range.",
     "rule.TM701.why": "A model that predicts a single class scores exactly 0 or exactly 1 only if every validation "
                       "label is the same class; otherwise the accuracy code is wrong. Either way the eval numbers "
                       "cannot tell good models from bad.",

@@ -115,9 +115,7 @@ MESSAGES = {
     "cause.optimizer_misses_params.title_suspect": "怀疑：优化器只持有模型的一部分参数",
     "cause.optimizer_misses_params.suspect": "在正常学习率（{lr}）下，没有任何东西让损失离开 ln({k}) = {ln_k}：如果优化器是由子模块的参数构建的（model.classifier.parameters()），其余参数即使 requires_grad 为 True、参数计数看起来正确，也保持初始权重。",
 
-    # loss_output_mismatch (and the loss-floor variant of TM302 it rests on)
-    "rule.TM302.message_floor": "{series} 从 {where} 起停在 {floor} 的下限，而验证准确率已达到 {acc}：一个每个样本都分对的模型应当继续降低交叉熵，所以损失被限制在这个水平之上。",
-    "rule.TM302.ev_floor": "停在下限",
+    # loss_output_mismatch (the loss-floor variant of TM302 it rests on is in rules.py)
     "cause.loss_output_mismatch.title": "损失函数与模型输出不匹配（softmax 用了两次？）",
     "cause.loss_output_mismatch.double_softmax": "训练损失停在 {floor}，而准确率为 {acc}。对 {k} 个类别，把已经是概率的输出再做 log-softmax 的损失不可能低于 ln(1 + (K-1)/e) = {expected}：模型最多给正确类别概率 1，softmax 把它变成 e / (e + K - 1)。观测到的下限与之吻合",
     "cause.loss_output_mismatch.generic": "训练损失停在 {floor}，而准确率为 {acc}：模型每个样本都分对却无法更有把握，这发生在模型输出在进入损失前被压缩（forward() 里用了 softmax 或 sigmoid，再接 CrossEntropyLoss / BCEWithLogitsLoss）或被截断时",
