@@ -76,3 +76,14 @@ def test_rules_lists_run_rules_then_checks(capsys):
     assert out.index("TM101") < out.index(heading) < out.index("TM1002")
     for c in all_checks():
         assert c.code in out.split(heading, 1)[1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rule_and_check_tables_fit_80_columns(lang):
+    import unicodedata
+
+    from trainmedic.rules.docs import list_checks, list_rules
+
+    for line in (list_rules(lang) + list_checks(lang)).splitlines():
+        cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        assert cols <= 80, line

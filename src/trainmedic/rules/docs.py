@@ -2,35 +2,63 @@
 
 from __future__ import annotations
 
+import textwrap
+import unicodedata
 from typing import Optional
 
 from ..i18n import t
 from . import all_rules, get_rule
 from .checks import all_checks, get_check
 
+# `trainmedic rules` must stay readable in an 80-column terminal: the short columns share one line and the summary
+# goes on the lines below, indented and wrapped, instead of running off the right edge.
+WIDTH = 80
 
-def list_rules(lang: str = "en") -> str:
-    """A plain-text table of every rule: code, name, symptom, severity, one-line summary."""
-    header = t("rules.docs.columns", lang).split("|")
+
+def _wrap(text: str, width: int, indent: int) -> list:
+    """``text`` wrapped to ``width`` columns after ``indent`` spaces (CJK characters take two columns)."""
+    room = max(20, width - indent)
+    if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
+        room //= 2  # textwrap counts characters, a CJK character fills two columns
+        return [" " * indent + text[i:i + room] for i in range(0, len(text), room)]
+    return [" " * indent + line for line in textwrap.wrap(text, room)]
+
+
+def _cols(text: str) -> int:
+    """Columns ``text`` fills in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _cols(text))
+
+
+def _table(header: list, rows: list, width: int) -> list:
+    """Rows of short columns, each followed by its summary (the last item of the row) on wrapped lines."""
+    widths = [max(_cols(h), *(_cols(row[i]) for row in rows)) for i, h in enumerate(header)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(_pad(c, w) for c, w in zip(row[:-1], widths)).rstrip())
+        lines += _wrap(row[-1], width, widths[0] + 2)  # under the name column
+    return lines
+
+
+def list_rules(lang: str = "en", width: int = WIDTH) -> str:
+    """A plain-text table of every rule: code, name, symptom, severity, and its one-line summary below."""
+    header = t("rules.docs.columns", lang).split("|")[:4]
     rows = [[r.code, r.name, r.symptom, r.severity, t(r.summary, lang)] for r in all_rules()]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header[:4])]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths)) + "  " + header[4]]
-    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(header[4]))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4])
-    return "\n".join(lines) + "\n"
+    return "\n".join(_table(header, rows, width)) + "\n"
 
 
-def list_checks(lang: str = "en") -> str:
-    """A plain-text table of the checks run by preflight, checkpoints and compare, under its heading."""
-    header = t("checks.docs.columns", lang).split("|")
-    rows = [[c.code, c.name, c.symptom, c.severity, c.command, t(c.summary, lang)] for c in all_checks()]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header[:5])]
-    lines = [t("checks.docs.title", lang), ""]
-    lines.append("  ".join(h.ljust(w) for h, w in zip(header[:5], widths)) + "  " + header[5])
-    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(header[5]))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5])
+def list_checks(lang: str = "en", width: int = WIDTH) -> str:
+    """The checks run by preflight, checkpoints and compare under one heading, a table per command."""
+    header = t("rules.docs.columns", lang).split("|")[:4]
+    lines = [t("checks.docs.title", lang)]
+    for command in ("preflight", "checkpoints", "compare"):
+        rows = [[c.code, c.name, c.symptom, c.severity, t(c.summary, lang)]
+                for c in all_checks() if c.command == command]
+        lines += ["", t(f"checks.docs.command.{command}", lang), ""] + _table(header, rows, width)
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,6 @@
 
 MESSAGES = {
     "checks.docs.title": "Checks run by preflight, checkpoints and compare",
-    "checks.docs.columns": "code|name|symptom|severity|command|summary",
 
     "checks.docs.command.preflight": "run by trainmedic.preflight(model, batch, ...)",
     "checks.docs.command.checkpoints": "run by trainmedic checkpoints",

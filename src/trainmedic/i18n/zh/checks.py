@@ -2,7 +2,6 @@
 
 MESSAGES = {
     "checks.docs.title": "preflight、checkpoints 和 compare 运行的检查",
-    "checks.docs.columns": "代码|名称|症状|严重程度|命令|摘要",
 
     "checks.docs.command.preflight": "由 trainmedic.preflight(model, batch, ...) 运行",
     "checks.docs.command.checkpoints": "由 trainmedic checkpoints 运行",
