@@ -50,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--fail-on", choices=("warning", "error"), default="error")
 
-    sub.add_parser("rules", help="list the rules")
-    p = sub.add_parser("explain", help="explain one rule")
+    p = sub.add_parser("rules", help="list the rules and checks")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p = sub.add_parser("explain", help="explain one rule or check")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     return parser
@@ -130,7 +131,8 @@ def cmd_watch(args) -> int:
 def cmd_rules(args) -> int:
     from .rules.docs import list_checks, list_rules
 
-    sys.stdout.write(list_rules() + "\n" + list_checks())
+    lang = getattr(args, "lang", "en")
+    sys.stdout.write(list_rules(lang) + "\n" + list_checks(lang))
     return 0
 
 
