@@ -20,3 +20,9 @@ def test_missing_path_is_one_line_and_exit_2(tmp_path):
     assert "nope.log" in p.stderr
     assert "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_rules_in_chinese_lists_rules_and_checks():
+    p = run_cli("rules", "--lang", "zh")
+    assert p.returncode == 0
+    assert "严重程度" in p.stdout and "TM101" in p.stdout and "TM1002" in p.stdout
