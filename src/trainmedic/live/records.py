@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable
 from typing import Any, Optional
 
+from ..report.model import json_number
 from ..run import Event, Run, Series, SourceInfo
 
 FORMAT = "trainmedic-live"
@@ -34,11 +35,7 @@ LOSS, GRAD_NORM, LR, LOSS_SCALE, STEP_TIME = (
 def plain(v: Any) -> Any:
     """A value made strict-JSON-safe: non-finite floats become ``"nan"`` / ``"inf"`` / ``"-inf"``."""
     if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
+        return json_number(v)
     if isinstance(v, dict):
         return {str(k): plain(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
