@@ -38,3 +38,48 @@ def test_skip_with_accelerate_clipping_and_accumulation():
     assert_same_state(seen["before"], seen["after"])
     assert results[4].provenance["phase"] == "input"
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def _accelerated_run(policy: str, poison: set, **monitor_kw):
+    """8 optimizer steps of 2 micro-batches each; the micro-batches in ``poison`` hold a NaN."""
+    accelerator = accelerate.Accelerator(cpu=True, gradient_accumulation_steps=2)
+    torch.manual_seed(0)
+    model = Classifier()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    batches = make_batches(16)
+    for i in poison:
+        batches[i][0][0, 0] = float("nan")
+    model, opt = accelerator.prepare(model, opt)
+    monitor = trainmedic.Monitor(model, opt, policy=policy, loss_fn=ce_loss, **monitor_kw)
+    results = []
+    for batch in batches:
+        with accelerator.accumulate(model):
+            loss = ce_loss(model, batch)
+            accelerator.backward(loss)
+            r = step(accelerator, monitor, loss, batch, max_grad_norm=1.0)
+            opt.zero_grad()
+        if r is not None:
+            results.append(r)
+    return model, monitor, results
+
+
+def test_observe_with_accelerate_applies_the_bad_step_and_reports_it():
+    model, monitor, results = _accelerated_run("observe", {9})
+    assert [r.action for r in results] == ["step"] * 8
+    assert not all(torch.isfinite(p).all() for p in model.parameters())  # observe lets the NaN in
+    assert "nonfinite" in {f.symptom for f in monitor.report().findings}
+
+
+def test_stop_with_accelerate_ends_at_the_bad_step():
+    with pytest.raises(trainmedic.StopTraining) as info:
+        _accelerated_run("stop", {9})
+    assert info.value.step == 5
+    assert info.value.report.verdict == "failed"
+
+
+def test_rollback_with_accelerate_restores_and_finishes_finite():
+    model, monitor, results = _accelerated_run("rollback", {9, 11}, snapshot_every=2, rollback_after=2)
+    actions = [r.action for r in results]
+    assert "rollback" in actions, actions
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert actions[-1] == "step"
