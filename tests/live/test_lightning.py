@@ -84,3 +84,11 @@ def test_rollback_in_lightning(tmp_path):
     assert len(rollbacks) == 1 and rollbacks[0].data["to_step"] == 8
     assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(5e-3)
     assert trainer.global_step == 24
+
+
+def test_observe_in_lightning_lets_the_nan_in_and_reports_it(tmp_path):
+    trainer, module, guard, _ = _fit(tmp_path, "observe", {9})
+    assert trainer.global_step == 24
+    assert not all(torch.isfinite(p).all() for p in module.parameters())  # observe only records
+    assert guard.report.verdict == "failed"
+    assert "nonfinite" in {f.symptom for f in guard.report.findings}
