@@ -21,3 +21,15 @@ def test_nan_weights_move_the_last_healthy_checkpoint_back():
     merged = refine(logs, weights)
     assert merged["last_healthy"] == "out/checkpoint-10"
     assert "out/checkpoint-20" in merged["broken"]
+
+
+def test_checkpoint_folders_without_weights_are_named_as_such(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "out" / "checkpoint-20").mkdir(parents=True)
+    (tmp_path / "out" / "checkpoint-20" / "trainer_state.json").write_text('{"global_step": 20, "log_history": []}')
+    p = subprocess.run([sys.executable, "-m", "trainmedic", "checkpoints", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "hold no weights" in p.stderr and len(p.stderr.strip().splitlines()) == 1

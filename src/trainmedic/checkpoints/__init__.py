@@ -96,6 +96,10 @@ def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
 
     verdicts, failure, run = scan(directory)
     if not verdicts:
+        if any(Path(directory).glob("**/checkpoint-*/trainer_state.json")):
+            # Checkpoint folders copied or pruned without their weights: say so rather than "none found".
+            raise InputError(directory, "the checkpoint-* folders hold no weights (model.safetensors or "
+                                        "pytorch_model.bin); `trainmedic diagnose` reads their trainer_state.json")
         raise InputError(directory, "no checkpoint found (checkpoint-* folders, .ckpt, .pt, .pth, .bin, "
                                     ".safetensors or files like model.ep3)")
     return build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
