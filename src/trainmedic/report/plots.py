@@ -24,6 +24,8 @@ from ..run import Series, parse_metric_name_canonical
 from .model import Report
 
 BUCKETS = 1000           # decimation buckets per series: about one per horizontal pixel of a plot
+# Decades labelled on a log axis at most, so a loss that ran to 1e22 keeps a readable axis.
+MAX_DECADE_TICKS = 6
 LOG_SCALE_RATIO = 100.0  # a loss spanning more than this factor is drawn on a log axis
 MARKER_LIMIT = 60        # series with at most this many points are drawn with point markers (eval curves)
 PANEL_ORDER = ("loss", "metrics", "lr", "grad_norm", "loss_scale", "other")
@@ -237,10 +239,19 @@ def render_plots(report: Report, lang: str = "en") -> list:
             names = {s.name for s in group}
             for i, s in enumerate(group):
                 _draw_series(ax, s, amap.x(s, axis), colors[i % len(colors)], nonfinite_word)
-            if key == "loss":
+            if key in ("loss", "grad_norm"):
                 finite = np.concatenate([s.values[np.isfinite(s.values)] for s in group])
-                if len(finite) and finite.min() > 0 and finite.max() / finite.min() > LOG_SCALE_RATIO:
-                    ax.set_yscale("log")
+                positive = finite[finite > 0]
+                if len(positive) and (finite >= 0).all() and positive.max() / positive.min() > LOG_SCALE_RATIO:
+                    if finite.min() > 0:
+                        ax.set_yscale("log")
+                    else:  # exact zeros (the Trainer's hidden NaN) stay visible on a symmetric-log axis
+                        low = float(positive.min())
+                        ax.set_yscale("symlog", linthresh=low)
+                        lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(float(positive.max())))
+                        stride = max(1, math.ceil((hi - lo) / MAX_DECADE_TICKS))
+                        ax.set_yticks([0.0] + [10.0 ** k for k in range(lo, hi + 1, stride)])
+                        ax.set_ylim(bottom=-low / 2)
             ax.set_xlabel(axis)
             ax.grid(True, alpha=0.25)
             mine = [f for f in report.findings if f.series in names] + (orphans if not out else [])
