@@ -25,6 +25,9 @@ class Rule:
     summary: str = ""          # catalog key of a one-line summary
     explanation: str = ""      # catalog key prefix: <key>.what, .why, .example, .fix
     thresholds: dict = field(default_factory=dict)
+    # A rule that places other findings in context (e.g. against the lr schedule) runs after the others and is
+    # called as ``check(run, findings)``.
+    after_findings: bool = False
 
 
 _RULES: dict[str, Rule] = {}
@@ -32,17 +35,18 @@ _RULES: dict[str, Rule] = {}
 # Modules that define rules; imported on first use.
 RULE_MODULES = (
     "nonfinite", "divergence", "learning", "oscillation", "spikes", "overfitting", "collapse", "evaluation",
-    "gradients", "compute", "live", "crash",
+    "gradients", "compute", "live", "crash", "schedule",
 )
 
 
-def rule(code: str, name: str, *, symptom: str, severity: str, thresholds: dict | None = None):
-    """Register ``fn(run) -> list[Finding]`` as rule ``code``."""
+def rule(code: str, name: str, *, symptom: str, severity: str, thresholds: dict | None = None,
+         after_findings: bool = False):
+    """Register ``fn(run) -> list[Finding]`` as rule ``code`` (``fn(run, findings)`` with ``after_findings``)."""
 
-    def deco(fn: Callable[[Run], list]) -> Callable[[Run], list]:
+    def deco(fn: Callable[..., list]) -> Callable[..., list]:
         _RULES[code] = Rule(code=code, name=name, symptom=symptom, severity=severity, check=fn,
                             summary=f"rule.{code}.summary", explanation=f"rule.{code}",
-                            thresholds=dict(thresholds or {}))
+                            thresholds=dict(thresholds or {}), after_findings=after_findings)
         return fn
 
     return deco
@@ -72,5 +76,10 @@ def check_all(run: Run) -> list:
     out: list[Finding] = []
     with reuse_derived():  # each series is sorted and smoothed once for all rules
         for r in all_rules():
-            out.extend(r.check(run))
+            if not r.after_findings:
+                out.extend(r.check(run))
+        first = list(out)
+        for r in all_rules():
+            if r.after_findings:
+                out.extend(r.check(run, first))
     return out

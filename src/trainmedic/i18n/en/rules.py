@@ -262,4 +262,13 @@ MESSAGES = {
     "rule.TM901.part_checkpoints": "{checkpoints} checkpoint(s) saved from the broken model",
     "rule.TM901.ev_fail": "unrecoverable failure",
     "rule.TM901.ev_end": "the run ends",
+    "rule.TM210.summary": "where the first failure began on the lr schedule (after warmup, at the lr peak?)",
+    "rule.TM210.what": "Places the earliest failure finding (non-finite values, divergence, collapse, gradient explosion, crash) on the learning-rate schedule: how many steps before or after the lr peak it began, and the lr then as a share of the peak.",
+    "rule.TM210.why": "A run that is stable through warmup and breaks within an evaluation or two of the lr peak was hiding a step that is too large behind the ramp; a run that breaks at a low lr points elsewhere (data, precision).",
+    "rule.TM210.example": "Warmup of 15000 steps ends with epoch 1; the val loss explodes from epoch 2, at 75% of the peak lr 7.5e-5.",
+    "rule.TM210.fix": "Lower the peak lr or lengthen the warmup; watch the first evaluations after warmup ends.",
+    "rule.TM210.message_ramp": "The failure ({code}) began at {where}, {delta} steps {side} the lr peaked at {peak} (step {peak_step}, warmup_steps {warmup}), with the lr at {share}% of its peak.",
+    "rule.TM210.message_flat": "The failure ({code}) began at {where}, with the lr at {share}% of its peak {peak} (no warmup ramp in the logged lr).",
+    "rule.TM210.ev_peak": "lr peak",
+    "rule.TM210.ev_at_failure": "lr when the failure began",
 }

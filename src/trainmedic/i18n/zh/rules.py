@@ -157,4 +157,13 @@ MESSAGES = {
     "rule.TM901.part_checkpoints": "保存了 {checkpoints} 个坏模型的检查点",
     "rule.TM901.ev_fail": "无法恢复的失败",
     "rule.TM901.ev_end": "运行结束",
+    "rule.TM210.summary": "第一次失败在学习率调度中的位置（预热结束后？学习率峰值处？）",
+    "rule.TM210.what": "把最早的失败发现（非有限值、发散、崩塌、梯度爆炸、崩溃）放到学习率调度上：它在学习率峰值之前或之后多少步开始，以及当时的学习率占峰值的比例。",
+    "rule.TM210.why": "在预热期间稳定、却在学习率达到峰值后一两次评估内崩溃的运行，说明过大的步长被预热斜坡掩盖了；在低学习率下崩溃则指向别的原因（数据、精度）。",
+    "rule.TM210.example": "15000 步的预热在第 1 轮结束；验证损失从第 2 轮开始爆炸，此时学习率为峰值 7.5e-5 的 75%。",
+    "rule.TM210.fix": "降低峰值学习率或延长预热；关注预热结束后的头几次评估。",
+    "rule.TM210.message_ramp": "失败（{code}）开始于{where}，在学习率于第 {peak_step} 步达到峰值 {peak} 之{side_zh}{delta} 步（warmup_steps {warmup}），当时学习率为峰值的 {share}%。",
+    "rule.TM210.message_flat": "失败（{code}）开始于{where}，当时学习率为峰值 {peak} 的 {share}%（记录的学习率中没有预热斜坡）。",
+    "rule.TM210.ev_peak": "学习率峰值",
+    "rule.TM210.ev_at_failure": "失败开始时的学习率",
 }
