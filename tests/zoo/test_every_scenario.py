@@ -147,6 +147,8 @@ def check_hf_nan_lr(out: Path, truth: dict) -> None:
                for e in at)
     after = [e for e in history if e["step"] > step and "loss" in e]
     assert after and all(e["loss"] == 0.0 and math.isnan(e["grad_norm"]) for e in after)
+    ckpts = sorted(int(p.name.split("-")[1]) for p in (out / "output").glob("checkpoint-*"))
+    assert truth["last_healthy_checkpoint"] == f"output/checkpoint-{max(s for s in ckpts if s < step)}"
     assert "--learning_rate 20.0" in (out / "launch.sh").read_text()
 
 
