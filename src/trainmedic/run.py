@@ -302,16 +302,5 @@ class Run:
     def points(self) -> int:
         return sum(len(s) for s in self.series.values())
 
-    def merge(self, other: Run) -> None:
-        """Merge another source of the same run into this one."""
-        for s in other.series.values():
-            self.add_series(s)
-        self.events.extend(other.events)
-        self.config.merge(other.config)
-        self.sources.extend(other.sources)
-        self.warnings.extend(other.warnings)
-        if not self.path:
-            self.path = other.path
-
     def events_of(self, kind: str) -> list:
         return [e for e in self.events if e.kind == kind]
