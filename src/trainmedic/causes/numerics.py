@@ -29,12 +29,7 @@ CLIP_TO_RNN_SCRATCH = 5.0
 
 
 def candidates(ctx: Context) -> list:
-    out = []
-    for make in (_recurrent, _mixed_precision, _no_clipping):
-        d = make(ctx)
-        if d is not None:
-            out.append(d)
-    return out
+    return [d for d in (_recurrent(ctx), _mixed_precision(ctx), _no_clipping(ctx)) if d is not None]
 
 
 def _clip_fix(ctx: Context) -> Fix:

@@ -50,12 +50,7 @@ WARMUP_RAMP_START = 0.5
 
 
 def candidates(ctx: Context) -> list:
-    out = []
-    for make in (_batch_lr_mismatch, _warmup_peak, _lr_too_high):
-        d = make(ctx)
-        if d is not None:
-            out.append(d)
-    return out
+    return [d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx)) if d is not None]
 
 
 def _round_lr(x: float) -> float:
