@@ -15,6 +15,7 @@ import numpy as np
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
+from ..rules.schedule import RAMP_START
 from .context import FAILURE_SYMPTOMS, Context, num
 from .trainability import USUAL_LR, optimizer_family
 
@@ -44,9 +45,6 @@ WARMUP_NEAR_PEAK = 0.8
 # The run was already failing before the lr got near its peak and broke outright there: the peak is a suspect that
 # ranks below a plain lr_too_high.
 WARMUP_ESCALATION = 0.55
-# A warmup the lr series shows: its first value below half the peak (a constant lr, or a decay from the first step,
-# has no ramp whose top could be blamed).
-WARMUP_RAMP_START = 0.5
 
 
 def candidates(ctx: Context) -> list:
@@ -231,12 +229,12 @@ def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diag
 
 
 def _ramped(ctx: Context, peak: Optional[float]) -> bool:
-    """Whether the lr warmed up: its series starts below half the peak, or (no series) the config sets a warmup."""
+    """Whether the lr warmed up: its series starts below half the peak (TM210's ramp), or (no series) the config sets a warmup."""
     for s in ctx.run.find(split="train", metric="lr"):
         fin = s.sorted().values
         fin = fin[np.isfinite(fin)]
         if fin.size >= 2 and peak:
-            return bool(fin[0] < WARMUP_RAMP_START * peak)
+            return bool(fin[0] < RAMP_START * peak)
     return bool(num(ctx.get("warmup_steps")) or num(ctx.get("warmup_ratio")))
 
 
