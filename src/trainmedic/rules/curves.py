@@ -99,10 +99,6 @@ def eval_losses(run: Run, group) -> list:
     return series_of(run, split="eval", metric="loss", group=group)
 
 
-def is_higher_better(s: Series) -> bool:
-    return s.parsed.higher_is_better
-
-
 def as_fraction(values: np.ndarray) -> np.ndarray:
     """Accuracy-like values as fractions: a series logged in percent (any value above 1.5) is divided by 100."""
     fin = values[np.isfinite(values)]

@@ -62,15 +62,6 @@ def list_checks(lang: str = "en", width: int = WIDTH) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown_table(lang: str = "en") -> str:
-    """The rule table as Markdown (for the README)."""
-    header = t("rules.docs.columns", lang).split("|")
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in all_rules():
-        out.append(f"| {r.code} | {r.name} | {r.symptom} | {r.severity} | {t(r.summary, lang)} |")
-    return "\n".join(out) + "\n"
-
-
 def explain(code: str, lang: str = "en") -> Optional[str]:
     """The four-part explanation of one rule (what, why, example, fix) and its thresholds; None if no such rule."""
     r = get_rule(code.strip())
