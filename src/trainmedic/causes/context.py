@@ -88,7 +88,7 @@ class Context:
 
     @property
     def long_sequence(self) -> bool:
-        n = _num(self.get("max_len"))
+        n = num(self.get("max_len"))
         return n is not None and n >= LONG_SEQUENCE
 
     @property
@@ -96,16 +96,16 @@ class Context:
         """True only when the config says so (max_grad_norm 0 / clipping False); unknown is not off."""
         if self.get("clipping") is False:
             return True
-        m = _num(self.get("max_grad_norm"))
+        m = num(self.get("max_grad_norm"))
         return m is not None and m <= 0
 
     @property
     def lr(self) -> Optional[float]:
-        return _num(self.get("lr"))
+        return num(self.get("lr"))
 
     @property
     def world_size(self) -> int:
-        return int(_num(self.get("world_size")) or 1)
+        return int(num(self.get("world_size")) or 1)
 
     def loss_level(self) -> Optional[float]:
         """Median of the finite train losses (None when there are none)."""
@@ -139,14 +139,10 @@ def _position(f) -> float:
     return float(v)
 
 
-def _num(v: Any) -> Optional[float]:
+def num(v: Any) -> Optional[float]:
+    """A config value as a float (None when it is not a finite number)."""
     try:
         x = float(v)
     except (TypeError, ValueError):
         return None
     return x if math.isfinite(x) else None
-
-
-def num(v: Any) -> Optional[float]:
-    """A config value as a float (None when it is not a number)."""
-    return _num(v)
