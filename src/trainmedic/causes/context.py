@@ -51,7 +51,7 @@ class Context:
     def first(self, *symptoms: str):
         """The earliest finding among the symptoms (by step when known, else epoch)."""
         cands = [f for s in symptoms for f in self.by_symptom.get(s, [])]
-        return min(cands, key=_position) if cands else None
+        return min(cands, key=position) if cands else None
 
     def rise_before_nan(self) -> Optional[tuple]:
         """(series, low, high): a loss that was rising before it became non-finite."""
@@ -133,10 +133,10 @@ class Context:
         return self.run.points
 
 
-def _position(f) -> float:
+def position(f) -> float:
+    """Where a finding starts: its step, else its epoch, else its index."""
     at = f.at or {}
-    v = at.get("step", at.get("epoch", at.get("index", 0)))
-    return float(v)
+    return float(at.get("step", at.get("epoch", at.get("index", 0))))
 
 
 def num(v: Any) -> Optional[float]:

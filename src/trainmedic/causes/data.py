@@ -10,7 +10,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from .context import Context
+from .context import Context, position
 
 # A NaN out of a calm run: a suspect, raised when the loss is finite again right after (the batch, not the weights).
 SUDDEN_NAN_BASE = 0.5
@@ -29,7 +29,7 @@ def _sudden_nan(ctx: Context) -> Optional[Diagnosis]:
     if f is None or ctx.rise_before_nan() or ctx.mixed:
         return None
     early = [g for g in ctx.by_symptom.get("gradient_explosion", []) + ctx.by_symptom.get("divergence", [])
-             if _pos(g) < _pos(f)]
+             if position(g) < position(f)]
     if early:
         return None  # the run showed the instability coming: a step-size cause, not the data
     s = ctx.run.get(f.series)
@@ -58,8 +58,3 @@ def _isolated_spikes(ctx: Context) -> Optional[Diagnosis]:
     return Diagnosis(cause="bad_input_data", confidence=ISOLATED_SPIKE_BASE,
                      title=Msg("cause.bad_input_data.title", params),
                      explanation=Msg("cause.bad_input_data.spike", params), findings=ctx.codes("spike"), fixes=fixes)
-
-
-def _pos(f) -> float:
-    at = f.at or {}
-    return float(at.get("step", at.get("epoch", at.get("index", 0))))

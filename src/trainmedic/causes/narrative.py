@@ -12,6 +12,7 @@ import numpy as np
 from ..i18n import Msg
 from ..rules.curves import eval_losses, train_loss, where
 from ..run import Run
+from .context import position
 from .resume import checkpoint_advice
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -24,8 +25,7 @@ GRAD_EXPLODING = 10.0
 
 
 def _position(f) -> tuple:
-    at = f.at or {}
-    return (float(at.get("step", at.get("epoch", at.get("index", 0)))), SEVERITY_ORDER[f.severity])
+    return (position(f), SEVERITY_ORDER[f.severity])
 
 
 def narrate(run: Run, report) -> None:
