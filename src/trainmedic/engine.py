@@ -37,9 +37,7 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis") -> Repo
         diagnoses = causes.infer(run, findings)
     report = Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
                     series_data=dict(run.series))
-    narrate = getattr(causes, "narrate", None)
-    if narrate is not None:
-        narrate(run, report)
+    causes.narrate(run, report)
     return report
 
 
