@@ -35,7 +35,7 @@ _RULES: dict[str, Rule] = {}
 # Modules that define rules; imported on first use.
 RULE_MODULES = (
     "nonfinite", "divergence", "learning", "oscillation", "spikes", "overfitting", "collapse", "evaluation",
-    "gradients", "compute", "live", "crash", "schedule",
+    "gradients", "compute", "live", "crash", "schedule", "streamed",
 )
 
 

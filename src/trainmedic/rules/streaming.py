@@ -1,0 +1,411 @@
+"""Streaming symptoms, defined once: incremental detectors that the live guard, ``watch`` and ``diagnose`` share.
+
+Each detector is a small class: :meth:`update` takes one logged point and returns an :class:`Alarm` when the symptom
+is confirmed; :meth:`scan` feeds a whole array to a fresh detector, so the offline answer is the live answer by
+construction; :meth:`state_dict` / :meth:`load_state_dict` let a resumed run keep its detectors. State is bounded
+(a window of recent values), so the cost of a point does not grow with the length of the run.
+
+Noise comes from the series itself, at its own logging interval: the median and the median absolute deviation (MAD)
+of recent values. An alarm needs a change beyond that noise that persists (a spike must also come back; an
+explosion must stay up), and a gradient-norm rise while the loss falls is a model leaving its plateau, not an
+explosion. This module imports numpy only.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, insort
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+# The MAD of a normal distribution is 0.6745 sigma: 1.4826 x MAD estimates the standard deviation robustly.
+MAD_TO_SIGMA = 1.4826
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A confirmed streaming symptom: where it starts (point ``index``, position ``x``), the value there, the
+    reference it is judged against, and their ratio. ``confirmed`` is the index of the point that confirmed it."""
+
+    detector: str
+    symptom: str
+    index: int
+    x: float
+    value: float
+    reference: float
+    ratio: float
+    confirmed: int
+    corroborated: Optional[bool] = None  # explosion: whether the loss was known to confirm it
+
+    def to_dict(self) -> dict:
+        """Plain data (for the live log)."""
+        return asdict(self)
+
+
+class Window:
+    """The last ``size`` finite values in arrival order and sorted: median in O(log n), MAD on demand."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.fifo: deque = deque()
+        self.order: list = []
+
+    def __len__(self) -> int:
+        return len(self.fifo)
+
+    def push(self, v: float) -> None:
+        self.fifo.append(v)
+        insort(self.order, v)
+        if len(self.fifo) > self.size:
+            del self.order[bisect_left(self.order, self.fifo.popleft())]
+
+    def median(self) -> float:
+        s, n = self.order, len(self.order)
+        if not n:
+            return math.nan
+        return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+    def sigma(self, center: Optional[float] = None) -> float:
+        """Robust standard deviation around ``center`` (the median when not given)."""
+        if not self.order:
+            return math.nan
+        c = self.median() if center is None else center
+        return MAD_TO_SIGMA * float(np.median(np.abs(np.asarray(self.order) - c)))
+
+    def state(self) -> list:
+        return list(self.fifo)
+
+    def load(self, values: list) -> None:
+        self.fifo, self.order = deque(), []
+        for v in values:
+            self.push(float(v))
+
+
+class Detector:
+    """Base of the streaming detectors: point counting, the scalar state, ``scan`` and ``state_dict``."""
+
+    name = ""
+    symptom = ""
+    _scalars: tuple = ()
+    _windows: tuple = ()
+
+    def __init__(self) -> None:
+        self.n = 0  # points seen
+
+    def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        """Take the next point; an :class:`Alarm` when it confirms the symptom."""
+        raise NotImplementedError
+
+    @classmethod
+    def scan(cls, values, x=None, **context) -> list:
+        """Every alarm over whole arrays (``x`` defaults to the point index; ``context`` arrays are aligned with
+        ``values``, e.g. ``loss=`` for the gradient detectors): the same answers as feeding the points live."""
+        det = cls()
+        values = np.asarray(values, dtype=float)
+        xs = np.arange(len(values), dtype=float) if x is None else np.asarray(x, dtype=float)
+        ctx = {k: np.asarray(v, dtype=float) for k, v in context.items() if v is not None}
+        out = []
+        for i in range(len(values)):
+            alarm = det.update(float(xs[i]), float(values[i]), **{k: float(v[i]) for k, v in ctx.items()})
+            if alarm is not None:
+                out.append(alarm)
+        return out
+
+    def _alarm(self, index: int, x: float, value: float, reference: float, **kw: Any) -> Alarm:
+        ratio = value / reference if reference and math.isfinite(reference) else math.inf
+        return Alarm(
+            self.name,
+            self.symptom,
+            int(index),
+            float(x),
+            float(value),
+            float(reference),
+            float(ratio),
+            self.n - 1,
+            **kw,
+        )
+
+    def state_dict(self) -> dict:
+        """JSON-safe state (plain numbers and lists)."""
+        out = {"n": self.n}
+        out.update({k: _plain(getattr(self, k)) for k in self._scalars})
+        out.update({k: getattr(self, k).state() for k in self._windows})
+        return out
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.n = int(state.get("n", 0))
+        for k in self._scalars:
+            if k in state:
+                setattr(self, k, state[k])
+        for k in self._windows:
+            getattr(self, k).load(state.get(k) or [])
+
+
+def _plain(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
+
+
+class NonFinite(Detector):
+    """The first NaN or infinity of a series: never noise, so it needs no persistence."""
+
+    name, symptom = "nonfinite", "nonfinite"
+    _scalars = ("fired",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fired = False
+
+    def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        self.n += 1
+        if self.fired or math.isfinite(value):
+            return None
+        self.fired = True
+        return self._alarm(self.n - 1, x, value, math.nan)
+
+
+class Spike(Detector):
+    """A value far above its local level that comes back: confirmed when it recovers, at most RECOVER_POINTS later.
+
+    The local level is the median of the LOCAL_WINDOW finite points before; the noise is the robust spread of the
+    recent residuals (value minus level) of ordinary points, so a noisy series needs a larger jump.
+    """
+
+    name, symptom = "spike", "spike"
+    # At least 10 points seen and 3 in the local window: the high values at the very start of training are no spikes.
+    MIN_POINTS, LOCAL_WINDOW, LOCAL_MIN_POINTS = 10, 10, 3
+    NOISE_WINDOW = 100
+    # 3x the local level and 6 robust standard deviations above it: per-batch noise of a healthy run reaches neither.
+    SPIKE_RATIO, SPIKE_Z = 3.0, 6.0
+    # Back under 1.5x the level within 5 points (else it is a level change: divergence or explosion, not a spike).
+    RECOVER_POINTS, RECOVERED_RATIO = 5, 1.5
+    # A residual spread of exactly 0 (a flat series) is floored at this share of the level.
+    FLAT_NOISE = 1e-3
+    _scalars = ("pending",)
+    _windows = ("level", "noise")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.level, self.noise = Window(self.LOCAL_WINDOW), Window(self.NOISE_WINDOW)
+        self.pending: Optional[list] = None  # [index, x, value, level, points waited]
+
+    def outlier(self, value: float) -> Optional[float]:
+        """The local level when ``value`` would be a spike candidate now, else None (no state change)."""
+        if self.n < self.MIN_POINTS or len(self.level) < self.LOCAL_MIN_POINTS or not math.isfinite(value):
+            return None
+        lv = self.level.median()
+        if lv <= 0 or value < self.SPIKE_RATIO * lv:
+            return None
+        scale = self.noise.sigma(0.0) if len(self.noise) else 0.0
+        scale = scale if scale > 0 else self.FLAT_NOISE * lv
+        return lv if (value - lv) >= self.SPIKE_Z * scale else None
+
+    def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        self.n += 1
+        alarm = None
+        if self.pending is not None:
+            index, px, pv, lv, waited = self.pending
+            if math.isfinite(value) and value <= self.RECOVERED_RATIO * lv:
+                alarm = self._alarm(index, px, pv, lv)
+                self.pending = None
+            elif waited + 1 >= self.RECOVER_POINTS:
+                self.pending = None  # it did not come back: not a spike
+            else:
+                self.pending[4] = waited + 1
+        elif (lv := self.outlier(value)) is not None:
+            self.pending = [self.n - 1, x, value, lv, 0]
+        if math.isfinite(value):
+            if self.pending is None and len(self.level) >= self.LOCAL_MIN_POINTS:
+                self.noise.push(abs(value - self.level.median()))
+            self.level.push(value)
+        return alarm
+
+
+class GradientExplosion(Detector):
+    """A gradient norm EXPLODE_RATIO times its recent median that stays up for SUSTAIN_POINTS points while the loss
+    does not fall. Fires once: the first explosion is the one that matters."""
+
+    name, symptom = "gradient_explosion", "gradient_explosion"
+    BASELINE_WINDOW, BASELINE_MIN_POINTS = 50, 5
+    # Ten times the median (a healthy run varies 2-4x around it), not back under 3x within the next 3 points.
+    EXPLODE_RATIO, SUSTAIN_POINTS, RECOVERED_RATIO = 10.0, 3, 3.0
+    # The loss "falls" when the median of its values during the jump is 3 robust deviations, and 2%, under the
+    # median of the LOSS_WINDOW values before: then the jump is a model leaving a plateau.
+    LOSS_WINDOW, LOSS_Z, LOSS_FALL = 20, 3.0, 0.02
+    _scalars = ("pending", "fired", "during")
+    _windows = ("baseline", "losses")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.baseline, self.losses = Window(self.BASELINE_WINDOW), Window(self.LOSS_WINDOW)
+        self.pending: Optional[list] = None  # [index, x, value, baseline, points sustained]
+        self.during: list = []
+        self.fired = False
+
+    def _loss_falls(self) -> Optional[bool]:
+        """Whether the loss fell during the jump (None when the loss is not known)."""
+        during = [v for v in self.during if not math.isnan(v)]
+        if not during or len(self.losses) < self.BASELINE_MIN_POINTS:
+            return None
+        if any(not math.isfinite(v) for v in during):
+            return False
+        before = self.losses.median()
+        now = float(np.median(during))
+        return now < before - self.LOSS_Z * self.losses.sigma() and now < (1 - self.LOSS_FALL) * before
+
+    def update(self, x: float, value: float, loss: float = math.nan, **context: Any) -> Optional[Alarm]:
+        self.n += 1
+        if self.fired:
+            return None
+        if self.pending is not None:
+            index, px, pv, base, sustained = self.pending
+            self.during.append(loss)
+            if math.isfinite(value) and value < self.RECOVERED_RATIO * base:
+                self.pending, self.during = None, []  # transient: the spike rule's business
+            elif sustained + 1 >= self.SUSTAIN_POINTS:
+                falls = self._loss_falls()
+                self.pending, self.during = None, []
+                if not falls:
+                    self.fired = True
+                    return self._alarm(index, px, pv, base, corroborated=falls is not None)
+            else:
+                self.pending[4] = sustained + 1
+            return None
+        base = self.baseline.median()
+        if (
+            math.isfinite(value)
+            and len(self.baseline) >= self.BASELINE_MIN_POINTS
+            and base > 0
+            and value >= self.EXPLODE_RATIO * base
+        ):
+            self.pending, self.during = [self.n - 1, x, value, base, 0], [loss]
+            return None
+        if math.isfinite(value):
+            self.baseline.push(value)
+        if math.isfinite(loss):
+            self.losses.push(loss)
+        return None
+
+
+class GradientGrowth(Detector):
+    """A gradient norm that climbs steadily to GROWTH_RATIO times where its climb began, the signature of gradients
+    that are never zeroed (each step adds the new gradient to all the old ones), while the loss has not diverged
+    (a diverging loss would explain a growing gradient by itself)."""
+
+    name, symptom = "gradient_growth", "gradient_explosion"
+    # 20x over at least 10 logged points, rising at 70% of them; a fall under half of the climb's maximum ends it.
+    GROWTH_RATIO, MIN_POINTS, RISE_SHARE, BREAK = 20.0, 10, 0.7, 0.5
+    # The climb's reference is the lowest of its first three values (one low first value must not decide).
+    REF_POINTS = 3
+    # A loss at twice its value when the climb began (or non-finite) has diverged: that explains the growth.
+    DIVERGED = 2.0
+    _scalars = ("fired", "start", "start_x", "ref", "top", "count", "rises", "prev", "loss0", "refs")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fired = False
+        self._reset(0, math.nan, math.nan, math.nan)
+
+    def _reset(self, start: int, x: float, value: float, loss: float) -> None:
+        self.start, self.start_x, self.ref, self.top = start, x, value, value
+        self.count, self.rises, self.prev, self.loss0, self.refs = 1, 0, value, loss, 1
+
+    def update(self, x: float, value: float, loss: float = math.nan, **context: Any) -> Optional[Alarm]:
+        self.n += 1
+        if self.fired or not math.isfinite(value) or value < 0:
+            if not self.fired:
+                self._reset(self.n, math.nan, math.nan, math.nan)
+            return None
+        if math.isnan(self.prev) or value < self.BREAK * self.top:
+            self._reset(self.n - 1, x, value, loss)
+            return None
+        self.count += 1
+        self.rises += value > self.prev
+        self.prev, self.top = value, max(self.top, value)
+        if self.refs < self.REF_POINTS:
+            self.ref, self.refs = min(self.ref, value), self.refs + 1
+        if math.isnan(self.loss0) and math.isfinite(loss):
+            self.loss0 = loss
+        diverged = not math.isnan(loss) and (
+            not math.isfinite(loss) or (math.isfinite(self.loss0) and loss > self.DIVERGED * self.loss0)
+        )
+        if (
+            self.count >= self.MIN_POINTS
+            and self.ref > 0
+            and value >= self.GROWTH_RATIO * self.ref
+            and self.rises >= self.RISE_SHARE * (self.count - 1)
+            and not diverged
+        ):
+            self.fired = True
+            return self._alarm(self.start, self.start_x, value, self.ref)
+        return None
+
+
+class FrozenMetric(Detector):
+    """An evaluation metric identical over CONSTANT_POINTS evaluations in a row while training moves (the train loss
+    changes by TRAIN_MOVES of its level over them): the predictions do not change, e.g. a model that always answers
+    the majority class (accuracy frozen at its share, F1 at 0). A perfect 1.0 is a solved task, not a frozen one."""
+
+    name, symptom = "frozen_metric", "degenerate_eval"
+    CONSTANT_POINTS, TRAIN_MOVES = 4, 0.1
+    _scalars = ("value", "start", "start_x", "count", "train_lo", "train_hi", "fired")
+    _windows = ("train",)
+    # The train loss level is the median of the last 64 train losses seen during the frozen span.
+    TRAIN_WINDOW = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.train = Window(self.TRAIN_WINDOW)
+        self._restart(math.nan, 0, math.nan)
+
+    def _restart(self, value: float, start: int, x: float) -> None:
+        self.value, self.start, self.start_x, self.count, self.fired = value, start, x, 1, False
+        self.train_lo, self.train_hi = math.inf, -math.inf
+        self.train = Window(self.TRAIN_WINDOW)
+
+    def update(self, x: float, value: float, train_loss: float = math.nan, **context: Any) -> Optional[Alarm]:
+        self.n += 1
+        if not math.isfinite(value):
+            self._restart(math.nan, self.n, math.nan)
+            return None
+        if value != self.value:
+            self._restart(value, self.n - 1, x)
+        else:
+            self.count += 1
+        if self.fired:
+            return None
+        if math.isfinite(train_loss):
+            self.train.push(train_loss)
+            self.train_lo, self.train_hi = min(self.train_lo, train_loss), max(self.train_hi, train_loss)
+        if self.count < self.CONSTANT_POINTS or value >= 1.0 or len(self.train) < 2:
+            return None
+        if self.train_hi - self.train_lo >= self.TRAIN_MOVES * (abs(self.train.median()) or 1.0):
+            self.fired = True
+            return self._alarm(self.start, self.start_x, value, value)
+        return None
+
+
+class GradientSpike(Spike):
+    """A spike of the gradient norm: the same definition at 10x the local level, because gradient norms are
+    heavy-tailed (a hard batch moves them 3-5x in a healthy run; a loss moving 3x is already rare)."""
+
+    name = "gradient_spike"
+    SPIKE_RATIO = 10.0
+
+
+DETECTORS = {d.name: d for d in (NonFinite, Spike, GradientSpike, GradientExplosion, GradientGrowth, FrozenMetric)}
+
+
+def aligned(x: np.ndarray, other_x: np.ndarray, other_values: np.ndarray) -> np.ndarray:
+    """``other_values`` at positions ``x``: the last point of the other series at or before each (NaN before its
+    first), so that a gradient-norm series can be judged with the loss logged beside it."""
+    x, ox, ov = np.asarray(x, float), np.asarray(other_x, float), np.asarray(other_values, float)
+    if not ox.size:
+        return np.full(x.shape, np.nan)
+    order = np.argsort(ox, kind="stable")
+    j = np.searchsorted(ox[order], x, side="right") - 1
+    out = np.where(j >= 0, ov[order][np.clip(j, 0, None)], np.nan)
+    return out.astype(float)
