@@ -1,5 +1,5 @@
-"""The Monitor: records a training run step by step, guards it (observe | skip | rollback | stop), writes the
-``trainmedic-live`` log, and diagnoses with the same rules as ``trainmedic diagnose``.
+"""The Monitor: records a training run step by step, guards it (observe | skip | rollback | stop), says what it does
+while it does it, writes the ``trainmedic-live`` log, and diagnoses with the same rules as ``trainmedic diagnose``.
 
 Plain loop::
 
@@ -11,8 +11,10 @@ Plain loop::
         optimizer.zero_grad()
     print(monitor.report().to_text())
 
-Cost per step: fused gradient norms (none extra when ``max_grad_norm`` is set or the norm is passed in), one
-``.tolist()`` of a small stacked tensor, and, under torch.distributed, one all-reduce of that tensor's flags.
+Per step: the loss, the gradient norm over the parameters the optimizer holds at that step, the lr, whether the
+gradients were zeroed since the last step, read back with one host synchronisation (one all-reduce under
+torch.distributed); then host-side judgement (:mod:`.signals`). The guard never acts on a value it could not
+measure: a loss it cannot find is not NaN, and then only the gradients are judged (said once).
 """
 
 from __future__ import annotations
@@ -25,10 +27,23 @@ from typing import Any, Callable, Optional
 import torch
 
 from ..i18n import msg
+from ..observations import LiveAlarm, PreflightResult
 from . import distributed as dist
+from . import facts
 from . import quantities as q
+from .announce import Announcer
 from .guard import ROLLBACK, STEP, STOP, Guard, GuardConfig
+from .lossfn import check_loss_fn, loss_of
+from .measure import measure
 from .records import FORMAT, VERSION, LogWriter, RunBuilder
+from .signals import Signals
+from .tally import EvalWatch, announcement
+
+# Per-layer gradient norms every 50 steps: enough to see a layer's gradient vanish or explode over a run, cheap
+# because the per-tensor norms are already computed for the global norm.
+LAYER_NORMS_EVERY = 50
+# Batch indices of skipped steps listed in the report: the first ones (the log has every skip).
+MAX_LISTED_SKIPS = 100
 
 
 class StopTraining(Exception):
@@ -42,16 +57,19 @@ class StopTraining(Exception):
 
 @dataclass
 class StepResult:
-    """What happened to one step: ``action`` is ``step`` (applied), ``skip``, ``rollback`` or ``stop``."""
+    """What happened to one step: ``action`` is ``step`` (applied), ``skip``, ``rollback`` or ``stop``. ``loss`` is
+    None when it could not be measured."""
 
     step: int
     action: str
-    loss: float
+    loss: Optional[float]
     grad_norm: float
     nonfinite: bool = False
     spike: bool = False
     provenance: Optional[dict] = None
     layers: dict = field(default_factory=dict)
+    bad_data: Optional[bool] = None
+    alarms: list = field(default_factory=list)
 
     @property
     def applied(self) -> bool:
@@ -59,44 +77,53 @@ class StepResult:
         return self.action == STEP
 
 
-# Per-layer gradient norms every 50 steps: enough to see a layer's gradient vanish or explode over a run, cheap
-# because the per-tensor norms are already computed for the global norm.
-LAYER_NORMS_EVERY = 50
-
-
 class Monitor:
-    """Guard and recorder of one training run. See the module docstring and docs/readme/live.md.
+    """Guard and recorder of one training run. See the module docstring and docs/live.md.
 
-    ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch; it is needed only for NaN provenance (the
-    replay of the first non-finite batch) and must do the same forward as training (autocast included, or pass
-    ``autocast=dict(device_type="cpu", dtype=torch.bfloat16)``).
+    ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch (the one contract of :mod:`.lossfn`); it is
+    needed only for NaN provenance and must do the same forward as training (autocast included, or pass
+    ``autocast=dict(device_type="cpu", dtype=torch.bfloat16)``). ``framework`` names the loop for the advice
+    (``torch`` | ``hf`` | ``lightning`` | ``accelerate``); ``display`` is where announcements go besides the
+    ``trainmedic`` logger (the integrations pass the framework's progress bar); ``announce=False`` silences them.
     """
 
     def __init__(self, model: torch.nn.Module, optimizer, *, policy: str = "skip", scaler=None, scheduler=None,
                  max_grad_norm: Optional[float] = None, loss_fn: Optional[Callable] = None,
                  autocast: Optional[dict] = None, log_path: Optional[str] = None,
                  layer_norms_every: int = LAYER_NORMS_EVERY, snapshot_every: int = 100, snapshot_keep: int = 2,
-                 snapshot_dir: Optional[str] = None, protect_buffers: bool = True, config: Optional[dict] = None, lang: str = "en",
-                 **guard: Any) -> None:
+                 snapshot_dir: Optional[str] = None, protect_buffers: bool = True, config: Optional[dict] = None,
+                 lang: str = "en", framework: str = "torch", announce: bool = True,
+                 display: Optional[Callable[[str], None]] = None, details: Optional[str] = None, **guard: Any) -> None:
         self.model, self.optimizer, self.scaler, self.scheduler = model, optimizer, scaler, scheduler
         self.max_grad_norm = float(max_grad_norm) if max_grad_norm else None
-        self.loss_fn, self.autocast, self.lang = loss_fn, autocast, lang
+        self.loss_fn = check_loss_fn(loss_fn, "Monitor")
+        self.autocast, self.lang, self.framework = autocast, lang, framework
         self.layer_norms_every = int(layer_norms_every or 0)
         self.guard = Guard(GuardConfig(policy=policy, **guard))
         self.policy = policy
-        named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-        prefix = "module." if hasattr(model, "module") else ""
-        self._params = [p for _, p in named]
-        self._layer = {id(p): q.layer_of(n[len(prefix):] if n.startswith(prefix) else n) for n, p in named}
         self.rank, self.world_size = dist.rank(), dist.world_size()
         self.step_count = 0
         self.lr_scale = 1.0
         self.provenance: Optional[dict] = None
         self.skipped_batches: list = []
+        self._params_key: tuple = ()
+        self._params: list = []
+        self._layer: dict = {}
+        self._refresh_params()
         self._last_time: Optional[float] = None
         self._first_nonfinite_seen = False
-        self.builder = RunBuilder(log_path or "<live>")
+        self._loss_missing = 0
+        self.num_classes = facts.num_classes_of(model)
+        # Clipping the Monitor does itself, or that the framework's config declares (the Trainer clips before the
+        # guard sees the gradients, Lightning after): either way the run clips.
+        self.signals = Signals(max_grad_norm=self.max_grad_norm or (config or {}).get("max_grad_norm") or None)
+        self.evals = EvalWatch()
+        single = not dist.active() and not hasattr(model, "no_sync")  # DDP averages .grad after the hook sees it
+        self.probe = q.StaleProbe(self._params) if single else None
+        self.builder = RunBuilder(str(log_path) if log_path else "<live>")
         self.log = LogWriter(log_path) if (log_path and self.rank == 0) else None
+        where = details or (f"trainmedic diagnose {log_path}" if log_path else "monitor.report()")
+        self.announcer = Announcer(enabled=announce and self.rank == 0, display=display, details=where, lang=lang)
         # A bad batch's forward has already moved the running statistics (BatchNorm) when the step is judged: a
         # skipped step puts back the buffers of the last applied step (small tensors, copied without a sync).
         self._buffers = list(model.buffers()) if protect_buffers else []
@@ -113,75 +140,45 @@ class Monitor:
                       "policy": policy,
                       "config": q.run_config(model, optimizer, policy=policy, scaler=scaler, autocast=autocast,
                                              max_grad_norm=self.max_grad_norm, world_size=self.world_size,
-                                             extra=config)})
+                                             framework=framework, num_classes=self.num_classes, extra=config)})
+        self.observe(facts.parameter_counts(model, optimizer))
 
     # Recording -----------------------------------------------------------------------------------------------
-    def _record(self, rec: dict) -> None:
+    def _record(self, rec: dict, *, flush: bool = False) -> None:
         self.builder.add(rec)
         if self.log is not None:
-            self.log.write(rec)
+            self.log.write(rec, flush=flush)
 
     def event(self, kind: str, message: Any = "", /, **data: Any) -> None:
         """Record an event (skip, rollback, stop, provenance, end ...) in the run and its log."""
         text = message.render("en") if hasattr(message, "render") else str(message)
-        self._record({"type": "event", "kind": kind, "step": self.step_count, "message": text, "data": data})
+        self._record({"type": "event", "kind": kind, "step": self.step_count, "message": text, "data": data},
+                     flush=True)
+
+    def observe(self, obs) -> None:
+        """Record a typed observation (:mod:`trainmedic.observations`) in the run and its log."""
+        self._record(obs.to_record(), flush=True)
+
+    def _refresh_params(self) -> None:
+        """The parameters the optimizer holds now (a group added, a parameter unfrozen after the Monitor was built
+        or one that is not the model's): what the guard must keep finite."""
+        key = tuple((id(g["params"]), len(g["params"])) for g in self.optimizer.param_groups)
+        if key == self._params_key:
+            return
+        self._params_key = key
+        self._params = facts.optimizer_params(self.optimizer)
+        inner = getattr(self.model, "module", self.model)
+        names = {id(p): q.layer_of(n) for n, p in inner.named_parameters()}
+        self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}
 
     # The step --------------------------------------------------------------------------------------------------
-    def measure(self, loss, *, grad_norm=None, clip: bool = True) -> tuple:
-        """Compute this step's quantities and agree on them: ``(loss, norm, nonfinite, spike, layers, scale)``.
-
-        One all-reduce under torch.distributed, one host sync. Clips when ``max_grad_norm`` is set and no norm was
-        passed (the norm is then computed once and used for both).
-        """
-        device = loss.device if isinstance(loss, torch.Tensor) else (
-            self._params[0].device if self._params else torch.device("cpu"))
-        if self.scaler is not None and self.scaler.is_enabled():
-            try:
-                self.scaler.unscale_(self.optimizer)  # true gradient values for the norm and the clip
-            except RuntimeError:
-                pass  # already unscaled by the training loop this step
-        grads = q.grads_of(self._params)
-        want_layers = bool(self.layer_norms_every) and self.step_count % self.layer_norms_every == 0
-        per = None
-        if grad_norm is None:
-            per = q.per_tensor_norms(grads, device)
-            norm = q.total_norm(per)
-            if clip and self.max_grad_norm:
-                q.clip_(grads, norm, self.max_grad_norm)
-        else:
-            norm = q.as_scalar(grad_norm, device)
-            if want_layers:
-                per = q.per_tensor_norms(grads, device)
-        loss_t = q.as_scalar(loss, device)
-        nonfinite = ~(torch.isfinite(loss_t) & torch.isfinite(norm))
-        thr_loss, thr_norm = self.guard.thresholds()
-        spike = (loss_t > thr_loss) | (norm > thr_norm) if math.isfinite(thr_loss + thr_norm) else \
-            torch.zeros((), dtype=torch.bool, device=device)
-        flags = torch.stack([nonfinite.float(), spike.float(), loss_t])
-        dist.agree(flags)  # [ranks with non-finite, ranks with a spike, sum of losses]
-        parts = [flags, norm.float().reshape(1)]
-        scale = q.loss_scale_tensor(self.scaler, device)
-        if scale is not None:
-            parts.append(scale)
-        if want_layers and per is not None:
-            parts.append(per)
-        values = torch.cat(parts).tolist()  # the one host-device synchronisation of the step
-        n_bad, n_spike, loss_sum, norm_v = values[:4]
-        i = 4
-        scale_v = None
-        if scale is not None:
-            scale_v, i = values[4], 5
-        layers = {}
-        if want_layers and per is not None:
-            layers = q.layer_norms([self._layer[id(p)] for p in self._params if p.grad is not None], values[i:])
-        return loss_sum / self.world_size, norm_v, n_bad > 0, n_spike > 0, layers, scale_v
-
     def step(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
              epoch: Optional[float] = None) -> StepResult:
         """Judge this step (after ``backward``) and apply ``optimizer.step()`` unless the guard decides otherwise.
 
-        ``grad_norm``: the norm ``clip_grad_norm_`` returned, when the loop clips itself (then none is computed).
-        ``batch``: kept only for the replay of the first non-finite batch. Raises :class:`StopTraining`.
+        ``loss``: the loss tensor (or a dict/output holding it; None when the loop cannot give it). ``grad_norm``:
+        what ``clip_grad_norm_`` returned, when the loop clips itself. ``batch``: kept only to check a failing
+        batch and replay the first non-finite one. Raises :class:`StopTraining`.
         """
         result = self.judge(loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch)
         if result.action == STEP:
@@ -198,50 +195,96 @@ class Monitor:
         step_time = now - self._last_time if self._last_time is not None else None
         self._last_time = now
         self.step_count += 1
-        loss_v, norm_v, nonfinite, spike, layers, scale_v = self.measure(loss, grad_norm=grad_norm)
-        amp_overflow = (nonfinite and math.isfinite(loss_v) and self.scaler is not None
+        self._refresh_params()
+        if self.step_count == 1 and batch is not None and self.rank == 0:
+            self._first_batch(batch)
+        loss = loss_of(loss)
+        if loss is None:
+            self._loss_missing += 1
+            if self._loss_missing == 1:
+                self.announcer.event("loss_missing", msg("live.announce.loss_missing"), self.step_count)
+        want_layers = bool(self.layer_norms_every) and (self.step_count % self.layer_norms_every == 0
+                                                        or self.step_count == 1)
+        m = measure(self, loss, grad_norm=grad_norm, want_layers=want_layers)
+        amp_overflow = (m.nonfinite and (m.loss is None or math.isfinite(m.loss)) and self.scaler is not None
                         and self.scaler.is_enabled())
         # With a GradScaler, overflowing gradients under a finite loss are routine: the scaler skips that step and
         # lowers the scale itself. Only a non-finite loss (or a spike) is the guard's business then.
-        action = self.guard.decide(self.step_count, nonfinite and not amp_overflow, spike)
-        result = StepResult(self.step_count, action, loss_v, norm_v, nonfinite, spike, layers=layers)
+        bad_nonfinite = m.nonfinite and not amp_overflow
+        bad_data = None
+        if self.guard.is_bad(bad_nonfinite, m.spike) and batch is not None:
+            bad_data = facts.batch_has_nonfinite(batch)  # a host read, on failing steps only
+        action = self.guard.decide(self.step_count, bad_nonfinite, m.spike, bad_data=bool(bad_data))
+        result = StepResult(self.step_count, action, m.loss, m.norm, m.nonfinite, m.spike, layers=m.layers,
+                            bad_data=bad_data)
         index = batch_index if batch_index is not None else self.step_count - 1
-        rec = {"type": "step", "step": self.step_count, "loss": loss_v, "grad_norm": norm_v,
+        rec = {"type": "step", "step": self.step_count, "loss": m.loss, "grad_norm": m.norm,
                "lr": q.lrs(self.optimizer), "action": action, "batch": index}
-        for key, v in (("epoch", epoch), ("step_time", step_time), ("loss_scale", scale_v)):
+        for key, v in (("epoch", epoch), ("step_time", step_time), ("loss_scale", m.scale)):
             if v is not None:
                 rec[key] = v
-        if layers:
-            rec["layers"] = layers
-        self._record(rec)
-        if nonfinite and not self._first_nonfinite_seen:
+        if m.loss is None:
+            del rec["loss"]
+        if m.layers:
+            rec["layers"] = m.layers
+        self._record(rec, flush=action != STEP)
+        self._signals(result, m, grad_norm is not None)
+        if m.nonfinite and not self._first_nonfinite_seen:
             self._first_nonfinite_seen = True
             result.provenance = self._explain(batch)
         if amp_overflow:
             self.event("amp_overflow", msg("live.event.amp_overflow", step=self.step_count), batch=index)
         if action != STEP:
-            self.skipped_batches.append(index)
-            reason = "nonfinite" if nonfinite else "spike"
-            self.event("skip", msg(f"live.event.skip.{reason}", step=self.step_count, batch=index),
-                       batch=index, reason=reason, loss=loss_v, grad_norm=norm_v)
+            if len(self.skipped_batches) < MAX_LISTED_SKIPS:
+                self.skipped_batches.append(index)
+            reason = "nonfinite" if m.nonfinite else "spike"
+            key = "bad_data" if bad_data else reason
+            self.event("skip", msg(f"live.event.skip.{key}", step=self.step_count, batch=index),
+                       batch=index, reason=reason, loss=m.loss, grad_norm=m.norm, input_nonfinite=bad_data)
+            if action == "skip" or action == ROLLBACK:
+                self.announcer.event(f"skip.{key}", msg(f"live.announce.skip.{key}", step=self.step_count,
+                                                        batch=index), self.step_count)
         else:
-            self.guard.healthy(loss_v, norm_v)
+            self.guard.healthy(m.loss, m.norm)
         return result
+
+    def _signals(self, result: StepResult, m, passed: bool) -> None:
+        """Host-side judgement: alarms, gradient flow, stale gradients, clipping; announce what matters."""
+        found = self.signals.update(self.step_count, m.loss, m.norm, no_grads=m.no_grads, stale=m.stale,
+                                    passed=m.norm if passed else None, measured=m.post)
+        for obs in found:
+            self.observe(obs)
+            if isinstance(obs, LiveAlarm):
+                result.alarms.append(obs)
+                if obs.code == "TM101" and result.action != STEP:
+                    continue  # the skip or stop is the announcement
+            text = announcement(obs, self.step_count)
+            if text is not None:
+                self.announcer.event(f"{obs.kind}.{getattr(obs, 'code', '')}", text, self.step_count)
+
+    def _first_batch(self, batch: Any) -> None:
+        """What the first batch's inputs and labels look like (read once)."""
+        for obs in facts.input_stats(batch, self.step_count):
+            self.observe(obs)
+        labels = facts.label_stats(batch, self.num_classes, "train", self.step_count)
+        if labels is not None:
+            self.observe(labels)
 
     def _explain(self, batch: Any) -> Optional[dict]:
         """NaN provenance for the first non-finite step (every rank replays together: collectives stay paired)."""
         if self.loss_fn is None or batch is None:
             return None
+        from .explain import provenance_message
         from .provenance import replay
 
         found = replay(self.model, batch, self.loss_fn, autocast=self.autocast, no_sync=dist.no_sync_of(self.model))
+        if self.probe is not None:
+            self.probe.ratio()  # the replay's backward is not a training step
         found["rank"] = self.rank
         if dist.active():
             everyone = dist.gather(found)
             found = next((f for f in everyone if f.get("phase") not in ("none", "error")), everyone[0])
         self.provenance = found
-        from .explain import provenance_message
-
         self.event("provenance", provenance_message(found), **found)
         return found
 
@@ -254,8 +297,8 @@ class Monitor:
             self.optimizer.step()
 
     def discard(self) -> None:
-        """Drop this step's gradients (no weight, moment or step count changes: optimizers skip ``grad=None``) and
-        put back the buffers its forward pass changed."""
+        """Drop this step's gradients (no weight, moment or step count changes: optimizers skip ``grad=None``) on
+        every parameter the optimizer holds, and put back the buffers its forward pass changed."""
         for p in self._params:
             p.grad = None
         with torch.no_grad():
@@ -275,7 +318,7 @@ class Monitor:
                 for saved, b in zip(self._buffers_ok, self._buffers):
                     saved.copy_(b)
             if self.snapshots is not None:
-                if math.isfinite(result.loss):
+                if result.loss is not None and math.isfinite(result.loss):
                     self._losses_since_snapshot.append(result.loss)
                 if self.snapshots.due(self.step_count):
                     seen = self._losses_since_snapshot
@@ -285,7 +328,11 @@ class Monitor:
             self._rollback()
         elif result.action == STOP:
             reason = "nonfinite" if result.nonfinite else "spike"
-            self.event("stop", msg(f"live.event.stop.{self.policy}", step=self.step_count), reason=reason)
+            why = {"policy": "stop", "bad_in_row": "skip", "rollbacks": "rollback"}.get(self.guard.stop_reason,
+                                                                                        "observe")
+            self.event("stop", msg(f"live.event.stop.{why}", step=self.step_count), reason=reason,
+                       input_nonfinite=result.bad_data)
+            self.announcer.event("stop", msg(f"live.announce.stop.{why}", step=self.step_count), self.step_count)
             self.close()
             if raise_stop:
                 raise StopTraining(self.report(), self.step_count, reason)
@@ -303,6 +350,56 @@ class Monitor:
         self.lr_scale = new_scale
         self.event("rollback", msg("live.event.rollback", step=self.step_count, to=snap_step, scale=new_scale),
                    to_step=snap_step, lr_scale=new_scale, lr=q.lrs(self.optimizer))
+        self.announcer.event("rollback", msg("live.announce.rollback", step=self.step_count, to=snap_step,
+                                             scale=new_scale), self.step_count)
+
+    # Evaluations, preflight, state -------------------------------------------------------------------------------
+    def log_eval(self, metrics: dict, *, step: Optional[int] = None, epoch: Optional[float] = None,
+                 labels: Any = None) -> None:
+        """Record evaluation metrics (``{"acc": 0.81, "loss": 0.52}``; names as the loop writes them) at ``step``
+        (default: the current step); ``labels``: the eval set's labels (a tensor), to know its class shares."""
+        at = self.step_count if step is None else int(step)
+        clean = {str(k): float(v) for k, v in metrics.items() if isinstance(v, (int, float, torch.Tensor))}
+        rec: dict = {"type": "eval", "step": at, "metrics": clean}
+        if epoch is not None:
+            rec["epoch"] = float(epoch)
+        self._record(rec)
+        if labels is not None and self.rank == 0:
+            stats = facts.label_stats({"labels": labels}, self.num_classes, "eval", at)
+            if stats is not None:
+                self.observe(stats)
+        for obs in self.evals.update(at, clean, self.guard.losses):
+            self.observe(obs)
+            text = announcement(obs, at)
+            if text is not None:
+                self.announcer.event(f"alarm.{obs.code}.{obs.series}", text, at)
+
+    def record_preflight(self, report) -> None:
+        """Keep what :func:`trainmedic.preflight` found, so that the diagnosis weighs it."""
+        pre = report.extra.get("preflight", {}) if hasattr(report, "extra") else {}
+        self.observe(PreflightResult(step=self.step_count, codes=tuple(f.code for f in report.findings),
+                                     causes=tuple(d.cause for d in report.diagnoses),
+                                     loss_at_init=pre.get("loss_at_init"), chance_loss=pre.get("chance_loss")))
+
+    def state_dict(self) -> dict:
+        """The guard's state (JSON-safe): save it with your checkpoint, restore it with :meth:`load_state_dict`."""
+        return {"version": 1, "step_count": self.step_count, "lr_scale": self.lr_scale,
+                "guard": self.guard.state_dict(), "signals": self.signals.state_dict(),
+                "evals": self.evals.state_dict(), "announced": self.announcer.state_dict(),
+                "first_nonfinite_seen": self._first_nonfinite_seen, "provenance": self.provenance,
+                "skipped_batches": list(self.skipped_batches)}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Resume the guard where :meth:`state_dict` left it."""
+        self.step_count = int(state.get("step_count", 0))
+        self.lr_scale = float(state.get("lr_scale", 1.0))
+        self.guard.load_state_dict(state.get("guard") or {})
+        self.signals.load_state_dict(state.get("signals") or {})
+        self.evals.load_state_dict(state.get("evals") or {})
+        self.announcer.load_state_dict(state.get("announced") or {})
+        self._first_nonfinite_seen = bool(state.get("first_nonfinite_seen", False))
+        self.provenance = state.get("provenance")
+        self.skipped_batches = list(state.get("skipped_batches") or [])
 
     # Results ---------------------------------------------------------------------------------------------------
     def run(self):
@@ -321,8 +418,11 @@ class Monitor:
     def close(self) -> None:
         """Write the end event and close the log (the HF/Lightning callbacks call this when training ends)."""
         if not self.builder.ended:
+            self.observe(self.signals.gradient_flow(self.step_count))
             self.event("end", msg("live.event.end", steps=self.step_count, skipped=self.guard.skipped,
                                   rollbacks=self.guard.rollbacks),
                        steps=self.step_count, skipped=self.guard.skipped, rollbacks=self.guard.rollbacks)
+        if self.probe is not None:
+            self.probe.remove()
         if self.log is not None:
             self.log.close()

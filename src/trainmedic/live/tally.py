@@ -1,0 +1,67 @@
+"""Evaluation metrics judged as they arrive (a metric frozen while training moves), and which observations are
+worth a line during training. No torch."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from ..i18n import Msg, msg
+from ..names import normalise, parse_metric_name
+from ..observations import GradientFlow, LiveAlarm, StaleGradients
+from ..rules.spikes import WARN_RATIO as LOSS_SPIKE_WARN_RATIO
+from ..rules.streamed import GRAD_SPIKE_WARN_RATIO
+from ..rules.streaming import FrozenMetric
+
+# The train-loss level an evaluation is compared with: the median of the last 10 applied steps.
+TRAIN_LEVEL_STEPS = 10
+
+
+class EvalWatch:
+    """One frozen-metric detector per higher-is-better evaluation metric."""
+
+    def __init__(self) -> None:
+        self.detectors: dict = {}
+
+    def update(self, step: int, metrics: dict, train_losses) -> list:
+        """Alarms (:class:`LiveAlarm`, code TM702) confirmed by this evaluation."""
+        recent = list(train_losses)[-TRAIN_LEVEL_STEPS:]
+        level = float(np.median(recent)) if recent else math.nan
+        out = []
+        for raw, value in metrics.items():
+            name = normalise(raw, default_split="eval")
+            if not parse_metric_name(name).higher_is_better:
+                continue
+            det = self.detectors.setdefault(name, FrozenMetric())
+            alarm = det.update(float(step), float(value), train_loss=level)
+            if alarm is not None:
+                out.append(LiveAlarm(step=step, code="TM702", detector=alarm.detector, series=name, at=alarm.x,
+                                     value=alarm.value, ratio=alarm.ratio))
+        return out
+
+    def state_dict(self) -> dict:
+        return {name: d.state_dict() for name, d in self.detectors.items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for name, st in state.items():
+            self.detectors.setdefault(name, FrozenMetric()).load_state_dict(st)
+
+
+def announcement(obs, step: int) -> Optional[Msg]:
+    """The line to say during training for an observation, or None when it is not worth interrupting for (alarms
+    below warning level, clipping, statistics)."""
+    if isinstance(obs, GradientFlow):
+        return msg("live.announce.no_flow", step=step, steps=obs.steps)
+    if isinstance(obs, StaleGradients):
+        return msg("live.announce.stale", step=step, ratio=round(obs.ratio, 1))
+    if not isinstance(obs, LiveAlarm):
+        return None
+    at = int(obs.at) if obs.at is not None and math.isfinite(obs.at) else step
+    params = {"step": step, "at": at, "series": obs.series, "value": obs.value, "ratio": round(obs.ratio, 1)}
+    if obs.code == "TM403" and obs.ratio < GRAD_SPIKE_WARN_RATIO:
+        return None
+    if obs.code == "TM402" and obs.ratio < LOSS_SPIKE_WARN_RATIO:
+        return None
+    return msg(f"live.announce.alarm.{obs.code}", **params)
