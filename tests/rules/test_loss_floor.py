@@ -22,7 +22,7 @@ def floored(floor, config=None):
 def test_double_softmax_floor_is_found_and_named():
     run = floored(math.log(1 + 3 / math.e), {"lr": 0.003})
     f = [f for f in check_all(run) if f.code == "TM302"]
-    assert f and f[0].data["kind"] == "floor" and f[0].data["k"] == 4
+    assert f and f[0].facts.kind == "floor" and f[0].facts.k == 4
     d = diagnose_run(run).to_dict()["diagnoses"]
     assert d[0]["cause"] == "loss_output_mismatch" and d[0]["confidence"] >= 0.75
 

@@ -20,7 +20,7 @@ def test_a_nan_right_after_warmup_is_timed_against_the_lr_peak():
     report = diagnose_run(_run(loss))
     timing = [f for f in report.findings if f.code == "TM210"]
     assert len(timing) == 1 and timing[0].severity == "info"
-    assert timing[0].data["delta_steps"] == 30 and timing[0].data["ramp"]
+    assert timing[0].facts.delta_steps == 30 and timing[0].facts.ramp
     assert "30 steps after the lr peaked" in timing[0].message.render("en")
     assert report.verdict == "failed"  # from the NaN, not from the timing
 

@@ -71,6 +71,16 @@ def t(key: str, lang: str = "en", /, **params: Any) -> str:
         return text
 
 
+def fill(template: str, lang: str = "en", /, **params: Any) -> str:
+    """``template`` (a ``str.format`` text that is not in a catalog, e.g. a rule's docstring) with ``params``
+    rendered as :func:`t` renders a catalog entry's."""
+    values = _Lenient({k: _param(v, lang) for k, v in params.items()})
+    try:
+        return template.format_map(values)
+    except (ValueError, IndexError, KeyError, AttributeError):
+        return template
+
+
 def _param(v: Any, lang: str) -> Any:
     """A message parameter ready for ``str.format``: numbers as :func:`fmt_value`, nested messages rendered."""
     if isinstance(v, Msg):
