@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rules", help="list the rules and checks")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("--format", choices=("text", "md"), default="text",
+                   help="text: a table for the terminal; md: the documentation page (docs/rules.md)")
     p = sub.add_parser("explain", help="explain one rule or check")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
@@ -75,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 
@@ -147,10 +149,13 @@ def cmd_watch(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from .rules.docs import list_checks, list_rules
+    from .rules.docs import list_checks, list_rules, markdown
 
     lang = getattr(args, "lang", "en")
-    sys.stdout.write(list_rules(lang) + "\n" + list_checks(lang))
+    if getattr(args, "format", "text") == "md":
+        sys.stdout.write(markdown(lang))
+    else:
+        sys.stdout.write(list_rules(lang) + "\n" + list_checks(lang))
     return 0
 
 

@@ -75,12 +75,11 @@ class Registry(Generic[T]):
         self._items.pop(key, None)
 
     def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        for mod in self._modules:
-            importlib.import_module(f"{self._package}.{mod}")
-        load_plugins()
+        if not self._loaded:
+            self._loaded = True
+            for mod in self._modules:
+                importlib.import_module(f"{self._package}.{mod}")
+        load_plugins()  # once per process (again after reset_plugins)
 
     def items(self) -> list:
         """Every registered item, in registration order."""

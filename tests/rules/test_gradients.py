@@ -4,6 +4,7 @@ explosions and on gradients that vanish while the loss stays high."""
 import math
 
 import numpy as np
+import pytest
 from seeds_synthetic import run_of
 
 from trainmedic.rules import check_all
@@ -31,6 +32,7 @@ def test_grad_norm_shrinking_as_the_model_converges_is_not_vanishing():
     assert [f for f in check_all(run) if f.severity != "info"] == []
 
 
+@pytest.mark.rule("TM802")
 def test_vanishing_while_the_loss_stays_at_chance_is_reported_with_the_loss():
     n = 120
     steps = np.arange(1, n + 1) * 10.0

@@ -14,6 +14,7 @@ def by_code(findings, code):
     return [f for f in findings if f.code == code]
 
 
+@pytest.mark.rule("TM102")
 def test_hidden_nan_starts_at_first_zero_loss_with_nan_witness():
     fs = check_all(seed000())
     hidden = by_code(fs, "TM102")
@@ -24,6 +25,7 @@ def test_hidden_nan_starts_at_first_zero_loss_with_nan_witness():
     assert "0.0" in hidden[0].message.render()
 
 
+@pytest.mark.rule("TM101")
 def test_nonfinite_reports_first_series_and_rise_before_nan():
     fs = check_all(seed004())
     nf = by_code(fs, "TM101")[0]
@@ -31,6 +33,7 @@ def test_nonfinite_reports_first_series_and_rise_before_nan():
     assert nf.facts.rise_before[0] == ("train/loss", 0.4974, 0.7663)
 
 
+@pytest.mark.rule("TM601")
 def test_metric_collapse_reported_where_decline_begins():
     f0 = by_code(check_all(seed000()), "TM601")[0]
     assert f0.at.step == 2500 and f0.series == "eval/f1"
@@ -40,6 +43,7 @@ def test_metric_collapse_reported_where_decline_begins():
     assert "recall" in f2.message.render()
 
 
+@pytest.mark.rule("TM201")
 def test_eval_divergence_while_train_flat_is_divergence_not_overfitting():
     fs = check_all(seed002())
     div = by_code(fs, "TM201")
@@ -48,6 +52,7 @@ def test_eval_divergence_while_train_flat_is_divergence_not_overfitting():
     assert not by_code(fs, "TM501")
 
 
+@pytest.mark.rule("TM301")
 def test_stuck_at_chance_established_at_first_epoch_accuracy():
     f = by_code(check_all(seed001()), "TM301")[0]
     assert f.at.epoch == 1.0 and f.facts.k == 4
@@ -61,17 +66,20 @@ def test_stuck_at_chance_infers_k_from_loss_level_without_config():
     assert f and f[0].facts.k == 10 and f[0].facts.inferred_k
 
 
+@pytest.mark.rule("TM401")
 def test_oscillation_flags_rnn_not_cnn():
     osc = by_code(check_all(seed003()), "TM401")
     assert [f.series for f in osc] == ["rnn/eval/acc"]
     assert osc[0].facts.train_roughness is not None
 
 
+@pytest.mark.rule("TM701")
 def test_degenerate_eval_exact_zero_then_one():
     f = by_code(check_all(seed004()), "TM701")[0]
     assert f.at.as_dict() == {"epoch": 1.0} and f.facts.both
 
 
+@pytest.mark.rule("TM901")
 def test_wasted_compute_counts_steps_and_evaluations_after_hidden_nan():
     f = by_code(check_all(seed000()), "TM901")[0]
     assert f.at.step == 2100
@@ -81,6 +89,7 @@ def test_wasted_compute_counts_steps_and_evaluations_after_hidden_nan():
     assert "1400 steps" in text and "2500-3500" in text and "patience 3" in text
 
 
+@pytest.mark.rule("TM501")
 def test_overfitting_onset_after_eval_minimum_and_bump_that_recovers_is_not():
     ep = np.arange(1, 11, dtype=float)
     train = Series.build("train/loss", 1.1 * np.exp(-ep / 3), epoch=ep)
@@ -91,6 +100,7 @@ def test_overfitting_onset_after_eval_minimum_and_bump_that_recovers_is_not():
     assert not by_code(check_all(run_of(train, bump)), "TM501")
 
 
+@pytest.mark.rule("TM402", "TM801")
 def test_spike_that_recovers_and_gradient_explosion_before_nan():
     steps = np.arange(1, 61, dtype=float)
     loss = np.full(60, 0.5)

@@ -21,7 +21,7 @@ from .curves import as_fraction, evidence, make_finding, series_of, smoothed, tr
 
 @dataclass(frozen=True)
 class ChanceParams(Params):
-    loss_tol: float = param(0.05, "batch noise at chance is about 1% of ln K (seed 001: 1.38-1.40 vs 1.386)")
+    loss_tol: float = param(0.05, "batch noise at chance is about 1% of ln K (4 classes: 1.38-1.40 vs 1.386)")
     infer_tol: float = param(0.02, "without num_classes or an accuracy, a tighter match to ln K is needed")
     acc_rel_tol: float = param(0.3, "accuracy within 30% of 1/K counts as chance (K=4: 0.175-0.325)")
     acc_min_tol: float = param(0.02, "the smallest accuracy tolerance, for many classes")
