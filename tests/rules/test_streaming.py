@@ -143,15 +143,20 @@ def test_aligned_takes_the_last_point_at_or_before():
     assert np.isnan(out[0]) and list(out[1:]) == [0.4, 1.0]
 
 
-def test_rules_report_what_the_detectors_find():
+@pytest.mark.rule("TM403")
+def test_gradient_spike_rule_reports_an_rnn_burst():
     steps = np.arange(1, 301, dtype=float)
     g = noisy_norm()
     g[100] *= 500  # an RNN's gradient burst
-    loss = noisy_loss()
-    fs = check_all(run_of(Series.build("train/grad_norm", g, step=steps), Series.build("train/loss", loss, step=steps)))
+    fs = check_all(
+        run_of(Series.build("train/grad_norm", g, step=steps), Series.build("train/loss", noisy_loss(), step=steps))
+    )
     [spike] = [f for f in fs if f.code == "TM403"]
-    assert spike.at == {"step": 101} and spike.severity == "warning" and spike.data["worst_ratio"] > 100
+    assert spike.at.step == 101 and spike.severity == "warning" and spike.facts.worst_ratio > 100
 
+
+@pytest.mark.rule("TM804")
+def test_gradient_growth_rule_reports_gradients_never_zeroed():
     rng = np.random.default_rng(0)
     grown = np.linalg.norm(np.cumsum(rng.standard_normal((60, 50)) * 0.2 + 0.5, axis=0), axis=1)
     st = np.arange(1, 61, dtype=float)
@@ -162,8 +167,11 @@ def test_rules_report_what_the_detectors_find():
         )
     )
     [growth] = [f for f in fs if f.code == "TM804"]
-    assert growth.at == {"step": 1} and growth.data["ratio"] >= 20
+    assert growth.at.step == 1 and growth.facts.ratio >= 20 and growth.severity == "warning"
 
+
+@pytest.mark.rule("TM702")
+def test_frozen_metric_rule_reports_an_f1_stuck_at_zero():
     ev = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) * 10
     fs = check_all(
         run_of(
@@ -172,4 +180,4 @@ def test_rules_report_what_the_detectors_find():
         )
     )
     [frozen] = [f for f in fs if f.code == "TM702"]
-    assert frozen.at == {"step": 20} and frozen.until == {"step": 60}
+    assert frozen.at.step == 20 and frozen.until.step == 60 and frozen.facts.value == 0.0

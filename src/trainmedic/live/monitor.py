@@ -212,8 +212,10 @@ class Monitor:
         # lowers the scale itself. Only a non-finite loss (or a spike) is the guard's business then.
         bad_nonfinite = m.nonfinite and not amp_overflow
         bad_data = None
-        if self.guard.is_bad(bad_nonfinite, m.spike) and batch is not None:
-            bad_data = facts.batch_has_nonfinite(batch)  # a host read, on failing steps only
+        if self.guard.is_bad(bad_nonfinite, m.spike):  # a host read (and an all-reduce), on failing steps only
+            local = facts.batch_has_nonfinite(batch) if batch is not None else None
+            device = self._params[0].device if self._params else "cpu"
+            bad_data = dist.any_rank(bool(local), device) if (local is not None or dist.active()) else None
         action = self.guard.decide(self.step_count, bad_nonfinite, m.spike, bad_data=bool(bad_data))
         result = StepResult(self.step_count, action, m.loss, m.norm, m.nonfinite, m.spike, layers=m.layers,
                             bad_data=bad_data)

@@ -11,8 +11,8 @@ import numpy as np
 from ..i18n import Msg, msg
 from ..names import normalise, parse_metric_name
 from ..observations import GradientFlow, LiveAlarm, StaleGradients
-from ..rules.spikes import WARN_RATIO as LOSS_SPIKE_WARN_RATIO
-from ..rules.streamed import GRAD_SPIKE_WARN_RATIO
+from ..rules.spikes import SPIKE
+from ..rules.streamed import GradientSpikeParams
 from ..rules.streaming import FrozenMetric
 
 # The train-loss level an evaluation is compared with: the median of the last 10 applied steps.
@@ -60,8 +60,8 @@ def announcement(obs, step: int) -> Optional[Msg]:
         return None
     at = int(obs.at) if obs.at is not None and math.isfinite(obs.at) else step
     params = {"step": step, "at": at, "series": obs.series, "value": obs.value, "ratio": round(obs.ratio, 1)}
-    if obs.code == "TM403" and obs.ratio < GRAD_SPIKE_WARN_RATIO:
+    if obs.code == "TM403" and obs.ratio < GradientSpikeParams().warn_ratio:
         return None
-    if obs.code == "TM402" and obs.ratio < LOSS_SPIKE_WARN_RATIO:
+    if obs.code == "TM402" and obs.ratio < SPIKE.warn_ratio:
         return None
     return msg(f"live.announce.alarm.{obs.code}", **params)

@@ -84,18 +84,30 @@ class Detector:
     _scalars: tuple = ()
     _windows: tuple = ()
 
-    def __init__(self) -> None:
+    def __init__(self, **thresholds: Any) -> None:
         self.n = 0  # points seen
+        for name, value in thresholds.items():  # a rule's overridden thresholds, by their lower-case names
+            attr = name.upper()
+            if not hasattr(type(self), attr):
+                raise TypeError(f"{type(self).__name__} has no threshold {name!r}")
+            setattr(self, attr, value)
 
     def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
         """Take the next point; an :class:`Alarm` when it confirms the symptom."""
         raise NotImplementedError
 
     @classmethod
-    def scan(cls, values, x=None, **context) -> list:
+    def thresholds_of(cls, params: Any) -> dict:
+        """The fields of a rule's parameters object that are thresholds of this detector (``spike_ratio`` ->
+        ``SPIKE_RATIO``), so that a rule and its detector share one set of values."""
+        values = params.as_dict() if hasattr(params, "as_dict") else dict(params or {})
+        return {k: v for k, v in values.items() if hasattr(cls, k.upper())}
+
+    @classmethod
+    def scan(cls, values, x=None, *, thresholds: Optional[dict] = None, **context) -> list:
         """Every alarm over whole arrays (``x`` defaults to the point index; ``context`` arrays are aligned with
         ``values``, e.g. ``loss=`` for the gradient detectors): the same answers as feeding the points live."""
-        det = cls()
+        det = cls(**(thresholds or {}))
         values = np.asarray(values, dtype=float)
         xs = np.arange(len(values), dtype=float) if x is None else np.asarray(x, dtype=float)
         ctx = {k: np.asarray(v, dtype=float) for k, v in context.items() if v is not None}

@@ -41,8 +41,8 @@ class NonFinite(Detector):
     name, symptom = "nonfinite", "nonfinite"
     _scalars = ("fired",)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **thresholds: Any) -> None:
+        super().__init__(**thresholds)
         self.fired = False
 
     def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
@@ -73,8 +73,8 @@ class Spike(Detector):
     _scalars = ("pending",)
     _windows = ("level", "noise")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **thresholds: Any) -> None:
+        super().__init__(**thresholds)
         self.level, self.noise = Window(self.LOCAL_WINDOW), Window(self.NOISE_WINDOW)
         self.pending: Optional[list] = None  # [index, x, value, level, points waited]
 
@@ -124,8 +124,8 @@ class GradientExplosion(Detector):
     _scalars = ("pending", "fired", "during")
     _windows = ("baseline", "losses")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **thresholds: Any) -> None:
+        super().__init__(**thresholds)
         self.baseline, self.losses = Window(self.BASELINE_WINDOW), Window(self.LOSS_WINDOW)
         self.pending: Optional[list] = None  # [index, x, value, baseline, points sustained]
         self.during: list = []
@@ -190,8 +190,8 @@ class GradientGrowth(Detector):
     DIVERGED = 2.0
     _scalars = ("fired", "start", "start_x", "ref", "top", "count", "rises", "prev", "loss0", "refs")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **thresholds: Any) -> None:
+        super().__init__(**thresholds)
         self.fired = False
         self._reset(0, math.nan, math.nan, math.nan)
 
@@ -242,8 +242,8 @@ class FrozenMetric(Detector):
     # The train loss level is the median of the last 64 train losses seen during the frozen span.
     TRAIN_WINDOW = 64
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **thresholds: Any) -> None:
+        super().__init__(**thresholds)
         self.train = Window(self.TRAIN_WINDOW)
         self._restart(math.nan, 0, math.nan)
 
