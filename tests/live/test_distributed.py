@@ -61,6 +61,7 @@ def _worker(rank: int, world: int, port: int, out_dir: str, tests_dir: str) -> N
     with open(f"{out_dir}/rank{rank}.json", "w") as fh:
         json.dump({"actions": actions, "same_weights": same, "provenance": provenance,
                    "finite": bool(torch.isfinite(weights).all())}, fh, default=str)
+    dist.barrier()  # both ranks are done with gloo before either tears it down (an abort at exit otherwise)
     dist.destroy_process_group()
 
 

@@ -23,8 +23,8 @@ from typing import Any, Optional
 
 import torch
 
-from ..live.lossfn import loss_of
 from ..live.monitor import Monitor, StepResult
+from ..lossfn import loss_of
 
 _MICRO = "_trainmedic_micro_losses"
 

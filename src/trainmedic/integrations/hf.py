@@ -34,8 +34,8 @@ import transformers
 from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
-from ..live.lossfn import check_loss_fn, loss_of
 from ..live.monitor import Monitor, StepResult
+from ..lossfn import check_loss_fn, loss_of
 from .common import summary_line
 
 # How far up the call stack the Trainer is looked for: Trainer._inner_training_loop -> CallbackHandler.on_train_begin

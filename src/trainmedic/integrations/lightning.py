@@ -28,8 +28,8 @@ from typing import Any, Callable, Optional
 import torch
 from lightning.pytorch import Callback
 
-from ..live.lossfn import check_loss_fn, loss_of
 from ..live.monitor import Monitor, StepResult
+from ..lossfn import check_loss_fn, loss_of
 from ..names import parse_metric_name
 from .common import summary_line
 

@@ -27,13 +27,13 @@ from typing import Any, Callable, Optional
 import torch
 
 from ..i18n import msg
+from ..lossfn import check_loss_fn, loss_of
 from ..observations import LiveAlarm, PreflightResult
 from . import distributed as dist
 from . import facts
 from . import quantities as q
 from .announce import Announcer
 from .guard import ROLLBACK, STEP, STOP, Guard, GuardConfig
-from .lossfn import check_loss_fn, loss_of
 from .measure import measure
 from .records import FORMAT, VERSION, LogWriter, RunBuilder
 from .signals import Signals

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from ..live.records import FORMAT, RunBuilder, parse_lines
+from ..livelog import FORMAT, RunBuilder, parse_lines
 from ..run import Run
 from . import Reader, register
 

@@ -48,6 +48,10 @@ MESSAGES = {
                                             "which applies log-softmax again.",
     "preflight.finding.bce": "BCELoss on sigmoid outputs: saturated sigmoids give log(0) = -inf and vanishing "
                              "gradients.",
+    "preflight.finding.overfit.thin": "On one repeated batch the loss went {first} -> {last} in {steps} steps at lr "
+                                      "{lr}: too few steps to tell a slow fine-tune from a stuck setup (at a "
+                                      "fine-tuning lr a pretrained model needs more); run {confident}+ steps or raise "
+                                      "the lr for this check.",
     "preflight.finding.overfit.flat": "The loss did not fall on one repeated batch: {first} -> {last} in {steps} steps "
                                       "at lr {lr}.",
     "preflight.finding.overfit.rises": "The loss rose on one repeated batch: {first} -> {last} in {steps} steps at "
