@@ -12,14 +12,16 @@ import math
 from typing import Optional
 
 from ..observations import Clipping, GradientFlow, LiveAlarm, StaleGradients
-from ..rules.streaming import GradientExplosion, GradientGrowth, GradientSpike, NonFinite, Spike
+from ..rules.streaming import GradientExplosion, GradientGrowth, GradientSpike, NonFinite, Spike, ZeroGradient
 
 # Rule codes whose offline definition is the detector (loss spikes and explosions: TM402 and TM801).
 CODES = {("train/loss", "nonfinite"): "TM101", ("train/grad_norm", "nonfinite"): "TM101",
          ("train/loss", "spike"): "TM402", ("train/grad_norm", "gradient_spike"): "TM403",
-         ("train/grad_norm", "gradient_explosion"): "TM801", ("train/grad_norm", "gradient_growth"): "TM804"}
-# A gradient norm of exactly 0 on this many steps in a row: no gradient reaches the weights (a detached loss).
-FLOW_STEPS = 5
+         ("train/grad_norm", "gradient_explosion"): "TM801", ("train/grad_norm", "gradient_growth"): "TM804",
+         ("train/grad_norm", "zero_gradient"): "TM805"}
+# A gradient norm of exactly 0 on this many steps in a row: no gradient reaches the weights (a detached loss). The
+# same count as the zero-gradient detector (TM805), which raises the alarm.
+FLOW_STEPS = ZeroGradient.MIN_POINTS
 # The gradient at a step is 1.5x (or more) what the backward passes since the last step produced, on 3 measured
 # steps in a row: the old gradients were never zeroed (a healthy loop gives 1.0 to rounding).
 STALE_RATIO, STALE_STEPS = 1.5, 3
@@ -36,7 +38,8 @@ class Signals:
         self.detectors = {("train/loss", "nonfinite"): NonFinite(), ("train/grad_norm", "nonfinite"): NonFinite(),
                           ("train/loss", "spike"): Spike(), ("train/grad_norm", "gradient_spike"): GradientSpike(),
                           ("train/grad_norm", "gradient_explosion"): GradientExplosion(),
-                          ("train/grad_norm", "gradient_growth"): GradientGrowth()}
+                          ("train/grad_norm", "gradient_growth"): GradientGrowth(),
+                          ("train/grad_norm", "zero_gradient"): ZeroGradient()}
         self.flow = [0, 0, 0, 0]  # steps, zero-norm steps, steps without any gradient, zero steps in a row
         self.stale_in_row = 0
         self.reported: set = set()

@@ -16,11 +16,13 @@ import numpy as np
 
 from ..names import parse_metric_name
 from ..observations import LiveAlarm
-from ..rules.streaming import FrozenMetric, GradientGrowth, GradientSpike, NonFinite, aligned
+from ..rules.streaming import FrozenMetric, GradientGrowth, GradientSpike, NonFinite, ZeroGradient, aligned
 
-# Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM403, TM804, TM702.
+# Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM403, TM804, TM805,
+# TM702.
 # A rule joins when its offline check calls the detector's ``scan`` (loss spikes TM402 and explosions TM801 will).
-SHARED_CODES = {"TM101": NonFinite, "TM403": GradientSpike, "TM804": GradientGrowth, "TM702": FrozenMetric}
+SHARED_CODES = {"TM101": NonFinite, "TM403": GradientSpike, "TM804": GradientGrowth, "TM805": ZeroGradient,
+                "TM702": FrozenMetric}
 # The train-loss level an evaluation is compared with: the median of the last 10 train losses.
 TRAIN_LEVEL_POINTS = 10
 LOSS, GRAD_NORM = "train/loss", "train/grad_norm"
@@ -33,7 +35,7 @@ def _codes_for(name: str) -> list:
         return []
     codes = ["TM101"]
     if name == GRAD_NORM:
-        codes += ["TM403", "TM804"]
+        codes += ["TM403", "TM804", "TM805"]
     if p.split == "eval" and p.higher_is_better:
         codes.append("TM702")
     return codes

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..i18n import Msg, msg
 from ..names import normalise, parse_metric_name
-from ..observations import GradientFlow, LiveAlarm, StaleGradients
+from ..observations import LiveAlarm, StaleGradients
 from ..rules.spikes import SPIKE
 from ..rules.streamed import GradientSpikeParams
 from ..rules.streaming import FrozenMetric
@@ -52,8 +52,6 @@ class EvalWatch:
 def announcement(obs, step: int) -> Optional[Msg]:
     """The line to say during training for an observation, or None when it is not worth interrupting for (alarms
     below warning level, clipping, statistics)."""
-    if isinstance(obs, GradientFlow):
-        return msg("live.announce.no_flow", step=step, steps=obs.steps)
     if isinstance(obs, StaleGradients):
         return msg("live.announce.stale", step=step, ratio=round(obs.ratio, 1))
     if not isinstance(obs, LiveAlarm):

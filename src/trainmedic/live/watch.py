@@ -134,7 +134,7 @@ def _alarm_dict(alarm, lang: str) -> dict:
     at = {"step": int(alarm.at)} if alarm.at is not None and float(alarm.at).is_integer() else {"index": alarm.at}
     text = announcement(alarm, int(alarm.at or 0))
     return {"code": alarm.code, "rule": r.name if r else alarm.detector, "series": alarm.series, "at": at,
-            "severity": "error" if alarm.code == "TM101" else "warning",
+            "severity": "error" if r is not None and r.severity.value == "error" else "warning",
             "message": text.render(lang) if text is not None else ""}
 
 

@@ -38,7 +38,7 @@ from ..settings import DEFAULT, Settings
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
     "nonfinite", "divergence", "learning", "oscillation", "spikes", "overfitting", "collapse", "evaluation",
-    "gradients", "compute", "live", "crash", "schedule", "streamed",
+    "gradients", "compute", "live", "crash", "schedule", "streamed", "transfer",
 )
 DOC_SECTIONS = ("what", "why", "example", "fix")
 _HEADINGS = {"what it does": "what", "why it matters": "why", "example": "example", "fix": "fix"}

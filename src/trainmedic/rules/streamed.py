@@ -4,6 +4,7 @@ same thresholds (each rule's parameters are its detector's).
 
 - TM403 gradient-spike: a gradient norm far above its local level for a few points (an RNN's burst, a bad batch).
 - TM804 gradient-growth: a gradient norm that climbs steadily to 20x: gradients never zeroed.
+- TM805 zero-gradient: a gradient norm of exactly 0 on several points in a row: nothing reaches the weights.
 - TM702 frozen-metric: an evaluation metric identical over several evaluations while training moves (accuracy only
   where TM701, which knows what a frozen accuracy means for the eval set, does not already report it).
 """
@@ -20,7 +21,7 @@ from ..run import Run
 from . import Params, param, rule
 from .curves import evidence, make_finding, series_of, sorted_series, train_loss
 from .evaluation import extreme_evaluation, frozen_evaluation
-from .streaming import FrozenMetric, GradientGrowth, GradientSpike, aligned
+from .streaming import FrozenMetric, GradientGrowth, GradientSpike, ZeroGradient, aligned
 
 # Evidence lists at most this many spikes (the facts hold every one).
 MAX_LISTED = 6
@@ -238,4 +239,50 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
                 facts=FrozenFacts(value=a.value, points=end - a.index + 1),
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class ZeroGradientParams(Params):
+    min_points: int = param(ZeroGradient.MIN_POINTS, "logged points in a row with a gradient norm of exactly 0: "
+                                                     "exact zeros are never noise")
+
+
+@dataclass(frozen=True)
+class ZeroGradientFacts(Facts):
+    """How many logged gradient norms were exactly 0, of how many."""
+
+    zeros: int
+    points: int
+
+
+@rule("TM805", "zero-gradient", symptom="vanishing_gradient", severity="error", params=ZeroGradientParams)
+def check_zero_gradient(run: Run, p: ZeroGradientParams) -> list:
+    """Gradient norm exactly 0: no gradient reaches the weights.
+
+    What it does:
+        Flags a gradient norm of exactly 0 on {min_points} logged points in a row (the live guard watches the
+        same thing at every step).
+    Why it matters:
+        An exact 0 is not a small gradient: nothing the loss depends on is a trainable weight. The loss was
+        detached from the model (`.detach()`, `.item()` turned back into a tensor, a `torch.no_grad()` around the
+        forward), or every unit feeding the output is dead. No step changes anything.
+    Example:
+        grad_norm 0.0, 0.0, 0.0, 0.0, 0.0 while the loss stays at 1.386.
+    Fix:
+        Compute the loss from the model's output tensor without `.detach()`, `.item()` or `torch.no_grad()`;
+        check that `loss.requires_grad` is True before `backward()`.
+    """
+    out = []
+    for s in series_of(run, split="train", metric="grad_norm"):
+        alarms = ZeroGradient.scan(s.values, s.x, thresholds=ZeroGradient.thresholds_of(p))
+        if not alarms:
+            continue
+        a = alarms[0]
+        zeros = int((s.values == 0.0).sum())
+        last_zero = int(np.flatnonzero(s.values == 0.0)[-1])
+        ev = [evidence(s, a.index, Msg("rule.TM805.ev_first")), evidence(s, last_zero, Msg("rule.TM805.ev_last"))]
+        out.append(make_finding("TM805", s, a.index, ev=ev, until=last_zero,
+                                params={"zeros": zeros, "points": len(s)},
+                                facts=ZeroGradientFacts(zeros=zeros, points=len(s))))
     return out

@@ -31,6 +31,7 @@ __all__ = [
     "GradientExplosion",
     "GradientGrowth",
     "FrozenMetric",
+    "ZeroGradient",
     "DETECTORS",
 ]
 
@@ -51,6 +52,32 @@ class NonFinite(Detector):
             return None
         self.fired = True
         return self._alarm(self.n - 1, x, value, math.nan)
+
+
+class ZeroGradient(Detector):
+    """A gradient norm of exactly 0 on MIN_POINTS logged points in a row: no gradient reaches the weights (a loss
+    detached from the model, every unit dead). Exact zeros are never noise; a few make it certain."""
+
+    name, symptom = "zero_gradient", "vanishing_gradient"
+    MIN_POINTS = 5
+    _scalars = ("fired", "run", "start", "start_x")
+
+    def __init__(self, **thresholds: Any) -> None:
+        super().__init__(**thresholds)
+        self.fired, self.run, self.start, self.start_x = False, 0, 0, math.nan
+
+    def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        self.n += 1
+        if value != 0.0:
+            self.run = 0
+            return None
+        if self.run == 0:
+            self.start, self.start_x = self.n - 1, x
+        self.run += 1
+        if self.fired or self.run < self.MIN_POINTS:
+            return None
+        self.fired = True
+        return self._alarm(self.start, self.start_x, 0.0, 0.0)
 
 
 class Spike(Detector):
@@ -282,4 +309,5 @@ class GradientSpike(Spike):
     SPIKE_RATIO = 10.0
 
 
-DETECTORS = {d.name: d for d in (NonFinite, Spike, GradientSpike, GradientExplosion, GradientGrowth, FrozenMetric)}
+DETECTORS = {d.name: d for d in (NonFinite, ZeroGradient, Spike, GradientSpike, GradientExplosion, GradientGrowth,
+                                 FrozenMetric)}

@@ -99,7 +99,7 @@ MESSAGES = {
                                  "clipping are known.",
 
     # fixes
-    "cause.fix.clip.why": "bounds every update; {to} is the Hugging Face default and safe for fine-tuning",
+    "cause.fix.clip.why": "bounds every update; {to} is a safe bound for fine-tuning",
     "cause.fix.clip_call.action": "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={clip_rnn}) (or "
                                   "{clip}) between loss.backward() and optimizer.step()",
     "cause.fix.clip_call.why": "the training loop is hand-written: clipping is one line at that place",

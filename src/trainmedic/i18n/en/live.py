@@ -35,8 +35,6 @@ MESSAGES = {
     "live.announce.stop.observe": "step {step}: training ends here.",
     "live.announce.loss_missing": "the loss of this loop could not be measured; the guard judges the gradients "
                                   "only (pass the loss to monitor.step, or loss_fn to the callback).",
-    "live.announce.no_flow": "step {step}: the gradient norm has been exactly 0 for {steps} steps: no gradient "
-                             "reaches the weights (a loss detached from the model?).",
     "live.announce.stale": "step {step}: the gradients still hold earlier steps' gradients ({ratio}x what this "
                            "step's backward produced): optimizer.zero_grad() is not called between steps.",
     "live.announce.alarm.TM101": "step {step}: {series} became {value} at step {at}.",
@@ -46,6 +44,8 @@ MESSAGES = {
                                  "median, and stays up.",
     "live.announce.alarm.TM804": "step {step}: {series} has climbed steadily to {ratio}x where it started at step "
                                  "{at} (gradients never zeroed?).",
+    "live.announce.alarm.TM805": "step {step}: {series} has been exactly 0 since step {at}: no gradient reaches the "
+                                 "weights (a loss detached from the model?).",
     "live.announce.alarm.TM702": "step {step}: {series} has stayed at exactly {value} since step {at} while "
                                  "training moves: the predictions do not change.",
     "live.summary": "{steps} steps, {skipped} skipped, {rollbacks} rollback(s); {verdict}. {cause}Full report: "

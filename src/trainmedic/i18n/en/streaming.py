@@ -1,4 +1,4 @@
-"""English messages of the rules defined by streaming detectors (TM403, TM702, TM804)."""
+"""English messages of the rules defined by streaming detectors (TM403, TM702, TM804, TM805) and of TM303."""
 
 MESSAGES = {
     # TM403 ----------------------------------------------------------------------------------------------------
@@ -15,4 +15,16 @@ MESSAGES = {
     "{where} while the loss has not diverged: gradients that are never zeroed grow like this.",
     "rule.TM804.ev_start": "start of the climb",
     "rule.TM804.ev_now": "{ratio}x the start",
+    # TM805 ----------------------------------------------------------------------------------------------------
+    "rule.TM805.message": "{series} is exactly 0 from {where} ({zeros} of {points} logged points): no gradient reaches "
+    "the weights, so no step changes the model.",
+    "rule.TM805.ev_first": "first of the exact zeros",
+    "rule.TM805.ev_last": "still exactly 0",
+    # TM303 ----------------------------------------------------------------------------------------------------
+    "rule.TM303.message": "{series} never rises above chance ({chance}; best {best} over {n} evaluations) from "
+    "{where} while the train loss falls from {first} to {last}: what the model learns does not carry over to "
+    "held-out examples.",
+    "rule.TM303.ev_first": "first evaluation",
+    "rule.TM303.ev_best": "best evaluation, still at chance",
+    "rule.TM303.ev_train": "the train loss meanwhile",
 }

@@ -51,7 +51,7 @@ MESSAGES = {
     "cause.unknown.title": "未能确定原因",
     "cause.unknown.explanation": "在能读到的配置下，这些发现与已知原因都不匹配；请同时传入启动脚本或训练脚本，以便知道学习率、批量、精度和裁剪设置。",
 
-    "cause.fix.clip.why": "限制每一次更新；{to} 是 Hugging Face 的默认值，微调时安全",
+    "cause.fix.clip.why": "限制每一次更新；{to} 是微调时安全的上限",
     "cause.fix.clip_call.action": "在 loss.backward() 和 optimizer.step() 之间调用 torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={clip_rnn})（或 {clip}）",
     "cause.fix.clip_call.why": "训练循环是手写的：裁剪就是在那个位置加一行",
     "cause.fix.rnn_fp32.action": "让循环头（{layers}）在 float32 下运行：用 torch.autocast(device_type='cuda', enabled=False) 包住它，并用 .float() 的输入调用；编码器继续用 {precision}，而不是整个模型都关掉",

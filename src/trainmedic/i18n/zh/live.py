@@ -16,7 +16,6 @@ MESSAGES = {
     "live.announce.stop.rollback": "第 {step} 步：用完允许的回滚次数后仍然失败；训练在此结束。",
     "live.announce.stop.observe": "第 {step} 步：训练在此结束。",
     "live.announce.loss_missing": "无法测得此训练循环的损失；守护只判断梯度（请把损失传给 monitor.step，或把 loss_fn 传给回调）。",
-    "live.announce.no_flow": "第 {step} 步：梯度范数已连续 {steps} 步恰好为 0：没有梯度到达权重（损失与模型断开了？）。",
     "live.announce.stale": "第 {step} 步：梯度中仍含有之前各步的梯度（是本步反向传播所得的 {ratio} 倍）：各步之间没有调用 "
                            "optimizer.zero_grad()。",
     "live.announce.alarm.TM101": "第 {step} 步：{series} 在第 {at} 步变为 {value}。",
@@ -24,6 +23,7 @@ MESSAGES = {
     "live.announce.alarm.TM403": "第 {step} 步：{series} 在第 {at} 步突增到 {value}，是局部水平的 {ratio} 倍。",
     "live.announce.alarm.TM801": "第 {step} 步：{series} 在第 {at} 步爆炸到 {value}，是近期中位数的 {ratio} 倍，且没有回落。",
     "live.announce.alarm.TM804": "第 {step} 步：{series} 自第 {at} 步起稳定攀升到起点的 {ratio} 倍（梯度从未清零？）。",
+    "live.announce.alarm.TM805": "第 {step} 步：{series} 自第 {at} 步起恰好为 0：没有梯度到达权重（损失与模型断开了？）。",
     "live.announce.alarm.TM702": "第 {step} 步：自第 {at} 步起 {series} 一直恰好为 {value}，而训练在变化：预测没有变化。",
     "live.summary": "{steps} 步，跳过 {skipped} 步，回滚 {rollbacks} 次；{verdict}。{cause}完整报告：{where}",
     "live.summary.cause": "最可能的原因：{cause}。",
