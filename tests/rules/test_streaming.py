@@ -100,6 +100,10 @@ def test_frozen_metric_while_training_moves():
     assert alarm.index == 1 and alarm.value == 0.0 and alarm.confirmed == 4
     assert FrozenMetric.scan(f1, train_loss=[0.5] * 6) == []  # nothing says the model changed
     assert FrozenMetric.scan([0.5, 1.0, 1.0, 1.0, 1.0], train_loss=moving[:5]) == []  # a solved task
+    # An accuracy repeating at 0.73 is a converged model; at the majority share (0.7 here) it answers one class.
+    acc = [0.5, 0.73, 0.73, 0.73, 0.73, 0.73]
+    assert FrozenMetric.scan(acc, train_loss=moving, chance=[0.7] * 6) != []
+    assert FrozenMetric.scan(acc, train_loss=moving, chance=[0.25] * 6) == []
 
 
 def test_nonfinite_is_the_first_nan_once():

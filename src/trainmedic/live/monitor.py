@@ -370,11 +370,18 @@ class Monitor:
             stats = facts.label_stats({"labels": labels}, self.num_classes, "eval", at)
             if stats is not None:
                 self.observe(stats)
-        for obs in self.evals.update(at, clean, self.guard.losses):
+        for obs in self.evals.update(at, clean, self.guard.losses, chance=self._chance()):
             self.observe(obs)
             text = announcement(obs, at)
             if text is not None:
                 self.announcer.event(f"alarm.{obs.code}.{obs.series}", text, at)
+
+    def _chance(self) -> Optional[float]:
+        """The accuracy of always answering the most common class: the eval labels' largest share, else 1/K."""
+        shares = [o.majority_share for o in self.builder.observations if getattr(o, "split", "") == "eval"]
+        if shares and shares[-1]:
+            return shares[-1]
+        return 1.0 / self.num_classes if self.num_classes and self.num_classes >= 2 else None
 
     def record_preflight(self, report) -> None:
         """Keep what :func:`trainmedic.preflight` found, so that the diagnosis weighs it."""

@@ -50,6 +50,7 @@ class StreamAlarms:
         self.recent_loss: deque = deque(maxlen=TRAIN_LEVEL_POINTS)
         self.loss_at: Optional[tuple] = None  # (x, value) of the last train loss fed
         self.nonfinite_said = False
+        self.chance = math.nan  # 1/K when the run's config gives K (accuracies at chance are degenerate)
 
     def feed(self, name: str, x: float, value: float, loss: Optional[float] = None) -> list:
         """Alarms confirmed by one new point of series ``name`` (``loss``: the train loss at ``x``, when known)."""
@@ -65,7 +66,9 @@ class StreamAlarms:
             det = self.detectors.get((name, code))
             if det is None:
                 det = self.detectors[(name, code)] = SHARED_CODES[code]()
-            alarm = det.update(float(x), float(value), loss=math.nan if loss is None else loss, train_loss=level)
+            chance = self.chance if parse_metric_name(name).metric == "acc" else math.nan
+            alarm = det.update(float(x), float(value), loss=math.nan if loss is None else loss, train_loss=level,
+                               chance=chance)
             if alarm is None or (code == "TM101" and self.nonfinite_said):
                 continue
             self.nonfinite_said = self.nonfinite_said or code == "TM101"
@@ -74,8 +77,18 @@ class StreamAlarms:
         self.last_x[name] = x
         return out
 
+    def know_classes(self, k) -> None:
+        """Take the number of classes from the run's configuration (once it is read)."""
+        try:
+            k = int(k)
+        except (TypeError, ValueError):
+            return
+        if k >= 2:
+            self.chance = 1.0 / k
+
     def feed_run(self, run) -> list:
         """Alarms from the points of ``run`` beyond those already fed (a run re-read from files that grew)."""
+        self.know_classes(run.config.get("num_classes"))
         out = []
         loss = run.get(LOSS)
         loss = loss.sorted() if loss is not None else None

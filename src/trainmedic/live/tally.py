@@ -12,11 +12,11 @@ from ..i18n import Msg, msg
 from ..names import normalise, parse_metric_name
 from ..observations import LiveAlarm, StaleGradients
 from ..rules.spikes import SPIKE
-from ..rules.streamed import GradientSpikeParams
+from ..rules.streamed import TRAIN_LEVEL_POINTS, GradientSpikeParams
 from ..rules.streaming import FrozenMetric
 
-# The train-loss level an evaluation is compared with: the median of the last 10 applied steps.
-TRAIN_LEVEL_STEPS = 10
+# The train-loss level an evaluation is compared with: the median of the last 10 applied steps (the rule's own).
+TRAIN_LEVEL_STEPS = TRAIN_LEVEL_POINTS
 
 
 class EvalWatch:
@@ -25,8 +25,9 @@ class EvalWatch:
     def __init__(self) -> None:
         self.detectors: dict = {}
 
-    def update(self, step: int, metrics: dict, train_losses) -> list:
-        """Alarms (:class:`LiveAlarm`, code TM702) confirmed by this evaluation."""
+    def update(self, step: int, metrics: dict, train_losses, chance: Optional[float] = None) -> list:
+        """Alarms (:class:`LiveAlarm`, code TM702) confirmed by this evaluation; ``chance``: the accuracy of always
+        answering the most common class, when known."""
         recent = list(train_losses)[-TRAIN_LEVEL_STEPS:]
         level = float(np.median(recent)) if recent else math.nan
         out = []
@@ -35,7 +36,8 @@ class EvalWatch:
             if not parse_metric_name(name).higher_is_better:
                 continue
             det = self.detectors.setdefault(name, FrozenMetric())
-            alarm = det.update(float(step), float(value), train_loss=level)
+            at_chance = chance if chance is not None and parse_metric_name(name).metric == "acc" else math.nan
+            alarm = det.update(float(step), float(value), train_loss=level, chance=at_chance)
             if alarm is not None:
                 out.append(LiveAlarm(step=step, code="TM702", detector=alarm.detector, series=name, at=alarm.x,
                                      value=alarm.value, ratio=alarm.ratio))

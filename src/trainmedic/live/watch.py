@@ -165,7 +165,13 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
     follower = _Follower(path)
     alarms = StreamAlarms()
     fresh: list = []
-    follower.builder.listener = lambda name, step, value: fresh.extend(alarms.feed(name, step, value))
+    def listen(name: str, step: float, value: float) -> None:
+        header = follower.builder.header
+        if header is not None and isinstance(header.get("config"), dict):
+            alarms.know_classes(header["config"].get("num_classes"))
+        fresh.extend(alarms.feed(name, step, value))
+
+    follower.builder.listener = listen
     said: set = set()  # (code, series) already printed
     printed = 0
     latest = None

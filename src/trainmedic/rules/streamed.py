@@ -21,10 +21,14 @@ from ..run import Run
 from . import Params, param, rule
 from .curves import evidence, make_finding, series_of, sorted_series, train_loss
 from .evaluation import extreme_evaluation, frozen_evaluation
+from .transfer import chance_of
 from .streaming import FrozenMetric, GradientGrowth, GradientSpike, ZeroGradient, aligned
 
 # Evidence lists at most this many spikes (the facts hold every one).
 MAX_LISTED = 6
+# An evaluation is judged against the train-loss level: the median of the last 10 train losses logged before it
+# (what the live guard keeps).
+TRAIN_LEVEL_POINTS = 10
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class GrowthFacts(Facts):
 @dataclass(frozen=True)
 class FrozenParams(Params):
     constant_points: int = param(FrozenMetric.CONSTANT_POINTS, "evaluations in a row with exactly the same value")
+    chance_margin: float = param(FrozenMetric.CHANCE_MARGIN, "an accuracy within this of chance (the largest class's "
+                                                             "share, or 1/K) is one no learning model sits at")
     train_moves: float = param(
         FrozenMetric.TRAIN_MOVES, "the train loss changes by this share of its level over them: the model is changing"
     )
@@ -93,12 +99,19 @@ class FrozenFacts(Facts):
     points: int
 
 
-def _loss_beside(run: Run, s) -> np.ndarray:
-    """The train loss at each point of series ``s`` (same group, same axis), NaN where unknown."""
+def _loss_beside(run: Run, s, level_points: int = 1) -> np.ndarray:
+    """The train loss at each point of series ``s`` (same group, same axis), NaN where unknown; with
+    ``level_points`` > 1, the median of that many train losses up to the point (the level an evaluation is judged
+    against, as the live guard computes it)."""
     loss = train_loss(run, s.parsed.group)
     if loss is None or loss.axis != s.axis:
         return np.full(len(s), np.nan)
-    return aligned(s.x, loss.x, loss.values)
+    if level_points <= 1:
+        return aligned(s.x, loss.x, loss.values)
+    ok = np.isfinite(loss.values)
+    lx, lv = loss.x[ok], loss.values[ok]
+    upto = np.searchsorted(lx, s.x, side="right")
+    return np.array([float(np.median(lv[max(0, j - level_points):j])) if j else np.nan for j in upto])
 
 
 @rule("TM403", "gradient-spike", symptom="spike", severity="info", params=GradientSpikeParams)
@@ -198,8 +211,9 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
 
     What it does:
         Flags an evaluation metric (F1, recall, precision, accuracy ...) that keeps exactly the same value over
-        {constant_points} evaluations in a row while the train loss changes by at least {train_moves} of its
-        level over them. A perfect 1.0 is not flagged; an accuracy that TM701 already explains is left to it.
+        {constant_points} evaluations in a row, at exactly 0 or (an accuracy) within {chance_margin} of chance,
+        while the train loss changes by at least {train_moves} of its level and of its range over them. An
+        accuracy that TM701 already explains is left to it.
     Why it matters:
         A metric that does not move by a single example while the weights change means the predictions do not
         change: typically a model that answers the majority class every time (the minority class's F1 frozen at

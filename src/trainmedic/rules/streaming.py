@@ -258,20 +258,24 @@ class GradientGrowth(Detector):
 
 
 class FrozenMetric(Detector):
-    """An evaluation metric identical over CONSTANT_POINTS evaluations in a row while training moves (the train loss
-    changes by TRAIN_MOVES of its level over them): the predictions do not change, e.g. a model that always answers
-    the majority class (accuracy frozen at its share, F1 at 0). A perfect 1.0 is a solved task, not a frozen one."""
+    """An evaluation metric identical over CONSTANT_POINTS evaluations in a row, at a level no learning model sits at
+    (exactly 0, or within CHANCE_MARGIN of ``chance``: the share of the most common class), while training moves:
+    the train loss changes over them by TRAIN_MOVES of its level and of its range over the whole run so far. The
+    predictions do not change: a model that always answers the majority class (accuracy frozen at its share, F1 at
+    0). A converged model's accuracy may repeat at 0.73; that is not this."""
 
     name, symptom = "frozen_metric", "degenerate_eval"
     CONSTANT_POINTS, TRAIN_MOVES = 4, 0.1
-    _scalars = ("value", "start", "start_x", "count", "train_lo", "train_hi", "fired")
-    _windows = ("train",)
+    # Within 0.05 of chance: on an eval set of a few hundred examples that is a handful of predictions.
+    CHANCE_MARGIN = 0.05
     # The train loss level is the median of the last 64 train losses seen during the frozen span.
     TRAIN_WINDOW = 64
+    _scalars = ("value", "start", "start_x", "count", "train_lo", "train_hi", "run_lo", "run_hi", "fired")
+    _windows = ("train",)
 
     def __init__(self, **thresholds: Any) -> None:
         super().__init__(**thresholds)
-        self.train = Window(self.TRAIN_WINDOW)
+        self.run_lo, self.run_hi = math.inf, -math.inf
         self._restart(math.nan, 0, math.nan)
 
     def _restart(self, value: float, start: int, x: float) -> None:
@@ -279,8 +283,11 @@ class FrozenMetric(Detector):
         self.train_lo, self.train_hi = math.inf, -math.inf
         self.train = Window(self.TRAIN_WINDOW)
 
-    def update(self, x: float, value: float, train_loss: float = math.nan, **context: Any) -> Optional[Alarm]:
+    def update(self, x: float, value: float, train_loss: float = math.nan, chance: float = math.nan,
+               **context: Any) -> Optional[Alarm]:
         self.n += 1
+        if math.isfinite(train_loss):
+            self.run_lo, self.run_hi = min(self.run_lo, train_loss), max(self.run_hi, train_loss)
         if not math.isfinite(value):
             self._restart(math.nan, self.n, math.nan)
             return None
@@ -293,9 +300,12 @@ class FrozenMetric(Detector):
         if math.isfinite(train_loss):
             self.train.push(train_loss)
             self.train_lo, self.train_hi = min(self.train_lo, train_loss), max(self.train_hi, train_loss)
-        if self.count < self.CONSTANT_POINTS or value >= 1.0 or len(self.train) < 2:
+        degenerate = value == 0.0 or (math.isfinite(chance) and value <= chance + self.CHANCE_MARGIN)
+        if self.count < self.CONSTANT_POINTS or not degenerate or len(self.train) < 2:
             return None
-        if self.train_hi - self.train_lo >= self.TRAIN_MOVES * (abs(self.train.median()) or 1.0):
+        change = self.train_hi - self.train_lo
+        level = abs(self.train.median()) or 1.0
+        if change >= self.TRAIN_MOVES * level and change >= self.TRAIN_MOVES * (self.run_hi - self.run_lo):
             self.fired = True
             return self._alarm(self.start, self.start_x, value, value)
         return None
