@@ -42,17 +42,21 @@ def step(accelerator, monitor: Monitor, loss, batch: Any = None, *,
     then let the Monitor judge and apply ``optimizer.step()``. Returns None on accumulation micro-steps."""
     micro = getattr(monitor, _MICRO, None)
     if micro is None:
-        micro = []
+        micro = ([], [])
         setattr(monitor, _MICRO, micro)
+    losses, batches = micro
     value = loss_of(loss)
     if isinstance(value, torch.Tensor):
-        micro.append(value.detach())
+        losses.append(value.detach())
+    batches.append(batch)  # a reference, kept until the step: a NaN may sit in any micro-batch
     if not accelerator.sync_gradients:
         return None
     norm = None
     if max_grad_norm:
         norm = accelerator.clip_grad_norm_(monitor.model.parameters(), max_grad_norm)
         monitor.signals.max_grad_norm = monitor.signals.max_grad_norm or float(max_grad_norm)
-    total = torch.stack(micro).mean() if micro else None
-    micro.clear()
-    return monitor.step(total, batch, grad_norm=norm)
+    total = torch.stack(losses).mean() if losses else None
+    seen = list(batches)
+    losses.clear()
+    batches.clear()
+    return monitor.step(total, batch, grad_norm=norm, micro_batches=seen)

@@ -95,6 +95,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         self._resume_state: Optional[dict] = None
         self._losses: list = []
         self._batch: Any = None
+        self._batches: list = []  # the micro-batches of the current optimizer step
         self._hooks: list = []
         self._trainer: Any = None
         self._display: Optional[Callable] = None
@@ -105,6 +106,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
 
         def training_step(model, inputs, *args, **kwargs):
             self._batch = inputs
+            self._batches.append(inputs)
             loss = original(model, inputs, *args, **kwargs)
             if isinstance(loss, torch.Tensor):
                 self._losses.append(loss.detach())
@@ -150,13 +152,14 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
             self.monitor.load_state_dict(self._resume_state)
 
     def on_step_begin(self, args, state, control, **kwargs):
-        self._losses = []
+        self._losses, self._batches = [], []
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):
         if self.monitor is None:
             return
         loss = torch.stack(self._losses).sum() if self._losses else None  # each micro-batch's share of the step
-        self.result = self.monitor.judge(loss, self._batch, batch_index=state.global_step, epoch=state.epoch)
+        self.result = self.monitor.judge(loss, self._batch, batch_index=state.global_step, epoch=state.epoch,
+                                         micro_batches=self._batches or None)
         if not self.result.applied:
             self.monitor.discard()  # optimizer.step() below finds no gradient: nothing moves
 

@@ -51,6 +51,7 @@ class TrainMedicCallback(Callback):
         self.result: Optional[StepResult] = None
         self._losses: list = []
         self._batch: Any = None
+        self._batches: list = []  # the micro-batches of the current optimizer step
         self._batch_idx = 0
         self._resume_state: Optional[dict] = None
 
@@ -86,6 +87,7 @@ class TrainMedicCallback(Callback):
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         self._batch, self._batch_idx = batch, batch_idx
+        self._batches.append(batch)
 
     def on_before_backward(self, trainer, pl_module, loss) -> None:
         if isinstance(loss, torch.Tensor):
@@ -98,9 +100,10 @@ class TrainMedicCallback(Callback):
         if inner is not self.monitor.optimizer and optimizer is not self.monitor.optimizer:
             return  # a second optimizer (a GAN's discriminator): not the one this guard watches
         loss = torch.stack(self._losses).sum() if self._losses else None
-        self._losses = []
+        batches = self._batches or None
+        self._losses, self._batches = [], []
         self.result = self.monitor.judge(loss, self._batch, batch_index=self._batch_idx,
-                                         epoch=float(trainer.current_epoch))
+                                         epoch=float(trainer.current_epoch), micro_batches=batches)
         if not self.result.applied:
             self.monitor.discard()  # optimizer.step finds no gradient: nothing moves
 

@@ -173,14 +173,16 @@ class Monitor:
 
     # The step --------------------------------------------------------------------------------------------------
     def step(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
-             epoch: Optional[float] = None) -> StepResult:
+             epoch: Optional[float] = None, micro_batches: Optional[list] = None) -> StepResult:
         """Judge this step (after ``backward``) and apply ``optimizer.step()`` unless the guard decides otherwise.
 
         ``loss``: the loss tensor (or a dict/output holding it; None when the loop cannot give it). ``grad_norm``:
         what ``clip_grad_norm_`` returned, when the loop clips itself. ``batch``: kept only to check a failing
-        batch and replay the first non-finite one. Raises :class:`StopTraining`.
+        batch and replay the first non-finite one; ``micro_batches``: every micro-batch of a gradient-accumulation
+        step (a NaN may sit in any of them). Raises :class:`StopTraining`.
         """
-        result = self.judge(loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch)
+        result = self.judge(loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch,
+                            micro_batches=micro_batches)
         if result.action == STEP:
             self.apply()
         else:
@@ -189,7 +191,7 @@ class Monitor:
         return result
 
     def judge(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
-              epoch: Optional[float] = None) -> StepResult:
+              epoch: Optional[float] = None, micro_batches: Optional[list] = None) -> StepResult:
         """Measure and decide, without touching the optimizer (the integrations apply the decision)."""
         now = time.perf_counter()
         step_time = now - self._last_time if self._last_time is not None else None
@@ -212,8 +214,12 @@ class Monitor:
         # lowers the scale itself. Only a non-finite loss (or a spike) is the guard's business then.
         bad_nonfinite = m.nonfinite and not amp_overflow
         bad_data = None
+        batches = [b for b in (micro_batches or [batch]) if b is not None]
         if self.guard.is_bad(bad_nonfinite, m.spike):  # a host read (and an all-reduce), on failing steps only
-            local = facts.batch_has_nonfinite(batch) if batch is not None else None
+            flags = [facts.batch_has_nonfinite(b) for b in batches]
+            bad = [b for b, f in zip(batches, flags) if f]
+            batch = bad[0] if bad else batch  # the micro-batch to replay: the one holding the NaN
+            local = True if bad else (False if any(f is not None for f in flags) else None)
             device = self._params[0].device if self._params else "cpu"
             bad_data = dist.any_rank(bool(local), device) if (local is not None or dist.active()) else None
         action = self.guard.decide(self.step_count, bad_nonfinite, m.spike, bad_data=bool(bad_data))
