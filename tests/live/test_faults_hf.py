@@ -4,8 +4,19 @@ override), and their correct twins (see faults.py)."""
 from __future__ import annotations
 
 import pytest
-from faults import BATCH, EPOCHS, N_TRAIN, SCALE, SCALED_BATCH, SCENARIOS, Announcements, Net, check, data_for, \
-    weighted_loss
+from faults import (
+    BATCH,
+    EPOCHS,
+    N_TRAIN,
+    SCALE,
+    SCALED_BATCH,
+    SCENARIOS,
+    Announcements,
+    Net,
+    check,
+    data_for,
+    weighted_loss,
+)
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

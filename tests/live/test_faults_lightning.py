@@ -4,8 +4,19 @@
 from __future__ import annotations
 
 import pytest
-from faults import BATCH, EPOCHS, SCALE, SCALED_BATCH, SCENARIOS, Announcements, Net, accuracy, check, data_for, \
-    weighted_loss
+from faults import (
+    BATCH,
+    EPOCHS,
+    SCALE,
+    SCALED_BATCH,
+    SCENARIOS,
+    Announcements,
+    Net,
+    accuracy,
+    check,
+    data_for,
+    weighted_loss,
+)
 
 torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch")

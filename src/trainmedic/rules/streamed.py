@@ -21,8 +21,8 @@ from ..run import Run
 from . import Params, param, rule
 from .curves import evidence, make_finding, series_of, sorted_series, train_loss
 from .evaluation import extreme_evaluation, frozen_evaluation
-from .transfer import chance_of
 from .streaming import FrozenMetric, GradientGrowth, GradientSpike, ZeroGradient, aligned
+from .transfer import chance_of
 
 # Evidence lists at most this many spikes (the facts hold every one).
 MAX_LISTED = 6
@@ -232,8 +232,13 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
         s = sorted_series(s)
         if parsed.metric == "acc" and (extreme_evaluation(run, s) or frozen_evaluation(run, s)):
             continue  # TM701 reports it, with what it means for the eval set
+        chance = chance_of(run) if parsed.metric == "acc" else None
         alarms = FrozenMetric.scan(
-            s.values, s.x, thresholds=FrozenMetric.thresholds_of(p), train_loss=_loss_beside(run, s)
+            s.values,
+            s.x,
+            thresholds=FrozenMetric.thresholds_of(p),
+            train_loss=_loss_beside(run, s, TRAIN_LEVEL_POINTS),
+            chance=np.full(len(s), np.nan if chance is None else chance),
         )
         if not alarms:
             continue
