@@ -179,7 +179,7 @@ def _coerce(value: Any, annotation: str) -> Any:
     if value is None:
         return None
     if annotation == "tuple":
-        return tuple(value) if isinstance(value, list) else None
+        return tuple(value) if isinstance(value, (list, tuple)) else None
     if "bool" in annotation:
         return value if isinstance(value, bool) else None
     if isinstance(value, bool):

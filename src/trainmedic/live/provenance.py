@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
+from ..lossfn import loss_of
 from .quantities import dtype_name
 
 
@@ -191,9 +192,9 @@ def replay(model: torch.nn.Module, batch: Any, loss_fn: Callable, *, autocast: O
                 stack.enter_context(no_sync())
             if autocast:
                 stack.enter_context(torch.autocast(**autocast))
-            loss = loss_fn(model, batch)
-        if isinstance(loss, dict):
-            loss = loss["loss"]
+            loss = loss_of(loss_fn(model, batch))  # a tensor, a dict or output holding "loss", a tuple
+        if not isinstance(loss, torch.Tensor):
+            return {"phase": "error", "error": "loss_fn(model, batch) returned no loss tensor"}
         loss_finite, loss_max, loss_kind = _stats([loss.float().reshape(-1)])
         found = _forward_culprit(trace)
         if found is None and not loss_finite:

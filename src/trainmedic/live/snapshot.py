@@ -135,8 +135,12 @@ class Snapshots:
 
     def restore(self, before_step: Optional[int]) -> Optional[tuple]:
         """Restore the best snapshot (see :meth:`candidates`) that loads and is finite: ``(its step, its lr
-        scale)``, or None when there is none."""
-        for step, lr_scale, stored, _ in self.candidates(before_step):
+        scale)``, or None when there is none. When none of those loads (a file removed or replaced), the other
+        snapshots are tried, newest first: each was finite when it was taken."""
+        preferred = self.candidates(before_step)
+        rest = [it for it in [*reversed(self.kept), self.first] if it is not None
+                and all(it is not p for p in preferred)]
+        for step, lr_scale, stored, _ in preferred + rest:
             state = self._load(stored)
             if state is None:
                 continue
