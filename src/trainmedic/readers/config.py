@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import t
-from ..run import Run, RunConfig, SourceInfo
+from ..run import InputKind, Run, RunConfig, SourceInfo
 from . import Reader, config_keys, encoding, register
 from .config_python import read_python
 from .config_shell import read_shell
@@ -127,7 +127,7 @@ def read(path: Path) -> Run:
     """A Run holding only configuration, from a launch script, config file or training script."""
     run = Run(path=str(path))
     run.config = read_config(path)
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT))
+    run.sources.append(SourceInfo(path=str(path), format=FORMAT, kind=InputKind.CONFIG))
     return run
 
 
