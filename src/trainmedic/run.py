@@ -82,13 +82,15 @@ class Series:
 
     @cached_property
     def _epoch_is_axis(self) -> bool:
-        """Epochs tell the points apart (every point has one, each larger than the last) or no order says more."""
+        """Epochs are the axis unless the source numbered its logging events and the epochs are progress rather than
+        counters: then only whole epochs, each larger than the last, tell the points apart (the Trainer's rounded
+        ``'epoch': 0.03`` does not)."""
         if not self.has_epoch:
             return False
         if not np.isfinite(self.order).any():
             return True
         e = self.epoch
-        return bool(np.isfinite(e).all() and (len(e) < 2 or (np.diff(e) > 0).all()))
+        return bool(np.isfinite(e).all() and (e == np.round(e)).all() and (len(e) < 2 or (np.diff(e) > 0).all()))
 
     @property
     def x(self) -> np.ndarray:
@@ -157,7 +159,8 @@ def parse_metric_name_canonical(name: str) -> MetricName:
 
 @dataclass
 class Event:
-    """Something that happened at a point of the run: ``checkpoint``, ``early_stop``, ``resume``, ``warning``,
+    """Something that happened at a point of the run: ``checkpoint``, ``early_stop``, ``resume``, ``warning`` (an fp16
+    optimizer's loss-scale change holds ``loss_scale`` in ``data``), ``lr_change`` (a scheduler lowered the lr),
     ``skip`` (a live guard skipped a step), ``rollback``, ``stop``, ``end``, ``error`` (the run crashed: ``data``
     holds the ``exception``'s name)."""
 

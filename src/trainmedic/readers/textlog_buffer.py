@@ -22,7 +22,8 @@ import numpy as np
 from ..run import Series
 
 NO_RANK = -1
-EXPLICIT, EPOCH_LEVEL = 1, 2  # flag bits of a point
+# Flag bits of a point: the line gave its position / it is an epoch summary / it took the position of the lines before.
+EXPLICIT, EPOCH_LEVEL, INHERITED = 1, 2, 4
 # Series one log may hold: a line that names thousands of "metrics" is not a training log, and each series costs.
 MAX_SERIES = 400
 # Steps beyond this are not steps (an overflowed counter, `1e400`): the point is dropped and counted.
@@ -35,7 +36,7 @@ class SeriesBuffer:
     __slots__ = ("label", "values", "step", "epoch", "rank", "order", "flags")
 
     def __init__(self, label: str):
-        self.label = label
+        self.label = " ".join(label.split())
         self.values, self.step, self.epoch, self.order = array("d"), array("d"), array("d"), array("d")
         self.rank = array("h")
         self.flags = array("b")
@@ -44,12 +45,13 @@ class SeriesBuffer:
         """Add a point; the same explicit position printed again by the same process, at the same level (a step, or an
         epoch summary), replaces the last point."""
         n = len(self.values)
-        if n and flags & EXPLICIT and self.flags[-1] == flags and self.rank[-1] == rank \
-                and _same(self.step[-1], step) and _same(self.epoch[-1], epoch):
-            self.values[-1] = value
-            self.order[-1] = order
-            self.flags[-1] = flags
-            return
+        if n and self.rank[-1] == rank and _same(self.step[-1], step) and _same(self.epoch[-1], epoch):
+            if flags & EXPLICIT and self.flags[-1] == flags:
+                self.values[-1] = value
+                self.order[-1] = order
+                return
+            if flags & INHERITED and _same(self.values[-1], value) and (step == step or epoch == epoch):
+                return  # restated by a later line (`saving best model (val_loss=2.84)`)
         self.values.append(value)
         self.step.append(step)
         self.epoch.append(epoch)
@@ -128,8 +130,8 @@ def _fill_steps(s: Series, steps_per_epoch: Optional[int]) -> Series:
     has = np.isfinite(s.step)
     if has.all() or not has.any():
         return s
-    miss = ~has & np.isfinite(s.epoch)
     step = s.step.copy()
+    miss = ~has & np.isfinite(s.epoch)
     if steps_per_epoch:
         step[miss] = np.round(s.epoch[miss] * steps_per_epoch)
     else:

@@ -116,7 +116,7 @@ def line_kind(text: str) -> Optional[str]:
             or P.HF_BANNER.match(text) or P.LAUNCH.match(text):
         return None
     if P.EVENT_HINT.search(text) and (P.EARLY_STOP.search(text) or P.WARNINGS.search(text) or P.RESUME.search(text)
-                                      or P.SAVE_WORD.search(text)):
+                                      or P.SAVE_WORD.search(text) or P.LR_REDUCED.search(text)):
         return None
     if "|" in text or "," in text or "\t" in text or "  " in text:
         if not P.TABLE_RULE.match(text) and L.table_header(text) is not None:
@@ -207,10 +207,13 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
             pre = ("mmcv", refs.raw(m.span("ep"), m.group("ep")), 1 if rx is P.TORCHVISION else 0, False,
                    refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")))
         return pre, text[:m.start()] + " " + text[m.end():], m.span()
-    m = P.FAIRSEQ_PROGRESS.search(text) or P.EXAMPLE_PROGRESS.search(text) or P.EPOCH_GLUED.search(text)
+    m = P.FAIRSEQ_PROGRESS.search(text) or P.EXAMPLE_PROGRESS.search(text) or P.EPOCH_GLUED.search(text) \
+        or P.EPOCH_OF.search(text)
     if not m:
         return None, text, None
-    if m.re is P.EPOCH_GLUED:
+    if m.re is P.EPOCH_OF:
+        pre = ("epoch_of", refs.raw(m.span("ep"), m.group("ep")), refs.raw(m.span("n"), m.group("n")))
+    elif m.re is P.EPOCH_GLUED:
         g = 1 if m.group(1) is not None else 2
         pre = ("epoch", refs.raw(m.span(g), m.group(g)), None, None)
     elif m.re is P.EXAMPLE_PROGRESS:

@@ -17,12 +17,15 @@ from . import textlog_line as L
 from . import textlog_patterns as P
 from .config_shell import read_command, shell_tokens
 from .textlog_bars import BarsMixin, refreshes
-from .textlog_buffer import EPOCH_LEVEL, EXPLICIT, MAX_SERIES, NO_RANK, Built, SeriesBuffer, build_series
+from .textlog_buffer import EPOCH_LEVEL, EXPLICIT, INHERITED, MAX_SERIES, NO_RANK, Built, SeriesBuffer, build_series
 from .textlog_crash import MAX_EVENTS, CrashMixin
 from .textlog_ranks import RanksMixin
 from .textlog_tables import TablesMixin
 
 NAN = math.nan
+# Points without any position remembered until the log's first step gives them one; a log that never gives a step
+# keeps its line order instead.
+MAX_UNPLACED = 10000
 # Line shapes whose layout is remembered at once. A log prints a handful of shapes over and over (a few dozen with
 # its timestamps' and steps' digit counts); one that prints ever-new shapes starts the memory again when it is full,
 # so memory stays bounded whatever the log.
@@ -54,6 +57,10 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         self._eval_events = 0
         self._epoch_step: tuple = (None, NAN)  # the last epoch counter seen with a step, and that step
         self._mxnet: tuple = (None, 0, 0)  # MXNet's epoch, its last batch, and the batches of the epochs before
+        self._last_dict: tuple = (0, NAN, NO_RANK, {})  # the record count, epoch, rank and numbers of the last dict
+        self._order = 0.0  # the logging order of the last record
+        self._last_width = 0  # how many points the last record held
+        self._unplaced: list = []  # (buffer, index) of points recorded before any step was known
         self.dropped_series = 0
 
     # --- entry point ---------------------------------------------------------------------------------------------
@@ -188,6 +195,7 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                 self._settings(cut if cut is not None else Y.cut_text(line))
                 return
             step, epoch = self.last_step, self.last_epoch  # `eval acc 0.8` right after `step 100 ...`
+            flags = INHERITED
             if self.open_epoch is not None:
                 epoch = float(self.open_epoch)
                 step = self._end_step(self.open_epoch)
@@ -233,6 +241,9 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
             self._mxnet = (e, b, offset)
             return float(offset + b), NAN, None, None, True
         e = self._epoch_index(int(Y.raw_of(pre[1], toks)))
+        if kind == "epoch_of":
+            self.config.set("num_epochs", int(Y.raw_of(pre[2], toks)), self.source, self.lineno)
+            return NAN, NAN, e, None, True
         if pre[2] is None:
             return NAN, NAN, e, None, True
         b, n = int(Y.raw_of(pre[2], toks)), int(Y.raw_of(pre[3], toks))
@@ -245,6 +256,7 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         The Trainer's ``'epoch'`` is rounded progress, not a position that tells two logging events apart."""
         step = epoch = NAN
         points = []
+        raws = []
         for op in plan:
             kind = op[0]
             if kind is Y.TOTAL:
@@ -253,14 +265,46 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
             value = Y.value_of(op[-1], toks)
             if kind is Y.POINT:
                 points.append((op[1], op[2], value))
+                ref = op[-1]
+                raws.append(toks[ref] if ref.__class__ is int else (toks[ref[1]] if ref.__class__ is tuple
+                                                                     else repr(ref)))
             elif kind is Y.STEP:
                 step = value
             else:
                 epoch = value
-        explicit = step == step
-        if not explicit and epoch != epoch:
-            step, epoch = self.last_step, self.last_epoch
-        self._record(points, step, epoch, rank, flags=EXPLICIT if explicit else 0)
+        flags = EXPLICIT if step == step else 0
+        if step != step and epoch != epoch:
+            step, epoch, flags = self.last_step, self.last_epoch, INHERITED
+        if self._same_event(points, raws, epoch, rank):
+            return
+        self._record(points, step, epoch, rank, flags=flags)
+        self._last_dict = (self.records, epoch, rank, {n: r for (n, _, _), r in zip(points, raws)})
+
+    def _same_event(self, points: list, raws: list, epoch: float, rank: int) -> bool:
+        """Two loggers printing one logging event (the Trainer's dict and LLaMA-Factory's rounded copy, one after
+        the other): the second line agrees with the first on every key they share, within the rounding of the one
+        printed with fewer digits, and is not the same text. Its values refine the first line's points instead of
+        adding points."""
+        records, last_epoch, last_rank, last_raws = self._last_dict
+        if records != self.records or records == 0 or last_rank != rank or not _same(last_epoch, epoch):
+            return False
+        named = {n: r for (n, _, _), r in zip(points, raws)}
+        if named == last_raws:
+            return False  # the very same numbers again: a new event that logged them
+        shared = [(self.series[n], v, named[n], last_raws.get(n, "")) for n, _, v in points
+                  if n in self.series and self.series[n].order[-1] == self._order]
+        if not shared or not all(_agree(buf.values[-1], v, r, q) for buf, v, r, q in shared):
+            return False
+        at = shared[0][0].step[-1]  # the event's step, as its first print recorded it
+        for name, label, value in points:
+            buf = self.series.get(name)
+            if buf is not None and buf.order[-1] == self._order:
+                if len(repr(value)) > len(repr(buf.values[-1])):
+                    buf.values[-1] = value  # the more precise print
+            elif buf is not None or len(self.series) < MAX_SERIES:
+                buf = buf or self.series.setdefault(name, SeriesBuffer(label.strip()))
+                buf.add(value, at, epoch, rank, self._order, 0)
+        return True
 
     def _caffe(self, m, rank: int) -> None:
         """Caffe's test-net outputs at the iteration of the `Testing net` line before them. Train-net outputs restate
@@ -294,7 +338,13 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         if not P.EVENT_HINT.search(text):
             return False
         kind, data = None, {}
-        if P.EARLY_STOP.search(text):
+        m = P.LR_REDUCED.search(text)
+        if m is not None:
+            lr = L.parse_number(m.group("val"))
+            kind, data = "lr_change", {"lr": lr} if math.isfinite(lr) else {}
+            if m.group("group") in (None, "0") and rank in (NO_RANK, self.kept_rank()):
+                self._record([("train/lr", "lr", lr)], self.last_step, self.last_epoch, rank, flags=INHERITED)
+        elif P.EARLY_STOP.search(text):
             kind = "early_stop"
             self._settings(text)  # `(patience=3)`
         elif P.WARNINGS.search(text):
@@ -305,7 +355,7 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                 data = {"loss_scale": scale} if math.isfinite(scale) else {}
                 if rank in (NO_RANK, self.kept_rank()):
                     self._record([("train/loss_scale", "loss scale", scale)], self.last_step, self.last_epoch,
-                                 rank)
+                                 rank, flags=INHERITED)
             elif P.LOSS_SCALE_FLOOR.search(text):
                 data = {"loss_scale_floor": True}
         else:
@@ -349,6 +399,8 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
 
     def _record(self, points: list, step: float, epoch: float, rank: int, flags: int = 0) -> None:
         if step == step:
+            if self.last_step != self.last_step and self._unplaced:
+                self._place(step)
             self.last_step = step
         if epoch == epoch:
             self.last_epoch = epoch
@@ -361,6 +413,7 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         else:
             self._eval_events += 1
             order = float(self._train_events or self._eval_events)
+        self._order, self._last_width = order, len(points)
         series = self.series
         for name, label, value in points:
             buf = series.get(name)
@@ -370,3 +423,35 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                     continue
                 buf = series[name] = SeriesBuffer(label.strip())
             buf.add(value, step, epoch, rank, order, flags)
+            if step != step and epoch != epoch and self.last_step != self.last_step \
+                    and len(self._unplaced) < MAX_UNPLACED:
+                self._unplaced.append((buf, len(buf.values) - 1))
+
+    def _place(self, step: float) -> None:
+        """Points printed before the log's first step take it: Caffe prints a test's outputs before the iteration's
+        line, and a log pasted from its middle starts with lines whose step was cut off."""
+        for buf, i in self._unplaced:
+            if i < len(buf.step) and buf.step[i] != buf.step[i] and buf.epoch[i] != buf.epoch[i]:
+                buf.step[i] = step
+        self._unplaced = []
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def _agree(a: float, b: float, *printed: str) -> bool:
+    """Two prints of one number: equal, both NaN, or apart by less than the rounding of the coarser print
+    (``4.9985e-05`` is 4.9985e-05 give or take 5e-10)."""
+    if _same(a, b):
+        return True
+    return abs(a - b) <= max(_half_unit(p) for p in printed) * (1 + 1e-9)
+
+
+def _half_unit(printed: str) -> float:
+    mantissa, _, exponent = printed.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    try:
+        return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+    except (ValueError, OverflowError):
+        return 0.0

@@ -11,7 +11,7 @@ import re
 NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
        r"|\.\d+(?:[eE][-+]?\d+)?)%?")
 NUM_RE = re.compile(NUM)
-_NUM_END = r"(?![\w.]|:\S)"
+_NUM_END = r"(?!\w|\.\w|:\S)"  # a sentence's full stop may follow (`Cls loss: 0.28937. Reg loss: 0`)
 # The numbers that change from one line to the next of the same shape (see ``textlog_shape``): digits only, so
 # `nan`, `inf` stay part of the shape; never glued after a word character, `.`, `@`, `/` or `-`, so names (`top5`,
 # `acc@1`), dates, exponents and the total of `180/400` stay part of it too. One capture group: ``split`` keeps them.
@@ -34,9 +34,11 @@ PREFIXES = (
     re.compile(r"^\s*\[?(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL|NOTICE)\]?(?::[\w.<>]*:|\s*[|:\-]\s*|\s+)"),
     re.compile(r"^\s*[\w.<>]+:[\w<>]+:\d+\s+-\s+"),
     re.compile(r"^\s*[\w.]+\s+-\s+(?=[A-Za-z])(?=\S*\s)"),
+    re.compile(r"^\s*[\w.]+:\d+\s*>>\s*"),  # LLaMA-Factory's `llamafactory.train.callbacks:157 >> `
 )
 # Lines starting with a letter that may still carry a prefix (glog, log levels, logger names).
-MAYBE_PREFIX = re.compile(r"[IWEF]\d{4}\s|(?:INFO|WARN|ERROR|DEBUG|CRITICAL|NOTICE)\b|[\w.<>]+(?::[\w<>]+:\d+)?\s+-\s")
+MAYBE_PREFIX = re.compile(r"[IWEF]\d{4}\s|(?:INFO|WARN|ERROR|DEBUG|CRITICAL|NOTICE)\b|[\w.<>]+(?::[\w<>]+:\d+)?\s+-\s"
+                          r"|[\w.]+:\d+\s*>>")
 LEVEL_WARNING = re.compile(r"^\s*\[?(?:WARNING|WARN)\b")
 
 # --- fields --------------------------------------------------------------------------------------------------------
@@ -63,6 +65,8 @@ MMENGINE_ITER = re.compile(r"\bIter\((?P<mode>\w+)\)\s*\[\s*(?P<b>\d+)\s*/\s*(?P
 TORCHVISION = re.compile(r"\bEpoch:\s*\[\s*(?P<ep>\d+)\s*\]\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # MXNet's Speedometer: `Epoch[0] Batch [20]\tSpeed: 165.86 samples/sec\taccuracy=0.1` (no batch total)
 MXNET = re.compile(r"\bEpoch\s*\[\s*(?P<ep>\d+)\s*\]\s*Batch\s*\[\s*(?P<b>\d+)\s*\]")
+# `Training Epoch:[1103/1500]`: an epoch out of the run's epochs
+EPOCH_OF = re.compile(r"\bEpoch\s*:?\s*\[\s*(?P<ep>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # Any of the framework prefixes above that carry a progress bar's `b/n` inside brackets
 FRAMEWORK_PROGRESS = re.compile(f"{MMCV.pattern}|{MMENGINE_ITER.pattern.replace('?P<', '?P<i_')}"
                                 f"|{TORCHVISION.pattern.replace('?P<', '?P<t_')}"
@@ -112,6 +116,8 @@ LAUNCH = re.compile(r"^(?:\$\s*)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:python[\d.]*(?:\
 LOSS_SCALE_SET = re.compile(rf"(?i)\b(?:setting|reducing|reduced|decreasing|lowering)\b(?:\s+(?:loss\s+)?scale)?"
                             rf"\s+to:?\s*(?P<val>{NUM})")
 LOSS_SCALE_FLOOR = re.compile(r"(?i)minimum loss scale reached")
+# PyTorch's ReduceLROnPlateau (verbose): `Epoch    17: reducing learning rate of group 0 to 2.0000e-06.`
+LR_REDUCED = re.compile(rf"(?i)reducing learning rate(?: of group (?P<group>\d+))? to (?P<val>{NUM})")
 
 # --- events --------------------------------------------------------------------------------------------------------
 SAVE_WORD = re.compile(r"\b(?:saved|saving|save)\b", re.IGNORECASE)
@@ -153,7 +159,7 @@ TRACEBACK_PREFIX = re.compile(r"^(?:\[(?:rank|RANK|Rank)\s*\d+\]:? ?|\[default\d
 
 # Any word an event line must hold: lines without one skip the event patterns.
 EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.*detect|found (?:nan|inf)|accelerate"
-                        r"|minimum loss")
+                        r"|minimum loss|reducing learning rate")
 # A cheap first look: a line without any of these characters holds nothing for us.
 MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow"
                           r"|Traceback|Error|Exception|Interrupt|ssert|Running")
