@@ -27,7 +27,7 @@ SPLIT_WORDS = {
 METRIC_WORDS = {
     "loss": "loss", "losses": "loss", "nll": "loss", "ce": "loss", "objective": "loss",
     "acc": "acc", "accuracy": "acc", "top1": "acc", "acc1": "acc", "top1acc": "acc",
-    "f1": "f1", "f1score": "f1", "macrof1": "f1", "f1macro": "f1", "microf1": "f1",
+    "f1": "f1", "f1score": "f1", "macrof1": "f1", "f1macro": "f1", "microf1": "f1", "fscore": "f1", "fmeasure": "f1",
     "precision": "precision", "prec": "precision",
     "recall": "recall", "rec": "recall",
     "auc": "auc", "rocauc": "auc", "auroc": "auc",

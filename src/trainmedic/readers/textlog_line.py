@@ -212,6 +212,11 @@ def table_cells(text: str) -> Optional[list]:
     return None
 
 
+def is_name_cell(cell: str) -> bool:
+    """A table cell that names something (a column, a metric) rather than holding a value."""
+    return _HEADER_CELL.match(cell) is not None
+
+
 def table_header(text: str) -> Optional[list]:
     """The column names when ``text`` is a table's header row (every cell a name, not a `key value` pair)."""
     cells = table_cells(text)

@@ -72,7 +72,7 @@ class TablesMixin:
 
     def _split_row(self, text: str, splits: list, rank: int) -> bool:
         cells = L.table_cells(text)
-        if cells is None or len(cells) != len(splits) + 1 or not L.table_header(cells[0]):
+        if cells is None or len(cells) != len(splits) + 1 or not L.is_name_cell(cells[0]):
             self.table = None
             return False
         key = cells[0]
