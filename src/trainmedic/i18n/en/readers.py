@@ -49,8 +49,8 @@ MESSAGES = {
     "readers.note.skipped_lines": "{count} line(s) skipped: a number stood where a whole number was expected "
                                   "(e.g. `Epoch: inf`)",
     "readers.note.fragments": "{count} line(s) skipped: the end of a line cut off by another process's output",
-    "readers.note.rows_superseded": "{count} row(s) superseded: a later row at the same position (written twice, or a '
-                                    'restarted run) replaces them",
+    "readers.note.rows_superseded": "{count} row(s) superseded: a later row at the same position (written twice, or a "
+                                    "restarted run) replaces them",
     "readers.note.restarted": "the run restarted {count} time(s) (first back to {at}): {points} earlier point(s) "
                               "superseded by the later segment",
     "readers.note.bad_axis": "{count} point(s) dropped: their step or epoch is not a usable number (infinite or "
