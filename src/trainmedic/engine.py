@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from .i18n import msg
 from .report.model import Report, RunSummary
 from .run import Run
 
@@ -18,7 +19,7 @@ def summarise_sources(run: Run) -> list:
         # The merged run has one config: it is listed once, on the first artifact, not repeated per file.
         out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
                               config=config if i == 0 else {}, config_sources=sources if i == 0 else {},
-                              notes=list(s.notes)))
+                              notes=list(s.notes), kind=getattr(s.kind, "value", str(s.kind))))
     if not out:
         out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
                               config=config, config_sources=sources))
@@ -38,7 +39,16 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis") -> Repo
     report = Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
                     series_data=dict(run.series))
     causes.narrate(run, report)
+    report.notes.extend(input_notes(run))
     return report
+
+
+def input_notes(run: Run) -> list:
+    """What reading left out, for the report's own notes: each input not used and why, and the readers' warnings."""
+    out = [msg("readers.note.input_skipped", path=s.path, kind=getattr(s.kind, "value", str(s.kind)), why=n)
+           for s in run.sources if s.skipped for n in s.notes]
+    out.extend(w for w in run.warnings if w not in out)
+    return out
 
 
 def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en") -> Report:

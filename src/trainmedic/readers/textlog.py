@@ -20,11 +20,12 @@ from .textlog_buffer import MAX_SERIES
 from .textlog_parser import LogParser
 
 FORMAT = "text-log"
-LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr", ".md"}
+LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr"}
 # Files other readers own; a text log never claims them.
 STRUCTURED_SUFFIXES = {
     ".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".py", ".sh", ".bash", ".zsh",
     ".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".pkl", ".npz", ".npy", ".h5", ".parquet", ".html", ".png",
+    ".md", ".markdown", ".rst",
 }
 # Sniff scores: a log by its name, a text file by its content; structured readers score higher on their files.
 SCORE_BY_NAME = 0.5
@@ -65,9 +66,14 @@ def read(path: Path) -> Run:
         raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
     if size == 0:
         raise InputError(path, t("readers.error.empty", "en"))
+    return read_lines(path, enumerate(encoding.iter_lines(path), 1), FORMAT)
+
+
+def read_lines(path: Path, lines, fmt: str, notes: tuple = ()) -> Run:
+    """A Run from ``(line number, line)`` pairs of ``path`` read as a console log (format ``fmt``)."""
     parser = LogParser(str(path))
     skipped = 0
-    for lineno, line in enumerate(encoding.iter_lines(path), 1):
+    for lineno, line in lines:
         try:
             parser.feed(line, lineno)
         except (ValueError, OverflowError):  # e.g. `Epoch: inf` where a whole number must stand: skip the line
@@ -81,8 +87,8 @@ def read(path: Path) -> Run:
         run.series[s.name] = s
     run.events = list(parser.events)
     run.config = parser.config
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT, points=run.points, series=list(run.series),
-                                  notes=_notes(parser, built, skipped)))
+    run.sources.append(SourceInfo(path=str(path), format=fmt, points=run.points, series=list(run.series),
+                                  notes=list(notes) + _notes(parser, built, skipped)))
     return run
 
 

@@ -24,6 +24,7 @@ class RunSummary:
     config: dict = field(default_factory=dict)          # key -> value
     config_sources: dict = field(default_factory=dict)  # key -> "file:line"
     notes: list = field(default_factory=list)
+    kind: str = "metrics"  # what the input holds: metrics | config | checkpoint | document | unknown
 
 
 @dataclass
@@ -212,7 +213,7 @@ def to_dict(report: Report, lang: str) -> dict:
         "verdict": report.verdict,
         "conclusion": _conclusion(report, lang),
         "runs": [
-            {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
+            {"path": r.path, "format": r.format, "kind": r.kind, "series": list(r.series), "points": int(r.points),
              "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
              **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
             for r in report.runs
