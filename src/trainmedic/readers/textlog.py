@@ -17,7 +17,7 @@ from . import Reader, encoding, register
 from . import textlog_line as L
 from . import textlog_patterns as P
 from .textlog_buffer import MAX_SERIES
-from .textlog_parser import LogParser
+from .textlog_parser import MAX_LINE_CHARS, LogParser
 
 FORMAT = "text-log"
 LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr"}
@@ -106,6 +106,8 @@ def _notes(parser: LogParser, built, skipped: int) -> list:
                          at=built.restarts[0]))
     if built.bad_axis:
         notes.append(msg("readers.note.bad_axis", count=built.bad_axis))
+    if parser.long_lines:
+        notes.append(msg("readers.note.long_lines", count=parser.long_lines, limit=MAX_LINE_CHARS))
     if parser.dropped_series:
         notes.append(msg("readers.note.too_many_series", limit=MAX_SERIES, count=parser.dropped_series))
     return notes

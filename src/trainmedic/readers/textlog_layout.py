@@ -8,6 +8,7 @@ itself (`EP1`, `180/400`, `nan`), by its value. :class:`~.textlog_parser.LogPars
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Optional
 
 from ..names import is_bookkeeping, normalise
@@ -49,17 +50,19 @@ class Refs:
     Built without ``parts`` it knows no tokens: every number is a literal, for a layout used on one line only.
     """
 
-    __slots__ = ("offset", "tokens", "spans")
+    __slots__ = ("offset", "tokens", "starts", "ends")
 
     def __init__(self, parts: Optional[list] = None, offset: int = 0):
         self.offset = offset
         self.tokens: dict = {}
-        self.spans: list = []
+        self.starts: list = []  # token spans in order: looked up by bisection, so a long line stays linear
+        self.ends: list = []
         pos = 0
         for i, part in enumerate(parts or ()):
             if i & 1:
                 self.tokens[pos] = (i >> 1, pos + len(part), part)
-                self.spans.append((pos, pos + len(part)))
+                self.starts.append(pos)
+                self.ends.append(pos + len(part))
             pos += len(part)
 
     def _token(self, span: tuple) -> Optional[tuple]:
@@ -67,9 +70,9 @@ class Refs:
         hit = self.tokens.get(a)
         if hit is not None and hit[1] == b:
             return hit
-        for s, e in self.spans:
-            if s < b and a < e:
-                raise Uncacheable  # part of a token: its meaning could change with the token's digits
+        i = bisect_left(self.ends, a + 1)  # the first token ending after a
+        if i < len(self.starts) and self.starts[i] < b:
+            raise Uncacheable  # part of a token: its meaning could change with the token's digits
         return None
 
     def raw(self, span: tuple, literal: str):

@@ -23,6 +23,11 @@ from .textlog_ranks import RanksMixin
 from .textlog_tables import TablesMixin
 
 NAN = math.nan
+# Characters of one physical line that are read: a log line is a few hundred; a longer one is progress-bar refreshes
+# (the latest counts) or not a log, and reading it all would make the cost per line grow with the line.
+MAX_LINE_CHARS = 32 * 1024
+# Epoch and batch counters beyond this are not counters (`Epoch: inf`, an overflowed print).
+MAX_COUNTER = 1e15
 # Points without any position remembered until the log's first step gives them one; a log that never gives a step
 # keeps its line order instead.
 MAX_UNPLACED = 10000
@@ -62,11 +67,15 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         self._last_width = 0  # how many points the last record held
         self._unplaced: list = []  # (buffer, index) of points recorded before any step was known
         self.dropped_series = 0
+        self.long_lines = 0
 
     # --- entry point ---------------------------------------------------------------------------------------------
     def feed(self, raw: str, lineno: int) -> None:
         """Read one physical line (split on newlines only; carriage returns separate progress-bar refreshes)."""
         self.lineno = lineno
+        if len(raw) > MAX_LINE_CHARS:
+            self.long_lines += 1  # no log line is this long: its start and its latest refresh are what count
+            raw = raw[:MAX_LINE_CHARS // 2] + "\r" + raw[-(MAX_LINE_CHARS // 2):]
         for line in refreshes(raw):
             self._text(line)
 
@@ -174,18 +183,23 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                     value = value / op[4]  # `Accuracy: 1000/10000`
                 points.append((op[1], op[2], value))
             elif kind is Y.STEP:
-                step, explicit = Y.value_of(op[1], toks), True
+                v = Y.value_of(op[1], toks)
+                if v >= 0:  # a step counts; `step -3` is no position
+                    step, explicit = v, True
             elif kind is Y.EPOCH:
                 epoch = Y.value_of(op[1], toks)
             elif kind is Y.EPOCH_INDEX:
-                if epoch_index is None:
-                    epoch_index, explicit = self._epoch_index(int(Y.value_of(op[1], toks))), True
+                e = Y.value_of(op[1], toks)
+                if epoch_index is None and abs(e) < MAX_COUNTER:  # `Epoch: inf` is no epoch
+                    epoch_index, explicit = self._epoch_index(int(e)), True
             elif kind is Y.TOTAL:
                 total = int(Y.raw_of(op[2], toks))
                 if total:
                     self.config.set(op[1], total, self.source, self.lineno)
             elif kind is Y.BATCH:
-                batch, explicit = (int(Y.value_of(op[1], toks)), op[2]), True
+                b = Y.value_of(op[1], toks)
+                if abs(b) < MAX_COUNTER:
+                    batch, explicit = (int(b), op[2]), True
             else:  # Y.APPLY
                 config_keys.apply(self.config, op[1], Y.raw_of(op[2], toks), self.source, self.lineno)
         flags = EXPLICIT if explicit else 0

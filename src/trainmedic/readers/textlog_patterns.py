@@ -60,7 +60,7 @@ EXAMPLE_PROGRESS = re.compile(r"\bEpoch:?\s*(\d+)\s*\[\s*(\d+)\s*/\s*(\d+)(?:\s*
 # mmcv `Epoch [1][50/500]`, mmengine `Epoch(train) [1][ 50/500]`
 MMCV = re.compile(r"\bEpoch(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<ep>\d+)\s*\]\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # mmengine and XTuner iteration-based loops: `Iter(train) [  50/90000]`, `Iter(val) [ 10/500]`
-MMENGINE_ITER = re.compile(r"\bIter\((?P<mode>\w+)\)\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
+MMENGINE_ITER = re.compile(r"\bIter(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # torchvision MetricLogger `Epoch: [0]  [ 10/391]`; its `Test:  [ 0/79]` lines are partial evaluations
 TORCHVISION = re.compile(r"\bEpoch:\s*\[\s*(?P<ep>\d+)\s*\]\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # MXNet's Speedometer: `Epoch[0] Batch [20]\tSpeed: 165.86 samples/sec\taccuracy=0.1` (no batch total)
@@ -83,7 +83,7 @@ CAFFE_OUTPUT = re.compile(rf"\b(?P<net>Train|Test) net output #\d+:\s*(?P<name>[
                           r"(?P<loss>\s*\(\*[^)]*\bloss\))?")
 # tqdm: `desc: 45%|████▌  | 180/400 [00:47<00:57, 3.81it/s, loss=2.31]` (percent and bar optional)
 TQDM = re.compile(
-    r"(?:(?P<pct>\d{1,3})%\s*\|[^|\r\n]*\|\s*)?(?P<b>\d+)/(?P<n>\d+)\s*\[(?P<time>[\d:]+(?:<[\d:?]+)?)?(?P<post>[^\]]*)\]"
+    r"(?:(?P<pct>\d{1,3})%\s*\|[^|\r\n]{0,400}\|\s*)?(?P<b>\d+)/(?P<n>\d+)\s*\[(?P<time>[\d:]+(?:<[\d:?]+)?)?(?P<post>[^\]]{0,2000})\]"
 )
 # Keras: `100/100 [==============================] - 2s 20ms/step - loss: 0.31 - accuracy: 0.89`
 KERAS = re.compile(r"^\s*(?P<b>\d+)/(?P<n>\d+)\s*\[[=>.]*\]")
@@ -103,7 +103,7 @@ SETTING = re.compile(
     rf"(?<![\w.])(?P<key>{_KEYWORD}(?:[ \t]+{_KEYWORD}){{0,4}}?)[ \t]*[:=][ \t]*"
     rf"(?P<val>{NUM}{_NUM_END}|[A-Za-z_][\w.]*\([^()]*\)|'[^']*'|\"[^\"]*\"|\[[^\]]*\]|[^\s|,;()]+)"
 )
-CALL_ARGS = re.compile(r"\((?P<body>[^()]*=[^()]*)\)")
+CALL_ARGS = re.compile(r"\((?P<body>[^()=]{0,2000}=[^()]{0,2000})\)")
 ACCUM_PRODUCT = re.compile(r"\(\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:accum|grad)", re.IGNORECASE)
 
 # A printed tensor stands for its number: `loss tensor(0.6931, device='cuda:0', grad_fn=<NllLossBackward0>)`
@@ -123,13 +123,13 @@ LR_REDUCED = re.compile(rf"(?i)reducing learning rate(?: of group (?P<group>\d+)
 SAVE_WORD = re.compile(r"\b(?:saved|saving|save)\b", re.IGNORECASE)
 PATHLIKE = re.compile(r"(?<![\w])(?:[~.]?[\w.\-]*[/\\])*[\w\-]+(?:[/\\][\w.\-]+|\.[A-Za-z][\w\-]*|-\d+)[\w.\-/\\]*")
 EARLY_STOP = re.compile(r"\bearly[ _-]?stop", re.IGNORECASE)
-RESUME = re.compile(r"\bresum(?:e|ed|ing)\b.*?\bfrom\b\s*(?:checkpoint\s*)?:?\s*(?P<path>\S+)", re.IGNORECASE)
+RESUME = re.compile(r"\bresum(?:e|ed|ing)\b.{0,200}?\bfrom\b\s*(?:checkpoint\s*)?:?\s*(?P<path>\S+)", re.IGNORECASE)
 AT_STEP = re.compile(r"\b(?:step|iteration|iter|global_step)\s*[:=]?\s*(\d+)", re.IGNORECASE)
 AT_EPOCH = re.compile(r"\b(?:epoch|ep)[\s_:=.\-]*(\d+)", re.IGNORECASE)
 CHECKPOINT_STEP = re.compile(r"checkpoint[-_](\d+)", re.IGNORECASE)
 WARNINGS = re.compile(
     r"not passed to `?accelerate launch|Gradient overflow|Skipping step|loss scale(?:r)? (?:reduced|decreased|to)"
-    r"|Reducing (?:loss )?scale|Attempted loss scale|non-?finite|found (?:nan|inf)|\bnan\b.*\bdetected|overflow detected"
+    r"|Reducing (?:loss )?scale|Attempted loss scale|non-?finite|found (?:nan|inf)|\bnan\b.{0,200}?\bdetected|overflow detected"
     r"|minimum loss scale reached",
     re.IGNORECASE,
 )
@@ -158,7 +158,7 @@ CUDA_ASSERT = re.compile(r"Assertion `(?P<expr>[^`]*)` failed|device-side assert
 TRACEBACK_PREFIX = re.compile(r"^(?:\[(?:rank|RANK|Rank)\s*\d+\]:? ?|\[default\d+\]:? ?)?")
 
 # Any word an event line must hold: lines without one skip the event patterns.
-EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.*detect|found (?:nan|inf)|accelerate"
+EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.{0,200}?detect|found (?:nan|inf)|accelerate"
                         r"|minimum loss|reducing learning rate")
 # A cheap first look: a line without any of these characters holds nothing for us.
 MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow"

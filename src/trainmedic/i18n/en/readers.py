@@ -52,6 +52,8 @@ MESSAGES = {
     "readers.note.rows_superseded": "{count} row(s) superseded: a later row at the same position (written twice, or a "
                                     "restarted run) replaces them",
     "readers.note.input_skipped": "{path} ({kind}): {why}",
+    "readers.note.long_lines": "{count} line(s) longer than {limit} characters: only their start and their latest "
+                               "progress refresh were read",
     "readers.note.restarted": "the run restarted {count} time(s) (first back to {at}): {points} earlier point(s) "
                               "superseded by the later segment",
     "readers.note.bad_axis": "{count} point(s) dropped: their step or epoch is not a usable number (infinite or "
