@@ -106,6 +106,8 @@ def _notes(parser: LogParser, built, skipped: int) -> list:
                          at=built.restarts[0]))
     if built.bad_axis:
         notes.append(msg("readers.note.bad_axis", count=built.bad_axis))
+    if parser.bad_counters:
+        notes.append(msg("readers.note.bad_counter", count=parser.bad_counters))
     if parser.long_lines:
         notes.append(msg("readers.note.long_lines", count=parser.long_lines, limit=MAX_LINE_CHARS))
     if parser.dropped_series:

@@ -68,6 +68,7 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         self._unplaced: list = []  # (buffer, index) of points recorded before any step was known
         self.dropped_series = 0
         self.long_lines = 0
+        self.bad_counters = 0
 
     # --- entry point ---------------------------------------------------------------------------------------------
     def feed(self, raw: str, lineno: int) -> None:
@@ -190,8 +191,10 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                 epoch = Y.value_of(op[1], toks)
             elif kind is Y.EPOCH_INDEX:
                 e = Y.value_of(op[1], toks)
-                if epoch_index is None and abs(e) < MAX_COUNTER:  # `Epoch: inf` is no epoch
+                if epoch_index is None and abs(e) < MAX_COUNTER:
                     epoch_index, explicit = self._epoch_index(int(e)), True
+                elif epoch_index is None:
+                    self.bad_counters += 1  # `Epoch: inf` is no epoch: the line's other numbers still count
             elif kind is Y.TOTAL:
                 total = int(Y.raw_of(op[2], toks))
                 if total:
@@ -200,6 +203,8 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                 b = Y.value_of(op[1], toks)
                 if abs(b) < MAX_COUNTER:
                     batch, explicit = (int(b), op[2]), True
+                else:
+                    self.bad_counters += 1
             else:  # Y.APPLY
                 config_keys.apply(self.config, op[1], Y.raw_of(op[2], toks), self.source, self.lineno)
         flags = EXPLICIT if explicit else 0

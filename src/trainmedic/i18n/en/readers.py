@@ -54,6 +54,8 @@ MESSAGES = {
     "readers.note.input_skipped": "{path} ({kind}): {why}",
     "readers.note.long_lines": "{count} line(s) longer than {limit} characters: only their start and their latest "
                                "progress refresh were read",
+    "readers.note.bad_counter": "{count} epoch or batch counter(s) ignored: not a whole number (e.g. `Epoch: inf`); "
+                                "the rest of their lines was read",
     "readers.note.restarted": "the run restarted {count} time(s) (first back to {at}): {points} earlier point(s) "
                               "superseded by the later segment",
     "readers.note.bad_axis": "{count} point(s) dropped: their step or epoch is not a usable number (infinite or "

@@ -47,6 +47,7 @@ MESSAGES = {
     "readers.note.rows_superseded": "{count} 行被取代：同一位置上较晚的行（重复写入，或重启后的运行）替换了它们",
     "readers.note.input_skipped": "{path}（{kind}）：{why}",
     "readers.note.long_lines": "{count} 行超过 {limit} 个字符：只读取了行首和最后一次进度刷新",
+    "readers.note.bad_counter": "忽略了 {count} 个 epoch 或 batch 计数：不是整数（如 `Epoch: inf`）；这些行的其余部分照常读取",
     "readers.note.restarted": "运行重启了 {count} 次（第一次回到 {at}）：{points} 个较早的点被后一段取代",
     "readers.note.bad_axis": "丢弃了 {count} 个点：其 step 或 epoch 不是可用的数（无穷大或超过 1e15）",
     "readers.note.too_many_series": "只保留了前 {limit} 个序列；另有 {count} 个值属于其他“指标”"
