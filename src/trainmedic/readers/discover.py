@@ -171,7 +171,8 @@ def _read_all(jobs: list, skipped: list, errors: list) -> list:
             part = reader.read(path)
         except InputError as exc:
             errors.append(exc)
-            skipped.append(_skip(path, kind_of(path, reader) if exc.reason else InputKind.UNKNOWN, exc.reason))
+            kind = kind_of(path)
+            skipped.append(_skip(path, kind if kind is not InputKind.UNKNOWN else kind_of(path, reader), exc.reason))
             continue
         for s in part.sources:
             if s.kind is InputKind.METRICS and reader.kind == "config":

@@ -128,7 +128,7 @@ def line_kind(text: str) -> Optional[str]:
         m = P.KERAS.match(text) or P.TQDM.search(text)
         if m and not P.FRAMEWORK_PROGRESS.search(text) and not P.PARTIAL_EVAL.match(text):
             return None
-    if P.NAMESPACE.search(text) or P.CAFFE_OUTPUT.search(text):
+    if P.NAMESPACE.search(text) or P.CAFFE_OUTPUT.search(text) or P.DOTTED_SETTING.match(text):
         return None
     if P.DICT_LINE.match(text):
         return DICT

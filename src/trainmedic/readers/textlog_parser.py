@@ -141,6 +141,10 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
         if P.NAMESPACE.search(text):
             self._settings(text)
             return
+        m = P.DOTTED_SETTING.match(text)
+        if m:
+            config_keys.apply(self.config, m.group("key"), m.group("val"), self.source, self.lineno)
+            return
         m = P.CAFFE_OUTPUT.search(text)
         if m:
             self._caffe(m, r)

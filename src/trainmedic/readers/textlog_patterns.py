@@ -99,6 +99,8 @@ CELL_NUM = re.compile(rf"^\s*{NUM}\s*$")
 
 # --- settings lines ------------------------------------------------------------------------------------------------
 NAMESPACE = re.compile(r"\bNamespace\((?P<body>.*)\)\s*$")
+# Megatron's argument dump: `  lr .............................................. 0.00015`
+DOTTED_SETTING = re.compile(r"^(?P<key>[A-Za-z_][\w.\-]*)\s+\.{3,}\s+(?P<val>\S+)$")
 SETTING = re.compile(
     rf"(?<![\w.])(?P<key>{_KEYWORD}(?:[ \t]+{_KEYWORD}){{0,4}}?)[ \t]*[:=][ \t]*"
     rf"(?P<val>{NUM}{_NUM_END}|[A-Za-z_][\w.]*\([^()]*\)|'[^']*'|\"[^\"]*\"|\[[^\]]*\]|[^\s|,;()]+)"
