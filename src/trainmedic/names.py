@@ -49,6 +49,8 @@ BOOKKEEPING = {
     "eta", "eta_seconds", "mfu", "tflops", "elapsed_time", "remaining_time", "num_input_tokens_seen", "v_num",
     "consumed_samples", "consumed_tokens", "tokens_per_sec", "total_steps", "current_steps", "num_updates",
 }
+# Words that make any name bookkeeping (`memory(GiB)`, `train_speed(iter/s)`, `tokens_per_sec`).
+BOOKKEEPING_WORDS = {"memory", "mem", "speed", "gib", "mib", "eta", "percentage", "throughput", "elapsed"}
 # Last words of bookkeeping names (`data_time`, `train_wall`, `tokens_per_sec_per_gpu`, `max_mem`).
 BOOKKEEPING_ENDINGS = ("time", "runtime", "wall", "per_sec", "per_gpu", "per_second", "mem", "memory", "_mb", "_gb")
 
@@ -61,7 +63,7 @@ HIGHER_IS_BETTER = {"acc", "f1", "precision", "recall", "auc", "bleu", "rouge", 
 # `lm loss value` and `Loss error` are the loss.
 DESCRIPTORS = {"average", "avg", "mean", "total", "overall", "lm", "value", "error"}
 
-_SEP = re.compile(r"[\s/_\-.:|]+")
+_SEP = re.compile(r"[\s/_\-.:|()]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # `mAP50(B)` as Ultralytics writes it: mean average precision, of boxes (`B`) or masks (`M`).
 _MAP = re.compile(r"\bmAP")
@@ -96,13 +98,14 @@ def _tokens(name: str) -> list[str]:
     m = _BOX_MASK.search(name)
     if m:
         name = name[: m.start()] + ("_mask" if m.group(1) == "M" else "")
-    name = _CAMEL.sub("_", name)
-    return [t.lower() for t in _SEP.split(name) if t]
+    return [t.lower() for word in _SEP.split(name) if word
+            for t in (word.split("_") if word.isupper() else _CAMEL.sub("_", word).split("_")) if t]
 
 
 def is_bookkeeping(metric: str) -> bool:
     """True for timings, throughput, counters and memory: numbers a run logs that say nothing about learning."""
-    return metric in BOOKKEEPING or metric.endswith(BOOKKEEPING_ENDINGS)
+    return metric in BOOKKEEPING or metric.endswith(BOOKKEEPING_ENDINGS) or not BOOKKEEPING_WORDS.isdisjoint(
+        metric.split("_"))
 
 
 def _match_metric(tokens: list[str]) -> tuple[int, str] | None:
@@ -145,6 +148,10 @@ def parse_metric_name(name: str, *, default_split: Optional[str] = None,
         after = tokens
     while len(after) > 1 and after[-1] in DESCRIPTORS and _match_metric(after[:-1]):
         after = after[:-1]  # `loss value`, `Loss error`
+    per_epoch = False
+    if len(after) > 1 and after[-1] in ("step", "epoch") and _match_metric(after[:-1]):
+        per_epoch = after[-1] == "epoch"  # Lightning's `train_loss_step` / `train_loss_epoch`
+        after = after[:-1]
     if "metrics" in after[:-1]:
         after = [t for t in after if t != "metrics"]  # a namespace: `metrics/precision(B)`
     m = _match_metric(after) if after else None
@@ -157,13 +164,15 @@ def parse_metric_name(name: str, *, default_split: Optional[str] = None,
             rest = []  # `Average loss`, `total_loss`
         if rest:
             qualifier = "_".join(rest)
-            named = qualifier in evalsets if evalsets is not None else len(rest) == 1
+            named = qualifier in evalsets if evalsets is not None else (len(rest) == 1 and qualifier not in METRIC_WORDS)
             if split == "eval" and split_at is not None and split_at == 0 and named:
                 evalset = qualifier  # eval_g0_loss: a named eval dataset
             else:
                 metric = f"{qualifier}_{metric}"
     else:
         metric = "_".join(after) if after else (tokens[-1] if tokens else "value")
+    if per_epoch:
+        metric += "_epoch"
     if split is None:
         if metric in OPTIMISER_METRICS:
             split = "train"

@@ -16,7 +16,9 @@ from ..i18n import Msg, msg
 from ..run import Run, Series
 
 TEXT_FORMATS = {"text-log", "markdown"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
-EPOCH_TOLERANCE = 0.005  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
+EPOCH_TOLERANCE = 0.005
+# Events told apart by what they say (a loss-scale cascade within one step), not only by kind and position.
+_SAID_EVENTS = {"warning", "error", "lr_change"}  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
 
 
 def _rank(series: Series, fmt: str) -> tuple:
@@ -80,7 +82,8 @@ def _event_key(e) -> tuple:
     path = str(e.data.get("path", ""))
     if e.kind == "checkpoint":
         path = Path(path.rstrip("/\\")).name
-    return (e.kind, e.step, e.epoch if e.step is None else None, path)
+    said = e.message if e.kind in _SAID_EVENTS else ""  # two warnings at one step are two warnings
+    return (e.kind, e.step, e.epoch if e.step is None else None, path, said)
 
 
 def _exists(e) -> bool:
