@@ -305,15 +305,15 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
 
     def _same_event(self, points: list, raws: list, epoch: float, rank: int) -> bool:
         """Two loggers printing one logging event (the Trainer's dict and LLaMA-Factory's rounded copy, one after
-        the other): the second line agrees with the first on every key they share, within the rounding of the one
-        printed with fewer digits, and is not the same text. Its values refine the first line's points instead of
-        adding points."""
+        the other): the second line logs other keys than the first and agrees with it on every key they share,
+        within the rounding of the one printed with fewer digits. Its values refine the first line's points instead
+        of adding points."""
         records, last_epoch, last_rank, last_raws = self._last_dict
         if records != self.records or records == 0 or last_rank != rank or not _same(last_epoch, epoch):
             return False
         named = {n: r for (n, _, _), r in zip(points, raws)}
-        if named == last_raws:
-            return False  # the very same numbers again: a new event that logged them
+        if named.keys() == last_raws.keys():
+            return False  # the same keys: the next event of one logger, however close its numbers
         shared = [(self.series[n], v, named[n], last_raws.get(n, "")) for n, _, v in points
                   if n in self.series and self.series[n].order[-1] == self._order]
         if not shared or not all(_agree(buf.values[-1], v, r, q) for buf, v, r, q in shared):
