@@ -1,6 +1,7 @@
 """``python -m bench``: accuracy, scale, live overhead and console-log speed, end to end; writes results/SUMMARY.md.
 
-``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a 10 MB text log.
+``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a 10 MB text log. ``python -m bench corpus-series``
+prints what the readers extract from each real run (see :mod:`bench.corpus_series`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from . import accuracy, scale
 RESULTS = accuracy.RESULTS
 
 
+SUBCOMMANDS = {"corpus-series": "corpus_series"}
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return int(importlib.import_module(f"bench.{SUBCOMMANDS[argv[0]]}").main(argv[1:]) or 0)
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--regenerate", action="store_true", help="rerun every zoo scenario")
