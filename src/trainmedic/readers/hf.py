@@ -110,6 +110,14 @@ def _axis(cols: list, idx: Optional[int], n: int) -> np.ndarray:
     return np.where(present, values, np.nan)
 
 
+def run_from_log_history(entries: list, source: str) -> Run:
+    """A Run from a ``log_history`` already in memory (a checkpoint's state), read as :func:`read_state` reads it."""
+    blocks = _consume_history([entries])
+    builder = SeriesBuilder(source, default_split="train")
+    _history_to_series(blocks, builder)
+    return builder.to_run(source, FORMAT)
+
+
 def read_state(path: Path) -> Run:
     """Read one ``trainer_state.json``: series, early stopping, and the config the state records."""
     read_text_head(path)

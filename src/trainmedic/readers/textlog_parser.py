@@ -1,8 +1,8 @@
 """The streaming console-log parser: feeds lines one at a time and keeps what spans lines (the epoch and step in
 force, steps per epoch, progress bars, a table header, ranks, a traceback), writing points into compact buffers
-(:mod:`.textlog_buffer`). Line shapes are remembered (:mod:`.textlog_layout`), progress bars, tables, tracebacks and
-processes have modules of their own (:mod:`.textlog_bars`, :mod:`.textlog_tables`, :mod:`.textlog_crash`,
-:mod:`.textlog_ranks`).
+(:mod:`.textlog_buffer`). Line shapes are remembered (:mod:`.textlog_layout`); progress bars, tables, dict lines,
+events, tracebacks and processes have modules of their own (:mod:`.textlog_bars`, :mod:`.textlog_tables`,
+:mod:`.textlog_dicts`, :mod:`.textlog_events`, :mod:`.textlog_crash`, :mod:`.textlog_ranks`).
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from ..run import Event, RunConfig
+from ..run import RunConfig
 from . import config_keys
 from . import textlog_layout as Y
 from . import textlog_line as L
 from . import textlog_patterns as P
-from .config_shell import read_command, shell_tokens
 from .textlog_bars import BarsMixin, refreshes
 from .textlog_buffer import EPOCH_LEVEL, EXPLICIT, INHERITED, MAX_SERIES, NO_RANK, Built, SeriesBuffer, build_series
-from .textlog_crash import MAX_EVENTS, CrashMixin
+from .textlog_crash import CrashMixin
+from .textlog_dicts import DictsMixin
+from .textlog_events import EventsMixin
 from .textlog_ranks import RanksMixin
 from .textlog_tables import TablesMixin
 
@@ -37,7 +38,7 @@ MAX_UNPLACED = 10000
 MAX_SHAPES = 4096
 
 
-class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
+class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, RanksMixin):
     """Turns the lines of one console log into series buffers, events and config values (with file and line)."""
 
     def __init__(self, source: str, remember_shapes: bool = True):
@@ -274,142 +275,6 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
             return NAN, (e - 1) + (b / n if n else 0.0), None, None, True
         return NAN, NAN, e, (b, n), True
 
-    def _run_dict(self, plan: tuple, toks: list, rank: int) -> None:
-        """Apply a dict-line layout (see :func:`~.textlog_layout.dict_layout`) to the numbers ``toks`` of one line.
-        The Trainer's ``'epoch'`` is rounded progress, not a position that tells two logging events apart."""
-        step = epoch = NAN
-        points = []
-        raws = []
-        for op in plan:
-            kind = op[0]
-            if kind is Y.TOTAL:
-                self.config.set(op[1], int(Y.raw_of(op[2], toks)), self.source, self.lineno)
-                continue
-            value = Y.value_of(op[-1], toks)
-            if kind is Y.POINT:
-                points.append((op[1], op[2], value))
-                ref = op[-1]
-                raws.append(toks[ref] if ref.__class__ is int else (toks[ref[1]] if ref.__class__ is tuple
-                                                                     else repr(ref)))
-            elif kind is Y.STEP:
-                step = value
-            else:
-                epoch = value
-        flags = EXPLICIT if step == step else 0
-        if step != step and epoch != epoch:
-            step, epoch, flags = self.last_step, self.last_epoch, INHERITED
-        if self._same_event(points, raws, epoch, rank):
-            return
-        self._record(points, step, epoch, rank, flags=flags)
-        self._last_dict = (self.records, epoch, rank, {n: r for (n, _, _), r in zip(points, raws)})
-
-    def _same_event(self, points: list, raws: list, epoch: float, rank: int) -> bool:
-        """Two loggers printing one logging event (the Trainer's dict and LLaMA-Factory's rounded copy, one after
-        the other): the second line logs other keys than the first and agrees with it on every key they share,
-        within the rounding of the one printed with fewer digits. Its values refine the first line's points instead
-        of adding points."""
-        records, last_epoch, last_rank, last_raws = self._last_dict
-        if records != self.records or records == 0 or last_rank != rank or not _same(last_epoch, epoch):
-            return False
-        named = {n: r for (n, _, _), r in zip(points, raws)}
-        if named.keys() == last_raws.keys():
-            return False  # the same keys: the next event of one logger, however close its numbers
-        shared = [(self.series[n], v, named[n], last_raws.get(n, "")) for n, _, v in points
-                  if n in self.series and self.series[n].order[-1] == self._order]
-        if not shared or not all(_agree(buf.values[-1], v, r, q) for buf, v, r, q in shared):
-            return False
-        at = shared[0][0].step[-1]  # the event's step, as its first print recorded it
-        for name, label, value in points:
-            buf = self.series.get(name)
-            if buf is not None and buf.order[-1] == self._order:
-                if len(repr(value)) > len(repr(buf.values[-1])):
-                    buf.values[-1] = value  # the more precise print
-            elif buf is not None or len(self.series) < MAX_SERIES:
-                buf = buf or self.series.setdefault(name, SeriesBuffer(label.strip()))
-                buf.add(value, at, epoch, rank, self._order, 0)
-        return True
-
-    def _caffe(self, m, rank: int) -> None:
-        """Caffe's test-net outputs at the iteration of the `Testing net` line before them. Train-net outputs restate
-        the solver's `Iteration N, loss = ...` line and are left to it."""
-        if m.group("net") == "Train":
-            return
-        name = "eval/loss" if m.group("loss") else L.metric_name(m.group("name").rstrip("0123456789"), "eval")
-        if name:
-            self._record([(name, m.group("name"), L.parse_number(m.group("val")))], self.last_step, self.last_epoch,
-                         rank)
-
-    def _settings(self, text: str) -> None:
-        for key, raw in L.settings(text):
-            words = str(key).split()
-            for i in range(len(words)):  # `Loading model with lr: 0.1` -> lr
-                if config_keys.apply(self.config, " ".join(words[i:]), raw, self.source, self.lineno):
-                    break
-        m = P.ACCUM_PRODUCT.search(text)
-        if m:
-            self.config.set("per_device_batch", int(m.group(1)), self.source, self.lineno)
-            self.config.set("grad_accum", int(m.group(2)), self.source, self.lineno)
-
-    def _launch(self, text: str) -> None:
-        """A launch command printed into the log: its flags are the run's configuration."""
-        tokens = [(w, self.lineno) for w in shell_tokens(text)]
-        if tokens:
-            read_command(tokens, self.config, self.source, {})
-
-    # --- events --------------------------------------------------------------------------------------------------
-    def _events(self, text: str, rank: int, warned: bool) -> bool:
-        if not P.EVENT_HINT.search(text):
-            return False
-        kind, data = None, {}
-        m = P.LR_REDUCED.search(text)
-        if m is not None:
-            lr = L.parse_number(m.group("val"))
-            kind, data = "lr_change", {"lr": lr} if math.isfinite(lr) else {}
-            if m.group("group") in (None, "0") and rank in (NO_RANK, self.kept_rank()):
-                self._record([("train/lr", "lr", lr)], self.last_step, self.last_epoch, rank, flags=INHERITED)
-        elif P.EARLY_STOP.search(text):
-            kind = "early_stop"
-            self._settings(text)  # `(patience=3)`
-        elif P.WARNINGS.search(text):
-            kind = "warning"
-            m = P.LOSS_SCALE_SET.search(text) if "scale" in text.lower() else None
-            if m is not None:
-                scale = L.parse_number(m.group("val"))
-                data = {"loss_scale": scale} if math.isfinite(scale) else {}
-                if rank in (NO_RANK, self.kept_rank()):
-                    self._record([("train/loss_scale", "loss scale", scale)], self.last_step, self.last_epoch,
-                                 rank, flags=INHERITED)
-            elif P.LOSS_SCALE_FLOOR.search(text):
-                data = {"loss_scale_floor": True}
-        else:
-            m = P.RESUME.search(text)
-            if m:
-                kind, data = "resume", {"path": m.group("path").rstrip(".,;:")}
-            else:
-                path = L.checkpoint_path(text)
-                if path is None:
-                    return False
-                kind, data = "checkpoint", {"path": path}
-        if rank not in (NO_RANK, self.kept_rank()):
-            return True
-        step, epoch = self._event_position(text)
-        key = (kind, step, epoch, text)
-        if key not in self._event_keys and len(self.events) < MAX_EVENTS:
-            self._event_keys.add(key)
-            self.events.append(Event(kind, step=step, epoch=epoch, message=text, data=data,
-                                     source=f"{self.source}:{self.lineno}"))
-        return True
-
-    def _event_position(self, text: str) -> tuple:
-        m = P.CHECKPOINT_STEP.search(text) or P.AT_STEP.search(text)
-        step = float(m.group(1)) if m else (self.last_step if self.last_step == self.last_step else None)
-        m = P.AT_EPOCH.search(text)
-        if m:
-            epoch = float(self._epoch_index(int(m.group(1)), learn=False))
-        else:
-            epoch = self.last_epoch if self.last_epoch == self.last_epoch else None
-        return step, epoch
-
     # --- helpers -------------------------------------------------------------------------------------------------
     def _epoch_index(self, e: int, learn: bool = True) -> int:
         """A 1-based epoch number (logs that count from 0 are shifted)."""
@@ -458,23 +323,3 @@ class LogParser(BarsMixin, TablesMixin, CrashMixin, RanksMixin):
                 buf.step[i] = step
         self._unplaced = []
 
-
-def _same(a: float, b: float) -> bool:
-    return a == b or (a != a and b != b)
-
-
-def _agree(a: float, b: float, *printed: str) -> bool:
-    """Two prints of one number: equal, both NaN, or apart by less than the rounding of the coarser print
-    (``4.9985e-05`` is 4.9985e-05 give or take 5e-10)."""
-    if _same(a, b):
-        return True
-    return abs(a - b) <= max(_half_unit(p) for p in printed) * (1 + 1e-9)
-
-
-def _half_unit(printed: str) -> float:
-    mantissa, _, exponent = printed.lower().partition("e")
-    decimals = len(mantissa.partition(".")[2])
-    try:
-        return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
-    except (ValueError, OverflowError):
-        return 0.0
