@@ -153,3 +153,11 @@ def test_allennlp_metrics_per_epoch_and_its_summary(tmp_path):
     assert set(run.series) == {"train/loss", "eval/loss", "train/acc"}
     summary = [s for s in run.sources if s.path.endswith("/metrics.json")]
     assert summary and summary[0].skipped and "summary" in summary[0].notes[0].render()
+
+
+def test_a_console_counting_epochs_from_1_beside_a_csv_counting_from_0_is_one_curve(tmp_path):
+    _write(tmp_path, "history.csv", "epoch,loss,val_loss\n0,1.7801,1.8975\n1,1.4794,1.5191\n2,1.3516,1.3385\n")
+    _write(tmp_path, "console.log", "Epoch 1/3\n - loss: 1.7801 - val_loss: 1.8975\nEpoch 2/3\n"
+                                    " - loss: 1.4794 - val_loss: 1.5191\nEpoch 3/3\n - loss: 1.3516 - val_loss: 1.3385\n")
+    run = load_run([tmp_path / "history.csv", tmp_path / "console.log"])
+    assert run.series["train/loss"].epoch.tolist() == [0, 1, 2]  # not a fourth point at epoch 3
