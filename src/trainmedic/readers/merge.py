@@ -9,6 +9,7 @@ points at positions the first lacks. What was merged is noted on the other sourc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple, Union
 
 import numpy as np
 
@@ -97,12 +98,16 @@ def _exists(e) -> bool:
         return False
 
 
-def fold(primary: Series, other: Series) -> tuple:
-    """Add to ``primary`` the points of ``other`` at positions it lacks.
+class Folded(NamedTuple):
+    """A merged series, and what merging did: ``(primary source name, points not doubled, points added)``, or a Msg
+    when the two series share no axis and were not merged."""
 
-    Returns (series, note): the note is ``(primary source name, points not doubled, points added)``, or a Msg when
-    the two series share no axis and were not merged.
-    """
+    series: Series
+    note: Union[tuple, Msg]
+
+
+def fold(primary: Series, other: Series) -> Folded:
+    """Add to ``primary`` the points of ``other`` at positions it lacks (see :class:`Folded`)."""
     where = Path(primary.source).name or primary.source or "?"
     if primary.has_step and other.has_step:
         p_axis, o_axis, tol = primary.step, other.step, 0.0
@@ -113,7 +118,7 @@ def fold(primary: Series, other: Series) -> tuple:
                            other.order)
         p_axis, o_axis, tol = primary.epoch, other.epoch, EPOCH_TOLERANCE
     else:
-        return primary, msg("readers.note.unaligned", series=primary.name, primary=where)
+        return Folded(primary, msg("readers.note.unaligned", series=primary.name, primary=where))
     known = np.sort(p_axis[np.isfinite(p_axis)])
     new = np.isfinite(o_axis)
     if len(known):
@@ -124,14 +129,14 @@ def fold(primary: Series, other: Series) -> tuple:
     added = int(new.sum())
     note = (where, int(len(other) - added), added)
     if not added:
-        return primary, note
+        return Folded(primary, note)
     step, epoch = other.step[new], other.epoch[new]
     if primary.has_step and not np.isfinite(step).all():
         step = np.where(np.isfinite(step), step, _steps_for_epochs(primary, epoch))
     merged = Series(primary.name, np.concatenate([primary.values, other.values[new]]),
                     np.concatenate([primary.step, step]), np.concatenate([primary.epoch, epoch]),
                     primary.label, primary.source)
-    return merged.sorted(), note
+    return Folded(merged.sorted(dedupe=False), note)
 
 
 def _epoch_shift(primary: Series, other: Series) -> int:

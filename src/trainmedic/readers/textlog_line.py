@@ -154,22 +154,30 @@ def is_learning_signal(name: str) -> bool:
     return name.split("/")[-1] not in _SETTING_LIKE
 
 
+class Setting(NamedTuple):
+    """A setting printed on a line: its key and its value (text, or a literal read from a ``Namespace(...)``)."""
+
+    key: str
+    raw: object
+
+
 def settings(text: str) -> list:
-    """``(key, raw value)`` pairs of a settings line, including those inside ``Name(k=v, ...)`` parentheses."""
+    """The :class:`Setting` pairs of a settings line, including those inside ``Name(k=v, ...)`` parentheses."""
     out = []
     m = P.NAMESPACE.search(text)
     if m:
         return namespace_pairs(m.group("body"))
     for m in P.SETTING.finditer(text):
-        out.append((m.group("key"), m.group("val")))
+        out.append(Setting(m.group("key"), m.group("val")))
     for m in P.CALL_ARGS.finditer(text):
         for inner in P.SETTING.finditer(m.group("body")):
-            out.append((inner.group("key"), inner.group("val")))
+            out.append(Setting(inner.group("key"), inner.group("val")))
     return out
 
 
 def namespace_pairs(body: str) -> list:
-    """Keyword arguments of a printed ``Namespace(...)``, read with ``ast`` (literals only, nothing executed)."""
+    """Keyword arguments of a printed ``Namespace(...)`` as :class:`Setting` pairs, read with ``ast`` (literals only,
+    nothing executed)."""
     try:
         call = ast.parse(f"f({body})", mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
@@ -182,7 +190,7 @@ def namespace_pairs(body: str) -> list:
             value = ast.literal_eval(kw.value)
         except (ValueError, SyntaxError, TypeError, RecursionError):
             continue
-        out.append((kw.arg, value))
+        out.append(Setting(kw.arg, value))
     return out
 
 
