@@ -33,7 +33,7 @@ def case_series(case: Path) -> dict:
         return {"case": case.name, "unreadable": str(exc)}
     return {
         "case": case.name,
-        "inputs": [{"path": Path(s.path).name, "format": s.format, "kind": s.kind.value, "points": s.points,
+        "inputs": [{"path": Path(s.path).name, "format": s.format, "kind": s.role.value, "points": s.points,
                     "notes": [n.render("en") if hasattr(n, "render") else str(n) for n in s.notes]}
                    for s in run.sources],
         "series": [{"name": s.name, "label": s.label, "points": len(s), "axis": s.axis, "x": _range(s.x),

@@ -290,7 +290,7 @@ class SourceInfo:
     points: int = 0
     series: list = field(default_factory=list)
     notes: list = field(default_factory=list)
-    kind: InputKind = InputKind.METRICS
+    role: InputKind = InputKind.METRICS  # what the input holds
     skipped: bool = False
 
 

@@ -35,7 +35,7 @@ def test_launch_command_readme_and_checkpoint_beside_a_log(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     run = load_run([tmp_path / n for n in ("console.log", "cmd.txt", "README.md", "model.pt")])
     sources = _by_name(run)
-    assert {n: s.kind for n, s in sources.items()} == {
+    assert {n: s.role for n, s in sources.items()} == {
         "console.log": InputKind.METRICS, "cmd.txt": InputKind.CONFIG, "README.md": InputKind.DOCUMENT,
         "model.pt": InputKind.CHECKPOINT}
     assert sources["README.md"].skipped and "document" in sources["README.md"].notes[0].render()
@@ -50,7 +50,7 @@ def test_the_report_lists_every_input_with_its_kind_and_notes(tmp_path):
     p = _cli(str(tmp_path / "console.log"), str(tmp_path / "README.md"), "--format", "json")
     assert p.returncode in (0, 1), p.stderr
     report = json.loads(p.stdout)
-    kinds = {os.path.basename(r["path"]): r["kind"] for r in report["runs"]}
+    kinds = {os.path.basename(r["path"]): r["role"] for r in report["runs"]}
     assert kinds == {"console.log": "metrics", "README.md": "document"}
     assert any("README.md" in n and "document" in n for n in report["notes"])
     assert not any(f["symptom"] == "nonfinite" for f in report["findings"])

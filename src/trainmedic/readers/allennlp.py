@@ -73,7 +73,7 @@ def read_epoch(path: Path) -> Run:
 def read_summary(path: Path) -> Run:
     """The run's final ``metrics.json``: noted as a summary, not read as points."""
     run = Run(path=str(path))
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT, kind=InputKind.METRICS, skipped=True,
+    run.sources.append(SourceInfo(path=str(path), format=FORMAT, role=InputKind.METRICS, skipped=True,
                                   notes=[msg("readers.note.summary")]))
     return run
 

@@ -143,7 +143,7 @@ def read(path: Path) -> Run:
     run = Run(path=str(path))
     run.config = read_config(path)
     notes = [msg("readers.note.launch")] if path.suffix.lower() in (".txt", "") else []
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT, kind=InputKind.CONFIG, notes=notes))
+    run.sources.append(SourceInfo(path=str(path), format=FORMAT, role=InputKind.CONFIG, notes=notes))
     return run
 
 

@@ -135,7 +135,7 @@ def _kind_reason(p: Path) -> Optional[str]:
 
 
 def _skip(path: Path, kind: InputKind, why: str) -> SourceInfo:
-    return SourceInfo(path=str(path), format=kind.value, kind=kind, skipped=True,
+    return SourceInfo(path=str(path), format=kind.value, role=kind, skipped=True,
                       notes=[msg("readers.note.skipped", why=why)])
 
 
@@ -175,8 +175,8 @@ def _read_all(jobs: list, skipped: list, errors: list) -> list:
             skipped.append(_skip(path, kind if kind is not InputKind.UNKNOWN else kind_of(path, reader), exc.reason))
             continue
         for s in part.sources:
-            if s.kind is InputKind.METRICS and reader.kind == "config":
-                s.kind = InputKind.CONFIG
+            if s.role is InputKind.METRICS and reader.kind == "config":
+                s.role = InputKind.CONFIG
         parts.append(part)
     return parts
 
@@ -252,7 +252,7 @@ def _unread_notes(unread: dict) -> list:
             out.append(_skip(directory / name, kind, why))
         if len(names) > NAMED_SKIPS:
             rest = names[NAMED_SKIPS:]
-            info = SourceInfo(path=str(directory), format=kind.value, kind=kind, skipped=True,
+            info = SourceInfo(path=str(directory), format=kind.value, role=kind, skipped=True,
                               notes=[msg("readers.note.skipped_many", count=len(rest), path=str(directory),
                                          names=", ".join(rest[:3]) + (", ..." if len(rest) > 3 else ""))])
             out.append(info)
