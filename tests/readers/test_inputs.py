@@ -110,3 +110,28 @@ def test_symlink_loops_inside_a_folder_and_named(tmp_path):
     assert "train/loss" in run.series
     with pytest.raises(InputError, match="links back to itself|leads back to itself"):
         load_run([tmp_path / "loop"])
+
+
+def test_framework_config_files_give_the_run_config(tmp_path):
+    from trainmedic.readers.config import read_config
+
+    ultra = tmp_path / "args.yaml"
+    ultra.write_text("task: detect\nmodel: yolov8s.yaml\nepochs: 25\npatience: 50\nbatch: 16\nlr0: 0.01\n"
+                     "optimizer: SGD\namp: true\nwarmup_epochs: 3.0\n")
+    cfg = read_config(ultra)
+    assert (cfg.get("lr"), cfg.get("per_device_batch"), cfg.get("num_epochs"), cfg.get("precision")) == (
+        0.01, 16, 25, "fp16")
+    assert cfg.entry("lr").line == 6
+    d2 = tmp_path / "config.yaml"
+    d2.write_text("MODEL:\n  ROI_HEADS:\n    NUM_CLASSES: 1\nSOLVER:\n  BASE_LR: 0.00025\n  IMS_PER_BATCH: 2\n"
+                  "  MAX_ITER: 300\n  WARMUP_ITERS: 100\n  CHECKPOINT_PERIOD: 100\nTEST:\n  EVAL_PERIOD: 50\n")
+    cfg = read_config(d2)
+    assert (cfg.get("num_classes"), cfg.get("lr"), cfg.get("effective_batch"), cfg.get("max_steps")) == (
+        1, 0.00025, 2, 300)
+    assert (cfg.get("warmup_steps"), cfg.get("save_steps"), cfg.get("eval_steps")) == (100, 100, 50)
+    lf = tmp_path / "sft.yaml"
+    lf.write_text("per_device_train_batch_size: 1\ngradient_accumulation_steps: 8\nlearning_rate: 1.0e-5\n"
+                  "num_train_epochs: 7\nlr_scheduler_type: cosine\nbf16: true\nlogging_steps: 10\ncutoff_len: 4096\n")
+    cfg = read_config(lf)
+    assert (cfg.get("grad_accum"), cfg.get("scheduler"), cfg.get("max_len"), cfg.get("logging_steps")) == (
+        8, "cosine", 4096, 10)
