@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .i18n import msg
 from .report.model import Report, summarise_sources
 from .run import Run
 from .settings import DEFAULT, Settings
@@ -41,5 +42,8 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
 
 
 def run_notes(run: Run) -> list:
-    """What the reader should know about the reading itself: files skipped, with why."""
-    return [w for w in run.warnings]
+    """What reading left out, for the report's own notes: each input not used and why, and the readers' warnings."""
+    out = [msg("readers.note.input_skipped", path=s.path, kind=getattr(s.kind, "value", str(s.kind)), why=n)
+           for s in run.sources if getattr(s, "skipped", False) for n in s.notes]
+    out.extend(w for w in run.warnings if w not in out)
+    return out

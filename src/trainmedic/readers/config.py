@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import t
-from ..run import Run, RunConfig, SourceInfo
+from ..run import InputKind, Run, RunConfig, SourceInfo
 from . import Reader, config_keys, encoding, register
 from .config_python import read_python
 from .config_shell import read_shell
@@ -73,7 +73,7 @@ def read_yaml(text: str, config: RunConfig, source: str) -> None:
             _walk_yaml(node, loader, config, source)
     except (yaml.YAMLError, RecursionError) as exc:
         why = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise InputError(source, t("readers_text.config_syntax", "en", why=why)) from None
+        raise InputError(source, t("readers.error.config_syntax", "en", detail=why)) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -84,7 +84,7 @@ def read_json(text: str, config: RunConfig, source: str) -> None:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(source, t("readers_text.config_syntax", "en", why=str(exc))) from None
+        raise InputError(source, t("readers.error.config_syntax", "en", detail=str(exc))) from None
     lines = text.splitlines()
     stack = [data]
     while stack:
@@ -112,7 +112,7 @@ def read_config(path: Path) -> RunConfig:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             why = getattr(exc, "msg", None) or type(exc).__name__
-            raise InputError(path, t("readers_text.config_syntax", "en", why=why)) from None
+            raise InputError(path, t("readers.error.config_syntax", "en", detail=why)) from None
         read_python(tree, text, config, source)
     elif suffix in YAML_SUFFIXES:
         read_yaml(text, config, source)
@@ -127,7 +127,7 @@ def read(path: Path) -> Run:
     """A Run holding only configuration, from a launch script, config file or training script."""
     run = Run(path=str(path))
     run.config = read_config(path)
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT))
+    run.sources.append(SourceInfo(path=str(path), format=FORMAT, kind=InputKind.CONFIG))
     return run
 
 

@@ -113,7 +113,7 @@ def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(n)
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
 
 
 def read_text(path: Path, limit: int) -> str:
@@ -121,12 +121,12 @@ def read_text(path: Path, limit: int) -> str:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise InputError(path, t("readers_text.config_too_large", "en", size=f"{size:,}"))
+            raise InputError(path, t("readers.error.config_too_large", "en", size=f"{size:,}"))
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
     if is_binary(data[:SAMPLE_BYTES]):
-        raise InputError(path, t("readers_text.config_binary", "en"))
+        raise InputError(path, t("readers.error.config_binary", "en"))
     return decode(data)
 
 
@@ -138,7 +138,7 @@ def iter_lines(path: Path) -> Iterator[str]:
     """
     sample = read_sample(path)
     if is_binary(sample):
-        raise InputError(path, t("readers_text.binary", "en"))
+        raise InputError(path, t("readers.error.binary_text", "en"))
     codec = detect(sample, complete=len(sample) < SAMPLE_BYTES)
     fix = mojibake.looks_mojibake(sample.decode(codec, errors="replace"))
     decoder = codecs.getincrementaldecoder(codec)(errors="replace")
@@ -164,6 +164,6 @@ def iter_lines(path: Path) -> Iterator[str]:
                 if not chunk:
                     break
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
     if pending:
         yield mojibake.repair(pending) if fix else pending

@@ -15,7 +15,7 @@ import numpy as np
 from ..i18n import Msg, msg
 from ..run import Run, Series
 
-TEXT_FORMATS = {"text-log"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
+TEXT_FORMATS = {"text-log", "markdown"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
 EPOCH_TOLERANCE = 0.005  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
 
 

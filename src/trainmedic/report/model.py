@@ -27,7 +27,7 @@ class RunSummary:
     config: dict = field(default_factory=dict)          # key -> value
     config_sources: dict = field(default_factory=dict)  # key -> "file:line"
     notes: tuple = ()
-    role: str = "metrics"  # metrics | config | checkpoint | document | unknown
+    kind: str = "metrics"  # what the input holds: metrics | config | checkpoint | document | unknown
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", tuple(self.series))
@@ -246,9 +246,9 @@ def to_dict(report: Report, lang: str) -> dict:
         "verdict": report.verdict,
         "conclusion": _conclusion(report, lang),
         "runs": [
-            {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
+            {"path": r.path, "format": r.format, "kind": r.kind, "series": list(r.series), "points": int(r.points),
              "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
-             "role": r.role, **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
+             **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
             for r in report.runs
         ],
         "findings": [finding_dict(f, lang) for f in report.findings],
@@ -277,7 +277,8 @@ def summarise_sources(run: Any) -> list:
         # The merged run has one config: it is listed once, on the first artifact, not repeated per file.
         out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
                               config=config if i == 0 else {}, config_sources=sources if i == 0 else {},
-                              notes=list(s.notes), role=getattr(s, "role", "metrics")))
+                              notes=list(s.notes), kind=getattr(getattr(s, "kind", "metrics"), "value",
+                                                                str(getattr(s, "kind", "metrics")))))
     if not out:
         out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
                               config=config, config_sources=sources))
