@@ -12,7 +12,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from ..rules.learning import PlateauFacts
+from ..rules.plateau import PlateauFacts
 from .context import Context
 
 MISMATCH_BASE = 0.5
