@@ -16,7 +16,8 @@ from ..run import Run
 from .context import Context
 
 # Modules that propose causes, in no particular order (ranking is by confidence).
-CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels")
+CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels",
+                 "accumulation")
 # Fewer logged points than this, or no configuration at all, is thin evidence: confidence is scaled down.
 THIN_POINTS = 12
 THIN_FACTOR = 0.8
