@@ -41,4 +41,5 @@ MESSAGES = {
     "rule.TM702.message_chance": "{series} stays at chance ({chance}) at each of {n} evaluations from {where} while {train} is high: the evaluation does not measure what training learns.",
     "rule.TM702.ev_eval": "eval accuracy far below training",
     "rule.TM702.ev_train": "train accuracy",
+    "rule.TM801.message_leaving_plateau": "{series} jumps to {value} at {where}, {ratio}x its recent median {median}, while the train loss keeps falling: the model is leaving its initial plateau (larger gradients as it starts to learn), not exploding.",
 }

@@ -113,7 +113,7 @@ MESSAGES = {
     "rule.TM701.ev_frozen": "再次相同的值",
 
     "rule.TM801.summary": "梯度范数跳到近期中位数的 {ratio} 倍并保持在高位",
-    "rule.TM801.what": "把每个梯度范数与它之前记录的 {baseline_window} 个点（至少 {baseline_min_points} 个）的中位数比较；报告第一个高出 {ratio} 倍、且在接下来 {sustain_points} 个点内没有回落到 {recovered_ratio} 倍以下的点，之后出现 NaN 则为错误。下一步就被忘掉的单点跳变是难批次，不是爆炸。",
+    "rule.TM801.what": "把每个梯度范数与它之前记录的 {baseline_window} 个点（至少 {baseline_min_points} 个）的中位数比较；报告第一个高出 {ratio} 倍、且在接下来 {sustain_points} 个点内没有回落到 {recovered_ratio} 倍以下的点，之后出现 NaN 则为错误。下一步就被忘掉的单点跳变是难批次，不是爆炸；训练损失在跳变后继续下降则是模型在离开初始平台（提示）。",
     "rule.TM801.why": "梯度爆炸使一次更新大到足以把模型推离最优点或溢出为 inf/NaN；梯度裁剪可以限制它。",
     "rule.TM801.example": "grad_norm 1.5, 2.1, 1.8 …… 48.0，然后 nan。",
     "rule.TM801.fix": "开启梯度裁剪（max_grad_norm 1.0）；降低学习率；循环层保持 float32。",
