@@ -14,6 +14,7 @@ import numpy as np
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.curves import train_loss
+from . import provider
 from .context import Context
 
 ZERO_GRAD_BASE = 0.5
@@ -28,6 +29,7 @@ CLIMBED_BACK = 0.4
 OVERSHOOT = 1.5
 
 
+@provider("accumulation")
 def candidates(ctx: Context) -> list:
     d = _missing_zero_grad(ctx)
     return [d] if d is not None else []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
+from . import provider
 from .context import INSTABILITY_SYMPTOMS, Context, nan_before_updates
 
 # Confidence of each cause given its evidence; bonuses add what makes the mechanism stronger in this run.
@@ -28,6 +29,7 @@ CLIP_TO = 1.0
 CLIP_TO_RNN_SCRATCH = 5.0
 
 
+@provider("numerics")
 def candidates(ctx: Context) -> list:
     return [d for d in (_recurrent(ctx), _mixed_precision(ctx) or _precision_unknown(ctx), _no_clipping(ctx))
             if d is not None]

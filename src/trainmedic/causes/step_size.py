@@ -16,6 +16,7 @@ import numpy as np
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.schedule import SCHEDULE
+from . import provider
 from .context import FAILURE_SYMPTOMS, Context, nan_before_updates, num
 from .trainability import USUAL_LR, optimizer_family
 
@@ -47,6 +48,7 @@ WARMUP_NEAR_PEAK = 0.8
 WARMUP_ESCALATION = 0.55
 
 
+@provider("step_size")
 def candidates(ctx: Context) -> list:
     return [d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx), _lr_decayed(ctx))
             if d is not None]
