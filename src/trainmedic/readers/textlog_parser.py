@@ -94,6 +94,10 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
         else:
             self.saw_digits = self.saw_digits or any(c.isdigit() for c in line)
         if "tensor(" in line:
+            if "loss" not in self.config:
+                fn = P.GRAD_FN.search(line)
+                if fn:  # the autograd node names the loss function: BinaryCrossEntropy -> a binary task
+                    self.config.set("loss", fn.group("fn"), self.source, self.lineno)
             line = P.TENSOR.sub(lambda m: m.group("val"), line)
         if self._plans is not None and self.table is None and self._traceback is None and "\x1b" not in line \
                 and "\x00" not in line:

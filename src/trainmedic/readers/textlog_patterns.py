@@ -109,6 +109,8 @@ CALL_ARGS = re.compile(r"\((?P<body>[^()=]{0,2000}=[^()]{0,2000})\)")
 ACCUM_PRODUCT = re.compile(r"\(\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:accum|grad)", re.IGNORECASE)
 
 # A printed tensor stands for its number: `loss tensor(0.6931, device='cuda:0', grad_fn=<NllLossBackward0>)`
+# ... and its autograd node names the loss that produced it: `grad_fn=<BinaryCrossEntropyWithLogitsBackward0>`.
+GRAD_FN = re.compile(r"grad_fn=<(?P<fn>\w*?(?:Loss|Entropy|EntropyWithLogits|Nll)\w*?)Backward\d*>", re.IGNORECASE)
 TENSOR = re.compile(rf"\btensor\(\s*\[?\s*(?P<val>{NUM})\s*\]?\s*(?:,[^()]*)?\)")
 # A launch command pasted into a log or saved as a file: `python train.py --lr ...`, `torchrun ...`, `deepspeed ...`
 LAUNCH = re.compile(r"^(?:\$\s*)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:python[\d.]*(?:\s+-u)?\s+(?:-m\s+)?[\w./-]+|"
