@@ -123,7 +123,7 @@ def check(scenario: str, report, monitor, said: Announcements, *, eval_acc: floa
         assert said.steps_of("exactly 0")
     elif scenario == "shuffled":
         assert top and top[0] == "labels_misaligned", top
-        assert "TM303" in serious(report) and eval_acc < 0.45
+        assert "TM306" in serious(report) and eval_acc < 0.45
     elif scenario == "no_zero_grad":
         assert top and top[0] == "missing_zero_grad", top
         steps = said.steps_of("zero_grad")

@@ -118,7 +118,7 @@ def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_n
     th.join(timeout=30)
     end = next(i for i, x in enumerate(lines) if "the run ended" in x)
     during = lines[:end]
-    assert any("TM403" in x and "step 251" in x for x in during), lines
+    assert any("TM404" in x and "step 251" in x for x in during), lines
     assert not any("TM201" in x for x in during)  # no alarm on four points
     final = diagnose(log)
     kept = {(f.code, f.series): f for f in final.findings}

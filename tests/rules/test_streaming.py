@@ -1,5 +1,5 @@
 """The streaming detectors: one definition, the same answer point by point and offline, bounded state, and the rules
-built on them (TM403 gradient spikes, TM804 gradient growth, TM702 frozen metric)."""
+built on them (TM404 gradient spikes, TM804 gradient growth, TM703 frozen metric)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def test_aligned_takes_the_last_point_at_or_before():
     assert np.isnan(out[0]) and list(out[1:]) == [0.4, 1.0]
 
 
-@pytest.mark.rule("TM403")
+@pytest.mark.rule("TM404")
 def test_gradient_spike_rule_reports_an_rnn_burst():
     steps = np.arange(1, 301, dtype=float)
     g = noisy_norm()
@@ -155,7 +155,7 @@ def test_gradient_spike_rule_reports_an_rnn_burst():
     fs = check_all(
         run_of(Series.build("train/grad_norm", g, step=steps), Series.build("train/loss", noisy_loss(), step=steps))
     )
-    [spike] = [f for f in fs if f.code == "TM403"]
+    [spike] = [f for f in fs if f.code == "TM404"]
     assert spike.at.step == 101 and spike.severity == "warning" and spike.facts.worst_ratio > 100
 
 
@@ -174,7 +174,7 @@ def test_gradient_growth_rule_reports_gradients_never_zeroed():
     assert growth.at.step == 1 and growth.facts.ratio >= 20 and growth.severity == "warning"
 
 
-@pytest.mark.rule("TM702")
+@pytest.mark.rule("TM703")
 def test_frozen_metric_rule_reports_an_f1_stuck_at_zero():
     ev = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) * 10
     fs = check_all(
@@ -183,5 +183,33 @@ def test_frozen_metric_rule_reports_an_f1_stuck_at_zero():
             Series.build("train/loss", np.linspace(1.0, 0.4, 60), step=np.arange(1, 61.0)),
         )
     )
-    [frozen] = [f for f in fs if f.code == "TM702"]
+    [frozen] = [f for f in fs if f.code == "TM703"]
     assert frozen.at.step == 20 and frozen.until.step == 60 and frozen.facts.value == 0.0
+
+
+@pytest.mark.rule("TM805")
+def test_zero_gradient_rule_reports_a_detached_loss():
+    steps = np.arange(1, 41, dtype=float)
+    fs = check_all(run_of(Series.build("train/grad_norm", np.zeros(40), step=steps),
+                          Series.build("train/loss", 1.386 + 0.01 * np.random.default_rng(0).standard_normal(40),
+                                       step=steps)))
+    [zero] = [f for f in fs if f.code == "TM805"]
+    assert zero.at.step == 1 and zero.severity == "error" and zero.facts.zeros == 40
+
+
+@pytest.mark.rule("TM306")
+def test_eval_at_chance_while_the_train_loss_falls():
+    from trainmedic.run import RunConfig
+
+    steps = np.arange(1, 81, dtype=float)
+    train = Series.build("train/loss", np.linspace(1.4, 0.2, 80), step=steps)
+    evals = Series.build("eval/acc", [0.24, 0.27, 0.25, 0.23, 0.26, 0.25, 0.28, 0.24], step=steps[9::10])
+    run = run_of(train, evals)
+    run.config = RunConfig()
+    run.config.set("num_classes", 4)
+    [f] = [f for f in check_all(run) if f.code == "TM306"]
+    assert f.at.step == 10 and f.facts.chance == 0.25 and f.severity == "warning"
+    learning = run_of(train, Series.build("eval/acc", [0.3, 0.45, 0.6, 0.7, 0.75, 0.78, 0.8, 0.8],
+                                          step=steps[9::10]))
+    learning.config = run.config
+    assert not [f for f in check_all(learning) if f.code == "TM306"]

@@ -3,8 +3,6 @@ the unbounded history on every zoo run, even when the full-resolution window is 
 
 from __future__ import annotations
 
-import pytest
-
 from trainmedic.livelog.history import SeriesHistory
 from trainmedic.rules import check_all
 from trainmedic.run import Run, Series
@@ -39,9 +37,5 @@ def test_decimated_history_keeps_every_finding_on_the_zoo(zoo_dir):
         run = load_run([zoo_dir / name])
         kept = _kept(run)
         decimated += sum(len(kept.series[n]) < len(s) for n, s in run.series.items())
-        try:
-            full = _key(check_all(run))
-        except AttributeError as exc:  # a rule that cannot judge this run at all is not what is tested here
-            pytest.skip(f"{name}: {exc}")
-        assert _key(check_all(kept)) == full, name
-    assert decimated >= 10  # the comparison is not vacuous: many series lost points
+        assert _key(check_all(kept)) == _key(check_all(run)), name
+    assert decimated >= 4  # not vacuous: the long series (loss spike, NaN inputs, batch x3, fp16) lost points

@@ -14,6 +14,7 @@ from ..i18n import Msg
 from ..observations import GradientFlow, GuardAction, InputStats, ParameterCounts, StaleGradients
 from ..rules.streamed import GrowthFacts
 from ..rules.transfer import EvalAtChanceFacts
+from . import provider
 from .context import Context
 
 # What the guard saw is direct evidence: ranked above any cause read off a curve's shape (those top out near 0.95
@@ -30,6 +31,7 @@ TINY_TRAINABLE = 0.01
 NOT_LEARNING = ("stuck_at_chance", "plateau", "vanishing_gradient")
 
 
+@provider("live")
 def candidates(ctx: Context) -> list:
     return [d for d in (_bad_input(ctx), _no_gradient_flow(ctx), _missing_zero_grad(ctx), _unnormalised(ctx),
                         _labels_misaligned(ctx), _optimizer_misses(ctx)) if d is not None]

@@ -16,6 +16,7 @@ from typing import Optional
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.learning import ChanceFacts
+from . import provider
 from .context import Context, num
 from .live import explains_not_learning, trains_everything
 
@@ -49,6 +50,7 @@ SUSPECT_FROZEN = 0.45
 SUSPECT_OPTIMIZER = 0.4
 
 
+@provider("trainability")
 def candidates(ctx: Context) -> list:
     named = [d for d in (_frozen(ctx) or _frozen_by_switch(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
     low = _lr_too_low(ctx)

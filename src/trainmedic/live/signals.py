@@ -16,7 +16,7 @@ from ..rules.streaming import GradientExplosion, GradientGrowth, GradientSpike, 
 
 # Rule codes whose offline definition is the detector (loss spikes and explosions: TM402 and TM801).
 CODES = {("train/loss", "nonfinite"): "TM101", ("train/grad_norm", "nonfinite"): "TM101",
-         ("train/loss", "spike"): "TM402", ("train/grad_norm", "gradient_spike"): "TM403",
+         ("train/loss", "spike"): "TM402", ("train/grad_norm", "gradient_spike"): "TM404",
          ("train/grad_norm", "gradient_explosion"): "TM801", ("train/grad_norm", "gradient_growth"): "TM804",
          ("train/grad_norm", "zero_gradient"): "TM805"}
 # A gradient norm of exactly 0 on this many steps in a row: no gradient reaches the weights (a detached loss). The

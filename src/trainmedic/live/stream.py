@@ -18,11 +18,11 @@ from ..names import parse_metric_name
 from ..observations import LiveAlarm
 from ..rules.streaming import FrozenMetric, GradientGrowth, GradientSpike, NonFinite, ZeroGradient, aligned
 
-# Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM403, TM804, TM805,
-# TM702.
+# Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM404, TM804, TM805,
+# TM703.
 # A rule joins when its offline check calls the detector's ``scan`` (loss spikes TM402 and explosions TM801 will).
-SHARED_CODES = {"TM101": NonFinite, "TM403": GradientSpike, "TM804": GradientGrowth, "TM805": ZeroGradient,
-                "TM702": FrozenMetric}
+SHARED_CODES = {"TM101": NonFinite, "TM404": GradientSpike, "TM804": GradientGrowth, "TM805": ZeroGradient,
+                "TM703": FrozenMetric}
 # The train-loss level an evaluation is compared with: the median of the last 10 train losses.
 TRAIN_LEVEL_POINTS = 10
 LOSS, GRAD_NORM = "train/loss", "train/grad_norm"
@@ -35,9 +35,9 @@ def _codes_for(name: str) -> list:
         return []
     codes = ["TM101"]
     if name == GRAD_NORM:
-        codes += ["TM403", "TM804", "TM805"]
+        codes += ["TM404", "TM804", "TM805"]
     if p.split == "eval" and p.higher_is_better:
-        codes.append("TM702")
+        codes.append("TM703")
     return codes
 
 

@@ -26,7 +26,7 @@ class EvalWatch:
         self.detectors: dict = {}
 
     def update(self, step: int, metrics: dict, train_losses, chance: Optional[float] = None) -> list:
-        """Alarms (:class:`LiveAlarm`, code TM702) confirmed by this evaluation; ``chance``: the accuracy of always
+        """Alarms (:class:`LiveAlarm`, code TM703) confirmed by this evaluation; ``chance``: the accuracy of always
         answering the most common class, when known."""
         recent = list(train_losses)[-TRAIN_LEVEL_STEPS:]
         level = float(np.median(recent)) if recent else math.nan
@@ -39,7 +39,7 @@ class EvalWatch:
             at_chance = chance if chance is not None and parse_metric_name(name).metric == "acc" else math.nan
             alarm = det.update(float(step), float(value), train_loss=level, chance=at_chance)
             if alarm is not None:
-                out.append(LiveAlarm(step=step, code="TM702", detector=alarm.detector, series=name, at=alarm.x,
+                out.append(LiveAlarm(step=step, code="TM703", detector=alarm.detector, series=name, at=alarm.x,
                                      value=alarm.value, ratio=alarm.ratio))
         return out
 
@@ -60,7 +60,7 @@ def announcement(obs, step: int) -> Optional[Msg]:
         return None
     at = int(obs.at) if obs.at is not None and math.isfinite(obs.at) else step
     params = {"step": step, "at": at, "series": obs.series, "value": obs.value, "ratio": round(obs.ratio, 1)}
-    if obs.code == "TM403" and obs.ratio < GradientSpikeParams().warn_ratio:
+    if obs.code == "TM404" and obs.ratio < GradientSpikeParams().warn_ratio:
         return None
     if obs.code == "TM402" and obs.ratio < SPIKE.warn_ratio:
         return None

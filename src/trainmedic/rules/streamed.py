@@ -2,10 +2,10 @@
 ``watch`` raise during training is what ``diagnose`` finds afterwards, because both run the same detector with the
 same thresholds (each rule's parameters are its detector's).
 
-- TM403 gradient-spike: a gradient norm far above its local level for a few points (an RNN's burst, a bad batch).
+- TM404 gradient-spike: a gradient norm far above its local level for a few points (an RNN's burst, a bad batch).
 - TM804 gradient-growth: a gradient norm that climbs steadily to 20x: gradients never zeroed.
 - TM805 zero-gradient: a gradient norm of exactly 0 on several points in a row: nothing reaches the weights.
-- TM702 frozen-metric: an evaluation metric identical over several evaluations while training moves (accuracy only
+- TM703 frozen-metric: an evaluation metric identical over several evaluations while training moves (accuracy only
   where TM701, which knows what a frozen accuracy means for the eval set, does not already report it).
 """
 
@@ -114,7 +114,7 @@ def _loss_beside(run: Run, s, level_points: int = 1) -> np.ndarray:
     return np.array([float(np.median(lv[max(0, j - level_points):j])) if j else np.nan for j in upto])
 
 
-@rule("TM403", "gradient-spike", symptom="spike", severity="info", params=GradientSpikeParams)
+@rule("TM404", "gradient-spike", symptom="spike", severity="info", params=GradientSpikeParams)
 def check_gradient_spikes(run: Run, p: GradientSpikeParams) -> list:
     """Gradient norm jumps far above its local level and comes back.
 
@@ -142,12 +142,12 @@ def check_gradient_spikes(run: Run, p: GradientSpikeParams) -> list:
         worst = max(a.ratio for a in alarms)
         warn = worst >= p.warn_ratio or len(alarms) >= p.warn_count
         ev = [
-            evidence(s, a.index, Msg("rule.TM403.ev_spike", {"ratio": round(a.ratio, 1), "level": a.reference}))
+            evidence(s, a.index, Msg("rule.TM404.ev_spike", {"ratio": round(a.ratio, 1), "level": a.reference}))
             for a in alarms[:MAX_LISTED]
         ]
         out.append(
             make_finding(
-                "TM403",
+                "TM404",
                 s,
                 alarms[0].index,
                 ev=ev,
@@ -205,7 +205,7 @@ def check_gradient_growth(run: Run, p: GrowthParams) -> list:
     return out
 
 
-@rule("TM702", "frozen-metric", symptom="degenerate_eval", severity="warning", params=FrozenParams)
+@rule("TM703", "frozen-metric", symptom="degenerate_eval", severity="warning", params=FrozenParams)
 def check_frozen_metric(run: Run, p: FrozenParams) -> list:
     """An evaluation metric stays identical while training moves.
 
@@ -246,10 +246,10 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
         end = a.confirmed
         while end + 1 < len(s) and s.values[end + 1] == a.value:
             end += 1
-        ev = [evidence(s, a.index, Msg("rule.TM702.ev_first")), evidence(s, end, Msg("rule.TM702.ev_last"))]
+        ev = [evidence(s, a.index, Msg("rule.TM703.ev_first")), evidence(s, end, Msg("rule.TM703.ev_last"))]
         out.append(
             make_finding(
-                "TM702",
+                "TM703",
                 s,
                 a.index,
                 ev=ev,

@@ -52,7 +52,7 @@ def chance_of(run: Run) -> Optional[float]:
     return 1.0 / k if k >= 2 else None
 
 
-@rule("TM303", "eval-at-chance", symptom="stuck_at_chance", severity="warning", params=ChanceParams)
+@rule("TM306", "eval-at-chance", symptom="stuck_at_chance", severity="warning", params=ChanceParams)
 def check_eval_at_chance(run: Run, p: ChanceParams) -> list:
     """Train loss falls while every evaluation stays at chance.
 
@@ -89,9 +89,9 @@ def check_eval_at_chance(run: Run, p: ChanceParams) -> list:
                 or float(np.max(a[fin])) > chance + 2 * p.margin):
             continue
         best = int(fin[np.argmax(a[fin])])
-        ev = [evidence(s, int(fin[0]), Msg("rule.TM303.ev_first")), evidence(s, best, Msg("rule.TM303.ev_best")),
-              evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM303.ev_train"))]
-        out.append(make_finding("TM303", s, int(fin[0]), ev=ev, until=int(fin[-1]),
+        ev = [evidence(s, int(fin[0]), Msg("rule.TM306.ev_first")), evidence(s, best, Msg("rule.TM306.ev_best")),
+              evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM306.ev_train"))]
+        out.append(make_finding("TM306", s, int(fin[0]), ev=ev, until=int(fin[-1]),
                                 params={"chance": round(chance, 3), "best": float(a[best]), "first": first,
                                         "last": last, "n": int(fin.size)},
                                 facts=EvalAtChanceFacts(chance=chance, best=float(a[best]), train_first=first,

@@ -1,15 +1,15 @@
-"""English messages of the rules defined by streaming detectors (TM403, TM702, TM804, TM805) and of TM303."""
+"""English messages of the rules defined by streaming detectors (TM404, TM703, TM804, TM805) and of TM306."""
 
 MESSAGES = {
-    # TM403 ----------------------------------------------------------------------------------------------------
-    "rule.TM403.message": "{series} spikes {count} time(s) from {where}, the worst {worst}x its local level, and "
+    # TM404 ----------------------------------------------------------------------------------------------------
+    "rule.TM404.message": "{series} spikes {count} time(s) from {where}, the worst {worst}x its local level, and "
     "comes back each time.",
-    "rule.TM403.ev_spike": "spike, {ratio}x the local level {level}",
-    # TM702 ----------------------------------------------------------------------------------------------------
-    "rule.TM702.message": "{series} stays at exactly {value} for {n} evaluations from {where} while the train loss "
+    "rule.TM404.ev_spike": "spike, {ratio}x the local level {level}",
+    # TM703 ----------------------------------------------------------------------------------------------------
+    "rule.TM703.message": "{series} stays at exactly {value} for {n} evaluations from {where} while the train loss "
     "keeps changing: the model's predictions do not change.",
-    "rule.TM702.ev_first": "first of the identical values",
-    "rule.TM702.ev_last": "still the same",
+    "rule.TM703.ev_first": "first of the identical values",
+    "rule.TM703.ev_last": "still the same",
     # TM804 ----------------------------------------------------------------------------------------------------
     "rule.TM804.message": "{series} climbs from {start} to {now} ({ratio}x) over {points} logged points from "
     "{where} while the loss has not diverged: gradients that are never zeroed grow like this.",
@@ -20,11 +20,11 @@ MESSAGES = {
     "the weights, so no step changes the model.",
     "rule.TM805.ev_first": "first of the exact zeros",
     "rule.TM805.ev_last": "still exactly 0",
-    # TM303 ----------------------------------------------------------------------------------------------------
-    "rule.TM303.message": "{series} never rises above chance ({chance}; best {best} over {n} evaluations) from "
+    # TM306 ----------------------------------------------------------------------------------------------------
+    "rule.TM306.message": "{series} never rises above chance ({chance}; best {best} over {n} evaluations) from "
     "{where} while the train loss falls from {first} to {last}: what the model learns does not carry over to "
     "held-out examples.",
-    "rule.TM303.ev_first": "first evaluation",
-    "rule.TM303.ev_best": "best evaluation, still at chance",
-    "rule.TM303.ev_train": "the train loss meanwhile",
+    "rule.TM306.ev_first": "first evaluation",
+    "rule.TM306.ev_best": "best evaluation, still at chance",
+    "rule.TM306.ev_train": "the train loss meanwhile",
 }
