@@ -12,6 +12,7 @@ from typing import Optional
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..observations import GradientFlow, GuardAction, InputStats, ParameterCounts, StaleGradients
+from ..rules.eval_gap import EvalGapFacts
 from ..rules.streamed import GrowthFacts
 from ..rules.transfer import EvalAtChanceFacts
 from . import provider
@@ -121,7 +122,7 @@ def _unnormalised(ctx: Context) -> Optional[Diagnosis]:
 def _labels_misaligned(ctx: Context) -> Optional[Diagnosis]:
     f = next((f for f in ctx.by_symptom.get("stuck_at_chance", []) if isinstance(f.facts, EvalAtChanceFacts)), None)
     if f is None:
-        return None
+        return _labels_from_gap(ctx)
     facts = f.facts
     params = {"chance": round(facts.chance, 3), "best": round(facts.best, 3), "first": round(facts.train_first, 3),
               "last": round(facts.train_last, 3), "series": f.series_label or f.series}
@@ -130,6 +131,20 @@ def _labels_misaligned(ctx: Context) -> Optional[Diagnosis]:
                      title=Msg("cause.labels_misaligned.title"),
                      explanation=Msg("cause.labels_misaligned.explanation", params),
                      findings=ctx.codes("stuck_at_chance", "overfitting"), fixes=fixes, facts=params)
+
+
+def _labels_from_gap(ctx: Context) -> Optional[Diagnosis]:
+    """The eval accuracy at chance while the train accuracy is high (TM702's gap, at chance)."""
+    f = next((f for f in ctx.by_symptom.get("degenerate_eval", []) if isinstance(f.facts, EvalGapFacts)
+              and f.facts.at_chance), None)
+    if f is None:
+        return None
+    params = {"series": f.series_label or f.series, "ratio": round(f.facts.acc_ratio, 2),
+              "chance": round(f.facts.chance or 0.0, 3)}
+    fixes = [Fix(action=Msg("cause.fix.check_pairs.action"), why=Msg("cause.fix.check_pairs.why"))]
+    return Diagnosis(cause="labels_misaligned", confidence=FROM_SERIES - 0.1,
+                     title=Msg("cause.labels_misaligned.title"), explanation=Msg("cause.labels_misaligned.gap", params),
+                     findings=ctx.codes("degenerate_eval"), fixes=fixes, facts=params)
 
 
 def _optimizer_misses(ctx: Context) -> Optional[Diagnosis]:

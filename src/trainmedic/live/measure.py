@@ -35,7 +35,7 @@ def measure(mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = F
     """Measure one step of Monitor ``mon`` (one all-reduce under torch.distributed, one host read)."""
     params = mon._params
     device = loss.device if isinstance(loss, torch.Tensor) else (params[0].device if params else torch.device("cpu"))
-    stale = mon.probe.ratio() if mon.probe is not None else None  # before unscaling: both sides carry the scale
+    stale = mon.probe.norms() if mon.probe is not None else None  # before unscaling: both sides carry the scale
     if mon.scaler is not None and mon.scaler.is_enabled():
         try:
             mon.scaler.unscale_(mon.optimizer)  # true gradient values for the norm and the clip
@@ -53,33 +53,40 @@ def measure(mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = F
         if want_layers:
             per = q.per_tensor_norms(grads, device)
             post = q.total_norm(per).reshape(1)
-    loss_t = q.as_scalar(loss, device) if loss is not None else None
-    finite = torch.isfinite(norm) if loss_t is None else torch.isfinite(loss_t) & torch.isfinite(norm)
-    thr_loss, thr_norm = mon.guard.thresholds()
-    if math.isfinite(thr_norm):
-        spike = norm > thr_norm
-        if loss_t is not None and math.isfinite(thr_loss):
-            spike = spike | (loss_t > thr_loss)
-    else:
-        spike = torch.zeros((), dtype=torch.bool, device=device)
-    zero = torch.zeros((), device=device)
-    flags = torch.stack([(~finite).float(), spike.float(), zero if loss_t is None else loss_t])
-    dist.agree(flags)  # [ranks with non-finite, ranks with a spike, sum of losses]
-    parts = [flags, norm.float().reshape(1)]
+    loss_t = q.as_scalar(loss, device) if loss is not None else torch.zeros((), device=device)
+    # [loss, norm^2], summed over ranks: a non-finite value on any rank makes the sum non-finite on every rank, and
+    # every rank then judges the same averaged numbers on the host, so all take the same decision.
+    # float64 (where the device has it): the square of a norm of 1e20 must not overflow to inf.
+    dtype = torch.float32 if device.type == "mps" else torch.float64
+    head = torch.stack([loss_t.to(dtype), norm.to(dtype).reshape(()) ** 2])
+    dist.agree(head)
+    parts = [head]
     slots = {}
+    at = 2
     for name, t in (("scale", q.loss_scale_tensor(mon.scaler, device)), ("stale", stale), ("post", post)):
         if t is not None:
-            slots[name] = len(parts) + 2  # flags take three places, the norm one
-            parts.append(t.to(device).float().reshape(1))
+            t = t.to(device, dtype).reshape(-1)
+            slots[name] = (at, at + t.numel())
+            at += t.numel()
+            parts.append(t)
     if want_layers and per is not None:
-        parts.append(per)
+        parts.append(per.to(dtype))
     values = torch.cat(parts).tolist()  # the one host-device synchronisation of the step
-    n_bad, n_spike, loss_sum, norm_v = values[:4]
-    got = {name: values[i] for name, i in slots.items()}
+    world = mon.world_size
+    loss_v = values[0] / world if loss is not None else None
+    norm_v = math.sqrt(values[1] / world) if values[1] >= 0 else math.nan
+    nonfinite = not math.isfinite(norm_v) or (loss_v is not None and not math.isfinite(loss_v))
+    thr_loss, thr_norm = mon.guard.thresholds()
+    spike = (not nonfinite) and (norm_v > thr_norm or (loss_v is not None and loss_v > thr_loss))
+    got = {name: values[a:b] for name, (a, b) in slots.items()}
+    stale_ratio = None
+    if "stale" in got:
+        g, inc = got["stale"]
+        stale_ratio = g / inc if inc > 0 else None
     layers = {}
     if want_layers and per is not None:
-        first = 4 + len(slots)
+        first = at
         layers = q.layer_norms([mon._layer[id(p)] for p in params if p.grad is not None], values[first:])
-    return Measured(loss=None if loss_t is None else loss_sum / mon.world_size, norm=norm_v, nonfinite=n_bad > 0,
-                    spike=n_spike > 0, layers=layers, scale=got.get("scale"), stale=got.get("stale"),
-                    post=got.get("post"), no_grads=not grads)
+    return Measured(loss=loss_v, norm=norm_v, nonfinite=nonfinite, spike=spike, layers=layers,
+                    scale=got["scale"][0] if "scale" in got else None, stale=stale_ratio,
+                    post=got["post"][0] if "post" in got else None, no_grads=not grads)

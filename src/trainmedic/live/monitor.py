@@ -287,7 +287,7 @@ class Monitor:
 
         found = replay(self.model, batch, self.loss_fn, autocast=self.autocast, no_sync=dist.no_sync_of(self.model))
         if self.probe is not None:
-            self.probe.ratio()  # the replay's backward is not a training step
+            self.probe.norms()  # the replay's backward is not a training step
         found["rank"] = self.rank
         if dist.active():
             everyone = dist.gather(found)

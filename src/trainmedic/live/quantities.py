@@ -102,22 +102,28 @@ class StaleProbe:
                             self.param.register_post_accumulate_grad_hook(self._accumulated)]
 
     def _incoming(self, grad: torch.Tensor) -> None:
+        # No copy for the first backward of a step (autograd may hand this very tensor to .grad: then the ratio is 1,
+        # as it should be); later micro-batches are added out of place, never into a tensor .grad may be.
         g = grad.detach()
-        self.incoming = g.clone() if self.incoming is None else self.incoming.add_(g)
+        self.incoming = g if self.incoming is None else self.incoming + g
 
     def _accumulated(self, param: torch.Tensor) -> None:
         inc = self.incoming
         if param.grad is None or inc is None or inc.shape != param.grad.shape:
             self.last = None
             return
-        self.last = (torch.linalg.vector_norm(param.grad.detach().float()) /
-                     torch.linalg.vector_norm(inc.float()).clamp_min(1e-30)).reshape(1)
+        self.last = torch._foreach_norm([param.grad.detach(), inc])  # one fused op; divided on the host
 
-    def ratio(self) -> Optional[torch.Tensor]:
-        """The ratio after the last backward, as a 1-element tensor (None when not measured); starts the next
-        step's sum."""
+    def norms(self) -> Optional[torch.Tensor]:
+        """``[|grad|, |sum of incoming gradients|]`` after the last backward, as a 2-element float tensor (None when
+        not measured); starts the next step's sum."""
         out, self.last, self.incoming = self.last, None, None
-        return out
+        return None if out is None else torch.stack(out).float()
+
+    def ratio(self) -> Optional[float]:
+        """Host value of the ratio (reads the device: outside the per-step path)."""
+        n = self.norms()
+        return None if n is None else float(n[0] / n[1].clamp_min(1e-30))
 
     def remove(self) -> None:
         for h in self.handles:

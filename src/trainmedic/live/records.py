@@ -5,6 +5,7 @@ guard action. The format, its reader and the Run builder live in :mod:`trainmedi
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from typing import Any
@@ -35,9 +36,33 @@ def plain(v: Any) -> Any:
         return str(v)
 
 
+_STEP_KEYS = ("step", "loss", "grad_norm")
+
+
+def _step_line(record: dict) -> str | None:
+    """A healthy step record written directly (the per-step path); None when it needs the general encoder."""
+    parts = ['{"type":"step"']
+    for key, v in record.items():
+        if key == "type":
+            continue
+        if isinstance(v, float) and math.isfinite(v):
+            parts.append(f'"{key}":{v!r}')
+        elif isinstance(v, (int, str)) and not isinstance(v, bool) and (not isinstance(v, str) or v.isalnum()):
+            parts.append(f'"{key}":{v}' if isinstance(v, int) else f'"{key}":"{v}"')
+        elif isinstance(v, list) and all(isinstance(x, float) and math.isfinite(x) for x in v):
+            parts.append(f'"{key}":[' + ",".join(repr(x) for x in v) + "]")
+        else:
+            return None
+    return ",".join(parts) + "}"
+
+
 def dumps(record: dict) -> str:
     """One log line (without the newline)."""
-    try:  # the common case: plain finite numbers, no conversion needed
+    if record.get("type") == "step":
+        line = _step_line(record)
+        if line is not None:
+            return line
+    try:  # plain finite numbers, no conversion needed
         return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (ValueError, TypeError):
         return json.dumps(plain(record), ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -42,6 +42,10 @@ MESSAGES = {
     "above chance ({chance}; best {best}): the model fits the training pairs it sees without learning anything "
     "that holds for new examples. Labels shuffled independently of their inputs, or misaligned by a join or a "
     "sort, do exactly this; overfitting would first improve the evaluation.",
+    "cause.labels_misaligned.gap": "{series} stays at chance ({chance}) while the train accuracy is high (eval at "
+    "most {ratio}x train from the first evaluation): the model learns the training pairs, not something that holds "
+    "for new examples. Labels shuffled apart from their inputs do this; so does an evaluation path that feeds "
+    "different inputs.",
     "cause.fix.check_pairs.action": "print a few decoded training examples with their labels after the full "
     "loading pipeline (shuffling, joins, sorts, augmentations) and check they match",
     "cause.fix.check_pairs.why": "a model can memorise mismatched pairs, so the train loss looks healthy",

@@ -35,6 +35,8 @@ MESSAGES = {
     "cause.labels_misaligned.explanation": "训练损失从 {first} 降到 {last}，而 {series} 从未高于随机水平（{chance}；最好为 "
     "{best}）：模型拟合了它见到的训练样本对，却没有学到对新样本成立的东西。与输入分别打乱的标签，或因连接、排序而错位的"
     "标签正会如此；过拟合则会先让评估变好。",
+    "cause.labels_misaligned.gap": "{series} 一直停在随机水平（{chance}），而训练准确率很高（从第一次评估起，评估最多是训练的 "
+    "{ratio} 倍）：模型学到的是训练样本对，而不是对新样本成立的东西。与输入分别打乱的标签会如此；给评估送入不同输入的评估流程也会。",
     "cause.fix.check_pairs.action": "在完整的加载流程（打乱、连接、排序、增强）之后打印几个解码后的训练样本及其标签，检查是否"
     "匹配",
     "cause.fix.check_pairs.why": "模型能记住不匹配的样本对，因此训练损失看起来很健康",
