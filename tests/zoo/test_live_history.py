@@ -1,5 +1,5 @@
 """The live guard's bounded history (recent points at full resolution, older ones decimated) keeps the findings of
-the unbounded history on every zoo run, even when the full-resolution window is only 64 points."""
+the unbounded history on every zoo run, even when the full-resolution window is only 32 to 64 points."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from trainmedic.livelog.history import SeriesHistory
 from trainmedic.rules import check_all
 from trainmedic.run import Run, Series
 
-# Sizes 256x smaller than the defaults, in the same proportions: most zoo series are decimated.
-SMALL = {"recent": 64, "chunk": 16, "grid": 64, "buckets": 16, "nonfinite": 16}
+# Sizes hundreds of times smaller than the defaults: full resolution for only the last 32-64 points.
+SMALL = {"recent": 32, "chunk": 8, "grid": 64, "buckets": 16, "nonfinite": 16}
 
 
 def _kept(run: Run) -> Run:

@@ -14,8 +14,10 @@ import numpy as np
 # Full resolution for the last 16k points of each series: longer than any window a rule looks back over (the
 # longest is 50 points), and the whole of most runs.
 RECENT_POINTS = 16384
-# Points arrive in chunks of this many; a chunk that leaves the recent window is folded into the decimated history.
+# Points arrive in chunks of this many; chunks that leave the recent window are folded into the decimated history
+# FOLD_CHUNKS at a time (a fold costs about as much for one chunk as for four: it re-thins the whole history).
 CHUNK_POINTS = 1024
+FOLD_CHUNKS = 4
 # The decimated history: 4096 points on an even grid of steps, the lowest and highest of each of 1024 spans, and at
 # most 1024 non-finite points: about 160 KB per series whatever the length of the run.
 GRID_POINTS = 4096
@@ -38,12 +40,15 @@ def decimate(x: np.ndarray, values: np.ndarray, *, grid: int = GRID_POINTS, buck
     keep.append(bad)
     targets = np.linspace(x[0], x[-1], grid)
     keep.append(np.clip(np.searchsorted(x, targets), 0, n - 1))
-    edges = np.linspace(0, n, buckets + 1).astype(int)
-    lo_v = np.where(fin, values, np.inf)
-    hi_v = np.where(fin, values, -np.inf)
-    for a, b in zip(edges[:-1], edges[1:]):
-        if b > a:
-            keep.append(np.array([a + int(np.argmin(lo_v[a:b])), a + int(np.argmax(hi_v[a:b]))]))
+    # The lowest and highest finite value of each of ``buckets`` equal spans of points, found for all spans at once.
+    starts = np.unique(np.linspace(0, n, buckets + 1).astype(int)[:-1])
+    bucket = np.searchsorted(starts, np.arange(n), side="right") - 1
+    for fill, reduce in ((np.inf, np.minimum), (-np.inf, np.maximum)):
+        v = np.where(fin, values, fill)
+        best = reduce.reduceat(v, starts)
+        hit = np.flatnonzero((v == best[bucket]) & fin)
+        _, first = np.unique(bucket[hit], return_index=True)
+        keep.append(hit[first])
     return np.unique(np.concatenate(keep))
 
 
@@ -71,11 +76,12 @@ class SeriesHistory:
         if self._n == self.chunk:
             self._recent.append(buf)
             self._buf, self._n = np.empty((3, self.chunk)), 0
-            if len(self._recent) > self.max_chunks:
-                self._fold(self._recent.pop(0))
+            if len(self._recent) >= self.max_chunks + FOLD_CHUNKS:
+                leaving, self._recent = self._recent[:FOLD_CHUNKS], self._recent[FOLD_CHUNKS:]
+                self._fold(leaving)
 
-    def _fold(self, chunk: np.ndarray) -> None:
-        old = np.concatenate([self._old, chunk], axis=1)
+    def _fold(self, chunks: list) -> None:
+        old = np.concatenate([self._old, *chunks], axis=1)
         keep = decimate(old[0], old[2], grid=self.grid, buckets=self.buckets, nonfinite=self.nonfinite)
         self._old = old[:, keep]
 
