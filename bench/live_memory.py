@@ -36,8 +36,18 @@ def record_run(steps: int, traced: bool = True) -> tuple:
         if i % 10007 == 0:
             loss = math.nan
             builder.add({"type": "event", "kind": "skip", "step": i, "message": "", "data": {"batch": i - 1}})
-        builder.add({"type": "step", "step": i, "loss": loss, "grad_norm": norm, "lr": [1e-3], "step_time": 0.01,
-                     "action": "step", "batch": i - 1})
+        builder.add(
+            {
+                "type": "step",
+                "step": i,
+                "loss": loss,
+                "grad_norm": norm,
+                "lr": [1e-3],
+                "step_time": 0.01,
+                "action": "step",
+                "batch": i - 1,
+            }
+        )
         signals.update(i, loss, norm, no_grads=False)
     builder.run()  # the report builds the Run once
     seconds = time.perf_counter() - t0
@@ -62,9 +72,13 @@ def main(argv: list | None = None) -> int:
         print(f"{n:>10,} steps: peak {peak / 1e6:6.2f} MB, {1e6 * seconds / n:5.1f} us/step")
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "live_memory.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["Memory of the live record of a run (Run builder with bounded histories + streaming detectors; 4 series "
-             "a step, a NaN step every 10,007), peak traced allocations.", "",
-             "| steps | peak memory (MB) | recording cost (us/step) |", "|---:|---:|---:|"]
+    lines = [
+        "Memory of the live record of a run (Run builder with bounded histories + streaming detectors; 4 series "
+        "a step, a NaN step every 10,007), peak traced allocations.",
+        "",
+        "| steps | peak memory (MB) | recording cost (us/step) |",
+        "|---:|---:|---:|",
+    ]
     lines += [f"| {r['steps']:,} | {r['peak_mb']:.2f} | {r['us_per_step']:.1f} |" for r in rows]
     (HERE / "results" / "live_memory.md").write_text("\n".join(lines) + "\n")
     return 0

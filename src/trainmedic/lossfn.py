@@ -15,8 +15,21 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 # Parameter names that say "I take predictions and targets", not "I take a model and a batch".
-CRITERION_NAMES = ("input", "inputs", "logits", "output", "outputs", "pred", "preds", "prediction", "predictions",
-                   "y_pred", "y_hat", "scores", "probs")
+CRITERION_NAMES = (
+    "input",
+    "inputs",
+    "logits",
+    "output",
+    "outputs",
+    "pred",
+    "preds",
+    "prediction",
+    "predictions",
+    "y_pred",
+    "y_hat",
+    "scores",
+    "probs",
+)
 HINT = "loss_fn=lambda model, batch: criterion(model(batch[0]), batch[1])"
 
 
@@ -47,8 +60,10 @@ def check_loss_fn(fn: Optional[Callable], where: str) -> Optional[Callable]:
         raise LossFnError(f"{where}: loss_fn must be callable as loss_fn(model, batch), got {type(fn).__name__}")
     crit = _is_criterion(fn)
     if crit:
-        raise LossFnError(f"{where}: loss_fn is called as loss_fn(model, batch) and returns the loss; {crit} takes "
-                          f"(logits, labels). Wrap it, e.g. {HINT}")
+        raise LossFnError(
+            f"{where}: loss_fn is called as loss_fn(model, batch) and returns the loss; {crit} takes "
+            f"(logits, labels). Wrap it, e.g. {HINT}"
+        )
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
@@ -59,8 +74,10 @@ def check_loss_fn(fn: Optional[Callable], where: str) -> Optional[Callable]:
     if not varargs and (len(params) < 2 or len(required) > 2):
         raise LossFnError(f"{where}: loss_fn must take two arguments, (model, batch); its signature is {sig}")
     if params and params[0].name.lower() in CRITERION_NAMES:
-        raise LossFnError(f"{where}: loss_fn is called as loss_fn(model, batch), but its first argument is named "
-                          f"{params[0].name!r}, which looks like (logits, labels). Wrap it, e.g. {HINT}")
+        raise LossFnError(
+            f"{where}: loss_fn is called as loss_fn(model, batch), but its first argument is named "
+            f"{params[0].name!r}, which looks like (logits, labels). Wrap it, e.g. {HINT}"
+        )
     return fn
 
 

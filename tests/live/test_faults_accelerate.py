@@ -36,8 +36,9 @@ def run_accelerate(scenario: str, tmp_path):
     def loss_fn(m, batch):
         return weighted_loss(m(batch[0]), batch[1])
 
-    monitor = guard_for.monitor(accelerator, model, opt, policy="skip", loss_fn=loss_fn,
-                                log_path=str(tmp_path / "live.jsonl"))
+    monitor = guard_for.monitor(
+        accelerator, model, opt, policy="skip", loss_fn=loss_fn, log_path=str(tmp_path / "live.jsonl")
+    )
     for _ in range(EPOCHS):
         for xb, yb in loader:
             with accelerator.accumulate(model):
@@ -48,8 +49,9 @@ def run_accelerate(scenario: str, tmp_path):
                     logits = logits.detach().requires_grad_()
                 loss = weighted_loss(logits, yb)
                 accelerator.backward(loss)
-                guard_for.step(accelerator, monitor, loss, (xb, yb),
-                               max_grad_norm=1.0 if scenario == "clipping" else None)
+                guard_for.step(
+                    accelerator, monitor, loss, (xb, yb), max_grad_norm=1.0 if scenario == "clipping" else None
+                )
                 if scenario != "no_zero_grad":
                     opt.zero_grad()
         with torch.no_grad():

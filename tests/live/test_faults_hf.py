@@ -78,15 +78,34 @@ def run_hf(scenario: str, tmp_path):
     train = [{"x": x[i], "labels": int(y[i])} for i in range(len(x))]
     evals = [{"x": ex[i], "labels": int(ey[i])} for i in range(len(ex))]
     args = transformers.TrainingArguments(
-        output_dir=str(tmp_path), max_steps=EPOCHS * N_TRAIN // BATCH, per_device_train_batch_size=BATCH,
-        per_device_eval_batch_size=len(evals), learning_rate=5e-3, lr_scheduler_type="constant", weight_decay=0.0,
-        max_grad_norm=0.0 if scenario == "no_clipping" else 1.0, logging_steps=1, eval_strategy="steps",
-        eval_steps=4, save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
-        remove_unused_columns=False)
+        output_dir=str(tmp_path),
+        max_steps=EPOCHS * N_TRAIN // BATCH,
+        per_device_train_batch_size=BATCH,
+        per_device_eval_batch_size=len(evals),
+        learning_rate=5e-3,
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        max_grad_norm=0.0 if scenario == "no_clipping" else 1.0,
+        logging_steps=1,
+        eval_strategy="steps",
+        eval_steps=4,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
+        remove_unused_columns=False,
+    )
     guard = TrainMedicCallback("skip")
     extra = [ScaleOneBatch(model)] if scenario in ("clipping", "no_clipping") else []
-    trainer = WeightedTrainer(model=model, args=args, train_dataset=train, eval_dataset=evals,
-                              compute_metrics=accuracy, callbacks=[*extra, guard])
+    trainer = WeightedTrainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=evals,
+        compute_metrics=accuracy,
+        callbacks=[*extra, guard],
+    )
     trainer.detached = scenario == "detached"
     trainer.train()
     evals_logged = [e for e in trainer.state.log_history if "eval_accuracy" in e]

@@ -67,9 +67,18 @@ def run_lightning(scenario: str, tmp_path):
     val = torch.utils.data.DataLoader(list(zip(ex, ey)), batch_size=len(ex))
     guard = TrainMedicCallback("skip", log_path=str(tmp_path / "live.jsonl"))
     clip = {"gradient_clip_val": 1.0} if scenario == "clipping" else {}
-    trainer = pl.Trainer(max_epochs=EPOCHS, accelerator="cpu", logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-                         callbacks=[guard], default_root_dir=str(tmp_path), **clip)
+    trainer = pl.Trainer(
+        max_epochs=EPOCHS,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        callbacks=[guard],
+        default_root_dir=str(tmp_path),
+        **clip,
+    )
     module = LitNet(scenario)
     trainer.fit(module, train_dataloaders=train, val_dataloaders=val)
     return guard, float(trainer.callback_metrics["val_acc"]), float(trainer.callback_metrics.get("val_loss", 0.0))

@@ -35,7 +35,7 @@ def run_plain(scenario: str, tmp_path, policy: str = "skip"):
     step = 0
     for _ in range(EPOCHS):
         for i in range(0, len(x), BATCH):
-            xb, yb = x[i:i + BATCH], y[i:i + BATCH]
+            xb, yb = x[i : i + BATCH], y[i : i + BATCH]
             if scenario in ("clipping", "no_clipping") and step == SCALED_BATCH:
                 xb = xb * SCALE  # one batch from an unscaled source
             logits = model(xb)

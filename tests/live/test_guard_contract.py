@@ -47,8 +47,9 @@ def test_rollback_never_restores_a_non_finite_or_foreign_snapshot(tmp_path):
     model = nn.Linear(4, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     snaps = tmp_path / "snaps"
-    monitor = trainmedic.Monitor(model, opt, policy="rollback", snapshot_every=2, snapshot_dir=str(snaps),
-                                 rollback_after=1, announce=False)
+    monitor = trainmedic.Monitor(
+        model, opt, policy="rollback", snapshot_every=2, snapshot_dir=str(snaps), rollback_after=1, announce=False
+    )
     x = torch.randn(8, 4)
 
     def step(poison=False):

@@ -27,8 +27,16 @@ SERIES_PER_STEP = 4  # loss, grad_norm, lr, step_time
 def _feed(builder: RunBuilder, start: int, stop: int, rng) -> None:
     for i in range(start, stop):
         loss = 2.0 * math.exp(-i / 20000) + 0.05 * rng.standard_normal()
-        rec = {"type": "step", "step": i + 1, "loss": loss, "grad_norm": 1.0 + 0.1 * rng.standard_normal(),
-               "lr": [1e-3], "step_time": 0.01, "action": "step", "batch": i}
+        rec = {
+            "type": "step",
+            "step": i + 1,
+            "loss": loss,
+            "grad_norm": 1.0 + 0.1 * rng.standard_normal(),
+            "lr": [1e-3],
+            "step_time": 0.01,
+            "action": "step",
+            "batch": i,
+        }
         if i % 7919 == 0:
             rec["loss"] = "nan"  # the guard's skipped steps keep their NaN loss
             builder.add({"type": "event", "kind": "skip", "step": i + 1, "message": "", "data": {"batch": i}})
@@ -66,10 +74,18 @@ def test_events_of_one_kind_are_capped_but_counted():
     builder = RunBuilder("live.jsonl")
     builder.add({"format": "trainmedic-live", "type": "header", "config": {}})
     for i in range(MAX_PER_KIND + 500):
-        builder.add({"type": "event", "kind": "skip", "step": i + 1, "message": "", "data": {"batch": i,
-                                                                                               "reason": "nonfinite"}})
-    builder.add({"type": "event", "kind": "end", "step": MAX_PER_KIND + 500, "message": "",
-                 "data": {"skipped": MAX_PER_KIND + 500}})
+        builder.add(
+            {"type": "event", "kind": "skip", "step": i + 1, "message": "", "data": {"batch": i, "reason": "nonfinite"}}
+        )
+    builder.add(
+        {
+            "type": "event",
+            "kind": "end",
+            "step": MAX_PER_KIND + 500,
+            "message": "",
+            "data": {"skipped": MAX_PER_KIND + 500},
+        }
+    )
     run = builder.run()
     assert len(run.events_of("skip")) == MAX_PER_KIND and builder.counts["skip"] == MAX_PER_KIND + 500
     [guard] = [f for f in check_all(run) if f.code == "TM150"]

@@ -29,10 +29,22 @@ def test_watch_reports_a_nan_within_a_second_and_exits_at_the_end(tmp_path):
         fh.write(_line(HEADER))
         for i in range(1, 21):
             fh.write(_line(_step(i, 1.0 / i)))
-    cmd = [sys.executable, "-m", "trainmedic", "watch", str(log), "--interval", "0.1", "--fail-on", "error",
-           "--on-alert", f'echo "$TRAINMEDIC_CODE $TRAINMEDIC_SEVERITY $TRAINMEDIC_STEP" >> {alerts}']
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "trainmedic",
+        "watch",
+        str(log),
+        "--interval",
+        "0.1",
+        "--fail-on",
+        "error",
+        "--on-alert",
+        f'echo "$TRAINMEDIC_CODE $TRAINMEDIC_SEVERITY $TRAINMEDIC_STEP" >> {alerts}',
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     try:
         time.sleep(1.5)  # the watcher is up and has read the healthy history
         assert proc.poll() is None
@@ -56,8 +68,10 @@ def test_watch_reports_a_nan_within_a_second_and_exits_at_the_end(tmp_path):
 
 def test_watch_reports_a_finding_once_and_honours_fail_on(tmp_path, capsys):
     log = tmp_path / "run.log"
-    log.write_text("".join(f"step {i} loss {1.0 / i:.4f}\n" for i in range(1, 40)) + "step 40 loss nan\n"
-                   "step 41 loss nan\nTraining finished\n")
+    log.write_text(
+        "".join(f"step {i} loss {1.0 / i:.4f}\n" for i in range(1, 40)) + "step 40 loss nan\n"
+        "step 41 loss nan\nTraining finished\n"
+    )
     rc = main(["watch", str(log), "--interval", "0.05", "--idle-timeout", "5"])
     out = capsys.readouterr().out
     assert rc == 1
@@ -77,7 +91,7 @@ def _grow(log, records, chunks, pause=0.15):
     per = max(1, len(records) // chunks)
     for i in range(0, len(records), per):
         with open(log, "a") as fh:
-            fh.write("".join(_line(r) for r in records[i:i + per]))
+            fh.write("".join(_line(r) for r in records[i : i + per]))
         time.sleep(pause)
 
 
@@ -105,8 +119,17 @@ def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_n
     loss[:4] = [1.0, 1.6, 2.3, 3.1]  # four early points that look like a divergence and are not one
     norm = np.exp(0.3 * rng.standard_normal(n))
     norm[250] *= 500  # an RNN's gradient burst
-    records = [{"type": "step", "step": i + 1, "loss": float(loss[i]), "grad_norm": float(norm[i]),
-                "lr": [1e-3], "action": "step"} for i in range(n)]
+    records = [
+        {
+            "type": "step",
+            "step": i + 1,
+            "loss": float(loss[i]),
+            "grad_norm": float(norm[i]),
+            "lr": [1e-3],
+            "action": "step",
+        }
+        for i in range(n)
+    ]
     records[-3:] = [dict(r, loss="nan", grad_norm="nan") for r in records[-3:]]  # and a NaN at the end
     log = tmp_path / "live.jsonl"
     log.write_text(_line(HEADER))
@@ -124,7 +147,7 @@ def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_n
     kept = {(f.code, f.series): f for f in final.findings}
     for x in during:
         code = x.split("] ")[1].split()[1]
-        step = int(x[len("[step "):].split("]")[0])
+        step = int(x[len("[step ") :].split("]")[0])
         f = next(f for (c, _), f in kept.items() if c == code)
         until = f.until.step if f.until is not None else f.at.step
         assert f.at.step <= step <= until, (x, f)
@@ -138,7 +161,9 @@ def test_a_poll_reads_only_the_new_points(tmp_path, monkeypatch):
     built, fed = [], []
     original_run, original_feed = RunBuilder.run, stream.StreamAlarms.feed
     monkeypatch.setattr(RunBuilder, "run", lambda self, **kw: built.append(1) or original_run(self, **kw))
-    monkeypatch.setattr(stream.StreamAlarms, "feed", lambda self, *a, **k: fed.append(a[0]) or original_feed(self, *a, **k))
+    monkeypatch.setattr(
+        stream.StreamAlarms, "feed", lambda self, *a, **k: fed.append(a[0]) or original_feed(self, *a, **k)
+    )
     log = tmp_path / "live.jsonl"
     log.write_text(_line(HEADER))
     lines: list = []

@@ -190,9 +190,12 @@ def test_frozen_metric_rule_reports_an_f1_stuck_at_zero():
 @pytest.mark.rule("TM805")
 def test_zero_gradient_rule_reports_a_detached_loss():
     steps = np.arange(1, 41, dtype=float)
-    fs = check_all(run_of(Series.build("train/grad_norm", np.zeros(40), step=steps),
-                          Series.build("train/loss", 1.386 + 0.01 * np.random.default_rng(0).standard_normal(40),
-                                       step=steps)))
+    fs = check_all(
+        run_of(
+            Series.build("train/grad_norm", np.zeros(40), step=steps),
+            Series.build("train/loss", 1.386 + 0.01 * np.random.default_rng(0).standard_normal(40), step=steps),
+        )
+    )
     [zero] = [f for f in fs if f.code == "TM805"]
     assert zero.at.step == 1 and zero.severity == "error" and zero.facts.zeros == 40
 
@@ -209,7 +212,6 @@ def test_eval_at_chance_while_the_train_loss_falls():
     run.config.set("num_classes", 4)
     [f] = [f for f in check_all(run) if f.code == "TM306"]
     assert f.at.step == 10 and f.facts.chance == 0.25 and f.severity == "warning"
-    learning = run_of(train, Series.build("eval/acc", [0.3, 0.45, 0.6, 0.7, 0.75, 0.78, 0.8, 0.8],
-                                          step=steps[9::10]))
+    learning = run_of(train, Series.build("eval/acc", [0.3, 0.45, 0.6, 0.7, 0.75, 0.78, 0.8, 0.8], step=steps[9::10]))
     learning.config = run.config
     assert not [f for f in check_all(learning) if f.code == "TM306"]

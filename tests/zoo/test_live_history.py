@@ -12,8 +12,13 @@ SMALL = {"recent": 32, "chunk": 8, "grid": 64, "buckets": 16, "nonfinite": 16}
 
 
 def _kept(run: Run) -> Run:
-    out = Run(path=run.path, events=list(run.events), config=run.config, sources=run.sources,
-              observations=list(run.observations))
+    out = Run(
+        path=run.path,
+        events=list(run.events),
+        config=run.config,
+        sources=run.sources,
+        observations=list(run.observations),
+    )
     for name, s in run.series.items():
         s = s.sorted()
         h = SeriesHistory(**SMALL)

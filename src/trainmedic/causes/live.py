@@ -34,8 +34,18 @@ NOT_LEARNING = ("stuck_at_chance", "plateau", "vanishing_gradient")
 
 @provider("live")
 def candidates(ctx: Context) -> list:
-    return [d for d in (_bad_input(ctx), _no_gradient_flow(ctx), _missing_zero_grad(ctx), _unnormalised(ctx),
-                        _labels_misaligned(ctx), _optimizer_misses(ctx)) if d is not None]
+    return [
+        d
+        for d in (
+            _bad_input(ctx),
+            _no_gradient_flow(ctx),
+            _missing_zero_grad(ctx),
+            _unnormalised(ctx),
+            _labels_misaligned(ctx),
+            _optimizer_misses(ctx),
+        )
+        if d is not None
+    ]
 
 
 def trains_everything(ctx: Context) -> bool:
@@ -58,8 +68,10 @@ def zero_gradient(ctx: Context) -> bool:
 
 def raw_inputs(ctx: Context) -> Optional[InputStats]:
     """A floating-point input whose values are non-negative integers reaching RAW_INPUT_MAX (0-255 pixels)."""
-    return next((o for o in ctx.run.observed(InputStats)
-                 if o.integer_valued and o.minimum >= 0 and o.maximum >= RAW_INPUT_MAX), None)
+    return next(
+        (o for o in ctx.run.observed(InputStats) if o.integer_valued and o.minimum >= 0 and o.maximum >= RAW_INPUT_MAX),
+        None,
+    )
 
 
 def explains_not_learning(ctx: Context) -> bool:
@@ -72,11 +84,19 @@ def _bad_input(ctx: Context) -> Optional[Diagnosis]:
         return None
     skipped = [o.batch for o in ctx.run.observed(GuardAction) if o.input_nonfinite and o.batch is not None]
     params = {"batches": ", ".join(str(b) for b in skipped[:10]) or "?", "n": len(skipped)}
-    fixes = [Fix(action=Msg("cause.fix.check_batch_finite.action"), why=Msg("cause.fix.check_batch_finite.why")),
-             Fix(action=Msg("cause.fix.skip_nonfinite.action"), why=Msg("cause.fix.skip_nonfinite.why"))]
-    return Diagnosis(cause="bad_input_data", confidence=OBSERVED, title=Msg("cause.bad_input_data.title_live", params),
-                     explanation=Msg("cause.bad_input_data.live", params), findings=ctx.codes("nonfinite"),
-                     fixes=fixes, facts={"batches": skipped[:50]})
+    fixes = [
+        Fix(action=Msg("cause.fix.check_batch_finite.action"), why=Msg("cause.fix.check_batch_finite.why")),
+        Fix(action=Msg("cause.fix.skip_nonfinite.action"), why=Msg("cause.fix.skip_nonfinite.why")),
+    ]
+    return Diagnosis(
+        cause="bad_input_data",
+        confidence=OBSERVED,
+        title=Msg("cause.bad_input_data.title_live", params),
+        explanation=Msg("cause.bad_input_data.live", params),
+        findings=ctx.codes("nonfinite"),
+        fixes=fixes,
+        facts={"batches": skipped[:50]},
+    )
 
 
 def _no_gradient_flow(ctx: Context) -> Optional[Diagnosis]:
@@ -84,9 +104,14 @@ def _no_gradient_flow(ctx: Context) -> Optional[Diagnosis]:
         return None
     observed = bool(ctx.run.observed(GradientFlow))
     fixes = [Fix(action=Msg("cause.fix.attach_loss.action"), why=Msg("cause.fix.attach_loss.why"))]
-    return Diagnosis(cause="no_gradient_flow", confidence=OBSERVED if observed else FROM_SERIES,
-                     title=Msg("cause.no_gradient_flow.title"), explanation=Msg("cause.no_gradient_flow.explanation"),
-                     findings=ctx.codes("vanishing_gradient", *NOT_LEARNING), fixes=fixes)
+    return Diagnosis(
+        cause="no_gradient_flow",
+        confidence=OBSERVED if observed else FROM_SERIES,
+        title=Msg("cause.no_gradient_flow.title"),
+        explanation=Msg("cause.no_gradient_flow.explanation"),
+        findings=ctx.codes("vanishing_gradient", *NOT_LEARNING),
+        fixes=fixes,
+    )
 
 
 def _missing_zero_grad(ctx: Context) -> Optional[Diagnosis]:
@@ -102,9 +127,15 @@ def _missing_zero_grad(ctx: Context) -> Optional[Diagnosis]:
         key, conf = "cause.missing_zero_grad.growth", FROM_SERIES - 0.2  # a growth the loss does not explain
     framework = ctx.framework or "torch"
     fixes = [Fix(action=Msg(f"cause.fix.zero_grad.{framework}"), why=Msg("cause.fix.zero_grad.why"))]
-    return Diagnosis(cause="missing_zero_grad", confidence=conf, title=Msg("cause.missing_zero_grad.title"),
-                     explanation=Msg(key, params), findings=ctx.codes("gradient_explosion", *NOT_LEARNING),
-                     fixes=fixes, facts=params)
+    return Diagnosis(
+        cause="missing_zero_grad",
+        confidence=conf,
+        title=Msg("cause.missing_zero_grad.title"),
+        explanation=Msg(key, params),
+        findings=ctx.codes("gradient_explosion", *NOT_LEARNING),
+        fixes=fixes,
+        facts=params,
+    )
 
 
 def _unnormalised(ctx: Context) -> Optional[Diagnosis]:
@@ -113,10 +144,15 @@ def _unnormalised(ctx: Context) -> Optional[Diagnosis]:
         return None
     params = {"name": raw.name, "low": raw.minimum, "high": raw.maximum, "mean": round(raw.mean, 2)}
     fixes = [Fix(action=Msg("cause.fix.normalise_inputs.action", params), why=Msg("cause.fix.normalise_inputs.why"))]
-    return Diagnosis(cause="unnormalised_inputs", confidence=OBSERVED - 0.1,
-                     title=Msg("cause.unnormalised_inputs.title", params),
-                     explanation=Msg("cause.unnormalised_inputs.explanation", params),
-                     findings=ctx.codes(*NOT_LEARNING, "oscillation", "divergence"), fixes=fixes, facts=params)
+    return Diagnosis(
+        cause="unnormalised_inputs",
+        confidence=OBSERVED - 0.1,
+        title=Msg("cause.unnormalised_inputs.title", params),
+        explanation=Msg("cause.unnormalised_inputs.explanation", params),
+        findings=ctx.codes(*NOT_LEARNING, "oscillation", "divergence"),
+        fixes=fixes,
+        facts=params,
+    )
 
 
 def _labels_misaligned(ctx: Context) -> Optional[Diagnosis]:
@@ -124,27 +160,52 @@ def _labels_misaligned(ctx: Context) -> Optional[Diagnosis]:
     if f is None:
         return _labels_from_gap(ctx)
     facts = f.facts
-    params = {"chance": round(facts.chance, 3), "best": round(facts.best, 3), "first": round(facts.train_first, 3),
-              "last": round(facts.train_last, 3), "series": f.series_label or f.series}
+    params = {
+        "chance": round(facts.chance, 3),
+        "best": round(facts.best, 3),
+        "first": round(facts.train_first, 3),
+        "last": round(facts.train_last, 3),
+        "series": f.series_label or f.series,
+    }
     fixes = [Fix(action=Msg("cause.fix.check_pairs.action"), why=Msg("cause.fix.check_pairs.why"))]
-    return Diagnosis(cause="labels_misaligned", confidence=FROM_SERIES + 0.05,
-                     title=Msg("cause.labels_misaligned.title"),
-                     explanation=Msg("cause.labels_misaligned.explanation", params),
-                     findings=ctx.codes("stuck_at_chance", "overfitting"), fixes=fixes, facts=params)
+    return Diagnosis(
+        cause="labels_misaligned",
+        confidence=FROM_SERIES + 0.05,
+        title=Msg("cause.labels_misaligned.title"),
+        explanation=Msg("cause.labels_misaligned.explanation", params),
+        findings=ctx.codes("stuck_at_chance", "overfitting"),
+        fixes=fixes,
+        facts=params,
+    )
 
 
 def _labels_from_gap(ctx: Context) -> Optional[Diagnosis]:
     """The eval accuracy at chance while the train accuracy is high (TM702's gap, at chance)."""
-    f = next((f for f in ctx.by_symptom.get("degenerate_eval", []) if isinstance(f.facts, EvalGapFacts)
-              and f.facts.at_chance), None)
+    f = next(
+        (
+            f
+            for f in ctx.by_symptom.get("degenerate_eval", [])
+            if isinstance(f.facts, EvalGapFacts) and f.facts.at_chance
+        ),
+        None,
+    )
     if f is None:
         return None
-    params = {"series": f.series_label or f.series, "ratio": round(f.facts.acc_ratio, 2),
-              "chance": round(f.facts.chance or 0.0, 3)}
+    params = {
+        "series": f.series_label or f.series,
+        "ratio": round(f.facts.acc_ratio, 2),
+        "chance": round(f.facts.chance or 0.0, 3),
+    }
     fixes = [Fix(action=Msg("cause.fix.check_pairs.action"), why=Msg("cause.fix.check_pairs.why"))]
-    return Diagnosis(cause="labels_misaligned", confidence=FROM_SERIES - 0.1,
-                     title=Msg("cause.labels_misaligned.title"), explanation=Msg("cause.labels_misaligned.gap", params),
-                     findings=ctx.codes("degenerate_eval"), fixes=fixes, facts=params)
+    return Diagnosis(
+        cause="labels_misaligned",
+        confidence=FROM_SERIES - 0.1,
+        title=Msg("cause.labels_misaligned.title"),
+        explanation=Msg("cause.labels_misaligned.gap", params),
+        findings=ctx.codes("degenerate_eval"),
+        fixes=fixes,
+        facts=params,
+    )
 
 
 def _optimizer_misses(ctx: Context) -> Optional[Diagnosis]:
@@ -152,10 +213,14 @@ def _optimizer_misses(ctx: Context) -> Optional[Diagnosis]:
     if not counts or not counts[-1].missed or not ctx.has(*NOT_LEARNING):
         return None
     c = counts[-1]
-    params = {"missed": f"{c.missed:,}", "trainable": f"{c.trainable:,}",
-              "modules": ", ".join(c.missed_modules) or "?"}
+    params = {"missed": f"{c.missed:,}", "trainable": f"{c.trainable:,}", "modules": ", ".join(c.missed_modules) or "?"}
     fixes = [Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params))]
-    return Diagnosis(cause="optimizer_misses_params", confidence=OBSERVED,
-                     title=Msg("cause.optimizer_misses_params.title_live", params),
-                     explanation=Msg("cause.optimizer_misses_params.live", params), findings=ctx.codes(*NOT_LEARNING),
-                     fixes=fixes, facts={"missed": c.missed, "trainable": c.trainable})
+    return Diagnosis(
+        cause="optimizer_misses_params",
+        confidence=OBSERVED,
+        title=Msg("cause.optimizer_misses_params.title_live", params),
+        explanation=Msg("cause.optimizer_misses_params.live", params),
+        findings=ctx.codes(*NOT_LEARNING),
+        fixes=fixes,
+        facts={"missed": c.missed, "trainable": c.trainable},
+    )

@@ -36,8 +36,9 @@ def monitor(accelerator, model, optimizer, **kwargs: Any) -> Monitor:
     return Monitor(model, optimizer, framework="accelerate", **kwargs)
 
 
-def step(accelerator, monitor: Monitor, loss, batch: Any = None, *,
-         max_grad_norm: Optional[float] = None) -> Optional[StepResult]:
+def step(
+    accelerator, monitor: Monitor, loss, batch: Any = None, *, max_grad_norm: Optional[float] = None
+) -> Optional[StepResult]:
     """On a step where gradients are synchronised: clip with Accelerate (which unscales first and returns the norm),
     then let the Monitor judge and apply ``optimizer.step()``. Returns None on accumulation micro-steps."""
     micro = getattr(monitor, _MICRO, None)

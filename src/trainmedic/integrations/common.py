@@ -17,5 +17,13 @@ def summary_line(monitor: Any, report: Any) -> str:
         title = top.title.render(lang) if hasattr(top.title, "render") else str(top.title)
         cause = msg("live.summary.cause", cause=title).render(lang)
     verdict = t(f"core.verdict.{report.verdict}", lang)
-    return t("live.summary", lang, steps=monitor.step_count, skipped=monitor.guard.skipped,
-             rollbacks=monitor.guard.rollbacks, verdict=verdict, cause=cause, where=monitor.announcer.details)
+    return t(
+        "live.summary",
+        lang,
+        steps=monitor.step_count,
+        skipped=monitor.guard.skipped,
+        rollbacks=monitor.guard.rollbacks,
+        verdict=verdict,
+        cause=cause,
+        where=monitor.announcer.details,
+    )

@@ -45,11 +45,18 @@ TRAINER_SEARCH_FRAMES = 12
 
 def _config_of(args) -> dict:
     precision = "bf16" if getattr(args, "bf16", False) else ("fp16" if getattr(args, "fp16", False) else "fp32")
-    cfg = {"lr": args.learning_rate, "per_device_batch": args.per_device_train_batch_size,
-           "grad_accum": args.gradient_accumulation_steps, "world_size": args.world_size,
-           "max_grad_norm": args.max_grad_norm, "precision": precision, "warmup_steps": args.warmup_steps or None,
-           "scheduler": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
-           "logging_steps": args.logging_steps, "launcher": "hf-trainer"}
+    cfg = {
+        "lr": args.learning_rate,
+        "per_device_batch": args.per_device_train_batch_size,
+        "grad_accum": args.gradient_accumulation_steps,
+        "world_size": args.world_size,
+        "max_grad_norm": args.max_grad_norm,
+        "precision": precision,
+        "warmup_steps": args.warmup_steps or None,
+        "scheduler": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
+        "logging_steps": args.logging_steps,
+        "launcher": "hf-trainer",
+    }
     return {k: v for k, v in cfg.items() if v is not None}
 
 
@@ -84,8 +91,14 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
     (``skip_spikes``, ``rollback_after``, ``lr_factor``, ``snapshot_every``, ``announce`` ...).
     """
 
-    def __init__(self, policy: str = "skip", *, log_path: Optional[str] = None, loss_fn: Optional[Callable] = None,
-                 **monitor_kwargs: Any) -> None:
+    def __init__(
+        self,
+        policy: str = "skip",
+        *,
+        log_path: Optional[str] = None,
+        loss_fn: Optional[Callable] = None,
+        **monitor_kwargs: Any,
+    ) -> None:
         self.policy, self.log_path = policy, log_path
         self.loss_fn = check_loss_fn(loss_fn, "TrainMedicCallback")
         self.monitor_kwargs = monitor_kwargs
@@ -119,6 +132,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         def loss_fn(model, batch):
             with trainer.compute_loss_context_manager():
                 return trainer.compute_loss(model, trainer._prepare_inputs(dict(batch)))
+
         return loss_fn
 
     def _post_forward(self, module, args, kwargs, output) -> None:
@@ -141,10 +155,22 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         else:
             self._hooks = [model.register_forward_hook(self._post_forward, with_kwargs=True)]
             loss_fn = loss_fn or (lambda m, b: m(**b))
-        kw = {"framework": "hf", "display": self._display,
-              "details": f"callback.report, trainmedic diagnose {path}", **self.monitor_kwargs}
-        self.monitor = Monitor(model, optimizer, policy=self.policy, scheduler=lr_scheduler, loss_fn=loss_fn,
-                               log_path=path, config=_config_of(args), **kw)
+        kw = {
+            "framework": "hf",
+            "display": self._display,
+            "details": f"callback.report, trainmedic diagnose {path}",
+            **self.monitor_kwargs,
+        }
+        self.monitor = Monitor(
+            model,
+            optimizer,
+            policy=self.policy,
+            scheduler=lr_scheduler,
+            loss_fn=loss_fn,
+            log_path=path,
+            config=_config_of(args),
+            **kw,
+        )
         if getattr(args, "bf16", False) or getattr(args, "fp16", False):  # the replay runs under the same autocast
             device = next(model.parameters()).device.type
             self.monitor.autocast = {"device_type": device, "dtype": torch.bfloat16 if args.bf16 else torch.float16}
@@ -158,8 +184,9 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         if self.monitor is None:
             return
         loss = torch.stack(self._losses).sum() if self._losses else None  # each micro-batch's share of the step
-        self.result = self.monitor.judge(loss, self._batch, batch_index=state.global_step, epoch=state.epoch,
-                                         micro_batches=self._batches or None)
+        self.result = self.monitor.judge(
+            loss, self._batch, batch_index=state.global_step, epoch=state.epoch, micro_batches=self._batches or None
+        )
         if not self.result.applied:
             self.monitor.discard()  # optimizer.step() below finds no gradient: nothing moves
 
@@ -176,8 +203,11 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         if self.monitor is None or not metrics:
             return
-        numbers = {k[len("eval_"):] if k.startswith("eval_") else k: v for k, v in metrics.items()
-                   if isinstance(v, (int, float)) and not k.endswith(("_runtime", "_per_second", "epoch"))}
+        numbers = {
+            k[len("eval_") :] if k.startswith("eval_") else k: v
+            for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not k.endswith(("_runtime", "_per_second", "epoch"))
+        }
         self.monitor.log_eval(numbers, step=state.global_step, epoch=state.epoch)
 
     def on_train_end(self, args, state, control, **kwargs):
@@ -196,6 +226,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
     def state(self) -> dict:
         """What the Trainer saves in ``trainer_state.json`` (plain data) to rebuild this callback on resume."""
         kwargs = {k: v for k, v in self.monitor_kwargs.items() if isinstance(v, (str, int, float, bool, type(None)))}
-        return {"args": {"policy": self.policy, "log_path": self.log_path, **kwargs},
-                "attributes": {"_resume_state": self.monitor.state_dict() if self.monitor is not None else None}}
-
+        return {
+            "args": {"policy": self.policy, "log_path": self.log_path, **kwargs},
+            "attributes": {"_resume_state": self.monitor.state_dict() if self.monitor is not None else None},
+        }

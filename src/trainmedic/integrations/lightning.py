@@ -41,8 +41,14 @@ class TrainMedicCallback(Callback):
     go to :class:`Monitor`.
     """
 
-    def __init__(self, policy: str = "skip", *, log_path: Optional[str] = None, loss_fn: Optional[Callable] = None,
-                 **monitor_kwargs: Any) -> None:
+    def __init__(
+        self,
+        policy: str = "skip",
+        *,
+        log_path: Optional[str] = None,
+        loss_fn: Optional[Callable] = None,
+        **monitor_kwargs: Any,
+    ) -> None:
         self.policy, self.log_path = policy, log_path
         self.loss_fn = check_loss_fn(loss_fn, "TrainMedicCallback")
         self.monitor_kwargs = monitor_kwargs
@@ -65,6 +71,7 @@ class TrainMedicCallback(Callback):
             finally:
                 del module.log, module.log_dict
             return loss_of(out)
+
         return loss_fn
 
     def on_train_start(self, trainer, pl_module) -> None:
@@ -74,14 +81,29 @@ class TrainMedicCallback(Callback):
         root = trainer.log_dir or trainer.default_root_dir
         path = self.log_path or os.path.join(root, "trainmedic-live.jsonl")
         clip = trainer.gradient_clip_val
-        config = {"precision": str(trainer.precision), "grad_accum": trainer.accumulate_grad_batches,
-                  "launcher": "lightning"}
+        config = {
+            "precision": str(trainer.precision),
+            "grad_accum": trainer.accumulate_grad_batches,
+            "launcher": "lightning",
+        }
         if clip:
             config["max_grad_norm"] = float(clip)
-        kw = {"framework": "lightning", "display": pl_module.print,
-              "details": f"callback.report, trainmedic diagnose {path}", **self.monitor_kwargs}
-        self.monitor = Monitor(pl_module, optimizer, policy=self.policy, scheduler=scheduler,
-                               loss_fn=self.loss_fn or self._replay_loss(trainer), log_path=path, config=config, **kw)
+        kw = {
+            "framework": "lightning",
+            "display": pl_module.print,
+            "details": f"callback.report, trainmedic diagnose {path}",
+            **self.monitor_kwargs,
+        }
+        self.monitor = Monitor(
+            pl_module,
+            optimizer,
+            policy=self.policy,
+            scheduler=scheduler,
+            loss_fn=self.loss_fn or self._replay_loss(trainer),
+            log_path=path,
+            config=config,
+            **kw,
+        )
         if self._resume_state:
             self.monitor.load_state_dict(self._resume_state)
 
@@ -102,8 +124,9 @@ class TrainMedicCallback(Callback):
         loss = torch.stack(self._losses).sum() if self._losses else None
         batches = self._batches or None
         self._losses, self._batches = [], []
-        self.result = self.monitor.judge(loss, self._batch, batch_index=self._batch_idx,
-                                         epoch=float(trainer.current_epoch), micro_batches=batches)
+        self.result = self.monitor.judge(
+            loss, self._batch, batch_index=self._batch_idx, epoch=float(trainer.current_epoch), micro_batches=batches
+        )
         if not self.result.applied:
             self.monitor.discard()  # optimizer.step finds no gradient: nothing moves
 

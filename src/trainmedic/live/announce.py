@@ -26,8 +26,14 @@ SUMMARY_SECONDS = 60.0
 class Announcer:
     """Announces events of the run once per kind and summarises repeats."""
 
-    def __init__(self, *, enabled: bool = True, display: Optional[Callable[[str], None]] = None,
-                 details: str = "", lang: str = "en") -> None:
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        display: Optional[Callable[[str], None]] = None,
+        details: str = "",
+        lang: str = "en",
+    ) -> None:
         self.enabled, self.display, self.details, self.lang = enabled, display, details, lang
         self.counts: dict = {}  # kind -> [count, first step, last step, count at last summary, time of last summary]
 
@@ -52,15 +58,22 @@ class Announcer:
         if c is None:
             self.counts[kind] = [1, step, step, 1, now]
             where = msg("live.announce.details", where=self.details) if self.details else ""
-            self.say(t("live.announce.first", self.lang, what=message.render(self.lang), details=where.render(
-                self.lang) if where else ""))
+            self.say(
+                t(
+                    "live.announce.first",
+                    self.lang,
+                    what=message.render(self.lang),
+                    details=where.render(self.lang) if where else "",
+                )
+            )
             return
         c[0] += 1
         c[2] = step
         decade = c[0] >= 10 * c[3]
         if decade or now - c[4] >= SUMMARY_SECONDS:
-            self.say(t("live.announce.repeats", self.lang, n=c[0] - 1, what=message.render(self.lang), first=c[1],
-                       last=step))
+            self.say(
+                t("live.announce.repeats", self.lang, n=c[0] - 1, what=message.render(self.lang), first=c[1], last=step)
+            )
             c[3], c[4] = c[0], now
 
     def state_dict(self) -> dict:

@@ -48,9 +48,16 @@ def parameter_counts(model: torch.nn.Module, optimizer: Any) -> ParameterCounts:
                 row[1] += n
     own = {id(p) for _, p in named}
     outside = sum(p.numel() for p in optimizer_params(optimizer) if id(p) not in own)
-    return ParameterCounts(step=None, total=total, trainable=trainable, optimized=optimized, missed=missed,
-                           outside=outside, frozen_modules=tuple(m for m, r in modules.items() if r[0] == 0),
-                           missed_modules=tuple(m for m, r in modules.items() if r[1] and r[1] == r[0]))
+    return ParameterCounts(
+        step=None,
+        total=total,
+        trainable=trainable,
+        optimized=optimized,
+        missed=missed,
+        outside=outside,
+        frozen_modules=tuple(m for m, r in modules.items() if r[0] == 0),
+        missed_modules=tuple(m for m, r in modules.items() if r[1] and r[1] == r[0]),
+    )
 
 
 def num_classes_of(model: torch.nn.Module) -> Optional[int]:
@@ -108,10 +115,28 @@ def input_stats(batch: Any, step: int) -> list:
         if not vals.numel():
             out.append(InputStats(step=step, name=name, nonfinite=int(x.numel())))
             continue
-        stats = torch.stack([vals.min(), vals.max(), vals.mean(), vals.std() if vals.numel() > 1 else vals.new_zeros(()),
-                             (vals == vals.round()).all().float(), (~fin).sum().float()]).tolist()
-        out.append(InputStats(step=step, name=name, minimum=stats[0], maximum=stats[1], mean=stats[2], std=stats[3],
-                              integer_valued=bool(stats[4]), nonfinite=int(stats[5])))
+        stats = torch.stack(
+            [
+                vals.min(),
+                vals.max(),
+                vals.mean(),
+                vals.std() if vals.numel() > 1 else vals.new_zeros(()),
+                (vals == vals.round()).all().float(),
+                (~fin).sum().float(),
+            ]
+        ).tolist()
+        out.append(
+            InputStats(
+                step=step,
+                name=name,
+                minimum=stats[0],
+                maximum=stats[1],
+                mean=stats[2],
+                std=stats[3],
+                integer_valued=bool(stats[4]),
+                nonfinite=int(stats[5]),
+            )
+        )
     return out
 
 
@@ -124,8 +149,12 @@ def label_stats(batch: Any, num_classes: Optional[int], split: str, step: Option
     flat = flat[flat >= 0]  # -100 and other ignore values
     if not flat.numel():
         return None
-    return LabelStats(step=step, split=split, counts=tuple(int(c) for c in torch.bincount(flat.cpu()).tolist()),
-                      num_classes=num_classes)
+    return LabelStats(
+        step=step,
+        split=split,
+        counts=tuple(int(c) for c in torch.bincount(flat.cpu()).tolist()),
+        num_classes=num_classes,
+    )
 
 
 def merge_labels(a: Optional[LabelStats], b: Optional[LabelStats]) -> Optional[LabelStats]:
@@ -133,6 +162,7 @@ def merge_labels(a: Optional[LabelStats], b: Optional[LabelStats]) -> Optional[L
     if a is None or b is None:
         return a or b
     n = max(len(a.counts), len(b.counts))
-    counts = tuple((a.counts[i] if i < len(a.counts) else 0) + (b.counts[i] if i < len(b.counts) else 0)
-                   for i in range(n))
+    counts = tuple(
+        (a.counts[i] if i < len(a.counts) else 0) + (b.counts[i] if i < len(b.counts) else 0) for i in range(n)
+    )
     return LabelStats(step=a.step, split=a.split, counts=counts, num_classes=a.num_classes or b.num_classes)

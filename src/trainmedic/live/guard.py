@@ -138,8 +138,14 @@ class Guard:
 
     def state_dict(self) -> dict:
         """Counters and histories (JSON-safe), so that a resumed run keeps its guard."""
-        return {"losses": list(self.losses), "norms": list(self.norms), "bad_steps": list(self.bad_steps),
-                "bad_in_row": self.bad_in_row, "rollbacks": self.rollbacks, "skipped": self.skipped}
+        return {
+            "losses": list(self.losses),
+            "norms": list(self.norms),
+            "bad_steps": list(self.bad_steps),
+            "bad_in_row": self.bad_in_row,
+            "rollbacks": self.rollbacks,
+            "skipped": self.skipped,
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""

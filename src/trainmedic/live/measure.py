@@ -87,6 +87,14 @@ def measure(mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = F
     if want_layers and per is not None:
         first = at
         layers = q.layer_norms([mon._layer[id(p)] for p in params if p.grad is not None], values[first:])
-    return Measured(loss=loss_v, norm=norm_v, nonfinite=nonfinite, spike=spike, layers=layers,
-                    scale=got["scale"][0] if "scale" in got else None, stale=stale_ratio,
-                    post=got["post"][0] if "post" in got else None, no_grads=not grads)
+    return Measured(
+        loss=loss_v,
+        norm=norm_v,
+        nonfinite=nonfinite,
+        spike=spike,
+        layers=layers,
+        scale=got["scale"][0] if "scale" in got else None,
+        stale=stale_ratio,
+        post=got["post"][0] if "post" in got else None,
+        no_grads=not grads,
+    )

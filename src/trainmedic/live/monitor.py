@@ -30,14 +30,17 @@ from ..lossfn import check_loss_fn, loss_of
 from . import distributed as dist
 from . import facts
 from . import quantities as q
+from .actions import Actions
 from .announce import Announcer
-from .guard import ROLLBACK, STEP, STOP, Guard, GuardConfig
+from .guard import ROLLBACK, STEP, Guard, GuardConfig
 from .measure import measure
 from .monitor_records import Records
 from .records import FORMAT, VERSION, LogWriter, RunBuilder
 from .results import StepResult, StopTraining
 from .signals import Signals
 from .tally import EvalWatch
+
+__all__ = ["Monitor", "StepResult", "StopTraining"]
 
 # Per-layer gradient norms every 50 steps: enough to see a layer's gradient vanish or explode over a run, cheap
 # because the per-tensor norms are already computed for the global norm.
@@ -46,7 +49,7 @@ LAYER_NORMS_EVERY = 50
 MAX_LISTED_SKIPS = 100
 
 
-class Monitor(Records):
+class Monitor(Records, Actions):
     """Guard and recorder of one training run. See the module docstring and docs/live.md.
 
     ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch (the one contract of :mod:`.lossfn`); it is
@@ -56,13 +59,31 @@ class Monitor(Records):
     ``trainmedic`` logger (the integrations pass the framework's progress bar); ``announce=False`` silences them.
     """
 
-    def __init__(self, model: torch.nn.Module, optimizer, *, policy: str = "skip", scaler=None, scheduler=None,
-                 max_grad_norm: Optional[float] = None, loss_fn: Optional[Callable] = None,
-                 autocast: Optional[dict] = None, log_path: Optional[str] = None,
-                 layer_norms_every: int = LAYER_NORMS_EVERY, snapshot_every: int = 100, snapshot_keep: int = 2,
-                 snapshot_dir: Optional[str] = None, protect_buffers: bool = True, config: Optional[dict] = None,
-                 lang: str = "en", framework: str = "torch", announce: bool = True,
-                 display: Optional[Callable[[str], None]] = None, details: Optional[str] = None, **guard: Any) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        optimizer,
+        *,
+        policy: str = "skip",
+        scaler=None,
+        scheduler=None,
+        max_grad_norm: Optional[float] = None,
+        loss_fn: Optional[Callable] = None,
+        autocast: Optional[dict] = None,
+        log_path: Optional[str] = None,
+        layer_norms_every: int = LAYER_NORMS_EVERY,
+        snapshot_every: int = 100,
+        snapshot_keep: int = 2,
+        snapshot_dir: Optional[str] = None,
+        protect_buffers: bool = True,
+        config: Optional[dict] = None,
+        lang: str = "en",
+        framework: str = "torch",
+        announce: bool = True,
+        display: Optional[Callable[[str], None]] = None,
+        details: Optional[str] = None,
+        **guard: Any,
+    ) -> None:
         self.model, self.optimizer, self.scaler, self.scheduler = model, optimizer, scaler, scheduler
         self.max_grad_norm = float(max_grad_norm) if max_grad_norm else None
         self.loss_fn = check_loss_fn(loss_fn, "Monitor")
@@ -102,14 +123,37 @@ class Monitor(Records):
         if policy == "rollback":
             from .snapshot import Snapshots
 
-            self.snapshots = Snapshots(model, optimizer, scaler=scaler, scheduler=scheduler, every=snapshot_every,
-                                       keep=snapshot_keep, directory=snapshot_dir)
+            self.snapshots = Snapshots(
+                model,
+                optimizer,
+                scaler=scaler,
+                scheduler=scheduler,
+                every=snapshot_every,
+                keep=snapshot_keep,
+                directory=snapshot_dir,
+            )
             self.snapshots.take(0, self.lr_scale)
-        self._record({"format": FORMAT, "version": VERSION, "type": "header", "time": time.time(),
-                      "policy": policy,
-                      "config": q.run_config(model, optimizer, policy=policy, scaler=scaler, autocast=autocast,
-                                             max_grad_norm=self.max_grad_norm, world_size=self.world_size,
-                                             framework=framework, num_classes=self.num_classes, extra=config)})
+        self._record(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "type": "header",
+                "time": time.time(),
+                "policy": policy,
+                "config": q.run_config(
+                    model,
+                    optimizer,
+                    policy=policy,
+                    scaler=scaler,
+                    autocast=autocast,
+                    max_grad_norm=self.max_grad_norm,
+                    world_size=self.world_size,
+                    framework=framework,
+                    num_classes=self.num_classes,
+                    extra=config,
+                ),
+            }
+        )
         self.observe(facts.parameter_counts(model, optimizer))
 
     def _refresh_params(self) -> None:
@@ -125,8 +169,16 @@ class Monitor(Records):
         self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}
 
     # The step --------------------------------------------------------------------------------------------------
-    def step(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
-             epoch: Optional[float] = None, micro_batches: Optional[list] = None) -> StepResult:
+    def step(
+        self,
+        loss,
+        batch: Any = None,
+        *,
+        grad_norm=None,
+        batch_index: Optional[int] = None,
+        epoch: Optional[float] = None,
+        micro_batches: Optional[list] = None,
+    ) -> StepResult:
         """Judge this step (after ``backward``) and apply ``optimizer.step()`` unless the guard decides otherwise.
 
         ``loss``: the loss tensor (or a dict/output holding it; None when the loop cannot give it). ``grad_norm``:
@@ -134,8 +186,9 @@ class Monitor(Records):
         batch and replay the first non-finite one; ``micro_batches``: every micro-batch of a gradient-accumulation
         step (a NaN may sit in any of them). Raises :class:`StopTraining`.
         """
-        result = self.judge(loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch,
-                            micro_batches=micro_batches)
+        result = self.judge(
+            loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch, micro_batches=micro_batches
+        )
         if result.action == STEP:
             self.apply()
         else:
@@ -143,8 +196,16 @@ class Monitor(Records):
         self.after(result)
         return result
 
-    def judge(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
-              epoch: Optional[float] = None, micro_batches: Optional[list] = None) -> StepResult:
+    def judge(
+        self,
+        loss,
+        batch: Any = None,
+        *,
+        grad_norm=None,
+        batch_index: Optional[int] = None,
+        epoch: Optional[float] = None,
+        micro_batches: Optional[list] = None,
+    ) -> StepResult:
         """Measure and decide, without touching the optimizer (the integrations apply the decision)."""
         now = time.perf_counter()
         step_time = now - self._last_time if self._last_time is not None else None
@@ -158,11 +219,16 @@ class Monitor(Records):
             self._loss_missing += 1
             if self._loss_missing == 1:
                 self.announcer.event("loss_missing", msg("live.announce.loss_missing"), self.step_count)
-        want_layers = bool(self.layer_norms_every) and (self.step_count % self.layer_norms_every == 0
-                                                        or self.step_count == 1)
+        want_layers = bool(self.layer_norms_every) and (
+            self.step_count % self.layer_norms_every == 0 or self.step_count == 1
+        )
         m = measure(self, loss, grad_norm=grad_norm, want_layers=want_layers)
-        amp_overflow = (m.nonfinite and (m.loss is None or math.isfinite(m.loss)) and self.scaler is not None
-                        and self.scaler.is_enabled())
+        amp_overflow = (
+            m.nonfinite
+            and (m.loss is None or math.isfinite(m.loss))
+            and self.scaler is not None
+            and self.scaler.is_enabled()
+        )
         # With a GradScaler, overflowing gradients under a finite loss are routine: the scaler skips that step and
         # lowers the scale itself. Only a non-finite loss (or a spike) is the guard's business then.
         bad_nonfinite = m.nonfinite and not amp_overflow
@@ -176,11 +242,19 @@ class Monitor(Records):
             device = self._params[0].device if self._params else "cpu"
             bad_data = dist.any_rank(bool(local), device) if (local is not None or dist.active()) else None
         action = self.guard.decide(self.step_count, bad_nonfinite, m.spike, bad_data=bool(bad_data))
-        result = StepResult(self.step_count, action, m.loss, m.norm, m.nonfinite, m.spike, layers=m.layers,
-                            bad_data=bad_data)
+        result = StepResult(
+            self.step_count, action, m.loss, m.norm, m.nonfinite, m.spike, layers=m.layers, bad_data=bad_data
+        )
         index = batch_index if batch_index is not None else self.step_count - 1
-        rec = {"type": "step", "step": self.step_count, "loss": m.loss, "grad_norm": m.norm,
-               "lr": q.lrs(self.optimizer), "action": action, "batch": index}
+        rec = {
+            "type": "step",
+            "step": self.step_count,
+            "loss": m.loss,
+            "grad_norm": m.norm,
+            "lr": q.lrs(self.optimizer),
+            "action": action,
+            "batch": index,
+        }
         for key, v in (("epoch", epoch), ("step_time", step_time), ("loss_scale", m.scale)):
             if v is not None:
                 rec[key] = v
@@ -200,76 +274,19 @@ class Monitor(Records):
                 self.skipped_batches.append(index)
             reason = "nonfinite" if m.nonfinite else "spike"
             key = "bad_data" if bad_data else reason
-            self.event("skip", msg(f"live.event.skip.{key}", step=self.step_count, batch=index),
-                       batch=index, reason=reason, loss=m.loss, grad_norm=m.norm, input_nonfinite=bad_data)
+            self.event(
+                "skip",
+                msg(f"live.event.skip.{key}", step=self.step_count, batch=index),
+                batch=index,
+                reason=reason,
+                loss=m.loss,
+                grad_norm=m.norm,
+                input_nonfinite=bad_data,
+            )
             if action == "skip" or action == ROLLBACK:
-                self.announcer.event(f"skip.{key}", msg(f"live.announce.skip.{key}", step=self.step_count,
-                                                        batch=index), self.step_count)
+                self.announcer.event(
+                    f"skip.{key}", msg(f"live.announce.skip.{key}", step=self.step_count, batch=index), self.step_count
+                )
         else:
             self.guard.healthy(m.loss, m.norm)
         return result
-
-    def apply(self) -> None:
-        """Apply the optimizer step (through the GradScaler when there is one)."""
-        if self.scaler is not None and self.scaler.is_enabled():
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.optimizer.step()
-
-    def discard(self) -> None:
-        """Drop this step's gradients (no weight, moment or step count changes: optimizers skip ``grad=None``) on
-        every parameter the optimizer holds, and put back the buffers its forward pass changed."""
-        for p in self._params:
-            p.grad = None
-        with torch.no_grad():
-            for saved, b in zip(self._buffers_ok, self._buffers):
-                b.copy_(saved)
-        if self.scaler is not None and self.scaler.is_enabled():
-            try:
-                self.scaler.update()  # the scaler saw the overflow in unscale_ and backs off its scale
-            except (AssertionError, RuntimeError):
-                pass
-
-    def after(self, result: StepResult, *, raise_stop: bool = True) -> None:
-        """Act on the decision after the step: snapshot, rollback or stop (raises :class:`StopTraining` unless
-        ``raise_stop`` is False: the framework integrations set their own stop flag instead)."""
-        if result.action == STEP:
-            with torch.no_grad():  # the buffers a later skipped step will put back
-                for saved, b in zip(self._buffers_ok, self._buffers):
-                    saved.copy_(b)
-            if self.snapshots is not None:
-                if result.loss is not None and math.isfinite(result.loss):
-                    self._losses_since_snapshot.append(result.loss)
-                if self.snapshots.due(self.step_count):
-                    seen = self._losses_since_snapshot
-                    self.snapshots.take(self.step_count, self.lr_scale, sum(seen) / len(seen) if seen else math.nan)
-                    self._losses_since_snapshot = []
-        elif result.action == ROLLBACK:
-            self._rollback()
-        elif result.action == STOP:
-            reason = "nonfinite" if result.nonfinite else "spike"
-            why = {"policy": "stop", "bad_in_row": "skip", "rollbacks": "rollback"}.get(self.guard.stop_reason,
-                                                                                        "observe")
-            self.event("stop", msg(f"live.event.stop.{why}", step=self.step_count), reason=reason,
-                       input_nonfinite=result.bad_data)
-            self.announcer.event("stop", msg(f"live.announce.stop.{why}", step=self.step_count), self.step_count)
-            self.close()
-            if raise_stop:
-                raise StopTraining(self.report(), self.step_count, reason)
-
-    def _rollback(self) -> None:
-        from .snapshot import scale_lr
-
-        restored = self.snapshots.restore(self.guard.first_bad_step())
-        self.guard.after_rollback()
-        if restored is None:
-            return
-        snap_step, snap_scale = restored
-        new_scale = self.lr_scale * self.guard.config.lr_factor
-        scale_lr(self.optimizer, self.scheduler, new_scale / snap_scale)
-        self.lr_scale = new_scale
-        self.event("rollback", msg("live.event.rollback", step=self.step_count, to=snap_step, scale=new_scale),
-                   to_step=snap_step, lr_scale=new_scale, lr=q.lrs(self.optimizer))
-        self.announcer.event("rollback", msg("live.announce.rollback", step=self.step_count, to=snap_step,
-                                             scale=new_scale), self.step_count)

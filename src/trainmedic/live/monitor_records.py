@@ -30,8 +30,9 @@ class Records:
     def event(self, kind: str, message: Any = "", /, **data: Any) -> None:
         """Record an event (skip, rollback, stop, provenance, end ...) in the run and its log."""
         text = message.render("en") if hasattr(message, "render") else str(message)
-        self._record({"type": "event", "kind": kind, "step": self.step_count, "message": text, "data": data},
-                     flush=True)
+        self._record(
+            {"type": "event", "kind": kind, "step": self.step_count, "message": text, "data": data}, flush=True
+        )
 
     def observe(self, obs) -> None:
         """Record a typed observation (:mod:`trainmedic.observations`) in the run and its log."""
@@ -40,8 +41,15 @@ class Records:
     # What the step showed ------------------------------------------------------------------------------------
     def _signals(self, result: StepResult, m, passed: bool) -> None:
         """Host-side judgement: alarms, gradient flow, stale gradients, clipping; announce what matters."""
-        found = self.signals.update(self.step_count, m.loss, m.norm, no_grads=m.no_grads, stale=m.stale,
-                                    passed=m.norm if passed else None, measured=m.post)
+        found = self.signals.update(
+            self.step_count,
+            m.loss,
+            m.norm,
+            no_grads=m.no_grads,
+            stale=m.stale,
+            passed=m.norm if passed else None,
+            measured=m.post,
+        )
         for obs in found:
             self.observe(obs)
             if isinstance(obs, LiveAlarm):
@@ -79,8 +87,9 @@ class Records:
         return found
 
     # Evaluations, preflight, state -------------------------------------------------------------------------------
-    def log_eval(self, metrics: dict, *, step: Optional[int] = None, epoch: Optional[float] = None,
-                 labels: Any = None) -> None:
+    def log_eval(
+        self, metrics: dict, *, step: Optional[int] = None, epoch: Optional[float] = None, labels: Any = None
+    ) -> None:
         """Record evaluation metrics (``{"acc": 0.81, "loss": 0.52}``; names as the loop writes them) at ``step``
         (default: the current step); ``labels``: the eval set's labels (a tensor), to know its class shares."""
         at = self.step_count if step is None else int(step)
@@ -109,17 +118,30 @@ class Records:
     def record_preflight(self, report) -> None:
         """Keep what :func:`trainmedic.preflight` found, so that the diagnosis weighs it."""
         pre = report.extra.get("preflight", {}) if hasattr(report, "extra") else {}
-        self.observe(PreflightResult(step=self.step_count, codes=tuple(f.code for f in report.findings),
-                                     causes=tuple(d.cause for d in report.diagnoses),
-                                     loss_at_init=pre.get("loss_at_init"), chance_loss=pre.get("chance_loss")))
+        self.observe(
+            PreflightResult(
+                step=self.step_count,
+                codes=tuple(f.code for f in report.findings),
+                causes=tuple(d.cause for d in report.diagnoses),
+                loss_at_init=pre.get("loss_at_init"),
+                chance_loss=pre.get("chance_loss"),
+            )
+        )
 
     def state_dict(self) -> dict:
         """The guard's state (JSON-safe): save it with your checkpoint, restore it with :meth:`load_state_dict`."""
-        return {"version": 1, "step_count": self.step_count, "lr_scale": self.lr_scale,
-                "guard": self.guard.state_dict(), "signals": self.signals.state_dict(),
-                "evals": self.evals.state_dict(), "announced": self.announcer.state_dict(),
-                "first_nonfinite_seen": self._first_nonfinite_seen, "provenance": self.provenance,
-                "skipped_batches": list(self.skipped_batches)}
+        return {
+            "version": 1,
+            "step_count": self.step_count,
+            "lr_scale": self.lr_scale,
+            "guard": self.guard.state_dict(),
+            "signals": self.signals.state_dict(),
+            "evals": self.evals.state_dict(),
+            "announced": self.announcer.state_dict(),
+            "first_nonfinite_seen": self._first_nonfinite_seen,
+            "provenance": self.provenance,
+            "skipped_batches": list(self.skipped_batches),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Resume the guard where :meth:`state_dict` left it."""
@@ -150,9 +172,15 @@ class Records:
         """Write the end event and close the log (the HF/Lightning callbacks call this when training ends)."""
         if not self.builder.ended:
             self.observe(self.signals.gradient_flow(self.step_count))
-            self.event("end", msg("live.event.end", steps=self.step_count, skipped=self.guard.skipped,
-                                  rollbacks=self.guard.rollbacks),
-                       steps=self.step_count, skipped=self.guard.skipped, rollbacks=self.guard.rollbacks)
+            self.event(
+                "end",
+                msg(
+                    "live.event.end", steps=self.step_count, skipped=self.guard.skipped, rollbacks=self.guard.rollbacks
+                ),
+                steps=self.step_count,
+                skipped=self.guard.skipped,
+                rollbacks=self.guard.rollbacks,
+            )
         if self.probe is not None:
             self.probe.remove()
         if self.log is not None:

@@ -98,8 +98,10 @@ class StaleProbe:
         self.last: Optional[torch.Tensor] = None
         self.handles = []
         if self.param is not None:
-            self.handles = [self.param.register_hook(self._incoming),
-                            self.param.register_post_accumulate_grad_hook(self._accumulated)]
+            self.handles = [
+                self.param.register_hook(self._incoming),
+                self.param.register_post_accumulate_grad_hook(self._accumulated),
+            ]
 
     def _incoming(self, grad: torch.Tensor) -> None:
         # No copy for the first backward of a step (autograd may hand this very tensor to .grad: then the ratio is 1,
@@ -154,20 +156,35 @@ def layer_norms(layers: list, norms: list) -> dict:
     return {k: math.sqrt(v) if math.isfinite(v) else v for k, v in sq.items()}
 
 
-def run_config(model, optimizer, *, policy: str, scaler=None, autocast: Optional[dict] = None,
-               max_grad_norm: Optional[float] = None, world_size: int = 1, framework: str = "torch",
-               num_classes: Optional[int] = None, extra: Optional[dict] = None) -> dict:
+def run_config(
+    model,
+    optimizer,
+    *,
+    policy: str,
+    scaler=None,
+    autocast: Optional[dict] = None,
+    max_grad_norm: Optional[float] = None,
+    world_size: int = 1,
+    framework: str = "torch",
+    num_classes: Optional[int] = None,
+    extra: Optional[dict] = None,
+) -> dict:
     """The configuration the live log's header carries (keys of :data:`trainmedic.run.CONFIG_KEYS`).
 
     ``max_grad_norm`` is written only when it is known: a loop that clips by itself is seen doing so (a
     ``clipping`` observation), it is not "off".
     """
     inner = getattr(model, "module", model)
-    cfg: dict = {"lr": lrs(optimizer)[0] if optimizer.param_groups else None,
-                 "optimizer": type(getattr(optimizer, "optimizer", optimizer)).__name__,
-                 "model": type(inner).__name__, "total_params": sum(p.numel() for p in inner.parameters()),
-                 "trainable_params": sum(p.numel() for p in inner.parameters() if p.requires_grad),
-                 "world_size": world_size, "guard_policy": policy, "framework": framework}
+    cfg: dict = {
+        "lr": lrs(optimizer)[0] if optimizer.param_groups else None,
+        "optimizer": type(getattr(optimizer, "optimizer", optimizer)).__name__,
+        "model": type(inner).__name__,
+        "total_params": sum(p.numel() for p in inner.parameters()),
+        "trainable_params": sum(p.numel() for p in inner.parameters() if p.requires_grad),
+        "world_size": world_size,
+        "guard_policy": policy,
+        "framework": framework,
+    }
     if max_grad_norm:
         cfg["max_grad_norm"] = float(max_grad_norm)
     if num_classes:

@@ -13,8 +13,21 @@ from typing import Any
 from ..livelog import FORMAT, GRAD_NORM, LOSS, LOSS_SCALE, LR, STEP_TIME, VERSION, RunBuilder, number, parse_lines
 from ..report.model import json_number
 
-__all__ = ["FORMAT", "VERSION", "LOSS", "GRAD_NORM", "LR", "LOSS_SCALE", "STEP_TIME", "RunBuilder", "LogWriter",
-           "number", "parse_lines", "plain", "dumps"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "LOSS",
+    "GRAD_NORM",
+    "LR",
+    "LOSS_SCALE",
+    "STEP_TIME",
+    "RunBuilder",
+    "LogWriter",
+    "number",
+    "parse_lines",
+    "plain",
+    "dumps",
+]
 
 # The log is flushed at least this often (and at every guard action): what a crash can lose.
 FLUSH_SECONDS = 1.0

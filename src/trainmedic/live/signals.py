@@ -15,10 +15,15 @@ from ..observations import Clipping, GradientFlow, LiveAlarm, StaleGradients
 from ..rules.streaming import GradientExplosion, GradientGrowth, GradientSpike, NonFinite, Spike, ZeroGradient
 
 # Rule codes whose offline definition is the detector (loss spikes and explosions: TM402 and TM801).
-CODES = {("train/loss", "nonfinite"): "TM101", ("train/grad_norm", "nonfinite"): "TM101",
-         ("train/loss", "spike"): "TM402", ("train/grad_norm", "gradient_spike"): "TM404",
-         ("train/grad_norm", "gradient_explosion"): "TM801", ("train/grad_norm", "gradient_growth"): "TM804",
-         ("train/grad_norm", "zero_gradient"): "TM805"}
+CODES = {
+    ("train/loss", "nonfinite"): "TM101",
+    ("train/grad_norm", "nonfinite"): "TM101",
+    ("train/loss", "spike"): "TM402",
+    ("train/grad_norm", "gradient_spike"): "TM404",
+    ("train/grad_norm", "gradient_explosion"): "TM801",
+    ("train/grad_norm", "gradient_growth"): "TM804",
+    ("train/grad_norm", "zero_gradient"): "TM805",
+}
 # A gradient norm of exactly 0 on this many steps in a row: no gradient reaches the weights (a detached loss). The
 # same count as the zero-gradient detector (TM805), which raises the alarm.
 FLOW_STEPS = ZeroGradient.MIN_POINTS
@@ -35,11 +40,15 @@ class Signals:
     """Host-side judgement of every step; bounded state, resumable with :meth:`state_dict`."""
 
     def __init__(self, *, max_grad_norm: Optional[float] = None) -> None:
-        self.detectors = {("train/loss", "nonfinite"): NonFinite(), ("train/grad_norm", "nonfinite"): NonFinite(),
-                          ("train/loss", "spike"): Spike(), ("train/grad_norm", "gradient_spike"): GradientSpike(),
-                          ("train/grad_norm", "gradient_explosion"): GradientExplosion(),
-                          ("train/grad_norm", "gradient_growth"): GradientGrowth(),
-                          ("train/grad_norm", "zero_gradient"): ZeroGradient()}
+        self.detectors = {
+            ("train/loss", "nonfinite"): NonFinite(),
+            ("train/grad_norm", "nonfinite"): NonFinite(),
+            ("train/loss", "spike"): Spike(),
+            ("train/grad_norm", "gradient_spike"): GradientSpike(),
+            ("train/grad_norm", "gradient_explosion"): GradientExplosion(),
+            ("train/grad_norm", "gradient_growth"): GradientGrowth(),
+            ("train/grad_norm", "zero_gradient"): ZeroGradient(),
+        }
         self.flow = [0, 0, 0, 0]  # steps, zero-norm steps, steps without any gradient, zero steps in a row
         self.stale_in_row = 0
         self.reported: set = set()
@@ -47,9 +56,17 @@ class Signals:
         self.norms: list = []  # the first CLIP_DECIDE_STEPS finite norms
         self.clip_seen: Optional[float] = None  # the ceiling seen when a passed norm was above the measured one
 
-    def update(self, step: int, loss: Optional[float], norm: float, *, no_grads: bool,
-               stale: Optional[float] = None, passed: Optional[float] = None,
-               measured: Optional[float] = None) -> list:
+    def update(
+        self,
+        step: int,
+        loss: Optional[float],
+        norm: float,
+        *,
+        no_grads: bool,
+        stale: Optional[float] = None,
+        passed: Optional[float] = None,
+        measured: Optional[float] = None,
+    ) -> list:
         """Observations this step establishes (see the module docstring)."""
         out: list = []
         for (series, name), det in self.detectors.items():
@@ -58,8 +75,17 @@ class Signals:
                 continue
             alarm = det.update(float(step), value, loss=math.nan if loss is None else loss)
             if alarm is not None:
-                out.append(LiveAlarm(step=step, code=CODES[(series, name)], detector=alarm.detector, series=series,
-                                     at=alarm.x, value=alarm.value, ratio=alarm.ratio))
+                out.append(
+                    LiveAlarm(
+                        step=step,
+                        code=CODES[(series, name)],
+                        detector=alarm.detector,
+                        series=series,
+                        at=alarm.x,
+                        value=alarm.value,
+                        ratio=alarm.ratio,
+                    )
+                )
         out += self._flow(step, norm, no_grads)
         out += self._stale(step, stale)
         out += self._clipping(step, norm, passed, measured)
@@ -115,9 +141,13 @@ class Signals:
 
     def state_dict(self) -> dict:
         """JSON-safe state."""
-        return {"detectors": {f"{s}|{n}": d.state_dict() for (s, n), d in self.detectors.items()},
-                "flow": list(self.flow), "stale_in_row": self.stale_in_row, "reported": sorted(self.reported),
-                "norms": list(self.norms)}
+        return {
+            "detectors": {f"{s}|{n}": d.state_dict() for (s, n), d in self.detectors.items()},
+            "flow": list(self.flow),
+            "stale_in_row": self.stale_in_row,
+            "reported": sorted(self.reported),
+            "norms": list(self.norms),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""

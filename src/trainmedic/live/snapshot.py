@@ -62,8 +62,17 @@ class Snapshots:
     """Takes a snapshot every ``every`` applied steps and keeps the last ``keep`` (in memory, or in ``directory``),
     plus the first one (the state before training) as the last resort."""
 
-    def __init__(self, model, optimizer, *, scaler=None, scheduler=None, every: int = 100, keep: int = 2,
-                 directory: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        model,
+        optimizer,
+        *,
+        scaler=None,
+        scheduler=None,
+        every: int = 100,
+        keep: int = 2,
+        directory: Optional[str] = None,
+    ) -> None:
         self.model, self.optimizer, self.scaler, self.scheduler = model, optimizer, scaler, scheduler
         self.every = max(1, int(every))
         self.directory = directory
@@ -83,8 +92,11 @@ class Snapshots:
 
     def take(self, step: int, lr_scale: float, loss: float = math.nan) -> bool:
         """Snapshot now (``loss``: the mean loss since the previous one); False when the state is not finite."""
-        state = {"model": to_cpu(self.model.state_dict()), "optimizer": to_cpu(self.optimizer.state_dict()),
-                 "outside": [to_cpu(p) for p in self._outside()]}
+        state = {
+            "model": to_cpu(self.model.state_dict()),
+            "optimizer": to_cpu(self.optimizer.state_dict()),
+            "outside": [to_cpu(p) for p in self._outside()],
+        }
         if not all_finite(state):
             self.refused += 1
             return False
@@ -128,8 +140,11 @@ class Snapshots:
                 state = torch.load(state, map_location="cpu", weights_only=True)
             except Exception:  # a missing, truncated or foreign file is no snapshot to restore
                 return None
-        if not isinstance(state, dict) or "model" not in state or not all_finite(
-                [state["model"], state.get("optimizer"), state.get("outside")]):
+        if (
+            not isinstance(state, dict)
+            or "model" not in state
+            or not all_finite([state["model"], state.get("optimizer"), state.get("outside")])
+        ):
             return None
         return state
 
@@ -138,8 +153,9 @@ class Snapshots:
         scale)``, or None when there is none. When none of those loads (a file removed or replaced), the other
         snapshots are tried, newest first: each was finite when it was taken."""
         preferred = self.candidates(before_step)
-        rest = [it for it in [*reversed(self.kept), self.first] if it is not None
-                and all(it is not p for p in preferred)]
+        rest = [
+            it for it in [*reversed(self.kept), self.first] if it is not None and all(it is not p for p in preferred)
+        ]
         for step, lr_scale, stored, _ in preferred + rest:
             state = self._load(stored)
             if state is None:

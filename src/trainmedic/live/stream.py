@@ -21,8 +21,13 @@ from ..rules.streaming import FrozenMetric, GradientGrowth, GradientSpike, NonFi
 # Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM404, TM804, TM805,
 # TM703.
 # A rule joins when its offline check calls the detector's ``scan`` (loss spikes TM402 and explosions TM801 will).
-SHARED_CODES = {"TM101": NonFinite, "TM404": GradientSpike, "TM804": GradientGrowth, "TM805": ZeroGradient,
-                "TM703": FrozenMetric}
+SHARED_CODES = {
+    "TM101": NonFinite,
+    "TM404": GradientSpike,
+    "TM804": GradientGrowth,
+    "TM805": ZeroGradient,
+    "TM703": FrozenMetric,
+}
 # The train-loss level an evaluation is compared with: the median of the last 10 train losses.
 TRAIN_LEVEL_POINTS = 10
 LOSS, GRAD_NORM = "train/loss", "train/grad_norm"
@@ -67,13 +72,23 @@ class StreamAlarms:
             if det is None:
                 det = self.detectors[(name, code)] = SHARED_CODES[code]()
             chance = self.chance if parse_metric_name(name).metric == "acc" else math.nan
-            alarm = det.update(float(x), float(value), loss=math.nan if loss is None else loss, train_loss=level,
-                               chance=chance)
+            alarm = det.update(
+                float(x), float(value), loss=math.nan if loss is None else loss, train_loss=level, chance=chance
+            )
             if alarm is None or (code == "TM101" and self.nonfinite_said):
                 continue
             self.nonfinite_said = self.nonfinite_said or code == "TM101"
-            out.append(LiveAlarm(step=int(x) if float(x).is_integer() else None, code=code, detector=alarm.detector,
-                                 series=name, at=alarm.x, value=alarm.value, ratio=alarm.ratio))
+            out.append(
+                LiveAlarm(
+                    step=int(x) if float(x).is_integer() else None,
+                    code=code,
+                    detector=alarm.detector,
+                    series=name,
+                    at=alarm.x,
+                    value=alarm.value,
+                    ratio=alarm.ratio,
+                )
+            )
         self.last_x[name] = x
         return out
 

@@ -39,8 +39,17 @@ class EvalWatch:
             at_chance = chance if chance is not None and parse_metric_name(name).metric == "acc" else math.nan
             alarm = det.update(float(step), float(value), train_loss=level, chance=at_chance)
             if alarm is not None:
-                out.append(LiveAlarm(step=step, code="TM703", detector=alarm.detector, series=name, at=alarm.x,
-                                     value=alarm.value, ratio=alarm.ratio))
+                out.append(
+                    LiveAlarm(
+                        step=step,
+                        code="TM703",
+                        detector=alarm.detector,
+                        series=name,
+                        at=alarm.x,
+                        value=alarm.value,
+                        ratio=alarm.ratio,
+                    )
+                )
         return out
 
     def state_dict(self) -> dict:

@@ -35,7 +35,12 @@ VERSION = 1
 
 # Series names shared with the offline readers, so that the same rules judge both.
 LOSS, GRAD_NORM, LR, LOSS_SCALE, STEP_TIME = (
-    "train/loss", "train/grad_norm", "train/lr", "train/loss_scale", "train/step_time")
+    "train/loss",
+    "train/grad_norm",
+    "train/lr",
+    "train/loss_scale",
+    "train/step_time",
+)
 
 
 def number(v: Any) -> float:
@@ -82,8 +87,7 @@ class RunBuilder:
     detectors from it). ``history`` holds keyword arguments for :class:`~trainmedic.live.history.SeriesHistory`.
     """
 
-    def __init__(self, path: str = "", *, listener: Optional[Callable] = None,
-                 history: Optional[dict] = None) -> None:
+    def __init__(self, path: str = "", *, listener: Optional[Callable] = None, history: Optional[dict] = None) -> None:
         self.path = path
         self.header: Optional[dict] = None
         self.columns: dict = {}  # series name -> SeriesHistory
@@ -127,26 +131,48 @@ class RunBuilder:
 
     def _add_event(self, rec: dict) -> None:
         data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
-        ev = Event(kind=str(rec.get("kind", "")), step=_position(rec.get("step")), epoch=_position(rec.get("epoch")),
-                   message=str(rec.get("message", "")), data=dict(data), source=self.path)
+        ev = Event(
+            kind=str(rec.get("kind", "")),
+            step=_position(rec.get("step")),
+            epoch=_position(rec.get("epoch")),
+            message=str(rec.get("message", "")),
+            data=dict(data),
+            source=self.path,
+        )
         self._keep(ev.kind, ev, self.events)
         if ev.kind in GUARD_EVENTS:  # the typed view of the same record
-            obs = from_record({"kind": "guard", "step": ev.step, "action": ev.kind,
-                               **{k: data[k] for k in ("reason", "batch", "input_nonfinite") if k in data},
-                               "to_step": data.get("to_step")})
+            obs = from_record(
+                {
+                    "kind": "guard",
+                    "step": ev.step,
+                    "action": ev.kind,
+                    **{k: data[k] for k in ("reason", "batch", "input_nonfinite") if k in data},
+                    "to_step": data.get("to_step"),
+                }
+            )
             if obs is not None:
                 self._keep("obs:guard", obs, self.observations)
         elif ev.kind == "provenance":
-            obs = from_record({"kind": "provenance", "step": ev.step, "nan_kind": data.get("kind"),
-                               **{k: data[k] for k in ("phase", "module", "dtype", "max_abs", "timestep") if k in data}})
+            obs = from_record(
+                {
+                    "kind": "provenance",
+                    "step": ev.step,
+                    "nan_kind": data.get("kind"),
+                    **{k: data[k] for k in ("phase", "module", "dtype", "max_abs", "timestep") if k in data},
+                }
+            )
             if obs is not None:
                 self._keep("obs:provenance", obs, self.observations)
         if ev.kind in ("end", "stop"):
             self.ended = True
 
     def _add_step(self, rec: dict) -> None:
-        values = {LOSS: rec.get("loss"), GRAD_NORM: rec.get("grad_norm"), LOSS_SCALE: rec.get("loss_scale"),
-                  STEP_TIME: rec.get("step_time")}
+        values = {
+            LOSS: rec.get("loss"),
+            GRAD_NORM: rec.get("grad_norm"),
+            LOSS_SCALE: rec.get("loss_scale"),
+            STEP_TIME: rec.get("step_time"),
+        }
         lrs = rec.get("lr")
         if isinstance(lrs, (list, tuple)):
             for i, lr in enumerate(lrs):
@@ -183,8 +209,11 @@ class RunBuilder:
         for key, value in config.items():
             run.config.set(str(key), value, self.path, 1)
         run.config.derive()
-        run.sources.append(SourceInfo(path=self.path, format=fmt, points=sum(c.count for c in self.columns.values()),
-                                      series=list(run.series)))
+        run.sources.append(
+            SourceInfo(
+                path=self.path, format=fmt, points=sum(c.count for c in self.columns.values()), series=list(run.series)
+            )
+        )
         return run
 
 

@@ -25,8 +25,14 @@ EXTREME_BUCKETS = 1024
 NONFINITE_KEPT = 1024
 
 
-def decimate(x: np.ndarray, values: np.ndarray, *, grid: int = GRID_POINTS, buckets: int = EXTREME_BUCKETS,
-             nonfinite: int = NONFINITE_KEPT) -> np.ndarray:
+def decimate(
+    x: np.ndarray,
+    values: np.ndarray,
+    *,
+    grid: int = GRID_POINTS,
+    buckets: int = EXTREME_BUCKETS,
+    nonfinite: int = NONFINITE_KEPT,
+) -> np.ndarray:
     """Indices (sorted) of the points to keep from points ordered along ``x``: the grid, the extremes per bucket,
     the non-finite points and the first and last point."""
     n = len(x)
@@ -55,8 +61,14 @@ def decimate(x: np.ndarray, values: np.ndarray, *, grid: int = GRID_POINTS, buck
 class SeriesHistory:
     """Step, epoch and value of one series, appended in step order, kept within a fixed memory budget."""
 
-    def __init__(self, recent: int = RECENT_POINTS, chunk: int = CHUNK_POINTS, grid: int = GRID_POINTS,
-                 buckets: int = EXTREME_BUCKETS, nonfinite: int = NONFINITE_KEPT) -> None:
+    def __init__(
+        self,
+        recent: int = RECENT_POINTS,
+        chunk: int = CHUNK_POINTS,
+        grid: int = GRID_POINTS,
+        buckets: int = EXTREME_BUCKETS,
+        nonfinite: int = NONFINITE_KEPT,
+    ) -> None:
         self.chunk, self.max_chunks = chunk, max(1, recent // chunk)
         self.grid, self.buckets, self.nonfinite = grid, buckets, nonfinite
         self._buf = np.empty((3, chunk))

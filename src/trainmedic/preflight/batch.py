@@ -22,8 +22,8 @@ class Forward:
     output: Any
     logits: Any
     loss: Any
-    loss_kind: str                                       # "cross_entropy" | "bce" | "bce_logits" | "nll" | "model" | "custom"
-    prob_outputs: list = field(default_factory=list)     # (module name, kind, tensor) of Softmax/LogSoftmax/Sigmoid
+    loss_kind: str  # "cross_entropy" | "bce" | "bce_logits" | "nll" | "model" | "custom"
+    prob_outputs: list = field(default_factory=list)  # (module name, kind, tensor) of Softmax/LogSoftmax/Sigmoid
     recurrent_lengths: dict = field(default_factory=dict)  # module name -> sequence length seen
 
 
@@ -47,8 +47,12 @@ def loss_kind(called: set) -> str:
     """What kind of loss a ``loss_fn(model, batch)`` computed, from the torch functions it called."""
     import torch.nn.functional as F
 
-    for fn, kind in ((F.cross_entropy, "cross_entropy"), (F.nll_loss, "nll"),
-                     (F.binary_cross_entropy_with_logits, "bce_logits"), (F.binary_cross_entropy, "bce")):
+    for fn, kind in (
+        (F.cross_entropy, "cross_entropy"),
+        (F.nll_loss, "nll"),
+        (F.binary_cross_entropy_with_logits, "bce_logits"),
+        (F.binary_cross_entropy, "bce"),
+    ):
         if fn in called:
             return kind
     return "custom"
@@ -95,17 +99,22 @@ def _hooks(model: Any, fw: Forward) -> list:
 
     handles = []
     for name, mod in model.named_modules():
-        kind = {torch.nn.Softmax: "softmax", torch.nn.LogSoftmax: "log_softmax", torch.nn.Sigmoid: "sigmoid"}.get(type(mod))
+        kind = {torch.nn.Softmax: "softmax", torch.nn.LogSoftmax: "log_softmax", torch.nn.Sigmoid: "sigmoid"}.get(
+            type(mod)
+        )
         if kind:
-            handles.append(mod.register_forward_hook(
-                lambda m, i, o, name=name, kind=kind: fw.prob_outputs.append((name, kind, o))))
+            handles.append(
+                mod.register_forward_hook(lambda m, i, o, name=name, kind=kind: fw.prob_outputs.append((name, kind, o)))
+            )
         if type(mod).__name__ in RECURRENT and isinstance(mod, torch.nn.RNNBase):
+
             def pre(m, args, name=name):
                 x = args[0] if args else None
                 if isinstance(x, torch.nn.utils.rnn.PackedSequence):
                     fw.recurrent_lengths[name] = int(x.batch_sizes.shape[0])
                 elif isinstance(x, torch.Tensor) and x.dim() == 3:
                     fw.recurrent_lengths[name] = int(x.shape[1] if m.batch_first else x.shape[0])
+
             handles.append(mod.register_forward_pre_hook(pre))
     return handles
 

@@ -42,8 +42,16 @@ def _copy_optimizer(model_copy: Any, model: Any, optimizer: Optional[Any]) -> An
         return type(optimizer)(groups)
 
 
-def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Optional[Any], steps: int,
-            max_grad_norm: Optional[float] = None, *, lr_cannot_move: bool = False) -> tuple:
+def overfit(
+    model: Any,
+    batch: Any,
+    loss_fn: Optional[Callable],
+    optimizer: Optional[Any],
+    steps: int,
+    max_grad_norm: Optional[float] = None,
+    *,
+    lr_cannot_move: bool = False,
+) -> tuple:
     """(findings, diagnoses, losses) of training a copy of the model on the batch for ``steps`` steps."""
     import torch
 
@@ -86,10 +94,23 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
         reason, cause, severity = "flat", "lr_too_low", "warning"
     else:
         reason, cause, severity = "thin", "", "info"  # too few steps to tell a slow fine-tune from a stuck one
-    findings.append(Finding(code="TM1030", rule="cannot-overfit-one-batch", symptom="stuck_at_chance",
-                            severity=severity, series="train/loss",
-                            message=msg(f"preflight.finding.overfit.{reason}", steps=len(losses), first=first,
-                                        last=last, lr=lr, confident=CONFIDENT_STEPS)))
+    findings.append(
+        Finding(
+            code="TM1030",
+            rule="cannot-overfit-one-batch",
+            symptom="stuck_at_chance",
+            severity=severity,
+            series="train/loss",
+            message=msg(
+                f"preflight.finding.overfit.{reason}",
+                steps=len(losses),
+                first=first,
+                last=last,
+                lr=lr,
+                confident=CONFIDENT_STEPS,
+            ),
+        )
+    )
     if not cause:
         return findings, diagnoses, losses
     fixes = []
@@ -98,9 +119,17 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
     elif cause == "lr_too_high" and lr:
         fixes.append(Fix(param="lr", from_=lr, to=lr / 10, why=msg("preflight.fix.overfit_lr_down.why")))
     else:
-        fixes.append(Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why")))
-    diagnoses.append(Diagnosis(cause=cause, confidence=0.5, findings=["TM1030"], fixes=fixes,
-                               title=msg(f"preflight.diag.overfit.{reason}.title"),
-                               explanation=msg("preflight.diag.overfit.explain", first=first, last=last,
-                                               steps=len(losses))))
+        fixes.append(
+            Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why"))
+        )
+    diagnoses.append(
+        Diagnosis(
+            cause=cause,
+            confidence=0.5,
+            findings=["TM1030"],
+            fixes=fixes,
+            title=msg(f"preflight.diag.overfit.{reason}.title"),
+            explanation=msg("preflight.diag.overfit.explain", first=first, last=last, steps=len(losses)),
+        )
+    )
     return findings, diagnoses, losses

@@ -84,8 +84,10 @@ class GrowthFacts(Facts):
 @dataclass(frozen=True)
 class FrozenParams(Params):
     constant_points: int = param(FrozenMetric.CONSTANT_POINTS, "evaluations in a row with exactly the same value")
-    chance_margin: float = param(FrozenMetric.CHANCE_MARGIN, "an accuracy within this of chance (the largest class's "
-                                                             "share, or 1/K) is one no learning model sits at")
+    chance_margin: float = param(
+        FrozenMetric.CHANCE_MARGIN,
+        "an accuracy within this of chance (the largest class's share, or 1/K) is one no learning model sits at",
+    )
     train_moves: float = param(
         FrozenMetric.TRAIN_MOVES, "the train loss changes by this share of its level over them: the model is changing"
     )
@@ -111,7 +113,7 @@ def _loss_beside(run: Run, s, level_points: int = 1) -> np.ndarray:
     ok = np.isfinite(loss.values)
     lx, lv = loss.x[ok], loss.values[ok]
     upto = np.searchsorted(lx, s.x, side="right")
-    return np.array([float(np.median(lv[max(0, j - level_points):j])) if j else np.nan for j in upto])
+    return np.array([float(np.median(lv[max(0, j - level_points) : j])) if j else np.nan for j in upto])
 
 
 @rule("TM404", "gradient-spike", symptom="spike", severity="info", params=GradientSpikeParams)
@@ -263,8 +265,9 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
 
 @dataclass(frozen=True)
 class ZeroGradientParams(Params):
-    min_points: int = param(ZeroGradient.MIN_POINTS, "logged points in a row with a gradient norm of exactly 0: "
-                                                     "exact zeros are never noise")
+    min_points: int = param(
+        ZeroGradient.MIN_POINTS, "logged points in a row with a gradient norm of exactly 0: exact zeros are never noise"
+    )
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,15 @@ def check_zero_gradient(run: Run, p: ZeroGradientParams) -> list:
         zeros = int((s.values == 0.0).sum())
         last_zero = int(np.flatnonzero(s.values == 0.0)[-1])
         ev = [evidence(s, a.index, Msg("rule.TM805.ev_first")), evidence(s, last_zero, Msg("rule.TM805.ev_last"))]
-        out.append(make_finding("TM805", s, a.index, ev=ev, until=last_zero,
-                                params={"zeros": zeros, "points": len(s)},
-                                facts=ZeroGradientFacts(zeros=zeros, points=len(s))))
+        out.append(
+            make_finding(
+                "TM805",
+                s,
+                a.index,
+                ev=ev,
+                until=last_zero,
+                params={"zeros": zeros, "points": len(s)},
+                facts=ZeroGradientFacts(zeros=zeros, points=len(s)),
+            )
+        )
     return out

@@ -283,8 +283,9 @@ class FrozenMetric(Detector):
         self.train_lo, self.train_hi = math.inf, -math.inf
         self.train = Window(self.TRAIN_WINDOW)
 
-    def update(self, x: float, value: float, train_loss: float = math.nan, chance: float = math.nan,
-               **context: Any) -> Optional[Alarm]:
+    def update(
+        self, x: float, value: float, train_loss: float = math.nan, chance: float = math.nan, **context: Any
+    ) -> Optional[Alarm]:
         self.n += 1
         if math.isfinite(train_loss):
             self.run_lo, self.run_hi = min(self.run_lo, train_loss), max(self.run_hi, train_loss)
@@ -319,5 +320,6 @@ class GradientSpike(Spike):
     SPIKE_RATIO = 10.0
 
 
-DETECTORS = {d.name: d for d in (NonFinite, ZeroGradient, Spike, GradientSpike, GradientExplosion, GradientGrowth,
-                                 FrozenMetric)}
+DETECTORS = {
+    d.name: d for d in (NonFinite, ZeroGradient, Spike, GradientSpike, GradientExplosion, GradientGrowth, FrozenMetric)
+}

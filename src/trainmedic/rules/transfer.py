@@ -24,9 +24,12 @@ from .curves import as_fraction, evidence, make_finding, series_of, train_loss
 class ChanceParams(Params):
     min_evals: int = param(3, "evaluations needed to say an accuracy never left chance")
     train_fall: float = param(0.3, "the train loss fell by at least this share of where it started: it learns")
-    margin: float = param(0.1, "the typical accuracy (the median) within this much above chance (1/K, or the share "
-                               "of the eval set's largest class when it is known), and the best within twice it: an "
-                               "eval set of a hundred examples varies that much from one evaluation to the next")
+    margin: float = param(
+        0.1,
+        "the typical accuracy (the median) within this much above chance (1/K, or the share "
+        "of the eval set's largest class when it is known), and the best within twice it: an "
+        "eval set of a hundred examples varies that much from one evaluation to the next",
+    )
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,33 @@ def check_eval_at_chance(run: Run, p: ChanceParams) -> list:
     for s in series_of(run, split="eval", metric="acc", group=None):
         a = as_fraction(s.values)
         fin = np.flatnonzero(np.isfinite(a))
-        if (fin.size < p.min_evals or float(np.median(a[fin])) > chance + p.margin
-                or float(np.max(a[fin])) > chance + 2 * p.margin):
+        if (
+            fin.size < p.min_evals
+            or float(np.median(a[fin])) > chance + p.margin
+            or float(np.max(a[fin])) > chance + 2 * p.margin
+        ):
             continue
         best = int(fin[np.argmax(a[fin])])
-        ev = [evidence(s, int(fin[0]), Msg("rule.TM306.ev_first")), evidence(s, best, Msg("rule.TM306.ev_best")),
-              evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM306.ev_train"))]
-        out.append(make_finding("TM306", s, int(fin[0]), ev=ev, until=int(fin[-1]),
-                                params={"chance": round(chance, 3), "best": float(a[best]), "first": first,
-                                        "last": last, "n": int(fin.size)},
-                                facts=EvalAtChanceFacts(chance=chance, best=float(a[best]), train_first=first,
-                                                  train_last=last)))
+        ev = [
+            evidence(s, int(fin[0]), Msg("rule.TM306.ev_first")),
+            evidence(s, best, Msg("rule.TM306.ev_best")),
+            evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM306.ev_train")),
+        ]
+        out.append(
+            make_finding(
+                "TM306",
+                s,
+                int(fin[0]),
+                ev=ev,
+                until=int(fin[-1]),
+                params={
+                    "chance": round(chance, 3),
+                    "best": float(a[best]),
+                    "first": first,
+                    "last": last,
+                    "n": int(fin.size),
+                },
+                facts=EvalAtChanceFacts(chance=chance, best=float(a[best]), train_first=first, train_last=last),
+            )
+        )
     return out

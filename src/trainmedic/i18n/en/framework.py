@@ -15,7 +15,7 @@ MESSAGES = {
     "(`transformers.get_linear_schedule_with_warmup(optimizer, {to}, total_steps)`)",
     "fix.how.hf.warmup_steps": "`TrainingArguments(warmup_steps={to})`",
     "fix.how.lightning.warmup_steps": "a linear warmup of {to} steps in `configure_optimizers()` "
-    "(scheduler with `interval=\"step\"`)",
+    '(scheduler with `interval="step"`)',
     "fix.how.accelerate.warmup_steps": "a linear warmup of {to} steps "
     "(`transformers.get_linear_schedule_with_warmup(optimizer, {to}, total_steps)`)",
     "fix.how.torch.per_device_batch": "`DataLoader(..., batch_size={to})`",
@@ -31,16 +31,15 @@ MESSAGES = {
     "fix.how.lightning.weight_decay": "`weight_decay={to}` in `configure_optimizers()`",
     "fix.how.accelerate.weight_decay": "build the optimizer with `weight_decay={to}`",
     "fix.how.torch.precision.bf16": "`with torch.autocast(device_type, dtype=torch.bfloat16):` around the forward",
-    "fix.how.torch.precision.fp16": "`torch.autocast(device_type, dtype=torch.float16)` with a "
-    "`torch.amp.GradScaler`",
+    "fix.how.torch.precision.fp16": "`torch.autocast(device_type, dtype=torch.float16)` with a `torch.amp.GradScaler`",
     "fix.how.torch.precision.fp32": "train without `torch.autocast`",
     "fix.how.hf.precision.bf16": "`TrainingArguments(bf16=True, fp16=False)`",
     "fix.how.hf.precision.fp16": "`TrainingArguments(fp16=True)`",
     "fix.how.hf.precision.fp32": "`TrainingArguments(bf16=False, fp16=False)`",
-    "fix.how.lightning.precision.bf16": "`Trainer(precision=\"bf16-mixed\")`",
-    "fix.how.lightning.precision.fp16": "`Trainer(precision=\"16-mixed\")`",
-    "fix.how.lightning.precision.fp32": "`Trainer(precision=\"32-true\")`",
-    "fix.how.accelerate.precision.bf16": "`Accelerator(mixed_precision=\"bf16\")`",
-    "fix.how.accelerate.precision.fp16": "`Accelerator(mixed_precision=\"fp16\")`",
-    "fix.how.accelerate.precision.fp32": "`Accelerator(mixed_precision=\"no\")`",
+    "fix.how.lightning.precision.bf16": '`Trainer(precision="bf16-mixed")`',
+    "fix.how.lightning.precision.fp16": '`Trainer(precision="16-mixed")`',
+    "fix.how.lightning.precision.fp32": '`Trainer(precision="32-true")`',
+    "fix.how.accelerate.precision.bf16": '`Accelerator(mixed_precision="bf16")`',
+    "fix.how.accelerate.precision.fp16": '`Accelerator(mixed_precision="fp16")`',
+    "fix.how.accelerate.precision.fp32": '`Accelerator(mixed_precision="no")`',
 }
