@@ -127,3 +127,32 @@ def test_hf_no_clipping_twin_is_told_to_set_max_grad_norm(tmp_path, caplog):
     clip = next(d for d in guard.report.diagnoses if d.cause == "no_grad_clipping")
     fix = next(f for f in clip.fixes if f.param == "max_grad_norm")
     assert fix.action.render() == "`TrainingArguments(max_grad_norm=1)`"
+
+
+def test_hf_callback_state_is_plain_data_that_resumes_the_guard(tmp_path):
+    """What the Trainer stores in trainer_state.json rebuilds a callback whose guard goes on where it stopped."""
+    import json
+
+    guard, _, _ = run_hf("nan_rows", tmp_path / "first")
+    stored = json.loads(json.dumps(guard.state()))  # the Trainer writes it as JSON
+    again = TrainMedicCallback(**stored["args"])
+    for name, value in stored["attributes"].items():  # as Trainer._load_callback_state does
+        setattr(again, name, value)
+    torch.manual_seed(0)
+    model = DictNet()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "second"),
+        max_steps=2,
+        per_device_train_batch_size=BATCH,
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        save_strategy="no",
+        remove_unused_columns=False,
+    )
+    x, y, _, _ = data_for("healthy")
+    WeightedTrainer(
+        model=model, args=args, train_dataset=[{"x": x[i], "labels": int(y[i])} for i in range(32)], callbacks=[again]
+    ).train()
+    assert again.monitor.step_count == guard.monitor.step_count + 2
+    assert again.monitor.guard.skipped == guard.monitor.guard.skipped > 0

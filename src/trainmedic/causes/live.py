@@ -27,8 +27,7 @@ FROM_SERIES = 0.8
 ZERO_SHARE = 0.9
 # Inputs that are raw pixel intensities: integer values reaching at least this (0-255 images, 0-65535 sensors).
 RAW_INPUT_MAX = 20.0
-# Below this share of trainable parameters only a head can learn (the same 1% as trainability.TINY_TRAINABLE_RATIO).
-TINY_TRAINABLE = 0.01
+RAW_RANGES = (255, 65535)
 NOT_LEARNING = ("stuck_at_chance", "plateau", "vanishing_gradient")
 
 
@@ -48,14 +47,9 @@ def candidates(ctx: Context) -> list:
     ]
 
 
-def trains_everything(ctx: Context) -> bool:
-    """The live guard counted the parameters: the optimizer holds every trainable one, and they are not a tiny
-    share of the model."""
-    counts = ctx.run.observed(ParameterCounts)
-    if not counts:
-        return False
-    c = counts[-1]
-    return c.total > 0 and c.missed == 0 and c.optimized >= TINY_TRAINABLE * c.total
+def parameters_counted(ctx: Context) -> bool:
+    """The live guard counted what trains and what the optimizer holds: nothing about it needs guessing."""
+    return bool(ctx.run.observed(ParameterCounts))
 
 
 def zero_gradient(ctx: Context) -> bool:
@@ -142,7 +136,9 @@ def _unnormalised(ctx: Context) -> Optional[Diagnosis]:
     raw = raw_inputs(ctx)
     if raw is None or not ctx.has(*NOT_LEARNING, "oscillation", "divergence"):
         return None
-    params = {"name": raw.name, "low": raw.minimum, "high": raw.maximum, "mean": round(raw.mean, 2)}
+    # The scale to divide by: the full range of the format the values come in (8-bit, 16-bit), else their maximum.
+    scale = next((r for r in RAW_RANGES if raw.maximum <= r), raw.maximum)
+    params = {"name": raw.name, "low": raw.minimum, "high": raw.maximum, "mean": round(raw.mean, 2), "scale": scale}
     fixes = [Fix(action=Msg("cause.fix.normalise_inputs.action", params), why=Msg("cause.fix.normalise_inputs.why"))]
     return Diagnosis(
         cause="unnormalised_inputs",

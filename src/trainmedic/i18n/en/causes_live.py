@@ -34,7 +34,7 @@ MESSAGES = {
     "cause.unnormalised_inputs.explanation": "The input {name} holds whole numbers from {low} to {high} (mean "
     "{mean}): raw intensities such as 0-255 pixels. Activations and gradients then start hundreds of times larger "
     "than the initialisation assumes, so the first layers saturate and the model barely learns.",
-    "cause.fix.normalise_inputs.action": "scale {name} to [0, 1] (divide by {high}) or standardise it (subtract the "
+    "cause.fix.normalise_inputs.action": "scale {name} to [0, 1] (divide by {scale}) or standardise it (subtract the "
     "mean, divide by the std of the training set), e.g. `transforms.ToTensor()` + `transforms.Normalize(...)`",
     "cause.fix.normalise_inputs.why": "networks are initialised for inputs of order 1",
     "cause.labels_misaligned.title": "The labels do not belong to their inputs",

@@ -28,7 +28,7 @@ MESSAGES = {
     "cause.unnormalised_inputs.title": "输入是原始数值（{low} 到 {high}），没有归一化",
     "cause.unnormalised_inputs.explanation": "输入 {name} 是从 {low} 到 {high} 的整数（均值 {mean}）：即 0-255 像素这样的原始"
     "强度。激活值和梯度一开始就比初始化所假设的大几百倍，前几层饱和，模型几乎学不到东西。",
-    "cause.fix.normalise_inputs.action": "把 {name} 缩放到 [0, 1]（除以 {high}）或标准化（减去训练集的均值、除以标准差），例如 "
+    "cause.fix.normalise_inputs.action": "把 {name} 缩放到 [0, 1]（除以 {scale}）或标准化（减去训练集的均值、除以标准差），例如 "
     "`transforms.ToTensor()` + `transforms.Normalize(...)`",
     "cause.fix.normalise_inputs.why": "网络的初始化假设输入的量级为 1",
     "cause.labels_misaligned.title": "标签与其输入不对应",
