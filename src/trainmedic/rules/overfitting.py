@@ -184,9 +184,9 @@ def check_memorisation(run: Run, p: MemoriseParams) -> list:
         augmentation), train fewer epochs, or get more data.
     """
     out = []
+    rising = {run.get(f.series).parsed.group for f in check_overfitting(run, OVERFIT) if run.get(f.series) is not None}
     for group in run.groups:
-        if any(f.facts for f in check_overfitting(run, OVERFIT) if run.get(f.series) is not None
-               and run.get(f.series).parsed.group == group):
+        if group in rising:
             continue  # the eval loss already rises: TM501 tells it
         m = memorisation(run, group, p)
         if m is None:
