@@ -19,7 +19,6 @@ from ..i18n import Msg
 from ..names import is_learning_signal
 from ..run import Run, Series
 
-
 # Series longer than this are smoothed before trends are judged: per-batch losses are noisy by nature.
 SMOOTH_FROM_POINTS = 30
 # A smoothing window of 1/SMOOTH_FRACTION of the series: wide enough to hide batch noise, narrow enough to keep
