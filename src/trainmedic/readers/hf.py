@@ -224,8 +224,7 @@ def _read_companions(folders: list, run: Run) -> None:
     for folder in folders:
         args = folder / "training_args.bin"
         if args.is_file():
-            if read_training_args(args, run.config, run.warnings):
-                run.sources[0].notes.append(t("readers.note.training_args", "en", path=str(args)))
+            run.sources[0].notes.append(read_training_args(args, run.config))
             break
     for folder in folders:
         cfg = folder / "config.json"

@@ -20,8 +20,6 @@ MESSAGES = {
     "readers.error.mlflow_no_metrics": "no MLflow metrics in this folder",
     "readers.error.wandb_no_history": "no metric history in this W&B run folder",
     # Warnings kept on the run.
-    "readers.warn.unsafe_pickle": "{path}: not loaded, the pickle {detail}; reading it would execute code",
-    "readers.warn.bad_pickle": "{path}: not loaded ({detail})",
     "readers.warn.skipped": "{path}: skipped ({detail})",
     "readers.warn.walk_limit": "{path}: stopped looking after {count} files; name the artifacts to read explicitly",
     # Notes on a source: what was merged.

@@ -18,8 +18,6 @@ MESSAGES = {
     "readers.error.tb_missing": "读取 TensorBoard 事件文件需要 tensorboard 包（pip install 'trainmedic[tensorboard]'）",
     "readers.error.mlflow_no_metrics": "此目录中没有 MLflow 指标",
     "readers.error.wandb_no_history": "此 W&B 运行目录中没有指标历史",
-    "readers.warn.unsafe_pickle": "{path}：未加载，该 pickle {detail}；读取它会执行代码",
-    "readers.warn.bad_pickle": "{path}：未加载（{detail}）",
     "readers.warn.skipped": "{path}：已跳过（{detail}）",
     "readers.warn.walk_limit": "{path}：查看 {count} 个文件后停止搜索；请明确指定要读取的产物",
     "readers.note.merged": "{count} 个序列已在 {primary} 中：{dropped} 个点没有重复计入，从此处补充了 {added} 个点",

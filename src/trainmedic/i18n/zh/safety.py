@@ -1,0 +1,8 @@
+"""关于恶意或损坏产物的中文消息：拒绝了什么、丢失了什么、适用了哪项限制。"""
+
+MESSAGES = {
+    "safety.pickle.unsafe": "{path}：未读取，该 pickle {detail}；读取它会执行代码",
+    "safety.pickle.too_large": "{path}：未读取，该 pickle 过大（{detail}）",
+    "safety.pickle.unreadable": "{path}：未读取（{detail}）",
+    "safety.pickle.not_arguments": "{path}：未读取（不是 TrainingArguments 对象）",
+}

@@ -1,0 +1,81 @@
+"""Small hostile artifacts, written byte by byte: pickles that expand, trainer states, live logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import struct
+import zipfile
+from pathlib import Path
+
+
+def trainer_state(folder: Path, steps: int = 30) -> Path:
+    """A real-shaped trainer_state.json with a falling loss."""
+    history = [
+        {"epoch": i / steps, "grad_norm": 1.0, "learning_rate": 1e-4, "loss": 2.0 / (1 + i), "step": i}
+        for i in range(1, steps + 1)
+    ]
+    path = folder / "trainer_state.json"
+    path.write_text(json.dumps({"global_step": steps, "train_batch_size": 8, "log_history": history}))
+    return path
+
+
+def self_referencing_list() -> bytes:
+    """A dict holding a list that contains itself."""
+    loop: list = []
+    loop.append(loop)
+    return pickle.dumps({"learning_rate": 1e-4, "loop": loop}, protocol=2)
+
+
+def shared_lists(depth: int = 60) -> bytes:
+    """Lists three wide that share one child at every level: 3^depth nodes walked as a tree, a few hundred bytes."""
+    node: list = [1.0]
+    for _ in range(depth):
+        node = [node, node, node]
+    return pickle.dumps({"learning_rate": 1e-4, "nested": node}, protocol=2)
+
+
+def shared_tuple_key(depth: int = 40) -> bytes:
+    """A dict keyed by a tuple of shared tuples: hashing the key walks 2^depth nodes."""
+    body = b"K\x01"
+    for _ in range(depth):
+        body += b"q\x00h\x00\x86"  # BINPUT 0, BINGET 0, TUPLE2: (x, x)
+    return b"\x80\x02}" + body + b"K\x01s."
+
+
+def list_of_range(n: int = 10**8) -> bytes:
+    """``list(range(n))`` in 45 bytes: two allowed constructors that materialise n integers."""
+    return b"\x80\x02cbuiltins\nlist\ncbuiltins\nrange\nJ" + struct.pack("<i", n) + b"\x85R\x85R."
+
+
+def bytes_of_size(n: int = 10**10) -> bytes:
+    """``bytes(n)``: an allowed constructor asked for n zero bytes."""
+    data = n.to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
+    return b"\x80\x02cbuiltins\nbytes\n\x8a" + bytes([len(data)]) + data + b"\x85R."
+
+
+def zip_bomb(inflated: int = 256 * 1024 * 1024) -> bytes:
+    """A torch.save-shaped zip whose ``archive/data.pkl`` inflates to ``inflated`` bytes of one long pickle string."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("archive/data.pkl", "w", force_zip64=True) as fh:
+            fh.write(b"\x80\x02\x8e" + struct.pack("<Q", inflated - 12))
+            chunk = b"\0" * (1 << 20)
+            left = inflated - 12
+            while left > 0:
+                fh.write(chunk[:left])
+                left -= len(chunk)
+            fh.write(b".")
+    return buf.getvalue()
+
+
+def bad_constructor_arguments(kind: str) -> bytes:
+    """A training_args-shaped dict whose value is an allowed constructor called with arguments it rejects."""
+    calls = {
+        "decimal": b"cdecimal\nDecimal\nX\x03\x00\x00\x00abc\x85R",
+        "codec": b"cbuiltins\nstr\nC\x01xX\x0d\x00\x00\x00no-such-codec\x86R",
+        "datetime": b"cdatetime\ndatetime\nJ\xff\xff\xff\x7f\x85R",
+        "int": b"cbuiltins\nint\nX\x03\x00\x00\x00abc\x85R",
+    }
+    return b"\x80\x02}X\x0d\x00\x00\x00learning_rateG?\x1a6\xe2\xeb\x1cC-sX\x01\x00\x00\x00x" + calls[kind] + b"s."
