@@ -55,10 +55,14 @@ class Report:
     extra: dict = field(default_factory=dict)         # kind-specific machine-readable data, copied into JSON
     series_data: dict = field(default_factory=dict)   # name -> Series, for plots (not serialised)
     lang: str = "en"
+    undecided: Optional[Msg | str] = None  # why nothing could be judged (no checkpoint readable): verdict "unknown"
 
     @property
     def verdict(self) -> str:
+        """``healthy`` | ``warning`` | ``failed`` from the findings; ``unknown`` when nothing could be judged."""
         sev = {f.severity for f in self.findings}
+        if not sev and self.undecided is not None:
+            return "unknown"
         if "error" in sev:
             return "failed"
         if "warning" in sev:

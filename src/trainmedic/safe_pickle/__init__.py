@@ -29,6 +29,7 @@ from .plain import MAX_DEPTH, to_plain
 __all__ = [
     "loads",
     "load_file",
+    "dry_run",
     "to_plain",
     "PickledObject",
     "UnsafePickleError",
@@ -56,24 +57,39 @@ def loads(data: bytes) -> Any:
     return _load_one(io.BytesIO(data))
 
 
+# What running a damaged pickle raises besides UnpicklingError: a truncated argument, a GET of a missing memo key ...
+_BROKEN = (
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    RecursionError,
+    MemoryError,
+    OverflowError,
+    UnicodeError,
+    LookupError,
+)
+
+
 def _load_one(fh: Any) -> Any:
     try:
         return run(fh)
-    except pickle.UnpicklingError:
-        raise
-    except (
-        EOFError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        KeyError,
-        IndexError,
-        RecursionError,
-        MemoryError,
-        OverflowError,
-        UnicodeError,
-        LookupError,
-    ) as exc:
+    except _BROKEN as exc:
+        raise pickle.UnpicklingError(f"not a readable pickle ({type(exc).__name__})") from None
+
+
+def dry_run(stream: Any, *, max_nodes: int = MAX_NODES) -> None:
+    """Run one pickle from ``stream`` with every name a stand-in, only to check the budget: raises
+    :class:`TooLargeError` past it, ``pickle.UnpicklingError`` when the pickle is not readable, returns None.
+
+    For pickles another restricted unpickler will load (``torch.load(weights_only=True)`` hashes dict keys and walks
+    the result with no budget of its own); nothing is imported or called, whatever the pickle names.
+    """
+    try:
+        run(stream, max_nodes=max_nodes, any_name=True)
+    except _BROKEN as exc:
         raise pickle.UnpicklingError(f"not a readable pickle ({type(exc).__name__})") from None
 
 

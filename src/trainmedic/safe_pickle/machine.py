@@ -34,13 +34,16 @@ _CHEAP_KEYS = (str, bytes, int, float, complex, bool, type(None), frozenset, Pic
 
 
 def bad(why: str) -> UnpicklingError:
+    """The error for a pickle that is not readable as data, with the reason."""
     return UnpicklingError(f"not a readable pickle ({why})")
 
 
 class Machine:
-    """Runs the opcodes of one pickle (see the module docstring). :meth:`load` returns the object it builds."""
+    """The state of one load: stack, marks, memo and budget; :func:`.opcodes.run` drives it opcode by opcode."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_nodes: int = MAX_NODES, any_name: bool = False) -> None:
+        self.max_nodes = max_nodes
+        self.any_name = any_name
         self.stack: list = []
         self.marks: list = []
         self.memo: dict = {}
@@ -51,13 +54,14 @@ class Machine:
     # Budget ----------------------------------------------------------------------------------------------------
     def charge(self, n: int) -> None:
         self.nodes += n
-        if self.nodes > MAX_NODES:
-            raise TooLargeError(f"builds more than {MAX_NODES:,} objects")
+        if self.nodes > self.max_nodes:
+            raise TooLargeError(f"builds more than {self.max_nodes:,} objects")
 
     def tuple_of(self, items: Any) -> tuple:
         out = tuple(items)
         self.charge(1)
-        self.tuple_nodes[id(out)] = (out, 1 + sum(self.key_nodes(x) for x in out))
+        # Saturated: the count of a tuple of shared tuples doubles per level and would grow into a huge integer.
+        self.tuple_nodes[id(out)] = (out, min(1 + sum(self.key_nodes(x) for x in out), MAX_KEY_NODES + 1))
         return out
 
     def key_nodes(self, value: Any) -> int:

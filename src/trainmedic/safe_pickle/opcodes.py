@@ -9,16 +9,20 @@ from __future__ import annotations
 import pickletools
 from typing import Any, BinaryIO
 
-from .machine import Machine, bad
-from .names import PickledObject, find_class
+from .machine import MAX_NODES, Machine, bad
+from .names import PickledObject, find_class, stand_in
 
 # Highest pickle protocol that exists.
 MAX_PROTOCOL = 5
 
 
-def run(stream: BinaryIO) -> Any:
-    """Run opcodes from ``stream`` up to STOP on a fresh :class:`Machine` and return the object they built."""
-    m = Machine()
+def run(stream: BinaryIO, *, max_nodes: int = MAX_NODES, any_name: bool = False) -> Any:
+    """Run opcodes from ``stream`` up to STOP on a fresh :class:`Machine` and return the object they built.
+
+    ``any_name`` makes every name a stand-in (nothing is refused, nothing is called): a dry run that checks only the
+    budget, for pickles that another restricted unpickler will then load (``torch.load(weights_only=True)``).
+    """
+    m = Machine(max_nodes=max_nodes, any_name=any_name)
     for op, arg, _ in pickletools.genops(stream):
         name = op.name
         if name == "STOP":
@@ -101,14 +105,23 @@ def _additems(m: Machine, _arg: Any) -> None:
 
 def _global(m: Machine, arg: Any) -> None:
     module, _, name = str(arg).partition(" ")
-    m.stack.append(find_class(module, name, m.classes))
+    m.stack.append(_find(m, module, name))
+
+
+def _find(m: Machine, module: str, name: str) -> Any:
+    if m.any_name:
+        key = (module, name)
+        if key not in m.classes:
+            m.classes[key] = stand_in(module, name)
+        return m.classes[key]
+    return find_class(module, name, m.classes)
 
 
 def _stack_global(m: Machine, _arg: Any) -> None:
     name, module = m.stack.pop(), m.stack.pop()
     if not isinstance(module, str) or not isinstance(name, str):
         raise bad("STACK_GLOBAL with a non-string name")
-    m.stack.append(find_class(module, name, m.classes))
+    m.stack.append(_find(m, module, name))
 
 
 def _reduce(m: Machine, _arg: Any) -> None:
@@ -137,16 +150,16 @@ def _obj(m: Machine, _arg: Any) -> None:
 
 def _inst(m: Machine, arg: Any) -> None:
     module, _, name = str(arg).partition(" ")
-    cls = find_class(module, name, m.classes)
+    cls = _find(m, module, name)
     m.stack.append(m.call(cls, tuple(m.pop_mark())))
 
 
 def _build(m: Machine, _arg: Any) -> None:
     state = m.stack.pop()
     inst = m.stack[-1]
-    if not isinstance(inst, PickledObject):
-        raise bad(f"sets the state of a {type(inst).__name__}")
-    inst.__setstate__(state)
+    if isinstance(inst, PickledObject):
+        inst.__setstate__(state)
+    # Attributes of a plain value (an OrderedDict's ``_metadata``) belong to a subclass that is not built: dropped.
 
 
 def _persistent(m: Machine, _arg: Any) -> None:
