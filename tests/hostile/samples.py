@@ -79,3 +79,23 @@ def bad_constructor_arguments(kind: str) -> bytes:
         "int": b"cbuiltins\nint\nX\x03\x00\x00\x00abc\x85R",
     }
     return b"\x80\x02}X\x0d\x00\x00\x00learning_rateG?\x1a6\xe2\xeb\x1cC-sX\x01\x00\x00\x00x" + calls[kind] + b"s."
+
+
+def billion_laughs_yaml(kind: str = "list") -> str:
+    """Nine levels of anchors, each repeating the one before nine times: ~550 bytes, 387 million values expanded."""
+    if kind == "list":
+        lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+        for i in range(1, 9):
+            lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    else:  # mappings: what a flattening of nested hyperparameters walks
+        lines = ["a0: &a0 {lr: 0.1, x: 1, y: 2, z: 3, w: 4, v: 5, u: 6, t: 7, s: 8}"]
+        for i in range(1, 9):
+            lines.append(f"a{i}: &a{i} {{" + ", ".join(f"k{j}: *a{i - 1}" for j in range(9)) + "}")
+    lines.append("learning_rate: 0.001")
+    return "\n".join(lines) + "\n"
+
+
+def wide_json_config(keys: int = 60_000) -> str:
+    """A config.json with one key per line (a tokenizer's vocabulary beside the hyperparameters)."""
+    body = ",\n".join(f'  "token_{i}": {i}' for i in range(keys))
+    return '{\n  "learning_rate": 0.0003,\n' + body + ',\n  "warmup_steps": 500\n}\n'
