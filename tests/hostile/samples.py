@@ -99,3 +99,46 @@ def wide_json_config(keys: int = 60_000) -> str:
     """A config.json with one key per line (a tokenizer's vocabulary beside the hyperparameters)."""
     body = ",\n".join(f'  "token_{i}": {i}' for i in range(keys))
     return '{\n  "learning_rate": 0.0003,\n' + body + ',\n  "warmup_steps": 500\n}\n'
+
+
+LIVE_HEADER = {
+    "format": "trainmedic-live",
+    "version": 1,
+    "type": "header",
+    "policy": "observe",
+    "config": {"lr": 0.001, "recurrent_layers": ["nn.LSTM"]},
+}
+
+
+def live_step(i: int, loss=None) -> dict:
+    """A step record as the Monitor writes it."""
+    return {
+        "type": "step",
+        "step": i,
+        "epoch": i / 100,
+        "loss": 2.0 / (1 + i) if loss is None else loss,
+        "grad_norm": 1.0,
+        "lr": [0.001],
+        "action": "step",
+    }
+
+
+def live_log(records: list) -> str:
+    """A trainmedic-live log: the header, then ``records`` as JSON lines (raw strings are written as they are)."""
+    lines = [json.dumps(LIVE_HEADER)] + [r if isinstance(r, str) else json.dumps(r) for r in records]
+    return "\n".join(lines) + "\n"
+
+
+# Records with a field of the wrong type, as damage or another writer leaves them.
+WRONG_TYPES = {
+    "word_for_loss": {**live_step(15), "loss": "abc"},
+    "list_for_step": {**live_step(15), "step": [15]},
+    "missing_step": {k: v for k, v in live_step(15).items() if k != "step"},
+    "list_for_layers": {**live_step(15), "layers": [1.0, 2.0]},
+    "nested_junk": {**live_step(15), "loss": {"a": [1, {"b": None}]}, "lr": [{"x": []}]},
+    "huge_step": '{"type": "step", "step": ' + "9" * 400 + ', "loss": 0.5}',
+    "string_for_event_data": {"type": "event", "kind": "skip", "step": 15, "message": "", "data": "abc"},
+    "dict_for_event_step": {"type": "event", "kind": "skip", "step": {"at": 15}, "message": 3, "data": []},
+    "list_for_type": {**live_step(15), "type": ["step"]},
+    "list_for_header_config": {**LIVE_HEADER, "config": [1, 2, 3]},
+}

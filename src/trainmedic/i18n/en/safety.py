@@ -6,4 +6,9 @@ MESSAGES = {
     "safety.pickle.too_large": "{path}: not read, the pickle is too large ({detail})",
     "safety.pickle.unreadable": "{path}: not read ({detail})",
     "safety.pickle.not_arguments": "{path}: not read (not a TrainingArguments object)",
+    # trainmedic-live logs written or damaged by something else.
+    "safety.live.skipped": "{count} record(s) with a field of the wrong type skipped",
+    "safety.live.no_records": "no readable step record ({count} record(s) with a field of the wrong type)",
+    # watch
+    "safety.watch.deleted": "deleted while being watched (not back after {seconds} s)",
 }
