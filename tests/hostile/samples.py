@@ -142,3 +142,28 @@ WRONG_TYPES = {
     "list_for_type": {**live_step(15), "type": ["step"]},
     "list_for_header_config": {**LIVE_HEADER, "config": [1, 2, 3]},
 }
+
+
+def event_file(folder: Path, losses: list) -> Path:
+    """A TensorBoard event file with ``train/loss`` at steps 1..n, written by tensorboard's own writer."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    writer = EventFileWriter(str(folder))
+    for step, loss in enumerate(losses, 1):
+        writer.add_event(Event(wall_time=1.7e9 + step, step=step,
+                               summary=Summary(value=[Summary.Value(tag="train/loss", simple_value=loss)])))
+    writer.close()
+    return next(folder.glob("*tfevents*"))
+
+
+def record_offsets(data: bytes) -> list:
+    """Start offsets of the records of an event file (framing as written, not checked)."""
+    out, pos = [], 0
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack_from("<Q", data, pos)
+        out.append(pos)
+        pos += 16 + length
+    return out

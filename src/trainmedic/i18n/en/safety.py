@@ -11,4 +11,6 @@ MESSAGES = {
     "safety.live.no_records": "no readable step record ({count} record(s) with a field of the wrong type)",
     # watch
     "safety.watch.deleted": "deleted while being watched (not back after {seconds} s)",
+    # TensorBoard event files with damaged records.
+    "safety.tb.damaged": "{path}: damaged, {records} record(s) failed their checksum and {bytes} byte(s) could not be framed; the points they held are lost, the records after them were read",
 }

@@ -8,4 +8,5 @@ MESSAGES = {
     "safety.live.skipped": "跳过了 {count} 条字段类型错误的记录",
     "safety.live.no_records": "没有可读取的 step 记录（{count} 条记录的字段类型错误）",
     "safety.watch.deleted": "监视期间被删除（{seconds} 秒内没有重新出现）",
+    "safety.tb.damaged": "{path}：文件已损坏，{records} 条记录校验失败，{bytes} 字节无法分帧；其中的数据点已丢失，之后的记录已读取",
 }
