@@ -20,6 +20,15 @@ from typing import Any, Callable
 SECONDS = 10.0
 MEGABYTES = 300
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+# The hypothesis profile the run asked for (set by conftest.py); ``hostile`` unless ``hostile-bench`` was named.
+PROFILE = "hostile"
+
+
+def fuzz_settings():
+    """Settings for a fuzz test: the ``hostile-bench`` profile when the run named it, else ``hostile``."""
+    from hypothesis import settings
+
+    return settings(settings.get_profile("hostile-bench" if PROFILE == "hostile-bench" else "hostile"))
 
 
 @dataclass

@@ -125,7 +125,7 @@ def read_state(path: Path) -> Run:
     except OSError as exc:
         raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
     blocks = state.get("log_history")
-    if not isinstance(blocks, dict):
+    if not isinstance(blocks, dict) or not all(isinstance(k, tuple) for k in blocks):  # a list was streamed
         raise fail(path, "readers.error.hf_not_state")
     builder = SeriesBuilder(str(path), rename=_hf_rename)
     _history_to_series(blocks, builder)

@@ -46,7 +46,6 @@ def _scalars(path: Path) -> tuple:
     try:
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2, types_pb2
-        from tensorboard.util import tensor_util
 
         from .tensorboard_records import RecordScan
     except ImportError:
@@ -71,7 +70,7 @@ def _scalars(path: Path) -> tuple:
                     if v.HasField("simple_value"):
                         value = v.simple_value
                     elif v.HasField("tensor"):
-                        value = _tensor_scalar(v.tensor, tensor_util, dt_float, dt_double)
+                        value = _tensor_scalar(v.tensor, dt_float, dt_double)
                         if value is None:
                             continue
                     else:
@@ -88,12 +87,14 @@ def _scalars(path: Path) -> tuple:
     return out, scan
 
 
-def _tensor_scalar(t, tensor_util, dt_float: int, dt_double: int):
+def _tensor_scalar(t, dt_float: int, dt_double: int):
     """The value of a one-element numeric tensor summary (TF2 writers), else None."""
     if t.dtype == dt_float and len(t.float_val) == 1 and not t.tensor_content:
         return t.float_val[0]
     if t.dtype == dt_double and len(t.double_val) == 1 and not t.tensor_content:
         return t.double_val[0]
+    from tensorboard.util import tensor_util  # other dtypes and packed contents: the package decodes them
+
     try:
         arr = tensor_util.make_ndarray(t)
     except (ValueError, TypeError):
