@@ -1,4 +1,5 @@
-"""``python -m bench``: accuracy, scale, live overhead and console-log speed, end to end; writes results/SUMMARY.md.
+"""``python -m bench``: accuracy, scale, live overhead, console-log speed, TensorBoard reading and text logs of
+growing size, end to end; writes results/SUMMARY.md.
 
 ``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a 10 MB text log.
 """
@@ -47,6 +48,12 @@ def main(argv=None) -> int:
     status |= int(textlog_speed.main(["--mb", "10"] + ([] if args.quick else ["100"])) or 0)
     md = RESULTS / "textlog_speed.md"
     parts.append(md.read_text() if md.exists() else "# Console-log speed\n\nnot measured\n")
+    from . import hostile_text, tensorboard_speed
+
+    status |= int(tensorboard_speed.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"])) or 0)
+    parts.append((RESULTS / "tensorboard.md").read_text())
+    status |= int(hostile_text.main(["--mb", "1", "10"]) or 0)  # 100 MB: python -m bench.hostile_text --big
+    parts.append((RESULTS / "hostile_text.md").read_text())
     parts.append(f"\nTotal bench time: {time.perf_counter() - t0:.0f} s.\n")
     (RESULTS / "SUMMARY.md").write_text("\n".join(parts))
     print(json.dumps({"summary": str(RESULTS / "SUMMARY.md"), "status": status}))

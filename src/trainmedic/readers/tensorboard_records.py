@@ -11,7 +11,8 @@ offset where a complete record header checks out. :class:`RecordScan` counts wha
 that data was lost. An incomplete last record is a file still being written, not damage.
 
 CRC32C comes from ``google-crc32c`` (Google's C library) when it is installed; without it, tensorboard's own
-pure-Python CRC32C still verifies every record, about 50 times slower (:data:`CRC_IMPLEMENTATION` says which).
+pure-Python CRC32C still verifies every record, about ten times slower overall (:data:`CRC_IMPLEMENTATION` says
+which).
 """
 
 from __future__ import annotations
