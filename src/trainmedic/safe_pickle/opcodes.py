@@ -14,6 +14,9 @@ from .names import PickledObject, find_class, stand_in
 
 # Highest pickle protocol that exists.
 MAX_PROTOCOL = 5
+# A stand-in class costs about a kilobyte (a type object and its dict), fifty times a small value: a pickle naming
+# thousands of distinct classes is charged for them.
+STAND_IN_NODES = 50
 
 
 def run(stream: BinaryIO, *, max_nodes: int = MAX_NODES, any_name: bool = False) -> Any:
@@ -109,12 +112,16 @@ def _global(m: Machine, arg: Any) -> None:
 
 
 def _find(m: Machine, module: str, name: str) -> Any:
+    known = len(m.classes)
     if m.any_name:
-        key = (module, name)
-        if key not in m.classes:
-            m.classes[key] = stand_in(module, name)
-        return m.classes[key]
-    return find_class(module, name, m.classes)
+        if (module, name) not in m.classes:
+            m.classes[(module, name)] = stand_in(module, name)
+        found = m.classes[(module, name)]
+    else:
+        found = find_class(module, name, m.classes)
+    if len(m.classes) > known:  # a new stand-in class was made
+        m.charge(STAND_IN_NODES)
+    return found
 
 
 def _stack_global(m: Machine, _arg: Any) -> None:
