@@ -21,6 +21,21 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
 
 
+def _add_rule_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--select", metavar="CODES", action="append",
+                   help="run only these rules (codes or prefixes, comma-separated: TM1,TM402)")
+    p.add_argument("--ignore", metavar="CODES", action="append",
+                   help="do not run these rules (codes or prefixes, comma-separated)")
+    p.add_argument("--config", metavar="FILE",
+                   help="settings file (default: the nearest trainmedic.toml or pyproject.toml [tool.trainmedic])")
+
+
+def _codes(values: Optional[list]) -> Optional[list]:
+    if not values:
+        return None
+    return [c for v in values for c in v.replace(",", " ").split() if c]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trainmedic", description="Diagnose failing deep-learning training runs.")
     parser.add_argument("--version", action="version", version=f"trainmedic {_version()}")
@@ -31,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(p)
     p.add_argument("--fail-on", choices=("warning", "error"), default="error",
                    help="exit 1 when a finding at or above this severity exists (default: error)")
+    _add_rule_options(p)
 
     p = sub.add_parser("compare", help="compare two runs: configs, where the curves part, what the difference explains")
     p.add_argument("run_a", metavar="RUN_A")
@@ -52,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rules", help="list the rules and checks")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("--format", choices=("text", "md"), default="text",
+                   help="text: a table for the terminal; md: the documentation page (docs/rules.md)")
     p = sub.add_parser("explain", help="explain one rule or check")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
@@ -59,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 
@@ -80,8 +98,7 @@ def emit(report, args) -> None:
             from rich.console import Console
 
             console = Console()
-            report.lang = args.lang
-            console.print(report)
+            console.print(report.replace(lang=args.lang))
             return
     if args.out:
         try:
@@ -98,9 +115,12 @@ def emit(report, args) -> None:
 
 
 def cmd_diagnose(args) -> int:
-    from .engine import diagnose
+    from . import engine
+    from .settings import Settings
 
-    report = diagnose(*args.paths, lang=args.lang)
+    settings = Settings.load(args.config) if args.config else None
+    report = engine.diagnose(*args.paths, lang=args.lang, settings=settings, select=_codes(args.select),
+                             ignore=_codes(args.ignore))
     emit(report, args)
     return 1 if report.fails_on(args.fail_on) else 0
 
@@ -134,10 +154,13 @@ def cmd_watch(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from .rules.docs import list_checks, list_rules
+    from .rules.docs import list_checks, list_rules, markdown
 
     lang = getattr(args, "lang", "en")
-    sys.stdout.write(list_rules(lang) + "\n" + list_checks(lang))
+    if getattr(args, "format", "text") == "md":
+        sys.stdout.write(markdown(lang))
+    else:
+        sys.stdout.write(list_rules(lang) + "\n" + list_checks(lang))
     return 0
 
 

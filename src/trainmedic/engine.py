@@ -1,53 +1,32 @@
-"""The one diagnosis path: Run -> rules -> causes -> Report. Used by `diagnose`, the live Monitor and `watch`."""
+"""``trainmedic diagnose`` from artifacts: read each artifact once into a Run, triage the checkpoint weights beside
+it, and diagnose (:mod:`trainmedic.diagnosis`)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Optional
 
-from .report.model import Report, RunSummary
-from .run import Run
+from .diagnosis import diagnose_run
+from .report.model import Report
+from .settings import Settings
 
-
-def summarise_sources(run: Run) -> list:
-    """One RunSummary per artifact read; the first carries the merged run's config with its sources."""
-    config = run.config.as_dict()
-    sources = {k: v.cite() for k, v in run.config.items()}
-    out = []
-    for i, s in enumerate(run.sources):
-        # The merged run has one config: it is listed once, on the first artifact, not repeated per file.
-        out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
-                              config=config if i == 0 else {}, config_sources=sources if i == 0 else {},
-                              notes=list(s.notes)))
-    if not out:
-        out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
-                              config=config, config_sources=sources))
-    return out
+__all__ = ["diagnose", "diagnose_run"]
 
 
-def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis") -> Report:
-    """Judge a Run with every rule, infer the causes and build the Report."""
-    import numpy as np
-
-    from . import causes, rules
-
-    # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
-    with np.errstate(all="ignore"):
-        findings = rules.check_all(run)
-        diagnoses = causes.infer(run, findings)
-    report = Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
-                    series_data=dict(run.series))
-    causes.narrate(run, report)
-    return report
-
-
-def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en") -> Report:
+def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: Optional[Settings] = None,
+             select: Optional[list] = None, ignore: Optional[list] = None) -> Report:
     """Read the artifacts of one run (files or directories) and diagnose it.
 
-    >>> report = diagnose("output_dir", "train.py")   # doctest: +SKIP
-    >>> print(report.to_json())                        # doctest: +SKIP
+    ``settings`` defaults to the nearest ``trainmedic.toml`` / ``pyproject.toml`` ``[tool.trainmedic]`` above the
+    current directory; ``select`` / ``ignore`` (rule codes or prefixes) are added on top, as on the command line.
+
+    >>> report = diagnose("output_dir", "train.py", ignore=["TM402"])   # doctest: +SKIP
+    >>> print(report.to_json())                                        # doctest: +SKIP
     """
+    from .checkpoints import triage_paths
     from .readers import load_run
+    from .rules import validate
 
     flat: list = []
     for p in paths:
@@ -55,10 +34,8 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en") -> Report:
             flat.extend(p)
         else:
             flat.append(p)
+    settings = (settings if settings is not None else Settings.load()).with_codes(select, ignore)
+    validate(settings)
     run = load_run(flat)
-    report = diagnose_run(run, lang=lang)
     # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps).
-    from .checkpoints import refine, triage_paths
-
-    report.checkpoints = refine(report.checkpoints, triage_paths(flat))
-    return report
+    return diagnose_run(run, lang=lang, settings=settings, weights=triage_paths(flat))

@@ -49,7 +49,7 @@ def test_nan_in_suffixed_torch_files_names_last_healthy(tmp_path):
                                                             "rag_bert.model.ep5"]
     assert "load_state_dict" in ck["resume"] and "rag_bert.model.ep2" in ck["resume"]
     f = next(f for f in rep.findings if f.code == "TM1101")
-    assert f.symptom == "nonfinite" and f.severity == "error" and f.at == {"epoch": 3}
+    assert f.symptom == "nonfinite" and f.severity == "error" and f.at.as_dict() == {"epoch": 3}
     rows = {os.path.basename(r[0]): r for r in rep.tables[0].rows}
     assert rows["rag_bert.model.ep3"][4] == 1  # one non-finite weight counted
     assert rep.verdict == "failed"
@@ -59,7 +59,7 @@ def test_norm_jump_in_safetensors_is_broken(tmp_path):
     d = write_series(tmp_path / "st", 5, jump_at=4, fmt="safetensors")
     rep = triage(d)
     assert rep.checkpoints["last_healthy"].endswith("model_step300.safetensors")
-    assert any(f.code == "TM1102" and f.at == {"step": 400} for f in rep.findings)
+    assert any(f.code == "TM1102" and f.at.as_dict() == {"step": 400} for f in rep.findings)
     evidence = rep.checkpoints["evidence"]
     assert [os.path.basename(k) for k in evidence] == ["model_step400.safetensors", "model_step500.safetensors"]
     assert list(evidence.values())[0] == ["norm_jump"]
@@ -68,7 +68,7 @@ def test_norm_jump_in_safetensors_is_broken(tmp_path):
 def test_healthy_series_is_quiet_and_exits_0(tmp_path, capsys):
     d = write_series(tmp_path / "ok", 4)
     rep = triage(d)
-    assert rep.findings == [] and rep.checkpoints["broken"] == []
+    assert rep.findings == () and rep.checkpoints["broken"] == []
     assert rep.checkpoints["last_healthy"].endswith("rag_bert.model.ep4")
     assert cli_main(["checkpoints", str(d), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "healthy"

@@ -66,7 +66,7 @@ def test_summed_loss_batch_tripled_recommends_lr_and_warmup_that_keep_the_step()
     actions = [f.action.render("en") for f in diag.fixes if f.action]
     assert any("32" in a and "2" in a and "64" in a for a in actions)
     assert "summed" in diag.explanation.render("en")
-    assert any(f.code == "TM1201" and f.symptom == "divergence" and f.at == {"step": 30000, "epoch": 2}
+    assert any(f.code == "TM1201" and f.symptom == "divergence" and f.at.as_dict() == {"step": 30000, "epoch": 2}
                for f in rep.findings)
     # The warmup ended at step 15000 and the runs part at the next evaluation.
     assert any(d.cause == "warmup_peak_instability" for d in rep.diagnoses)
@@ -114,7 +114,7 @@ def test_identical_runs_do_not_part():
     rep = compare_runs(a, b)
     c = rep.to_dict()["compare"]
     assert c["first_divergent_epoch"] is None and c["first_divergent_step"] is None
-    assert rep.findings == [] and rep.diagnoses == []
+    assert rep.findings == () and rep.diagnoses == ()
     assert rep.verdict == "healthy"
 
 

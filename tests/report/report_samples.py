@@ -38,13 +38,13 @@ def failed_report() -> Report:
         message="Train loss became NaN at step 2100 and never recovered.",
         series="train/loss", series_label="Train Loss", at={"step": 2100, "epoch": 0.67},
         until={"step": 3500, "epoch": 1.12},
-        evidence=[Evidence("train/loss", 0.0623, step=2000, epoch=0.64, note="last finite value"),
-                  Evidence("train/loss", float("nan"), step=2100, epoch=0.67)])
+        evidence=[Evidence("train/loss", 0.0623, at={"step": 2000, "epoch": 0.64}, note="last finite value"),
+                  Evidence("train/loss", float("nan"), at={"step": 2100, "epoch": 0.67})])
     collapse = Finding(
         code="TM108", rule="metric-collapse", symptom="metric_collapse", severity="error",
         message="eval F1 fell from 0.9322 to 0.0233 [one class predicted].",
         series="eval/f1", series_label="eval_f1", at={"step": 2500, "epoch": 0.8},
-        evidence=[Evidence("eval/f1", 0.9322, step=2000), Evidence("eval/f1", 0.0233, step=2500)])
+        evidence=[Evidence("eval/f1", 0.9322, at={"step": 2000}), Evidence("eval/f1", 0.0233, at={"step": 2500})])
     wasted = Finding(
         code="TM112", rule="wasted-compute", symptom="wasted_compute", severity="warning",
         message="Early stopping waited 3 evaluations after the loss was already NaN.",

@@ -15,8 +15,8 @@ def diagnosed(monkeypatch):
     """``trainmedic diagnose`` returning a chosen report, so the CLI is tested apart from readers and rules."""
     holder = {"report": failed_report()}
 
-    def fake(*paths, lang="en"):
-        holder["report"].lang = lang
+    def fake(*paths, lang="en", **settings):
+        holder["report"] = holder["report"].replace(lang=lang)
         return holder["report"]
 
     monkeypatch.setattr(engine, "diagnose", fake)
@@ -50,7 +50,8 @@ def test_text_out_file_is_plain(diagnosed, tmp_path):
 
 def test_fail_on_warning(diagnosed, capsys):
     diagnosed["report"] = failed_report()
-    diagnosed["report"].findings = [f for f in diagnosed["report"].findings if f.severity == "warning"]
+    diagnosed["report"] = diagnosed["report"].replace(
+        findings=[f for f in diagnosed["report"].findings if f.severity == "warning"])
     assert cli.main(["diagnose", "run/", "--format", "json"]) == 0          # default: fail on error only
     assert cli.main(["diagnose", "run/", "--format", "json", "--fail-on", "warning"]) == 1
     diagnosed["report"] = healthy_report()

@@ -10,7 +10,7 @@ import time
 import numpy as np
 from report_samples import failed_report
 
-from trainmedic.findings import Finding
+from trainmedic.findings import Finding, Position
 from trainmedic.report.model import Report
 from trainmedic.report.plots import decimate, plan_panels
 from trainmedic.run import Series
@@ -112,7 +112,7 @@ def test_report_without_series_has_no_plots_section():
     html = failed_report().to_html()
     assert 'id="plots"' in html
     r = failed_report()
-    r.series_data = {}
+    r = r.replace(series_data={})
     assert 'id="plots"' not in r.to_html()
 
 
@@ -125,4 +125,4 @@ def test_epoch_only_eval_is_placed_on_the_step_axis_of_the_train_loss():
     amap = AxisMap([train, evals])
     assert choose_axis([train, evals], amap) == "step"
     assert np.allclose(amap.x(evals, "step"), [100, 200, 300])
-    assert amap.point({"epoch": 2}, "step") == 200
+    assert amap.point(Position(epoch=2), "step") == 200

@@ -74,7 +74,7 @@ def test_healthy_report_is_short_and_says_so(healthy):
 
 def test_rich_protocol_prints_the_report(failed):
     buf = io.StringIO()
-    failed.lang = "zh"
+    failed = failed.replace(lang="zh")
     Console(file=buf, width=120, color_system=None).print(failed)
     out = buf.getvalue()
     assert "结论" in out and "修复建议" in out and "max_grad_norm: 0 → 1" in out
@@ -107,7 +107,7 @@ def test_tables_of_other_report_kinds(preflight):
 
 def test_evidence_chain_adds_only_what_findings_do_not_say(failed):
     retold = Msg("test.chain.item", {"message": failed.findings[2].message})  # the same finding, retold
-    failed.extra["evidence_chain"] = [retold, "eval loss is 4.1x the train loss at step 500"]
+    failed = failed.replace(extra={"evidence_chain": [retold, "eval loss is 4.1x the train loss at step 500"]})
     text = failed.to_text(width=140)
     assert text.count("Train loss became NaN at step 2100") == 1
     evidence = text[text.index("Evidence ─"):text.index("Why ─")]

@@ -29,7 +29,7 @@ def test_solved_task_at_exactly_one_is_healthy():
 
 def test_perfect_score_with_eval_loss_far_below_train_loss_is_degenerate():
     f = tm701(solved_run(eval_loss_scale=0.4))
-    assert f and f[0].at["step"] == 125 and f[0].data["eval_below_train"] < 0.6
+    assert f and f[0].at.step == 125 and f[0].facts.eval_below_train < 0.6
 
 
 def test_exact_zero_with_a_loss_below_ln2_is_not_the_model():
@@ -37,7 +37,7 @@ def test_exact_zero_with_a_loss_below_ln2_is_not_the_model():
                  Series.build("eval/loss", np.linspace(0.9, 0.2, 8), step=EVAL_STEPS),
                  Series.build("eval/acc", [0.5, 0.6, 0.7, 0.0, 0.8, 0.85, 0.9, 0.9], step=EVAL_STEPS))
     f = tm701(run)
-    assert f and f[0].at["step"] == 100 and f[0].data["impossible_loss"]
+    assert f and f[0].at.step == 100 and f[0].facts.impossible_loss
 
 
 def test_constant_accuracy_of_a_nan_model_is_left_to_the_nonfinite_rule():
@@ -53,4 +53,4 @@ def test_constant_accuracy_while_training_moves_is_frozen():
                  Series.build("eval/loss", np.linspace(1.4, 0.5, 8), step=EVAL_STEPS),
                  Series.build("eval/acc", [0.3, 0.4, 0.5, 0.5, 0.5, 0.5, 0.5, 0.6], step=EVAL_STEPS))
     f = tm701(run)
-    assert f and f[0].data["kind"] == "frozen" and f[0].at["step"] == 75
+    assert f and f[0].facts.kind == "frozen" and f[0].at.step == 75

@@ -4,6 +4,7 @@ explosions and on gradients that vanish while the loss stays high."""
 import math
 
 import numpy as np
+import pytest
 from seeds_synthetic import run_of
 
 from trainmedic.rules import check_all
@@ -31,6 +32,7 @@ def test_grad_norm_shrinking_as_the_model_converges_is_not_vanishing():
     assert [f for f in check_all(run) if f.severity != "info"] == []
 
 
+@pytest.mark.rule("TM802")
 def test_vanishing_while_the_loss_stays_at_chance_is_reported_with_the_loss():
     n = 120
     steps = np.arange(1, n + 1) * 10.0
@@ -40,8 +42,8 @@ def test_vanishing_while_the_loss_stays_at_chance_is_reported_with_the_loss():
     f = codes(run_of(Series.build("train/loss", loss, step=steps), Series.build("train/grad_norm", grad, step=steps)),
               "TM802")
     assert len(f) == 1 and f[0].severity == "warning"
-    assert f[0].data["loss_last"] > 0.9 * math.log(4)
-    assert f[0].at["step"] > 300 and f[0].until["step"] == n * 10
+    assert f[0].facts.loss_last > 0.9 * math.log(4)
+    assert f[0].at.step > 300 and f[0].until.step == n * 10
     assert "train/loss" in f[0].message.render()
 
 
@@ -65,8 +67,8 @@ def test_explosion_that_stays_up_is_a_warning_at_its_onset():
     grad = rng.uniform(1.0, 2.0, 100)
     grad[60:] *= 30  # the run is knocked off and stays there, finite
     f = codes(run_of(Series.build("train/grad_norm", grad, step=steps)), "TM801")
-    assert len(f) == 1 and f[0].at["step"] == 61 and f[0].severity == "warning"
-    assert f[0].data["ratio"] >= 10 and not f[0].data["then_nan"]
+    assert len(f) == 1 and f[0].at.step == 61 and f[0].severity == "warning"
+    assert f[0].facts.ratio >= 10 and not f[0].facts.then_nan
 
 
 def test_runaway_into_nan_after_an_earlier_transient_is_reported_at_the_runaway():
@@ -76,8 +78,8 @@ def test_runaway_into_nan_after_an_earlier_transient_is_reported_at_the_runaway(
     grad[47:50] = [21.5, 7745.0, 2.7e15]
     grad[50:] = math.nan
     f = codes(run_of(Series.build("train/grad_norm", grad, step=steps)), "TM801")
-    assert len(f) == 1 and f[0].at["step"] == 96 and f[0].severity == "error"
-    assert f[0].until["step"] == 100
+    assert len(f) == 1 and f[0].at.step == 96 and f[0].severity == "error"
+    assert f[0].until.step == 100
 
 
 def test_gradual_drift_over_a_long_run_is_not_an_explosion():

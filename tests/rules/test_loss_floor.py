@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 from seeds_synthetic import run_of
 
 from trainmedic.engine import diagnose_run
@@ -19,10 +20,11 @@ def floored(floor, config=None):
                   Series.build("eval/acc", [0.66, 0.95, 0.998, 1.0, 1.0], step=EVAL_STEPS), config=config or {})
 
 
+@pytest.mark.rule("TM302")
 def test_double_softmax_floor_is_found_and_named():
     run = floored(math.log(1 + 3 / math.e), {"lr": 0.003})
     f = [f for f in check_all(run) if f.code == "TM302"]
-    assert f and f[0].data["kind"] == "floor" and f[0].data["k"] == 4
+    assert f and f[0].facts.kind == "floor" and f[0].facts.k == 4
     d = diagnose_run(run).to_dict()["diagnoses"]
     assert d[0]["cause"] == "loss_output_mismatch" and d[0]["confidence"] >= 0.75
 

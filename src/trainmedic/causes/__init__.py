@@ -8,6 +8,7 @@ and what to watch next into the report.
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 from ..findings import Diagnosis
 from ..i18n import Msg
@@ -35,8 +36,7 @@ def infer(run: Run, findings: list) -> list:
         factor *= THIN_FACTOR
     if not run.config.as_dict():
         factor *= NO_CONFIG_FACTOR
-    for d in out:
-        d.confidence = round(max(0.05, min(0.99, d.confidence * factor)), 3)
+    out = [replace(d, confidence=round(max(0.05, min(0.99, d.confidence * factor)), 3)) for d in out]
     if not out and ctx.by_symptom:
         out.append(Diagnosis(cause="unknown", confidence=UNKNOWN_CONFIDENCE, title=Msg("cause.unknown.title"),
                              explanation=Msg("cause.unknown.explanation"),
@@ -45,8 +45,8 @@ def infer(run: Run, findings: list) -> list:
     return out
 
 
-def narrate(run: Run, report) -> None:
-    """Fill the report's conclusion, evidence chain, checkpoints, what to watch next and notes."""
+def narrate(run: Run, findings: list, diagnoses: list):
+    """The conclusion, evidence chain, checkpoint advice, what to watch next and notes (a :class:`Narrative`)."""
     from .narrative import narrate as _narrate
 
-    _narrate(run, report)
+    return _narrate(run, findings, diagnoses)

@@ -10,12 +10,12 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..findings import FAILURE_SYMPTOMS, INSTABILITY_SYMPTOMS, Finding
+from ..rules.nonfinite import NonfiniteFacts
 from ..run import Run
 
-# Failures: the symptoms whose first occurrence marks where the run broke.
-FAILURE_SYMPTOMS = ("nonfinite", "divergence", "metric_collapse", "stuck_at_chance")
-# Instability: symptoms that large or unbounded updates produce.
-INSTABILITY_SYMPTOMS = ("nonfinite", "divergence", "oscillation", "spike", "gradient_explosion", "metric_collapse")
+__all__ = ["Context", "FAILURE_SYMPTOMS", "INSTABILITY_SYMPTOMS", "num", "position"]
+
 # A loss averaged over a batch is a per-example loss: cross-entropy stays below ln(vocabulary) ~ 11, focal and MSE
 # losses of normalised targets lower still. Values above 20 mean the loss is summed over the batch (or tokens).
 SUMMED_LOSS_LEVEL = 20.0
@@ -37,7 +37,7 @@ class Context:
     def build(cls, run: Run, findings: list) -> Context:
         by: dict = {}
         for f in findings:
-            if f.severity != "info":
+            if f.serious:
                 by.setdefault(f.symptom, []).append(f)
         return cls(run=run, findings=list(findings), by_symptom=by, cfg=run.config.as_dict())
 
@@ -56,8 +56,8 @@ class Context:
     def rise_before_nan(self) -> Optional[tuple]:
         """(series, low, high): a loss that was rising before it became non-finite."""
         for f in self.by_symptom.get("nonfinite", []):
-            for name, (low, high) in (f.data.get("rise_before") or {}).items():
-                return name, low, high
+            if isinstance(f.facts, NonfiniteFacts) and f.facts.rise_before:
+                return f.facts.rise_before[0]
         return None
 
     # Configuration ----------------------------------------------------------------------------------------------
@@ -133,10 +133,9 @@ class Context:
         return self.run.points
 
 
-def position(f) -> float:
+def position(f: Finding) -> float:
     """Where a finding starts: its step, else its epoch, else its index."""
-    at = f.at or {}
-    return float(at.get("step", at.get("epoch", at.get("index", 0))))
+    return f.at.key
 
 
 def num(v: Any) -> Optional[float]:

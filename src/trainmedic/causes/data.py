@@ -10,6 +10,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
+from ..rules.spikes import SpikeFacts
 from .context import Context, position
 
 # A NaN out of a calm run: a suspect, raised when the loss is finite again right after (the batch, not the weights).
@@ -36,24 +37,24 @@ def _sudden_nan(ctx: Context) -> Optional[Diagnosis]:
     recovers = False
     if s is not None:
         s = s.sorted()
-        idx = [i for i in range(len(s)) if s.at(i) == f.at]
+        idx = [i for i in range(len(s)) if s.at(i) == f.at.as_dict()]
         recovers = bool(idx) and idx[0] + 1 < len(s) and bool(s.values[idx[0] + 1] == s.values[idx[0] + 1])
-    params = {"series": f.series_label or f.series, "where": f.message.params.get("where", "")}
+    params = {"series": f.series_label or f.series, "where": f.where()}
     fixes = [Fix(action=Msg("cause.fix.check_batch_finite.action"), why=Msg("cause.fix.check_batch_finite.why")),
              Fix(action=Msg("cause.fix.skip_nonfinite.action"), why=Msg("cause.fix.skip_nonfinite.why"))]
     return Diagnosis(cause="bad_input_data", confidence=SUDDEN_NAN_BASE + (NAN_RECOVERS_BONUS if recovers else 0.0),
                      title=Msg("cause.bad_input_data.title", params),
                      explanation=Msg("cause.bad_input_data.sudden_nan", params), findings=ctx.codes("nonfinite"),
-                     fixes=fixes, data={"recovers": recovers})
+                     fixes=fixes, facts={"recovers": recovers})
 
 
 def _isolated_spikes(ctx: Context) -> Optional[Diagnosis]:
-    spikes = [f for f in ctx.by_symptom.get("spike", []) if 0 < len(f.data.get("spikes", [])) <= ISOLATED_SPIKES]
+    spikes = [f for f in ctx.by_symptom.get("spike", [])
+              if isinstance(f.facts, SpikeFacts) and 0 < len(f.facts.spikes) <= ISOLATED_SPIKES]
     if not spikes or ctx.has("nonfinite", "divergence", "oscillation"):
         return None
     f = spikes[0]
-    params = {"series": f.series_label or f.series, "where": f.message.params.get("where", ""),
-              "ratio": round(float(f.data.get("worst_ratio", 0.0)), 1)}
+    params = {"series": f.series_label or f.series, "where": f.where(), "ratio": round(f.facts.worst_ratio, 1)}
     fixes = [Fix(action=Msg("cause.fix.find_batch.action", params), why=Msg("cause.fix.find_batch.why"))]
     return Diagnosis(cause="bad_input_data", confidence=ISOLATED_SPIKE_BASE,
                      title=Msg("cause.bad_input_data.title", params),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ..findings import Diagnosis, Fix
+from ..findings import Diagnosis, Fix, Position
 from ..i18n import Msg
 from .context import Context, num
 
@@ -52,10 +52,10 @@ def _bad_labels(ctx: Context) -> Optional[Diagnosis]:
     e, target = hit
     k = num(ctx.get("num_classes"))
     k = int(k) if k is not None else None
-    where = e.at()
+    where = Position.of(e.at())
     params = {"line": e.message, "source": e.source, "target": "?" if target is None else target,
               "k": "?" if k is None else k, "last": "?" if k is None else k - 1, "cite": ctx.cite("num_classes"),
-              "where": Msg("narrative.where.step" if "step" in where else "narrative.where.epoch", where)}
+              "where": where.where()}
     known = target is not None and k is not None
     key = "cause.bad_labels.explanation_known" if known else "cause.bad_labels.explanation"
     fixes = [Fix(action=Msg("cause.fix.labels_in_range.action_known" if known else "cause.fix.labels_in_range.action",
@@ -66,4 +66,4 @@ def _bad_labels(ctx: Context) -> Optional[Diagnosis]:
     fixes.append(Fix(action=Msg("cause.fix.remap_labels.action", params), why=Msg("cause.fix.remap_labels.why")))
     return Diagnosis(cause="bad_labels", confidence=BAD_LABELS_CONFIDENCE, title=Msg("cause.bad_labels.title", params),
                      explanation=Msg(key, params), findings=ctx.codes("crash"), fixes=fixes,
-                     data={"target": target, "num_classes": k, "error": e.message})
+                     facts={"target": target, "num_classes": k, "error": e.message})

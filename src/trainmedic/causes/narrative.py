@@ -5,17 +5,18 @@ The findings (ordered by where they start) are the chain; this module adds the s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
+from ..findings import Finding, Severity, by_position
 from ..i18n import Msg
 from ..rules.curves import eval_losses, train_loss, where
+from ..rules.learning import ChanceFacts
 from ..run import Run
-from .context import position
 from .resume import checkpoint_advice
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 # An eval loss this many times the train loss at the same point is worth a line in the chain (a distribution gap or
 # an eval set unlike the train set).
 EVAL_TRAIN_GAP = 3.0
@@ -24,35 +25,38 @@ GRAD_HEALTHY = (0.1, 5.0)
 GRAD_EXPLODING = 10.0
 
 
-def _position(f) -> tuple:
-    return (position(f), SEVERITY_ORDER[f.severity])
+@dataclass(frozen=True)
+class Narrative:
+    """The sentences around the findings: the one-sentence conclusion, the evidence chain, what to do with the
+    checkpoints (from the logs), what to watch next, and notes on how much the evidence can carry."""
+
+    conclusion: Msg
+    chain: tuple = ()
+    checkpoints: Optional[dict] = None
+    watch_next: tuple = ()
+    notes: tuple = ()
 
 
-def narrate(run: Run, report) -> None:
-    findings = sorted(report.findings, key=_position)
-    report.findings = findings
-    serious = [f for f in findings if f.severity != "info"]
-    report.conclusion = _conclusion(run, serious, report.diagnoses)
-    chain = [Msg("narrative.chain.item", {"where": Msg(f"narrative.where.{'step' if 'step' in f.at else 'epoch'}",
-                                                       f.at) if f.at else "", "message": f.message})
+def narrate(run: Run, findings: list, diagnoses: list) -> Narrative:
+    """The story of a diagnosis, from the findings (in any order) and the ranked diagnoses."""
+    findings = by_position(findings)
+    serious = [f for f in findings if f.serious]
+    chain = [Msg("narrative.chain.item", {"where": f.where() if f.at.known else "", "message": f.message})
              for f in serious]
     chain += _gaps(run)
-    if chain:
-        report.extra["evidence_chain"] = chain
-    if report.checkpoints is None:
-        report.checkpoints = checkpoint_advice(run, findings)
-    report.watch_next.extend(_watch(run, serious))
-    report.notes.extend(_notes(run, serious, report.diagnoses))
+    return Narrative(conclusion=_conclusion(run, serious, diagnoses), chain=tuple(chain),
+                     checkpoints=checkpoint_advice(run, findings), watch_next=tuple(_watch(run, serious)),
+                     notes=tuple(_notes(run, serious, diagnoses)))
 
 
 def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
     if not serious:
         return Msg("narrative.conclusion.healthy", {"points": run.points, "series": len(run.series)})
-    errors = [f for f in serious if f.severity == "error"] or serious
+    errors = [f for f in serious if f.severity is Severity.ERROR] or serious
     # At the same point, name the loss rather than a gradient norm or a metric: it is what people watch.
-    first = min(errors, key=lambda f: (_position(f)[0], 0 if f.series.endswith("loss") else 1))
+    first = min(errors, key=lambda f: (f.at.key, 0 if f.series.endswith("loss") else 1))
     params = {"what": Msg(f"narrative.symptom.{first.symptom}"), "series": first.series_label or first.series,
-              "where": first.message.params.get("where", "")}
+              "where": first.where()}
     top = [d for d in diagnoses if d.cause != "unknown"][:2]
     if not top:
         return Msg("narrative.conclusion.no_cause", params)
@@ -90,7 +94,7 @@ def _grad_median(run: Run) -> Optional[float]:
     return None
 
 
-def _watch(run: Run, serious: list) -> list:
+def _watch(run: Run, serious: list[Finding]) -> list:
     symptoms = {f.symptom for f in serious}
     out = []
     med = _grad_median(run)
@@ -106,7 +110,8 @@ def _watch(run: Run, serious: list) -> list:
         out.append(Msg("narrative.watch.warmup_end"))
     if "stuck_at_chance" in symptoms:
         f = next(f for f in serious if f.symptom == "stuck_at_chance")
-        out.append(Msg("narrative.watch.chance", {"ln_k": round(f.data.get("ln_k", 0.0), 3), "k": f.data.get("k")}))
+        if isinstance(f.facts, ChanceFacts):
+            out.append(Msg("narrative.watch.chance", {"ln_k": round(f.facts.ln_k, 3), "k": f.facts.k}))
     if "oscillation" in symptoms:
         out.append(Msg("narrative.watch.oscillation"))
     if "overfitting" in symptoms:

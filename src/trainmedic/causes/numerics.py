@@ -69,7 +69,7 @@ def _recurrent(ctx: Context):
     return Diagnosis(cause="recurrent_long_sequence", confidence=conf,
                      title=Msg("cause.recurrent_long_sequence.title", params),
                      explanation=Msg("cause.explain", {"parts": parts}),
-                     findings=ctx.codes(*INSTABILITY_SYMPTOMS), fixes=fixes, data={"layers": ctx.recurrent})
+                     findings=ctx.codes(*INSTABILITY_SYMPTOMS), fixes=fixes, facts={"layers": ctx.recurrent})
 
 
 def _mixed_precision(ctx: Context):

@@ -12,6 +12,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
+from ..rules.learning import PlateauFacts
 from .context import Context
 
 MISMATCH_BASE = 0.5
@@ -33,11 +34,12 @@ def double_softmax_floor(k: int) -> float:
 
 
 def _loss_output_mismatch(ctx: Context) -> Optional[Diagnosis]:
-    f = next((f for f in ctx.by_symptom.get("plateau", []) if f.data.get("kind") == "floor"), None)
+    f = next((f for f in ctx.by_symptom.get("plateau", [])
+              if isinstance(f.facts, PlateauFacts) and f.facts.kind == "floor"), None)
     if f is None:
         return None
-    floor, k = float(f.data["floor"]), f.data.get("k")
-    params = {"floor": round(floor, 4), "acc": round(float(f.data["acc"]), 4), "k": k or "?"}
+    floor, k = f.facts.floor, f.facts.k
+    params = {"floor": round(floor, 4), "acc": round(f.facts.acc, 4), "k": k or "?"}
     conf = MISMATCH_BASE
     parts = []
     if k and abs(floor - double_softmax_floor(k)) <= DOUBLE_SOFTMAX_TOL * double_softmax_floor(k):
@@ -55,4 +57,4 @@ def _loss_output_mismatch(ctx: Context) -> Optional[Diagnosis]:
     return Diagnosis(cause="loss_output_mismatch", confidence=conf,
                      title=Msg("cause.loss_output_mismatch.title", params),
                      explanation=Msg("cause.explain", {"parts": parts}), findings=ctx.codes("plateau"), fixes=fixes,
-                     data={"floor": floor, "k": k})
+                     facts={"floor": floor, "k": k})

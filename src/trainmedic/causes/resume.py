@@ -8,23 +8,22 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..findings import FAILURE_SYMPTOMS, Position, Severity
 from ..i18n import Msg
 from ..run import Run
-from .context import FAILURE_SYMPTOMS
 
 
-def failure_point(findings: list) -> Optional[dict]:
-    """``at`` of the earliest failure finding (error severity); else of an overfitting onset; else None."""
-    errors = [f for f in findings if f.severity == "error" and f.symptom in FAILURE_SYMPTOMS]
-    pool = errors or [f for f in findings if f.symptom == "overfitting" and f.severity != "info"]
+def failure_point(findings: list) -> Optional[Position]:
+    """Where the earliest failure finding (error severity) starts; else an overfitting onset; else None."""
+    errors = [f for f in findings if f.severity is Severity.ERROR and f.symptom in FAILURE_SYMPTOMS]
+    pool = errors or [f for f in findings if f.symptom == "overfitting" and f.serious]
     if not pool:
         return None
-    return min((f.at for f in pool), key=lambda at: (0 if "step" in at else 1, float(at.get("step", at.get("epoch", 0)))))
+    return min((f.at for f in pool), key=lambda at: (0 if at.step is not None else 1, at.key))
 
 
-def _x(at: dict, axis: str) -> Optional[float]:
-    v = at.get(axis)
-    return None if v is None else float(v)
+def _x(at: Position, axis: str) -> Optional[float]:
+    return at.on(axis)
 
 
 def checkpoint_advice(run: Run, findings: list) -> Optional[dict]:
@@ -33,7 +32,7 @@ def checkpoint_advice(run: Run, findings: list) -> Optional[dict]:
     fail = failure_point(findings)
     if not ckpts or fail is None:
         return None
-    axis = "step" if "step" in fail and all(e.step is not None for e in ckpts) else "epoch"
+    axis = "step" if fail.step is not None and all(e.step is not None for e in ckpts) else "epoch"
     x0 = _x(fail, axis)
     if x0 is None:
         return None

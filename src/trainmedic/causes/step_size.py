@@ -15,7 +15,7 @@ import numpy as np
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from ..rules.schedule import RAMP_START
+from ..rules.schedule import SCHEDULE
 from .context import FAILURE_SYMPTOMS, Context, num
 from .trainability import USUAL_LR, optimizer_family
 
@@ -137,7 +137,7 @@ def _batch_lr_mismatch(ctx: Context) -> Optional[Diagnosis]:
     return Diagnosis(cause="batch_lr_mismatch", confidence=conf, title=Msg("cause.batch_lr_mismatch.title", params),
                      explanation=Msg("cause.explain", {"parts": parts}),
                      findings=ctx.codes("divergence", "metric_collapse", "nonfinite"), fixes=fixes,
-                     data={"effective_batch": [int(b_eff), int(eff)], "lr": [b_lr, lr], "summed": summed})
+                     facts={"effective_batch": [int(b_eff), int(eff)], "lr": [b_lr, lr], "summed": summed})
 
 
 def _summed_without_baseline(ctx: Context, eff: float, lr: float) -> Diagnosis:
@@ -149,7 +149,7 @@ def _summed_without_baseline(ctx: Context, eff: float, lr: float) -> Diagnosis:
                      title=Msg("cause.batch_lr_mismatch.title_no_baseline", params),
                      explanation=Msg("cause.batch_lr_mismatch.no_baseline", params),
                      findings=ctx.codes("divergence", "metric_collapse", "nonfinite"), fixes=fixes,
-                     data={"effective_batch": [None, int(eff)], "summed": True})
+                     facts={"effective_batch": [None, int(eff)], "summed": True})
 
 
 def _keep_batch_fix(ctx: Context, target: int) -> Fix:
@@ -178,20 +178,20 @@ def warmup_end(ctx: Context) -> Optional[tuple]:
 def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
     f = ctx.first("divergence", "metric_collapse", "nonfinite")
     we = warmup_end(ctx)
-    if f is None or we is None or "step" not in f.at:
+    if f is None or we is None or f.at.step is None:
         return None
     end, peak = we
-    onset = float(f.at["step"])
+    onset = float(f.at.step)
     prev = _previous_eval_step(ctx, f)
     if prev is None or not (prev <= end <= onset):
         return _near_peak(ctx, end, peak)  # not in the first interval after warmup ended: near the peak, maybe
-    params = {"warmup": int(end), "peak": peak if peak is not None else "?", "onset": f.at, "prev": int(prev),
-              "where": f.message.params.get("where", ""), "epoch": f.at.get("epoch", "?")}
+    params = {"warmup": int(end), "peak": peak if peak is not None else "?", "prev": int(prev),
+              "where": f.where(), "epoch": f.at.epoch if f.at.epoch is not None else "?"}
     fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
     return Diagnosis(cause="warmup_peak_instability", confidence=WARMUP_BASE,
                      title=Msg("cause.warmup_peak_instability.title", params),
                      explanation=Msg("cause.warmup_peak_instability.explanation", params),
-                     findings=ctx.codes(*FAILURE_SYMPTOMS), fixes=fixes, data={"warmup_end": end, "peak_lr": peak})
+                     findings=ctx.codes(*FAILURE_SYMPTOMS), fixes=fixes, facts={"warmup_end": end, "peak_lr": peak})
 
 
 def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diagnosis]:
@@ -200,9 +200,9 @@ def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diag
     if not _ramped(ctx, peak):
         return None
     cands = [g for g in ctx.by_symptom.get("gradient_explosion", []) + [
-        g for s in FAILURE_SYMPTOMS for g in ctx.by_symptom.get(s, [])] if "step" in g.at]
-    for g in sorted(cands, key=lambda g: float(g.at["step"])):
-        onset = float(g.at["step"])
+        g for s in FAILURE_SYMPTOMS for g in ctx.by_symptom.get(s, [])] if g.at.step is not None]
+    for g in sorted(cands, key=lambda g: float(g.at.step)):
+        onset = float(g.at.step)
         interval = _interval(ctx, g)
         share = _lr_share(ctx, onset, end, peak)
         if interval is None or share is None or abs(onset - end) > WARMUP_WINDOW_INTERVALS * interval:
@@ -210,21 +210,20 @@ def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diag
         if share < WARMUP_NEAR_PEAK:
             continue
         first = ctx.first("divergence", "metric_collapse", "nonfinite", "gradient_explosion")
-        earlier = first is not None and float(first.at.get("step", onset)) < onset
+        earlier = first is not None and first.at.step is not None and float(first.at.step) < onset
         warm = num(ctx.get("warmup_steps")) or end  # the lr series peaks at the first step logged after warmup
-        params = {"warmup": int(warm), "peak": peak if peak is not None else "?", "onset": g.at,
-                  "where": g.message.params.get("where", ""), "series": g.series_label or g.series,
+        params = {"warmup": int(warm), "peak": peak if peak is not None else "?",
+                  "where": g.where(), "series": g.series_label or g.series,
                   "share": f"{100 * share:.0f}%", "distance": int(abs(onset - warm)), "prev": int(warm)}
         parts = [Msg("cause.warmup_peak_instability.near_peak", params)]
         if earlier:
-            parts.append(Msg("cause.warmup_peak_instability.earlier", {**params, "first": first.message.params.get(
-                "where", "")}))
+            parts.append(Msg("cause.warmup_peak_instability.earlier", {**params, "first": first.where()}))
         fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
         return Diagnosis(cause="warmup_peak_instability", confidence=WARMUP_ESCALATION if earlier else WARMUP_BASE,
                          title=Msg("cause.warmup_peak_instability.title", params),
                          explanation=Msg("cause.explain", {"parts": parts}),
                          findings=ctx.codes(*FAILURE_SYMPTOMS, "gradient_explosion"), fixes=fixes,
-                         data={"warmup_end": end, "peak_lr": peak, "onset": onset, "lr_share": share})
+                         facts={"warmup_end": end, "peak_lr": peak, "onset": onset, "lr_share": share})
     return None
 
 
@@ -234,7 +233,7 @@ def _ramped(ctx: Context, peak: Optional[float]) -> bool:
         fin = s.sorted().values
         fin = fin[np.isfinite(fin)]
         if fin.size >= 2 and peak:
-            return bool(fin[0] < RAMP_START * peak)
+            return bool(fin[0] < SCHEDULE.ramp_start * peak)
     return bool(num(ctx.get("warmup_steps")) or num(ctx.get("warmup_ratio")))
 
 
@@ -263,5 +262,5 @@ def _previous_eval_step(ctx: Context, f) -> Optional[float]:
     if s is None or not s.has_step:
         return None
     s = s.sorted()
-    before = s.step[s.step < float(f.at["step"])]
+    before = s.step[s.step < float(f.at.step)]
     return float(before[-1]) if before.size else None

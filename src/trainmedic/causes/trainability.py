@@ -15,6 +15,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
+from ..rules.learning import ChanceFacts
 from .context import Context, num
 
 # Below 1% of the parameters trainable, only a head can be learning (a LoRA adapter is about 0.5-2%, and learns
@@ -85,7 +86,7 @@ def _lr_too_low(ctx: Context) -> Optional[Diagnosis]:
     return Diagnosis(cause="lr_too_low", confidence=LR_TOO_LOW_BASE if far else LR_LOWISH,
                      title=Msg("cause.lr_too_low.title", params), explanation=Msg(key, params),
                      findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes,
-                     data={"lr": lr, "usual": [low, high], "factor": factor})
+                     facts={"lr": lr, "usual": [low, high], "factor": factor})
 
 
 def _suspects(ctx: Context) -> list:
@@ -93,8 +94,9 @@ def _suspects(ctx: Context) -> list:
     f = ctx.first("stuck_at_chance")
     if f is None or ctx.has("nonfinite", "divergence", "gradient_explosion"):
         return []  # a model knocked back to chance by a NaN or a divergence is not one whose weights never move
-    params = {"lr": ctx.lr if ctx.lr is not None else "?", "k": f.data.get("k", "?"),
-              "ln_k": round(float(f.data.get("ln_k", 0.0)), 3), "where": f.message.params.get("where", ""),
+    chance = f.facts if isinstance(f.facts, ChanceFacts) else None
+    params = {"lr": ctx.lr if ctx.lr is not None else "?", "k": chance.k if chance else "?",
+              "ln_k": round(chance.ln_k, 3) if chance else "?", "where": f.where(),
               "encoder_lr": ENCODER_LR}
     preflight = Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why"))
     check = Fix(action=Msg("cause.fix.check_optimizer.action"), why=Msg("cause.fix.check_optimizer.why"))
@@ -103,13 +105,13 @@ def _suspects(ctx: Context) -> list:
                        explanation=Msg("cause.frozen_backbone.suspect", params),
                        findings=ctx.codes("stuck_at_chance"), fixes=[check, preflight,
                        Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params))],
-                       data={"suspect": True})
+                       facts={"suspect": True})
     subset = Diagnosis(cause="optimizer_misses_params", confidence=SUSPECT_OPTIMIZER,
                        title=Msg("cause.optimizer_misses_params.title_suspect", params),
                        explanation=Msg("cause.optimizer_misses_params.suspect", params),
                        findings=ctx.codes("stuck_at_chance"), fixes=[check, preflight,
                        Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params))],
-                       data={"suspect": True})
+                       facts={"suspect": True})
     return [frozen, subset]
 
 
@@ -155,7 +157,7 @@ def _frozen(ctx: Context) -> Optional[Diagnosis]:
     return Diagnosis(cause="frozen_backbone", confidence=conf, title=Msg("cause.frozen_backbone.title", params),
                      explanation=Msg("cause.explain", {"parts": parts}),
                      findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes,
-                     data={"trainable_ratio": ratio, "expected_trainable": exp})
+                     facts={"trainable_ratio": ratio, "expected_trainable": exp})
 
 
 def _frozen_by_switch(ctx: Context) -> Optional[Diagnosis]:
@@ -173,7 +175,7 @@ def _frozen_by_switch(ctx: Context) -> Optional[Diagnosis]:
     fixes.append(Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why")))
     return Diagnosis(cause="frozen_backbone", confidence=conf, title=Msg("cause.frozen_backbone.title_switch", params),
                      explanation=Msg("cause.frozen_backbone.switch", params),
-                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes, data={"frozen_modules": modules})
+                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes, facts={"frozen_modules": modules})
 
 
 def _optimizer_subset_diagnosis(ctx: Context) -> Optional[Diagnosis]:

@@ -132,9 +132,7 @@ def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
         if run is None:
             raise InputError(directory, msg("checkpoints.error.none_read", reason=reason).render("en"))
         report = build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
-        report.undecided = reason
-        report.conclusion = msg("checkpoints.conclusion.unknown", reason=reason)
-        return report
+        return report.replace(undecided=reason, conclusion=msg("checkpoints.conclusion.unknown", reason=reason))
     return build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
 
 

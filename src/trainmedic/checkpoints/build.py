@@ -8,7 +8,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Evidence, Finding, Fix
 from ..i18n import Msg, msg
-from ..report.model import Report, Table
+from ..report.model import Draft, Report, Table, summarise_sources
 from .judge import JUMP_FACTOR, Verdict
 
 # How to resume, per framework: code, not prose, so it is not translated.
@@ -113,8 +113,7 @@ def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
         for v in hit:
             value = {"nonfinite_weights": v.stats.nonfinite, "nonfinite_optimizer": v.stats.optimizer_nonfinite,
                      "norm_jump": v.jump or 0.0, "run_failed": v.stats.global_norm}[reason]
-            ev.append(Evidence(series="checkpoint", value=float(value), step=v.checkpoint.step,
-                               epoch=v.checkpoint.epoch, note=display_path(directory, v)))
+            ev.append(Evidence(series="checkpoint", value=float(value), at=_at(v), note=display_path(directory, v)))
         params = dict(checkpoint=display_path(directory, first), count=len(hit), factor=JUMP_FACTOR,
                       nonfinite=first.stats.nonfinite, jump=first.jump,
                       where=", ".join(f"{k} {val}" for k, val in (failure or {}).items() if k in ("step", "epoch")))
@@ -125,9 +124,7 @@ def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
 
 def build_report(directory, verdicts: list, failure: Optional[dict], run, summary: dict, *, lang: str = "en") -> Report:
     """Assemble the Report(kind="checkpoints")."""
-    from ..engine import summarise_sources
-
-    report = Report(kind="checkpoints", lang=lang, checkpoints=summary)
+    report = Draft(kind="checkpoints", lang=lang, checkpoints=summary)
     if run is not None:
         report.runs = summarise_sources(run)
     report.tables.append(checkpoint_table(directory, verdicts))
@@ -163,7 +160,7 @@ def build_report(directory, verdicts: list, failure: Optional[dict], run, summar
         report.conclusion = msg("checkpoints.conclusion.none_healthy", count=len(summary["broken"]))
     else:
         report.conclusion = msg("checkpoints.conclusion.none_readable")
-    return report
+    return report.build()
 
 
 def summary_path(directory, v: Verdict) -> str:

@@ -102,8 +102,8 @@ def failure_point(run: Optional[Run]) -> Optional[dict]:
         from ..rules import check_all
 
         for f in check_all(run):
-            if f.symptom in FAILURE_SYMPTOMS and f.severity in ("warning", "error"):
-                candidates.append({**f.at, "symptom": f.symptom, "code": f.code})
+            if f.symptom in FAILURE_SYMPTOMS and f.serious:
+                candidates.append({**f.at.as_dict(), "symptom": f.symptom, "code": f.code})
     except Exception:  # noqa: BLE001 - rules are optional evidence; the non-finite check below stands alone
         pass
     for name in ("train/loss", "eval/loss", "train/grad_norm"):

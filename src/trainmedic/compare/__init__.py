@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from ..findings import Diagnosis, Evidence, Finding, Fix
+from ..findings import Diagnosis, Evidence, Finding, Fix, Position
 from ..i18n import Msg, msg
-from ..report.model import Report, Table
+from ..report.model import Draft, Report, Table, summarise_sources
 from ..run import Run, Series
 from .align import Parting, choose_axis, comparable_series, first_parting
 from .scaling import Reduction, Scaling, loss_reduction, scale
@@ -86,9 +86,9 @@ def _cell(v):
 
 def _evidence(p: Parting, names: tuple, ref: str) -> list:
     return [
-        Evidence(series=p.series, value=p.value_a, step=None, epoch=p.epoch,
+        Evidence(series=p.series, value=p.value_a, at=Position(epoch=p.epoch),
                  note=msg("compare.evidence.run", run=names[0])),
-        Evidence(series=p.series, value=p.value_b, step=p.step, epoch=p.epoch,
+        Evidence(series=p.series, value=p.value_b, at=Position(step=p.step, epoch=p.epoch),
                  note=msg("compare.evidence.run", run=names[1])),
     ]
 
@@ -126,8 +126,6 @@ def side_by_side_series(a: Run, b: Run, names: tuple, compared: list) -> dict:
 
 def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B")) -> Report:
     """Compare two Runs. Run B is usually the changed one; whichever run's curves are worse is treated as changed."""
-    from ..engine import summarise_sources
-
     red_a, red_b = loss_reduction(a), loss_reduction(b)
     cfg_a, cfg_b = derived_config(a, red_a), derived_config(b, red_b)
     eb_a, eb_b = cfg_a.get("effective_batch"), cfg_b.get("effective_batch")
@@ -135,7 +133,7 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
     axis = choose_axis(a, b, eb_a, eb_b, names_list)
     parting, _ = first_parting(a, b, axis, names_list)
 
-    report = Report(kind="compare", lang=lang, runs=summarise_sources(a) + summarise_sources(b))
+    report = Draft(kind="compare", lang=lang, runs=summarise_sources(a) + summarise_sources(b))
     report.tables.append(config_table(cfg_a, cfg_b, names, red_a, red_b))
     report.series_data = side_by_side_series(a, b, names, names_list)
     report.notes.append(msg(f"compare.axis.{axis.kind}"))
@@ -186,19 +184,14 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
     elif eb_ref is None or eb_chg is None:
         report.notes.append(msg("compare.no_batch"))
     report.conclusion = _conclusion(report, parting, names)
-    return report
+    return report.build()
 
 
 def _where(p: Parting) -> Msg:
-    at = _at(p)
-    if "epoch" in at and "step" in at:
-        return msg("compare.where.both", epoch=at["epoch"], step=at["step"])
-    if "epoch" in at:
-        return msg("compare.where.epoch", epoch=at["epoch"])
-    return msg("compare.where.step", step=at.get("step"))
+    return Position.of(_at(p)).where()
 
 
-def _explain_batch_change(report: Report, sc: Scaling, red: Reduction, parting: Optional[Parting], cfg_ref: dict,
+def _explain_batch_change(report: Draft, sc: Scaling, red: Reduction, parting: Optional[Parting], cfg_ref: dict,
                           cfg_chg: dict, n_ref: str, n_chg: str, chg: Run) -> None:
     """Findings, diagnoses and fixes for an effective-batch change between the runs."""
     lr_ref, lr_chg = cfg_ref["lr"], cfg_chg["lr"]
@@ -238,7 +231,7 @@ def _explain_batch_change(report: Report, sc: Scaling, red: Reduction, parting: 
     report.watch_next.append(msg("compare.watch.after_warmup", warm=sc.warmup_steps or warm))
 
 
-def _conclusion(report: Report, parting: Optional[Parting], names: tuple) -> Msg:
+def _conclusion(report: Draft, parting: Optional[Parting], names: tuple) -> Msg:
     if report.diagnoses:
         d = report.diagnoses[0]
         return msg("compare.conclusion.cause", title=d.title, where=_where(parting) if parting else "")

@@ -17,6 +17,25 @@ from typing import Any
 
 LANGS = ("en", "zh")
 _CATALOGS: dict[str, dict[str, str]] = {}
+# Messages added at run time by plugins (their rules' findings), by language.
+_ADDED: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+
+
+def add_messages(lang: str, messages: dict) -> None:
+    """Add catalog entries (a plugin's rule messages, ``rule.XY100.message`` ...); a language without them falls back
+    to English."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    _ADDED[lang].update(messages)
+    _CATALOGS.pop(lang, None)
+
+
+def remove_messages(keys) -> None:
+    """Forget added entries (tests that install a plugin clean up after themselves)."""
+    for lang in LANGS:
+        for k in keys:
+            _ADDED[lang].pop(k, None)
+        _CATALOGS.pop(lang, None)
 
 
 def catalog(lang: str) -> dict[str, str]:
@@ -29,6 +48,7 @@ def catalog(lang: str) -> dict[str, str]:
         for info in pkgutil.iter_modules(pkg.__path__):
             mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
             merged.update(getattr(mod, "MESSAGES", {}))
+        merged.update(_ADDED[lang])
         _CATALOGS[lang] = merged
     return _CATALOGS[lang]
 
@@ -71,6 +91,16 @@ def t(key: str, lang: str = "en", /, **params: Any) -> str:
         return text
 
 
+def fill(template: str, lang: str = "en", /, **params: Any) -> str:
+    """``template`` (a ``str.format`` text that is not in a catalog, e.g. a rule's docstring) with ``params``
+    rendered as :func:`t` renders a catalog entry's."""
+    values = _Lenient({k: _param(v, lang) for k, v in params.items()})
+    try:
+        return template.format_map(values)
+    except (ValueError, IndexError, KeyError, AttributeError):
+        return template
+
+
 def _param(v: Any, lang: str) -> Any:
     """A message parameter ready for ``str.format``: numbers as :func:`fmt_value`, nested messages rendered."""
     if isinstance(v, Msg):
@@ -79,7 +109,21 @@ def _param(v: Any, lang: str) -> Any:
         return "; ".join(x.render(lang) for x in v)  # a list of clauses
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return _Num(v)
+    if v is None:
+        return _Unknown()
     return v
+
+
+class _Unknown:
+    """A value the run did not give: ``?`` whatever the format spec (``{max_abs:.3g}`` of None)."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return "?"
+
+    def __str__(self) -> str:
+        return "?"
 
 
 class _Num:

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..i18n import Msg, msg
+from ..i18n import msg
+from ..rules.live import provenance_message
 
-
-def provenance_message(found: dict) -> Msg:
-    """``lstm (bf16): output finite, grad inf at timestep 4095`` / ``classifier (fp16): output overflow 7.1e4 >
-    65504`` / ... from a :func:`~trainmedic.live.provenance.replay` result."""
-    phase = found.get("phase", "none")
-    params = {k: found.get(k) for k in ("module", "dtype", "kind", "max_abs", "limit", "timestep", "error")}
-    if phase == "forward":
-        if found.get("kind") == "overflow":
-            return msg("live.provenance.overflow", **params)
-        key = "live.provenance.forward" if found.get("input_finite", True) else "live.provenance.forward_input"
-        return msg(key, **params)
-    if phase == "backward":
-        key = "live.provenance.backward_timestep" if found.get("timestep") is not None else "live.provenance.backward"
-        return msg(key, **params)
-    if phase in ("input", "loss", "error"):
-        return msg(f"live.provenance.{phase}", **params)
-    return msg("live.provenance.none")
+__all__ = ["provenance_message", "summary", "live_parts"]
 
 
 def summary(monitor: Any) -> dict:
@@ -33,13 +18,14 @@ def summary(monitor: Any) -> dict:
             "log": monitor.log.path if monitor.log is not None else None}
 
 
-def decorate(report: Any, monitor: Any) -> None:
-    """Add the live summary and the provenance sentence to a Report built from the monitor's Run."""
-    report.extra["live"] = summary(monitor)
+def live_parts(monitor: Any) -> tuple:
+    """(extra, notes) the live report adds to a diagnosis of the monitor's Run: the guard's summary and what it did."""
+    notes = []
     if monitor.guard.skipped:
-        report.notes.append(msg("live.note.skipped", n=monitor.guard.skipped, policy=monitor.policy,
-                                batches=", ".join(str(b) for b in monitor.skipped_batches[:20])))
+        notes.append(msg("live.note.skipped", n=monitor.guard.skipped, policy=monitor.policy,
+                         batches=", ".join(str(b) for b in monitor.skipped_batches[:20])))
     if monitor.guard.rollbacks:
-        report.notes.append(msg("live.note.rollbacks", n=monitor.guard.rollbacks, scale=monitor.lr_scale))
+        notes.append(msg("live.note.rollbacks", n=monitor.guard.rollbacks, scale=monitor.lr_scale))
     if monitor.provenance is not None:
-        report.notes.append(msg("live.note.provenance", what=provenance_message(monitor.provenance)))
+        notes.append(msg("live.note.provenance", what=provenance_message(monitor.provenance)))
+    return {"live": summary(monitor)}, tuple(notes)

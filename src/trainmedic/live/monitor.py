@@ -311,12 +311,11 @@ class Monitor:
 
     def report(self):
         """Diagnose the run so far with the same rules as ``trainmedic diagnose`` (report kind ``live``)."""
-        from ..engine import diagnose_run
-        from .explain import decorate
+        from ..diagnosis import diagnose_run
+        from .explain import live_parts
 
-        report = diagnose_run(self.run(), lang=self.lang, kind="live")
-        decorate(report, self)
-        return report
+        extra, notes = live_parts(self)
+        return diagnose_run(self.run(), lang=self.lang, kind="live", extra=extra, notes=notes)
 
     def close(self) -> None:
         """Write the end event and close the log (the HF/Lightning callbacks call this when training ends)."""

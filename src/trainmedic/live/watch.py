@@ -212,7 +212,7 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
 
     Raises :class:`InputError` when ``path`` has not appeared after a bounded wait.
     """
-    from ..engine import diagnose_run
+    from ..diagnosis import diagnose_run
     from ..report.model import finding_dict
 
     if out is None:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 from ..findings import Finding
 from ..i18n import msg
-from ..report.model import Report, Table
+from ..report.model import Draft, Report, Table
 
 __all__ = ["preflight"]
 
@@ -66,7 +66,7 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
     from .batch import forward, split_batch
     from .state import Preserved
 
-    report = Report(kind="preflight", lang=lang)
+    report = Draft(kind="preflight", lang=lang)
     findings: list = []
     diagnoses: list = []
 
@@ -138,7 +138,7 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
     worst = [x for x in findings if x.severity in ("warning", "error")]
     report.conclusion = (msg("preflight.conclusion.problems", count=len(worst), first=worst[0].message)
                          if worst else msg("preflight.conclusion.ok"))
-    return report
+    return report.build()
 
 
 class _CallableModule(types.ModuleType):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..findings import Diagnosis, Finding, Fix
+from ..findings import Diagnosis, Facts, Finding, Fix
 from ..i18n import msg
 from ..report.model import Table
 
@@ -85,6 +85,14 @@ def optimizer_table(model: Any, optimizer: Any) -> Table:
                  key="optimizer_groups", columns=[msg(f"preflight.col.{c}") for c in cols], rows=rows)
 
 
+@dataclass(frozen=True)
+class CoverageFacts(Facts):
+    """The trainable parameters that no optimizer group holds (names, up to 50) and how many values they hold."""
+
+    missed: tuple = ()
+    missed_numel: int = 0
+
+
 def check(cov: Coverage, optimizer: Optional[Any]) -> tuple:
     """(findings, diagnoses) for the trainable ratio and optimizer coverage."""
     findings, diagnoses = [], []
@@ -95,7 +103,7 @@ def check(cov: Coverage, optimizer: Optional[Any]) -> tuple:
                                 severity="error", series="parameters",
                                 message=msg("preflight.finding.optimizer_misses", count=cov.missed_numel,
                                             tensors=len(cov.missed), modules=", ".join(mods), ratio=ratio * 100),
-                                data={"missed": cov.missed[:50]}))
+                                facts=CoverageFacts(missed=tuple(cov.missed[:50]), missed_numel=cov.missed_numel)))
         diagnoses.append(Diagnosis(
             cause="optimizer_misses_params", confidence=0.95, findings=["TM1002"],
             title=msg("preflight.diag.optimizer_misses.title", modules=", ".join(mods)),

@@ -34,7 +34,7 @@ def render_html(report: Report, lang: str = "en") -> str:
     """The report as one HTML document in ``lang`` (``<html lang>``, headings, labels)."""
     from markupsafe import Markup
 
-    from .. import __version__
+    from ..version import __version__
 
     doc = build_document(report, lang)
     plots = [(p.key, p.title, Markup(p.svg)) for p in render_plots(report, lang)]  # matplotlib escapes its text

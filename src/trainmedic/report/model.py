@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Optional
 
-from ..findings import Diagnosis, Finding
+from ..findings import Diagnosis, Finding, Severity, worst
 from ..i18n import Msg
 
 SCHEMA = "trainmedic.report/1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSummary:
     """What was read: one entry per artifact (path, format, series, points, config with sources)."""
 
@@ -23,10 +26,15 @@ class RunSummary:
     points: int = 0
     config: dict = field(default_factory=dict)          # key -> value
     config_sources: dict = field(default_factory=dict)  # key -> "file:line"
-    notes: list = field(default_factory=list)
+    notes: tuple = ()
+    role: str = "metrics"  # metrics | config | checkpoint | document | unknown
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "series", tuple(self.series))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
     """A titled table for reports that are not only findings (preflight, checkpoints, compare)."""
 
@@ -36,51 +44,56 @@ class Table:
     key: str = ""  # stable id, e.g. "parameters", "optimizer_coverage", "checkpoints", "config"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    """A diagnosis (or preflight, checkpoint triage, comparison) ready to render.
+    """A diagnosis (or preflight, checkpoint triage, comparison) ready to render; built once, never edited.
 
     Shape of every report: conclusion -> evidence chain -> why -> fixes -> checkpoints -> what to watch next.
     """
 
     kind: str = "diagnosis"  # diagnosis | live | preflight | checkpoints | compare
-    runs: list = field(default_factory=list)
-    findings: list = field(default_factory=list)
-    diagnoses: list = field(default_factory=list)
-    checkpoints: Optional[dict] = None  # {"last_healthy": ..., "broken": [...], "resume": Msg|str, ...}
+    runs: tuple = ()
+    findings: tuple = ()
+    diagnoses: tuple = ()
+    checkpoints: Optional[Mapping] = None  # {"last_healthy": ..., "broken": [...], "resume": Msg|str, ...}
     conclusion: Optional[Msg | str] = None
-    watch_next: list = field(default_factory=list)    # Msg | str
-    notes: list = field(default_factory=list)         # Msg | str: things the reader should know (thin evidence ...)
-    tables: list = field(default_factory=list)
-    extra: dict = field(default_factory=dict)         # kind-specific machine-readable data, copied into JSON
-    series_data: dict = field(default_factory=dict)   # name -> Series, for plots (not serialised)
+    watch_next: tuple = ()    # Msg | str
+    notes: tuple = ()         # Msg | str: things the reader should know (thin evidence, files skipped ...)
+    tables: tuple = ()
+    extra: Mapping = field(default_factory=dict)        # kind-specific machine-readable data, copied into JSON
+    series_data: Mapping = field(default_factory=dict)  # name -> Series, for plots (not serialised)
     lang: str = "en"
     undecided: Optional[Msg | str] = None  # why nothing could be judged (no checkpoint readable): verdict "unknown"
+
+    def __post_init__(self) -> None:
+        for name in ("runs", "findings", "diagnoses", "watch_next", "notes", "tables"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        if self.checkpoints is not None:
+            object.__setattr__(self, "checkpoints", MappingProxyType(dict(self.checkpoints)))
+
+    def replace(self, **changes: Any) -> Report:
+        """A copy with some fields changed (the report itself never changes)."""
+        return dataclasses.replace(self, **changes)
 
     @property
     def verdict(self) -> str:
         """``healthy`` | ``warning`` | ``failed`` from the findings; ``unknown`` when nothing could be judged."""
-        sev = {f.severity for f in self.findings}
-        if not sev and self.undecided is not None:
+        worst = self.worst_severity()
+        if worst is None and self.undecided is not None:
             return "unknown"
-        if "error" in sev:
+        if worst is Severity.ERROR:
             return "failed"
-        if "warning" in sev:
+        if worst is Severity.WARNING:
             return "warning"
         return "healthy"
 
-    def worst_severity(self) -> Optional[str]:
-        order = {"info": 0, "warning": 1, "error": 2}
-        worst = None
-        for f in self.findings:
-            if worst is None or order[f.severity] > order[worst]:
-                worst = f.severity
-        return worst
+    def worst_severity(self) -> Optional[Severity]:
+        return worst(f.severity for f in self.findings)
 
-    def fails_on(self, level: str) -> bool:
+    def fails_on(self, level: str | Severity) -> bool:
         """True when a finding at or above ``level`` (``warning`` or ``error``) exists: the CLI exits 1."""
-        order = {"info": 0, "warning": 1, "error": 2}
-        return any(order[f.severity] >= order[level] for f in self.findings)
+        return any(f.severity.at_least(level) for f in self.findings)
 
     # Renderers -----------------------------------------------------------------------------------------------
     def to_dict(self, lang: Optional[str] = None) -> dict:
@@ -108,6 +121,29 @@ class Report:
         from .text import rich_renderables
 
         yield from rich_renderables(self, self.lang)
+
+
+@dataclass
+class Draft:
+    """The parts of a report while a producer (preflight, checkpoint triage, compare) gathers them; :meth:`build`
+    makes the one immutable Report."""
+
+    kind: str = "diagnosis"
+    lang: str = "en"
+    runs: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    diagnoses: list = field(default_factory=list)
+    checkpoints: Optional[dict] = None
+    conclusion: Optional[Msg | str] = None
+    watch_next: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    series_data: dict = field(default_factory=dict)
+    undecided: Optional[Msg | str] = None
+
+    def build(self) -> Report:
+        return Report(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
 
 # JSON ----------------------------------------------------------------------------------------------------------
@@ -144,7 +180,7 @@ def _plain(v: Any, lang: str) -> Any:
     """Recursively make a value strict-JSON-safe (numbers, Msg, tuples, numpy)."""
     if isinstance(v, Msg):
         return v.render(lang)
-    if isinstance(v, dict):
+    if isinstance(v, Mapping):
         return {str(k): _plain(x, lang) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_plain(x, lang) for x in v]
@@ -154,9 +190,10 @@ def _plain(v: Any, lang: str) -> Any:
     return str(v)
 
 
-def _at(d: Optional[dict]) -> Optional[dict]:
-    if d is None:
+def _at(at: Any) -> Optional[dict]:
+    if at is None:
         return None
+    d = at.as_dict() if hasattr(at, "as_dict") else dict(at)
     return {k: json_number(v) for k, v in d.items()}
 
 
@@ -164,20 +201,18 @@ def finding_dict(f: Finding, lang: str) -> dict:
     ev = []
     for e in f.evidence:
         item: dict = {"series": e.series}
-        if e.step is not None:
-            item["step"] = json_number(int(e.step) if float(e.step).is_integer() else e.step)
-        if e.epoch is not None:
-            item["epoch"] = json_number(e.epoch)
+        item.update(_at(e.at) or {})
+        item.pop("index", None)
         item["value"] = json_number(e.value)
         if e.note:
             item["note"] = text_of(e.note, lang)
         ev.append(item)
     out = {
-        "code": f.code, "rule": f.rule, "symptom": f.symptom, "severity": f.severity,
+        "code": f.code, "rule": f.rule, "symptom": f.symptom, "severity": f.severity.value,
         "series": f.series, "series_label": f.series_label or f.series,
         "at": _at(f.at) or {},
     }
-    if f.until:
+    if f.until is not None and f.until.known:
         out["until"] = _at(f.until)
     out["evidence"] = ev
     out["message"] = text_of(f.message, lang)
@@ -218,7 +253,7 @@ def to_dict(report: Report, lang: str) -> dict:
         "runs": [
             {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
              "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
-             **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
+             "role": r.role, **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
             for r in report.runs
         ],
         "findings": [finding_dict(f, lang) for f in report.findings],
@@ -235,4 +270,20 @@ def to_dict(report: Report, lang: str) -> dict:
                           "rows": _plain(tb.rows, lang)} for tb in report.tables]
     for k, v in report.extra.items():
         out.setdefault(k, _plain(v, lang))
+    return out
+
+
+def summarise_sources(run: Any) -> list:
+    """One RunSummary per artifact read; the first carries the merged run's config with its sources."""
+    config = run.config.as_dict()
+    sources = {k: v.cite() for k, v in run.config.items()}
+    out = []
+    for i, s in enumerate(run.sources):
+        # The merged run has one config: it is listed once, on the first artifact, not repeated per file.
+        out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
+                              config=config if i == 0 else {}, config_sources=sources if i == 0 else {},
+                              notes=list(s.notes), role=getattr(s, "role", "metrics")))
+    if not out:
+        out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
+                              config=config, config_sources=sources))
     return out

@@ -19,6 +19,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..findings import Position
 from ..i18n import t
 from ..run import Series, parse_metric_name_canonical
 from .model import Report
@@ -123,13 +124,13 @@ class AxisMap:
             return np.interp(values, self.epoch, self.step)
         return np.interp(values, self.step, self.epoch)
 
-    def point(self, at: Optional[dict], axis: str) -> Optional[float]:
+    def point(self, at: Optional[Position], axis: str) -> Optional[float]:
         """Where a finding's ``at``/``until`` falls on ``axis``."""
-        if not at:
+        if at is None or not at.known:
             return None
-        if at.get(axis) is not None:
-            return float(at[axis])
-        other = at.get("epoch" if axis == "step" else "step")
+        if at.on(axis) is not None:
+            return at.on(axis)
+        other = at.on("epoch" if axis == "step" else "step")
         if other is not None and self.usable and axis in ("step", "epoch"):
             return float(self.convert(np.array([float(other)]), axis)[0])
         return None
@@ -171,14 +172,13 @@ def _draw_series(ax, s: Series, x: np.ndarray, color: str, nonfinite_word: str) 
 
 def _mark_findings(ax, findings: list, axis: str, amap: AxisMap, own: bool) -> None:
     labels: dict = {}
-    order = {"info": 0, "warning": 1, "error": 2}
-    for f in sorted(findings, key=lambda f: order.get(f.severity, 0)):  # the gravest drawn last, on top
+    for f in sorted(findings, key=lambda f: f.severity.rank):  # the gravest drawn last, on top
         x0 = amap.point(f.at, axis)
         if x0 is None or not math.isfinite(x0):
             continue
-        color = SEVERITY_COLOR.get(f.severity, "#555555")
+        color = SEVERITY_COLOR.get(f.severity.value, "#555555")
         if not own:  # the same moment, seen from another panel
-            if f.severity != "info":
+            if f.serious:
                 ax.axvline(x0, color=color, lw=0.8, ls=":", alpha=0.6)
             continue
         ax.axvline(x0, color=color, lw=1.0, ls="--")

@@ -12,12 +12,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional, Union
 
-from ..findings import Finding
+from ..findings import Finding, Position
 from ..i18n import Msg, fmt_value, t
 from ..run import CONFIG_KEYS
 from .model import Report, text_of
-
-LEVELS = ("info", "warning", "error")
 
 
 @dataclass
@@ -118,26 +116,17 @@ def cell(v: Any, lang: str) -> str:
     return str(v)
 
 
-def where(at: Optional[dict], lang: str) -> str:
+def where(at: Optional[Position], lang: str) -> str:
     """``step 2100 (epoch 0.67)``, ``epoch 3``, or the whole run."""
-    if not at:
+    if at is None or not at.known:
         return t("report.at.unknown", lang)
-    step, epoch = at.get("step"), at.get("epoch")
-    if step is not None and epoch is not None:
-        return t("report.at.both", lang, step=cell(step, lang), epoch=cell(epoch, lang))
-    if step is not None:
-        return t("report.at.step", lang, step=cell(step, lang))
-    if epoch is not None:
-        return t("report.at.epoch", lang, epoch=cell(epoch, lang))
-    if at.get("index") is not None:
-        return t("report.at.index", lang, index=cell(at["index"], lang))
-    return t("report.at.unknown", lang)
+    return at.where().render(lang)
 
 
-def span(at: Optional[dict], until: Optional[dict], lang: str) -> str:
+def span(at: Optional[Position], until: Optional[Position], lang: str) -> str:
     """Where a finding starts, and where it ends when it lasts."""
     start = where(at, lang)
-    if until and until != at:
+    if until is not None and until.known and until != at:
         return t("report.at.range", lang, start=start, end=where(until, lang))
     return start
 
@@ -152,8 +141,8 @@ def source_text(src: str, lang: str) -> str:
 
 def _position(f: Finding, steps_per_epoch: Optional[float]) -> tuple:
     """Sort key: findings ordered by where they start (steps, epochs converted when the run says how)."""
-    step, epoch = f.at.get("step"), f.at.get("epoch")
-    graver = -LEVELS.index(f.severity)  # at the same point, errors before warnings before info
+    step, epoch = f.at.step, f.at.epoch
+    graver = -f.severity.rank  # at the same point, errors before warnings before info
     if step is not None and math.isfinite(float(step)):
         return (0, float(step), graver)
     if epoch is not None and steps_per_epoch:
@@ -186,7 +175,7 @@ def default_conclusion(report: Report, lang: str) -> str:
             return t("report.conclusion.healthy", lang, points=points, series=series)
         return t("report.conclusion.healthy_short", lang)
     first = ordered_findings(report)
-    serious = [f for f in first if f.severity != "info"] or first
+    serious = [f for f in first if f.serious] or first
     if report.diagnoses:
         top = report.diagnoses[0]
         codes = set(top.findings)
@@ -245,8 +234,7 @@ def read_section(report: Report, lang: str) -> Optional[Section]:
 
 
 def _evidence_line(e: Any, lang: str) -> str:
-    at = {k: v for k, v in (("step", e.step), ("epoch", e.epoch)) if v is not None}
-    line = t("report.evidence.value", lang, series=e.series, value=cell(e.value, lang), where=where(at, lang))
+    line = t("report.evidence.value", lang, series=e.series, value=cell(e.value, lang), where=where(e.at, lang))
     note = text_of(e.note, lang)
     return t("report.evidence.note", lang, line=line, note=note) if note else line
 
@@ -276,11 +264,11 @@ def evidence_section(report: Report, lang: str) -> Optional[Section]:
     sec = Section("evidence", t("report.section.evidence", lang))
     entries = []
     for f in ordered_findings(report):
-        label = f"{t('report.severity.' + f.severity, lang)} · {f.symptom}"
+        label = f"{t('report.severity.' + f.severity.value, lang)} · {f.symptom}"
         details = [_evidence_line(e, lang) for e in f.evidence]
         series = f.series_label or f.series
         head = span(f.at, f.until, lang) + (f" · {series}" if series else "")
-        entries.append(Item(head=head, code=f"{f.code} {f.rule}".strip(), label=label, level=f.severity,
+        entries.append(Item(head=head, code=f"{f.code} {f.rule}".strip(), label=label, level=f.severity.value,
                             body=text_of(f.message, lang), details=details))
     if entries:
         sec.blocks.append(Items(entries))

@@ -1,85 +1,210 @@
-"""Rules: Run -> Findings. A registry like a linter's: each rule has a stable code, a name, a symptom, a severity,
-a four-part explanation (what it does, why it matters, example, fix) and named thresholds.
+"""Rules: Run -> Findings, a registry like a linter's.
 
-A rule is a plain function ``check(run) -> list[Finding]`` registered with :func:`rule`. ``trainmedic rules`` and
-``trainmedic explain CODE`` are generated from the registry.
+A rule is one unit: a pure function ``check(run, params) -> list[Finding]`` registered with :func:`rule`, whose
+docstring is its English documentation (a one-line summary, then the sections ``What it does:``, ``Why it
+matters:``, ``Example:`` and ``Fix:``), whose thresholds are a frozen :class:`Params` dataclass that the docs
+interpolate (``{loss_tol}``) and users override (see :mod:`trainmedic.settings`), and whose messages are keyed by its
+code in both catalogs. ``trainmedic rules``, ``trainmedic explain`` and the docs' rule table are generated from here.
+
+A team adds its own rule from its own package (see :mod:`trainmedic.registry`)::
+
+    from dataclasses import dataclass
+    from trainmedic.rules import Params, param, rule
+
+    @dataclass(frozen=True)
+    class LossCeiling(Params):
+        ceiling: float = param(10.0, "losses of our models never exceed this")
+
+    @rule("XY100", "loss-ceiling", symptom="divergence", severity="error", params=LossCeiling)
+    def loss_ceiling(run, p):
+        '''Train loss above {ceiling}.
+        ...'''
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
-from typing import Callable
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
-from ..findings import Finding
+from ..errors import InputError
+from ..findings import SYMPTOMS, Finding, Severity, by_position
+from ..registry import Registry
 from ..run import Run
+from ..settings import DEFAULT, Settings
 
-
-@dataclass
-class Rule:
-    code: str
-    name: str
-    symptom: str
-    severity: str
-    check: Callable[[Run], list]
-    summary: str = ""          # catalog key of a one-line summary
-    explanation: str = ""      # catalog key prefix: <key>.what, .why, .example, .fix
-    thresholds: dict = field(default_factory=dict)
-    # A rule that places other findings in context (e.g. against the lr schedule) runs after the others and is
-    # called as ``check(run, findings)``.
-    after_findings: bool = False
-
-
-_RULES: dict[str, Rule] = {}
-
-# Modules that define rules; imported on first use.
+# Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
     "nonfinite", "divergence", "learning", "oscillation", "spikes", "overfitting", "collapse", "evaluation",
     "gradients", "compute", "live", "crash", "schedule",
 )
+DOC_SECTIONS = ("what", "why", "example", "fix")
+_HEADINGS = {"what it does": "what", "why it matters": "why", "example": "example", "fix": "fix"}
+_CODE = re.compile(r"^[A-Z]{1,4}\d{2,5}$")
 
 
-def rule(code: str, name: str, *, symptom: str, severity: str, thresholds: dict | None = None,
-         after_findings: bool = False):
-    """Register ``fn(run) -> list[Finding]`` as rule ``code`` (``fn(run, findings)`` with ``after_findings``)."""
+def param(default: Any, why: str) -> Any:
+    """A threshold field with the reason for its value (shown by ``trainmedic explain``)."""
+    return dataclasses.field(default=default, metadata={"why": why})
+
+
+@dataclass(frozen=True)
+class Params:
+    """The thresholds of one rule: a frozen dataclass whose fields users override by name."""
+
+    def overridden(self, overrides: Mapping, where: str = "settings") -> Params:
+        """A copy with ``overrides`` applied; unknown names and values of the wrong type are InputErrors."""
+        if not overrides:
+            return self
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        changes = {}
+        for key, value in overrides.items():
+            if key not in fields:
+                known = ", ".join(fields) or "none"
+                raise InputError(where, f"unknown threshold {key!r} for {type(self).__name__} (known: {known})")
+            default = getattr(self, key)
+            changes[key] = _coerce(value, default, f"{where}: {key}")
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def reasons(self) -> dict:
+        return {f.name: f.metadata.get("why", "") for f in dataclasses.fields(self)}
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(default, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif isinstance(default, (tuple, list)):
+        if isinstance(value, (tuple, list)):
+            return tuple(value)
+    elif isinstance(default, str):
+        if isinstance(value, str):
+            return value
+    raise InputError(where, f"expects a value like {default!r}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """A rule's English documentation, parsed from its docstring (placeholders not yet filled)."""
+
+    summary: str
+    what: str = ""
+    why: str = ""
+    example: str = ""
+    fix: str = ""
+
+    @classmethod
+    def parse(cls, doc: Optional[str]) -> RuleDoc:
+        lines = (doc or "").strip().splitlines()
+        if not lines:
+            return cls(summary="")
+        summary, parts, current = lines[0].strip(), {}, None
+        buf: list = []
+        for line in lines[1:]:
+            head = line.strip().rstrip(":").lower()
+            if line.strip().endswith(":") and head in _HEADINGS:
+                if current:
+                    parts[current] = " ".join(buf).strip()
+                current, buf = _HEADINGS[head], []
+            elif current:
+                buf.append(line.strip())
+        if current:
+            parts[current] = " ".join(buf).strip()
+        return cls(summary=summary, **parts)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule. ``check(run, params)`` (``check(run, params, findings)`` with ``after_findings``)."""
+
+    code: str
+    name: str
+    symptom: str
+    severity: Severity
+    check: Callable[..., list]
+    params: Params
+    doc: RuleDoc
+    # A rule that places other findings in context (e.g. against the lr schedule) runs after the others.
+    after_findings: bool = False
+
+    def params_for(self, settings: Settings) -> Params:
+        return self.params.overridden(settings.overrides_for(self.code, self.name),
+                                      settings.source or "settings")
+
+    def __call__(self, run: Run, params: Optional[Params] = None, findings: Optional[list] = None) -> list:
+        p = params if params is not None else self.params
+        return list(self.check(run, p, findings or [])) if self.after_findings else list(self.check(run, p))
+
+
+REGISTRY: Registry = Registry("rule", __name__, RULE_MODULES, key=lambda r: r.code)
+
+
+def rule(code: str, name: str, *, symptom: str, severity: str | Severity, params: type = Params,
+         after_findings: bool = False) -> Callable:
+    """Register ``fn(run, params) -> list[Finding]`` as rule ``code`` (``fn(run, params, findings)`` with
+    ``after_findings``). The function's docstring is the rule's documentation."""
+    if not _CODE.match(code):
+        raise ValueError(f"rule code {code!r}: letters then digits, e.g. TM301 or XY100")
+    if symptom not in SYMPTOMS:
+        raise ValueError(f"rule {code}: symptom {symptom!r} is not one of {', '.join(SYMPTOMS)}")
 
     def deco(fn: Callable[..., list]) -> Callable[..., list]:
-        _RULES[code] = Rule(code=code, name=name, symptom=symptom, severity=severity, check=fn,
-                            summary=f"rule.{code}.summary", explanation=f"rule.{code}",
-                            thresholds=dict(thresholds or {}), after_findings=after_findings)
+        REGISTRY.add(Rule(code=code, name=name, symptom=symptom, severity=Severity.of(severity), check=fn,
+                          params=params(), doc=RuleDoc.parse(fn.__doc__), after_findings=after_findings))
         return fn
 
     return deco
 
 
-_loaded = False
-
-
 def all_rules() -> list:
-    global _loaded
-    if not _loaded:
-        for mod in RULE_MODULES:
-            importlib.import_module(f"{__name__}.{mod}")
-        _loaded = True
-    return sorted(_RULES.values(), key=lambda r: r.code)
+    """Every registered rule (built-in and plugins), ordered by code."""
+    return sorted(REGISTRY.items(), key=lambda r: r.code)
 
 
-def get_rule(code: str) -> Rule | None:
-    all_rules()
-    return _RULES.get(code.upper())
+def get_rule(code: str) -> Optional[Rule]:
+    """The rule with this code (any case) or name, or None."""
+    key = code.strip()
+    found = REGISTRY.get(key.upper())
+    if found is None:
+        found = next((r for r in REGISTRY.items() if r.name == key.lower()), None)
+    return found
 
 
-def check_all(run: Run) -> list:
-    """Run every rule over the run; findings ordered by where they start."""
+def check_all(run: Run, settings: Settings = DEFAULT) -> list:
+    """Run every enabled rule over the run, with the settings' thresholds; findings ordered by where they start."""
     from .curves import reuse_derived
 
+    rules = [r for r in all_rules() if settings.enabled(r.code)]
     out: list[Finding] = []
     with reuse_derived():  # each series is sorted and smoothed once for all rules
-        for r in all_rules():
+        for r in rules:
             if not r.after_findings:
-                out.extend(r.check(run))
+                out.extend(r(run, r.params_for(settings)))
         first = list(out)
-        for r in all_rules():
+        for r in rules:
             if r.after_findings:
-                out.extend(r.check(run, first))
-    return out
+                out.extend(r(run, r.params_for(settings), first))
+    return by_position(out)
+
+
+def validate(settings: Settings) -> None:
+    """Raise InputError for settings that name no rule or an unknown threshold (before any file is read)."""
+    for key in settings.thresholds:
+        r = get_rule(key)
+        if r is None:
+            raise InputError(settings.source or "settings", f"no rule {key!r} (see `trainmedic rules`)")
+        r.params_for(settings)
+    for code in (*settings.select, *settings.ignore):
+        if not any(r.code.startswith(code) for r in all_rules()):
+            raise InputError(settings.source or "--select/--ignore", f"no rule code starts with {code!r}")

@@ -7,28 +7,42 @@ predicting the positive classes; the reverse means it predicts them everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
+from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run, Series
-from . import rule
+from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, sorted_series, where
 
-MIN_POINTS = 3
-# Collapsed: lost half of the way from its floor (0, or chance 1/K for accuracy) to its best ...
-COLLAPSE_SHARE = 0.5
-# ... by at least 0.1 in absolute terms (a rare-class F1 of 0.02 falling to 0 is noise, not collapse) ...
-MIN_DROP_ABS = 0.1
-# ... and still a third of the way down at the end (a dip that recovers is not a collapse).
-STILL_DOWN_SHARE = 0.3
-# Onset: the first evaluation after the best that carries a tenth of the total fall.
-ONSET_SHARE = 0.1
-# Precision held / recall gone: precision keeps 60% of its best while recall falls below half of its best.
-PR_KEPT = 0.6
-PR_LOST = 0.5
 
+@dataclass(frozen=True)
+class CollapseParams(Params):
+    min_points: int = param(3, "evaluations needed")
+    share: float = param(0.5, "collapsed: lost this share of the way from its floor (0, or 1/K for accuracy) to its "
+                              "best ...")
+    min_drop_abs: float = param(0.1, "... by at least this much (a rare-class F1 of 0.02 falling to 0 is noise)")
+    still_down_share: float = param(0.3, "... and still this share down at the end (a dip that recovers is not a "
+                                         "collapse)")
+    onset_share: float = param(0.1, "onset: the first evaluation after the best that carries this share of the fall")
+    pr_kept: float = param(0.6, "precision held: it keeps this share of its best ...")
+    pr_lost: float = param(0.5, "... while recall falls below this share of its best (or the reverse)")
+
+
+@dataclass(frozen=True)
+class CollapseFacts(Facts):
+    """The collapsed metrics (earliest first), the best and lowest values, and a precision/recall pattern."""
+
+    metrics: tuple
+    best: float
+    low: float
+    pattern: Optional[str] = None
+
+
+COLLAPSE = CollapseParams()
 PREFERENCE = ("f1", "acc", "auc", "recall", "precision")
 
 
@@ -42,16 +56,16 @@ def _floor(run: Run, s: Series) -> float:
     return 0.0
 
 
-def collapse_point(s: Series, floor: float = 0.0) -> Optional[dict]:
+def collapse_point(s: Series, floor: float = 0.0, p: CollapseParams = COLLAPSE) -> Optional[dict]:
     """{"best": b, "onset": k, "collapse": c, "low": l, "share": ...} for a collapsed metric, or None."""
     y = as_fraction(s.values)
     fin = np.isfinite(y)
-    if fin.sum() < MIN_POINTS:
+    if fin.sum() < p.min_points:
         return None
     best_so_far = np.fmax.accumulate(np.where(fin, y, -np.inf))
     gap = best_so_far - floor
     share = np.where(fin & (gap > 0), (best_so_far - y) / np.where(gap > 0, gap, 1), 0.0)
-    hit = np.flatnonzero(fin & (share >= COLLAPSE_SHARE) & (best_so_far - y >= MIN_DROP_ABS))
+    hit = np.flatnonzero(fin & (share >= p.share) & (best_so_far - y >= p.min_drop_abs))
     if not hit.size:
         return None
     c = int(hit[0])
@@ -61,47 +75,58 @@ def collapse_point(s: Series, floor: float = 0.0) -> Optional[dict]:
     idx_after = idx[idx > b]
     low_i = int(idx_after[np.argmin(y[idx_after])])
     last = int(idx[-1])
-    if (best - y[last]) / (best - floor) < STILL_DOWN_SHARE:
+    if (best - y[last]) / (best - floor) < p.still_down_share:
         return None
     total = best - float(y[low_i])
-    k = idx_after[np.flatnonzero(best - y[idx_after] >= ONSET_SHARE * total)[0]]
+    k = idx_after[np.flatnonzero(best - y[idx_after] >= p.onset_share * total)[0]]
     return {"best": b, "onset": int(k), "collapse": c, "low": low_i, "last": last,
             "share": float((best - y[last]) / (best - floor))}
 
 
-def _pattern(found: dict) -> Optional[str]:
+def _pattern(found: dict, p: CollapseParams) -> Optional[str]:
     """``precision_high_recall_low`` / ``recall_high_precision_low`` from the last values of the two series."""
-    p, r = found.get("precision"), found.get("recall")
-    if p is None or r is None:
+    pr, rc = found.get("precision"), found.get("recall")
+    if pr is None or rc is None:
         return None
-    (ps, _), (rs, _) = p, r
+    (ps, _), (rs, _) = pr, rc
     pv, rv = as_fraction(ps.values), as_fraction(rs.values)
     p_kept = np.nanmax(pv) and pv[np.isfinite(pv)][-1] / np.nanmax(pv)
     r_kept = np.nanmax(rv) and rv[np.isfinite(rv)][-1] / np.nanmax(rv)
-    if p_kept >= PR_KEPT and r_kept < PR_LOST:
+    if p_kept >= p.pr_kept and r_kept < p.pr_lost:
         return "precision_high_recall_low"
-    if r_kept >= PR_KEPT and p_kept < PR_LOST:
+    if r_kept >= p.pr_kept and p_kept < p.pr_lost:
         return "recall_high_precision_low"
     return None
 
 
-@rule("TM601", "metric-collapse", symptom="metric_collapse", severity="error",
-      thresholds={"COLLAPSE_SHARE": COLLAPSE_SHARE, "MIN_DROP_ABS": MIN_DROP_ABS, "STILL_DOWN_SHARE": STILL_DOWN_SHARE,
-                  "ONSET_SHARE": ONSET_SHARE, "PR_KEPT": PR_KEPT, "PR_LOST": PR_LOST})
-def check_collapse(run: Run) -> list:
-    """One finding per model group and eval set, at the earliest onset among its collapsed metrics."""
+@rule("TM601", "metric-collapse", symptom="metric_collapse", severity="error", params=CollapseParams)
+def check_collapse(run: Run, p: CollapseParams) -> list:
+    """Eval metric (F1, accuracy, recall ...) falls far from its best and stays down.
+
+    What it does:
+        Tracks each higher-is-better eval metric's best value; collapse is a fall of {share} of the way from its
+        floor (0, or 1/K for accuracy) to the best, by at least {min_drop_abs}, still {still_down_share} of the way
+        down at the end. Reported where the decline begins; one finding per model and eval set.
+    Why it matters:
+        The model that produced the best score no longer exists; every later checkpoint is worse. When precision
+        holds while recall collapses, the model has stopped predicting the positive classes.
+    Example:
+        val F1 0.95 -> 0.86 -> 0.44 -> 0.22 -> 0.17; precision 0.69 while recall 0.097.
+    Fix:
+        Resume from the checkpoint at the best score and remove the cause of the instability (see the diagnoses).
+    """
     out = []
     by_set: dict = {}
     for s in run.series.values():
-        p = s.parsed
-        if p.split == "eval" and p.higher_is_better:
-            by_set.setdefault((p.group, p.evalset), []).append(sorted_series(s))
+        name = s.parsed
+        if name.split == "eval" and name.higher_is_better:
+            by_set.setdefault((name.group, name.evalset), []).append(sorted_series(s))
     for (_group, _evalset), members in by_set.items():
         collapsed, all_pr = {}, {}
         for s in members:
             if s.parsed.metric in ("precision", "recall"):
                 all_pr[s.parsed.metric] = (s, None)
-            c = collapse_point(s, _floor(run, s))
+            c = collapse_point(s, _floor(run, s), p)
             if c is not None:
                 collapsed[s.parsed.metric if s.parsed.metric not in collapsed else s.name] = (s, c)
         if not collapsed:
@@ -115,7 +140,7 @@ def check_collapse(run: Run) -> list:
             ev += [evidence(ss, cc["best"], Msg("rule.TM601.ev_best")),
                    evidence(ss, cc["onset"], Msg("rule.TM601.ev_onset")),
                    evidence(ss, cc["low"], Msg("rule.TM601.ev_low"))]
-        pattern = _pattern(all_pr)
+        pattern = _pattern(all_pr, p)
         if pattern:
             for ss, _ in all_pr.values():
                 ev.append(evidence(ss, int(np.flatnonzero(np.isfinite(ss.values))[-1]), Msg(f"rule.TM601.ev_{pattern}")))
@@ -129,7 +154,8 @@ def check_collapse(run: Run) -> list:
                           recall=float(rs.values[np.isfinite(rs.values)][-1]),
                           pattern=Msg(f"rule.TM601.{pattern}", {}))
         key = "rule.TM601.message_pattern" if pattern else None
-        data = {**c, "metrics": [t[0].name for t in order], "pattern": pattern}
-        out.append(make_finding("TM601", s, c["onset"], ev=ev, until=c["last"], params=params, data=data,
+        facts = CollapseFacts(metrics=tuple(t[0].name for t in order), best=float(y[c["best"]]),
+                              low=float(y[c["low"]]), pattern=pattern)
+        out.append(make_finding("TM601", s, c["onset"], ev=ev, until=c["last"], params=params, facts=facts,
                                 message_key=key))
     return out

@@ -7,18 +7,37 @@ first non-finite step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
 
+from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run
-from . import rule
-from .curves import eval_losses, evidence, make_finding, sorted_series, train_loss
+from . import Params, param, rule
+from .curves import eval_losses, evidence, make_finding, position, sorted_series, train_loss
 from .nonfinite import check_hidden_nan
 
-# Only count waste when at least one evaluation or this share of the run came after the failure.
-MIN_WASTED_SHARE = 0.05
+
+@dataclass(frozen=True)
+class WasteParams(Params):
+    min_wasted_share: float = param(0.05, "count waste only when an evaluation or this share of the run came after "
+                                          "the failure")
+
+
+@dataclass(frozen=True)
+class WasteFacts(Facts):
+    """What was spent after the failure: on which axis, from where to where, the evaluations and checkpoints."""
+
+    axis: str
+    failed_at: float
+    last: float
+    wasted: float
+    evaluations: tuple = ()
+    checkpoints: tuple = ()
+    patience: Optional[int] = None
+    early_stopped: bool = False
 
 
 def unrecoverable_failure(run: Run, group) -> Optional[tuple]:
@@ -57,10 +76,24 @@ def _last_position(run: Run, group, axis: str) -> float:
     return max(xs) if xs else float("nan")
 
 
-@rule("TM901", "wasted-compute", symptom="wasted_compute", severity="warning",
-      thresholds={"MIN_WASTED_SHARE": MIN_WASTED_SHARE})
-def check_wasted_compute(run: Run) -> list:
-    """Steps and evaluations run after an unrecoverable failure (early stopping's patience burnt on a NaN model)."""
+@rule("TM901", "wasted-compute", symptom="wasted_compute", severity="warning", params=WasteParams)
+def check_wasted_compute(run: Run, p: WasteParams) -> list:
+    """Steps and evaluations run after a failure the run could not recover from.
+
+    What it does:
+        Finds the first point after which a loss never becomes finite again (a hidden NaN counts) and counts the
+        steps, evaluations and checkpoints after it (when at least one evaluation or {min_wasted_share} of the run
+        came after it).
+    Why it matters:
+        Early stopping waits for `patience` evaluations without improvement; a NaN model cannot improve, so those
+        evaluations and the steps between them are paid for nothing, and the checkpoints saved meanwhile hold a
+        broken model.
+    Example:
+        NaN from step 2100, early stopping (patience 3) stops at 3500: 1400 steps and 3 evaluations wasted.
+    Fix:
+        Stop at the first non-finite step: `trainmedic.Monitor(..., policy="stop")` or a callback that ends
+        training on a NaN loss; delete the checkpoints saved after the failure.
+    """
     out = []
     for group in run.groups:
         fail = unrecoverable_failure(run, group)
@@ -72,7 +105,7 @@ def check_wasted_compute(run: Run) -> list:
         evals = _evaluations_after(run, group, axis, x0)
         first_x = float(np.nanmin(s.x))
         span = last - first_x
-        if not evals and (span <= 0 or (last - x0) / span < MIN_WASTED_SHARE):
+        if not evals and (span <= 0 or (last - x0) / span < p.min_wasted_share):
             continue
         ckpts = [e for e in run.events_of("checkpoint") if _event_x(e, axis) is not None and _event_x(e, axis) > x0]
         patience = run.config.get("early_stopping_patience")
@@ -91,11 +124,11 @@ def check_wasted_compute(run: Run) -> list:
         ev = [evidence(s, i, Msg("rule.TM901.ev_fail"))]
         if end is not None:
             ev.append(evidence(end[0], end[1], Msg("rule.TM901.ev_end")))
-        data = {"axis": axis, "failed_at": x0, "last": last, "wasted": last - x0, "evaluations": evals,
-                "checkpoints": [e.data.get("path") for e in ckpts], "patience": patience, "early_stopped": stopped}
-        out.append(make_finding("TM901", s, i, ev=ev, until=None, params=params, data=data))
-        if end is not None:
-            out[-1].until = end[0].at(end[1])
+        facts = WasteFacts(axis=axis, failed_at=x0, last=last, wasted=last - x0, evaluations=tuple(evals),
+                           checkpoints=tuple(e.data.get("path") for e in ckpts),
+                           patience=int(patience) if patience is not None else None, early_stopped=stopped)
+        f = make_finding("TM901", s, i, ev=ev, until=None, params=params, facts=facts)
+        out.append(f if end is None else replace(f, until=position(end[0], end[1])))
     return out
 
 

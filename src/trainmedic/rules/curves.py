@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..findings import Evidence, Finding
+from ..findings import Evidence, Facts, Finding, Position, Severity
 from ..i18n import Msg
 from ..names import BOOKKEEPING
 from ..run import Run, Series
@@ -173,21 +173,20 @@ def first_nonfinite(values: np.ndarray) -> Optional[int]:
     return int(bad[0]) if bad.size else None
 
 
-def position(s: Series, i: int) -> dict:
-    """``{"step": .., "epoch": ..}`` of point ``i`` of a series (see :meth:`Series.at`)."""
-    return s.at(int(i))
+def position(s: Series, i: int) -> Position:
+    """Where point ``i`` of a series is (see :meth:`Series.at`)."""
+    return Position.of(s.at(int(i)))
 
 
 def evidence(s: Series, i: int, note: Msg | str = "", value: Optional[float] = None) -> Evidence:
     """Evidence for point ``i`` of a series, with the step and epoch the series records."""
-    at = s.at(int(i))
     v = float(s.values[int(i)]) if value is None else float(value)
-    return Evidence(series=s.name, value=v, step=at.get("step"), epoch=at.get("epoch"), note=note)
+    return Evidence(series=s.name, value=v, at=position(s, i), note=note)
 
 
 def make_finding(code: str, s: Series, i: int, *, params: dict, ev: list, until: Optional[int] = None,
-                 until_series: Optional[Series] = None, severity: Optional[str] = None, data: Optional[dict] = None,
-                 message_key: Optional[str] = None) -> Finding:
+                 until_series: Optional[Series] = None, severity: Optional[Severity | str] = None,
+                 facts: Optional[Facts] = None, message_key: Optional[str] = None) -> Finding:
     """A finding of rule ``code`` about series ``s`` starting at point ``i``.
 
     The rule's name, symptom and default severity come from the registry; the message is the catalog entry
@@ -197,33 +196,17 @@ def make_finding(code: str, s: Series, i: int, *, params: dict, ev: list, until:
 
     r = get_rule(code)
     assert r is not None, code
-    at = s.at(int(i))
-    full = {"series": s.label or s.name, **_where(at), **params}
-    end = None
-    if until is not None:
-        end = (until_series or s).at(int(until))
+    at = position(s, i)
+    full = {"series": s.label or s.name, "where": at.where(), **params}
+    end = None if until is None else position(until_series or s, until)
     return Finding(code=code, rule=r.name, symptom=r.symptom, severity=severity or r.severity,
                    message=Msg(message_key or f"rule.{code}.message", full), series=s.name,
-                   series_label=s.label or s.name, at=at, until=end, evidence=list(ev), data=dict(data or {}))
-
-
-def _where(at: dict) -> dict:
-    """Message parameters for a position: ``where`` reads "step 2100 (epoch 0.67)" or "epoch 2"."""
-    out = dict(at)
-    if "step" in at and "epoch" in at:
-        out["where"] = Msg("rule.where.step_epoch", {"step": at["step"], "epoch": round(float(at["epoch"]), 2)})
-    elif "step" in at:
-        out["where"] = Msg("rule.where.step", {"step": at["step"]})
-    elif "epoch" in at:
-        out["where"] = Msg("rule.where.epoch", {"epoch": round(float(at["epoch"]), 2)})
-    else:
-        out["where"] = Msg("rule.where.index", {"index": at.get("index", 0)})
-    return out
+                   series_label=s.label or s.name, at=at, until=end, evidence=tuple(ev), facts=facts)
 
 
 def where(s: Series, i: int) -> Msg:
     """A Msg that reads "step 2100 (epoch 0.67)" / "epoch 2" for point ``i``."""
-    return _where(s.at(int(i)))["where"]
+    return position(s, i).where()
 
 
 def ratio(a: float, b: float) -> float:

@@ -7,37 +7,54 @@ divergence; an eval loss that explodes while the train loss stays flat is the mo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
+from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run, Series
-from . import rule
+from . import Params, param, rule
 from .curves import eval_losses, evidence, make_finding, smoothed, train_loss
 
-# The smoothed loss must reach twice its running minimum: noise and ordinary bumps stay well below that.
-DIVERGENCE_RATIO = 2.0
-# Where the climb is first visible: the first point after the minimum 25% above it.
-ONSET_RATIO = 1.25
-# The last value must still be 1.5x the minimum (or the series ended non-finite); otherwise it was a spike.
-SUSTAIN_RATIO = 1.5
-# A curve that fell before it climbed must climb back at least this share of its fall (tiny losses are noisy).
-MIN_RISE_SHARE = 0.05
-# An eval loss diverges only while the train loss kept at least this share of its level; a train loss that fell
-# by more than half over the same span is the overfitting pattern instead.
-EVAL_TRAIN_KEPT = 0.5
-MIN_POINTS = 3
+
+@dataclass(frozen=True)
+class DivergenceParams(Params):
+    ratio: float = param(2.0, "noise and ordinary bumps of a smoothed loss stay well below twice its running minimum")
+    onset_ratio: float = param(1.25, "where the climb is first visible: the first point after the minimum this far "
+                                     "above it")
+    sustain_ratio: float = param(1.5, "the last value must still be this far above the minimum (or non-finite); "
+                                      "otherwise it was a spike")
+    min_rise_share: float = param(0.05, "a curve that fell first must climb back this share of its fall")
+    eval_train_kept: float = param(0.5, "an eval loss diverges only while the train loss kept this share of its "
+                                        "level; a train loss that halved makes it overfitting")
+    min_points: int = param(3, "finite points needed")
 
 
-def divergence_point(s: Series) -> Optional[dict]:
+@dataclass(frozen=True)
+class DivergenceFacts(Facts):
+    """Where a loss diverged: its minimum, how far it climbed, and (for an eval loss) what the train loss did."""
+
+    split: str
+    minimum: float
+    ratio: float
+    train_kept: Optional[float] = None
+    train_first: Optional[float] = None
+    train_last: Optional[float] = None
+
+
+DIVERGENCE = DivergenceParams()
+
+
+def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[dict]:
     """Where a loss diverges: ``{"min": i, "onset": k, "peak": j, "ratio": last/min}`` or None."""
     v = smoothed(s.values)
     fin = np.isfinite(v)
-    if fin.sum() < MIN_POINTS:
+    if fin.sum() < p.min_points:
         return None
     runmin = np.fmin.accumulate(np.where(fin, v, np.inf))
-    hit = np.flatnonzero(fin & (runmin > 0) & (v >= DIVERGENCE_RATIO * runmin))
+    hit = np.flatnonzero(fin & (runmin > 0) & (v >= p.ratio * runmin))
     if not hit.size:
         return None
     j = int(hit[0])
@@ -45,13 +62,13 @@ def divergence_point(s: Series) -> Optional[dict]:
     m = int(np.flatnonzero(v[: j + 1] == vmin)[0])
     before = v[: m + 1][fin[: m + 1]]
     fall = float(np.max(before)) - vmin if before.size else 0.0
-    if fall > 0 and float(v[j]) - vmin < MIN_RISE_SHARE * fall:
+    if fall > 0 and float(v[j]) - vmin < p.min_rise_share * fall:
         return None
     last_fin = int(np.flatnonzero(fin)[-1])
     ended_nonfinite = bool((~np.isfinite(s.values[j:])).any())
-    if float(v[last_fin]) < SUSTAIN_RATIO * vmin and not ended_nonfinite:
+    if float(v[last_fin]) < p.sustain_ratio * vmin and not ended_nonfinite:
         return None
-    k = m + 1 + int(np.flatnonzero(fin[m + 1: j + 1] & (v[m + 1: j + 1] >= ONSET_RATIO * vmin))[0])
+    k = m + 1 + int(np.flatnonzero(fin[m + 1: j + 1] & (v[m + 1: j + 1] >= p.onset_ratio * vmin))[0])
     return {"min": m, "onset": k, "peak": j, "last": last_fin, "ratio": float(v[last_fin]) / vmin}
 
 
@@ -74,45 +91,61 @@ def train_kept(train: Optional[Series], ev: Series, i_from: int, i_to: int) -> O
     return b / a
 
 
-def eval_divergence(run: Run, group, s: Series) -> Optional[dict]:
+def eval_divergence(run: Run, group, s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[dict]:
     """Divergence of an eval loss while the train loss stays (roughly) where it was."""
-    d = divergence_point(s)
+    d = divergence_point(s, p)
     if d is None:
         return None
     kept = train_kept(train_loss(run, group), s, d["min"], d["last"])
-    if kept is not None and kept < EVAL_TRAIN_KEPT:
+    if kept is not None and kept < p.eval_train_kept:
         return None
     d["train_kept"] = kept
     return d
 
 
-@rule("TM201", "loss-divergence", symptom="divergence", severity="error",
-      thresholds={"DIVERGENCE_RATIO": DIVERGENCE_RATIO, "ONSET_RATIO": ONSET_RATIO, "SUSTAIN_RATIO": SUSTAIN_RATIO,
-                  "EVAL_TRAIN_KEPT": EVAL_TRAIN_KEPT})
-def check_divergence(run: Run) -> list:
-    """A train or eval loss that climbs to twice its running minimum and stays there."""
+@rule("TM201", "loss-divergence", symptom="divergence", severity="error", params=DivergenceParams)
+def check_divergence(run: Run, p: DivergenceParams) -> list:
+    """Loss climbs to {ratio}x its running minimum and stays there.
+
+    What it does:
+        Smooths the loss (per-batch noise is not divergence), tracks its running minimum, and reports where a climb
+        to at least {ratio}x the minimum began, if the loss stays up ({sustain_ratio}x at the end, or NaN). An eval
+        loss counts only while the train loss keeps at least {eval_train_kept} of its level; a train loss that
+        keeps falling makes it overfitting instead.
+    Why it matters:
+        A loss that leaves its optimum and does not return means the updates are too large for the loss surface:
+        learning rate, effective batch under a summed loss, missing clipping.
+    Example:
+        val loss 110 -> 355 -> 1142 -> 1817 -> 2360 while train loss stays at 133.
+    Fix:
+        Resume from the checkpoint before the onset with a lower learning rate (or the lr rescaled to the
+        effective batch), gradient clipping and, if it started at the end of warmup, a lower peak or a longer
+        warmup.
+    """
     out = []
     for group in run.groups:
         train = train_loss(run, group)
-        candidates = [(train, divergence_point(train) if train is not None else None)]
-        candidates += [(s, eval_divergence(run, group, s)) for s in eval_losses(run, group)]
+        candidates = [(train, divergence_point(train, p) if train is not None else None)]
+        candidates += [(s, eval_divergence(run, group, s, p)) for s in eval_losses(run, group)]
         for s, d in candidates:
             if s is None or d is None:
                 continue
             vmin = float(s.values[d["min"]])
             ev = [evidence(s, d["min"], Msg("rule.TM201.ev_min")), evidence(s, d["onset"], Msg("rule.TM201.ev_onset")),
                   evidence(s, d["last"], Msg("rule.TM201.ev_last"))]
-            data = {"ratio": d["ratio"], "min": vmin, "train_kept": d.get("train_kept"), "split": s.parsed.split}
             key = "rule.TM201.message_eval" if s.parsed.split == "eval" and d.get("train_kept") else None
+            train_first = train_last = None
             if key and train is not None:
-                data.update(train_first=_value_near(train, float(s.x[d["min"]])),
-                            train_last=_value_near(train, float(s.x[d["last"]])))
+                train_first = _value_near(train, float(s.x[d["min"]]))
+                train_last = _value_near(train, float(s.x[d["last"]]))
                 ev.append(evidence(train, int(np.argmin(np.abs(train.x - s.x[d["last"]]))),
                                    Msg("rule.TM201.ev_train")))
             params = {"min": vmin, "last": float(s.values[d["last"]]), "ratio": round(d["ratio"], 1),
                       "train": (train.label if train is not None else ""),
-                      "train_first": data.get("train_first"), "train_last": data.get("train_last"),
+                      "train_first": train_first, "train_last": train_last,
                       "trail": ", ".join(f"{x:.4g}" for x in s.values[d["min"]: d["last"] + 1][:8])}
-            out.append(make_finding("TM201", s, d["onset"], ev=ev, until=d["last"], data=data, params=params,
+            facts = DivergenceFacts(split=s.parsed.split, minimum=vmin, ratio=d["ratio"],
+                                    train_kept=d.get("train_kept"), train_first=train_first, train_last=train_last)
+            out.append(make_finding("TM201", s, d["onset"], ev=ev, until=d["last"], facts=facts, params=params,
                                     message_key=key))
     return out

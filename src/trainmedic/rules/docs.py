@@ -1,65 +1,66 @@
-"""`trainmedic rules` and `trainmedic explain CODE`, generated from the registry and the message catalogs."""
+"""`trainmedic rules` and `trainmedic explain CODE`, generated from the registry.
+
+A rule's English text is its docstring (see :class:`~trainmedic.rules.RuleDoc`), its Chinese text the catalog entries
+``rule.<CODE>.summary|what|why|example|fix``; both are filled with the rule's thresholds (``{loss_tol}``), so the
+documentation always states the values the code uses. Checks (preflight, checkpoints, compare) are documented in
+the catalogs.
+"""
 
 from __future__ import annotations
 
-import textwrap
-import unicodedata
+import io
 from typing import Optional
 
-from ..i18n import t
-from . import all_rules, get_rule
+from ..i18n import catalog, fill, t
+from . import DOC_SECTIONS, Rule, all_rules, get_rule
 from .checks import all_checks, get_check
 
-# `trainmedic rules` must stay readable in an 80-column terminal: the short columns share one line and the summary
-# goes on the lines below, indented and wrapped, instead of running off the right edge.
+# `trainmedic rules` must stay readable in an 80-column terminal.
 WIDTH = 80
 
 
-def _wrap(text: str, width: int, indent: int) -> list:
-    """``text`` wrapped to ``width`` columns after ``indent`` spaces (CJK characters take two columns)."""
-    room = max(20, width - indent)
-    if any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
-        room //= 2  # textwrap counts characters, a CJK character fills two columns
-        return [" " * indent + text[i:i + room] for i in range(0, len(text), room)]
-    return [" " * indent + line for line in textwrap.wrap(text, room)]
+def rule_text(r: Rule, part: str, lang: str = "en") -> str:
+    """One part (``summary``, ``what``, ``why``, ``example``, ``fix``) of a rule's documentation, thresholds filled."""
+    text = catalog(lang).get(f"rule.{r.code}.{part}") if lang != "en" else None
+    if text is None:
+        text = r.doc.summary if part == "summary" else getattr(r.doc, part, "")
+    return fill(text, lang, **r.params.as_dict())
 
 
-def _cols(text: str) -> int:
-    """Columns ``text`` fills in a terminal (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def _table(header: list, rows: list, width: int) -> str:
+    """Rows rendered with rich.table at ``width`` columns (CJK text measured by cell width), as plain text."""
+    from rich.console import Console
+    from rich.table import Table
 
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _cols(text))
-
-
-def _table(header: list, rows: list, width: int) -> list:
-    """Rows of short columns, each followed by its summary (the last item of the row) on wrapped lines."""
-    widths = [max(_cols(h), *(_cols(row[i]) for row in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold", expand=False)
+    for i, h in enumerate(header):
+        table.add_column(h, no_wrap=i < len(header) - 1, overflow="fold", ratio=1 if i == len(header) - 1 else None)
     for row in rows:
-        lines.append("  ".join(_pad(c, w) for c, w in zip(row[:-1], widths)).rstrip())
-        lines += _wrap(row[-1], width, widths[0] + 2)  # under the name column
-    return lines
+        table.add_row(*row)
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, force_terminal=False, legacy_windows=False).print(table)
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
 def list_rules(lang: str = "en", width: int = WIDTH) -> str:
-    """A plain-text table of every rule: code, name, symptom, severity, and its one-line summary below."""
-    header = t("rules.docs.columns", lang).split("|")[:4]
-    rows = [[r.code, r.name, r.symptom, r.severity, t(r.summary, lang)] for r in all_rules()]
-    return "\n".join(_table(header, rows, width)) + "\n"
+    """A table of every rule: code, name, severity and its one-line summary (the symptom is in `explain`)."""
+    header = t("rules.docs.columns", lang).split("|")
+    header = [header[0], header[1], header[3], header[4]]
+    rows = [[r.code, r.name, t(f"report.severity.{r.severity.value}", lang), rule_text(r, "summary", lang)]
+            for r in all_rules()]
+    return _table(header, rows, width)
 
 
 def list_checks(lang: str = "en", width: int = WIDTH) -> str:
     """The checks run by preflight, checkpoints and compare under one heading, a table per command."""
-    header = t("rules.docs.columns", lang).split("|")[:4]
-    lines = [t("checks.docs.title", lang)]
+    header = t("rules.docs.columns", lang).split("|")
+    header = [header[0], header[1], header[3], header[4]]
+    parts = [t("checks.docs.title", lang) + "\n"]
     for command in ("preflight", "checkpoints", "compare"):
-        rows = [[c.code, c.name, c.symptom, c.severity, t(c.summary, lang)]
+        rows = [[c.code, c.name, t(f"report.severity.{c.severity}", lang), t(c.summary, lang)]
                 for c in all_checks() if c.command == command]
-        lines += ["", t(f"checks.docs.command.{command}", lang), ""] + _table(header, rows, width)
-    return "\n".join(lines) + "\n"
+        parts += ["\n" + t(f"checks.docs.command.{command}", lang) + "\n\n", _table(header, rows, width)]
+    return "".join(parts)
 
 
 def explain(code: str, lang: str = "en") -> Optional[str]:
@@ -67,13 +68,17 @@ def explain(code: str, lang: str = "en") -> Optional[str]:
     r = get_rule(code.strip())
     if r is None:
         return explain_check(code, lang)
-    lines = [f"{r.code} {r.name}", t("rules.docs.symptom", lang, symptom=r.symptom, severity=r.severity), "",
-             t(r.summary, lang), ""]
-    for part in ("what", "why", "example", "fix"):
-        lines += [t(f"rules.docs.{part}", lang), "  " + t(f"{r.explanation}.{part}", lang), ""]
-    if r.thresholds:
+    lines = [f"{r.code} {r.name}", t("rules.docs.symptom", lang, symptom=r.symptom, severity=r.severity.value), "",
+             rule_text(r, "summary", lang), ""]
+    for part in DOC_SECTIONS:
+        lines += [t(f"rules.docs.{part}", lang), "  " + rule_text(r, part, lang), ""]
+    values = r.params.as_dict()
+    if values:
+        reasons = r.params.reasons() if lang == "en" else {}
         lines.append(t("rules.docs.thresholds", lang))
-        lines += [f"  {k} = {v}" for k, v in r.thresholds.items()]
+        for k, v in values.items():
+            why = reasons.get(k)
+            lines.append(f"  {k} = {v!r}" + (f"  ({why})" if why else ""))
         lines.append("")
     return "\n".join(lines)
 
@@ -88,3 +93,37 @@ def explain_check(code: str, lang: str = "en") -> Optional[str]:
     for part in ("what", "why", "fix"):
         lines += [t(f"rules.docs.{part}", lang), "  " + t(f"{c.explanation}.{part}", lang), ""]
     return "\n".join(lines)
+
+
+def markdown(lang: str = "en") -> str:
+    """The rules page of the documentation (``docs/rules.md``), generated from the registry: the rule table, then each
+    rule's four parts and thresholds (with their reasons), then the checks."""
+    lines = ["<!-- generated by `trainmedic rules --format md`: do not edit by hand -->", "",
+             "# " + t("rules.docs.title", lang), "",
+             "| code | name | symptom | severity | summary |", "|---|---|---|---|---|"]
+    for r in all_rules():
+        lines.append(f"| [{r.code}](#{r.code.lower()}) | `{r.name}` | `{r.symptom}` | {r.severity.value} | "
+                     f"{_cell(rule_text(r, 'summary', lang))} |")
+    for r in all_rules():
+        lines += ["", f"## {r.code}", "", f"`{r.name}` · symptom `{r.symptom}` · severity {r.severity.value}", "",
+                  rule_text(r, "summary", lang)]
+        for part in DOC_SECTIONS:
+            lines += ["", f"**{t('rules.docs.' + part, lang)}.** {rule_text(r, part, lang)}"]
+        values = r.params.as_dict()
+        if values:
+            lines += ["", f"**{t('rules.docs.thresholds', lang)}** (`[tool.trainmedic.rules.{r.code}]`)", "",
+                      "| name | default | why |", "|---|---|---|"]
+            reasons = r.params.reasons()
+            lines += [f"| `{k}` | `{v!r}` | {_cell(reasons.get(k, ''))} |" for k, v in values.items()]
+    lines += ["", "# " + t("checks.docs.title", lang)]
+    for command in ("preflight", "checkpoints", "compare"):
+        lines += ["", "## " + t(f"checks.docs.command.{command}", lang), "",
+                  "| code | name | symptom | severity | summary |", "|---|---|---|---|---|"]
+        for c in all_checks():
+            if c.command == command:
+                lines.append(f"| {c.code} | `{c.name}` | `{c.symptom}` | {c.severity} | {_cell(t(c.summary, lang))} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -12,33 +12,47 @@ trains is the same story.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
+from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run, Series
-from . import rule
+from . import Params, param, rule
 from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, train_loss
 
-# Exact-extreme values need corroboration in at least this many evaluations of the series in all.
-MIN_EXTREME_EVALS = 2
-# Every example wrong means p(correct) < 1/2 for each, so the mean cross-entropy is above ln 2; below it (with a
-# margin for the loss being averaged differently) an accuracy of exactly 0 is not the model's.
-ALL_WRONG_MAX_LOSS = math.log(2) * 0.9
-# Every example right means p(correct) >= 1/K for each, so the mean cross-entropy is at most ln K. Without K, ln 4
-# (twice ln 2) is used: a perfect score above it needs a near-uniform output on every example.
-PERFECT_CEILING_FALLBACK = math.log(4)
-# A perfect score whose eval loss is below 0.6x the train loss logged at the same step, in the median of at least
-# 3 perfect evaluations: healthy runs that reach 1.0 sit at 0.7-1.3x (the train loss is a batch average of the same
-# task), a one-class eval set that the model finds easy sits at 0.4-0.5x.
-EASIER_THAN_TRAIN = 0.6
-EASIER_MIN_EVALS = 3
-# An accuracy identical to the last digit over this many evaluations in a row while training moves is frozen.
-CONSTANT_POINTS = 4
-# "Training moves": over those evaluations the train loss changed by at least 10% of its level and of its range over
-# the whole run (a memorising model whose train loss creeps from 0.002 to 0.001 does not change its predictions).
-TRAIN_MOVES = 0.1
+
+@dataclass(frozen=True)
+class DegenerateEvalParams(Params):
+    min_extreme_evals: int = param(2, "exact-extreme values need this many evaluations in the series")
+    all_wrong_max_loss: float = param(round(math.log(2) * 0.9, 4), "every example wrong means a mean cross-entropy "
+                                                                   "above ln 2; below it (with a margin) an accuracy "
+                                                                   "of exactly 0 is not the model's")
+    perfect_ceiling_fallback: float = param(round(math.log(4), 4), "every example right means a loss of at most "
+                                                                   "ln K; without K, ln 4")
+    easier_than_train: float = param(0.6, "a perfect score whose eval loss is below this share of the train loss "
+                                          "(healthy runs sit at 0.7-1.3x, a one-class eval set at 0.4-0.5x)")
+    easier_min_evals: int = param(3, "perfect evaluations needed for the easier-than-train test")
+    constant_points: int = param(4, "an accuracy identical to the last digit over this many evaluations in a row "
+                                    "while training moves is frozen")
+    train_moves: float = param(0.1, "training moves: the train loss changed by this share of its level and range")
+
+
+@dataclass(frozen=True)
+class DegenerateEvalFacts(Facts):
+    """Which evaluations are degenerate (point indices) and why: ``kind`` "extreme" or "frozen"."""
+
+    kind: str
+    points: tuple
+    both: bool = False
+    nan_loss: bool = False
+    impossible_loss: bool = False
+    eval_below_train: Optional[float] = None
+
+
+DEGENERATE = DegenerateEvalParams()
 
 
 def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
@@ -71,33 +85,33 @@ def _train_loss_at(run: Run, s: Series, i: int) -> Optional[float]:
     return float(tr.values[ok[-1]]) if ok.size else None
 
 
-def _perfect_ceiling(run: Run) -> float:
+def _perfect_ceiling(run: Run, p: DegenerateEvalParams) -> float:
     try:
         k = int(run.config.get("num_classes") or 0)
     except (TypeError, ValueError):
         k = 0
-    return math.log(k) if k >= 2 else PERFECT_CEILING_FALLBACK
+    return math.log(k) if k >= 2 else p.perfect_ceiling_fallback
 
 
-def extreme_evaluation(run: Run, s: Series) -> Optional[dict]:
+def extreme_evaluation(run: Run, s: Series, p: DegenerateEvalParams = DEGENERATE) -> Optional[dict]:
     """Exact 0/1 accuracies that cannot be a working model's: facts or None."""
     y = as_fraction(s.values)
     fin = np.flatnonzero(np.isfinite(y))
     ext = fin[(y[fin] == 0.0) | (y[fin] == 1.0)].tolist()
-    if len(fin) < MIN_EXTREME_EVALS or not ext:
+    if len(fin) < p.min_extreme_evals or not ext:
         return None
     both = {float(y[i]) for i in ext} == {0.0, 1.0}
     losses = {i: _eval_loss_at(run, s, i) for i in ext}
     nan_loss = [i for i in ext if losses[i] is not None and not math.isfinite(losses[i])]
-    ceiling = _perfect_ceiling(run)
+    ceiling = _perfect_ceiling(run, p)
     impossible = [i for i in ext if losses[i] is not None and math.isfinite(losses[i])
-                  and ((y[i] == 0.0 and losses[i] < ALL_WRONG_MAX_LOSS) or (y[i] == 1.0 and losses[i] > ceiling))]
+                  and ((y[i] == 0.0 and losses[i] < p.all_wrong_max_loss) or (y[i] == 1.0 and losses[i] > ceiling))]
     ratios = []
     for i in ext:
         tl = _train_loss_at(run, s, i)
         if y[i] == 1.0 and losses[i] is not None and math.isfinite(losses[i]) and tl and tl > 0:
             ratios.append(losses[i] / tl)
-    easier = len(ratios) >= EASIER_MIN_EVALS and float(np.median(ratios)) < EASIER_THAN_TRAIN
+    easier = len(ratios) >= p.easier_min_evals and float(np.median(ratios)) < p.easier_than_train
     if not (both or nan_loss or impossible or easier):
         return None
     if both or easier:
@@ -108,7 +122,7 @@ def extreme_evaluation(run: Run, s: Series) -> Optional[dict]:
             "eval_below_train": round(float(np.median(ratios)), 3) if easier else None, "kind": "extreme"}
 
 
-def _moves(values: np.ndarray, whole: np.ndarray) -> bool:
+def _moves(values: np.ndarray, whole: np.ndarray, p: DegenerateEvalParams) -> bool:
     """Whether a loss changed over a window by TRAIN_MOVES of its level and of its range over the whole run."""
     v, w = values[np.isfinite(values)], whole[np.isfinite(whole)]
     if v.size < 2:
@@ -116,10 +130,10 @@ def _moves(values: np.ndarray, whole: np.ndarray) -> bool:
     change = float(np.max(v) - np.min(v))
     level = abs(float(np.median(v))) or 1.0
     span = float(np.max(w) - np.min(w)) if w.size else 0.0
-    return change >= TRAIN_MOVES * level and change >= TRAIN_MOVES * span
+    return change >= p.train_moves * level and change >= p.train_moves * span
 
 
-def frozen_evaluation(run: Run, s: Series) -> Optional[dict]:
+def frozen_evaluation(run: Run, s: Series, p: DegenerateEvalParams = DEGENERATE) -> Optional[dict]:
     """The longest run of identical accuracies (>= CONSTANT_POINTS) while the model demonstrably changes.
 
     A score held at exactly 0 or 1 is left to :func:`extreme_evaluation` (a solved task keeps scoring 1.0), and a
@@ -131,7 +145,7 @@ def frozen_evaluation(run: Run, s: Series) -> Optional[dict]:
     starts, ends = np.r_[0, edges], np.r_[edges, len(v)]
     longest = int(np.argmax(ends - starts))  # the first of the longest
     a, b = int(starts[longest]), int(ends[longest])
-    if b - a < CONSTANT_POINTS or as_fraction(s.values)[fin[a]] in (0.0, 1.0):
+    if b - a < p.constant_points or as_fraction(s.values)[fin[a]] in (0.0, 1.0):
         return None
     lo, hi = s.x[fin[a]], s.x[fin[b - 1]]
     losses = [_eval_loss_at(run, s, int(i)) for i in fin[a:b]]
@@ -140,30 +154,49 @@ def frozen_evaluation(run: Run, s: Series) -> Optional[dict]:
     train = train_loss(run, s.parsed.group)
     if train is not None and train.axis == s.axis:
         sel = (train.x >= lo) & (train.x <= hi)
-        if not np.isfinite(train.values[sel]).all() or not _moves(train.values[sel], train.values):
+        if not np.isfinite(train.values[sel]).all() or not _moves(train.values[sel], train.values, p):
             return None
     else:
         known = np.array([v for v in losses if v is not None], dtype=float)
-        if not _moves(known, known):
+        if not _moves(known, known, p):
             return None  # nothing says the model changed between these evaluations
     return {"points": [int(i) for i in fin[a:b]], "kind": "frozen"}
 
 
-@rule("TM701", "degenerate-eval", symptom="degenerate_eval", severity="warning",
-      thresholds={"MIN_EXTREME_EVALS": MIN_EXTREME_EVALS, "ALL_WRONG_MAX_LOSS": round(ALL_WRONG_MAX_LOSS, 3),
-                  "EASIER_THAN_TRAIN": EASIER_THAN_TRAIN, "CONSTANT_POINTS": CONSTANT_POINTS,
-                  "TRAIN_MOVES": TRAIN_MOVES})
-def check_degenerate_eval(run: Run) -> list:
-    """Eval accuracy exactly 0 or 1 with a loss that contradicts it, or frozen to the last digit over many evaluations."""
+@rule("TM701", "degenerate-eval", symptom="degenerate_eval", severity="warning", params=DegenerateEvalParams)
+def check_degenerate_eval(run: Run, p: DegenerateEvalParams) -> list:
+    """Eval accuracy exactly 0 or 1 (or frozen) in a way only a one-class eval set or a broken metric explains.
+
+    What it does:
+        Flags eval accuracies of exactly 0 or exactly 1 (with at least {min_extreme_evals} evaluations) when the
+        numbers beside them cannot belong to a model the metric measures: exact 0 and exact 1 both occur; the eval
+        loss beside them is NaN; the eval loss is impossible for that accuracy (all wrong with a loss below
+        {all_wrong_max_loss}, all right with a loss above ln K, or {perfect_ceiling_fallback} without
+        num_classes); or perfect scores whose eval loss is below {easier_than_train}x the train loss. Also flags an
+        accuracy identical to the last digit over {constant_points}+ evaluations in a row while the train loss
+        moves by {train_moves} of its level and of its range.
+    Why it matters:
+        A model that predicts a single class scores exactly 0 or exactly 1 only if every validation label is the
+        same class; otherwise the accuracy code is wrong. Either way the eval numbers cannot tell good models from
+        bad.
+    Example:
+        Val Acc 0.0000 at epoch 1, then 1.0000 with Val Loss nan.
+    Fix:
+        Count the labels of the validation set (one class only?), check the split and the metric code (argmax over
+        the right axis, labels vs predictions).
+    """
     out = []
     for s in series_of(run, split="eval", metric="acc"):
-        f = extreme_evaluation(run, s) or frozen_evaluation(run, s)
+        f = extreme_evaluation(run, s, p) or frozen_evaluation(run, s, p)
         if f is None:
             continue
         pts = f["points"]
         ev = [evidence(s, i, Msg(f"rule.TM701.ev_{f['kind']}")) for i in pts[:6]]
         values = ", ".join(f"{s.values[i]:.4f}" for i in pts[:6])
         key = "rule.TM701.message" if f["kind"] == "extreme" else "rule.TM701.message_frozen"
-        out.append(make_finding("TM701", s, pts[0], ev=ev, until=pts[-1], message_key=key, data=f,
+        facts = DegenerateEvalFacts(kind=f["kind"], points=tuple(pts), both=f.get("both", False),
+                                    nan_loss=f.get("nan_loss", False), impossible_loss=f.get("impossible_loss", False),
+                                    eval_below_train=f.get("eval_below_train"))
+        out.append(make_finding("TM701", s, pts[0], ev=ev, until=pts[-1], message_key=key, facts=facts,
                                 params={"values": values, "n": len(pts)}))
     return out

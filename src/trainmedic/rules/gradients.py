@@ -7,87 +7,118 @@ alone is no failure (it is what convergence looks like), so vanishing is only sa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run, Series
-from . import rule
+from . import Params, param, rule
 from .curves import eval_losses, evidence, make_finding, median_of_rows, series_of, train_loss
 
-# The baseline is the median of the BASELINE_WINDOW logged points before (at least BASELINE_MIN_POINTS of them): the
-# recent level, which a jump of a few points cannot move, and which follows the slow drift of a long run (grad norms
-# often grow slowly late in training) instead of comparing step 900k with the first steps.
-BASELINE_MIN_POINTS = 5
-BASELINE_WINDOW = 50
-# Exploding: ten times that baseline (a healthy run's grad norm varies 2-4x around its median) ...
-EXPLODE_RATIO = 10.0
-# ... and not back to the ordinary range in the next SUSTAIN_POINTS logged points: a single hard batch gives a
-# one-point jump that the next step forgets (the loss-spike rule reports what it did to the loss), an explosion
-# stays up or runs into inf/NaN. Under RECOVERED_RATIO times the baseline is the ordinary range again.
-SUSTAIN_POINTS = 3
-RECOVERED_RATIO = 3.0
-# Candidates are judged in batches of this many, the earliest first: the first explosion ends the search.
-CANDIDATES_PER_BATCH = 4096
-# Vanishing: the median of the last quarter a hundredth of the first quarter's ...
-VANISH_RATIO = 100.0
-VANISH_MIN_POINTS = 8
-# ... while the loss says learning stopped far from where it should have got: a grad norm that falls as the loss
-# falls is what convergence looks like (a model that fits its train set ends with tiny gradients). Vanishing needs
-# the loss of the last quarter still at least half of the first quarter's, and no longer falling: within 5% of the
-# quarter before.
-VANISH_LOSS_KEPT = 0.5
-VANISH_STALL = 0.05
-# Clipping always active: 95% of logged pre-clip norms above max_grad_norm; a warning when the median norm is ten
-# times the threshold (every update is rescaled hard, the lr is effectively set by the clip).
-CLIP_MIN_POINTS = 10
-CLIP_ALWAYS_SHARE = 0.95
-CLIP_WARN_FACTOR = 10.0
+
+@dataclass(frozen=True)
+class ExplosionParams(Params):
+    baseline_min_points: int = param(5, "logged points before a norm can be judged")
+    baseline_window: int = param(50, "the baseline is the median of this many points before: the recent level, "
+                                     "following the slow drift of a long run")
+    ratio: float = param(10.0, "a healthy run's grad norm varies 2-4x around its median; ten times is a jump")
+    sustain_points: int = param(3, "an explosion is not back to the ordinary range within this many points (a "
+                                   "hard batch is forgotten at the next step)")
+    recovered_ratio: float = param(3.0, "under this many times the baseline is the ordinary range again")
+    candidates_per_batch: int = param(4096, "candidates judged at a time, the earliest first")
 
 
-def explosion_point(g: np.ndarray) -> Optional[tuple]:
-    """``(index, baseline)`` of the first gradient norm EXPLODE_RATIO times its baseline that does not come back
-    within SUSTAIN_POINTS logged points, or None."""
+@dataclass(frozen=True)
+class VanishingParams(Params):
+    ratio: float = param(100.0, "the last quarter's median a hundredth of the first quarter's")
+    min_points: int = param(8, "points needed")
+    loss_kept: float = param(0.5, "the loss of the last quarter still at least this share of the first quarter's")
+    stall: float = param(0.05, "... and within this share of the quarter before (no longer falling)")
+
+
+@dataclass(frozen=True)
+class ClippingParams(Params):
+    min_points: int = param(10, "points needed")
+    always_share: float = param(0.95, "share of logged pre-clip norms above max_grad_norm")
+    warn_factor: float = param(10.0, "a warning when the median norm is this many times the clip")
+
+
+@dataclass(frozen=True)
+class GradientFacts(Facts):
+    """A gradient norm's jump (explosion), fall (vanishing) or clipping share, against the run's own history."""
+
+    kind: str  # explosion | vanishing | clipping
+    median: float = 0.0
+    ratio: float = 0.0
+    then_nan: bool = False
+    first: float = 0.0
+    last: float = 0.0
+    loss_first: float = 0.0
+    loss_last: float = 0.0
+    share: float = 0.0
+    clip: float = 0.0
+
+
+EXPLOSION = ExplosionParams()
+VANISHING = VanishingParams()
+
+
+def explosion_point(g: np.ndarray, p: ExplosionParams = EXPLOSION) -> Optional[tuple]:
+    """``(index, baseline)`` of the first gradient norm ``p.ratio`` times its baseline that does not come back
+    within ``p.sustain_points`` logged points, or None."""
     fin_idx = np.flatnonzero(np.isfinite(g))
     f = g[fin_idx]
     m = f.size
-    if m <= BASELINE_MIN_POINTS:
+    if m <= p.baseline_min_points:
         return None
     # Row p holds the BASELINE_WINDOW finite values before finite point p (NaN before the first).
-    before = sliding_window_view(np.concatenate([np.full(BASELINE_WINDOW, np.nan), f[:-1]]), BASELINE_WINDOW)
+    before = sliding_window_view(np.concatenate([np.full(p.baseline_window, np.nan), f[:-1]]), p.baseline_window)
     # The median is at least the window's lowest value: only points above EXPLODE_RATIO times that can explode.
     lowest = np.fmin.reduce(before, axis=1)
-    cand = np.flatnonzero(f >= EXPLODE_RATIO * lowest)
-    cand = cand[cand >= BASELINE_MIN_POINTS]
+    cand = np.flatnonzero(f >= p.ratio * lowest)
+    cand = cand[cand >= p.baseline_min_points]
     # The next SUSTAIN_POINTS logged values after each point, non-finite ones included.
-    after = sliding_window_view(np.concatenate([g[1:], np.full(SUSTAIN_POINTS, np.nan)]), SUSTAIN_POINTS)
-    for start in range(0, cand.size, CANDIDATES_PER_BATCH):
-        p = cand[start: start + CANDIDATES_PER_BATCH]
-        base = median_of_rows(before[p])
-        jump = (base > 0) & (f[p] >= EXPLODE_RATIO * base)
-        p, base = p[jump], base[jump]
-        nxt = after[fin_idx[p]]
+    after = sliding_window_view(np.concatenate([g[1:], np.full(p.sustain_points, np.nan)]), p.sustain_points)
+    for start in range(0, cand.size, p.candidates_per_batch):
+        pts = cand[start: start + p.candidates_per_batch]
+        base = median_of_rows(before[pts])
+        jump = (base > 0) & (f[pts] >= p.ratio * base)
+        pts, base = pts[jump], base[jump]
+        nxt = after[fin_idx[pts]]
         with np.errstate(invalid="ignore"):
-            back = (np.isfinite(nxt) & (nxt < RECOVERED_RATIO * base[:, None])).any(axis=1)
+            back = (np.isfinite(nxt) & (nxt < p.recovered_ratio * base[:, None])).any(axis=1)
         stays = np.flatnonzero(~back)
         if stays.size:
             k = int(stays[0])
-            return int(fin_idx[p[k]]), float(base[k])
+            return int(fin_idx[pts[k]]), float(base[k])
     return None
 
 
-@rule("TM801", "gradient-explosion", symptom="gradient_explosion", severity="warning",
-      thresholds={"BASELINE_MIN_POINTS": BASELINE_MIN_POINTS, "BASELINE_WINDOW": BASELINE_WINDOW,
-                  "EXPLODE_RATIO": EXPLODE_RATIO, "SUSTAIN_POINTS": SUSTAIN_POINTS,
-                  "RECOVERED_RATIO": RECOVERED_RATIO})
-def check_explosion(run: Run) -> list:
-    """The first gradient norm ten times its recent median that stays up; an error when NaN follows."""
+@rule("TM801", "gradient-explosion", symptom="gradient_explosion", severity="warning", params=ExplosionParams)
+def check_explosion(run: Run, p: ExplosionParams) -> list:
+    """Gradient norm jumps to {ratio}x its recent median and stays up.
+
+    What it does:
+        Compares each gradient norm with the median of the {baseline_window} points logged before it (at least
+        {baseline_min_points}); the first one {ratio}x above that which does not fall back under
+        {recovered_ratio}x within the next {sustain_points} points is reported, as an error when NaN follows. A
+        one-point jump that the next step forgets is a hard batch, not an explosion.
+    Why it matters:
+        An exploding gradient makes one update large enough to throw the model off its optimum or overflow to
+        inf/NaN; clipping would bound it.
+    Example:
+        grad_norm 1.5, 2.1, 1.8 ... 48.0, then nan.
+    Fix:
+        Enable gradient clipping (max_grad_norm 1.0); lower the lr; for recurrent layers keep them in float32.
+    """
     out = []
     for s in series_of(run, split="train", metric="grad_norm"):
         g = s.values
-        hit = explosion_point(g)
+        hit = explosion_point(g, p)
         if hit is None:
             continue
         i, base = hit
@@ -98,64 +129,87 @@ def check_explosion(run: Run) -> list:
               evidence(s, i, Msg("rule.TM801.ev_jump", {"ratio": round(ratio, 1)}))]
         later = fin[fin >= i]
         peak = int(later[np.argmax(g[later])])
-        out.append(make_finding("TM801", s, i, ev=ev, until=peak, severity="error" if then_nan else None,
+        out.append(make_finding("TM801", s, i, ev=ev, until=peak, severity=Severity.ERROR if then_nan else None,
                                 params={"value": float(g[i]), "median": base, "ratio": round(ratio, 1)},
-                                data={"median": base, "ratio": ratio, "then_nan": then_nan}))
+                                facts=GradientFacts(kind="explosion", median=base, ratio=ratio, then_nan=then_nan)))
     return out
 
 
-def _loss_stalled_high(loss: Optional[Series]) -> Optional[dict]:
-    """``{"loss_first", "loss_last"}`` when a loss kept VANISH_LOSS_KEPT of its level and stopped falling, else
+def _loss_stalled_high(loss: Optional[Series], p: VanishingParams = VANISHING) -> Optional[dict]:
+    """``{"loss_first", "loss_last"}`` when a loss kept ``p.loss_kept`` of its level and stopped falling, else
     None (a loss that fell is a model that learnt, whatever its gradient norm did)."""
     if loss is None:
         return None
     v = loss.values[np.isfinite(loss.values)]
-    if v.size < VANISH_MIN_POINTS:
+    if v.size < p.min_points:
         return None
     q = max(2, v.size // 4)
     first, prev, last = (float(np.median(v[:q])), float(np.median(v[-2 * q: -q])), float(np.median(v[-q:])))
-    if first <= 0 or last < VANISH_LOSS_KEPT * first or last < (1 - VANISH_STALL) * prev:
+    if first <= 0 or last < p.loss_kept * first or last < (1 - p.stall) * prev:
         return None
     return {"loss": loss, "loss_first": first, "loss_last": last}
 
 
-@rule("TM802", "vanishing-gradient", symptom="vanishing_gradient", severity="warning",
-      thresholds={"VANISH_RATIO": VANISH_RATIO, "VANISH_MIN_POINTS": VANISH_MIN_POINTS,
-                  "VANISH_LOSS_KEPT": VANISH_LOSS_KEPT, "VANISH_STALL": VANISH_STALL})
-def check_vanishing(run: Run) -> list:
-    """The gradient norm of the last quarter a hundredth of the first quarter's while the loss stays high."""
+@rule("TM802", "vanishing-gradient", symptom="vanishing_gradient", severity="warning", params=VanishingParams)
+def check_vanishing(run: Run, p: VanishingParams) -> list:
+    """Gradient norm falls to 1/{ratio} of where it started while the loss stays high.
+
+    What it does:
+        Compares the median gradient norm of the last quarter of the run with the first quarter's, and reports a
+        fall by {ratio}x only while the loss has kept at least {loss_kept} of its level and stopped falling: a
+        gradient that shrinks as the loss falls is a model converging.
+    Why it matters:
+        A gradient that vanishes stops learning: saturated activations, dead ReLUs, a collapsed lr, or a loss that
+        no longer depends on the weights.
+    Example:
+        grad_norm 2.0 at the start, 0.004 at the end while the loss is still high.
+    Fix:
+        Check the activations (dead units), the normalisation layers, the lr schedule, and the per-layer gradient
+        norms.
+    """
     out = []
     for s in series_of(run, split="train", metric="grad_norm"):
         g = s.values
         fin = np.flatnonzero(np.isfinite(g) & (g >= 0))
-        if fin.size < VANISH_MIN_POINTS:
+        if fin.size < p.min_points:
             continue
         q = max(2, fin.size // 4)
         first, last = float(np.median(g[fin[:q]])), float(np.median(g[fin[-q:]]))
-        if first <= 0 or last * VANISH_RATIO > first:
+        if first <= 0 or last * p.ratio > first:
             continue
         group = s.parsed.group
-        stalled = _loss_stalled_high(train_loss(run, group) or next(iter(eval_losses(run, group)), None))
+        stalled = _loss_stalled_high(train_loss(run, group) or next(iter(eval_losses(run, group)), None), p)
         if stalled is None:
             continue
         loss = stalled["loss"]
-        i = int(fin[np.flatnonzero(g[fin] * VANISH_RATIO <= first)[0]])
+        i = int(fin[np.flatnonzero(g[fin] * p.ratio <= first)[0]])
         ev = [evidence(s, fin[0]), evidence(s, i, Msg("rule.TM802.ev_small")), evidence(s, fin[-1]),
               evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM802.ev_loss"))]
         out.append(make_finding("TM802", s, i, ev=ev, until=int(fin[-1]),
                                 params={"first": first, "last": last, "ratio": round(first / max(last, 1e-30)),
                                         "loss": loss.label, "loss_first": stalled["loss_first"],
                                         "loss_last": stalled["loss_last"]},
-                                data={"first": first, "last": last, "loss_first": stalled["loss_first"],
-                                      "loss_last": stalled["loss_last"]}))
+                                facts=GradientFacts(kind="vanishing", first=first, last=last,
+                                                    loss_first=stalled["loss_first"],
+                                                    loss_last=stalled["loss_last"])))
     return out
 
 
-@rule("TM803", "clipping-always-active", symptom="gradient_explosion", severity="info",
-      thresholds={"CLIP_MIN_POINTS": CLIP_MIN_POINTS, "CLIP_ALWAYS_SHARE": CLIP_ALWAYS_SHARE,
-                  "CLIP_WARN_FACTOR": CLIP_WARN_FACTOR})
-def check_clipping(run: Run) -> list:
-    """Nearly every logged gradient norm above max_grad_norm: clipping sets the step size, not the lr."""
+@rule("TM803", "clipping-always-active", symptom="gradient_explosion", severity="info", params=ClippingParams)
+def check_clipping(run: Run, p: ClippingParams) -> list:
+    """Gradient norm above max_grad_norm at nearly every step.
+
+    What it does:
+        Compares the logged (pre-clip) gradient norms with max_grad_norm from the config: info when at least
+        {always_share} of them are above it, a warning when the median norm is {warn_factor}x the clip.
+    Why it matters:
+        When the clip rescales every update, the clip threshold, not the lr, sets the step size; a hard clip hides
+        how unstable the optimisation is.
+    Example:
+        max_grad_norm 1.0 and grad_norm between 3 and 40 at 99% of the steps.
+    Fix:
+        Lower the lr until the gradient norm is usually below the clip, or raise the clip to about the median norm.
+    """
     try:
         clip = float(run.config.get("max_grad_norm") or 0.0)
     except (TypeError, ValueError):
@@ -165,15 +219,15 @@ def check_clipping(run: Run) -> list:
     out = []
     for s in series_of(run, split="train", metric="grad_norm"):
         g = s.values[np.isfinite(s.values)]
-        if g.size < CLIP_MIN_POINTS:
+        if g.size < p.min_points:
             continue
         share = float(np.mean(g > clip))
-        if share < CLIP_ALWAYS_SHARE:
+        if share < p.always_share:
             continue
         med = float(np.median(g))
-        severity = "warning" if med >= CLIP_WARN_FACTOR * clip else "info"
+        severity = Severity.WARNING if med >= p.warn_factor * clip else Severity.INFO
         first = int(np.flatnonzero(np.isfinite(s.values))[0])
         out.append(make_finding("TM803", s, first, ev=[evidence(s, first)], until=len(s) - 1, severity=severity,
                                 params={"share": round(100 * share), "clip": clip, "median": med},
-                                data={"share": share, "median": med, "clip": clip}))
+                                facts=GradientFacts(kind="clipping", share=share, median=med, clip=clip)))
     return out

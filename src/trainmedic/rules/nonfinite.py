@@ -5,18 +5,34 @@ A NaN is the one failure that never heals by itself: once a weight is NaN every 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run
-from . import rule
+from . import Params, param, rule
 from .curves import eval_losses, evidence, first_nonfinite, learning_series, make_finding, series_of, train_loss
 
-# A train loss this small before the zeros counts as "non-zero history": real losses of classifiers and language
-# models sit far above it, so a later exact 0.0 is not convergence but the trainer's NaN filter.
-NONZERO_HISTORY = 1e-3
-# How many logged points of non-zero history the hidden-NaN rule wants before it believes an exact 0.0 is a mask.
-MIN_HISTORY_POINTS = 2
+
+@dataclass(frozen=True)
+class NonfiniteFacts(Facts):
+    """What TM101 and TM102 measured: which series went non-finite, whether the loss rose into it, whether it
+    healed, and (TM102) which series proves that an exact 0.0 is a hidden NaN."""
+
+    series: tuple = ()
+    rise_before: tuple = ()  # (series, lowest finite value, last finite value) for losses that rose into the NaN
+    recovered: bool = False
+    hidden_nan: bool = False
+    witness: str = ""
+
+
+@dataclass(frozen=True)
+class HiddenNanParams(Params):
+    nonzero_history: float = param(1e-3, "real losses of classifiers and language models sit far above it, so a "
+                                         "later exact 0.0 after such history is the trainer's NaN filter")
+    min_history_points: int = param(2, "logged points of non-zero history needed before an exact 0.0 is a mask")
 
 
 def _rise_before(values: np.ndarray, first_bad: int) -> tuple | None:
@@ -29,9 +45,24 @@ def _rise_before(values: np.ndarray, first_bad: int) -> tuple | None:
     return (low, last) if last > low else None
 
 
-@rule("TM101", "nonfinite-values", symptom="nonfinite", severity="error", thresholds={})
-def check_nonfinite(run: Run) -> list:
-    """One finding per model group, at the first point where any learning series is NaN or infinite."""
+@rule("TM101", "nonfinite-values", symptom="nonfinite", severity="error")
+def check_nonfinite(run: Run, p: Params) -> list:
+    """NaN or infinity in a loss, metric or gradient norm.
+
+    What it does:
+        Finds the first point where any loss, metric or gradient-norm series of a model is NaN or infinite, and
+        lists where each other series followed. A run whose every non-finite series is finite again at its end
+        (a loss-scaler overflow, one bad batch) gets a warning, or info when only the gradient norm was affected.
+    Why it matters:
+        A NaN never heals by itself: once one weight is NaN, every later forward pass is NaN, every evaluation is
+        meaningless and every checkpoint saved after it is broken.
+    Example:
+        `eval_loss: nan` at step 2500 while F1 drops from 0.9322 to 0.0233.
+    Fix:
+        Resume from the last checkpoint before the first non-finite value; find the overflowing module (recurrent
+        layers and attention scores under fp16/bf16 are the usual ones); enable gradient clipping; lower the
+        learning rate if the loss was rising before the NaN.
+    """
     out = []
     for group in run.groups:
         firsts = []
@@ -44,43 +75,53 @@ def check_nonfinite(run: Run) -> list:
         firsts.sort(key=lambda t: t[0])
         _, s0, i0 = firsts[0]
         ev = [evidence(s, i, Msg("rule.TM101.ev_first")) for _, s, i in firsts]
-        data: dict = {"series": [s.name for _, s, _ in firsts]}
+        rises = []
         for s in (train_loss(run, group), *eval_losses(run, group)):
             if s is None:
                 continue
             j = first_nonfinite(s.values)
             if j is not None and (rise := _rise_before(s.values, j)):
-                data.setdefault("rise_before", {})[s.name] = rise
+                rises.append((s.name, *rise))
                 last_ok = int(np.flatnonzero(np.isfinite(s.values[:j]))[-1])
                 ev.append(evidence(s, last_ok, Msg("rule.TM101.ev_rise", {"low": rise[0], "high": rise[1]})))
         # Transient: every series that went non-finite ends finite again (a loss-scaler overflow that skipped a
         # step, one bad batch). Only the gradient norm affected and transient is the fp16 scaler at work: info.
         transient = all(bool(np.isfinite(s.values[-1])) for _, s, _ in firsts)
-        data["recovered"] = transient
-        severity = "error"
+        severity = Severity.ERROR
         if transient:
             only_grad = all(s.parsed.metric == "grad_norm" for _, s, _ in firsts)
-            severity = "info" if only_grad else "warning"
+            severity = Severity.INFO if only_grad else Severity.WARNING
+        facts = NonfiniteFacts(series=tuple(s.name for _, s, _ in firsts), rise_before=tuple(rises),
+                               recovered=transient)
         last = max(firsts, key=lambda t: float(t[1].x[-1]))
-        out.append(make_finding("TM101", s0, i0, ev=ev, until=len(last[1]) - 1, until_series=last[1], data=data,
+        out.append(make_finding("TM101", s0, i0, ev=ev, until=len(last[1]) - 1, until_series=last[1], facts=facts,
                                 severity=severity,
                                 params={"value": float(s0.values[i0]), "count": len(firsts),
                                         "names": ", ".join(s.label for _, s, _ in firsts)}))
     return out
 
 
-@rule("TM102", "hidden-nan-loss", symptom="nonfinite", severity="error",
-      thresholds={"NONZERO_HISTORY": NONZERO_HISTORY, "MIN_HISTORY_POINTS": MIN_HISTORY_POINTS})
-def check_hidden_nan(run: Run) -> list:
-    """A train loss of exactly 0.0 after non-zero history while the gradient norm or the eval loss is NaN.
+@rule("TM102", "hidden-nan-loss", symptom="nonfinite", severity="error", params=HiddenNanParams)
+def check_hidden_nan(run: Run, p: HiddenNanParams = HiddenNanParams()) -> list:
+    """Train loss logged as exactly 0.0 while the gradient norm or eval loss is NaN (a hidden NaN).
 
-    The Hugging Face Trainer (``logging_nan_inf_filter``, on by default) drops NaN/inf losses from its logging
-    window; a window where every step was NaN is logged as 0.0.
+    What it does:
+        Finds a train loss of exactly 0.0 after at least {min_history_points} points of non-zero history (median
+        above {nonzero_history}), staying at 0.0, while the gradient norm or the eval loss is NaN.
+    Why it matters:
+        The Hugging Face Trainer drops NaN/inf losses from its logging window (`logging_nan_inf_filter`, on by
+        default); a window in which every step was NaN is logged as 0.0. A loss of 0.0000 then looks like perfect
+        convergence while the model is dead.
+    Example:
+        `Train Loss: 0.0000` from step 2100 with `grad_norm: nan` in trainer_state.json.
+    Fix:
+        Treat the first 0.0 as the first NaN: resume from the checkpoint before it and fix the overflow; set
+        `logging_nan_inf_filter=False` so that the log shows nan.
     """
     out = []
     for group in run.groups:
         loss = train_loss(run, group)
-        if loss is None or len(loss) < MIN_HISTORY_POINTS + 1:
+        if loss is None or len(loss) < p.min_history_points + 1:
             continue
         v = loss.values
         zeros = np.flatnonzero(v == 0.0)
@@ -88,7 +129,7 @@ def check_hidden_nan(run: Run) -> list:
             continue
         i = int(zeros[0])
         history = v[:i][np.isfinite(v[:i])]
-        if history.size < MIN_HISTORY_POINTS or np.median(history) < NONZERO_HISTORY:
+        if history.size < p.min_history_points or np.median(history) < p.nonzero_history:
             continue
         tail = v[i:]
         if not np.all((tail == 0.0) | ~np.isfinite(tail)):
@@ -101,7 +142,7 @@ def check_hidden_nan(run: Run) -> list:
               evidence(ws, wi, Msg("rule.TM102.ev_witness"))]
         out.append(make_finding("TM102", loss, i, ev=ev, until=len(loss) - 1,
                                 params={"before": float(history[-1]), "witness": ws.label, "zeros": int(tail.size)},
-                                data={"hidden_nan": True, "witness": ws.name}))
+                                facts=NonfiniteFacts(series=(loss.name, ws.name), hidden_nan=True, witness=ws.name)))
     return out
 
 

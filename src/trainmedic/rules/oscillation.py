@@ -8,53 +8,67 @@ evaluation swings, the weights themselves jump between evaluations (a large effe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
+from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run, Series
-from . import rule
+from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, rolling_median, series_of, smoothed, train_loss
 
-# Evaluations needed before oscillation can be told from a trend.
-MIN_POINTS = 8
-# Trend window: 5 evaluations; a real trend survives a 5-point median, a swing does not.
-TREND_WINDOW = 5
-# The mean residual from the trend must reach 1% of the metric's level (an accuracy of 0.63 off its trend by 0.6
-# points on average; a stable curve stays near 0.3%) for accuracy-like metrics, 5% for losses.
-MIN_REL_ROUGHNESS = 0.01
-MIN_REL_ROUGHNESS_LOSS = 0.05
-# A swing is a move of at least twice that roughness, reversed by the next move; three of them make oscillation.
-SWING_FACTOR = 2.0
-MIN_SWINGS = 3
-# The eval curve must be this many times rougher than the train loss sampled at the same points.
-TRAIN_FACTOR = 3.0
-# When the accuracies are exact fractions k/n, n is the eval set's size and the binomial noise of a difference of
-# two evaluations is sqrt(2 p (1-p) / n): swings must be 2.5 times that to be more than sampling noise.
-NOISE_FACTOR = 2.5
-MAX_EVAL_SET = 5000
 
+@dataclass(frozen=True)
+class OscillationParams(Params):
+    min_points: int = param(8, "evaluations needed before oscillation can be told from a trend")
+    trend_window: int = param(5, "a real trend survives a 5-point median, a swing does not")
+    min_rel_roughness: float = param(0.01, "mean residual from the trend, relative to the level, for accuracy-like "
+                                           "metrics (a stable curve stays near 0.3%)")
+    min_rel_roughness_loss: float = param(0.05, "the same for losses")
+    swing_factor: float = param(2.0, "a swing is a move of at least this many times the roughness, reversed next")
+    min_swings: int = param(3, "swings that make oscillation")
+    train_factor: float = param(3.0, "the eval curve must be this many times rougher than the train loss")
+    noise_factor: float = param(2.5, "with exact k/n accuracies, swings must be this many binomial standard "
+                                     "deviations of a difference of two evaluations")
+    max_eval_set: int = param(5000, "largest eval-set size inferred from exact fractions")
+
+
+@dataclass(frozen=True)
+class OscillationFacts(Facts):
+    """How an eval series swings: its roughness against its trend and the train loss's, and the eval set size."""
+
+    roughness: float
+    train_roughness: Optional[float]
+    eval_set_size: Optional[int]
+    swings: int
+    max_move: float
+    typical_move: float
+    others: tuple = ()
+
+
+OSCILLATION = OscillationParams()
 EVAL_METRICS = ("acc", "f1", "loss", "auc", "precision", "recall")
 
 
-def roughness(values: np.ndarray) -> float:
+def roughness(values: np.ndarray, p: OscillationParams = OSCILLATION) -> float:
     """Mean absolute residual from a rolling-median trend, relative to the median level."""
     fin = values[np.isfinite(values)]
-    if fin.size < MIN_POINTS:
+    if fin.size < p.min_points:
         return 0.0
-    resid = fin - rolling_median(fin, TREND_WINDOW)
+    resid = fin - rolling_median(fin, p.trend_window)
     level = abs(float(np.median(fin)))
     return float(np.mean(np.abs(resid))) / level if level > 0 else 0.0
 
 
-def eval_set_size(fractions: np.ndarray) -> Optional[int]:
+def eval_set_size(fractions: np.ndarray, max_size: int = OSCILLATION.max_eval_set) -> Optional[int]:
     """The smallest n for which every accuracy is an exact k/n (the eval set's size), or None."""
     fin = np.unique(fractions[np.isfinite(fractions)])  # each distinct value tested once
     if fin.size < 4:
         return None
     # Every size at once against a few values, then the few sizes left against all of them, smallest first.
-    sizes = np.arange(2, MAX_EVAL_SET + 1)
+    sizes = np.arange(2, max_size + 1)
     head = fin[:16, None] * sizes
     sizes = sizes[np.all(np.abs(head - np.round(head)) < 1e-6 * sizes, axis=0)]
     for n in sizes.tolist():
@@ -63,14 +77,14 @@ def eval_set_size(fractions: np.ndarray) -> Optional[int]:
     return None
 
 
-def _train_roughness(train: Optional[Series], ev: Series) -> Optional[float]:
+def _train_roughness(train: Optional[Series], ev: Series, p: OscillationParams) -> Optional[float]:
     """Roughness of the (smoothed) train loss sampled at the eval points."""
     if train is None or train.axis != ev.axis or np.isfinite(train.values).sum() < 2:
         return None
     fin = np.isfinite(train.values)
     sm = smoothed(train.values)
     sampled = np.interp(ev.x, train.x[fin], sm[fin])
-    return roughness(sampled)
+    return roughness(sampled, p)
 
 
 def swings(values: np.ndarray, min_move: float) -> list:
@@ -81,51 +95,65 @@ def swings(values: np.ndarray, min_move: float) -> list:
     return (np.flatnonzero(reversed_) + 1).tolist()
 
 
-def oscillation(s: Series, train: Optional[Series]) -> Optional[dict]:
+def oscillation(s: Series, train: Optional[Series], p: OscillationParams = OSCILLATION) -> Optional[dict]:
     """Facts about an oscillating eval series, or None."""
     fin = np.isfinite(s.values)
-    if fin.sum() < MIN_POINTS:
+    if fin.sum() < p.min_points:
         return None
     is_loss = s.parsed.is_loss
     y = s.values if is_loss else as_fraction(s.values)
-    rough = roughness(y)
-    need = MIN_REL_ROUGHNESS_LOSS if is_loss else MIN_REL_ROUGHNESS
+    rough = roughness(y, p)
+    need = p.min_rel_roughness_loss if is_loss else p.min_rel_roughness
     if rough < need:
         return None
-    t_rough = _train_roughness(train, s)
-    if t_rough is not None and rough < TRAIN_FACTOR * t_rough:
+    t_rough = _train_roughness(train, s, p)
+    if t_rough is not None and rough < p.train_factor * t_rough:
         return None
     idx = np.flatnonzero(fin)
     level = abs(float(np.median(y[idx])))
-    sw = swings(y[idx], SWING_FACTOR * need * level)
-    if len(sw) < MIN_SWINGS:
+    sw = swings(y[idx], p.swing_factor * need * level)
+    if len(sw) < p.min_swings:
         return None
     moves = np.abs(np.diff(s.values[idx]))
-    n = None if is_loss else eval_set_size(y)
+    n = None if is_loss else eval_set_size(y, p.max_eval_set)
     if n:
         p = min(max(level, 1.0 / n), 1 - 1.0 / n)
         noise = float(np.sqrt(2 * p * (1 - p) / n))
         swing_sizes = np.abs(np.diff(y[idx]))[[i - 1 for i in sw]]
-        if float(np.median(swing_sizes)) < NOISE_FACTOR * noise:
+        if float(np.median(swing_sizes)) < p.noise_factor * noise:
             return None  # the swings are what an eval set of n examples gives by chance
     return {"eval_set_size": n, "roughness": rough, "train_roughness": t_rough, "swings": [int(idx[i]) for i in sw],
             "start": int(idx[sw[0] - 1]), "max_move": float(np.max(moves)),
             "typical_move": float(np.median(moves[moves >= np.median(moves)]))}
 
 
-@rule("TM401", "eval-oscillation", symptom="oscillation", severity="warning",
-      thresholds={"MIN_POINTS": MIN_POINTS, "TREND_WINDOW": TREND_WINDOW, "MIN_REL_ROUGHNESS": MIN_REL_ROUGHNESS,
-                  "MIN_REL_ROUGHNESS_LOSS": MIN_REL_ROUGHNESS_LOSS, "MIN_SWINGS": MIN_SWINGS,
-                  "TRAIN_FACTOR": TRAIN_FACTOR, "NOISE_FACTOR": NOISE_FACTOR})
-def check_oscillation(run: Run) -> list:
-    """One finding per model group and metric: the eval series (of several eval sets, the roughest) that swings."""
+@rule("TM401", "eval-oscillation", symptom="oscillation", severity="warning", params=OscillationParams)
+def check_oscillation(run: Run, p: OscillationParams) -> list:
+    """Eval metric swings between evaluations far more than its trend and the train curve.
+
+    What it does:
+        Measures each eval series' mean distance from its {trend_window}-point rolling-median trend relative to
+        its level, counts swings (a move reversed by the next move, both at least {swing_factor}x that roughness),
+        and compares with the train loss at the same points; with exact k/n accuracies it also rules out the eval
+        set's sampling noise. One finding per model and metric: the roughest eval set.
+    Why it matters:
+        When the train loss falls smoothly but the eval metric jumps up and down, the weights jump between
+        evaluations: each epoch lands at a different point of a sharp valley. Large steps (lr), exploding
+        gradients in recurrent nets without clipping, and tiny batches do this.
+    Example:
+        RNN test accuracy 61.69 -> 67.70 -> 64.47 -> 62.22 while its train loss falls smoothly; the CNN in the
+        same file moves by 0.3.
+    Fix:
+        Clip gradients (max_norm 1.0-5.0), lower the lr (about 3x) or use ReduceLROnPlateau; for a vanilla RNN use
+        LSTM/GRU; report the best or a smoothed eval metric, not the last one.
+    """
     out = []
     for group in run.groups:
         train = train_loss(run, group)
         for metric in EVAL_METRICS:
             hits = []
             for s in series_of(run, split="eval", metric=metric, group=group):
-                o = oscillation(s, train)
+                o = oscillation(s, train, p)
                 if o is not None:
                     hits.append((o["roughness"], s, o))
             if not hits:
@@ -140,6 +168,10 @@ def check_oscillation(run: Run) -> list:
                       "train_rough": round(100 * (o["train_roughness"] or 0.0), 2),
                       "others": ", ".join(h[1].label for h in hits[1:])}
             key = "rule.TM401.message" if o["train_roughness"] is not None else "rule.TM401.message_no_train"
+            facts = OscillationFacts(roughness=o["roughness"], train_roughness=o["train_roughness"],
+                                     eval_set_size=o["eval_set_size"], swings=len(o["swings"]),
+                                     max_move=o["max_move"], typical_move=o["typical_move"],
+                                     others=tuple(h[1].name for h in hits[1:]))
             out.append(make_finding("TM401", s, o["start"], ev=ev, until=len(s) - 1, params=params, message_key=key,
-                                    data={**o, "others": [h[1].name for h in hits[1:]]}))
+                                    facts=facts))
     return out

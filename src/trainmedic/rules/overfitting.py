@@ -6,54 +6,84 @@ an eval loss that explodes while the train loss stays flat is divergence (TM201)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run
-from . import rule
+from . import Params, param, rule
 from .curves import eval_losses, evidence, make_finding, smoothed, train_loss
 from .divergence import eval_divergence, train_kept
 
-MIN_EVAL_POINTS = 3
-# The last eval loss must stay 10% above the minimum: a small set's noise is a few percent, and a bump that recovers
-# (ends near the minimum) is not overfitting.
-MIN_RISE = 0.10
-# At least two evaluations after the minimum: one high point is a bump.
-MIN_POINTS_AFTER = 2
-# Over the same span the train loss must have fallen at least 10%: the model is still fitting the train set.
-MIN_TRAIN_DROP = 0.10
+
+@dataclass(frozen=True)
+class OverfitParams(Params):
+    min_eval_points: int = param(3, "evaluations needed")
+    min_rise: float = param(0.10, "the last eval loss must stay this far above its minimum: a small set's noise is "
+                                  "a few percent, and a bump that ends near the minimum is not overfitting")
+    min_points_after: int = param(2, "evaluations after the minimum: one high point is a bump")
+    min_train_drop: float = param(0.10, "over the same span the train loss must have fallen this share")
 
 
-def overfit_onset(run: Run, group, s) -> dict | None:
+@dataclass(frozen=True)
+class OverfitFacts(Facts):
+    """The eval loss's minimum and how far it rose while the train loss kept falling."""
+
+    minimum: float
+    last: float
+    rise: float
+    train_kept: float
+    series_all: tuple = ()
+
+
+OVERFIT = OverfitParams()
+
+
+def overfit_onset(run: Run, group, s, p: OverfitParams = OVERFIT) -> dict | None:
     """Facts about an eval loss that turned up while training went on, or None."""
     v = smoothed(s.values)
     fin = np.flatnonzero(np.isfinite(v))
-    if fin.size < MIN_EVAL_POINTS:
+    if fin.size < p.min_eval_points:
         return None
     m = int(fin[np.argmin(v[fin])])
     after = fin[fin > m]
-    if after.size < MIN_POINTS_AFTER:
+    if after.size < p.min_points_after:
         return None
     vmin, last = float(v[m]), int(after[-1])
-    if vmin <= 0 or float(v[last]) < (1 + MIN_RISE) * vmin:
+    if vmin <= 0 or float(v[last]) < (1 + p.min_rise) * vmin:
         return None
     kept = train_kept(train_loss(run, group), s, m, last)
-    if kept is None or kept > 1 - MIN_TRAIN_DROP:
+    if kept is None or kept > 1 - p.min_train_drop:
         return None
     if eval_divergence(run, group, s) is not None:
         return None
     return {"min": m, "onset": int(after[0]), "last": last, "rise": float(v[last]) / vmin, "train_kept": kept}
 
 
-@rule("TM501", "overfitting", symptom="overfitting", severity="warning",
-      thresholds={"MIN_RISE": MIN_RISE, "MIN_POINTS_AFTER": MIN_POINTS_AFTER, "MIN_TRAIN_DROP": MIN_TRAIN_DROP})
-def check_overfitting(run: Run) -> list:
-    """One finding per model group, at the first evaluation after the eval loss's minimum (all eval sets judged)."""
+@rule("TM501", "overfitting", symptom="overfitting", severity="warning", params=OverfitParams)
+def check_overfitting(run: Run, p: OverfitParams) -> list:
+    """Train loss falls while eval loss climbs from its minimum and stays up.
+
+    What it does:
+        Finds the eval loss's minimum and checks that it then stays up (at least {min_points_after} evaluations,
+        ending {min_rise} above the minimum) while the train loss fell at least {min_train_drop} over the same
+        span; every eval set is judged and the earliest onset reported.
+    Why it matters:
+        From that point on the model learns the train set rather than the task: later checkpoints generalise worse
+        than the one at the minimum.
+    Example:
+        eval loss 1.11 (epoch 1) -> 1.13 -> 1.35 -> ... -> 2.75 while train loss falls 1.11 -> 0.055.
+    Fix:
+        Keep the checkpoint at the eval minimum (load_best_model_at_end, early stopping on eval loss); add
+        regularisation (weight decay, dropout, augmentation), fewer epochs or more data.
+    """
     out = []
     for group in run.groups:
         hits = []
         for s in eval_losses(run, group):
-            o = overfit_onset(run, group, s)
+            o = overfit_onset(run, group, s, p)
             if o is not None:
                 hits.append((float(s.x[o["onset"]]), -o["rise"], s, o))
         if not hits:
@@ -68,6 +98,7 @@ def check_overfitting(run: Run) -> list:
         params = {"min": float(s.values[o["min"]]), "last": float(s.values[o["last"]]), "rise": round(o["rise"], 2),
                   "train": train.label if train is not None else "", "train_drop": round(100 * (1 - o["train_kept"])),
                   "sets": len(hits)}
-        out.append(make_finding("TM501", s, o["onset"], ev=ev, until=o["last"], params=params,
-                                data={**o, "series_all": [h[2].name for h in hits]}))
+        facts = OverfitFacts(minimum=float(s.values[o["min"]]), last=float(s.values[o["last"]]), rise=o["rise"],
+                             train_kept=o["train_kept"], series_all=tuple(h[2].name for h in hits))
+        out.append(make_finding("TM501", s, o["onset"], ev=ev, until=o["last"], params=params, facts=facts))
     return out

@@ -8,20 +8,36 @@ report use it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
-from ..findings import Evidence, Finding
+from ..findings import FAILURE_SYMPTOMS, Evidence, Facts, Finding, Position, Severity
 from ..i18n import Msg
 from ..run import Run, Series
-from . import rule
-from .curves import _where
+from . import Params, param, rule
 
-# Findings whose start is a failure worth timing.
-FAILURES = ("nonfinite", "divergence", "metric_collapse", "gradient_explosion", "crash")
-# A ramp exists when the lr starts below this share of its peak (a constant or decaying lr has no peak to blame).
-RAMP_START = 0.5
+
+@dataclass(frozen=True)
+class ScheduleParams(Params):
+    ramp_start: float = param(0.5, "a ramp exists when the lr starts below this share of its peak (a constant or "
+                                   "decaying lr has no peak to blame)")
+
+
+@dataclass(frozen=True)
+class ScheduleFacts(Facts):
+    """The first failure placed on the lr schedule."""
+
+    failure: str          # the code of the failure finding
+    delta_steps: float    # failure step - peak step (negative: before the peak)
+    lr_share: float       # lr at the failure / peak lr
+    peak_step: float
+    peak_lr: float
+    ramp: bool
+
+
+SCHEDULE = ScheduleParams()
 
 
 def _lr(run: Run) -> Optional[Series]:
@@ -34,9 +50,9 @@ def _lr(run: Run) -> Optional[Series]:
 
 
 def _failure_step(f: Finding, lr: Series) -> Optional[float]:
-    if f.at.get("step") is not None:
-        return float(f.at["step"])
-    epoch = f.at.get("epoch")
+    if f.at.step is not None:
+        return float(f.at.step)
+    epoch = f.at.epoch
     known = np.isfinite(lr.epoch)
     if epoch is None or known.sum() < 2:
         return None
@@ -44,10 +60,24 @@ def _failure_step(f: Finding, lr: Series) -> Optional[float]:
 
 
 @rule("TM210", "failure-vs-schedule", symptom="divergence", severity="info", after_findings=True,
-      thresholds={"RAMP_START": RAMP_START})
-def check_schedule(run: Run, findings: list) -> list:
-    """One info finding placing the earliest failure on the lr schedule (peak step, lr share of peak)."""
-    failures = [f for f in findings if f.severity == "error" and f.symptom in FAILURES]
+      params=ScheduleParams)
+def check_schedule(run: Run, p: ScheduleParams, findings: list) -> list:
+    """Where the first failure began on the lr schedule (after warmup, at the lr peak?).
+
+    What it does:
+        Places the earliest failure finding (non-finite values, divergence, collapse, gradient explosion, crash) on
+        the learning-rate schedule: how many steps before or after the lr peak it began, and the lr then as a share
+        of the peak. A ramp exists when the logged lr starts below {ramp_start} of its peak or a warmup is set.
+    Why it matters:
+        A run that is stable through warmup and breaks within an evaluation or two of the lr peak was hiding a
+        step that is too large behind the ramp; a run that breaks at a low lr points elsewhere (data, precision).
+    Example:
+        Warmup of 15000 steps ends with epoch 1; the val loss explodes from epoch 2, at 75% of the peak lr 7.5e-5.
+    Fix:
+        Lower the peak lr or lengthen the warmup; watch the first evaluations after warmup ends.
+    """
+    failures = [f for f in findings if f.severity is Severity.ERROR and f.symptom in FAILURE_SYMPTOMS
+                and f.symptom != "stuck_at_chance"]
     lr = _lr(run)
     if not failures or lr is None:
         return []
@@ -63,15 +93,17 @@ def check_schedule(run: Run, findings: list) -> list:
     if isinstance(warmup, (int, float)) and warmup > 0:
         peak_step = float(warmup)  # the schedule peaks where warmup ends, even when the lr is logged coarsely
     share = float(np.interp(step, lr.step, lr.values)) / peak
-    ramp = float(lr.values[0]) < RAMP_START * peak or (isinstance(warmup, (int, float)) and warmup > 0)
+    ramp = float(lr.values[0]) < p.ramp_start * peak or (isinstance(warmup, (int, float)) and warmup > 0)
     delta = step - peak_step
     key = "rule.TM210.message_ramp" if ramp else "rule.TM210.message_flat"
-    params = {**_where(first.at), "delta": abs(int(round(delta))), "side": "after" if delta >= 0 else "before", "side_zh": "后" if delta >= 0 else "前",
+    side = Msg("rule.TM210.after" if delta >= 0 else "rule.TM210.before")
+    params = {"where": first.where(), "delta": abs(int(round(delta))), "side": side,
               "peak": peak, "peak_step": int(peak_step), "share": round(100 * share), "code": first.code,
               "warmup": warmup if warmup is not None else "-"}
-    ev = [Evidence(series=lr.name, value=peak, step=peak_step, note=Msg("rule.TM210.ev_peak")),
-          Evidence(series=lr.name, value=share * peak, step=step, note=Msg("rule.TM210.ev_at_failure"))]
+    ev = [Evidence(series=lr.name, value=peak, at=Position(step=peak_step), note=Msg("rule.TM210.ev_peak")),
+          Evidence(series=lr.name, value=share * peak, at=Position(step=step), note=Msg("rule.TM210.ev_at_failure"))]
+    facts = ScheduleFacts(failure=first.code, delta_steps=delta, lr_share=share, peak_step=peak_step, peak_lr=peak,
+                          ramp=ramp)
     return [Finding(code="TM210", rule="failure-vs-schedule", symptom="divergence", severity="info",
-                    message=Msg(key, params), series=first.series, series_label=first.series_label, at=dict(first.at),
-                    evidence=ev, data={"delta_steps": delta, "lr_share": share, "peak_step": peak_step,
-                                       "ramp": ramp, "failure": first.code})]
+                    message=Msg(key, params), series=first.series, series_label=first.series_label, at=first.at,
+                    evidence=ev, facts=facts)]

@@ -38,27 +38,10 @@ MESSAGES = {
     "live.watch.ended": "the run ended ({why}); {n} finding(s) reported",
     "live.watch.alert_failed": "--on-alert command failed (exit {code})",
     # Rules over the guard's events
-    "rule.TM150.summary": "the live guard skipped, rolled back or stopped training steps",
     "rule.TM150.message": "the guard skipped {skipped} step(s) from step {step} (batches {batches}) and rolled "
                           "back {rollbacks} time(s)",
     "rule.TM150.stopped": "the guard stopped the run: it skipped {skipped} step(s) from step {step} (batches "
                           "{batches}) and rolled back {rollbacks} time(s) before giving up",
     "rule.TM150.ev_skip": "skipped batch {batch} ({reason})",
     "rule.TM150.ev_rollback": "restored the snapshot of step {to} and lowered the lr",
-    "rule.TM150.what": "Reports what the live guard (trainmedic.Monitor) did: steps whose loss or gradients were "
-                       "non-finite (or spiked) and were not applied, rollbacks to a healthy snapshot, and a stop.",
-    "rule.TM150.why": "A skipped step protects the weights, but each one is a batch the model did not learn from; "
-                      "repeated skips mean the cause is still there.",
-    "rule.TM150.example": "Batch 417 holds a NaN feature: the guard skips step 418 and training goes on.",
-    "rule.TM150.fix": "Read the provenance finding (TM151) and the causes; fix the data or the numerics rather "
-                      "than relying on the guard.",
-    "rule.TM151.summary": "the module where the first non-finite value appeared (replay with hooks)",
-    "rule.TM151.what": "On the first non-finite step the Monitor replays that batch on the same weights with forward "
-                       "and gradient hooks and names the first module whose output or gradient became non-finite, "
-                       "its dtype under autocast and the magnitudes seen.",
-    "rule.TM151.why": "'loss is nan' says nothing about where; the module and its dtype usually name the fix "
-                      "(run that module in float32, clip, fix the batch).",
-    "rule.TM151.example": "classifier (fp16): output overflow 7.1e+04 > 65504",
-    "rule.TM151.fix": "For an overflow under fp16/bf16 keep that module in float32 (autocast disabled around it); "
-                      "for a recurrent gradient clip gradients; for non-finite input check the data.",
 }

@@ -1,0 +1,45 @@
+"""The one diagnosis path: Run -> rules -> typed findings -> causes -> narrative -> checkpoint verdict -> Report.
+
+Built once, in one direction, and shared by ``diagnose`` (offline), the live Monitor and ``watch``: nothing
+downstream knows where the Run came from.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .report.model import Report, summarise_sources
+from .run import Run
+from .settings import DEFAULT, Settings
+
+
+def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", settings: Settings = DEFAULT,
+                 weights: Optional[dict] = None, extra: Optional[dict] = None, notes: tuple = ()) -> Report:
+    """Judge a Run with every enabled rule, infer the causes, write the story and build the Report, once.
+
+    ``weights`` is the weight-based checkpoint evidence (:func:`trainmedic.checkpoints.triage_paths`) that refines
+    what the logs say about the checkpoints; ``extra`` and ``notes`` are what the caller adds (the live guard's
+    summary, say).
+    """
+    import numpy as np
+
+    from . import causes, rules
+    from .checkpoints import refine
+
+    # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
+    with np.errstate(all="ignore"):
+        findings = rules.check_all(run, settings)
+        diagnoses = causes.infer(run, findings)
+        story = causes.narrate(run, findings, diagnoses)
+    all_extra = dict(extra or {})
+    if story.chain:
+        all_extra["evidence_chain"] = list(story.chain)
+    return Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
+                  series_data=dict(run.series), conclusion=story.conclusion, watch_next=story.watch_next,
+                  notes=(*story.notes, *run_notes(run), *notes), checkpoints=refine(story.checkpoints, weights),
+                  extra=all_extra)
+
+
+def run_notes(run: Run) -> list:
+    """What the reader should know about the reading itself: files skipped, with why."""
+    return [w for w in run.warnings]

@@ -1,0 +1,105 @@
+"""A team's own rule, registered from its own package through the `trainmedic.plugins` entry point: listed by
+`trainmedic rules`, explained, run by `diagnose`, selectable like a built-in rule."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from trainmedic import registry
+from trainmedic.cli import main
+
+PLUGIN = '''
+from dataclasses import dataclass
+
+from trainmedic.i18n import add_messages
+from trainmedic.rules import Params, param, rule
+from trainmedic.rules.curves import evidence, make_finding, train_loss
+
+add_messages("en", {"rule.XY100.message": "{series} went above the ceiling at {where}."})
+
+
+@dataclass(frozen=True)
+class Ceiling(Params):
+    ceiling: float = param(10.0, "losses of our models never exceed this")
+
+
+@rule("XY100", "loss-ceiling", symptom="divergence", severity="error", params=Ceiling)
+def loss_ceiling(run, p):
+    """Train loss above {ceiling}.
+
+    What it does:
+        Flags the first train loss above {ceiling}.
+    Why it matters:
+        Our models never go there unless the data loader is broken.
+    Example:
+        loss 12.5 at step 3.
+    Fix:
+        Check the loader.
+    """
+    loss = train_loss(run, None)
+    if loss is None:
+        return []
+    over = [i for i, v in enumerate(loss.values) if v > p.ceiling]
+    if not over:
+        return []
+    return [make_finding("XY100", loss, over[0], ev=[evidence(loss, over[0])], params={})]
+'''
+
+
+@pytest.fixture
+def plugin(tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "myteam_rules").mkdir(parents=True)
+    (site / "myteam_rules" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
+    dist = site / "myteam_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: myteam-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[trainmedic.plugins]\nmyteam = myteam_rules\n")
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    registry.reset_plugins()
+    yield
+    from trainmedic.i18n import remove_messages
+    from trainmedic.rules import REGISTRY
+
+    REGISTRY.remove("XY100")
+    remove_messages(["rule.XY100.message"])
+    sys.modules.pop("myteam_rules", None)
+    registry.reset_plugins()
+
+
+def test_plugin_rule_is_listed_explained_and_run(plugin, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    csv = tmp_path / "m.csv"
+    csv.write_text("step,loss\n1,2.0\n2,3.0\n3,12.5\n4,2.0\n")
+    assert main(["rules"]) == 0
+    assert "XY100" in capsys.readouterr().out
+    assert main(["explain", "XY100"]) == 0
+    assert "Flags the first train loss above 10." in capsys.readouterr().out
+    assert main(["diagnose", str(csv), "--format", "json"]) == 1
+    found = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "XY100"]
+    assert found and found[0]["at"] == {"step": 3} and found[0]["severity"] == "error"
+    assert main(["diagnose", str(csv), "--format", "json", "--ignore", "XY"]) == 0
+    assert not [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "XY100"]
+
+
+def test_a_broken_plugin_does_not_break_diagnose(tmp_path, monkeypatch, capsys):
+    site = tmp_path / "site"
+    dist = site / "broken-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[trainmedic.plugins]\nbroken = no_such_module_here\n")
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    registry.reset_plugins()
+    try:
+        registry.load_plugins()
+        assert any("no_such_module_here" in e for e in registry.PLUGIN_ERRORS)
+    finally:
+        registry.reset_plugins()
