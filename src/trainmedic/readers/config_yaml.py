@@ -95,7 +95,7 @@ def read_yaml(text: str, config: RunConfig, source: str) -> None:
             _walk(node, loader, config, source)
     except (yaml.YAMLError, RecursionError) as exc:
         why = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise InputError(source, t("readers_text.config_syntax", "en", why=why)) from None
+        raise InputError(source, t("readers.error.config_syntax", "en", detail=why)) from None
     finally:
         if loader is not None:
             loader.dispose()
