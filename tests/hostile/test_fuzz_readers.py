@@ -28,12 +28,6 @@ from trainmedic.readers.config import read_config
 
 readers()  # import every reader here, once, so that each forked child starts reading at once
 HOSTILE = fuzz_settings()
-# Failures known in readers outside this suite's fixes: the test is marked xfailed when exactly this one appears, and
-# any other failure still fails it. Remove an entry when its reader is fixed.
-KNOWN = {
-    "OverflowError: int too large to convert to float": "an integer past float range in a JSON/CSV table "
-                                                        "(readers.columns.parse_number)",
-}
 
 
 def _in_folder(files: dict, fn, *targets: str) -> None:
@@ -44,12 +38,7 @@ def _in_folder(files: dict, fn, *targets: str) -> None:
             (folder / name).write_bytes(data)
         for target in targets:
             path = folder / target if target else folder
-            outcome = run_bounded(fn, path)
-            known = next((why for sign, why in KNOWN.items() if outcome.kind == "exception" and sign in outcome.detail),
-                         None)
-            if known:
-                pytest.xfail(known)
-            assert_clean(outcome, f"{fn.__name__}({target or 'folder'})")
+            assert_clean(run_bounded(fn, path), f"{fn.__name__}({target or 'folder'})")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
