@@ -56,7 +56,7 @@ def _consume_history(batches: Iterator[list]) -> dict:
     seen = 0
     for batch in batches:
         for entry in batch:
-            if entry.__class__ is not dict:
+            if entry.__class__ is not dict or not entry:  # an empty entry holds no point
                 continue
             keys = tuple(entry)
             rows = pending.get(keys)
