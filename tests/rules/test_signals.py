@@ -169,3 +169,12 @@ def test_a_language_model_loss_near_ln_k_is_not_stuck():
                  Series.build("eval/loss", [4.013, 3.987, 3.941, 3.907], step=x))
     assert not serious(run)
     assert math.isclose(math.log(56), 4.025, abs_tol=1e-3)  # the coincidence the old rule fell for
+
+
+def test_an_lr_that_a_schedule_decays_to_zero_at_its_end_is_the_run_finishing():
+    x = steps(40, 10)
+    lr = np.r_[1e-4 * np.cos(np.linspace(0, np.pi / 2, 37)) ** 2, [0.0, 0.0, 0.0]]
+    lr[lr < 5e-7] = 0.0
+    loss = Series.build("train/loss", np.r_[np.linspace(2, 0.6, 36), np.full(4, 0.6)], step=x)
+    f = found(run_of(loss, Series.build("train/lr", lr, step=x)), "TM304")
+    assert f and all(g.severity == "info" for g in f)
