@@ -85,7 +85,7 @@ def healthy_report() -> Report:
 
 def preflight_report() -> Report:
     info = Finding(code="TM301", rule="optimizer-misses-params", symptom="vanishing_gradient", severity="warning",
-                   message=Msg("nonexistent.key.for.fallback", {"n": 3}), series="")
+                   message=Msg("preflight.finding.frozen_in_opt", {"tensors": 3}), series="")
     return Report(kind="preflight", findings=[info], tables=[
         Table(title="Trainable parameters", key="parameters", columns=["Module", "Trainable", "Total", "Ratio"],
               rows=[["encoder", 0, 168181248, 0.0], ["classifier", 260356, 260356, 1.0]])])
