@@ -12,4 +12,4 @@ def test_epoch_inf_line_is_skipped_and_said(tmp_path):
     loss = run.series["train/loss"]
     assert loss.step.tolist() == [2.0, 3.0]
     notes = [n.render("en") for n in run.sources[0].notes]
-    assert any("1 line(s) skipped" in n for n in notes)
+    assert any("1 line skipped" in n for n in notes)

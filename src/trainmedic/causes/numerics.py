@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from .context import INSTABILITY_SYMPTOMS, Context
+from .context import INSTABILITY_SYMPTOMS, Context, num
 
 # Confidence of each cause given its evidence; bonuses add what makes the mechanism stronger in this run.
 RECURRENT_BASE = 0.5
@@ -47,7 +47,7 @@ def _recurrent(ctx: Context):
     conf += RECURRENT_MIXED_BONUS if ctx.mixed else 0.0
     conf += RECURRENT_NO_CLIP_BONUS if ctx.clipping_off else 0.0
     layers = ", ".join(str(x) for x in ctx.recurrent)
-    params = {"layers": layers, "max_len": ctx.get("max_len") or "?", "precision": ctx.precision or "fp32",
+    params = {"layers": layers, "max_len": num(ctx.get("max_len")), "precision": ctx.precision or "fp32",
               "cite": ctx.cite("recurrent_layers")}
     parts = [Msg("cause.recurrent_long_sequence.bptt", params)]
     if ctx.long_sequence:

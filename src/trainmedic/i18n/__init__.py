@@ -16,12 +16,15 @@ in one format (:mod:`trainmedic.i18n.numbers`) whatever the language.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import logging
 import os
 import pkgutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .numbers import fmt_number, fmt_value
 from .template import TemplateError, placeholders, plural_forms, render
@@ -29,7 +32,7 @@ from .template import TemplateError, placeholders, plural_forms, render
 __all__ = [
     "LANGS", "Msg", "msg", "t", "fill", "catalog", "add_messages", "remove_messages", "set_strict", "is_strict",
     "UnknownMessage", "MessageError", "fmt_value", "fmt_number", "format_value", "placeholders", "plural_forms",
-    "text_for",
+    "text_for", "escaping", "escape_artifact", "Rendered",
 ]
 
 LANGS = ("en", "zh")
@@ -41,8 +44,18 @@ _ADDED: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
 # of reaching a user as a bare key.
 _strict = os.environ.get("TRAINMEDIC_STRICT_MESSAGES", "") not in ("", "0")
 _warned: set = set()
+# How words that come from artifacts (file names, config values, log lines) are made safe for the output being
+# written: a renderer sets it while it renders (Markdown escapes, the terminal strips control characters).
+_escape: contextvars.ContextVar = contextvars.ContextVar("trainmedic_escape", default=None)
 CLAUSE_SEPARATOR = {"en": "; ", "zh": "；"}
 LIST_SEPARATOR = {"en": ", ", "zh": "、"}
+
+
+class Rendered(str):
+    """Text that is ready for the output being written (a rendered message, an escaped artifact word): passed as a
+    placeholder's value it is not escaped a second time."""
+
+    __slots__ = ()
 
 
 class UnknownMessage(KeyError):
@@ -123,11 +136,11 @@ def t(key: str, lang: str = "en", /, **params: Any) -> str:
         return "?"
 
     try:
-        return render(text, params, lang, _formatter(lang), missing)
+        return Rendered(render(text, params, lang, _formatter(lang), missing))
     except (TemplateError, ValueError, TypeError) as exc:
         if _strict or isinstance(exc, MessageError):
             raise MessageError(f"{key} ({lang}): {exc}") from exc
-        return text
+        return Rendered(text)
 
 
 def fill(template: str, lang: str = "en", /, **params: Any) -> str:
@@ -139,8 +152,33 @@ def fill(template: str, lang: str = "en", /, **params: Any) -> str:
         return template
 
 
+@contextlib.contextmanager
+def escaping(fn: Optional[Callable[[str], str]]) -> Iterator[None]:
+    """Within the block, every text placeholder's value passes through ``fn`` before it enters a message (numbers and
+    the templates' own words do not): what an artifact wrote cannot act as markup in the output."""
+    token = _escape.set(fn)
+    try:
+        yield
+    finally:
+        _escape.reset(token)
+
+
+def escape_artifact(text: str) -> str:
+    """``text`` (from an artifact) as the current renderer needs it (unchanged outside :func:`escaping`); text that is
+    already :class:`Rendered` passes as it is."""
+    if isinstance(text, Rendered):
+        return text
+    fn = _escape.get()
+    return Rendered(fn(text) if fn is not None else text)
+
+
 def _formatter(lang: str):
     def fmt(name: str, v: Any, spec: str) -> str:
+        if _strict and isinstance(v, (str, list, tuple)) and not v:
+            # An empty place ("became NaN at  (loss)"): the caller must choose a message without it, or the template
+            # must say what to write instead ({where, select, none {...} other {...}}). None is a value the run did
+            # not give, written "?".
+            raise MessageError(f"empty value for {{{name}}}")
         return format_value(name, v, spec, lang)
 
     return fmt
@@ -163,7 +201,7 @@ def format_value(name: str, v: Any, spec: str = "", lang: str = "en") -> str:
             pass
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return format(v, spec) if spec else fmt_number(name, v)
-    return str(v)  # a spec is for numbers: a word given where a number was expected stays a word
+    return escape_artifact(v if isinstance(v, Rendered) else str(v))  # a spec is for numbers: a word given where a number was expected stays a word
 
 
 @dataclass

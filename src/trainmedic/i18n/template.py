@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEY = re.compile(r"=-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*")
@@ -219,10 +219,12 @@ def render(text: str, values: dict, lang: str, fmt: Callable[[str, Any, str], st
     (or raises)."""
     plural_rule = PLURAL_RULES.get(lang, PLURAL_RULES["en"])
 
-    def number(name: str) -> float:
+    def number(name: str) -> Optional[float]:
         v = values.get(name)
         if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # a numpy scalar
             v = v.item()
+        if v is None:
+            return None  # a count the run did not give: the "other" form, "#" written "?"
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise TemplateError(f"plural of {name!r} needs a number, got {v!r}")
         return v
@@ -243,7 +245,8 @@ def render(text: str, values: dict, lang: str, fmt: Callable[[str, Any, str], st
                 v = number(n.name)
                 branch = dict(n.branches)
                 exact = next((b for k, b in n.branches if k.startswith("=") and float(k[1:]) == v), None)
-                chosen = exact if exact is not None else branch.get(plural_rule(v), branch["other"])
+                category = "other" if v is None else plural_rule(v)
+                chosen = exact if exact is not None else branch.get(category, branch["other"])
                 parts.append(walk(chosen, n.name))
             else:
                 v = values.get(n.name)

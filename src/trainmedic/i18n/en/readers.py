@@ -23,9 +23,9 @@ MESSAGES = {
     "readers.warn.unsafe_pickle": "{path}: not loaded, the pickle {detail}; reading it would execute code",
     "readers.warn.bad_pickle": "{path}: not loaded ({detail})",
     "readers.warn.skipped": "{path}: skipped ({detail})",
-    "readers.warn.walk_limit": "{path}: stopped looking after {count} files; name the artifacts to read explicitly",
+    "readers.warn.walk_limit": "{path}: stopped looking after {count, plural, one {# file} other {# files}}; name the artifacts to read explicitly",
     # Notes on a source: what was merged.
-    "readers.note.merged": "{count} series already in {primary}: {dropped} points not doubled, {added} added from here",
+    "readers.note.merged": "{count} series already in {primary}: {dropped, plural, one {# point} other {# points}} not doubled, {added} added from here",
     "readers.note.unaligned": "{series}: not merged with {primary} (no common step or epoch axis)",
     "readers.note.newest_checkpoint": "read the newest checkpoint's state ({checkpoint}) of {count}",
     "readers.note.training_args": "configuration from {path}",

@@ -7,8 +7,8 @@ MESSAGES = {
     "readers_text.no_numbers": "no numbers found: not a training log",
     "readers_text.no_metrics": "no training metrics found (no lines like `loss: 0.5`, `Epoch 1/5 | Train Loss: ...` "
                                "or `{{'loss': 0.5, 'epoch': 0.1}}`)",
-    "readers_text.ranks": "lines of {ranks} processes were interleaved; kept those of rank {kept}",
-    "readers_text.skipped_lines": "{count} line(s) skipped: a number stood where a whole number was expected (e.g. `Epoch: inf`)",
+    "readers_text.ranks": "lines of {ranks, plural, one {# process} other {# processes}} were interleaved; kept those of rank {kept}",
+    "readers_text.skipped_lines": "{count, plural, one {# line} other {# lines}} skipped: a number stood where a whole number was expected (e.g. `Epoch: inf`)",
     "readers_text.config_too_large": "too large for a configuration file ({size} bytes)",
     "readers_text.config_syntax": "cannot parse ({why})",
     "readers_text.config_binary": "binary file, not a configuration file or script",

@@ -7,8 +7,8 @@ MESSAGES = {
     "readers_text.no_numbers": "没有找到任何数字：不是训练日志",
     "readers_text.no_metrics": "没有找到训练指标（没有 `loss: 0.5`、`Epoch 1/5 | Train Loss: ...` "
                                "或 `{{'loss': 0.5, 'epoch': 0.1}}` 这样的行）",
-    "readers_text.ranks": "日志中交错着 {ranks} 个进程的输出；保留了 rank {kept} 的",
-    "readers_text.skipped_lines": "跳过了 {count} 行：应为整数的位置出现了无法取整的数（如 `Epoch: inf`）",
+    "readers_text.ranks": "日志中交错着 {ranks, plural, other {#}} 个进程的输出；保留了 rank {kept} 的",
+    "readers_text.skipped_lines": "跳过了 {count, plural, other {#}} 行：应为整数的位置出现了无法取整的数（如 `Epoch: inf`）",
     "readers_text.config_too_large": "作为配置文件过大（{size} 字节）",
     "readers_text.config_syntax": "无法解析（{why}）",
     "readers_text.config_binary": "二进制文件，不是配置文件或脚本",
