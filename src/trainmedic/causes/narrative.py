@@ -15,12 +15,13 @@ from ..i18n import Msg
 from ..rules.curves import eval_losses, train_loss, where
 from ..rules.learning import ChanceFacts
 from ..run import Run
+from .framework import framework_of
 from .resume import checkpoint_advice
 
 # An eval loss this many times the train loss at the same point is worth a line in the chain (a distribution gap or
 # an eval set unlike the train set).
 EVAL_TRAIN_GAP = 3.0
-# The symptom in words, as the subject of the conclusion ("eval_loss diverged"), by symptom.
+# The symptom and where it happened, in words ("eval_loss diverged at step 40"), by symptom.
 WHAT = {
     "nonfinite": "narrative.symptom.nonfinite", "divergence": "narrative.symptom.divergence",
     "stuck_at_chance": "narrative.symptom.stuck_at_chance", "plateau": "narrative.symptom.plateau",
@@ -52,6 +53,9 @@ BECAUSE = {
     "cause.bad_input_data.title": "cause.bad_input_data.because",
     "cause.bad_labels.title": "cause.bad_labels.because",
 }
+# How to log the gradient norm, in the run's framework.
+LOG_GRAD_NORM = {"hf": "narrative.watch.log_grad_norm_hf", "torch": "narrative.watch.log_grad_norm_torch",
+                 "accelerate": "narrative.watch.log_grad_norm_torch", "lightning": "narrative.watch.log_grad_norm_torch"}
 # Healthy gradient norms as a multiple of the run's own median: 0.1-5x is normal, 5-10x suspicious, >10x exploding.
 GRAD_HEALTHY = (0.1, 5.0)
 GRAD_EXPLODING = 10.0
@@ -89,8 +93,8 @@ def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
     # At the same point, name the loss rather than a gradient norm or a metric: it is what people watch.
     first = min(errors, key=lambda f: (f.at.key, 0 if f.series.endswith("loss") else 1))
     subject = first.series_label or first.series or Msg("narrative.subject.run")
-    params = {"what": Msg(WHAT.get(first.symptom, "narrative.symptom.other"), {"series": subject}),
-              "where": first.where() if first.at.known else ""}
+    params = {"what": Msg(WHAT.get(first.symptom, "narrative.symptom.other"),
+                          {"series": subject, "where": first.where() if first.at.known else ""})}
     top = [d for d in diagnoses if d.cause != "unknown"][:2]
     if not top:
         return Msg("narrative.conclusion.no_cause", params)
@@ -149,7 +153,7 @@ def _watch(run: Run, serious: list[Finding]) -> list:
                                                       "high": round(GRAD_HEALTHY[1] * med, 3),
                                                       "explode": round(GRAD_EXPLODING * med, 3)}))
     elif symptoms & {"nonfinite", "divergence", "oscillation", "spike", "metric_collapse"}:
-        out.append(Msg("narrative.watch.log_grad_norm"))
+        out.append(Msg(LOG_GRAD_NORM.get(framework_of(run), "narrative.watch.log_grad_norm")))
     if "nonfinite" in symptoms:
         out.append(Msg("narrative.watch.nonfinite"))
     if symptoms & {"divergence", "metric_collapse"}:

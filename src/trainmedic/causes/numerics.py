@@ -26,6 +26,7 @@ CLIP_SWING_BONUS = 0.1           # oscillation/spikes: clipping is the direct bo
 # bound for RNNs trained from scratch.
 CLIP_TO = 1.0
 CLIP_TO_RNN_SCRATCH = 5.0
+PRECISION_KEYS = {"fp16": "cause.mixed_precision_overflow.fp16", "bf16": "cause.mixed_precision_overflow.bf16"}
 
 
 def candidates(ctx: Context) -> list:
@@ -81,7 +82,7 @@ def _mixed_precision(ctx: Context):
     conf += MIXED_RECURRENT_BONUS if ctx.recurrent else 0.0
     params = {"precision": ctx.precision, "cite": ctx.cite("precision"), "world_size": ctx.world_size,
               "layers": ", ".join(str(x) for x in ctx.recurrent)}
-    parts = [Msg(f"cause.mixed_precision_overflow.{ctx.precision}", params)]
+    parts = [Msg(PRECISION_KEYS[ctx.precision], params)]
     fixes = []
     if ctx.recurrent:
         fixes.append(Fix(action=Msg("cause.fix.rnn_fp32.action", params), why=Msg("cause.fix.rnn_fp32.why", params)))

@@ -17,7 +17,7 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.rule import Rule
 from rich.text import Text
 
-from ..i18n import escaping
+from ..i18n import Rendered, escaping, t
 from .escape import clean
 from .model import Report
 from .sections import Document, Grid, Headline, Item, Items, Para, Section, Settings, build_document
@@ -101,11 +101,11 @@ def _headline(doc: Document) -> Iterator[RenderableType]:
     yield Rule(style=VERDICT_STYLE.get(h.verdict, "").replace("bold ", ""))
 
 
-def _item(item: Item, number: str) -> Iterator[RenderableType]:
+def _item(item: Item, number: str, lang: str) -> Iterator[RenderableType]:
     """A numbered or bulleted entry; wrapped lines hang under the text, not under the number."""
     pad = " " * cell_len(number)
     head = " ".join(x for x in (item.head, f"[{item.code}]" if item.code else "",
-                                f"({item.label})" if item.label else "") if x)
+                                t("report.text.label", lang, label=Rendered(item.label)) if item.label else "") if x)
     first = number
     if head:
         yield Lines(head, "bold", first, pad, prefix_style="bold")
@@ -120,10 +120,10 @@ def _item(item: Item, number: str) -> Iterator[RenderableType]:
         yield Lines(d, "dim", pad + "- ", pad + "  ")
 
 
-def _items(block: Items) -> Iterator[RenderableType]:
+def _items(block: Items, lang: str) -> Iterator[RenderableType]:
     width = len(str(len(block.entries)))
     for i, item in enumerate(block.entries, 1):
-        yield from _item(item, f"{i:>{width}}. " if block.numbered else "• ")
+        yield from _item(item, f"{i:>{width}}. " if block.numbered else "• ", lang)
 
 
 class FoldingGrid:
@@ -163,14 +163,14 @@ def _settings(block: Settings) -> Iterator[RenderableType]:
         yield Lines(f"{value} ({source})" if source else value, "", lead, " " * cell_len(lead))
 
 
-def section_renderables(sec: Section) -> Iterator[RenderableType]:
+def section_renderables(sec: Section, lang: str = "en") -> Iterator[RenderableType]:
     yield Text("")
     yield Rule(Text(clean(sec.title), style="bold"), align="left", style="dim")
     for block in sec.blocks:
         if isinstance(block, Para):
             yield Lines(block.text)
         elif isinstance(block, Items):
-            yield from _items(block)
+            yield from _items(block, lang)
         elif isinstance(block, Grid):
             yield FoldingGrid(block)
         elif isinstance(block, Settings):
@@ -184,7 +184,7 @@ def rich_renderables(report: Report, lang: str = "en") -> Iterator[RenderableTyp
     yield from _headline(doc)
     for sec in doc.sections:
         if sec.blocks:  # the evidence of a healthy run holds only its plots, which the terminal does not draw
-            yield from section_renderables(sec)
+            yield from section_renderables(sec, lang)
 
 
 def render_text(report: Report, lang: str = "en", width: int = DEFAULT_WIDTH, color: bool = False) -> str:

@@ -104,7 +104,7 @@ MESSAGES = {
     # TM901 ----------------------------------------------------------------------------------------------------
     "rule.TM901.fix": "Stop at the first non-finite step: `trainmedic.Monitor(..., policy=\"stop\")` or a callback "
                       "that ends training on a NaN loss; delete the checkpoints saved after the failure.",
-    "rule.TM901.message": "The run went on for {axis, select, step {{wasted, plural, one {# step} other {# steps}}} epoch {{wasted, plural, one {# epoch} other {# epochs}}} other {{wasted, plural, one {# logged point} other {# logged points}}}} after the failure at {where}: {details}.",
+    "rule.TM901.message": "The run went on for {axis, select, step {{wasted, plural, one {# step} other {# steps}}} epoch {{wasted, plural, one {# epoch} other {# epochs}}} other {{wasted, plural, one {# logged point} other {# logged points}}}} after the failure at {where}{details, select, none {} other {: {details}}}.",
     "rule.TM901.part_evals": "{evals, plural, one {one more evaluation of a broken model, at {axis, select, step {step} epoch {epoch} other {point}} {eval_first}} other {# more evaluations of a broken model, {axis, select, step {steps} epoch {epochs} other {points}} {eval_first} to {eval_last}}}",
     "rule.TM901.part_patience": "early stopping (patience {patience}) needed {patience, plural, one {one evaluation} other {# evaluations}} without improvement before it could stop",
     "rule.TM901.part_checkpoints": "{checkpoints, plural, one {# checkpoint} other {# checkpoints}} saved from the broken model",

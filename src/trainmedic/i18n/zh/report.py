@@ -53,7 +53,7 @@ MESSAGES = {
     "report.fix.alternative": "或者{action}：{why}",
     "report.fix.for": "针对：{causes}",
     "report.at.unknown": "整个运行",
-    "report.at.range": "{start} 至 {end}",
+    "report.at.range": "{start}至{end}",
     "report.evidence.head": "{where} · {series}",
     "report.evidence.value": "{series} = {value}，位于{where}",
     "report.evidence.plain": "{series} = {value}",
@@ -77,4 +77,5 @@ MESSAGES = {
     "report.plot.series_notes": "{series}（{notes}）",
     "report.plot.hover": "{series} = {value}，位于{where}",
     "report.plot.hidden_nan": "{count, plural, other {# 个记录为 0.0 的隐藏 NaN}}",
+    "report.text.label": "（{label}）",
 }

@@ -144,7 +144,7 @@ MESSAGES = {
     "rule.TM901.why": "早停要等 `patience` 次评估没有提升；NaN 模型不可能提升，所以这些评估和其间的步数全部白费，期间保存的检查点也都是坏模型。",
     "rule.TM901.example": "第 2100 步起 NaN，早停（patience 3）在 3500 步停止：浪费 1400 步和 3 次评估。",
     "rule.TM901.fix": "在第一个非有限步就停止：`trainmedic.Monitor(..., policy=\"stop\")` 或在 NaN 损失时结束训练的回调；删除失败后保存的检查点。",
-    "rule.TM901.message": "失败发生在{where}之后，训练又继续了 {wasted, plural, other {#}} {axis, select, step {步} epoch {轮} other {个记录点}}：{details}。",
+    "rule.TM901.message": "失败发生在{where}之后，训练又继续了 {wasted, plural, other {#}} {axis, select, step {步} epoch {轮} other {个记录点}}{details, select, none {} other {：{details}}}。",
     "rule.TM901.part_evals": "{evals, plural, =1 {又在{axis, select, step {第 {eval_first} 步} epoch {第 {eval_first} 轮} other {第 {eval_first} 个点}}对坏模型做了一次评估} other {又对坏模型做了 # 次评估（{axis, select, step {第 {eval_first} 至 {eval_last} 步} epoch {第 {eval_first} 至 {eval_last} 轮} other {第 {eval_first} 至 {eval_last} 个点}}）}}",
     "rule.TM901.part_patience": "早停（patience {patience, plural, other {#}}）需要 {patience} 次没有提升的评估才能停止",
     "rule.TM901.part_checkpoints": "保存了 {checkpoints, plural, other {#}} 个坏模型的检查点",
