@@ -32,4 +32,5 @@ MESSAGES = {
     "readers.note.model_config": "model configuration from {path}",
     "readers.note.hparams": "hyperparameters from {path}",
     "readers.note.reference": "sibling run read for comparison: {path}",
+    "readers.error.wandb_missing": "binary W&B run files (run-*.wandb) need the wandb package (pip install 'trainmedic[wandb]')",
 }

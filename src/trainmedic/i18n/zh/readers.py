@@ -29,4 +29,5 @@ MESSAGES = {
     "readers.note.model_config": "模型配置来自 {path}",
     "readers.note.hparams": "超参数来自 {path}",
     "readers.note.reference": "为对比而读取的同级运行：{path}",
+    "readers.error.wandb_missing": "读取二进制 W&B 运行文件（run-*.wandb）需要 wandb 包（pip install 'trainmedic[wandb]'）",
 }
