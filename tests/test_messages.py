@@ -25,7 +25,7 @@ ZH_TERMS = {
     "autocast", "safetensors", "pickle", "unpickle", "ID", "id", "argmax", "checkpoint", "rank", "tensorboard",
     "detach", "forward", "backward", "assert", "lambda", "stratify", "labels", "shuffle", "dataset", "cuda", "mean",
     "sum", "preflight", "checkpoints", "compare", "model", "classifier", "policy", "skip", "stop", "rollback",
-    "observe", "params", "for", "in", "if", "Acc", "Loss", "Val", "trainer", "state", "TrainingArguments", "enabled",
+    "observe", "params", "for", "in", "if", "wandb", "W", "Acc", "Loss", "Val", "trainer", "state", "TrainingArguments", "enabled",
     "factor", "dtype", "fp16", "bf16", "fp32", "float32", "MSE", "DDP", "torchrun", "deepspeed", "Accuracy", "ep",
 }
 EN_PLURAL_NOUNS = ("steps", "epochs", "evaluations", "points", "checkpoints", "times", "layers", "processes", "batches",
