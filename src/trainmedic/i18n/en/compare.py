@@ -58,7 +58,7 @@ MESSAGES = {
                                 "rules.",
     "compare.watch.after_warmup": "Watch the eval loss right after warmup ends (step {warm}): that is where the "
                                   "changed run parted.",
-    "compare.conclusion.cause": "{title}; the curves part at {where}.",
+    "compare.conclusion.cause": "{title}{where, select, none {.} other {; the curves part at {where}.}}",
     "compare.conclusion.parted": "{series} parts at {where}; no configuration difference explains it.",
     "compare.conclusion.same": "{a} and {b} train alike: no lasting gap between their curves.",
 }

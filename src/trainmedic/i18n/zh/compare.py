@@ -48,7 +48,7 @@ MESSAGES = {
                              "变大（平方根规则 {sqrt}，线性规则 {linear}）。",
     "compare.batch_ok.unknown": "有效 batch {eb_ref} -> {eb_chg}，学习率 {lr_ref} -> {lr_chg}：在缩放规则范围内。",
     "compare.watch.after_warmup": "关注 warmup 结束（step {warm}）之后的验证 loss：改动后的训练正是在那里分离的。",
-    "compare.conclusion.cause": "{title}；曲线在{where}分离。",
+    "compare.conclusion.cause": "{title}{where, select, none {。} other {；曲线在{where}分开。}}",
     "compare.conclusion.parted": "{series} 在{where}分离；没有配置差异能解释。",
     "compare.conclusion.same": "{a} 与 {b} 训练表现一致：曲线之间没有持续的差距。",
 }
