@@ -29,7 +29,7 @@ def snippets() -> list:
     out = []
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")
-        for i, m in enumerate(FENCE.finditer(text)):
+        for m in FENCE.finditer(text):
             lang = RUN_LANGS.get(m.group(1))
             if lang:
                 line = text[:m.start()].count("\n") + 1
