@@ -24,11 +24,22 @@ def _number_like(value: object) -> bool:
     return isinstance(value, str) and bool(_NUMBER.match(value))
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _code_spans(text: str):
+    """Text with its `backticked` words set as code: escaped first, so no text can become markup."""
+    from markupsafe import Markup, escape
+
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def _environment():
     jinja2 = require("jinja2", "html", "--format html")
     env = jinja2.Environment(loader=jinja2.PackageLoader("trainmedic.report", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.tests["number_like"] = _number_like
+    env.filters["code_spans"] = _code_spans
     return env
 
 
