@@ -1,6 +1,9 @@
-"""``python -m bench``: accuracy, scale, live overhead and console-log speed, end to end; writes results/SUMMARY.md.
+"""``python -m bench [STUDY ...]``: accuracy (zoo and real runs), scale, live overhead and console-log speed; writes
+results/SUMMARY.md when every study runs.
 
-``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a 10 MB text log.
+``python -m bench accuracy`` runs one study (``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
+prints what the readers extract from each real run); ``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a
+10 MB text log.
 """
 
 from __future__ import annotations
@@ -16,11 +19,42 @@ from . import accuracy, scale
 RESULTS = accuracy.RESULTS
 
 
+SUBCOMMANDS = {"corpus-series": "corpus_series"}
+STUDIES = ("accuracy", "corpus", "scale", "live", "textlog")
+
+
+def _one(study: str, args) -> int:
+    """Run one study with its default arguments."""
+    if study == "accuracy":
+        return accuracy.main(["--regenerate"] if args.regenerate else [])
+    if study == "corpus":
+        from . import corpus
+
+        return corpus.main([])
+    if study == "scale":
+        return scale.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"]))
+    if study == "live":
+        return int(importlib.import_module("bench.live_overhead").main([]) or 0)
+    from . import textlog_speed
+
+    return int(textlog_speed.main(["--mb", "10"] + ([] if args.quick else ["100"])) or 0)
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return int(importlib.import_module(f"bench.{SUBCOMMANDS[argv[0]]}").main(argv[1:]) or 0)
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--regenerate", action="store_true", help="rerun every zoo scenario")
+    ap.add_argument("studies", nargs="*", choices=[[], *STUDIES], metavar="STUDY",
+                    help=f"studies to run ({', '.join(STUDIES)}; default: all)")
     args = ap.parse_args(argv)
+    if args.studies:
+        status = 0
+        for study in args.studies:
+            status |= int(_one(study, args) or 0)
+        return status
     t0 = time.perf_counter()
     parts = ["# Bench summary", "", f"Machine: {scale.machine()}", ""]
     status = 0

@@ -16,6 +16,7 @@ import time
 import traceback
 from collections import defaultdict
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -126,17 +127,12 @@ def acceptance(shared: Path) -> dict:
     return {"available": True, "passed": sum(1 for f in out.values() if not f), "total": len(cases), "cases": out}
 
 
-def realworld(shared: Path) -> list:
-    """Real committed artifacts with a labelled symptom: what the diagnosis said about each."""
-    rows = []
-    for case in sorted((shared / "realworld").glob("*/truth.json")):
-        truth = json.loads(case.read_text())
-        rep, err, secs = diagnose_dict([case.parent])
-        found = sorted({f["symptom"] for f in (rep or {}).get("findings", []) if f.get("severity") in ALARM})
-        want = truth.get("symptom")
-        rows.append({"case": case.parent.name, "truth": want, "found": found, "error": err,
-                     "correct": (not found) if want == "healthy" else (want in found)})
-    return rows
+def realworld(shared: Path) -> Optional[dict]:
+    """The real-run corpus beside the checkout, scored by :mod:`bench.corpus` (None when it is absent)."""
+    from .corpus import score
+
+    root = shared / "realworld"
+    return score(root) if root.exists() else None
 
 
 def run(zoo_dir: Path, regenerate: bool = False, shared: Path = SHARED) -> dict:
@@ -202,9 +198,9 @@ def markdown(res: dict) -> str:
         lines += ["", "| acceptance case | result |", "|---|---|"]
         lines += [f"| {k} | {'pass' if not v else '; '.join(v)[:200]} |" for k, v in acc["cases"].items()]
     if res["realworld"]:
-        lines += ["", "| real-world case | truth | found | correct |", "|---|---|---|---|"]
-        lines += [f"| {r['case']} | {r['truth']} | {', '.join(r['found']) or (r['error'] or '')[:60]} | "
-                  f"{r['correct']} |" for r in res["realworld"]]
+        from .corpus import markdown as corpus_markdown
+
+        lines += ["", corpus_markdown(res["realworld"])]
     return "\n".join(lines) + "\n"
 
 

@@ -48,5 +48,5 @@ def test_every_rule_is_documented_in_both_languages_with_the_same_placeholders(r
 def test_messages_of_rules_exist_in_both_languages():
     en, zh = catalog("en"), catalog("zh")
     for r in all_rules():
-        assert f"rule.{r.code}.message" in en or f"rule.{r.code}.message_ramp" in en or r.code == "TM151", r.code
+        assert any(k.startswith(f"rule.{r.code}.message") for k in en) or r.code == "TM151", r.code
     assert set(k for k in en if k.startswith("rule.")) <= set(zh)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .i18n import msg
 from .report.model import Report, summarise_sources
 from .run import Run
 from .settings import DEFAULT, Settings
@@ -44,5 +45,8 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
 
 
 def run_notes(run: Run) -> list:
-    """What the reader should know about the reading itself: files skipped, with why."""
-    return [w for w in run.warnings]
+    """What the reader should know about the reading itself: inputs not used (with their role and why) and the
+    readers' warnings."""
+    skipped = [msg("readers.note.input_skipped", path=s.path, kind=getattr(s.role, "value", s.role), why=n)
+               for s in run.sources if getattr(s, "skipped", False) for n in s.notes]
+    return skipped + [w for w in run.warnings if w not in skipped]

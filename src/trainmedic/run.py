@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from typing import Any, Optional
 
@@ -30,6 +31,9 @@ class Series:
     """One metric over time. ``step`` and ``epoch`` are float arrays the length of ``values``; NaN where unknown.
 
     ``name`` is the normalised name (``eval/loss``, ``rnn/eval/acc``), ``label`` the name as the file wrote it.
+    ``order`` numbers the logging events of the source the points came from (shared by all its series), for sources
+    that print neither a step nor an epoch precise enough to tell two points apart: a console log of Trainer dicts
+    whose ``'epoch'`` is rounded to two decimals, or ``loss: 0.53`` lines alone. It is the axis then.
     """
 
     name: str
@@ -38,26 +42,32 @@ class Series:
     epoch: np.ndarray
     label: str = ""
     source: str = ""
+    order: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=np.float64)
         n = self.values.shape[0]
         self.step = _as_float_array(self.step, n)
         self.epoch = _as_float_array(self.epoch, n)
+        self.order = _as_float_array(self.order, n)
         if not self.label:
             self.label = self.name
 
     @classmethod
-    def build(cls, name: str, values, *, step=None, epoch=None, label: str = "", source: str = "") -> Series:
+    def build(cls, name: str, values, *, step=None, epoch=None, label: str = "", source: str = "",
+              order=None) -> Series:
+        """A Series from plain sequences (None for an axis the source does not record)."""
         values = np.asarray(values, dtype=np.float64)
         return cls(name=name, values=values, step=_as_float_array(step, len(values)),
-                   epoch=_as_float_array(epoch, len(values)), label=label or name, source=source)
+                   epoch=_as_float_array(epoch, len(values)), label=label or name, source=source,
+                   order=_as_float_array(order, len(values)))
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
 
-    @property
+    @cached_property
     def parsed(self) -> MetricName:
+        """The normalised name taken apart (computed once: rules ask for it per series and per group)."""
         return parse_metric_name_canonical(self.name)
 
     # Computed once: rules read .x and .axis per evaluation, and a scan per read made them O(n) per point.
@@ -70,18 +80,33 @@ class Series:
     def has_epoch(self) -> bool:
         return bool(len(self) and np.isfinite(self.epoch).any())
 
+    @cached_property
+    def _epoch_is_axis(self) -> bool:
+        """Epochs are the axis unless the source numbered its logging events and the epochs are progress rather than
+        counters: then only whole epochs, each larger than the last, tell the points apart (the Trainer's rounded
+        ``'epoch': 0.03`` does not)."""
+        if not self.has_epoch:
+            return False
+        if not np.isfinite(self.order).any():
+            return True
+        e = self.epoch
+        return bool(np.isfinite(e).all() and (e == np.round(e)).all() and (len(e) < 2 or (np.diff(e) > 0).all()))
+
     @property
     def x(self) -> np.ndarray:
-        """The axis the run records best: steps when known, else epochs, else the point index."""
+        """The axis the run records best: steps when known, else epochs, else the logging order (else the index)."""
         if self.has_step:
             return self.step
-        if self.has_epoch:
+        if self._epoch_is_axis:
             return self.epoch
+        if np.isfinite(self.order).any():
+            return self.order
         return np.arange(len(self), dtype=np.float64)
 
     @property
     def axis(self) -> str:
-        return "step" if self.has_step else ("epoch" if self.has_epoch else "index")
+        """``step``, ``epoch`` or ``index`` (the logging order): what :attr:`x` holds."""
+        return "step" if self.has_step else ("epoch" if self._epoch_is_axis else "index")
 
     def at(self, i: int) -> dict:
         """``{"step": ..., "epoch": ...}`` for point ``i``, holding whichever the run records."""
@@ -91,21 +116,30 @@ class Series:
             out["step"] = int(s) if float(s).is_integer() else float(s)
         if math.isfinite(e):
             out["epoch"] = round(float(e), 4)
-        if not out:
-            out["index"] = int(i)
+        if not out or self.axis == "index":
+            o = self.order[i]
+            out["index"] = int(o) if math.isfinite(o) else int(i)
         return out
 
-    def sorted(self) -> Series:
-        """A copy ordered along :attr:`x`, later duplicates of the same position winning (a resumed run)."""
+    def take(self, idx: np.ndarray) -> Series:
+        """A copy holding the points ``idx`` (an index array or a boolean mask)."""
+        return Series(self.name, self.values[idx], self.step[idx], self.epoch[idx], self.label, self.source,
+                      self.order[idx])
+
+    def sorted(self, *, dedupe: bool = True) -> Series:
+        """A copy ordered along :attr:`x`. With ``dedupe``, later duplicates of the same position win (two sources
+        of one point); without, points the source logged at one position (an fp16 loss-scale cascade within one
+        step) all stay, in their order."""
         x = self.x
         order = np.argsort(x, kind="stable")
+        if not dedupe:
+            return self.take(order)
         xs = x[order]
         keep = np.ones(len(order), dtype=bool)
         if len(order) > 1:
             same = xs[1:] == xs[:-1]
             keep[:-1] = ~same  # keep the last of each run of equal positions
-        idx = order[keep]
-        return Series(self.name, self.values[idx], self.step[idx], self.epoch[idx], self.label, self.source)
+        return self.take(order[keep])
 
     def finite(self) -> np.ndarray:
         return np.isfinite(self.values)
@@ -125,7 +159,8 @@ def parse_metric_name_canonical(name: str) -> MetricName:
 
 @dataclass
 class Event:
-    """Something that happened at a point of the run: ``checkpoint``, ``early_stop``, ``resume``, ``warning``,
+    """Something that happened at a point of the run: ``checkpoint``, ``early_stop``, ``resume``, ``warning`` (an fp16
+    optimizer's loss-scale change holds ``loss_scale`` in ``data``), ``lr_change`` (a scheduler lowered the lr),
     ``skip`` (a live guard skipped a step), ``rollback``, ``stop``, ``end``, ``error`` (the run crashed: ``data``
     holds the ``exception``'s name)."""
 
@@ -235,15 +270,28 @@ class RunConfig:
             self.set("clipping", bool(mgn and float(mgn) > 0), derived_from=("max_grad_norm",))
 
 
+class InputKind(str, Enum):
+    """What an input path holds: metrics, configuration, a checkpoint, a document, or nothing trainmedic can use."""
+
+    METRICS = "metrics"
+    CONFIG = "config"
+    CHECKPOINT = "checkpoint"
+    DOCUMENT = "document"
+    UNKNOWN = "unknown"
+
+
 @dataclass
 class SourceInfo:
-    """One artifact that contributed to a run."""
+    """One input: an artifact that contributed to a run, or a path that was looked at and not used (``skipped``,
+    with a note saying why)."""
 
     path: str
     format: str
     points: int = 0
     series: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    role: InputKind = InputKind.METRICS  # what the input holds
+    skipped: bool = False
 
 
 @dataclass
@@ -267,36 +315,48 @@ class Run:
             return
         merged = Series(old.name, np.concatenate([old.values, series.values]),
                         np.concatenate([old.step, series.step]), np.concatenate([old.epoch, series.epoch]),
-                        old.label, old.source)
+                        old.label, old.source, np.concatenate([old.order, series.order]))
         self.series[series.name] = merged.sorted()
 
     def get(self, name: str) -> Optional[Series]:
         return self.series.get(name)
 
+    def _index(self) -> dict:
+        """Series names by group, then by (split, metric), each with its insertion rank; rebuilt when the names
+        changed. Rules ask per group, and a file with hundreds of models made a scan of every series per question
+        quadratic."""
+        last = next(reversed(self.series), None) if self.series else None
+        key = (id(self.series), len(self.series), last)
+        cached = self.__dict__.get("_name_index")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        index: dict = {}
+        for rank, (name, s) in enumerate(self.series.items()):
+            p = s.parsed
+            index.setdefault(p.group, {}).setdefault((p.split, p.metric), []).append((rank, name))
+        self.__dict__["_name_index"] = (key, index)
+        return index
+
     def find(self, *, split: Optional[str] = None, metric: Optional[str] = None,
              group: Optional[str] = ...) -> list:
         """Series matching split/metric (and group when given; ``None`` means the ungrouped ones)."""
-        out = []
-        for s in self.series.values():
-            p = s.parsed
-            if split is not None and p.split != split:
+        index = self._index()
+        groups = index.values() if group is ... else ([index[group]] if group in index else [])
+        hits: list = []
+        for by_name in groups:
+            if split is not None and metric is not None:
+                hits.extend(by_name.get((split, metric), ()))
                 continue
-            if metric is not None and p.metric != metric:
-                continue
-            if group is not ... and p.group != group:
-                continue
-            out.append(s)
-        return out
+            for (sp, me), names in by_name.items():
+                if (split is None or sp == split) and (metric is None or me == metric):
+                    hits.extend(names)
+        hits.sort()
+        return [self.series[n] for _, n in hits if n in self.series]
 
     @property
     def groups(self) -> list:
         """Model groups in the run (``[None]`` when the file holds one model)."""
-        seen: list = []
-        for s in self.series.values():
-            g = s.parsed.group
-            if g not in seen:
-                seen.append(g)
-        return seen or [None]
+        return list(self._index()) or [None]
 
     @property
     def points(self) -> int:

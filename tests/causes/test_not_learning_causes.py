@@ -52,3 +52,19 @@ def test_a_freeze_switch_in_the_config_names_frozen_backbone():
     assert d[0]["cause"] == "frozen_backbone" and d[0]["confidence"] >= 0.7
     assert {"param": "freeze_encoder", "from": True, "to": False} in [
         {k: f[k] for k in ("param", "from", "to")} for f in d[0]["fixes"] if f.get("param")]
+
+
+def test_an_lr_at_zero_names_the_schedule_as_the_cause_of_the_plateau():
+    import numpy as np
+    from seeds_synthetic import run_of
+
+    from trainmedic.causes import infer
+    from trainmedic.rules import check_all
+    from trainmedic.run import Series
+
+    x = np.arange(3135, 3175, 10, dtype=float)
+    run = run_of(Series.build("train/loss", [0.5737, 0.5818, 0.5848, 0.5848], step=x),
+                 Series.build("train/lr", np.zeros(4), step=x))
+    top = infer(run, check_all(run))[0]
+    assert top.cause == "lr_schedule_decayed" and any("stepped once per epoch" in f.action.render()
+                                                      for f in top.fixes if f.action)

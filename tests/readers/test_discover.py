@@ -87,13 +87,15 @@ def test_walk_skips_vcs_caches_and_weight_files(tmp_path):
     assert [p.name for _, p in found] == ["metrics.csv"] and found[0][1].parent == tmp_path
 
 
-def test_a_broken_file_inside_a_folder_is_a_warning_but_named_explicitly_an_error(tmp_path):
+def test_a_broken_file_is_skipped_with_a_note_whether_found_in_a_folder_or_named(tmp_path):
     (tmp_path / "good.csv").write_text("step,loss\n1,1.0\n2,0.5\n")
     (tmp_path / "bad.jsonl").write_text('{"note": "no numbers here"}\n')
-    run = load_run([tmp_path])
-    assert "train/loss" in run.series and any("bad.jsonl" in w for w in run.warnings)
+    for run in (load_run([tmp_path]), load_run([tmp_path / "good.csv", tmp_path / "bad.jsonl"])):
+        assert "train/loss" in run.series
+        bad = [s for s in run.sources if s.path.endswith("bad.jsonl")]
+        assert len(bad) == 1 and bad[0].skipped and "no numbers" in bad[0].notes[0].render()
     with pytest.raises(InputError, match="bad.jsonl"):
-        load_run([tmp_path / "good.csv", tmp_path / "bad.jsonl"])
+        load_run([tmp_path / "bad.jsonl"])
 
 
 @pytest.mark.parametrize("setup, reason", [

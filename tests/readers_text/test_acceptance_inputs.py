@@ -37,7 +37,9 @@ def test_seed001_console_and_script(acceptance):
     case = acceptance / "seed001_frozen_stuck"
     run = read(case / "console.log")
     loss = points(run.series["train/loss"])
-    assert loss[0] == (50, 0.125, 1.3955) and (400, 1.0, 1.4018) in loss  # batch lines beside the epoch summary
+    assert loss[0] == (50, 0.125, 1.3955) and (400, 1.0, 1.4099) in loss and len(loss) == 40  # every batch line
+    # the epoch summary is a series of its own beside the batch lines, at the end of its epoch
+    assert points(run.series["train/loss_epoch"])[0] == (400, 1.0, 1.4018)
     assert points(run.series["train/acc"])[0] == (400, 1.0, 0.2319)
     cfg = run.config
     assert (cfg.get("trainable_params"), cfg.get("total_params"), cfg.get("freeze_layers")) == (260356, 168441604, 9)

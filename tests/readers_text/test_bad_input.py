@@ -14,7 +14,7 @@ from trainmedic.readers import config, textlog
 
 
 @pytest.mark.parametrize("name,content,reason", [
-    ("empty.log", b"", "empty file"),
+    ("empty.log", b"", "empty"),
     ("blob.log", bytes(range(256)) * 40, "binary file"),
     ("words.txt", b"just some words\nwithout any digits at all\n", "no numbers"),
     ("numbers.log", b"the year 1999 and room 101\n", "no training metrics"),

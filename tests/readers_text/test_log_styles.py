@@ -104,12 +104,15 @@ def test_markdown_table_quoted_and_csv_rows_with_blank_lines():
     assert list(run.series["train/acc"].values) == [0.8, 0.85]
 
 
-def test_batch_lines_and_epoch_summaries_align(tmp_path):
+def test_batch_lines_and_epoch_summaries_stay_apart(tmp_path):
     p = tmp_path / "console.log"
     p.write_text("Epoch 1/2 | Batch 50/100 | Loss: 1.5\nEpoch 1/2 | Batch 100/100 | Loss: 1.4\n"
                  "Epoch 1: Loss=1.45, Acc=0.31\nEpoch 2/2 | Batch 50/100 | Loss: 1.2\nEpoch 2: Loss=1.2, Acc=0.5\n")
     run = read(p)
-    assert points(run.series["train/loss"]) == [(50, 0.5, 1.5), (100, 1.0, 1.45), (150, 1.5, 1.2), (200, 2.0, 1.2)]
+    # every batch line is a point of the per-step series; the epoch summaries (the epoch's mean) are their own series,
+    # placed at the end of their epoch so that both line up
+    assert points(run.series["train/loss"]) == [(50, 0.5, 1.5), (100, 1.0, 1.4), (150, 1.5, 1.2)]
+    assert points(run.series["train/loss_epoch"]) == [(100, 1.0, 1.45), (200, 2.0, 1.2)]
     assert points(run.series["train/acc"]) == [(100, 1.0, 0.31), (200, 2.0, 0.5)]
 
 

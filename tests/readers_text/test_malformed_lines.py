@@ -1,15 +1,15 @@
-"""A line whose epoch is not a whole number where one must stand is skipped, not fatal."""
+"""An epoch that is not a whole number where one must stand is ignored and said; the line's other numbers count."""
 
 from __future__ import annotations
 
 from trainmedic.readers import load_run
 
 
-def test_epoch_inf_line_is_skipped_and_said(tmp_path):
+def test_epoch_inf_is_ignored_and_said(tmp_path):
     log = tmp_path / "train.log"
     log.write_text("Step 1 | Epoch: inf | loss: 0.5\nStep 2 | Epoch: 1 | loss: 0.4\nStep 3 | Epoch: 1 | loss: 0.3\n")
     run = load_run([log])
     loss = run.series["train/loss"]
-    assert loss.step.tolist() == [2.0, 3.0]
+    assert loss.step.tolist() == [1.0, 2.0, 3.0] and loss.values.tolist() == [0.5, 0.4, 0.3]
     notes = [n.render("en") for n in run.sources[0].notes]
-    assert any("1 line skipped" in n for n in notes)
+    assert any("1 epoch or batch counter ignored" in n for n in notes)

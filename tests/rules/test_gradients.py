@@ -88,3 +88,12 @@ def test_gradual_drift_over_a_long_run_is_not_an_explosion():
     rng = np.random.default_rng(3)
     grad = np.geomspace(0.05, 5.0, n) * rng.uniform(0.7, 1.4, n)  # 100x over the run, slowly
     assert codes(run_of(Series.build("train/grad_norm", grad, step=steps)), "TM801") == []
+
+
+def test_a_grad_norm_rising_while_the_loss_falls_is_a_model_leaving_its_plateau():
+    steps = np.arange(1, 121, dtype=float)
+    loss = np.r_[np.full(60, 2.3), np.linspace(2.3, 0.4, 60)]  # flat at first, then learning
+    grad = np.r_[np.full(60, 0.05), np.full(60, 1.0)]  # 20x as the model starts to learn
+    f = [x for x in check_all(run_of(Series.build("train/loss", loss, step=steps),
+                                     Series.build("train/grad_norm", grad, step=steps))) if x.code == "TM801"]
+    assert f and all(x.severity == "info" for x in f) and "plateau" in f[0].message.render()

@@ -49,6 +49,18 @@ def loss_ceiling(run, p):
     if not over:
         return []
     return [make_finding("XY100", loss, over[0], ev=[evidence(loss, over[0])], params={})]
+
+
+from trainmedic.causes import provider
+from trainmedic.findings import Diagnosis, Fix
+
+
+@provider("myteam")
+def loader_cause(ctx):
+    if not any(f.code == "XY100" for f in ctx.findings):
+        return []
+    return [Diagnosis(cause="bad_input_data", confidence=0.9, title="Our loader broke", explanation="as always",
+                      findings=["XY100"], fixes=[Fix(action="rebuild the shards", why="they are corrupt")])]
 '''
 
 
@@ -69,6 +81,9 @@ def plugin(tmp_path: Path, monkeypatch):
     from trainmedic.rules import REGISTRY
 
     REGISTRY.remove("XY100")
+    from trainmedic.causes import REGISTRY as CAUSES
+
+    CAUSES.remove("myteam")
     remove_messages(["rule.XY100.message"])
     sys.modules.pop("myteam_rules", None)
     registry.reset_plugins()
@@ -83,8 +98,10 @@ def test_plugin_rule_is_listed_explained_and_run(plugin, tmp_path, capsys, monke
     assert main(["explain", "XY100"]) == 0
     assert "Flags the first train loss above 10." in capsys.readouterr().out
     assert main(["diagnose", str(csv), "--format", "json"]) == 1
-    found = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "XY100"]
+    rep = json.loads(capsys.readouterr().out)
+    found = [f for f in rep["findings"] if f["code"] == "XY100"]
     assert found and found[0]["at"] == {"step": 3} and found[0]["severity"] == "error"
+    assert rep["diagnoses"][0]["title"] == "Our loader broke"  # the plugin's cause provider ranks it
     assert main(["diagnose", str(csv), "--format", "json", "--ignore", "XY"]) == 0
     assert not [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "XY100"]
 

@@ -1,22 +1,25 @@
 """Causes: Findings + RunConfig -> ranked Diagnoses with fixes computed from the run's own config.
 
-Each cause module has ``candidates(ctx) -> list[Diagnosis]``; :func:`infer` gathers them, lowers the confidence
-when the evidence is thin, and ranks them. :func:`prescribe` merges their fixes into one plan; :func:`narrate` writes the conclusion, evidence chain, checkpoint advice
-and what to watch next into the report.
+Each cause module registers a provider, ``@provider("name")`` on a function ``candidates(ctx) -> list[Diagnosis]``;
+:func:`infer` gathers what every provider proposes (plugins included, see :mod:`trainmedic.registry`), lowers the
+confidence when the evidence is thin, and ranks them. :func:`prescribe` merges their fixes into one plan;
+:func:`narrate` writes the conclusion, evidence chain, checkpoint advice and what to watch next.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from ..findings import Diagnosis
 from ..i18n import Msg
+from ..registry import Registry
 from ..run import Run
 from .context import Context
 
 # Modules that propose causes, in no particular order (ranking is by confidence).
-CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels")
+CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels",
+                 "accumulation")
 # Fewer logged points than this, or no configuration at all, is thin evidence: confidence is scaled down.
 THIN_POINTS = 12
 THIN_FACTOR = 0.8
@@ -24,13 +27,33 @@ NO_CONFIG_FACTOR = 0.7
 UNKNOWN_CONFIDENCE = 0.2
 
 
+@dataclass(frozen=True)
+class CauseProvider:
+    """A named source of candidate diagnoses: ``candidates(ctx) -> list[Diagnosis]``."""
+
+    name: str
+    candidates: Callable[[Context], list]
+
+
+REGISTRY: Registry = Registry("cause", __name__, CAUSE_MODULES, key=lambda p: p.name)
+
+
+def provider(name: str) -> Callable:
+    """Register ``fn(ctx) -> list[Diagnosis]`` as the cause provider ``name``."""
+
+    def deco(fn: Callable[[Context], list]) -> Callable[[Context], list]:
+        REGISTRY.add(CauseProvider(name, fn))
+        return fn
+
+    return deco
+
+
 def infer(run: Run, findings: list) -> list:
     """Ranked diagnoses (highest confidence first); ``unknown`` when findings exist that no cause explains."""
     ctx = Context.build(run, findings)
     out: list[Diagnosis] = []
-    for name in CAUSE_MODULES:
-        mod = importlib.import_module(f"{__name__}.{name}")
-        out.extend(mod.candidates(ctx))
+    for p in REGISTRY.items():
+        out.extend(p.candidates(ctx))
     factor = 1.0
     if run.points < THIN_POINTS:
         factor *= THIN_FACTOR

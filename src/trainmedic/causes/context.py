@@ -145,3 +145,26 @@ def num(v: Any) -> Optional[float]:
     except (TypeError, ValueError):
         return None
     return x if math.isfinite(x) else None
+
+
+def nan_before_updates(ctx: Context) -> bool:
+    """Whether the first non-finite value came before any weight update could cause it: at the first point the run
+    logged, or while the learning rate was 0 (warmup starting from 0)."""
+    f = ctx.first("nonfinite")
+    if f is None:
+        return False
+    s = ctx.run.get(f.series)
+    if s is not None:
+        s = s.sorted()
+        fin_before = np.isfinite(s.values[s.x < f.at.key]) if f.at.key is not None else np.array([])
+        if not fin_before.any():
+            return True
+    for lr in ctx.run.find(split="train", metric="lr"):
+        lr = lr.sorted()
+        x = f.at.on(lr.axis)
+        if x is None:
+            continue
+        sel = np.flatnonzero(lr.x <= x)
+        if sel.size and float(lr.values[sel[-1]]) == 0.0:
+            return True
+    return False

@@ -11,6 +11,7 @@ from typing import Optional
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.spikes import SpikeFacts
+from . import provider
 from .context import Context, position
 
 # A NaN out of a calm run: a suspect, raised when the loss is finite again right after (the batch, not the weights).
@@ -21,6 +22,7 @@ ISOLATED_SPIKES = 2
 ISOLATED_SPIKE_BASE = 0.55
 
 
+@provider("data")
 def candidates(ctx: Context) -> list:
     return [d for d in (_sudden_nan(ctx), _isolated_spikes(ctx)) if d is not None]
 

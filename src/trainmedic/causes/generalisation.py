@@ -8,12 +8,14 @@ from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.evaluation import DegenerateEvalFacts
 from ..rules.overfitting import OverfitFacts
+from . import provider
 from .context import Context
 
 DEGENERATE_BASE = 0.65
 OVERFIT_BASE = 0.7
 
 
+@provider("generalisation")
 def candidates(ctx: Context) -> list:
     return [d for d in (_degenerate_eval_set(ctx), _overfitting(ctx)) if d is not None]
 

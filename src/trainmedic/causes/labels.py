@@ -13,6 +13,7 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix, Position
 from ..i18n import Msg
+from . import provider
 from .context import Context, num
 
 # The exception names the mechanism outright: only the data (or the head's size) can be wrong.
@@ -25,6 +26,7 @@ LABEL_OUT_OF_RANGE = re.compile(r"\blabels?\b.*\bout of (?:range|bounds)\b|\bout
 LABEL_VALUE = re.compile(r"\blabels?\s*[:=]?\s*(?P<target>-?\d+)", re.IGNORECASE)
 
 
+@provider("labels")
 def candidates(ctx: Context) -> list:
     d = _bad_labels(ctx)
     return [d] if d is not None else []

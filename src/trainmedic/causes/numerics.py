@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from .context import INSTABILITY_SYMPTOMS, Context, num
+from . import provider
+from .context import INSTABILITY_SYMPTOMS, Context, nan_before_updates, num
 
 # Confidence of each cause given its evidence; bonuses add what makes the mechanism stronger in this run.
 RECURRENT_BASE = 0.5
@@ -29,8 +30,33 @@ CLIP_TO_RNN_SCRATCH = 5.0
 PRECISION_KEYS = {"fp16": "cause.mixed_precision_overflow.fp16", "bf16": "cause.mixed_precision_overflow.bf16"}
 
 
+@provider("numerics")
 def candidates(ctx: Context) -> list:
-    return [d for d in (_recurrent(ctx), _mixed_precision(ctx), _no_clipping(ctx)) if d is not None]
+    return [d for d in (_recurrent(ctx), _mixed_precision(ctx) or _precision_unknown(ctx), _no_clipping(ctx))
+            if d is not None]
+
+
+# The run does not say its precision: half precision is a suspect for any NaN (most large runs use it), a strong one
+# when the NaN came before any update (the forward pass itself overflowed).
+UNKNOWN_PRECISION_SUSPECT = 0.3
+UNKNOWN_PRECISION_AT_INIT = 0.5
+
+
+def _precision_unknown(ctx: Context):
+    if ctx.get("precision") is not None or not ctx.has("nonfinite"):
+        return None
+    at_init = nan_before_updates(ctx)
+    params = {"cite": "", "world_size": ctx.world_size}
+    parts = [Msg("cause.mixed_precision_overflow.unknown", params)]
+    if at_init:
+        parts.append(Msg("cause.mixed_precision_overflow.at_init", params))
+    fixes = [Fix(action=Msg("cause.fix.check_precision.action"), why=Msg("cause.fix.check_precision.why")),
+             Fix(action=Msg("cause.fix.fp32_hotspots.action"), why=Msg("cause.fix.fp32_hotspots.why"))]
+    return Diagnosis(cause="mixed_precision_overflow",
+                     confidence=UNKNOWN_PRECISION_AT_INIT if at_init else UNKNOWN_PRECISION_SUSPECT,
+                     title=Msg("cause.mixed_precision_overflow.title_unknown"),
+                     explanation=Msg("cause.explain", {"parts": parts}), findings=ctx.codes("nonfinite"),
+                     fixes=fixes, facts={"precision": None, "before_updates": at_init})
 
 
 def _clip_fix(ctx: Context) -> Fix:

@@ -12,7 +12,8 @@ from typing import Optional
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from ..rules.learning import PlateauFacts
+from ..rules.plateau import PlateauFacts
+from . import provider
 from .context import Context
 
 MISMATCH_BASE = 0.5
@@ -23,6 +24,7 @@ ACTIVATION_BONUS = 0.1  # the config says the model squashes its output
 SQUASHING = ("softmax", "sigmoid", "log_softmax")
 
 
+@provider("objective")
 def candidates(ctx: Context) -> list:
     d = _loss_output_mismatch(ctx)
     return [d] if d is not None else []

@@ -16,7 +16,8 @@ import numpy as np
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.schedule import SCHEDULE
-from .context import FAILURE_SYMPTOMS, Context, num
+from . import provider
+from .context import FAILURE_SYMPTOMS, Context, nan_before_updates, num
 from .trainability import USUAL_LR, optimizer_family
 
 LR_BASE = 0.45
@@ -47,8 +48,27 @@ WARMUP_NEAR_PEAK = 0.8
 WARMUP_ESCALATION = 0.55
 
 
+@provider("step_size")
 def candidates(ctx: Context) -> list:
-    return [d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx)) if d is not None]
+    return [d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx), _lr_decayed(ctx))
+            if d is not None]
+
+
+# An lr at zero while training goes on: the schedule is the cause of the plateau, named with confidence.
+LR_DECAYED = 0.75
+
+
+def _lr_decayed(ctx: Context) -> Optional[Diagnosis]:
+    f = next((g for g in ctx.by_symptom.get("plateau", []) if getattr(g.facts, "kind", "") == "lr_zero"), None)
+    if f is None:
+        return None
+    params = {"where": f.where(), "scheduler": ctx.get("scheduler") or "?", "lr": ctx.lr if ctx.lr else "?"}
+    fixes = [Fix(action=Msg("cause.fix.check_scheduler.action", params), why=Msg("cause.fix.check_scheduler.why")),
+             Fix(action=Msg("cause.fix.print_lr.action"), why=Msg("cause.fix.print_lr.why"))]
+    return Diagnosis(cause="lr_schedule_decayed", confidence=LR_DECAYED,
+                     title=Msg("cause.lr_schedule_decayed.title"),
+                     explanation=Msg("cause.lr_schedule_decayed.explanation", params), findings=ctx.codes("plateau"),
+                     fixes=fixes)
 
 
 def _round_lr(x: float) -> float:
@@ -62,6 +82,8 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
     swings = ctx.has("oscillation", "spike")
     if not (rise or ctx.has("divergence") or swings):
         return None
+    if nan_before_updates(ctx) and not (ctx.has("divergence") or swings):
+        return None  # a NaN before any update (lr 0, first step) is not the step size
     conf = LR_BASE + (LR_RISE_BONUS if rise else 0.0) + (LR_DIVERGENCE_BONUS if ctx.has("divergence") else 0.0)
     base = ctx.baseline
     if base is not None and lr is not None and num(base.config.get("lr")) == lr:

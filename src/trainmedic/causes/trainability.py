@@ -16,6 +16,7 @@ from typing import Optional
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.learning import ChanceFacts
+from . import provider
 from .context import Context, num
 
 # Below 1% of the parameters trainable, only a head can be learning (a LoRA adapter is about 0.5-2%, and learns
@@ -48,6 +49,7 @@ SUSPECT_FROZEN = 0.45
 SUSPECT_OPTIMIZER = 0.4
 
 
+@provider("trainability")
 def candidates(ctx: Context) -> list:
     named = [d for d in (_frozen(ctx) or _frozen_by_switch(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
     low = _lr_too_low(ctx)

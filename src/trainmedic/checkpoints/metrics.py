@@ -6,13 +6,12 @@ Metrics come from the run's logs via :func:`trainmedic.readers.load_run` when th
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
-from ..names import BOOKKEEPING, normalise
+from ..readers.hf import run_from_log_history
 from ..run import Run, Series
 
 # The few series worth showing beside a checkpoint, in this order; others are listed after them.
@@ -24,24 +23,8 @@ FAILURE_SYMPTOMS = ("nonfinite", "divergence", "metric_collapse", "gradient_expl
 
 def run_from_trainer_state(state: dict, source: str) -> Run:
     """A minimal Run from an HF ``log_history``: enough to pair checkpoints with metrics."""
-    columns: dict = {}
-    for entry in state.get("log_history", []):
-        step, epoch = entry.get("step"), entry.get("epoch")
-        for key, value in entry.items():
-            if key in ("step", "epoch") or not isinstance(value, (int, float)) or isinstance(value, bool):
-                continue
-            name = normalise(key)
-            if name.split("/")[-1] in BOOKKEEPING or "total_flos" in key:
-                continue
-            columns.setdefault(name, ([], [], [], key))
-            vals, steps, epochs, _ = columns[name]
-            vals.append(float(value))
-            steps.append(float(step) if step is not None else math.nan)
-            epochs.append(float(epoch) if epoch is not None else math.nan)
-    run = Run(path=source)
-    for name, (vals, steps, epochs, label) in columns.items():
-        run.add_series(Series.build(name, vals, step=steps, epoch=epochs, label=label, source=source))
-    return run
+    history = state.get("log_history")
+    return run_from_log_history(history if isinstance(history, list) else [], source)
 
 
 def load_metrics(directory: Path, checkpoints: list) -> Optional[Run]:

@@ -38,7 +38,7 @@ _REGISTRY: list[Reader] = []
 
 # Modules that register readers, imported lazily on first use so that `import trainmedic` stays fast.
 READER_MODULES = (
-    "hf", "lightning", "tensorboard", "table", "mlflow", "wandb", "live", "config", "textlog",
+    "hf", "lightning", "tensorboard", "table", "mlflow", "wandb", "live", "config", "textlog", "allennlp", "document",
 )
 
 

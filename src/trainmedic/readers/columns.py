@@ -14,7 +14,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from ..names import BOOKKEEPING, MetricName, parse_metric_name
+from ..i18n import msg
+from ..names import SPLIT_WORDS, MetricName, is_bookkeeping, parse_metric_name
 from ..run import Run, Series, SourceInfo
 
 # Spellings of non-finite numbers that training code prints (Python, numpy, JSON-ish, C printf).
@@ -36,7 +37,10 @@ def parse_number(cell: Any) -> Optional[float]:
     if cell is None or isinstance(cell, bool):
         return None
     if isinstance(cell, (int, float)):
-        return float(cell)
+        try:
+            return float(cell)
+        except OverflowError:  # a 400-digit integer
+            return math.inf if cell > 0 else -math.inf
     if not isinstance(cell, str):
         return None
     s = cell.strip().strip("'\"").strip()
@@ -46,6 +50,8 @@ def parse_number(cell: Any) -> Optional[float]:
         return float(s)
     except ValueError:
         pass
+    except OverflowError:
+        return math.inf
     low = s.lower()
     if low in _NONFINITE:
         return _NONFINITE[low]
@@ -87,11 +93,20 @@ def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
     return values, present
 
 
+# Steps or epochs beyond this are not positions (an overflowed counter, `1e400`): the point is dropped and counted.
+MAX_AXIS = 1e15
+# A position column whose rows repeat their predecessor's this often is coarse (several rows per epoch), not a
+# point's identity: every row is kept, in file order, instead of the later of two equal positions winning.
+COARSE_SHARE = 0.5
+
+
 class SeriesBuilder:
     """Collects points of named metrics as numpy blocks and builds the Series of one source.
 
     ``rename`` maps a label as the file wrote it to a normalised series name (or None to drop the column); by default
-    :func:`~trainmedic.names.normalise` with bookkeeping columns (runtime, throughput) dropped.
+    :func:`default_rename`, which names each label knowing the source's other labels (see :meth:`know`). Rows are
+    numbered in file order; a position written again replaces the earlier row (a row written twice by two
+    processes), and positions that go back are a restarted run whose later segment wins.
     """
 
     def __init__(self, source: str, *, rename: Optional[Callable[[str], Optional[str]]] = None,
@@ -102,6 +117,20 @@ class SeriesBuilder:
         self._names: dict[str, Optional[str]] = {}
         self._labels: dict[str, str] = {}
         self._blocks: dict[str, list] = {}
+        self._known: set = set()
+        self._context: Optional[Naming] = None
+        self.rows = 0  # rows numbered so far (the order of the points)
+        self.superseded = 0
+        self.bad_axis = 0
+
+    def know(self, labels) -> None:
+        """Tell the builder the source's labels before naming them: whether a bare `accuracy` is the training
+        score depends on a `val_accuracy` or a `loss` beside it, whether `eval_x_loss` names an eval set on the
+        others."""
+        new = set(labels) - self._known
+        if new:
+            self._known |= new
+            self._context = None
 
     def name_for(self, label: str) -> Optional[str]:
         """The normalised name for a label (cached; None when the column is not a metric)."""
@@ -110,7 +139,9 @@ class SeriesBuilder:
         if self._rename is not None:
             name = self._rename(label)
         else:
-            name = default_rename(label, self._default_split)
+            if self._context is None:
+                self._context = Naming(self._known | {label})
+            name = self._context.name(label, self._default_split)
         if name is not None:
             first = self._labels.setdefault(name, label)
             if first != label:  # two spellings of one metric in one file: keep them apart
@@ -120,8 +151,10 @@ class SeriesBuilder:
         return name
 
     def add(self, label: str, values: np.ndarray, step: Optional[np.ndarray] = None,
-            epoch: Optional[np.ndarray] = None, present: Optional[np.ndarray] = None) -> None:
-        """Add a block of points of one metric (arrays of equal length; ``present`` masks missing cells)."""
+            epoch: Optional[np.ndarray] = None, present: Optional[np.ndarray] = None,
+            order: Optional[np.ndarray] = None) -> None:
+        """Add a block of points of one metric (arrays of equal length; ``present`` masks missing cells; ``order``
+        numbers the rows, by default the rows added since the last :meth:`next_rows`)."""
         name = self.name_for(label)
         if name is None:
             return
@@ -129,24 +162,57 @@ class SeriesBuilder:
         n = len(values)
         step = np.full(n, np.nan) if step is None else np.asarray(step, dtype=np.float64)
         epoch = np.full(n, np.nan) if epoch is None else np.asarray(epoch, dtype=np.float64)
+        order = np.arange(self.rows + 1, self.rows + n + 1, dtype=np.float64) if order is None else order
         if present is not None and not present.all():
-            values, step, epoch = values[present], step[present], epoch[present]
+            values, step, epoch, order = values[present], step[present], epoch[present], order[present]
         if len(values):
-            self._blocks.setdefault(name, []).append((values, step, epoch))
+            self._blocks.setdefault(name, []).append((values, step, epoch, order))
+
+    def next_rows(self, n: int) -> None:
+        """The rows of a chunk were added: number the next chunk's rows after them."""
+        self.rows += n
 
     def add_point(self, label: str, value: float, step: float = math.nan, epoch: float = math.nan) -> None:
         """Add one point (for sources that yield few points, e.g. one value per file)."""
         self.add(label, np.array([value]), np.array([step]), np.array([epoch]))
 
     def series(self) -> list:
-        """The built Series, each ordered along its axis (a resumed run's later duplicates win)."""
+        """The built Series, each ordered along its axis (a resumed run's later rows win)."""
         out = []
         for name, blocks in self._blocks.items():
-            vals = np.concatenate([b[0] for b in blocks])
-            step = np.concatenate([b[1] for b in blocks])
-            epoch = np.concatenate([b[2] for b in blocks])
-            s = Series(name, vals, step, epoch, label=self._labels.get(name, name), source=self.source)
-            out.append(s.sorted() if _needs_sort(s) else s)
+            vals, step, epoch, order = (np.concatenate([b[i] for b in blocks]) for i in range(4))
+            bad = ~((np.isnan(step) | (np.abs(step) < MAX_AXIS)) & (np.isnan(epoch) | (np.abs(epoch) < MAX_AXIS)))
+            if bad.any():
+                self.bad_axis += int(bad.sum())
+                vals, step, epoch, order = vals[~bad], step[~bad], epoch[~bad], order[~bad]
+            s = Series(name, vals, step, epoch, label=self._labels.get(name, name), source=self.source, order=order)
+            s = self._latest(s)
+            out.append(s.sorted(dedupe=False) if _needs_sort(s) else s)
+        return out
+
+    def _latest(self, s: Series) -> Series:
+        """Keep the later of two rows at one position, and the later segment of a restarted run."""
+        x = s.step if np.isfinite(s.step).all() else (s.epoch if np.isfinite(s.epoch).all() else None)
+        if x is None or len(x) < 2:
+            return s
+        d = np.diff(x)
+        if not (d <= 0).any() or (d == 0).mean() > COARSE_SHARE:
+            return s
+        kept: list = []
+        for i, v in enumerate(x.tolist()):
+            while kept and x[kept[-1]] >= v:
+                kept.pop()
+                self.superseded += 1
+            kept.append(i)
+        return s.take(np.array(kept, dtype=np.int64))
+
+    def notes(self) -> list:
+        """What building left out, for the source's notes."""
+        out = []
+        if self.superseded:
+            out.append(msg("readers.note.rows_superseded", count=self.superseded))
+        if self.bad_axis:
+            out.append(msg("readers.note.bad_axis", count=self.bad_axis))
         return out
 
     def to_run(self, path: str, fmt: str, *, notes: Iterable[str] = ()) -> Run:
@@ -155,8 +221,59 @@ class SeriesBuilder:
         for s in self.series():
             run.series[s.name] = s
         run.sources.append(SourceInfo(path=path, format=fmt, points=run.points, series=sorted(run.series),
-                                      notes=list(notes)))
+                                      notes=list(notes) + self.notes()))
         return run
+
+
+class Naming:
+    """How the labels of one source are named, knowing all of them.
+
+    - A score without a split word (`accuracy`, `fast_rcnn/cls_accuracy`) is the training score when the source
+      also logs the held-out one (`val_accuracy`) or an unmarked loss beside it (Keras' `loss,accuracy`, detectron2's
+      `total_loss`); otherwise it is what people measure on held-out data (an evaluator's `cosine_pearson`).
+    - `test_X` beside `val_X` is a second eval set, `eval/test/X`, not a second spelling of `eval/X`.
+    - `eval_<name>_<metric>` names an eval set when the source logs `eval_<name>_loss` (the Trainer does, per set).
+    """
+
+    def __init__(self, labels: set) -> None:
+        parsed = {lab: parse_metric_name(lab, default_split=_NO_SPLIT) for lab in labels}
+        self.unmarked_loss = any(p.split == _NO_SPLIT and p.is_loss for p in parsed.values())
+        self.held_out = {p.metric for lab, p in parsed.items() if p.split == "eval" and _first_split(lab) != "test"}
+        self.evalsets = frozenset(p.evalset or _qualifier(lab) for lab, p in parsed.items()
+                                  if p.split == "eval" and p.metric == "loss" and (p.evalset or _qualifier(lab)))
+
+    def name(self, label: str, default_split: Optional[str]) -> Optional[str]:
+        """The normalised name of ``label`` in this source (None for bookkeeping columns)."""
+        low = label.strip().lower()
+        if not low or low.startswith("_") or low in ("timestamp", "time", "wall_time", "walltime", "date", "datetime"):
+            return None
+        parsed = parse_metric_name(label, default_split=default_split or _NO_SPLIT, evalsets=self.evalsets)
+        if is_bookkeeping(parsed.metric):
+            return None
+        if parsed.split == _NO_SPLIT:
+            train = parsed.metric in self.held_out or self.unmarked_loss or not parsed.higher_is_better
+            parsed = MetricName(split="train" if train else "eval", metric=parsed.metric, group=parsed.group,
+                                evalset=parsed.evalset)
+        elif parsed.split == "eval" and _first_split(label) == "test" and parsed.metric in self.held_out \
+                and parsed.evalset is None:
+            parsed = MetricName(split="eval", metric=parsed.metric, group=parsed.group, evalset="test")
+        return parsed.canonical
+
+
+def _first_split(label: str) -> Optional[str]:
+    for tok in label.replace("/", "_").replace("-", "_").lower().split("_"):
+        if tok in SPLIT_WORDS:
+            return tok
+    return None
+
+
+def _qualifier(label: str) -> Optional[str]:
+    """`g0` of `eval_g0_loss`."""
+    low = label.lower()
+    for head in ("eval_", "eval/"):
+        if low.startswith(head) and low.endswith("_loss") and len(low) > len(head) + len("_loss"):
+            return low[len(head):-len("_loss")]
+    return None
 
 
 def _needs_sort(s: Series) -> bool:
@@ -168,22 +285,10 @@ def _needs_sort(s: Series) -> bool:
 
 
 def default_rename(label: str, default_split: Optional[str] = None) -> Optional[str]:
-    """``normalise`` a metric label, dropping bookkeeping columns (runtime, throughput, FLOPs, timestamps).
-
-    A label without a split word (``rare_f1``, ``accuracy``) is a train metric when it is a loss or an optimiser
-    quantity, and an eval metric when it is a score (accuracy, F1, ...): scores are what people measure on held-out
-    data, and they name the training-set score explicitly (``train_acc``). ``default_split`` overrides this.
-    """
-    low = label.strip().lower()
-    if not low or low.startswith("_") or low in ("timestamp", "time", "wall_time", "walltime", "date", "datetime"):
-        return None
-    parsed = parse_metric_name(label, default_split=default_split or _NO_SPLIT)
-    if parsed.metric in BOOKKEEPING:
-        return None
-    if parsed.split == _NO_SPLIT:
-        split = "eval" if parsed.higher_is_better else "train"
-        parsed = MetricName(split=split, metric=parsed.metric, group=parsed.group, evalset=parsed.evalset)
-    return parsed.canonical
+    """``normalise`` a metric label on its own, dropping bookkeeping columns (runtime, throughput, FLOPs,
+    timestamps); see :class:`Naming` for the rules, here applied without the source's other labels.
+    ``default_split`` overrides the split of a label that names none."""
+    return Naming({label}).name(label, default_split)
 
 
 _NO_SPLIT = "\x00"

@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 
 from ..errors import InputError
-from ..i18n import t
-from ..run import Run, RunConfig, SourceInfo
+from ..i18n import msg, t
+from ..run import InputKind, Run, RunConfig, SourceInfo
 from . import Reader, config_keys, encoding, register
+from . import textlog_patterns as P
 from .config_python import read_python
 from .config_shell import read_shell
 
@@ -28,15 +29,29 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 SCORE_SCRIPT = 0.6
 SCORE_YAML = 0.4
 SCORE_JSON = 0.2
+# A launch command saved as text is config, not a log: above the console-log reader's claim on `.txt`.
+SCORE_COMMAND = 0.55
+# A saved command is a few lines (continued with `\`); a longer text with a command on top is a log that printed it.
+MAX_COMMAND_LINES = 40
 _SHEBANG = re.compile(rb"^#!\s*/\S*(?:ba|z)?sh\b")
 _JSON_METRIC_FILE = re.compile(rb'"(?:log_history|best_metric|global_step)"')
 
 
+def is_launch_command(head: bytes) -> bool:
+    """A short text whose first command line launches training (`python train.py --lr ...`, `torchrun ...`)."""
+    lines = [ln.strip() for ln in head.decode("utf-8", "replace").splitlines() if ln.strip()]
+    commands = [ln for ln in lines if not ln.startswith("#")]
+    return bool(commands) and len(lines) <= MAX_COMMAND_LINES and P.LAUNCH.match(commands[0]) is not None
+
+
 def sniff(path: Path, head: bytes) -> float:
-    """Scripts and config files by their suffix (or a shell shebang)."""
+    """Scripts and config files by their suffix (or a shell shebang); a saved launch command (`cmd.txt`) by its
+    content."""
     suffix = path.suffix.lower()
     if suffix in SHELL_SUFFIXES or (not suffix and _SHEBANG.match(head)):
         return SCORE_SCRIPT
+    if suffix in (".txt", "") and is_launch_command(head):
+        return SCORE_COMMAND
     if suffix == ".py":
         return SCORE_SCRIPT
     if suffix in YAML_SUFFIXES:
@@ -73,7 +88,7 @@ def read_yaml(text: str, config: RunConfig, source: str) -> None:
             _walk_yaml(node, loader, config, source)
     except (yaml.YAMLError, RecursionError) as exc:
         why = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise InputError(source, t("readers_text.config_syntax", "en", why=why)) from None
+        raise InputError(source, t("readers.error.config_syntax", "en", detail=why)) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -84,7 +99,7 @@ def read_json(text: str, config: RunConfig, source: str) -> None:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(source, t("readers_text.config_syntax", "en", why=str(exc))) from None
+        raise InputError(source, t("readers.error.config_syntax", "en", detail=str(exc))) from None
     lines = text.splitlines()
     stack = [data]
     while stack:
@@ -112,7 +127,7 @@ def read_config(path: Path) -> RunConfig:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             why = getattr(exc, "msg", None) or type(exc).__name__
-            raise InputError(path, t("readers_text.config_syntax", "en", why=why)) from None
+            raise InputError(path, t("readers.error.config_syntax", "en", detail=why)) from None
         read_python(tree, text, config, source)
     elif suffix in YAML_SUFFIXES:
         read_yaml(text, config, source)
@@ -127,7 +142,8 @@ def read(path: Path) -> Run:
     """A Run holding only configuration, from a launch script, config file or training script."""
     run = Run(path=str(path))
     run.config = read_config(path)
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT))
+    notes = [msg("readers.note.launch")] if path.suffix.lower() in (".txt", "") else []
+    run.sources.append(SourceInfo(path=str(path), format=FORMAT, role=InputKind.CONFIG, notes=notes))
     return run
 
 

@@ -12,21 +12,22 @@ from typing import Any, Optional
 from ..run import RunConfig
 
 _ALIASES = {
-    "lr": "lr learningrate baselr maxlr peaklr initlr",
+    "lr": "lr learningrate baselr maxlr peaklr initlr lr0",
     "per_device_batch": "batchsize bs trainbatchsize perdevicetrainbatchsize perdevicebatchsize batchsizepergpu "
-                        "batchsizeperdevice microbatchsize perdevicebatch batchpergpu trainmicrobatchsizepergpu",
+                        "batchsizeperdevice microbatchsize perdevicebatch batchpergpu trainmicrobatchsizepergpu batch",
     "grad_accum": "gradaccumsteps gradaccum gradientaccumulationsteps gradientaccumulation accumulationsteps "
                   "accumsteps accumulategradbatches accumgradbatches updatefreq gradaccumulationsteps",
     "world_size": "worldsize gpus numgpus ngpus ngpu nprocpernode numprocesses nproc numgpu",
-    "effective_batch": "effectivebatchsize globalbatchsize totalbatchsize effectivebatch totaltrainbatchsize",
+    "effective_batch": "effectivebatchsize globalbatchsize totalbatchsize effectivebatch totaltrainbatchsize "
+                       "imsperbatch",
     "precision": "precision mixedprecision bf16 fp16 usefp16 usebf16 enablefp16 enablebf16 amp useamp enableamp",
     "max_grad_norm": "maxgradnorm gradientclipval clipgradnorm gradclip gradclipping clipnorm gradientclipping "
-                     "clipgrad gradnormclip clipgradnormmax gradclipnorm",
-    "warmup_steps": "warmupsteps warmup numwarmupsteps warmupiters",
+                     "clipgrad gradnormclip clipgradnormmax gradclipnorm maxnorm",
+    "warmup_steps": "warmupsteps warmup numwarmupsteps warmupiters lrwarmupiters",
     "warmup_ratio": "warmupratio",
-    "num_classes": "numclasses numlabels nclasses nlabels numclass",
+    "num_classes": "numclasses numlabels nclasses nlabels numclass nc",
     "max_len": "maxlen maxseqlength maxlength seqlen maxseqlen blocksize maxsequencelength maxsourcelength "
-               "seqlength contextlength",
+               "seqlength contextlength cutofflen",
     "model": "model modelname modelnameorpath arch architecture backbone pretrainedmodel",
     "trainable_params": "trainableparams trainableparameters numtrainableparams",
     "total_params": "totalparams totalparameters numparams allparams",
@@ -38,8 +39,8 @@ _ALIASES = {
     "scheduler": "scheduler lrscheduler lrschedulertype lrschedule",
     "early_stopping_patience": "earlystoppingpatience patience",
     "logging_steps": "loggingsteps logsteps loginterval logevery",
-    "eval_steps": "evalsteps evalinterval valinterval evalevery",
-    "save_steps": "savesteps saveinterval saveevery",
+    "eval_steps": "evalsteps evalinterval valinterval evalevery evalperiod",
+    "save_steps": "savesteps saveinterval saveevery checkpointperiod",
     "max_steps": "maxsteps maxiters trainiters totalsteps numtrainingsteps trainsteps maxiter",
     "num_epochs": "epochs numepochs numtrainepochs maxepochs nepochs",
     "steps_per_epoch": "stepsperepoch itersperepoch batchesperepoch",

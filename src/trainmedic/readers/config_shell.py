@@ -52,6 +52,12 @@ def _tokens(parts: list) -> list:
     return out
 
 
+def shell_tokens(text: str) -> list:
+    """The words of one command line as the shell splits them (comments dropped; plain words when quotes do not
+    balance)."""
+    return [w for w, _ in _tokens([(0, text)])]
+
+
 def _launcher(words: list) -> Optional[str]:
     for name, marks in _LAUNCHERS:
         if any(w in marks or w.endswith("/" + marks[0]) for w in words):

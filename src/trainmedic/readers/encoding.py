@@ -2,7 +2,7 @@
 
 UTF-8 (with or without BOM), UTF-16 (BOM or the zero-byte pattern of ASCII text), GBK/GB18030 and other legacy
 encodings (guessed by charset-normalizer, only when UTF-8 fails), and UTF-8 that was mis-decoded once as
-Windows-1252 and saved again (repaired by :mod:`.mojibake`).
+Windows-1252 or Latin-1 and saved again (repaired by ``ftfy``, when its sample reads as such mojibake).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import codecs
 from collections.abc import Iterator
 from pathlib import Path
 
+import ftfy
+from ftfy.badness import is_bad
+
 from ..errors import InputError
 from ..i18n import t
-from . import mojibake
 
 # Enough text to recognise the encoding and the format; also what sniffers see.
 SAMPLE_BYTES = 64 * 1024
@@ -104,7 +106,17 @@ def decode(data: bytes) -> str:
     """Decode a whole byte string (a config file, a sample) and repair mojibake when it is clearly there."""
     codec = detect(data, complete=True)
     text = data.decode(codec, errors="replace")
-    return mojibake.repair(text) if mojibake.looks_mojibake(text) else text
+    return repair(text) if looks_mojibake(text) else text
+
+
+def looks_mojibake(text: str) -> bool:
+    """True when the text reads as UTF-8 that was decoded once with a single-byte code page (``è®­ç»ƒ``)."""
+    return is_bad(text) and ftfy.fix_encoding(text) != text
+
+
+def repair(text: str) -> str:
+    """The text with its mojibake undone (``è®­ç»ƒ`` -> ``训练``); text without any is returned as it is."""
+    return ftfy.fix_encoding(text)
 
 
 def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
@@ -113,7 +125,7 @@ def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(n)
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
 
 
 def read_text(path: Path, limit: int) -> str:
@@ -121,12 +133,12 @@ def read_text(path: Path, limit: int) -> str:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise InputError(path, t("readers_text.config_too_large", "en", size=f"{size:,}"))
+            raise InputError(path, t("readers.error.config_too_large", "en", size=f"{size:,}"))
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
     if is_binary(data[:SAMPLE_BYTES]):
-        raise InputError(path, t("readers_text.config_binary", "en"))
+        raise InputError(path, t("readers.error.config_binary", "en"))
     return decode(data)
 
 
@@ -138,9 +150,9 @@ def iter_lines(path: Path) -> Iterator[str]:
     """
     sample = read_sample(path)
     if is_binary(sample):
-        raise InputError(path, t("readers_text.binary", "en"))
+        raise InputError(path, t("readers.error.binary_text", "en"))
     codec = detect(sample, complete=len(sample) < SAMPLE_BYTES)
-    fix = mojibake.looks_mojibake(sample.decode(codec, errors="replace"))
+    fix = looks_mojibake(sample.decode(codec, errors="replace"))
     decoder = codecs.getincrementaldecoder(codec)(errors="replace")
     pending = ""
     try:
@@ -153,7 +165,7 @@ def iter_lines(path: Path) -> Iterator[str]:
                     parts = pending.split("\n")
                     pending = parts.pop()
                     for line in parts:
-                        yield mojibake.repair(line) if fix else line
+                        yield repair(line) if fix else line
                     if len(pending) > MAX_LINE_CHARS:
                         cut = pending.rfind("\r")
                         if cut < 0:
@@ -164,6 +176,6 @@ def iter_lines(path: Path) -> Iterator[str]:
                 if not chunk:
                     break
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
     if pending:
-        yield mojibake.repair(pending) if fix else pending
+        yield repair(pending) if fix else pending

@@ -20,7 +20,7 @@ from ..i18n import t
 from ..run import Event, Run
 from . import Reader, register
 from .checks import fail, read_text_head
-from .columns import SeriesBuilder, default_rename, float_column
+from .columns import SeriesBuilder, float_column
 from .hfconfig import read_model_config, read_training_args, read_weight_count
 from .jsonstream import JSONStreamError, read_object
 from .merge import merge_runs
@@ -85,6 +85,7 @@ def _to_block(rows: list) -> list:
 
 def _history_to_series(blocks: dict, builder: SeriesBuilder) -> int:
     entries = 0
+    builder.know({k for keys in blocks for k in keys})
     for keys, parts in blocks.items():
         is_summary = bool(_SUMMARY_KEYS & set(keys)) and "loss" not in keys
         idx_step = keys.index("step") if "step" in keys else None
@@ -98,7 +99,7 @@ def _history_to_series(blocks: dict, builder: SeriesBuilder) -> int:
                 if i in (idx_step, idx_epoch) or (is_summary and key in _SUMMARY_KEYS):
                     continue
                 values, present = cols[i]
-                builder.add(key, values, step, epoch, present)
+                builder.add(key, values, step, epoch, present, order=np.full(n, np.nan))
     return entries
 
 
@@ -109,10 +110,12 @@ def _axis(cols: list, idx: Optional[int], n: int) -> np.ndarray:
     return np.where(present, values, np.nan)
 
 
-def _hf_rename(label: str) -> Optional[str]:
-    if label in ("num_input_tokens_seen", "total_flos"):
-        return None
-    return default_rename(label, "train")
+def run_from_log_history(entries: list, source: str) -> Run:
+    """A Run from a ``log_history`` already in memory (a checkpoint's state), read as :func:`read_state` reads it."""
+    blocks = _consume_history([entries])
+    builder = SeriesBuilder(source, default_split="train")
+    _history_to_series(blocks, builder)
+    return builder.to_run(source, FORMAT)
 
 
 def read_state(path: Path) -> Run:
@@ -120,14 +123,14 @@ def read_state(path: Path) -> Run:
     read_text_head(path)
     try:
         state = read_object(path, {"log_history": _consume_history})
-    except JSONStreamError as exc:
-        raise fail(path, "readers.error.bad_json", detail=str(exc)) from None
+    except (JSONStreamError, ValueError) as exc:  # ValueError: an integer of more than 4300 digits
+        raise fail(path, "readers.error.bad_json", detail=str(exc).splitlines()[0]) from None
     except OSError as exc:
         raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
     blocks = state.get("log_history")
     if not isinstance(blocks, dict):
         raise fail(path, "readers.error.hf_not_state")
-    builder = SeriesBuilder(str(path), rename=_hf_rename)
+    builder = SeriesBuilder(str(path), default_split="train")
     _history_to_series(blocks, builder)
     run = builder.to_run(str(path), FORMAT)
     if not run.series:  # a run that stopped before its first log: nothing to diagnose from this file

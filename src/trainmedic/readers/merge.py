@@ -9,14 +9,21 @@ points at positions the first lacks. What was merged is noted on the other sourc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple, Union
 
 import numpy as np
 
 from ..i18n import Msg, msg
 from ..run import Run, Series
 
-TEXT_FORMATS = {"text-log"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
-EPOCH_TOLERANCE = 0.005  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
+TEXT_FORMATS = {"text-log", "markdown"}  # free-form logs: rounded numbers, so a structured file wins on equal positions
+EPOCH_TOLERANCE = 0.005
+# Two prints of one value agree within this share of it (a console rounds to 4 digits what a file stores in full).
+VALUE_TOLERANCE = 1e-3
+# Values that must match at the shifted epochs before two sources are taken to number epochs one apart.
+MIN_SHIFT_MATCHES = 2
+# Events told apart by what they say (a loss-scale cascade within one step), not only by kind and position.
+_SAID_EVENTS = {"warning", "error", "lr_change"}  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
 
 
 def _rank(series: Series, fmt: str) -> tuple:
@@ -80,7 +87,8 @@ def _event_key(e) -> tuple:
     path = str(e.data.get("path", ""))
     if e.kind == "checkpoint":
         path = Path(path.rstrip("/\\")).name
-    return (e.kind, e.step, e.epoch if e.step is None else None, path)
+    said = e.message if e.kind in _SAID_EVENTS else ""  # two warnings at one step are two warnings
+    return (e.kind, e.step, e.epoch if e.step is None else None, path, said)
 
 
 def _exists(e) -> bool:
@@ -90,19 +98,27 @@ def _exists(e) -> bool:
         return False
 
 
-def fold(primary: Series, other: Series) -> tuple:
-    """Add to ``primary`` the points of ``other`` at positions it lacks.
+class Folded(NamedTuple):
+    """A merged series, and what merging did: ``(primary source name, points not doubled, points added)``, or a Msg
+    when the two series share no axis and were not merged."""
 
-    Returns (series, note): the note is ``(primary source name, points not doubled, points added)``, or a Msg when
-    the two series share no axis and were not merged.
-    """
+    series: Series
+    note: Union[tuple, Msg]
+
+
+def fold(primary: Series, other: Series) -> Folded:
+    """Add to ``primary`` the points of ``other`` at positions it lacks (see :class:`Folded`)."""
     where = Path(primary.source).name or primary.source or "?"
     if primary.has_step and other.has_step:
         p_axis, o_axis, tol = primary.step, other.step, 0.0
     elif primary.has_epoch and other.has_epoch:
+        shift = _epoch_shift(primary, other)
+        if shift:
+            other = Series(other.name, other.values, other.step, other.epoch + shift, other.label, other.source,
+                           other.order)
         p_axis, o_axis, tol = primary.epoch, other.epoch, EPOCH_TOLERANCE
     else:
-        return primary, msg("readers.note.unaligned", series=primary.name, primary=where)
+        return Folded(primary, msg("readers.note.unaligned", series=primary.name, primary=where))
     known = np.sort(p_axis[np.isfinite(p_axis)])
     new = np.isfinite(o_axis)
     if len(known):
@@ -113,14 +129,29 @@ def fold(primary: Series, other: Series) -> tuple:
     added = int(new.sum())
     note = (where, int(len(other) - added), added)
     if not added:
-        return primary, note
+        return Folded(primary, note)
     step, epoch = other.step[new], other.epoch[new]
     if primary.has_step and not np.isfinite(step).all():
         step = np.where(np.isfinite(step), step, _steps_for_epochs(primary, epoch))
     merged = Series(primary.name, np.concatenate([primary.values, other.values[new]]),
                     np.concatenate([primary.step, step]), np.concatenate([primary.epoch, epoch]),
                     primary.label, primary.source)
-    return merged.sorted(), note
+    return Folded(merged.sorted(dedupe=False), note)
+
+
+def _epoch_shift(primary: Series, other: Series) -> int:
+    """-1 or +1 when ``other`` numbers the same epochs one apart (a console that counts from 1 beside a file that
+    counts from 0): its values match the primary's at the shifted epochs, and more often than unshifted; else 0."""
+    def matches(shift: int) -> int:
+        known = dict(zip(np.round(primary.epoch, 3).tolist(), primary.values.tolist()))
+        hits = 0
+        for e, v in zip(np.round(other.epoch + shift, 3).tolist(), other.values.tolist()):
+            p = known.get(e)
+            hits += p is not None and (p == v or abs(p - v) <= VALUE_TOLERANCE * max(abs(p), abs(v)))
+        return hits
+    base = matches(0)
+    best = max((-1, 1), key=matches)
+    return best if matches(best) >= MIN_SHIFT_MATCHES and matches(best) > base else 0
 
 
 def _steps_for_epochs(primary: Series, epoch: np.ndarray) -> np.ndarray:

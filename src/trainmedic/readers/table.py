@@ -26,7 +26,10 @@ from .columns import SeriesBuilder, float_column, parse_number
 CHUNK_ROWS = 50000  # rows held as strings before their columns become numpy arrays
 
 STEP_COLUMNS = {"step", "steps", "global_step", "globalstep", "iter", "iters", "iteration", "iterations", "it",
-                "batch", "batch_idx", "_step", "trainer/global_step", "train/global_step", "update", "updates"}
+                "batch", "batch_idx", "_step", "trainer/global_step", "train/global_step", "update", "updates",
+                "current_steps", "num_updates"}
+# Columns that state a setting of the run on every row (LLaMA-Factory's `total_steps`), by config key.
+CONFIG_COLUMNS = {"total_steps": "max_steps"}
 EPOCH_COLUMNS = {"epoch", "epochs", "ep", "train/epoch", "trainer/epoch"}
 NAME_COLUMNS = ("metric", "name", "key", "tag", "series")
 VALUE_COLUMNS = ("value", "val", "scalar")
@@ -47,19 +50,26 @@ class TableBuilder:
 
     def __init__(self, builder: SeriesBuilder) -> None:
         self.builder = builder
+        self.settings: dict = {}  # config key -> value, from CONFIG_COLUMNS
 
     def add_chunk(self, header: list, columns: list) -> None:
         if not columns or not columns[0]:
             return
         n = len(columns[0])
+        self.builder.know(header)
         step = epoch = None
         metrics = []
         for name, cells in zip(header, columns):
             kind = _axis_kind(name)
             if kind == "step" and step is None:
                 step = _axis(cells)
+                step[step < 0] = np.nan  # sentence-transformers writes -1 for "the end of the epoch"
             elif kind == "epoch" and epoch is None:
                 epoch = _axis(cells)
+            elif name.strip().lower() in CONFIG_COLUMNS:
+                values, present = float_column(cells)
+                if present.any() and np.isfinite(values[present]).any():
+                    self.settings[CONFIG_COLUMNS[name.strip().lower()]] = float(values[present][-1])
             elif kind is None:
                 metrics.append((name, cells))
         lower = [h.strip().lower() for h in header]
@@ -67,23 +77,25 @@ class TableBuilder:
         value_col = next((lower.index(c) for c in VALUE_COLUMNS if c in lower), None)
         if name_col is not None and value_col is not None:
             self._add_long(columns[name_col], columns[value_col], step, epoch, n)
-            return
-        for name, cells in metrics:
-            values, present = float_column(cells)
-            if present.any():
-                self.builder.add(name, values, step, epoch, present)
+        else:
+            for name, cells in metrics:
+                values, present = float_column(cells)
+                if present.any():
+                    self.builder.add(name, values, step, epoch, present)
+        self.builder.next_rows(n)
 
     def _add_long(self, names: list, cells: list, step, epoch, n: int) -> None:
         values, present = float_column(cells)
         labels = np.array([str(x) if x is not None else "" for x in names], dtype=object)
         step = np.full(n, np.nan) if step is None else step
         epoch = np.full(n, np.nan) if epoch is None else epoch
-        for label in dict.fromkeys(labels.tolist()):
-            if not label:
-                continue
+        order = np.arange(self.builder.rows + 1, self.builder.rows + n + 1, dtype=np.float64)
+        names = [lab for lab in dict.fromkeys(labels.tolist()) if lab]
+        self.builder.know(names)
+        for label in names:
             mask = (labels == label) & present
             if mask.any():
-                self.builder.add(label, values[mask], step[mask], epoch[mask])
+                self.builder.add(label, values[mask], step[mask], epoch[mask], order=order[mask])
 
 
 def _axis(cells: list) -> np.ndarray:
@@ -145,7 +157,7 @@ def read_csv(path: Path, *, builder: Optional[SeriesBuilder] = None, fmt: str = 
         raise fail(path, "readers.error.unreadable", detail=str(exc)) from None
     except OSError as exc:
         raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
-    return _finish(builder, path, fmt)
+    return _finish(builder, path, fmt, table)
 
 
 def _is_number(cell: str) -> bool:
@@ -177,7 +189,7 @@ def read_jsonl(path: Path) -> Run:
                     continue
                 try:
                     obj = json.loads(line)
-                except (ValueError, RecursionError):
+                except (ValueError, RecursionError):  # also a number of more than 4300 digits
                     continue  # a line cut by a crash or a concurrent writer
                 if isinstance(obj, dict):
                     rows.append(_flatten(obj))
@@ -187,7 +199,7 @@ def read_jsonl(path: Path) -> Run:
     except OSError as exc:
         raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
     _add_dict_rows(table, rows)
-    return _finish(builder, path, "jsonl")
+    return _finish(builder, path, "jsonl", table)
 
 
 def _add_dict_rows(table: TableBuilder, rows: list) -> None:
@@ -197,10 +209,12 @@ def _add_dict_rows(table: TableBuilder, rows: list) -> None:
     table.add_chunk(header, [[r.get(k) for r in rows] for k in header])
 
 
-def _finish(builder: SeriesBuilder, path: Path, fmt: str) -> Run:
+def _finish(builder: SeriesBuilder, path: Path, fmt: str, table: TableBuilder) -> Run:
     run = builder.to_run(str(path), fmt)
     if not run.series:
         raise fail(path, "readers.error.no_numbers")
+    for key, value in table.settings.items():
+        run.config.set(key, int(value) if value.is_integer() else value, str(path))
     return run
 
 

@@ -10,22 +10,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import InputError
 from ..i18n import msg, t
-from ..run import Run, Series, SourceInfo
+from ..run import Run, SourceInfo
 from . import Reader, encoding, register
 from . import textlog_line as L
 from . import textlog_patterns as P
-from .textlog_parser import LogParser
+from .textlog_buffer import MAX_SERIES
+from .textlog_parser import MAX_LINE_CHARS, LogParser
 
 FORMAT = "text-log"
-LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr", ".md"}
+LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr"}
 # Files other readers own; a text log never claims them.
 STRUCTURED_SUFFIXES = {
     ".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".py", ".sh", ".bash", ".zsh",
     ".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".pkl", ".npz", ".npy", ".h5", ".parquet", ".html", ".png",
+    ".md", ".markdown", ".rst",
 }
 # Sniff scores: a log by its name, a text file by its content; structured readers score higher on their files.
 SCORE_BY_NAME = 0.5
@@ -58,62 +58,61 @@ def sniff(path: Path, head: bytes) -> float:
     return SCORE_BY_CONTENT if _metric_lines(text) >= MIN_METRIC_LINES else 0.0
 
 
-def _series(parser: LogParser, path: str) -> list:
-    """Series from the parser's buffers, each buffer freed once copied (the peak holds one series twice, not all)."""
-    kept = 0 if 0 in parser.ranks else (parser.ranks[0] if parser.ranks else -1)
-    out = []
-    for name in list(parser.series):
-        buf = parser.series.pop(name)
-        rank = np.frombuffer(buf.rank, dtype=np.int16) if len(buf.rank) else np.zeros(0, dtype=np.int16)
-        keep = (rank == -1) | (rank == kept)
-        every = bool(keep.all())
-
-        def column(arr, keep=keep, every=every):
-            col = np.frombuffer(arr, dtype=np.float64)
-            return col.copy() if every else col[keep]  # a boolean index already copies
-
-        values = column(buf.values)
-        if not len(values):
-            continue
-        s = Series(name, values, column(buf.step), column(buf.epoch), label=buf.label, source=path)
-        del buf, rank, keep
-        out.append(s.sorted() if s.has_step or s.has_epoch else s)
-    return out
-
-
 def read(path: Path) -> Run:
     """Read a console log into a Run (series, events, settings it printed)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(path, t("readers_text.unreadable", "en", why=exc.strerror or exc)) from None
+        raise InputError(path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
     if size == 0:
-        raise InputError(path, t("readers_text.empty", "en"))
+        raise InputError(path, t("readers.error.empty", "en"))
+    return read_lines(path, enumerate(encoding.iter_lines(path), 1), FORMAT)
+
+
+def read_lines(path: Path, lines, fmt: str, notes: tuple = ()) -> Run:
+    """A Run from ``(line number, line)`` pairs of ``path`` read as a console log (format ``fmt``)."""
     parser = LogParser(str(path))
     skipped = 0
-    for lineno, line in enumerate(encoding.iter_lines(path), 1):
+    for lineno, line in lines:
         try:
             parser.feed(line, lineno)
         except (ValueError, OverflowError):  # e.g. `Epoch: inf` where a whole number must stand: skip the line
             skipped += 1
-    series = _series(parser, str(path))
-    if not series and not parser.events and not list(parser.config):
-        key = "readers_text.no_metrics" if parser.saw_digits else "readers_text.no_numbers"
+    built = parser.finish()
+    if not built.series and not parser.events and not list(parser.config):
+        key = "readers.error.no_metrics" if parser.saw_digits else "readers.error.no_numbers_text"
         raise InputError(path, t(key, "en"))
     run = Run(path=str(path))
-    for s in series:
-        run.add_series(s)
-    kept = 0 if 0 in parser.ranks else (parser.ranks[0] if parser.ranks else -1)
-    run.events = [e for e in parser.events]
+    for s in built.series:
+        run.series[s.name] = s
+    run.events = list(parser.events)
     run.config = parser.config
+    run.sources.append(SourceInfo(path=str(path), format=fmt, points=run.points, series=list(run.series),
+                                  notes=list(notes) + _notes(parser, built, skipped)))
+    return run
+
+
+def _notes(parser: LogParser, built, skipped: int) -> list:
+    """What the reader left out or decided, in the report's words."""
     notes = []
     if len(parser.ranks) > 1:
-        notes.append(msg("readers_text.ranks", kept=kept, ranks=len(parser.ranks)))
+        notes.append(msg("readers.note.ranks", kept=parser.kept_rank(), ranks=len(parser.ranks)))
     if skipped:
-        notes.append(msg("readers_text.skipped_lines", count=skipped))
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT, points=run.points, series=list(run.series),
-                                  notes=notes))
-    return run
+        notes.append(msg("readers.note.skipped_lines", count=skipped))
+    if parser.fragments:
+        notes.append(msg("readers.note.fragments", count=parser.fragments))
+    if built.superseded:
+        notes.append(msg("readers.note.restarted", count=len(built.restarts), points=built.superseded,
+                         at=built.restarts[0]))
+    if built.bad_axis:
+        notes.append(msg("readers.note.bad_axis", count=built.bad_axis))
+    if parser.bad_counters:
+        notes.append(msg("readers.note.bad_counter", count=parser.bad_counters))
+    if parser.long_lines:
+        notes.append(msg("readers.note.long_lines", count=parser.long_lines, limit=MAX_LINE_CHARS))
+    if parser.dropped_series:
+        notes.append(msg("readers.note.too_many_series", limit=MAX_SERIES, count=parser.dropped_series))
+    return notes
 
 
 register(Reader(FORMAT, sniff, read))

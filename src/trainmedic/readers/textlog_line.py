@@ -5,11 +5,12 @@ belongs to, settings, and events. Pure functions; the state that spans lines liv
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import NamedTuple, Optional
 
-from ..names import BOOKKEEPING, METRIC_WORDS, SPLIT_WORDS, normalise
+from ..names import METRIC_WORDS, SPLIT_WORDS, is_bookkeeping, normalise
 from . import textlog_patterns as P
 from .config_keys import spelling
 
@@ -46,8 +47,17 @@ def parse_number(raw: str) -> float:
     return float(raw.replace(",", "").rstrip("%"))
 
 
-def strip_prefixes(line: str) -> tuple:
-    """(rank or None, the line without ANSI colours and log prefixes, whether a prefix said WARNING)."""
+class Stripped(NamedTuple):
+    """A line without its ANSI colours and log prefixes, and what the prefixes said."""
+
+    rank: Optional[int]
+    text: str
+    warning: bool
+
+
+def strip_prefixes(line: str) -> Stripped:
+    """The line without ANSI colours and log prefixes (time, level, logger, ``[rank1]:``), with the rank a prefix
+    named and whether a prefix said WARNING."""
     if "\x1b" in line:
         line = P.ANSI.sub("", line)
     rank = None
@@ -68,7 +78,7 @@ def strip_prefixes(line: str) -> tuple:
                 line = line[m.end():]
         if line == before:
             break
-    return rank, line.strip(), warning
+    return Stripped(rank, line.strip(), warning)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -132,7 +142,7 @@ def metric_name(key: str, split: Optional[str]) -> Optional[str]:
     metric = _METRIC_RENAMES.get(metric, metric)
     parts[-1] = metric
     tokens = metric.split("_")
-    if metric in BOOKKEEPING or tokens[-1] in ("time", "runtime") or metric.endswith("step_time"):
+    if is_bookkeeping(metric):
         return None
     known = metric in _KNOWN or tokens[-1] in _KNOWN or tokens[0] in ("loss", "acc")
     known = known or (len(tokens) == 1 and metric[:3] in ("acc", "top") and metric[3:].isdigit())
@@ -144,22 +154,30 @@ def is_learning_signal(name: str) -> bool:
     return name.split("/")[-1] not in _SETTING_LIKE
 
 
+class Setting(NamedTuple):
+    """A setting printed on a line: its key and its value (text, or a literal read from a ``Namespace(...)``)."""
+
+    key: str
+    raw: object
+
+
 def settings(text: str) -> list:
-    """``(key, raw value)`` pairs of a settings line, including those inside ``Name(k=v, ...)`` parentheses."""
+    """The :class:`Setting` pairs of a settings line, including those inside ``Name(k=v, ...)`` parentheses."""
     out = []
     m = P.NAMESPACE.search(text)
     if m:
         return namespace_pairs(m.group("body"))
     for m in P.SETTING.finditer(text):
-        out.append((m.group("key"), m.group("val")))
+        out.append(Setting(m.group("key"), m.group("val")))
     for m in P.CALL_ARGS.finditer(text):
         for inner in P.SETTING.finditer(m.group("body")):
-            out.append((inner.group("key"), inner.group("val")))
+            out.append(Setting(inner.group("key"), inner.group("val")))
     return out
 
 
 def namespace_pairs(body: str) -> list:
-    """Keyword arguments of a printed ``Namespace(...)``, read with ``ast`` (literals only, nothing executed)."""
+    """Keyword arguments of a printed ``Namespace(...)`` as :class:`Setting` pairs, read with ``ast`` (literals only,
+    nothing executed)."""
     try:
         call = ast.parse(f"f({body})", mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
@@ -172,21 +190,49 @@ def namespace_pairs(body: str) -> list:
             value = ast.literal_eval(kw.value)
         except (ValueError, SyntaxError, TypeError, RecursionError):
             continue
-        out.append((kw.arg, value))
+        out.append(Setting(kw.arg, value))
     return out
 
 
+_WIDE_GAP = re.compile(r"\s{2,}")
+_HEADER_CELL = re.compile(r"^(?:#|[A-Za-z][\w./@()\-]*(?: [A-Za-z][\w./@()\-]*)*)$")
+
+
 def table_cells(text: str) -> Optional[list]:
-    """Cells of a Markdown table row or a CSV/TSV row, or None when the line is neither."""
+    """Cells of a Markdown table row (with or without its outer bars), a CSV/TSV row, or a row of a table aligned
+    with spaces (spaCy's training table); None when the line is none of these."""
     s = text.strip()
-    if s.startswith("|") and s.endswith("|") and s.count("|") >= 3:
-        return [c.strip() for c in s[1:-1].split("|")]
+    if "|" in s:
+        inner = s[1:] if s.startswith("|") else s
+        inner = inner[:-1] if inner.endswith("|") else inner
+        cells = [c.strip() for c in inner.split("|")]
+        if len(cells) >= 2 and (s.startswith("|") and s.endswith("|") or " | " in s):
+            return cells
     for sep in (",", "\t"):
         if sep in s and " " not in s.replace(", ", ",").strip():
             cells = [c.strip() for c in s.split(sep)]
             if len(cells) >= 2 and all(cells):
                 return cells
+    if "  " in s:
+        cells = _WIDE_GAP.split(s)
+        if len(cells) >= 3:
+            return cells
     return None
+
+
+def is_name_cell(cell: str) -> bool:
+    """A table cell that names something (a column, a metric) rather than holding a value."""
+    return _HEADER_CELL.match(cell) is not None
+
+
+def table_header(text: str) -> Optional[list]:
+    """The column names when ``text`` is a table's header row (every cell a name, not a `key value` pair)."""
+    cells = table_cells(text)
+    if cells is None or not all(_HEADER_CELL.match(c) for c in cells):
+        return None
+    if all(c.lower() in ("", "-") for c in cells):
+        return None
+    return cells
 
 
 def checkpoint_path(text: str) -> Optional[str]:

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..findings import Position
 from ..i18n import Msg, t
+from ..names import BOOKKEEPING
 from ..rules.learning import ChanceFacts
 from ..rules.nonfinite import NonfiniteFacts
 from ..run import Series, parse_metric_name_canonical
@@ -44,7 +45,7 @@ PANEL_TITLES = {"loss": "report.plot.loss", "metrics": "report.plot.metrics", "l
 AXIS_LABELS = {"step": "report.axis.step", "epoch": "report.axis.epoch", "index": "report.axis.index",
                "samples": "report.axis.samples"}
 SEVERITY_COLOR = {"error": "#d62728", "warning": "#e6850e", "info": "#1f77b4"}
-SKIP_METRICS = {"runtime", "samples_per_second", "steps_per_second", "step_time", "epoch", "step", "total_flos"}
+SKIP_METRICS = BOOKKEEPING  # timings and counters are not curves worth a panel
 FIGURE = (6.4, 3.1)      # inches; the page scales the SVG to its column
 AXIS_BAND = 0.6          # inches below the axes for the tick labels and the axis label
 LEGEND_ROW = 0.2         # inches per row of the legend under them

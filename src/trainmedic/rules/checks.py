@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..registry import Registry
+
 
 @dataclass(frozen=True)
 class Check:
@@ -65,14 +67,22 @@ _CHECKS = (
     Check("TM1202", "batch-lr-mismatch", "divergence", "warning", "compare"),
 )
 
-CHECKS: dict = {c.code: c for c in _CHECKS}
+# Checks register the way rules do (plugins add theirs with :func:`register_check`).
+REGISTRY: Registry = Registry("check", __name__, (), key=lambda c: c.code)
+for _c in _CHECKS:
+    REGISTRY.add(_c)
+
+
+def register_check(check: Check) -> Check:
+    """Register a check so that `trainmedic rules` lists it and `trainmedic explain` explains it."""
+    return REGISTRY.add(check)
 
 
 def all_checks() -> list:
     """Every check, ordered by code."""
-    return sorted(CHECKS.values(), key=lambda c: c.code)
+    return sorted(REGISTRY.items(), key=lambda c: c.code)
 
 
 def get_check(code: str) -> Optional[Check]:
     """The check with this code (any case), or None."""
-    return CHECKS.get(code.strip().upper())
+    return REGISTRY.get(code.strip().upper())

@@ -33,6 +33,8 @@ class CollapseParams(Params):
     min_drop_abs: float = param(0.1, "... by at least this much (a rare-class F1 of 0.02 falling to 0 is noise)")
     still_down_share: float = param(0.3, "... and still this share down at the end (a dip that recovers is not a "
                                          "collapse)")
+    large_drop_abs: float = param(0.3, "or it fell by this much in absolute terms and stays down (an accuracy of 1.0 "
+                                       "falling to 0.51 is a collapse whatever the unknown chance level)")
     onset_share: float = param(0.1, "onset: the first evaluation after the best that carries this share of the fall")
     pr_kept: float = param(0.6, "precision held: it keeps this share of its best ...")
     pr_lost: float = param(0.5, "... while recall falls below this share of its best (or the reverse)")
@@ -71,7 +73,8 @@ def collapse_point(s: Series, floor: float = 0.0, p: CollapseParams = COLLAPSE) 
     best_so_far = np.fmax.accumulate(np.where(fin, y, -np.inf))
     gap = best_so_far - floor
     share = np.where(fin & (gap > 0), (best_so_far - y) / np.where(gap > 0, gap, 1), 0.0)
-    hit = np.flatnonzero(fin & (share >= p.share) & (best_so_far - y >= p.min_drop_abs))
+    drop = best_so_far - y
+    hit = np.flatnonzero(fin & (((share >= p.share) & (drop >= p.min_drop_abs)) | (drop >= p.large_drop_abs)))
     if not hit.size:
         return None
     c = int(hit[0])
@@ -81,7 +84,7 @@ def collapse_point(s: Series, floor: float = 0.0, p: CollapseParams = COLLAPSE) 
     idx_after = idx[idx > b]
     low_i = int(idx_after[np.argmin(y[idx_after])])
     last = int(idx[-1])
-    if (best - y[last]) / (best - floor) < p.still_down_share:
+    if (best - y[last]) / (best - floor) < p.still_down_share and best - y[last] < p.large_drop_abs:
         return None
     total = best - float(y[low_i])
     k = idx_after[np.flatnonzero(best - y[idx_after] >= p.onset_share * total)[0]]
@@ -112,7 +115,8 @@ def check_collapse(run: Run, p: CollapseParams) -> list:
     What it does:
         Tracks each higher-is-better eval metric's best value; collapse is a fall of {share} of the way from its
         floor (0, or 1/K for accuracy) to the best, by at least {min_drop_abs}, still {still_down_share} of the way
-        down at the end. Reported where the decline begins; one finding per model and eval set.
+        down at the end, or a fall of {large_drop_abs} or more that stays. Reported where the decline begins; one
+        finding per model and eval set.
     Why it matters:
         The model that produced the best score no longer exists; every later checkpoint is worse. When precision
         holds while recall collapses, the model has stopped predicting the positive classes.

@@ -43,9 +43,9 @@ class WasteFacts(Facts):
 def unrecoverable_failure(run: Run, group) -> Optional[tuple]:
     """(series, index) of the first point after which a loss never becomes finite again (hidden NaN included)."""
     cands = []
-    for f in check_hidden_nan(run):
+    for f in check_hidden_nan(run, groups=[group]):
         s = run.get(f.series)
-        if s is not None and s.parsed.group == group:
+        if s is not None:
             s = sorted_series(s)
             cands.append((s, int(np.flatnonzero(s.values == 0.0)[0])))
     for s in [train_loss(run, group), *eval_losses(run, group)]:

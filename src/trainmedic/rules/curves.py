@@ -16,11 +16,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..findings import Evidence, Facts, Finding, Position, Severity
 from ..i18n import Msg
-from ..names import BOOKKEEPING
+from ..names import is_learning_signal
 from ..run import Run, Series
-
-# Series that describe the optimiser's settings, not what the model learnt: never judged as curves.
-NOT_LEARNING = set(BOOKKEEPING) | {"lr", "loss_scale", "epoch", "step"}
 
 # Series longer than this are smoothed before trends are judged: per-batch losses are noisy by nature.
 SMOOTH_FROM_POINTS = 30
@@ -82,16 +79,28 @@ def learning_series(run: Run, group=...) -> list:
     out = []
     for s in run.series.values():
         p = s.parsed
-        if p.metric in NOT_LEARNING or (group is not ... and p.group != group):
+        if not is_learning_signal(p.metric) or (group is not ... and p.group != group):
             continue
         out.append(sorted_series(s))
     return out
 
 
 def train_loss(run: Run, group) -> Optional[Series]:
-    """The train loss of a model group (None when the run has none)."""
+    """The train loss of a model group (None when the run has none).
+
+    Without a plain ``loss``, a run that logs only named losses (``IDLoss``, ``total_loss``, ``loss_cls`` ...) is
+    judged on one of them: a total first, else the one logged most often, else the first.
+    """
     found = [s for s in series_of(run, split="train", metric="loss", group=group) if s.parsed.evalset is None]
-    return found[0] if found else None
+    if found:
+        return found[0]
+    named = [s for s in run.find(split="train", group=group) if s.parsed.is_loss and s.parsed.evalset is None
+             and not s.parsed.metric.endswith(("_epoch", "_avg"))]
+    if not named:
+        return None
+    totals = [s for s in named if any(w in s.parsed.metric for w in ("total", "all", "overall", "sum"))]
+    best = totals[0] if totals else max(named, key=len)
+    return sorted_series(best)
 
 
 def eval_losses(run: Run, group) -> list:

@@ -106,7 +106,8 @@ def check_explosion(run: Run, p: ExplosionParams) -> list:
         Compares each gradient norm with the median of the {baseline_window} points logged before it (at least
         {baseline_min_points}); the first one {ratio}x above that which does not fall back under
         {recovered_ratio}x within the next {sustain_points} points is reported, as an error when NaN follows. A
-        one-point jump that the next step forgets is a hard batch, not an explosion.
+        one-point jump that the next step forgets is a hard batch, not an explosion; a jump while the train loss
+        keeps falling below where it was is a model leaving its initial plateau (info).
     Why it matters:
         An exploding gradient makes one update large enough to throw the model off its optimum or overflow to
         inf/NaN; clipping would bound it.
@@ -129,10 +130,28 @@ def check_explosion(run: Run, p: ExplosionParams) -> list:
               evidence(s, i, Msg("rule.TM801.ev_jump", {"ratio": round(ratio, 1)}))]
         later = fin[fin >= i]
         peak = int(later[np.argmax(g[later])])
-        out.append(make_finding("TM801", s, i, ev=ev, until=peak, severity=Severity.ERROR if then_nan else None,
+        falling = not then_nan and _loss_keeps_falling(run, s, i, p)
+        severity = Severity.ERROR if then_nan else (Severity.INFO if falling else None)
+        key = "rule.TM801.message_leaving_plateau" if falling else None
+        out.append(make_finding("TM801", s, i, ev=ev, until=peak, severity=severity, message_key=key,
                                 params={"value": float(g[i]), "median": base, "ratio": round(ratio, 1)},
                                 facts=GradientFacts(kind="explosion", median=base, ratio=ratio, then_nan=then_nan)))
     return out
+
+
+def _loss_keeps_falling(run: Run, grad: Series, i: int, p: ExplosionParams) -> bool:
+    """Whether the train loss logged after the jump is lower than before it: a model leaving its initial plateau
+    (gradients grow as the loss starts to fall), not an explosion."""
+    loss = train_loss(run, grad.parsed.group)
+    if loss is None or loss.axis != grad.axis:
+        return False
+    x0 = float(grad.x[i])
+    before = loss.values[(loss.x < x0) & np.isfinite(loss.values)][-p.baseline_window:]
+    after = loss.values[(loss.x >= x0) & np.isfinite(loss.values)]
+    if before.size < 2 or after.size < 2:
+        return False
+    return float(np.median(after[: max(2, after.size // 2)])) < float(np.median(before)) and float(after[-1]) < float(
+        np.median(before))
 
 
 def _loss_stalled_high(loss: Optional[Series], p: VanishingParams = VANISHING) -> Optional[dict]:

@@ -1,7 +1,11 @@
-"""Not learning: a loss stuck at ln(K) with accuracy at 1/K (the model outputs the class prior), or a flat loss.
+"""Not learning: a loss stuck at ln(K) with accuracy at 1/K (the model outputs the class prior), or a loss that does
+not change at all from batch to batch (the model outputs one constant prediction).
 
-For a K-class cross-entropy, a model that predicts the uniform prior scores loss ln K and accuracy 1/K. A run
-that stays there for its whole length is not learning anything: nothing it can see reaches the trainable weights.
+For a K-class cross-entropy, a model that predicts the uniform prior scores loss ln K and accuracy 1/K. K is never
+read off the loss being judged (a language model's loss of 4.02 is not "ln 56"): it comes from the configuration,
+the loss function (a binary cross-entropy has K = 2), or an accuracy that sits at 1/K, which the loss must then
+confirm. A loss identical to its printed precision over many different batches is the other proof: batch noise
+never vanishes unless the model's output no longer depends on its input.
 """
 
 from __future__ import annotations
@@ -18,72 +22,73 @@ from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, series_of, smoothed, train_loss
 
+# Loss functions whose chance level is ln 2 whatever the dataset: one sigmoid output per example.
+BINARY_LOSSES = ("bce", "binarycrossentropy", "binary_crossentropy", "bcewithlogits", "bceloss", "sigmoid",
+                 "binary_cross_entropy", "logloss", "binary")
+
 
 @dataclass(frozen=True)
 class ChanceParams(Params):
     loss_tol: float = param(0.05, "batch noise at chance is about 1% of ln K (4 classes: 1.38-1.40 vs 1.386)")
-    infer_tol: float = param(0.02, "without num_classes or an accuracy, a tighter match to ln K is needed")
-    acc_rel_tol: float = param(0.3, "accuracy within 30% of 1/K counts as chance (K=4: 0.175-0.325)")
+    acc_rel_tol: float = param(0.3, "an accuracy within 30% of 1/K counts as chance (K=4: 0.175-0.325)")
     acc_min_tol: float = param(0.02, "the smallest accuracy tolerance, for many classes")
+    acc_flat: float = param(0.25, "an accuracy that names K must itself be flat: its range within this share of 1/K")
+    max_classes: int = param(1000, "the largest K an accuracy is read as (1/K below 0.001 is no longer 'chance')")
     min_points: int = param(4, "logged points needed before 'stuck' can be said at all")
-    max_inferred_classes: int = param(100000, "the largest class count a loss level is read as (ln 1e5 = 11.5)")
 
 
 @dataclass(frozen=True)
-class PlateauParams(Params):
-    min_drop: float = param(0.02, "a smoothed train loss that never falls this share below its start has not moved")
-    min_points: int = param(10, "points needed to call a loss flat")
-    floor_acc: float = param(0.99, "an accuracy this high normally drives the cross-entropy towards 0")
-    floor_min_level: float = param(0.1, "a floor below this is convergence, not a floor")
-    floor_flat: float = param(0.03, "the last third within 3% of one level is a floor")
+class FrozenLossParams(Params):
+    min_repeats: int = param(8, "consecutive logged points of one identical value: per-batch noise makes even two "
+                                "rare, and a repeat of eight is a model whose output does not change")
+    min_digits: int = param(2, "the value must carry at least this many significant digits (a loss printed as 0.1 "
+                                "repeats by rounding)")
+    ln_k_tol: float = param(0.005, "the constant names K when it is within 0.5% of ln K")
 
 
 @dataclass(frozen=True)
 class ChanceFacts(Facts):
-    """K, ln K, the loss and accuracy levels of a model stuck at chance."""
+    """K (and where it came from), ln K, the loss and accuracy levels of a model stuck at chance."""
 
     k: int
     ln_k: float
     loss: float
-    inferred_k: bool
+    k_source: str  # config | loss_function | accuracy | constant_loss
     acc: Optional[float] = None
     acc_low: Optional[float] = None
     acc_high: Optional[float] = None
 
+    @property
+    def inferred_k(self) -> bool:
+        return self.k_source not in ("config", "loss_function")
+
 
 @dataclass(frozen=True)
-class PlateauFacts(Facts):
-    """A flat loss (``kind`` "flat") or a loss floor under a perfect accuracy (``kind`` "floor")."""
+class FrozenLossFacts(Facts):
+    """A loss identical at many consecutive logged points: its value, how many times, and the K it matches."""
 
-    kind: str
-    start: float
-    low: float = 0.0
-    floor: float = 0.0
-    acc: float = 0.0
+    value: float
+    repeats: int
     k: Optional[int] = None
 
 
 CHANCE = ChanceParams()
-PLATEAU = PlateauParams()
 
 
-def _classes(run: Run, level: float, p: ChanceParams = CHANCE) -> tuple:
-    """(K, inferred?) from the config, else from a loss level that matches ln K for an integer K."""
-    k = run.config.get("num_classes")
-    if k:
+def configured_classes(run: Run) -> tuple:
+    """(K, source) from the configuration or the loss function, else (None, "")."""
+    for key in ("num_classes", "num_labels"):
+        k = run.config.get(key)
         try:
-            k = int(k)
+            k = int(k) if k is not None else None
         except (TypeError, ValueError):
             k = None
         if k and k >= 2:
-            return k, False
-    # ln K for K in [2, MAX_INFERRED_CLASSES]: a level outside that (incl. a diverged, huge loss) names no K.
-    if not math.isfinite(level) or level <= math.log(2) * (1 - p.infer_tol) or level > math.log(p.max_inferred_classes) * 1.5:
-        return None, True
-    k = int(round(math.exp(level)))
-    if 2 <= k <= p.max_inferred_classes and abs(level - math.log(k)) <= p.infer_tol * math.log(k):
-        return k, True
-    return None, True
+            return k, "config"
+    loss = str(run.config.get("loss") or "").lower().replace("-", "").replace(" ", "")
+    if loss and any(word.replace("_", "") in loss.replace("_", "") for word in BINARY_LOSSES):
+        return 2, "loss_function"
+    return None, ""
 
 
 def _accuracy(run: Run, group) -> Optional[Series]:
@@ -94,25 +99,44 @@ def _accuracy(run: Run, group) -> Optional[Series]:
     return None
 
 
+def _classes_from_accuracy(acc: Series, p: ChanceParams) -> Optional[int]:
+    """K when an accuracy sits flat at 1/K (it must name one K, not wander), else None."""
+    a = as_fraction(acc.values)
+    a = a[np.isfinite(a)]
+    if a.size < 1:
+        return None
+    level = float(np.median(a))
+    if level <= 0 or level > 0.5 + p.acc_min_tol:
+        return None
+    k = int(round(1.0 / level))
+    if not 2 <= k <= p.max_classes:
+        return None
+    tol = max(p.acc_min_tol, p.acc_rel_tol / k)
+    if abs(level - 1.0 / k) > tol or float(np.max(a) - np.min(a)) > max(p.acc_flat / k, 2 * p.acc_min_tol):
+        return None
+    return k
+
+
 def chance_level(run: Run, group, p: ChanceParams = CHANCE) -> Optional[dict]:
-    """Facts when a model group is stuck at chance: K, ln K, loss level, accuracy level, where it is established."""
+    """Facts when a model group is stuck at chance: K and its source, ln K, loss and accuracy levels, where."""
     loss = train_loss(run, group)
     if loss is None:
         return None
     fin = np.flatnonzero(np.isfinite(loss.values))
     if fin.size < p.min_points:
         return None
-    vals = loss.values[fin]
-    level = float(np.median(vals))
-    k, inferred = _classes(run, level, p)
+    level = float(np.median(loss.values[fin]))
+    acc = _accuracy(run, group)
+    k, source = configured_classes(run)
+    if k is None and acc is not None:
+        k, source = _classes_from_accuracy(acc, p), "accuracy"
     if not k:
         return None
     ln_k = math.log(k)
     tail = smoothed(loss.values)[fin[len(fin) // 2:]]
     if abs(level - ln_k) > p.loss_tol * ln_k or np.nanmin(tail) < (1 - p.loss_tol) * ln_k:
         return None
-    acc = _accuracy(run, group)
-    facts = {"k": k, "ln_k": ln_k, "loss": level, "loss_series": loss, "inferred_k": inferred}
+    facts = {"k": k, "ln_k": ln_k, "loss": level, "loss_series": loss, "k_source": source}
     if acc is not None:
         a = as_fraction(acc.values)
         afin = np.flatnonzero(np.isfinite(a))
@@ -123,8 +147,6 @@ def chance_level(run: Run, group, p: ChanceParams = CHANCE) -> Optional[dict]:
         facts.update(acc_series=acc, acc=float(np.median(a[afin])), at_series=acc, at=int(afin[np.argmax(near)]),
                      acc_low=float(np.min(a[afin])), acc_high=float(np.max(a[afin])))
         return facts
-    if inferred and abs(level - ln_k) > p.infer_tol * ln_k:
-        return None
     facts.update(at_series=loss, at=int(fin[p.min_points - 1]))
     return facts
 
@@ -134,13 +156,15 @@ def check_stuck_at_chance(run: Run, p: ChanceParams) -> list:
     """Loss at ln(K) and accuracy at 1/K: the model outputs the class prior.
 
     What it does:
-        Takes K from num_classes (or from a loss level that equals ln K for an integer K) and checks that the
+        Takes K from the configuration (num_classes, num_labels), from the loss function (a binary cross-entropy
+        has K = 2) or from an accuracy that stays flat at 1/K, never from the loss being judged, and checks that the
         train loss sits within {loss_tol} (relative) of ln K for the whole run and the accuracy near 1/K; reports
         the point where the accuracy first confirms it.
     Why it matters:
         For a K-class cross-entropy, predicting the uniform prior gives exactly loss ln K and accuracy 1/K. A run
-        that stays there learns nothing: the gradient does not reach the weights that would have to change
-        (frozen encoder, optimizer built from the wrong parameters, lr far too small, labels not matching inputs).
+        that stays there learns nothing: the gradient does not reach the weights that would have to change (frozen
+        encoder, optimizer built from the wrong parameters, lr far too small or far too large, labels not matching
+        inputs).
     Example:
         4 classes: loss 1.38-1.40 (ln 4 = 1.386) and accuracy 0.23-0.27 for 5 epochs.
     Fix:
@@ -166,80 +190,75 @@ def check_stuck_at_chance(run: Run, p: ChanceParams) -> list:
             ev.append(evidence(acc, len(acc) - 1, Msg("rule.TM301.ev_acc")))
         else:
             key = "rule.TM301.message_loss_only"
-        facts = ChanceFacts(k=f["k"], ln_k=f["ln_k"], loss=f["loss"], inferred_k=f["inferred_k"], acc=f.get("acc"),
+        facts = ChanceFacts(k=f["k"], ln_k=f["ln_k"], loss=f["loss"], k_source=f["k_source"], acc=f.get("acc"),
                             acc_low=f.get("acc_low"), acc_high=f.get("acc_high"))
         out.append(make_finding("TM301", f["at_series"], f["at"], ev=ev, until=len(f["at_series"]) - 1, facts=facts,
                                 params=params, message_key=key))
     return out
 
 
-@rule("TM302", "loss-plateau", symptom="plateau", severity="warning", params=PlateauParams)
-def check_plateau(run: Run, p: PlateauParams) -> list:
-    """Train loss never falls below where it started, or settles on a floor a perfect classifier would pass.
+def _significant_digits(x: float) -> int:
+    """Significant digits of a number as parsed (4.600 and 4.6 both give 2: trailing zeros are not kept)."""
+    text = f"{x:.10g}".lstrip("-").replace(".", "").lstrip("0")
+    return len(text.rstrip("0")) if text else 0
+
+
+def longest_repeat(values: np.ndarray) -> tuple:
+    """(start, length) of the longest run of identical consecutive finite values."""
+    best = (0, 0)
+    start = 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or not (values[i] == values[i - 1] and np.isfinite(values[i])):
+            if np.isfinite(values[start]) and i - start > best[1]:
+                best = (start, i - start)
+            start = i
+    return best
+
+
+@rule("TM303", "frozen-loss", symptom="stuck_at_chance", severity="error", params=FrozenLossParams)
+def check_frozen_loss(run: Run, p: FrozenLossParams) -> list:
+    """Train loss identical at many consecutive logged steps: the model's output no longer depends on its input.
 
     What it does:
-        Smooths the train loss and checks whether it ever fell {min_drop} below its starting level over a run of
-        at least {min_points} points. Also finds a loss floor: an eval accuracy of {floor_acc} or more while the
-        train loss's last third stays within {floor_flat} of one level above {floor_min_level}.
+        Finds a train loss that repeats one value, to the digits it is printed with, at {min_repeats} or more
+        consecutive logged steps (zero excluded: that is the non-finite rules' matter) and says which ln K the value
+        matches (within {ln_k_tol}), if any.
     Why it matters:
-        A loss that does not move from its first value means the updates do not change the model's predictions:
-        lr too small, frozen weights, a detached graph, or data that carries no signal. A floor under a perfect
-        accuracy means the loss and the model's output disagree (probabilities fed to a loss that applies softmax
-        itself).
+        Different batches give different losses as long as the model's prediction depends on its input. A loss that
+        stops moving to the last printed digit means the model outputs the same thing for every example (a
+        collapsed or dead network, saturated units, a detached graph): its loss is then the entropy of the label
+        distribution, ln K for K balanced classes.
     Example:
-        loss 2.31, 2.30, 2.31, 2.30 ... for 2000 steps.
+        `train_loss=4.600` at every step from 100 to 172: ln 100 = 4.605, a 100-class model predicting the uniform
+        prior.
     Fix:
-        Check the trainable parameters and the optimizer's parameter list, the lr schedule (not stuck at 0), and
-        that the loss is computed from the model's output (logits, not probabilities).
+        Check the lr (too high kills units, too low moves nothing), that the loss is computed from the model's output
+        on this batch, that the gradient reaches the weights, and the inputs (normalised? shuffled with their
+        labels?); overfit one batch as a smoke test.
     """
     out = []
+    stuck = {f.series for f in check_stuck_at_chance(run, CHANCE)}
     for group in run.groups:
         loss = train_loss(run, group)
-        if loss is None or np.isfinite(loss.values).sum() < p.min_points or chance_level(run, group):
+        if loss is None or loss.name in stuck or getattr(loss, "running_mean", False):
             continue
-        v = smoothed(loss.values)
-        fin = np.flatnonzero(np.isfinite(v))
-        start = float(np.median(loss.values[fin[:3]]))
-        if start <= 0 or float(np.nanmin(v[fin])) < (1 - p.min_drop) * start:
-            floor = loss_floor(run, group, p)
-            if floor is not None:
-                out.append(_floor_finding(loss, floor))
+        start, length = longest_repeat(loss.values)
+        value = float(loss.values[start]) if length else 0.0
+        if length < p.min_repeats or value == 0.0 or _significant_digits(value) < p.min_digits:
             continue
-        ev = [evidence(loss, fin[0]), evidence(loss, fin[-1])]
-        low = float(np.nanmin(v[fin]))
-        out.append(make_finding("TM302", loss, fin[min(len(fin) - 1, 2)], ev=ev, until=int(fin[-1]),
-                                params={"start": start, "low": low, "n": int(fin.size)},
-                                facts=PlateauFacts(kind="flat", start=start, low=low)))
+        steps = loss.x[start: start + length]
+        if len(np.unique(steps)) < length:
+            continue  # the same step printed again is one point, not a repeat
+        k = int(round(math.exp(value))) if 0 < value < math.log(1e6) else None
+        if k is not None and (k < 2 or abs(value - math.log(k)) > p.ln_k_tol * math.log(k)):
+            k = None
+        ev = [evidence(loss, start, Msg("rule.TM303.ev_first")),
+              evidence(loss, start + length - 1, Msg("rule.TM303.ev_last"))]
+        if start > 0:
+            ev.insert(0, evidence(loss, start - 1, Msg("rule.TM303.ev_before")))
+        key = "rule.TM303.message_k" if k else "rule.TM303.message"
+        out.append(make_finding("TM303", loss, start, ev=ev, until=start + length - 1, message_key=key,
+                                params={"value": value, "repeats": length, "k": k or "", "ln_k": math.log(k) if k
+                                        else ""},
+                                facts=FrozenLossFacts(value=value, repeats=length, k=k)))
     return out
-
-
-def loss_floor(run: Run, group, p: PlateauParams = PLATEAU) -> Optional[dict]:
-    """Facts when the train loss has settled on a level it cannot go below while the model classifies perfectly."""
-    loss = train_loss(run, group)
-    acc = _accuracy(run, group)
-    if loss is None or acc is None or float(run.config.get("label_smoothing") or 0.0) > 0:
-        return None  # label smoothing puts a floor there on purpose
-    a = as_fraction(acc.values)
-    a = a[np.isfinite(a)]
-    fin = np.flatnonzero(np.isfinite(loss.values))
-    if a.size < 2 or fin.size < p.min_points or float(np.max(a[-2:])) < p.floor_acc:
-        return None
-    v = smoothed(loss.values)[fin]
-    tail = v[-max(3, len(v) // 3):]
-    level = float(np.median(tail))
-    if level < p.floor_min_level or float(np.max(tail) - np.min(tail)) > p.floor_flat * level:
-        return None
-    first = float(loss.values[fin[0]])  # the untrained model: ln K for a K-class cross-entropy
-    k, _ = _classes(run, first)
-    near = np.flatnonzero(v <= level * (1 + p.floor_flat))
-    return {"floor": level, "min": float(np.nanmin(loss.values[fin])), "start": first, "k": k,
-            "acc": float(np.max(a[-2:])), "at": int(fin[near[0]]), "kind": "floor"}
-
-
-def _floor_finding(loss: Series, f: dict):
-    ev = [evidence(loss, f["at"], Msg("rule.TM302.ev_floor")), evidence(loss, int(np.flatnonzero(
-        np.isfinite(loss.values))[-1]), Msg("rule.TM302.ev_floor"))]
-    facts = PlateauFacts(kind="floor", start=f["start"], low=f["min"], floor=f["floor"], acc=f["acc"], k=f["k"])
-    return make_finding("TM302", loss, f["at"], ev=ev, until=len(loss) - 1, facts=facts,
-                        message_key="rule.TM302.message_floor",
-                        params={"floor": round(f["floor"], 4), "acc": round(f["acc"], 4), "start": f["start"]})

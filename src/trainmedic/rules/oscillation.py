@@ -13,11 +13,12 @@ from typing import Optional
 
 import numpy as np
 
-from ..findings import Facts
+from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, rolling_median, series_of, smoothed, train_loss
+from .swings import train_swings
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class OscillationParams(Params):
     train_factor: float = param(3.0, "the eval curve must be this many times rougher than the train loss")
     noise_factor: float = param(2.5, "with exact k/n accuracies, swings must be this many binomial standard "
                                      "deviations of a difference of two evaluations")
-    max_eval_set: int = param(5000, "largest eval-set size inferred from exact fractions")
+    max_eval_set: int = param(20000, "largest eval-set size inferred from accuracies that are fractions k/n")
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,30 @@ def roughness(values: np.ndarray, p: OscillationParams = OSCILLATION) -> float:
     return float(np.mean(np.abs(resid))) / level if level > 0 else 0.0
 
 
+def _decimals(values: np.ndarray) -> int:
+    """Decimals the values were printed with (at most 8): 0.6169 -> 4."""
+    best = 0
+    for v in values[:64]:
+        text = f"{float(v):.10f}".rstrip("0")
+        best = max(best, len(text.split(".")[1]) if "." in text else 0)
+    return min(best, 8)
+
+
 def eval_set_size(fractions: np.ndarray, max_size: int = OSCILLATION.max_eval_set) -> Optional[int]:
-    """The smallest n for which every accuracy is an exact k/n (the eval set's size), or None."""
+    """The smallest eval-set size n for which every accuracy is k/n as printed (rounded to its decimals), or None.
+
+    The true size passes the test, so the smallest one that passes is at most the true size: the sampling noise
+    computed with it is an upper bound of the real noise.
+    """
     fin = np.unique(fractions[np.isfinite(fractions)])  # each distinct value tested once
     if fin.size < 4:
         return None
-    # Every size at once against a few values, then the few sizes left against all of them, smallest first.
+    tol = 0.5 * 10.0 ** -_decimals(fin) + 1e-12
     sizes = np.arange(2, max_size + 1)
-    head = fin[:16, None] * sizes
-    sizes = sizes[np.all(np.abs(head - np.round(head)) < 1e-6 * sizes, axis=0)]
+    head = fin[:16, None] * sizes  # every size at once against a few values, then the sizes left against all
+    sizes = sizes[np.all(np.abs(head - np.round(head)) <= tol * sizes, axis=0)]
     for n in sizes.tolist():
-        if np.all(np.abs(fin * n - np.round(fin * n)) < 1e-6 * n):
+        if np.all(np.abs(fin * n - np.round(fin * n)) <= tol * n):
             return n
     return None
 
@@ -115,10 +129,11 @@ def oscillation(s: Series, train: Optional[Series], p: OscillationParams = OSCIL
     if len(sw) < p.min_swings:
         return None
     moves = np.abs(np.diff(s.values[idx]))
-    n = None if is_loss else eval_set_size(y, p.max_eval_set)
+    # Only an accuracy is a fraction k/n of the eval set: precision, recall, F1 and mAP are not.
+    n = eval_set_size(y, p.max_eval_set) if s.parsed.metric == "acc" else None
     if n:
-        p = min(max(level, 1.0 / n), 1 - 1.0 / n)
-        noise = float(np.sqrt(2 * p * (1 - p) / n))
+        prob = min(max(level, 1.0 / n), 1 - 1.0 / n)
+        noise = float(np.sqrt(2 * prob * (1 - prob) / n))
         swing_sizes = np.abs(np.diff(y[idx]))[[i - 1 for i in sw]]
         if float(np.median(swing_sizes)) < p.noise_factor * noise:
             return None  # the swings are what an eval set of n examples gives by chance
@@ -134,8 +149,10 @@ def check_oscillation(run: Run, p: OscillationParams) -> list:
     What it does:
         Measures each eval series' mean distance from its {trend_window}-point rolling-median trend relative to
         its level, counts swings (a move reversed by the next move, both at least {swing_factor}x that roughness),
-        and compares with the train loss at the same points; with exact k/n accuracies it also rules out the eval
-        set's sampling noise. One finding per model and metric: the roughest eval set.
+        and compares with the train loss at the same points. A warning needs the swings to be more than the eval
+        set's sampling noise: exact k/n accuracies give its size and the noise (swings must be {noise_factor}x
+        it), or the train curve itself oscillates (TM403); otherwise the finding is info, since a small eval set
+        swings like this. One finding per model and metric: the roughest eval set.
     Why it matters:
         When the train loss falls smoothly but the eval metric jumps up and down, the weights jump between
         evaluations: each epoch lands at a different point of a sharp valley. Large steps (lr), exploding
@@ -168,10 +185,18 @@ def check_oscillation(run: Run, p: OscillationParams) -> list:
                       "train_rough": round(100 * (o["train_roughness"] or 0.0), 2),
                       "others": ", ".join(h[1].label for h in hits[1:])}
             key = "rule.TM401.message" if o["train_roughness"] is not None else "rule.TM401.message_no_train"
+            # Beyond noise: the eval set's size (exact k/n accuracies) bounds its sampling noise, or training itself
+            # swings (a train curve that oscillates moves the weights between evaluations). Otherwise a small eval
+            # set's noise looks exactly like this: said, at info level.
+            corroborated = o["eval_set_size"] is not None or bool(train_swings(run, group))
+            severity = None if corroborated else Severity.INFO
+            if not corroborated:
+                key = "rule.TM401.message_unknown_noise"
             facts = OscillationFacts(roughness=o["roughness"], train_roughness=o["train_roughness"],
                                      eval_set_size=o["eval_set_size"], swings=len(o["swings"]),
                                      max_move=o["max_move"], typical_move=o["typical_move"],
                                      others=tuple(h[1].name for h in hits[1:]))
             out.append(make_finding("TM401", s, o["start"], ev=ev, until=len(s) - 1, params=params, message_key=key,
+                                    severity=severity,
                                     facts=facts))
     return out

@@ -7,6 +7,7 @@ an eval loss that explodes while the train loss stays flat is divergence (TM201)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -14,8 +15,9 @@ from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run
 from . import Params, param, rule
-from .curves import eval_losses, evidence, make_finding, smoothed, train_loss
+from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, smoothed, train_loss
 from .divergence import eval_divergence, train_kept
+from .eval_gap import EvalGapParams, eval_gap
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,30 @@ class OverfitFacts(Facts):
 
 
 OVERFIT = OverfitParams()
+EVAL_GAP = EvalGapParams()
+
+
+@dataclass(frozen=True)
+class MemoriseParams(Params):
+    loss_ratio: float = param(20.0, "the eval loss at the end at least this many times the train loss: the model "
+                                    "is far surer of the examples it trained on than of any other")
+    train_fall: float = param(0.05, "the train loss fell to this share of its first value (or the train accuracy "
+                                    "reached 1.0): it has fitted its train set")
+    min_evals: int = param(4, "evaluations needed to say the eval side stopped improving")
+    stall: float = param(0.01, "no improvement: the best eval loss of the later half within 1% of the earlier "
+                               "half's best")
+
+
+@dataclass(frozen=True)
+class MemoriseFacts(Facts):
+    """A train set fitted almost perfectly while the eval side stopped improving."""
+
+    train_loss: float
+    eval_loss: float
+    ratio: float
+    train_acc: Optional[float] = None
+    eval_acc_best: Optional[float] = None
+    eval_acc_last: Optional[float] = None
 
 
 def overfit_onset(run: Run, group, s, p: OverfitParams = OVERFIT) -> dict | None:
@@ -57,7 +83,9 @@ def overfit_onset(run: Run, group, s, p: OverfitParams = OVERFIT) -> dict | None
     kept = train_kept(train_loss(run, group), s, m, last)
     if kept is None or kept > 1 - p.min_train_drop:
         return None
-    if eval_divergence(run, group, s) is not None:
+    if eval_divergence(run, group, s) is not None or eval_gap(run, group, EVAL_GAP) is not None:
+        # An eval that explodes while training is flat is divergence; one that never followed training from its
+        # first point cannot overfit (TM702 says so).
         return None
     return {"min": m, "onset": int(after[0]), "last": last, "rise": float(v[last]) / vmin, "train_kept": kept}
 
@@ -101,4 +129,79 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
         facts = OverfitFacts(minimum=float(s.values[o["min"]]), last=float(s.values[o["last"]]), rise=o["rise"],
                              train_kept=o["train_kept"], series_all=tuple(h[2].name for h in hits))
         out.append(make_finding("TM501", s, o["onset"], ev=ev, until=o["last"], params=params, facts=facts))
+    return out
+
+
+def memorisation(run: Run, group, p: MemoriseParams) -> Optional[dict]:
+    """Facts when the train set is fitted almost perfectly while the eval loss stopped improving, else None."""
+    tl = train_loss(run, group)
+    el = next(iter(eval_losses(run, group)), None)
+    if tl is None or el is None or tl.axis != el.axis:
+        return None
+    tv, ev_idx = tl.values[np.isfinite(tl.values)], np.flatnonzero(np.isfinite(el.values))
+    if tv.size < 3 or ev_idx.size < p.min_evals or tv[0] <= 0:
+        return None
+    train_end = float(np.median(tv[-3:]))
+    eval_end = float(el.values[ev_idx[-1]])
+    tr_acc = next(iter(series_of(run, split="train", metric="acc", group=group)), None)
+    acc_end = None
+    if tr_acc is not None and np.isfinite(tr_acc.values).sum() >= 3:
+        acc_end = float(np.min(as_fraction(tr_acc.values[np.isfinite(tr_acc.values)])[-3:]))
+    fitted = train_end <= p.train_fall * float(tv[0]) or (acc_end is not None and acc_end >= 0.999)
+    if not fitted or train_end <= 0 or eval_end < p.loss_ratio * train_end:
+        return None
+    half = ev_idx.size // 2
+    first_best = float(np.min(el.values[ev_idx[:half]]))
+    if float(np.min(el.values[ev_idx[half:]])) < (1 - p.stall) * first_best:
+        return None  # the eval loss still improves: the model still generalises better
+    out = {"train": tl, "eval": el, "train_end": train_end, "eval_end": eval_end, "ratio": eval_end / train_end,
+           "train_acc": acc_end, "at": int(ev_idx[half])}
+    ea = next(iter(series_of(run, split="eval", metric="acc", group=group)), None)
+    if ea is not None and np.isfinite(ea.values).sum() >= 2:
+        a = as_fraction(ea.values[np.isfinite(ea.values)])
+        if a[-1] >= float(np.max(a)):
+            return None  # the eval accuracy is at its best now: nothing says generalisation suffers
+        out.update(eval_acc_best=float(np.max(a)), eval_acc_last=float(a[-1]))
+    return out
+
+
+@rule("TM502", "memorisation", symptom="overfitting", severity="warning", params=MemoriseParams)
+def check_memorisation(run: Run, p: MemoriseParams) -> list:
+    """Train set fitted almost perfectly while the eval side stopped improving.
+
+    What it does:
+        Finds a train loss that fell to {train_fall} of its first value (or a train accuracy of 1.0) while the eval
+        loss at the end is {loss_ratio}x the train loss or more, the eval loss of the later half of the evaluations
+        no better than the earlier half's best (within {stall}), and the eval accuracy, when logged, below its best.
+    Why it matters:
+        The model is certain about the examples it trained on and not about any other: extra epochs memorise the
+        train set. This is the overfitting that a rising eval loss does not show when the eval loss only stalls.
+    Example:
+        train loss 0.0005 and train accuracy 1.0 from epoch 95 while val loss stays at 0.13 (260x) and val accuracy
+        fell from 0.9733 to 0.96.
+    Fix:
+        Keep the best checkpoint (early stopping on the eval metric); add regularisation (weight decay, dropout,
+        augmentation), train fewer epochs, or get more data.
+    """
+    out = []
+    rising = {run.get(f.series).parsed.group for f in check_overfitting(run, OVERFIT) if run.get(f.series) is not None}
+    for group in run.groups:
+        if group in rising:
+            continue  # the eval loss already rises: TM501 tells it
+        m = memorisation(run, group, p)
+        if m is None:
+            continue
+        el, tl = m["eval"], m["train"]
+        ev = [evidence(el, m["at"], Msg("rule.TM502.ev_eval")),
+              evidence(el, int(np.flatnonzero(np.isfinite(el.values))[-1]), Msg("rule.TM502.ev_eval")),
+              evidence(tl, int(np.flatnonzero(np.isfinite(tl.values))[-1]), Msg("rule.TM502.ev_train"))]
+        out.append(make_finding("TM502", el, m["at"], ev=ev, until=int(np.flatnonzero(np.isfinite(el.values))[-1]),
+                                params={"train": tl.label, "train_loss": m["train_end"], "eval_loss": m["eval_end"],
+                                        "ratio": round(m["ratio"]), "acc_best": m.get("eval_acc_best") or "",
+                                        "acc_last": m.get("eval_acc_last") or ""},
+                                message_key="rule.TM502.message_acc" if m.get("eval_acc_best") else None,
+                                facts=MemoriseFacts(train_loss=m["train_end"], eval_loss=m["eval_end"],
+                                                    ratio=m["ratio"], train_acc=m["train_acc"],
+                                                    eval_acc_best=m.get("eval_acc_best"),
+                                                    eval_acc_last=m.get("eval_acc_last"))))
     return out

@@ -42,6 +42,8 @@ class SpikeFacts(Facts):
 
 
 SPIKE = SpikeParams()
+# The smallest noise a log-loss is credited with (1%): a loss printed to 3-4 digits and flat otherwise.
+LOG_NOISE_FLOOR = 0.01
 
 
 def find_spikes(values: np.ndarray, p: SpikeParams = SPIKE) -> list:
@@ -58,10 +60,18 @@ def find_spikes(values: np.ndarray, p: SpikeParams = SPIKE) -> list:
     ok = fin & np.isfinite(local)
     if not ok.any():
         return []
-    mad = float(np.median(np.abs(values[ok] - local[ok])))
-    scale = 1.4826 * mad if mad > 0 else float(np.median(np.abs(local[ok]))) * 1e-3
     with np.errstate(divide="ignore", invalid="ignore"):
-        jump = ok & (local > 0) & (values >= p.ratio * local) & ((values - local) / scale >= p.z)
+        if (values[fin] > 0).all():
+            # A positive loss is judged on a log scale: per-batch losses of a converged model spread over decades
+            # (0.0002 to 0.35 in one healthy epoch), so "far above" is a ratio, and the noise is that of log(loss).
+            resid = np.log(values) - np.log(local)
+            floor = LOG_NOISE_FLOOR
+        else:
+            resid = values - local
+            floor = float(np.median(np.abs(local[ok]))) * 1e-3
+        mad = float(np.median(np.abs(resid[ok])))
+        scale = max(1.4826 * mad, floor)
+        jump = ok & (local > 0) & (values >= p.ratio * local) & (resid / scale >= p.z)
     out = []
     resume = 0  # a spike's recovery points are not judged again
     for i in np.flatnonzero(jump):
@@ -82,7 +92,8 @@ def check_spikes(run: Run, p: SpikeParams) -> list:
 
     What it does:
         Compares every point with the median of the {local_window} points before it; a spike is {ratio}x that
-        level and {z} robust standard deviations above it, and recovers within {recover_points} points. A warning
+        level and {z} robust standard deviations above it (of the log-loss, whose batch-to-batch spread the run
+        itself shows), and recovers within {recover_points} points. A warning
         when there are {warn_count} or more, or one is {warn_ratio}x the level; else info.
     Why it matters:
         One spike is a hard batch; repeated or huge ones are steps too large for the curvature, the same mechanism

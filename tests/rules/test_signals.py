@@ -1,0 +1,180 @@
+"""Rules for the shapes real runs show, each beside the healthy twin it must leave alone: a frozen loss, a clamped
+loss, a collapsed fp16 loss scale, an lr at zero, a plateau scheduler's cut, a late flat excerpt, training that
+oscillates, an eval that never followed training, memorisation, a large metric collapse, heavy-tailed batch noise."""
+
+import math
+
+import numpy as np
+import pytest
+from seeds_synthetic import run_of
+
+from trainmedic.rules import check_all
+from trainmedic.run import Event, Series
+
+
+def found(run, code):
+    return [f for f in check_all(run) if f.code == code]
+
+
+def serious(run):
+    return [f for f in check_all(run) if f.severity != "info"]
+
+
+def steps(n, every=1, start=1):
+    return np.arange(start, start + n * every, every, dtype=float)
+
+
+@pytest.mark.rule("TM303")
+def test_a_loss_that_does_not_change_from_batch_to_batch_is_a_constant_output():
+    x = steps(14, start=100)
+    f = found(run_of(Series.build("train/loss", np.full(14, 4.6), step=x)), "TM303")
+    assert len(f) == 1 and f[0].severity == "error" and f[0].symptom == "stuck_at_chance"
+    assert f[0].at.step == 100 and f[0].facts.repeats == 14 and 99 <= f[0].facts.k <= 100  # 4.6 ~ ln(100)
+    noisy = 4.6 + np.random.default_rng(1).normal(0, 0.01, 14)
+    assert not found(run_of(Series.build("train/loss", noisy, step=x)), "TM303")
+    coarse = np.full(14, 0.1)  # printed with one digit: repeats by rounding, not by a frozen model
+    assert not found(run_of(Series.build("train/loss", coarse, step=x)), "TM303")
+
+
+@pytest.mark.rule("TM104")
+def test_a_loss_pinned_at_minus_ln_flt_min_is_a_nan_in_disguise():
+    x = steps(6, 390, 390)
+    loss = [2.1, 1.9, 87.3365, 87.3365, 87.3363, 87.3365]
+    f = found(run_of(Series.build("train/loss", loss, step=x)), "TM104")
+    assert len(f) == 1 and f[0].symptom == "nonfinite" and f[0].at.step == 1170
+    assert abs(f[0].facts.constant - 87.3365) < 1e-3
+    real = [2.1, 1.9, 87.1, 86.2, 88.0, 85.9]  # a large summed loss that moves is no clamp
+    assert not found(run_of(Series.build("train/loss", real, step=x)), "TM104")
+
+
+@pytest.mark.rule("TM103")
+def test_a_loss_scale_that_only_falls_is_every_step_overflowing():
+    x = steps(10, 100, 100)
+    collapse = [128, 128, 64, 128, 64, 8, 1, 0.125, 0.0156, 0.002]
+    loss = Series.build("train/loss", np.linspace(3, 2.5, 10), step=x)
+    f = found(run_of(loss, Series.build("train/loss_scale", collapse, step=x)), "TM103")
+    assert len(f) == 1 and f[0].severity == "error" and f[0].facts.highest == 128
+    assert f[0].at.step == 500  # the fall after the last time it was at its highest
+    bf16 = Series.build("train/loss_scale", np.ones(10), step=x)  # bf16 runs print a scale of 1.0
+    healthy = Series.build("train/loss_scale", [128, 64, 128, 128, 64, 128, 256, 128, 128, 64], step=x)
+    assert not found(run_of(loss, bf16), "TM103") and not found(run_of(loss, healthy), "TM103")
+
+
+@pytest.mark.rule("TM304")
+def test_an_lr_printed_as_zero_while_the_loss_stays_is_a_plateau_with_a_reason():
+    x = steps(4, 10, 3135)
+    loss = Series.build("train/loss", [0.5737, 0.5818, 0.5848, 0.5848], step=x)
+    f = found(run_of(loss, Series.build("train/lr", np.zeros(4), step=x)), "TM304")
+    assert len(f) == 1 and f[0].symptom == "plateau" and f[0].at.step == 3135
+    decayed = Series.build("train/lr", [1e-5, 5e-6, 2e-6, 1e-7], step=x)  # a schedule ending, printed precisely
+    assert not found(run_of(loss, decayed), "TM304")
+
+
+@pytest.mark.rule("TM305")
+def test_a_plateau_scheduler_cut_is_a_plateau_unless_the_metric_improves_after_it():
+    x = steps(3, 462, 121044)
+    ev = Series.build("eval/loss", [0.3062, 0.30601, 0.30648], step=x)
+    cut = Event("lr_change", step=121967, message="Epoch 17: reducing learning rate of group 0 to 2.0000e-06.",
+                data={"lr": 2e-6})
+    f = found(run_of(ev, events=[cut]), "TM305")
+    assert len(f) == 1 and f[0].severity == "warning" and f[0].facts.lr == 2e-6
+    later = Series.build("eval/loss", [0.3062, 0.30601, 0.30648, 0.2901], step=steps(4, 462, 121044))
+    assert [g.severity for g in found(run_of(later, events=[cut]), "TM305")] == ["info"]
+
+
+def test_a_flat_excerpt_late_in_training_is_not_a_plateau_warning():
+    x = steps(12, 1, 1103)  # epochs 1103-1114 of a long run
+    loss = Series.build("train/loss", 2.6 + np.random.default_rng(2).normal(0, 0.05, 12), epoch=x)
+    assert not serious(run_of(loss))
+    early = Series.build("train/loss", 2.6 + np.random.default_rng(2).normal(0, 0.01, 12), epoch=steps(12))
+    assert [f.code for f in serious(run_of(early))] == ["TM302"]
+
+
+@pytest.mark.rule("TM403")
+def test_a_per_epoch_train_curve_that_keeps_reversing_is_oscillation():
+    ep = steps(16)
+    acc = [0.913, 0.908, 0.914, 0.911, 0.912, 0.915, 0.897, 0.909, 0.889, 0.886, 0.830, 0.763, 0.809, 0.888, 0.809,
+           0.885]
+    f = found(run_of(Series.build("train/acc", acc, epoch=ep)), "TM403")
+    assert len(f) == 1 and f[0].symptom == "oscillation" and f[0].severity == "warning"
+    assert f[0].at.epoch == 11.0 and len(f[0].facts.swings) >= 3
+    smooth = 0.9 - 0.4 * np.exp(-ep / 4) + np.random.default_rng(3).normal(0, 0.004, 16)
+    assert not found(run_of(Series.build("train/acc", smooth, epoch=ep)), "TM403")
+    batches = Series.build("train/loss", np.abs(np.random.default_rng(4).normal(1, 0.6, 60)), step=steps(60))
+    assert not found(run_of(batches), "TM403")  # per-batch losses swing by nature: not judged here
+
+
+def test_eval_metric_swings_without_a_known_noise_level_are_info():
+    ep = steps(25, start=0)
+    rng = np.random.default_rng(5)
+    trend = 0.2 + 0.6 * (1 - np.exp(-ep / 8))
+    map50 = np.clip(trend + rng.normal(0, 0.12, 25), 0, 1)
+    train = Series.build("train/loss", 2.0 * np.exp(-ep / 10) + 0.6, epoch=ep)
+    f = found(run_of(train, Series.build("eval/map50", map50, epoch=ep),
+                     Series.build("eval/precision", map50, epoch=ep)), "TM401")
+    assert all(g.severity == "info" for g in f)
+
+
+@pytest.mark.rule("TM702")
+def test_an_eval_far_below_training_from_its_first_point_is_not_measuring_the_model():
+    ep = steps(5, start=0)
+    run = run_of(Series.build("train/acc", [0.893, 0.976, 0.983, 0.980, 0.982], epoch=ep),
+                 Series.build("train/loss", [0.357, 0.075, 0.053, 0.060, 0.057], epoch=ep),
+                 Series.build("eval/acc", [0.495, 0.161, 0.496, 0.469, 0.500], epoch=ep),
+                 Series.build("eval/loss", [3.0, 11.4, 4.25, 5.4, 4.33], epoch=ep))
+    f = found(run, "TM702")
+    assert len(f) == 1 and f[0].symptom == "degenerate_eval" and f[0].at.epoch == 0.0
+    assert not found(run, "TM501")  # an eval that never followed training cannot be said to overfit
+    follows = run_of(Series.build("train/acc", [0.29, 0.36, 0.44, 0.49, 0.54], epoch=ep),
+                     Series.build("eval/acc", [0.17, 0.32, 0.45, 0.42, 0.56], epoch=ep))
+    assert not found(follows, "TM702")
+
+
+@pytest.mark.rule("TM502")
+def test_a_train_set_fitted_perfectly_while_the_eval_stalls_is_memorisation():
+    ep = np.array([12, 95, 96, 97, 98, 99, 100], dtype=float)
+    run = run_of(Series.build("train/loss", [0.1026, 0.0005, 0.0006, 0.0006, 0.0005, 0.0004, 0.0005], epoch=ep),
+                 Series.build("train/acc", [0.9667, 1, 1, 1, 1, 1, 1], epoch=ep),
+                 Series.build("eval/loss", [0.1384, 0.129, 0.1321, 0.1312, 0.1322, 0.1326, 0.1295], epoch=ep),
+                 Series.build("eval/acc", [0.9733, 0.96, 0.96, 0.96, 0.96, 0.96, 0.96], epoch=ep))
+    f = found(run, "TM502")
+    assert len(f) == 1 and f[0].symptom == "overfitting" and f[0].facts.ratio > 100
+    still_learning = run_of(
+        Series.build("train/loss", [1.0, 0.3, 0.1, 0.05, 0.03, 0.02, 0.01], epoch=ep),
+        Series.build("eval/loss", [1.1, 0.5, 0.4, 0.35, 0.33, 0.31, 0.29], epoch=ep))
+    assert not found(still_learning, "TM502")
+
+
+def test_an_accuracy_falling_from_1_to_a_half_is_a_collapse_whatever_the_chance_level():
+    ep = steps(50)
+    acc = np.r_[np.ones(18), np.linspace(0.99, 0.97, 20), [0.9, 0.75, 0.6], np.full(9, 0.51)]
+    f = found(run_of(Series.build("eval/acc", acc, epoch=ep)), "TM601")
+    assert len(f) == 1 and f[0].facts.best == 1.0 and f[0].facts.low == 0.51
+
+
+def test_heavy_tailed_batch_noise_of_a_converged_model_is_no_spike():
+    rng = np.random.default_rng(6)
+    loss = np.exp(rng.normal(np.log(0.01), 1.3, 170))  # per-step losses spread over decades
+    assert not [f for f in found(run_of(Series.build("train/loss", loss, step=steps(170, 50))), "TM402")
+                if f.severity != "info"]
+    one = np.full(60, 0.12) * np.exp(rng.normal(0, 0.2, 60))
+    one[40] = 27.6  # one outlier batch, 230x its level
+    f = found(run_of(Series.build("train/loss", one, step=steps(60))), "TM402")
+    assert f and f[0].at.step == 41 and f[0].severity == "warning"
+
+
+def test_a_language_model_loss_near_ln_k_is_not_stuck():
+    x = steps(4, 400, 4399)
+    run = run_of(Series.build("train/loss", [4.102, 4.051, 4.010, 3.974], step=x),
+                 Series.build("eval/loss", [4.013, 3.987, 3.941, 3.907], step=x))
+    assert not serious(run)
+    assert math.isclose(math.log(56), 4.025, abs_tol=1e-3)  # the coincidence the old rule fell for
+
+
+def test_an_lr_that_a_schedule_decays_to_zero_at_its_end_is_the_run_finishing():
+    x = steps(40, 10)
+    lr = np.r_[1e-4 * np.cos(np.linspace(0, np.pi / 2, 37)) ** 2, [0.0, 0.0, 0.0]]
+    lr[lr < 5e-7] = 0.0
+    loss = Series.build("train/loss", np.r_[np.linspace(2, 0.6, 36), np.full(4, 0.6)], step=x)
+    f = found(run_of(loss, Series.build("train/lr", lr, step=x)), "TM304")
+    assert f and all(g.severity == "info" for g in f)
