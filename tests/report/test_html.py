@@ -129,7 +129,7 @@ def test_hidden_nan_is_drawn_as_non_finite_and_chance_line_is_drawn():
                      facts=NonfiniteFacts(series=("train/loss",), hidden_nan=True, witness="train/grad_norm"))
     chance = Finding(code="TM301", rule="stuck-at-chance", symptom="stuck_at_chance", severity="error",
                      message="chance", series="train/loss", at={"step": 1},
-                     facts=ChanceFacts(k=3, ln_k=float(np.log(3)), loss=1.1, inferred_k=False))
+                     facts=ChanceFacts(k=3, ln_k=float(np.log(3)), loss=1.1, k_source="config"))
     html = Report(findings=[hidden, chance], series_data=series).to_html()
     loss_svg, metrics_svg = svgs(html)[:2]
     assert "loss (11 hidden NaNs logged as 0.0)" in loss_svg

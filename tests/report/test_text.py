@@ -52,7 +52,7 @@ def test_fixes_carry_values_once_and_checkpoints_say_where_to_resume(failed):
     text = failed.to_text(width=140)
     fixes = text[text.index("Fixes ─"):text.index("Why ─")]
     assert fixes.count("max_grad_norm: 0 → 1") == 1  # both causes propose it; shown once
-    assert "(do this first)" in fixes
+    assert "· do this first" in fixes
     assert "run the LSTM in float32 (autocast disabled)" in fixes
     ck = text[text.index("Checkpoints ─"):]
     assert "Last healthy checkpoint" in ck and "output/checkpoint-2000" in ck and "output/checkpoint-2500" in ck

@@ -65,9 +65,7 @@ MESSAGES = {
 
     # degenerate_eval_set
     "cause.degenerate_eval_set.title": "Validation set holds a single class (or the metric is wrong)",
-    "cause.degenerate_eval_set.explanation": "{series} is exactly {values} from {where}. A collapsed model predicts "
-                                             "one class; it scores exactly 0 or exactly 1 only if every validation "
-                                             "label is the same class, otherwise the accuracy code is wrong.",
+    "cause.degenerate_eval_set.explanation": "{series}{values, select, none { stays where a model that never changes its prediction would} other { is exactly {values}}} from {where}. A collapsed model predicts one class; it scores exactly 0 or exactly 1 only if every validation label is the same class, otherwise the accuracy code is wrong.",
 
     # overfitting_capacity
     "cause.overfitting_capacity.title": "The model memorises the train set",
@@ -137,8 +135,7 @@ MESSAGES = {
     "cause.fix.preflight.why": "it lists trainable parameters per module, parameters the optimizer misses and "
                                "whether the gradient reaches every layer",
     "cause.fix.check_labels.action": "check the validation labels: count them per class (one class only?)",
-    "cause.fix.check_labels.why": "{series} of exactly {values} is only possible with a single-class validation set "
-                                  "or a broken metric",
+    "cause.fix.check_labels.why": "{series}{values, select, none {} other { of exactly {values}}} is only possible with a single-class validation set or a broken metric",
     "cause.fix.stratified_split.action": "rebuild the validation split stratified by label",
     "cause.fix.stratified_split.why": "every class must be present for the eval numbers to mean anything",
     "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "

@@ -85,5 +85,5 @@ MESSAGES = {
     "report.plot.series_notes": "{series} ({notes})",
     "report.plot.hover": "{series} = {value} at {where}",
     "report.plot.hidden_nan": "{count, plural, one {# hidden NaN logged as 0.0} other {# hidden NaNs logged as 0.0}}",
-    "report.text.label": "({label})",
+    "report.text.label": "· {label}",
 }

@@ -17,8 +17,7 @@ MESSAGES = {
     "rule.TM101.ev_rise": "last finite value: the loss had risen from {low} to {high} before it became non-finite",
 
     # TM102 ----------------------------------------------------------------------------------------------------
-    "rule.TM102.message": "{series} is exactly 0.0 from {where} (it was {before} before) while {witness} is NaN: "
-                          "the trainer's NaN filter is hiding a NaN loss ({zeros} logged points).",
+    "rule.TM102.message": "{series} is exactly 0.0 from {where}, after {before}, while {witness} is NaN: the trainer's NaN filter is hiding a NaN loss ({zeros, plural, one {# logged point} other {# logged points}}).",
     "rule.TM102.ev_before": "last real loss",
     "rule.TM102.ev_zero": "first exact 0.0: a hidden NaN",
     "rule.TM102.ev_witness": "NaN that proves it",

@@ -43,7 +43,7 @@ MESSAGES = {
     "cause.optimizer_misses_params.explanation": "优化器只包含 model.{subset} 的参数{cite, select, none {} other {（{cite}）}}；无论 requires_grad 如何，其他参数都保持初始值。",
 
     "cause.degenerate_eval_set.title": "验证集只有一个类别（或指标计算有误）",
-    "cause.degenerate_eval_set.explanation": "{series} 从{where}起恰好为 {values}。崩溃的模型只预测一个类别；只有当所有验证标签都是同一类时它才会恰好得到 0 或 1，否则就是准确率代码有错。",
+    "cause.degenerate_eval_set.explanation": "{series} 从{where}起{values, select, none {停在预测从不改变的模型才会有的值上} other {恰好为 {values}}}。崩溃的模型只预测一个类别；只有当所有验证标签都是同一类时它才会恰好得到 0 或 1，否则就是准确率代码有错。",
 
     "cause.overfitting_capacity.title": "模型在记忆训练集",
     "cause.overfitting_capacity.explanation": "训练损失持续下降，而 {series} 从最小值 {min} 上升（{where}是其后的第一次评估）到 {last}：多出来的轮次拟合的是训练集而不是任务。",
@@ -89,7 +89,7 @@ MESSAGES = {
     "cause.fix.preflight.action": "训练前运行 `trainmedic.preflight(model, batch, optimizer=optimizer)`",
     "cause.fix.preflight.why": "它会列出每个模块的可训练参数、优化器漏掉的参数，以及梯度是否到达每一层",
     "cause.fix.check_labels.action": "检查验证集标签：按类别计数（是否只有一个类别？）",
-    "cause.fix.check_labels.why": "{series} 恰好为 {values}，只有单类别验证集或错误的指标才可能出现",
+    "cause.fix.check_labels.why": "{series}{values, select, none {} other { 恰好为 {values}}}，只有单类别验证集或错误的指标才可能出现",
     "cause.fix.stratified_split.action": "按标签分层重新划分验证集",
     "cause.fix.stratified_split.why": "每个类别都必须出现，验证数字才有意义",
     "cause.fix.best_checkpoint.action": "保留验证损失最小处的检查点（load_best_model_at_end=True，metric_for_best_model='eval_loss'）并提前停止（patience 2-3）",

@@ -25,7 +25,7 @@ MESSAGES = {
     "rule.TM102.why": "Hugging Face Trainer 会把 NaN/inf 损失从日志窗口中去掉（`logging_nan_inf_filter`，默认开启）；如果一个窗口里每一步都是 NaN，就记录为 0.0。于是 0.0000 看起来像完美收敛，模型其实已经坏了。",
     "rule.TM102.example": "从第 2100 步起 `Train Loss: 0.0000`，trainer_state.json 中 `grad_norm: nan`。",
     "rule.TM102.fix": "把第一个 0.0 当作第一个 NaN：从它之前的检查点恢复并修复溢出；设置 `logging_nan_inf_filter=False` 让日志显示 nan。",
-    "rule.TM102.message": "{series} 从{where}起精确为 0.0（之前是 {before}），而 {witness} 为 NaN：训练器的 NaN 过滤隐藏了 NaN 损失（共 {zeros} 个记录点）。",
+    "rule.TM102.message": "{series} 从{where}起精确为 0.0，之前是 {before}，而 {witness} 为 NaN：训练器的 NaN 过滤隐藏了 NaN 损失（共 {zeros, plural, other {#}} 个记录点）。",
     "rule.TM102.ev_before": "最后一个真实损失",
     "rule.TM102.ev_zero": "第一个精确 0.0：被隐藏的 NaN",
     "rule.TM102.ev_witness": "证明它的 NaN",
