@@ -129,8 +129,8 @@ def _items(block: Items, lang: str) -> Iterator[RenderableType]:
 class FoldingGrid:
     """A table when it fits the console, else one ``column: value`` line per cell under each row's first cell."""
 
-    def __init__(self, block: Grid) -> None:
-        self.block = block
+    def __init__(self, block: Grid, lang: str = "en") -> None:
+        self.block, self.lang = block, lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         b = self.block
@@ -151,7 +151,9 @@ class FoldingGrid:
         for r in rows:
             yield Lines(r[0] if r else "", "bold", "• ", "  ")
             for c, v in zip(cols[1:], r[1:]):
-                yield Lines(f"{c}: {v}", "", "    ", "      ")
+                if v:  # an empty cell says nothing on a line of its own
+                    yield Lines(t("report.text.field", self.lang, name=Rendered(c), value=Rendered(v)), "", "    ",
+                                "      ")
 
 
 def _settings(block: Settings) -> Iterator[RenderableType]:
@@ -172,7 +174,7 @@ def section_renderables(sec: Section, lang: str = "en") -> Iterator[RenderableTy
         elif isinstance(block, Items):
             yield from _items(block, lang)
         elif isinstance(block, Grid):
-            yield FoldingGrid(block)
+            yield FoldingGrid(block, lang)
         elif isinstance(block, Settings):
             yield from _settings(block)
 

@@ -86,4 +86,5 @@ MESSAGES = {
     "report.plot.hover": "{series} = {value} at {where}",
     "report.plot.hidden_nan": "{count, plural, one {# hidden NaN logged as 0.0} other {# hidden NaNs logged as 0.0}}",
     "report.text.label": "· {label}",
+    "report.text.field": "{name}: {value}",
 }

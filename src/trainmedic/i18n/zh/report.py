@@ -78,4 +78,5 @@ MESSAGES = {
     "report.plot.hover": "{series} = {value}，位于{where}",
     "report.plot.hidden_nan": "{count, plural, other {# 个记录为 0.0 的隐藏 NaN}}",
     "report.text.label": "· {label}",
+    "report.text.field": "{name}：{value}",
 }
