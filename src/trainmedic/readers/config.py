@@ -37,11 +37,21 @@ _SHEBANG = re.compile(rb"^#!\s*/\S*(?:ba|z)?sh\b")
 _JSON_METRIC_FILE = re.compile(rb'"(?:log_history|best_metric|global_step)"')
 
 
+# Lines that belong to a shell command: flags, a line continued with a backslash, environment assignments, other
+# shell commands of the script.
+_CONTINUATION = re.compile(r"^(?:-{1,2}[\w.-]|[A-Za-z_][A-Za-z0-9_]*=|(?:export|cd|source|set|echo|CUDA_VISIBLE_DEVICES|"
+                           r"nohup|time|srun|mpirun)\b)|.*\\$")
+
+
 def is_launch_command(head: bytes) -> bool:
-    """A short text whose first command line launches training (`python train.py --lr ...`, `torchrun ...`)."""
+    """A short text made of a command that launches training (`python train.py --lr ...`, `torchrun ...`) and its
+    continuation lines, nothing else: a log pasted after its command line (`$ torchrun ...` then the output) is a
+    log, whose first line the text reader takes as configuration."""
     lines = [ln.strip() for ln in head.decode("utf-8", "replace").splitlines() if ln.strip()]
     commands = [ln for ln in lines if not ln.startswith("#")]
-    return bool(commands) and len(lines) <= MAX_COMMAND_LINES and P.LAUNCH.match(commands[0]) is not None
+    if not commands or len(lines) > MAX_COMMAND_LINES or P.LAUNCH.match(commands[0]) is None:
+        return False
+    return all(_CONTINUATION.match(ln) or P.LAUNCH.match(ln) for ln in commands[1:])
 
 
 def sniff(path: Path, head: bytes) -> float:
