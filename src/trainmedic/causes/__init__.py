@@ -2,8 +2,8 @@
 
 Each cause module registers a provider, ``@provider("name")`` on a function ``candidates(ctx) -> list[Diagnosis]``;
 :func:`infer` gathers what every provider proposes (plugins included, see :mod:`trainmedic.registry`), lowers the
-confidence when the evidence is thin, and ranks them. :func:`narrate` writes the conclusion, evidence chain,
-checkpoint advice and what to watch next.
+confidence when the evidence is thin, and ranks them. :func:`prescribe` merges their fixes into one plan;
+:func:`narrate` writes the conclusion, evidence chain, checkpoint advice and what to watch next.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from ..observations import PreflightResult
 from ..registry import Registry
 from ..run import Run
 from .context import Context
-from .framework import express
 
 # Modules that propose causes, in no particular order (ranking is by confidence).
 CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels",
@@ -78,15 +77,20 @@ def infer(run: Run, findings: list) -> list:
     for d in out:  # one diagnosis per cause: the best-supported one
         if d.cause not in best or d.confidence > best[d.cause].confidence:
             best[d.cause] = d
-    framework = ctx.framework
-    out = [replace(d, confidence=round(max(0.05, min(0.99, d.confidence * factor)), 3),
-                   fixes=tuple(express(fx, framework) for fx in d.fixes)) for d in best.values()]
+    out = [replace(d, confidence=round(max(0.05, min(0.99, d.confidence * factor)), 3)) for d in best.values()]
     if not out and ctx.by_symptom:
         out.append(Diagnosis(cause="unknown", confidence=UNKNOWN_CONFIDENCE, title=Msg("cause.unknown.title"),
                              explanation=Msg("cause.unknown.explanation"),
                              findings=sorted({f.code for fs in ctx.by_symptom.values() for f in fs})))
     out.sort(key=lambda d: -d.confidence)
     return out
+
+
+def prescribe(run: Run, diagnoses: list):
+    """The fixes of the ranked diagnoses as one coherent :class:`~trainmedic.findings.Prescription`."""
+    from .prescription import prescribe as _prescribe
+
+    return _prescribe(run, diagnoses)
 
 
 def narrate(run: Run, findings: list, diagnoses: list):

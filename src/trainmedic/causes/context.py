@@ -115,8 +115,9 @@ class Context:
                 or any(o.nonfinite for o in run.observed(InputStats)))
 
     @property
-    def framework(self) -> Optional[str]:
-        """The loop the run was trained with (``torch`` | ``hf`` | ``lightning`` | ``accelerate``), when known."""
+    def framework(self) -> str:
+        """The loop the run was trained with (``torch`` | ``hf`` | ``lightning`` | ``accelerate`` | ``keras``), or
+        ``unknown``."""
         from .framework import framework_of
 
         return framework_of(self.run)

@@ -1,54 +1,149 @@
-"""A canonical fix in the run's own framework: ``Fix(param="max_grad_norm", to=1.0)`` becomes
-``torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)`` before ``optimizer.step()`` in a plain PyTorch loop,
-``TrainingArguments(max_grad_norm=1.0)`` for the Hugging Face Trainer, ``Trainer(gradient_clip_val=1.0)`` for
-Lightning. Causes write fixes with canonical keys (:data:`trainmedic.run.CONFIG_KEYS`); :func:`express` is the one
-place that turns them into the line to write, and :func:`trainmedic.causes.infer` applies it to every fix.
+"""A fix written in the run's framework: the Hugging Face Trainer gets ``TrainingArguments(...)``, Lightning
+``Trainer(...)``, Keras the optimizer's arguments, a plain PyTorch loop the line of code and where it goes.
+
+The framework is a config value (``framework``) that readers set where they know it; when none did, it is inferred
+from the formats that were read (:func:`framework_of`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from ..findings import Fix
 from ..i18n import Msg
 from ..run import Run
 
-FRAMEWORKS = ("torch", "hf", "lightning", "accelerate")
-# Canonical keys with a spelling in every framework (catalog ``fix.how.<framework>.<key>``).
-EXPRESSED = ("max_grad_norm", "lr", "warmup_steps", "per_device_batch", "grad_accum", "precision", "weight_decay")
-# How the readers and the integrations name the loop: the launcher, else the format of the artifacts.
-LAUNCHERS = {"hf-trainer": "hf", "lightning": "lightning", "accelerate": "accelerate"}
-FORMATS = {"hf-trainer": "hf", "lightning-csv": "lightning"}
+FRAMEWORKS = ("hf", "lightning", "accelerate", "keras", "torch", "unknown")
+# What the formats read say about the code that wrote them.
+FORMAT_FRAMEWORK = {"hf-trainer": "hf", "lightning-csv": "lightning"}
+# The live log names the integration that fed the Monitor; a launcher names how a script was started.
+LAUNCHER_FRAMEWORK = {"hf-trainer": "hf", "hf": "hf", "lightning": "lightning", "accelerate": "accelerate",
+                      "torchrun": "torch", "torch.distributed.launch": "torch", "deepspeed": "torch"}
+# Optimizer names as the config spells them -> the class a line of code builds.
+OPTIMIZER_CLASS = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
 
 
-def framework_of(run: Run) -> Optional[str]:
-    """The framework of a run: the live guard's ``framework``, else its launcher, else what its files are."""
-    fw = str(run.config.get("framework") or "").lower()
-    if fw in FRAMEWORKS:
-        return fw
+@dataclass(frozen=True)
+class FixCode:
+    """A change as code in the run's framework, with where it goes (None when the line says it all)."""
+
+    code: str
+    where: Optional[Msg] = None
+
+
+def framework_of(run: Run) -> str:
+    """``hf``, ``lightning``, ``accelerate``, ``keras``, ``torch`` or ``unknown`` for this run."""
+    named = str(run.config.get("framework") or "").lower()
+    if named in FRAMEWORKS:
+        return named
+    formats = [s.format for s in run.sources]
+    for fmt in formats:
+        if fmt in FORMAT_FRAMEWORK:
+            return FORMAT_FRAMEWORK[fmt]
     launcher = str(run.config.get("launcher") or "").lower()
-    if launcher in LAUNCHERS:
-        return LAUNCHERS[launcher]
-    for src in run.sources:
-        if src.format in FORMATS:
-            return FORMATS[src.format]
+    if launcher in LAUNCHER_FRAMEWORK:
+        return LAUNCHER_FRAMEWORK[launcher]
+    if "trainmedic-live" in formats:
+        return "torch"  # the Monitor in a hand-written loop: the integrations name themselves as launcher
+    if any(str(s.path).endswith(".py") for s in run.sources):
+        return "torch"  # a training script was read: its loop is plain PyTorch unless something above said otherwise
+    return "unknown"
+
+
+def _literal(v: Any) -> str:
+    """A value as Python source: 2.5e-05, 1.0, True, "bf16"."""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)  # the shortest text that reads back as the same float: 2.5e-05, 1.0
+    if isinstance(v, int):
+        return str(v)
+    return repr(str(v))
+
+
+def _optimizer(config: dict) -> str:
+    name = str(config.get("optimizer") or "").lower()
+    for key, cls in OPTIMIZER_CLASS.items():
+        if key in name:
+            return cls
+    return "AdamW"
+
+
+def _where(key: str) -> Msg:
+    return Msg(key)
+
+
+def render_fix(fix: Fix, framework: str, config: Optional[dict] = None) -> Optional[FixCode]:
+    """The parameter change of ``fix`` as code in ``framework`` (None for an action, or a parameter that has no one
+    line in that framework: the report then shows ``param: from -> to``)."""
+    if not fix.param:
+        return None
+    config = config or {}
+    p, to = fix.param, _literal(fix.to)
+    opt = _optimizer(config)
+    if framework == "hf":
+        hf = {"lr": "learning_rate", "max_grad_norm": "max_grad_norm", "warmup_steps": "warmup_steps",
+              "warmup_ratio": "warmup_ratio", "per_device_batch": "per_device_train_batch_size",
+              "grad_accum": "gradient_accumulation_steps", "weight_decay": "weight_decay",
+              "num_epochs": "num_train_epochs"}
+        if p in hf:
+            return FixCode(f"TrainingArguments({hf[p]}={to})")
+        if p == "precision":
+            return FixCode(_hf_precision(str(fix.to)))
+        if p in ("num_labels", "num_classes"):
+            return FixCode(f"from_pretrained(..., num_labels={to})")
+        return None
+    if framework == "lightning":
+        if p == "max_grad_norm":
+            return FixCode(f"Trainer(gradient_clip_val={to})")
+        if p == "grad_accum":
+            return FixCode(f"Trainer(accumulate_grad_batches={to})")
+        if p == "precision":
+            return FixCode(f'Trainer(precision="{fix.to}-mixed")' if str(fix.to) in ("bf16", "16") else
+                           f'Trainer(precision="{fix.to}")')
+        if p == "lr":
+            return FixCode(f"torch.optim.{opt}(self.parameters(), lr={to})",
+                           _where("framework.where.configure_optimizers"))
+        if p == "per_device_batch":
+            return FixCode(f"DataLoader(..., batch_size={to})")
+        return None
+    if framework == "keras":
+        kopt = "Adam" if opt == "AdamW" else opt
+        if p == "max_grad_norm":
+            return FixCode(f"optimizer = {kopt}(clipnorm={to})")
+        if p == "lr":
+            return FixCode(f"optimizer = {kopt}(learning_rate={to})")
+        if p == "precision" and str(fix.to) == "bf16":
+            return FixCode('keras.mixed_precision.set_global_policy("mixed_bfloat16")')
+        if p == "per_device_batch":
+            return FixCode(f"model.fit(..., batch_size={to})")
+        return None
+    if framework in ("torch", "accelerate"):
+        if p == "max_grad_norm":
+            if framework == "accelerate":
+                return FixCode(f"accelerator.clip_grad_norm_(model.parameters(), {to})",
+                               _where("framework.where.accelerate_clip"))
+            return FixCode(f"torch.nn.utils.clip_grad_norm_(model.parameters(), {to})",
+                           _where("framework.where.torch_clip"))
+        if p == "lr":
+            return FixCode(f"torch.optim.{opt}(model.parameters(), lr={to})")
+        if p == "precision" and str(fix.to) == "bf16":
+            if framework == "accelerate":
+                return FixCode('Accelerator(mixed_precision="bf16")')
+            return FixCode('torch.autocast(device_type="cuda", dtype=torch.bfloat16)',
+                           _where("framework.where.torch_autocast"))
+        if p == "grad_accum" and framework == "accelerate":
+            return FixCode(f"Accelerator(gradient_accumulation_steps={to})")
+        if p == "per_device_batch":
+            return FixCode(f"DataLoader(..., batch_size={to})")
+        return None
     return None
 
 
-def _value(param: str, to) -> object:
-    """The value as the framework's setting writes it (``bf16`` precision is a flag, the others numbers)."""
-    if param == "precision":
-        return str(to).lower()
-    return to
-
-
-def express(fix: Fix, framework: Optional[str]) -> Fix:
-    """``fix`` with its action written for ``framework`` (unchanged when the param has no spelling there, when the
-    fix already says what to do, or when the framework is unknown)."""
-    if framework not in FRAMEWORKS or fix.param not in EXPRESSED or fix.action is not None or fix.to is None:
-        return fix
-    key = f"fix.how.{framework}.{fix.param}"
-    if fix.param == "precision":
-        key += "." + ("bf16" if "bf" in str(fix.to).lower() else "fp16" if "16" in str(fix.to) else "fp32")
-    return replace(fix, action=Msg(key, {"to": _value(fix.param, fix.to)}))
+def _hf_precision(to: str) -> str:
+    if to == "bf16":
+        return "TrainingArguments(bf16=True, fp16=False)"
+    if to == "fp16":
+        return "TrainingArguments(fp16=True, bf16=False)"
+    return "TrainingArguments(bf16=False, fp16=False)"

@@ -29,6 +29,13 @@ ZERO_SHARE = 0.9
 RAW_INPUT_MAX = 20.0
 RAW_RANGES = (255, 65535)
 NOT_LEARNING = ("stuck_at_chance", "plateau", "vanishing_gradient")
+# Where gradients are zeroed, in each framework (full catalog keys).
+ZERO_GRAD_FIX = {
+    "torch": "cause.fix.zero_grad.torch",
+    "accelerate": "cause.fix.zero_grad.accelerate",
+    "lightning": "cause.fix.zero_grad.lightning",
+    "hf": "cause.fix.zero_grad.hf",
+}
 
 
 @provider("live")
@@ -119,8 +126,8 @@ def _missing_zero_grad(ctx: Context) -> Optional[Diagnosis]:
     else:
         params = {"ratio": round(growth.facts.ratio, 1), "step": growth.at.step}
         key, conf = "cause.missing_zero_grad.growth", FROM_SERIES - 0.2  # a growth the loss does not explain
-    framework = ctx.framework or "torch"
-    fixes = [Fix(action=Msg(f"cause.fix.zero_grad.{framework}"), why=Msg("cause.fix.zero_grad.why"))]
+    framework = ctx.framework
+    fixes = [Fix(action=Msg(ZERO_GRAD_FIX.get(framework, ZERO_GRAD_FIX["torch"])), why=Msg("cause.fix.zero_grad.why"))]
     return Diagnosis(
         cause="missing_zero_grad",
         confidence=conf,

@@ -7,6 +7,8 @@ from typing import Any
 
 from ..i18n import msg, t
 
+VERDICTS = {"healthy": "core.verdict.healthy", "warning": "core.verdict.warning", "failed": "core.verdict.failed"}
+
 
 def summary_line(monitor: Any, report: Any) -> str:
     """``30 steps, 1 skipped, 0 rollback(s); failed. Most likely cause: ... Full report: ...``"""
@@ -16,7 +18,7 @@ def summary_line(monitor: Any, report: Any) -> str:
     if top is not None and top.cause != "unknown":
         title = top.title.render(lang) if hasattr(top.title, "render") else str(top.title)
         cause = msg("live.summary.cause", cause=title).render(lang)
-    verdict = t(f"core.verdict.{report.verdict}", lang)
+    verdict = t(VERDICTS[report.verdict], lang)
     return t(
         "live.summary",
         lang,

@@ -13,6 +13,20 @@ from . import quantities as q
 from .guard import ROLLBACK, STEP, STOP
 from .results import StepResult, StopTraining
 
+# What the guard records and says when it stops, by why it stopped (full catalog keys).
+STOP_EVENTS = {
+    "stop": "live.event.stop.stop",
+    "skip": "live.event.stop.skip",
+    "rollback": "live.event.stop.rollback",
+    "observe": "live.event.stop.observe",
+}
+STOP_ANNOUNCEMENTS = {
+    "stop": "live.announce.stop.stop",
+    "skip": "live.announce.stop.skip",
+    "rollback": "live.announce.stop.rollback",
+    "observe": "live.announce.stop.observe",
+}
+
 
 class Actions:
     """Applying, discarding and undoing steps."""
@@ -62,11 +76,11 @@ class Actions:
             )
             self.event(
                 "stop",
-                msg(f"live.event.stop.{why}", step=self.step_count),
+                msg(STOP_EVENTS[why], step=self.step_count),
                 reason=reason,
                 input_nonfinite=result.bad_data,
             )
-            self.announcer.event("stop", msg(f"live.announce.stop.{why}", step=self.step_count), self.step_count)
+            self.announcer.event("stop", msg(STOP_ANNOUNCEMENTS[why], step=self.step_count), self.step_count)
             self.close()
             if raise_stop:
                 raise StopTraining(self.report(), self.step_count, reason)

@@ -42,6 +42,18 @@ from .tally import EvalWatch
 
 __all__ = ["Monitor", "StepResult", "StopTraining"]
 
+# What the guard records and says when it skips a step, by why (full catalog keys).
+SKIP_EVENTS = {
+    "nonfinite": "live.event.skip.nonfinite",
+    "spike": "live.event.skip.spike",
+    "bad_data": "live.event.skip.bad_data",
+}
+SKIP_ANNOUNCEMENTS = {
+    "nonfinite": "live.announce.skip.nonfinite",
+    "spike": "live.announce.skip.spike",
+    "bad_data": "live.announce.skip.bad_data",
+}
+
 # Per-layer gradient norms every 50 steps: enough to see a layer's gradient vanish or explode over a run, cheap
 # because the per-tensor norms are already computed for the global norm.
 LAYER_NORMS_EVERY = 50
@@ -276,7 +288,7 @@ class Monitor(Records, Actions):
             key = "bad_data" if bad_data else reason
             self.event(
                 "skip",
-                msg(f"live.event.skip.{key}", step=self.step_count, batch=index),
+                msg(SKIP_EVENTS[key], step=self.step_count, batch=index),
                 batch=index,
                 reason=reason,
                 loss=m.loss,
@@ -285,7 +297,7 @@ class Monitor(Records, Actions):
             )
             if action == "skip" or action == ROLLBACK:
                 self.announcer.event(
-                    f"skip.{key}", msg(f"live.announce.skip.{key}", step=self.step_count, batch=index), self.step_count
+                    f"skip.{key}", msg(SKIP_ANNOUNCEMENTS[key], step=self.step_count, batch=index), self.step_count
                 )
         else:
             self.guard.healthy(m.loss, m.norm)

@@ -15,6 +15,16 @@ from ..rules.spikes import SPIKE
 from ..rules.streamed import TRAIN_LEVEL_POINTS, GradientSpikeParams
 from ..rules.streaming import FrozenMetric
 
+# What is said during training when a rule's detector raises an alarm (full catalog keys).
+ALARM_ANNOUNCEMENTS = {
+    "TM101": "live.announce.alarm.TM101",
+    "TM402": "live.announce.alarm.TM402",
+    "TM404": "live.announce.alarm.TM404",
+    "TM801": "live.announce.alarm.TM801",
+    "TM804": "live.announce.alarm.TM804",
+    "TM805": "live.announce.alarm.TM805",
+    "TM703": "live.announce.alarm.TM703",
+}
 # The train-loss level an evaluation is compared with: the median of the last 10 applied steps (the rule's own).
 TRAIN_LEVEL_STEPS = TRAIN_LEVEL_POINTS
 
@@ -73,4 +83,5 @@ def announcement(obs, step: int) -> Optional[Msg]:
         return None
     if obs.code == "TM402" and obs.ratio < SPIKE.warn_ratio:
         return None
-    return msg(f"live.announce.alarm.{obs.code}", **params)
+    key = ALARM_ANNOUNCEMENTS.get(obs.code)
+    return msg(key, **params) if key else None

@@ -11,6 +11,20 @@ from ..findings import Diagnosis, Finding, Fix
 from ..i18n import msg
 from .batch import forward
 
+OVERFIT_FINDING = {
+    "no_params": "preflight.finding.overfit.no_params",
+    "nonfinite": "preflight.finding.overfit.nonfinite",
+    "rises": "preflight.finding.overfit.rises",
+    "flat": "preflight.finding.overfit.flat",
+    "thin": "preflight.finding.overfit.thin",
+}
+OVERFIT_TITLE = {
+    "no_params": "preflight.diag.overfit.no_params.title",
+    "nonfinite": "preflight.diag.overfit.nonfinite.title",
+    "rises": "preflight.diag.overfit.rises.title",
+    "flat": "preflight.diag.overfit.flat.title",
+}
+
 # On one repeated batch the loss must lose at least this fraction of its start within the steps given: a working
 # setup at a from-scratch lr loses 10-90% in a few dozen steps; a stuck one (no parameters reached, lr far too low)
 # stays within a percent of where it began.
@@ -102,7 +116,7 @@ def overfit(
             severity=severity,
             series="train/loss",
             message=msg(
-                f"preflight.finding.overfit.{reason}",
+                OVERFIT_FINDING[reason],
                 steps=len(losses),
                 first=first,
                 last=last,
@@ -128,7 +142,7 @@ def overfit(
             confidence=0.5,
             findings=["TM1030"],
             fixes=fixes,
-            title=msg(f"preflight.diag.overfit.{reason}.title"),
+            title=msg(OVERFIT_TITLE[reason]),
             explanation=msg("preflight.diag.overfit.explain", first=first, last=last, steps=len(losses)),
         )
     )

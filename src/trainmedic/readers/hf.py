@@ -56,7 +56,7 @@ def _consume_history(batches: Iterator[list]) -> dict:
     seen = 0
     for batch in batches:
         for entry in batch:
-            if entry.__class__ is not dict:
+            if entry.__class__ is not dict or not entry:  # an empty entry holds no point
                 continue
             keys = tuple(entry)
             rows = pending.get(keys)
@@ -128,7 +128,7 @@ def read_state(path: Path) -> Run:
     except OSError as exc:
         raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
     blocks = state.get("log_history")
-    if not isinstance(blocks, dict):
+    if not isinstance(blocks, dict) or not all(isinstance(k, tuple) for k in blocks):  # a list was streamed
         raise fail(path, "readers.error.hf_not_state")
     builder = SeriesBuilder(str(path), default_split="train")
     _history_to_series(blocks, builder)
@@ -227,8 +227,7 @@ def _read_companions(folders: list, run: Run) -> None:
     for folder in folders:
         args = folder / "training_args.bin"
         if args.is_file():
-            if read_training_args(args, run.config, run.warnings):
-                run.sources[0].notes.append(t("readers.note.training_args", "en", path=str(args)))
+            run.sources[0].notes.append(read_training_args(args, run.config))
             break
     for folder in folders:
         cfg = folder / "config.json"

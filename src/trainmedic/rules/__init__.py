@@ -37,7 +37,7 @@ from ..settings import DEFAULT, Settings
 
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
-    "nonfinite", "saturation", "divergence", "learning", "plateau", "oscillation", "swings", "spikes", "overfitting", "collapse", "evaluation", "eval_gap",
+    "nonfinite", "saturation", "divergence", "drift", "learning", "plateau", "oscillation", "swings", "spikes", "overfitting", "collapse", "evaluation", "eval_gap",
     "gradients", "compute", "live", "crash", "schedule", "streamed", "transfer",
 )
 DOC_SECTIONS = ("what", "why", "example", "fix")

@@ -43,9 +43,9 @@ class WasteFacts(Facts):
 def unrecoverable_failure(run: Run, group) -> Optional[tuple]:
     """(series, index) of the first point after which a loss never becomes finite again (hidden NaN included)."""
     cands = []
-    for f in check_hidden_nan(run):
+    for f in check_hidden_nan(run, groups=[group]):
         s = run.get(f.series)
-        if s is not None and s.parsed.group == group:
+        if s is not None:
             s = sorted_series(s)
             cands.append((s, int(np.flatnonzero(s.values == 0.0)[0])))
     for s in [train_loss(run, group), *eval_losses(run, group)]:
@@ -110,10 +110,9 @@ def check_wasted_compute(run: Run, p: WasteParams) -> list:
         ckpts = [e for e in run.events_of("checkpoint") if _event_x(e, axis) is not None and _event_x(e, axis) > x0]
         patience = run.config.get("early_stopping_patience")
         stopped = bool(run.events_of("early_stop")) or (patience is not None and len(evals) >= int(patience))
-        unit = Msg(f"rule.TM901.unit_{axis}")
-        params = {"wasted": _num(last - x0), "unit": unit, "fail": _num(x0), "evals": len(evals),
-                  "eval_first": _num(evals[0]) if evals else "", "eval_last": _num(evals[-1]) if evals else "",
-                  "checkpoints": len(ckpts), "patience": patience if patience is not None else ""}
+        params = {"wasted": _num(last - x0), "axis": axis, "fail": _num(x0), "evals": len(evals),
+                  "eval_first": _num(evals[0]) if evals else None, "eval_last": _num(evals[-1]) if evals else None,
+                  "checkpoints": len(ckpts), "patience": int(patience) if patience is not None else None}
         parts = [Msg("rule.TM901.part_evals", dict(params))] if evals else []
         if stopped and patience is not None:
             parts.append(Msg("rule.TM901.part_patience", dict(params)))

@@ -6,6 +6,7 @@ A NaN is the one failure that never heals by itself: once a weight is NaN every 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def check_nonfinite(run: Run, p: Params) -> list:
 
 
 @rule("TM102", "hidden-nan-loss", symptom="nonfinite", severity="error", params=HiddenNanParams)
-def check_hidden_nan(run: Run, p: HiddenNanParams = HiddenNanParams()) -> list:
+def check_hidden_nan(run: Run, p: HiddenNanParams = HiddenNanParams(), groups: Optional[list] = None) -> list:
     """Train loss logged as exactly 0.0 while the gradient norm or eval loss is NaN (a hidden NaN).
 
     What it does:
@@ -119,7 +120,7 @@ def check_hidden_nan(run: Run, p: HiddenNanParams = HiddenNanParams()) -> list:
         `logging_nan_inf_filter=False` so that the log shows nan.
     """
     out = []
-    for group in run.groups:
+    for group in run.groups if groups is None else groups:
         loss = train_loss(run, group)
         if loss is None or len(loss) < p.min_history_points + 1:
             continue

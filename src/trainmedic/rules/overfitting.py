@@ -26,7 +26,8 @@ class OverfitParams(Params):
     min_rise: float = param(0.10, "the last eval loss must stay this far above its minimum: a small set's noise is "
                                   "a few percent, and a bump that ends near the minimum is not overfitting")
     min_points_after: int = param(2, "evaluations after the minimum: one high point is a bump")
-    min_train_drop: float = param(0.10, "over the same span the train loss must have fallen this share")
+    min_train_drop: float = param(0.03, "over the same span the train loss must not have risen and have fallen this "
+                                        "share (late in training it falls slowly while the eval loss climbs)")
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,9 @@ def check_memorisation(run: Run, p: MemoriseParams) -> list:
         augmentation), train fewer epochs, or get more data.
     """
     out = []
+    rising = {run.get(f.series).parsed.group for f in check_overfitting(run, OVERFIT) if run.get(f.series) is not None}
     for group in run.groups:
-        if any(f.facts for f in check_overfitting(run, OVERFIT) if run.get(f.series) is not None
-               and run.get(f.series).parsed.group == group):
+        if group in rising:
             continue  # the eval loss already rises: TM501 tells it
         m = memorisation(run, group, p)
         if m is None:

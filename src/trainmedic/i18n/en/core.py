@@ -7,4 +7,6 @@ MESSAGES = {
     "core.verdict.healthy": "healthy",
     "core.verdict.warning": "warning",
     "core.verdict.failed": "failed",
+    "core.verdict.unknown": "unknown",
+    "errors.missing_extra": "{feature} needs {module}, which is not installed: pip install 'trainmedic[{extra}]'",
 }

@@ -14,8 +14,7 @@ MESSAGES = {
     "live.event.stop.skip": "step {step}: every recent step was bad, skipping no longer helps; training ended",
     "live.event.stop.rollback": "step {step}: still failing after the last allowed rollback; training ended",
     "live.event.stop.observe": "step {step}: training ended",
-    "live.event.end": "training ended after {steps} steps ({skipped} skipped, {rollbacks} rollbacks)",
-    # Said during training (once per kind; repeats summarised)
+    "live.event.end": "training ended after {steps, plural, one {# step} other {# steps}} ({skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}})",
     "live.announce.first": "{what}{details}",
     "live.announce.details": " Details: {where}",
     "live.announce.repeats": "{n} more: {what} (steps {first} to {last})",
@@ -48,7 +47,7 @@ MESSAGES = {
                                  "weights (a loss detached from the model?).",
     "live.announce.alarm.TM703": "step {step}: {series} has stayed at exactly {value} since step {at} while "
                                  "training moves: the predictions do not change.",
-    "live.summary": "{steps} steps, {skipped} skipped, {rollbacks} rollback(s); {verdict}. {cause}Full report: "
+    "live.summary": "{steps, plural, one {# step} other {# steps}}, {skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}}; {verdict}. {cause}Full report: "
                     "{where}",
     "live.summary.cause": "Most likely cause: {cause}. ",
     # NaN provenance
@@ -67,19 +66,17 @@ MESSAGES = {
                             "not reproduce (a dropout mask, another process's batch)",
     "live.provenance.error": "the replay of that batch failed: {error}",
     # Report notes
-    "live.note.skipped": "The guard (policy '{policy}') skipped {n} step(s); batches: {batches}.",
-    "live.note.rollbacks": "The guard rolled back {n} time(s); the learning rate is now {scale} x its original.",
+    "live.note.skipped": "The guard (policy '{policy}') skipped {n, plural, one {# step} other {# steps}}; batches: {batches}.",
+    "live.note.rollbacks": "The guard rolled back {n, plural, one {once} other {# times}}; the learning rate is now {scale} x its original.",
     "live.note.provenance": "First non-finite value: {what}.",
     # watch
     "live.watch.waiting": "waiting for {path} to appear ...",
     "live.watch.finding": "[{where}] {severity} {code} {rule}: {message}",
-    "live.watch.ended": "the run ended ({why}); {n} finding(s) reported",
+    "live.watch.ended": "the run ended ({why}); {n, plural, =0 {no finding reported} one {# finding reported} other {# findings reported}}",
     "live.watch.alert_failed": "--on-alert command failed (exit {code})",
     # Rules over the guard's events
-    "rule.TM150.message": "the guard skipped {skipped} step(s) from step {step} (batches {batches}) and rolled "
-                          "back {rollbacks} time(s)",
-    "rule.TM150.stopped": "the guard stopped the run: it skipped {skipped} step(s) from step {step} (batches "
-                          "{batches}) and rolled back {rollbacks} time(s) before giving up",
+    "rule.TM150.message": "the guard skipped {skipped, plural, one {# step} other {# steps}} from step {step} (batches {batches}) and rolled back {rollbacks, plural, =0 {no time} one {once} other {# times}}",
+    "rule.TM150.stopped": "the guard stopped the run: it skipped {skipped, plural, one {# step} other {# steps}} from step {step} (batches {batches}) and rolled back {rollbacks, plural, =0 {no time} one {once} other {# times}} before giving up",
     "rule.TM150.ev_skip": "skipped batch {batch} ({reason})",
     "rule.TM150.ev_rollback": "restored the snapshot of step {to} and lowered the lr",
 }

@@ -7,4 +7,6 @@ MESSAGES = {
     "core.verdict.healthy": "健康",
     "core.verdict.warning": "警告",
     "core.verdict.failed": "失败",
+    "core.verdict.unknown": "未知",
+    "errors.missing_extra": "{feature} 需要 {module}，但它没有安装：pip install 'trainmedic[{extra}]'",
 }

@@ -2,12 +2,10 @@
 损失缩放、不跟随训练的评估、训练损失的周期性摆动，以及记忆化。"""
 
 MESSAGES = {
-    "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n} 个点，{start} -> {low}），但日志从{where}开始，"
-                                  "已是训练后期：无法判断这次运行是否学到过东西。",
+    "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n, plural, other {#}} 个点，{start} -> {low}），但日志从{where}开始，已是训练后期：无法判断这次运行是否学到过东西。",
     "rule.TM303.message": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}：损失在批次之间完全不变，说明模型的输出"
                           "已不再依赖输入。",
-    "rule.TM303.message_k": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}；{value} 约等于 ln({k})：模型不论输入"
-                            "都输出约 {k} 个类别上的均匀先验。",
+    "rule.TM303.message_k": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}；{value} 约等于 ln({k})：模型不论输入都输出约 {k, plural, other {#}} 个类别上的均匀先验。",
     "rule.TM303.ev_before": "冻结前的最后一个值",
     "rule.TM303.ev_first": "第一次重复",
     "rule.TM303.ev_last": "仍是同一个值",
@@ -17,9 +15,9 @@ MESSAGES = {
     "rule.TM305.message": "在{where}之后，平台调度器把学习率降到 {lr}（{line}）：{series} 已不再改善（最佳 {best}，最后 {last}）。",
     "rule.TM305.ev_best": "降学习率前的最佳值",
     "rule.TM305.ev_last": "降学习率前的最后一个值",
-    "rule.TM401.message_unknown_noise": "{series} 从{where}起在评估之间摆动约 {typical}（最大 {max}）（{swings} 次反转；偏离趋势达其水平的 {rough}%），但没有信息给出验证集大小，也看不到训练本身在摆动：小验证集的抽样噪声就是这个样子。",
-    "rule.TM403.message_log": "{series} 从{where}起反转 {swings} 次，每次约 {typical}%，而它平常每个点只变化 {background}%：训练本身在振荡。",
-    "rule.TM403.message_abs": "{series} 从{where}起反转 {swings} 次，每次约 {typical}，而它平常每个点只变化 {background}：训练本身在振荡。",
+    "rule.TM401.message_unknown_noise": "{series} 从{where}起在评估之间摆动约 {typical}（最大 {max}；{swings, plural, other {#}} 次反转；偏离趋势达其水平的 {rough}%），但没有信息给出验证集大小，也看不到训练本身在摆动：小验证集的抽样噪声就是这个样子。",
+    "rule.TM403.message_log": "{series} 从{where}起反转 {swings, plural, other {#}} 次，每次约 {typical}%，而它平常每个点只变化 {background}%：训练本身在振荡。",
+    "rule.TM403.message_abs": "{series} 从{where}起反转 {swings, plural, other {#}} 次，每次约 {typical}，而它平常每个点只变化 {background}：训练本身在振荡。",
     "rule.TM403.ev_swing": "被下一个点反转",
     "rule.TM103.message": "从{where}起 fp16 损失缩放从 {highest} 降到 {last}（{factor} 倍）：每一步都溢出，梯度是非有限值。",
     "rule.TM103.message_event": "在{where}，fp16 损失缩放达到最小值（{line}）：每一步都溢出，梯度是非有限值。",
@@ -32,8 +30,8 @@ MESSAGES = {
     "rule.TM502.message_acc": "{train} 降到 {train_loss}，而验证损失停在 {eval_loss}（{ratio} 倍），从{where}起不再改善，验证准确率也从最佳的 {acc_best} 降到 {acc_last}：模型在记忆训练集。",
     "rule.TM502.ev_eval": "验证损失不再改善",
     "rule.TM502.ev_train": "训练损失接近零",
-    "rule.TM702.message": "从{where}起的 {n} 次评估中，{series} 每次都不超过 {train} 的 {ratio}，验证损失至少是训练损失的 {loss_ratio} 倍：评估衡量的不是训练学到的东西。",
-    "rule.TM702.message_chance": "从{where}起的 {n} 次评估中，{series} 一直处于随机水平（{chance}），而 {train} 很高：评估衡量的不是训练学到的东西。",
+    "rule.TM702.message": "从{where}起的 {n, plural, other {#}} 次评估中，{series} 每次都不超过 {train} 的 {ratio}，验证损失至少是训练损失的 {loss_ratio} 倍：评估衡量的不是训练学到的东西。",
+    "rule.TM702.message_chance": "从{where}起的 {n, plural, other {#}} 次评估中，{series} 一直处于随机水平（{chance}），而 {train} 很高：评估衡量的不是训练学到的东西。",
     "rule.TM702.ev_eval": "验证准确率远低于训练",
     "rule.TM702.ev_train": "训练准确率",
     "rule.TM103.summary": "fp16 损失缩放崩溃：每一步都溢出，梯度是非有限值",
@@ -55,7 +53,7 @@ MESSAGES = {
     "rule.TM303.example": "从第 100 步到第 172 步每一步都是 `train_loss=4.600`：ln 100 = 4.605，一个 100 类模型在预测均匀先验。",
     "rule.TM303.fix": "检查学习率（太高会杀死单元，太低什么也不动）、损失是否由本批次的模型输出计算、梯度是否到达权重，以及输入（是否归一化？是否和标签一起打乱？）；做单批过拟合冒烟测试。",
     "rule.TM304.summary": "训练仍在进行而学习率为零（按打印精度）：什么都不会再改善",
-    "rule.TM304.what": "找出连续 {min_points} 个或更多记录的学习率恰好为 0（打印为 0.000000 的学习率低于 5e-7），同一段内训练损失的下降不超过其水平的 {loss_fall}，且没有非有限损失（死掉的运行属于非有限值规则）。",
+    "rule.TM304.what": "找出连续 {min_points} 个或更多记录的学习率恰好为 0（打印为 0.000000 的学习率低于 5e-7），同一段内训练损失的下降不超过其水平的 {loss_fall}，且没有非有限损失（死掉的运行属于非有限值规则）。学习率衰减到底后只在日志最后 {end_share} 出现的零是调度按计划结束：只作提示。",
     "rule.TM304.why": "学习率为 0 时每一步都让权重原地不动：损失进入平台是因为调度器已经把学习率衰减没了（阶梯调度衰减次数太多、按批次而不是按轮次调用调度器、学习率被乘了两次因子），而不是模型收敛了。",
     "rule.TM304.example": "第 15 轮每一行都是 `lr: 0.000000`，而损失停在 0.57-0.58。",
     "rule.TM304.fix": "用足够的位数打印学习率；检查调度器的步进（里程碑、gamma、按轮次步进）；用调度本应给出的学习率从最后一个检查点恢复。",
@@ -81,4 +79,14 @@ MESSAGES = {
     "rule.TM702.example": "从第 0 轮起训练准确率 0.98，而验证准确率 0.16-0.50，验证损失 3-11（训练损失 0.05）。",
     "rule.TM702.fix": "让训练集走一遍评估路径（同样的变换、model.eval()）：如果它的准确率也下降，说明评估路径有问题；否则检查验证标签是否与输入对应，以及数据划分。",
     "rule.TM801.message_leaving_plateau": "{series} 在{where}跳到 {value}，是近期中位数 {median} 的 {ratio} 倍，而训练损失持续下降：这是模型在离开初始平台（开始学习时梯度变大），不是爆炸。",
+    "rule.TM304.message_end": "学习率在{where}降到 0（按打印精度），这是调度按计划衰减到底：运行正在按计划结束。",
+    "rule.TM202.message": "{series} 从{where}起连续 {rises, plural, other {#}} 个轮次上升，{start} -> {end}（+{rise}%）：每一轮更新都让模型在自己的训练集上变差。",
+    "rule.TM202.message_acc": "{series} 从{where}起连续 {rises, plural, other {#}} 个轮次上升，{start} -> {end}（+{rise}%），同时训练准确率从 {acc_start} 降到 {acc_end}：每一轮更新都让模型在自己的训练集上变差。",
+    "rule.TM202.ev_start": "上升开始",
+    "rule.TM202.ev_end": "仍在上升",
+    "rule.TM202.summary": "按轮次记录的训练损失一轮接一轮上升，同时训练准确率下降",
+    "rule.TM202.what": "读取每轮记录一次的训练损失，找出最长的连续上升段：至少连续 {min_rises} 次上升，幅度达到起点的 {min_rise} 以上，且（如有记录）训练准确率在该段末尾低于起点；没有准确率时需要 {alone_rises} 次上升、幅度 {alone_rise}。已经翻倍的损失交给 TM201。",
+    "rule.TM202.why": "对整个训练集的平均不会连续几轮偶然上升：每一轮更新都让模型在它训练的数据上变差。步长已经太大（自适应优化器的分母变小了、学习率调度在上升），如果什么都不改，最后会发散。",
+    "rule.TM202.example": "CIFAR-10 上用 RMSprop：从第 5 轮起训练损失 1.093 -> 1.132 -> 1.171 -> 1.208 -> 1.237，同时训练准确率从 0.629 降到 0.595。",
+    "rule.TM202.fix": "从上升开始处的检查点恢复并把学习率降低 2-3 倍，或改用带衰减调度的 Adam/AdamW；开启梯度裁剪。",
 }

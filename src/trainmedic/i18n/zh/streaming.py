@@ -11,7 +11,7 @@ MESSAGES = {
     "反复出现或幅度巨大的突增紧接着就是梯度爆炸。",
     "rule.TM404.example": "LSTM 运行中 grad_norm 0.8、0.9、0.7、412.0、0.9、0.8。",
     "rule.TM404.fix": "裁剪梯度范数（微调用 1.0，从头训练的循环模型用 5.0）；如果每个 epoch 都由同一个批次引起，检查该批次。",
-    "rule.TM404.message": "{series} 从{where}起出现 {count} 次尖峰，最大为局部水平的 {worst} 倍，每次都回落。",
+    "rule.TM404.message": "{series} 从{where}起出现 {count, plural, other {#}} 次尖峰，最大为局部水平的 {worst} 倍，每次都回落。",
     "rule.TM404.ev_spike": "尖峰，局部水平 {level} 的 {ratio} 倍",
     # TM703 ----------------------------------------------------------------------------------------------------
     "rule.TM703.summary": "训练在变化时，评估指标保持不变",
@@ -22,7 +22,7 @@ MESSAGES = {
     "固定为 0，准确率等于多数类的占比）。",
     "rule.TM703.example": "训练损失从 0.69 降到 0.41，而 eval_f1 为 0.0、0.0、0.0、0.0。",
     "rule.TM703.fix": "检查训练数据的类别平衡以及送入损失的标签；对损失加权或重采样；确认评估的是正在训练的模型。",
-    "rule.TM703.message": "从{where}起 {series} 连续 {n} 次评估都恰好是 {value}，而训练损失一直在变：模型的预测没有变化。",
+    "rule.TM703.message": "从{where}起 {series} 连续 {n, plural, other {#}} 次评估都恰好是 {value}，而训练损失一直在变：模型的预测没有变化。",
     "rule.TM703.ev_first": "第一个相同的值",
     "rule.TM703.ev_last": "仍然相同",
     # TM804 ----------------------------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ MESSAGES = {
     "rule.TM804.example": "20 步内 grad_norm 0.4、0.9、1.3、1.8 …… 9.2，而损失没有发散。",
     "rule.TM804.fix": "在每次 `optimizer.step()` 之后调用 `optimizer.zero_grad()`；使用梯度累积时，在 step 之后清零，"
     "而不是在微批次之间。",
-    "rule.TM804.message": "从{where}起 {series} 在 {points} 个记录点内从 {start} 升到 {now}（{ratio} 倍），而损失没有发散："
+    "rule.TM804.message": "从{where}起 {series} 在 {points, plural, other {#}} 个记录点内从 {start} 升到 {now}（{ratio} 倍），而损失没有发散："
     "从不清零的梯度就是这样增长的。",
     "rule.TM804.ev_start": "攀升的起点",
     "rule.TM804.ev_now": "起点的 {ratio} 倍",
@@ -46,7 +46,7 @@ MESSAGES = {
     "rule.TM805.example": "损失停在 1.386，而 grad_norm 为 0.0、0.0、0.0、0.0、0.0。",
     "rule.TM805.fix": "直接用模型输出张量计算损失，不要 `.detach()`、`.item()` 或 `torch.no_grad()`；在 `backward()` 之前确认 "
     "`loss.requires_grad` 为 True。",
-    "rule.TM805.message": "从{where}起 {series} 恰好为 0（{points} 个记录点中有 {zeros} 个）：没有梯度到达权重，任何一步都改变不了模型。",
+    "rule.TM805.message": "从{where}起 {series} 恰好为 0（{points, plural, other {#}} 个记录点中有 {zeros} 个）：没有梯度到达权重，任何一步都改变不了模型。",
     "rule.TM805.ev_first": "第一个恰好为 0 的值",
     "rule.TM805.ev_last": "仍然恰好为 0",
     # TM306 ----------------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ MESSAGES = {
     "rule.TM306.example": "4 类任务中训练损失 1.39 -> 0.35，而 val_acc 一直在 0.24-0.27。",
     "rule.TM306.fix": "检查每个样本在加载、打乱和连接的过程中是否保留了自己的标签（打印几个解码后的样本及其标签）；"
     "检查评估时对输入的预处理是否与训练时一致。",
-    "rule.TM306.message": "从{where}起 {series} 从未高于随机水平（{chance}；{n} 次评估中最好为 {best}），而训练损失从 {first} "
+    "rule.TM306.message": "从{where}起 {series} 从未高于随机水平（{chance}；{n, plural, other {#}} 次评估中最好为 {best}），而训练损失从 {first} "
     "降到 {last}：模型学到的东西不能推广到留出样本。",
     "rule.TM306.ev_first": "第一次评估",
     "rule.TM306.ev_best": "最好的一次评估，仍在随机水平",
