@@ -21,6 +21,7 @@ from faults import (
 torch = pytest.importorskip("torch")
 accelerate = pytest.importorskip("accelerate")
 
+from trainmedic.causes.framework import framework_of, render_fix  # noqa: E402
 from trainmedic.integrations import accelerate as guard_for  # noqa: E402
 
 
@@ -73,4 +74,4 @@ def test_accelerate_no_clipping_twin_is_told_where_to_clip(tmp_path):
     monitor, report, _, _ = run_accelerate("no_clipping", tmp_path)
     clip = next(d for d in report.diagnoses if d.cause == "no_grad_clipping")
     fix = next(f for f in clip.fixes if f.param == "max_grad_norm")
-    assert "accelerator.clip_grad_norm_(model.parameters(), 1" in fix.action.render()
+    assert render_fix(fix, framework_of(monitor.run())).code == "accelerator.clip_grad_norm_(model.parameters(), 1.0)"

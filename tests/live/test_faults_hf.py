@@ -21,6 +21,7 @@ from faults import (
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from trainmedic.causes.framework import framework_of, render_fix  # noqa: E402
 from trainmedic.integrations.hf import TrainMedicCallback  # noqa: E402
 
 
@@ -126,7 +127,7 @@ def test_hf_no_clipping_twin_is_told_to_set_max_grad_norm(tmp_path, caplog):
     guard, _, _ = run_hf("no_clipping", tmp_path)
     clip = next(d for d in guard.report.diagnoses if d.cause == "no_grad_clipping")
     fix = next(f for f in clip.fixes if f.param == "max_grad_norm")
-    assert fix.action.render() == "`TrainingArguments(max_grad_norm=1)`"
+    assert render_fix(fix, framework_of(guard.monitor.run())).code == "TrainingArguments(max_grad_norm=1.0)"
 
 
 def test_hf_callback_state_is_plain_data_that_resumes_the_guard(tmp_path):

@@ -21,6 +21,7 @@ from faults import (
 torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch")
 
+from trainmedic.causes.framework import framework_of, render_fix  # noqa: E402
 from trainmedic.integrations.lightning import TrainMedicCallback  # noqa: E402
 
 
@@ -96,4 +97,4 @@ def test_lightning_no_clipping_twin_is_told_to_set_gradient_clip_val(tmp_path, c
     guard, _, _ = run_lightning("no_clipping", tmp_path)
     clip = next(d for d in guard.report.diagnoses if d.cause == "no_grad_clipping")
     fix = next(f for f in clip.fixes if f.param == "max_grad_norm")
-    assert fix.action.render() == "`Trainer(gradient_clip_val=1)`"
+    assert render_fix(fix, framework_of(guard.monitor.run())).code == "Trainer(gradient_clip_val=1.0)"

@@ -20,6 +20,7 @@ from faults import (
 torch = pytest.importorskip("torch")
 
 import trainmedic  # noqa: E402
+from trainmedic.causes.framework import framework_of, render_fix  # noqa: E402
 
 
 def run_plain(scenario: str, tmp_path, policy: str = "skip"):
@@ -73,4 +74,7 @@ def test_no_clipping_twin_is_told_to_clip_in_its_own_framework(tmp_path):
     monitor, report, _, _ = run_plain("no_clipping", tmp_path)
     clip = next(d for d in report.diagnoses if d.cause == "no_grad_clipping")
     fix = next(f for f in clip.fixes if f.param == "max_grad_norm")
-    assert "torch.nn.utils.clip_grad_norm_(model.parameters(), 1" in fix.action.render()
+    code = render_fix(fix, framework_of(monitor.run()))
+    assert code.code == "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)"
+    assert "optimizer.step()" in code.where.render()
+    assert "clip_grad_norm_(model.parameters(), 1.0)" in report.to_text()

@@ -89,4 +89,4 @@ def test_events_of_one_kind_are_capped_but_counted():
     run = builder.run()
     assert len(run.events_of("skip")) == MAX_PER_KIND and builder.counts["skip"] == MAX_PER_KIND + 500
     [guard] = [f for f in check_all(run) if f.code == "TM150"]
-    assert f"skipped {MAX_PER_KIND + 500} step(s)" in guard.message.render()
+    assert f"skipped {MAX_PER_KIND + 500} steps" in guard.message.render()

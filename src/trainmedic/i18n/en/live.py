@@ -47,9 +47,8 @@ MESSAGES = {
                                  "weights (a loss detached from the model?).",
     "live.announce.alarm.TM703": "step {step}: {series} has stayed at exactly {value} since step {at} while "
                                  "training moves: the predictions do not change.",
-    "live.summary": "{steps, plural, one {# step} other {# steps}}, {skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}}; {verdict}. {cause}Full report: "
-                    "{where}",
-    "live.summary.cause": "Most likely cause: {cause}. ",
+    "live.summary": "{steps, plural, one {# step} other {# steps}}, {skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}}; {verdict}. Most likely cause: {cause}. Full report: {where}",
+    "live.summary.no_cause": "{steps, plural, one {# step} other {# steps}}, {skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}}; {verdict}. Full report: {where}",
     # NaN provenance
     "live.provenance.overflow": "{module} ({dtype}): output overflow {max_abs:.2g} > {limit:.0f}",
     "live.provenance.forward": "{module} ({dtype}): output {kind} from finite input (largest finite |value| "
