@@ -14,8 +14,8 @@ from typing import Optional
 
 from ..errors import InputError
 from ..i18n import Msg, msg
-from ..run import Run
 from ..report.model import Report
+from ..run import Run
 from .discover import find_checkpoints, order
 from .judge import Verdict, judge, last_healthy
 from .metrics import failure_point, load_metrics, metrics_at
