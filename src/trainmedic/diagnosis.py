@@ -16,17 +16,17 @@ from .settings import DEFAULT, Settings
 
 
 def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", settings: Settings = DEFAULT,
-                 weights: Optional[dict] = None, extra: Optional[dict] = None, notes: tuple = ()) -> Report:
+                 checkpoint_paths: tuple = (), extra: Optional[dict] = None, notes: tuple = ()) -> Report:
     """Judge a Run with every enabled rule, infer the causes, write the story and build the Report, once.
 
-    ``weights`` is the weight-based checkpoint evidence (:func:`trainmedic.checkpoints.triage_paths`) that refines
-    what the logs say about the checkpoints; ``extra`` and ``notes`` are what the caller adds (the live guard's
-    summary, say).
+    ``checkpoint_paths`` are the folders that may hold checkpoints with weights: their triage takes this Run and its
+    findings (nothing is read or judged twice) and refines what the logs say about the checkpoints. ``extra`` and
+    ``notes`` are what the caller adds (the live guard's summary, say).
     """
     import numpy as np
 
     from . import causes, rules
-    from .checkpoints import refine
+    from .checkpoints import refine, triage_paths
 
     # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
     with np.errstate(all="ignore"):
@@ -34,6 +34,7 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
         diagnoses = causes.infer(run, findings)
         prescription = causes.prescribe(run, diagnoses)
         story = causes.narrate(run, findings, diagnoses)
+        weights = triage_paths(checkpoint_paths, run, findings) if checkpoint_paths else None
     all_extra = dict(extra or {})
     if story.chain:
         all_extra["evidence_chain"] = list(story.chain)

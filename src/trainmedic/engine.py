@@ -24,7 +24,6 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: O
     >>> report = diagnose("output_dir", "train.py", ignore=["TM402"])   # doctest: +SKIP
     >>> print(report.to_json())                                        # doctest: +SKIP
     """
-    from .checkpoints import triage_paths
     from .readers import load_run
     from .rules import validate
 
@@ -37,5 +36,6 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: O
     settings = (settings if settings is not None else Settings.load()).with_codes(select, ignore)
     validate(settings)
     run = load_run(flat)
-    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps).
-    return diagnose_run(run, lang=lang, settings=settings, weights=triage_paths(flat))
+    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps); their triage takes this
+    # Run and its findings, so that every artifact is read once and every rule runs once.
+    return diagnose_run(run, lang=lang, settings=settings, checkpoint_paths=tuple(flat))
