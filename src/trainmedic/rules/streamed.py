@@ -17,7 +17,7 @@ import numpy as np
 
 from ..findings import Facts, Severity
 from ..i18n import Msg
-from ..run import Run
+from ..run import Run, Series
 from . import Params, param, rule
 from .curves import evidence, make_finding, series_of, sorted_series, train_loss
 from .evaluation import extreme_evaluation, frozen_evaluation
@@ -207,6 +207,28 @@ def check_gradient_growth(run: Run, p: GrowthParams) -> list:
     return out
 
 
+def _without_placeholders(run: Run, s: Series) -> Series:
+    """``s`` with the evaluations that did not happen left out: rows where every eval loss of its model is exactly 0
+    (a results table that writes zeros until validation runs, e.g. only at the last epoch)."""
+    losses = [ls for ls in run.find(split="eval", group=s.parsed.group) if ls.parsed.is_loss]
+    if not losses:
+        return s
+    skipped = np.ones(len(s), dtype=bool)
+    for ls in losses:
+        ls = sorted_series(ls)
+        if ls.axis != s.axis:
+            return s
+        idx = np.searchsorted(ls.x, s.x)
+        ok = (idx < len(ls)) & (ls.x[np.minimum(idx, len(ls) - 1)] == s.x)
+        zero = np.zeros(len(s), dtype=bool)
+        zero[ok] = ls.values[idx[ok]] == 0.0
+        skipped &= zero
+    if not skipped.any():
+        return s
+    values = np.where(skipped, np.nan, s.values)
+    return Series(s.name, values, s.step, s.epoch, s.label, s.source)
+
+
 @rule("TM703", "frozen-metric", symptom="degenerate_eval", severity="warning", params=FrozenParams)
 def check_frozen_metric(run: Run, p: FrozenParams) -> list:
     """An evaluation metric stays identical while training moves.
@@ -231,7 +253,7 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
         parsed = s.parsed
         if parsed.split != "eval" or not parsed.higher_is_better:
             continue
-        s = sorted_series(s)
+        s = _without_placeholders(run, sorted_series(s))
         if parsed.metric == "acc" and (extreme_evaluation(run, s) or frozen_evaluation(run, s)):
             continue  # TM701 reports it, with what it means for the eval set
         chance = chance_of(run) if parsed.metric == "acc" else None
