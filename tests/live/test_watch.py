@@ -176,3 +176,32 @@ def test_a_poll_reads_only_the_new_points(tmp_path, monkeypatch):
     assert box["rc"] == 0
     assert len(built) == 1  # the Run is built once, for the final diagnosis, not at every poll
     assert fed.count("train/loss") == 300 and fed.count("train/grad_norm") == 300  # each point judged once
+
+
+def test_watch_raises_loss_spikes_and_gradient_explosions_with_the_rules_own_detectors(tmp_path):
+    import numpy as np
+
+    from trainmedic import diagnose
+
+    rng = np.random.default_rng(1)
+    n = 300
+    loss = 1.5 * np.exp(-np.arange(n) / 120) + 0.4 + 0.02 * rng.standard_normal(n)
+    loss[120] *= 12  # one bad batch
+    norm = np.exp(0.2 * rng.standard_normal(n))
+    norm[260:] *= 40  # the gradient norm runs away and stays up
+    records = [{"type": "step", "step": i + 1, "loss": float(loss[i]), "grad_norm": float(norm[i]), "lr": [1e-3],
+                "action": "step"} for i in range(n)]
+    log = tmp_path / "live.jsonl"
+    log.write_text(_line(HEADER))
+    lines: list = []
+    th, box = _watch_in_thread(log, lines, idle_timeout=3)
+    _grow(log, records, chunks=6)
+    with open(log, "a") as fh:
+        fh.write(_line({"type": "event", "kind": "end", "step": n, "message": "", "data": {}}))
+    th.join(timeout=30)
+    end = next(i for i, x in enumerate(lines) if "the run ended" in x)
+    during = lines[:end]
+    assert any("TM402" in x and "step 121" in x for x in during), lines
+    assert any("TM801" in x and "step 261" in x for x in during), lines
+    final = {(f.code, f.at.step) for f in diagnose(log).findings}
+    assert ("TM402", 121) in final and ("TM801", 261) in final

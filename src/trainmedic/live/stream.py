@@ -16,14 +16,25 @@ import numpy as np
 
 from ..names import parse_metric_name
 from ..observations import LiveAlarm
-from ..rules.streaming import FrozenMetric, GradientGrowth, GradientSpike, NonFinite, ZeroGradient, aligned
+from ..rules.streaming import (
+    FrozenMetric,
+    GradientExplosion,
+    GradientGrowth,
+    GradientSpike,
+    NonFinite,
+    Spike,
+    ZeroGradient,
+    aligned,
+)
 
-# Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM404, TM804, TM805,
-# TM703.
-# A rule joins when its offline check calls the detector's ``scan`` (loss spikes TM402 and explosions TM801 will).
+# Rules whose offline check runs the detector named here: TM101 (the first non-finite point), TM402 (loss spikes),
+# TM404, TM801 (gradient explosions), TM804, TM805, TM703. A rule joins when its offline check calls the detector's
+# ``scan``.
 SHARED_CODES = {
     "TM101": NonFinite,
+    "TM402": Spike,
     "TM404": GradientSpike,
+    "TM801": GradientExplosion,
     "TM804": GradientGrowth,
     "TM805": ZeroGradient,
     "TM703": FrozenMetric,
@@ -40,7 +51,9 @@ def _codes_for(name: str) -> list:
         return []
     codes = ["TM101"]
     if name == GRAD_NORM:
-        codes += ["TM404", "TM804", "TM805"]
+        codes += ["TM404", "TM801", "TM804", "TM805"]
+    if name == LOSS or (p.split == "eval" and p.metric == "loss"):
+        codes.append("TM402")
     if p.split == "eval" and p.higher_is_better:
         codes.append("TM703")
     return codes

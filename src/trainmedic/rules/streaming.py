@@ -83,8 +83,10 @@ class ZeroGradient(Detector):
 class Spike(Detector):
     """A value far above its local level that comes back: confirmed when it recovers, at most RECOVER_POINTS later.
 
-    The local level is the median of the LOCAL_WINDOW finite points before; the noise is the robust spread of the
-    recent residuals (value minus level) of ordinary points, so a noisy series needs a larger jump.
+    The local level is the median of the LOCAL_WINDOW finite points before. A positive series is judged on a log
+    scale: per-batch losses of a converged model spread over decades, so "far above" is a ratio, and the noise is the
+    robust spread of the recent log-residuals (log value - log level) of ordinary points, so a noisy series needs a
+    larger jump. ``diagnose``, ``watch`` and the live guard all use this one definition.
     """
 
     name, symptom = "spike", "spike"
@@ -95,8 +97,8 @@ class Spike(Detector):
     SPIKE_RATIO, SPIKE_Z = 3.0, 6.0
     # Back under 1.5x the level within 5 points (else it is a level change: divergence or explosion, not a spike).
     RECOVER_POINTS, RECOVERED_RATIO = 5, 1.5
-    # A residual spread of exactly 0 (a flat series) is floored at this share of the level.
-    FLAT_NOISE = 1e-3
+    # The smallest noise a residual is credited with: 1% (a loss printed to 3-4 digits and flat otherwise).
+    FLAT_NOISE = 1e-2
     _scalars = ("pending",)
     _windows = ("level", "noise")
 
@@ -104,6 +106,13 @@ class Spike(Detector):
         super().__init__(**thresholds)
         self.level, self.noise = Window(self.LOCAL_WINDOW), Window(self.NOISE_WINDOW)
         self.pending: Optional[list] = None  # [index, x, value, level, points waited]
+
+    @staticmethod
+    def residual(value: float, level: float) -> float:
+        """How far ``value`` is above ``level``: log(value / level) for positive values, else relative to |level|."""
+        if value > 0 and level > 0:
+            return math.log(value / level)
+        return (value - level) / abs(level) if level else 0.0
 
     def outlier(self, value: float) -> Optional[float]:
         """The local level when ``value`` would be a spike candidate now, else None (no state change)."""
@@ -113,8 +122,8 @@ class Spike(Detector):
         if lv <= 0 or value < self.SPIKE_RATIO * lv:
             return None
         scale = self.noise.sigma(0.0) if len(self.noise) else 0.0
-        scale = scale if scale > 0 else self.FLAT_NOISE * lv
-        return lv if (value - lv) >= self.SPIKE_Z * scale else None
+        scale = max(scale, self.FLAT_NOISE) if math.isfinite(scale) else self.FLAT_NOISE
+        return lv if self.residual(value, lv) >= self.SPIKE_Z * scale else None
 
     def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
         self.n += 1
@@ -132,7 +141,7 @@ class Spike(Detector):
             self.pending = [self.n - 1, x, value, lv, 0]
         if math.isfinite(value):
             if self.pending is None and len(self.level) >= self.LOCAL_MIN_POINTS:
-                self.noise.push(abs(value - self.level.median()))
+                self.noise.push(abs(self.residual(value, self.level.median())))
             self.level.push(value)
         return alarm
 
@@ -142,7 +151,8 @@ class GradientExplosion(Detector):
     does not fall. Fires once: the first explosion is the one that matters."""
 
     name, symptom = "gradient_explosion", "gradient_explosion"
-    BASELINE_WINDOW, BASELINE_MIN_POINTS = 50, 5
+    # The baseline is the median of the 50 points before, from 3 of them (short excerpts of a run).
+    BASELINE_WINDOW, BASELINE_MIN_POINTS = 50, 3
     # Ten times the median (a healthy run varies 2-4x around it), not back under 3x within the next 3 points.
     EXPLODE_RATIO, SUSTAIN_POINTS, RECOVERED_RATIO = 10.0, 3, 3.0
     # The loss "falls" when the median of its values during the jump is 3 robust deviations, and 2%, under the
@@ -178,7 +188,7 @@ class GradientExplosion(Detector):
             self.during.append(loss)
             if math.isfinite(value) and value < self.RECOVERED_RATIO * base:
                 self.pending, self.during = None, []  # transient: the spike rule's business
-            elif sustained + 1 >= self.SUSTAIN_POINTS:
+            elif sustained + 1 >= self.SUSTAIN_POINTS or not math.isfinite(value):  # a NaN after the jump settles it
                 falls = self._loss_falls()
                 self.pending, self.during = None, []
                 if not falls:
