@@ -11,13 +11,31 @@ from trainmedic.run import Run, Series
 SMALL = {"recent": 32, "chunk": 8, "grid": 64, "buckets": 16, "nonfinite": 16}
 
 
+def _live_alarms(run: Run) -> list:
+    """The alarms the Monitor's detectors would raise at full resolution while training (it records them as
+    observations beside the decimated history)."""
+    from trainmedic.observations import LiveAlarm
+    from trainmedic.rules.streaming import GradientExplosion, Spike
+
+    out = []
+    for name, code, det in (("train/loss", "TM402", Spike), ("train/grad_norm", "TM801", GradientExplosion)):
+        s = run.get(name)
+        if s is None:
+            continue
+        s = s.sorted()
+        for a in det.scan(s.values, s.x):
+            out.append(LiveAlarm(step=int(a.x), code=code, detector=a.detector, series=name, at=a.x, value=a.value,
+                                 ratio=a.ratio))
+    return out
+
+
 def _kept(run: Run) -> Run:
     out = Run(
         path=run.path,
         events=list(run.events),
         config=run.config,
         sources=run.sources,
-        observations=list(run.observations),
+        observations=list(run.observations) + _live_alarms(run),
     )
     for name, s in run.series.items():
         s = s.sorted()

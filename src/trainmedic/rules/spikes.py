@@ -53,6 +53,19 @@ def find_spikes(values: np.ndarray, p: SpikeParams = SPIKE, x: Optional[np.ndarr
     return [(a.index, a.ratio) for a in Spike.scan(values, x, thresholds=Spike.thresholds_of(p))]
 
 
+def live_alarms(run: Run, code: str, s) -> list:
+    """(index, ratio) of the alarms the live guard's detectors raised on series ``s`` while training, at full
+    resolution (a long run's history is kept decimated: these are the points it judged one by one)."""
+    out = []
+    for o in getattr(run, "observations", ()):
+        if getattr(o, "kind", "") != "alarm" or getattr(o, "code", "") != code or getattr(o, "series", "") != s.name:
+            continue
+        hit = np.flatnonzero(s.x == o.at) if o.at is not None else np.array([], dtype=int)
+        if hit.size:
+            out.append((int(hit[0]), float(o.ratio)))
+    return out
+
+
 @rule("TM402", "loss-spike", symptom="spike", severity="warning", params=SpikeParams)
 def check_spikes(run: Run, p: SpikeParams) -> list:
     """Loss jumps far above its local level and comes back.
@@ -77,6 +90,8 @@ def check_spikes(run: Run, p: SpikeParams) -> list:
             if s is None:
                 continue
             sp = find_spikes(s.values, p, s.x)
+            seen = {i for i, _ in sp}
+            sp = sorted(sp + [a for a in live_alarms(run, "TM402", s) if a[0] not in seen])
             if not sp:
                 continue
             worst = max(r for _, r in sp)
