@@ -44,9 +44,9 @@ class Actions:
         every parameter the optimizer holds, and put back the buffers its forward pass changed."""
         for p in self._params:
             p.grad = None
-        with torch.no_grad():
-            for saved, b in zip(self._buffers_ok, self._buffers):
-                b.copy_(saved)
+        if self._buffers:
+            with torch.no_grad():
+                torch._foreach_copy_(self._buffers, self._buffers_ok)
         if self.scaler is not None and self.scaler.is_enabled():
             try:
                 self.scaler.update()  # the scaler saw the overflow in unscale_ and backs off its scale
@@ -57,9 +57,9 @@ class Actions:
         """Act on the decision after the step: snapshot, rollback or stop (raises :class:`StopTraining` unless
         ``raise_stop`` is False: the framework integrations set their own stop flag instead)."""
         if result.action == STEP:
-            with torch.no_grad():  # the buffers a later skipped step will put back
-                for saved, b in zip(self._buffers_ok, self._buffers):
-                    saved.copy_(b)
+            if self._buffers:  # the buffers a later skipped step will put back (one fused copy)
+                with torch.no_grad():
+                    torch._foreach_copy_(self._buffers_ok, self._buffers)
             if self.snapshots is not None:
                 if result.loss is not None and math.isfinite(result.loss):
                     self._losses_since_snapshot.append(result.loss)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from typing import Any, Callable, Optional
 
 import torch
@@ -35,7 +36,7 @@ from .announce import Announcer
 from .guard import ROLLBACK, STEP, Guard, GuardConfig
 from .measure import measure
 from .monitor_records import Records
-from .records import FORMAT, VERSION, LogWriter, RunBuilder
+from .records import FORMAT, VERSION, LogWriter, RunBuilder, finish_log
 from .results import StepResult, StopTraining
 from .signals import Signals
 from .tally import EvalWatch
@@ -104,6 +105,7 @@ class Monitor(Records, Actions):
         self.guard = Guard(GuardConfig(policy=policy, **guard))
         self.policy = policy
         self.rank, self.world_size = dist.rank(), dist.world_size()
+        self._distributed = dist.active()
         self.step_count = 0
         self.lr_scale = 1.0
         self.provenance: Optional[dict] = None
@@ -124,6 +126,8 @@ class Monitor(Records, Actions):
         self.probe = q.StaleProbe(self._params) if single else None
         self.builder = RunBuilder(str(log_path) if log_path else "<live>")
         self.log = LogWriter(log_path) if (log_path and self.rank == 0) else None
+        self._steps: list = []  # step rows not yet in the Run and the log (see Records._record_step)
+        weakref.finalize(self, finish_log, self.log, self._steps)  # a run that ends without close() keeps them
         where = details or (f"trainmedic diagnose {log_path}" if log_path else "monitor.report()")
         self.announcer = Announcer(enabled=announce and self.rank == 0, display=display, details=where, lang=lang)
         # A bad batch's forward has already moved the running statistics (BatchNorm) when the step is judged: a
@@ -176,6 +180,9 @@ class Monitor(Records, Actions):
             return
         self._params_key = key
         self._params = facts.optimizer_params(self.optimizer)
+        devices = {p.device for p in self._params}
+        # The one-device path of :mod:`.measure` (one fused norm, one read); None: several devices, or none.
+        self._device = devices.pop() if len(devices) == 1 else None
         inner = getattr(self.model, "module", self.model)
         names = {id(p): q.layer_of(n) for n, p in inner.named_parameters()}
         self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}
@@ -214,81 +221,70 @@ class Monitor(Records, Actions):
         batch: Any = None,
         *,
         grad_norm=None,
+        grad_norm_clipped: bool = True,
         batch_index: Optional[int] = None,
         epoch: Optional[float] = None,
         micro_batches: Optional[list] = None,
     ) -> StepResult:
-        """Measure and decide, without touching the optimizer (the integrations apply the decision)."""
+        """Measure and decide, without touching the optimizer (the integrations apply the decision).
+
+        ``grad_norm_clipped=False``: the ``grad_norm`` handed over was computed without clipping (a framework that
+        computes the norm whether or not it clips): it is used as the norm, and says nothing about clipping.
+        """
         now = time.perf_counter()
         step_time = now - self._last_time if self._last_time is not None else None
         self._last_time = now
         self.step_count += 1
+        step = self.step_count
         self._refresh_params()
-        if self.step_count == 1 and batch is not None and self.rank == 0:
+        if step == 1 and batch is not None and self.rank == 0:
             self._first_batch(batch)
-        loss = loss_of(loss)
-        if loss is None:
-            self._loss_missing += 1
-            if self._loss_missing == 1:
-                self.announcer.event("loss_missing", msg("live.announce.loss_missing"), self.step_count)
-        want_layers = bool(self.layer_norms_every) and (
-            self.step_count % self.layer_norms_every == 0 or self.step_count == 1
-        )
+        if not isinstance(loss, torch.Tensor):
+            loss = loss_of(loss)
+            if loss is None:
+                self._loss_missing += 1
+                if self._loss_missing == 1:
+                    self.announcer.event("loss_missing", msg("live.announce.loss_missing"), step)
+        every = self.layer_norms_every
+        want_layers = bool(every) and (step % every == 0 or step == 1)
         m = measure(self, loss, grad_norm=grad_norm, want_layers=want_layers)
+        nonfinite = m.nonfinite
         amp_overflow = (
-            m.nonfinite
+            nonfinite
             and (m.loss is None or math.isfinite(m.loss))
             and self.scaler is not None
             and self.scaler.is_enabled()
         )
         # With a GradScaler, overflowing gradients under a finite loss are routine: the scaler skips that step and
         # lowers the scale itself. Only a non-finite loss (or a spike) is the guard's business then.
-        bad_nonfinite = m.nonfinite and not amp_overflow
+        bad_nonfinite = nonfinite and not amp_overflow
         bad_data = None
-        batches = [b for b in (micro_batches or [batch]) if b is not None]
         if self.guard.is_bad(bad_nonfinite, m.spike):  # a host read (and an all-reduce), on failing steps only
+            batches = [b for b in (micro_batches or [batch]) if b is not None]
             flags = [facts.batch_has_nonfinite(b) for b in batches]
             bad = [b for b, f in zip(batches, flags) if f]
             batch = bad[0] if bad else batch  # the micro-batch to replay: the one holding the NaN
             local = True if bad else (False if any(f is not None for f in flags) else None)
             device = self._params[0].device if self._params else "cpu"
             bad_data = dist.any_rank(bool(local), device) if (local is not None or dist.active()) else None
-        action = self.guard.decide(self.step_count, bad_nonfinite, m.spike, bad_data=bool(bad_data))
-        result = StepResult(
-            self.step_count, action, m.loss, m.norm, m.nonfinite, m.spike, layers=m.layers, bad_data=bad_data
-        )
-        index = batch_index if batch_index is not None else self.step_count - 1
-        rec = {
-            "type": "step",
-            "step": self.step_count,
-            "loss": m.loss,
-            "grad_norm": m.norm,
-            "lr": q.lrs(self.optimizer),
-            "action": action,
-            "batch": index,
-        }
-        for key, v in (("epoch", epoch), ("step_time", step_time), ("loss_scale", m.scale)):
-            if v is not None:
-                rec[key] = v
-        if m.loss is None:
-            del rec["loss"]
-        if m.layers:
-            rec["layers"] = m.layers
-        self._record(rec, flush=action != STEP)
-        self._signals(result, m, grad_norm is not None)
-        if m.nonfinite and not self._first_nonfinite_seen:
+        action = self.guard.decide(step, bad_nonfinite, m.spike, bad_data=bool(bad_data))
+        result = StepResult(step, action, m.loss, m.norm, nonfinite, m.spike, layers=m.layers, bad_data=bad_data)
+        index = batch_index if batch_index is not None else step - 1
+        self._record_step(m, action, index, epoch, step_time, now)
+        self._signals(result, m, grad_norm is not None and grad_norm_clipped)
+        if nonfinite and not self._first_nonfinite_seen:
             self._first_nonfinite_seen = True
             result.provenance = self._explain(batch)
         if amp_overflow:
-            self.event("amp_overflow", msg("live.event.amp_overflow", step=self.step_count), batch=index)
+            self.event("amp_overflow", msg("live.event.amp_overflow", step=step), batch=index)
         if action != STEP:
             if len(self.skipped_batches) < MAX_LISTED_SKIPS:
                 self.skipped_batches.append(index)
-            reason = "nonfinite" if m.nonfinite else "spike"
+            reason = "nonfinite" if nonfinite else "spike"
             key = "bad_data" if bad_data else reason
             self.event(
                 "skip",
-                msg(SKIP_EVENTS[key], step=self.step_count, batch=index),
+                msg(SKIP_EVENTS[key], step=step, batch=index),
                 batch=index,
                 reason=reason,
                 loss=m.loss,
@@ -296,9 +292,7 @@ class Monitor(Records, Actions):
                 input_nonfinite=bad_data,
             )
             if action == "skip" or action == ROLLBACK:
-                self.announcer.event(
-                    f"skip.{key}", msg(SKIP_ANNOUNCEMENTS[key], step=self.step_count, batch=index), self.step_count
-                )
+                self.announcer.event(f"skip.{key}", msg(SKIP_ANNOUNCEMENTS[key], step=step, batch=index), step)
         else:
             self.guard.healthy(m.loss, m.norm)
         return result

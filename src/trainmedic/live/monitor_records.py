@@ -13,7 +13,9 @@ from ..i18n import msg
 from ..observations import LiveAlarm, PreflightResult
 from . import distributed as dist
 from . import facts
+from . import quantities as q
 from .guard import STEP
+from .records import FLUSH_RECORDS, number
 from .results import StepResult
 from .tally import announcement
 
@@ -22,10 +24,31 @@ class Records:
     """Recording, evaluations, state and results of a Monitor."""
 
     # Recording -----------------------------------------------------------------------------------------------
-    def _record(self, rec: dict, *, flush: bool = False) -> None:
+    def _record(self, rec: dict, *, flush: bool = True) -> None:
+        """One record (header, evaluation, event, observation), after the step rows waiting: the log keeps order."""
+        if self._steps:
+            self._flush_steps(flush=False)
         self.builder.add(rec)
         if self.log is not None:
             self.log.write(rec, flush=flush)
+
+    def _record_step(self, m, action: str, index: Any, epoch: Any, step_time: Optional[float], now: float) -> None:
+        """Keep the step's row; rows go to the Run and the log in batches (every FLUSH_RECORDS steps, FLUSH_SECONDS,
+        guard action, other record or read of the Run), formatted while the code is in the cache."""
+        rows = self._steps
+        lrs = q.lrs(self.optimizer)
+        rows.append((self.step_count, epoch, m.loss, m.norm, lrs, m.scale, step_time, m.layers or None, action, index))
+        log = self.log
+        if action != STEP or len(rows) >= FLUSH_RECORDS or (log is not None and log.due(now)):
+            self._flush_steps(flush=True)
+
+    def _flush_steps(self, *, flush: bool) -> None:
+        """Hand the waiting step rows to the Run and the log."""
+        rows = self._steps
+        self.builder.add_steps([(float(r[0]), number(r[1]), *r[2:8]) for r in rows])
+        if self.log is not None:
+            self.log.write_steps(rows, flush=flush)
+        rows.clear()
 
     def event(self, kind: str, message: Any = "", /, **data: Any) -> None:
         """Record an event (skip, rollback, stop, provenance, end ...) in the run and its log."""
@@ -77,7 +100,7 @@ class Records:
 
         found = replay(self.model, batch, self.loss_fn, autocast=self.autocast, no_sync=dist.no_sync_of(self.model))
         if self.probe is not None:
-            self.probe.norms()  # the replay's backward is not a training step
+            self.probe.reset()  # the replay's backward is not a training step
         found["rank"] = self.rank
         if dist.active():
             everyone = dist.gather(found)
@@ -158,6 +181,8 @@ class Records:
     # Results ---------------------------------------------------------------------------------------------------
     def run(self):
         """The Run recorded so far (same series names as the offline readers)."""
+        if self._steps:
+            self._flush_steps(flush=True)
         return self.builder.run()
 
     def report(self):
@@ -183,5 +208,7 @@ class Records:
             )
         if self.probe is not None:
             self.probe.remove()
+        if self._steps:
+            self._flush_steps(flush=True)
         if self.log is not None:
             self.log.close()

@@ -86,51 +86,61 @@ def loss_scale_tensor(scaler, device: torch.device) -> Optional[torch.Tensor]:
 
 
 class StaleProbe:
-    """Whether gradients are zeroed between optimizer steps, read from one small parameter: a tensor hook adds up
-    the gradients the backward passes deliver, and after each accumulation into ``.grad`` the ratio of the two
-    norms is taken (on the device, before any clipping). In a healthy loop ``.grad`` is that sum (ratio 1); when it
-    is not zeroed it also holds every earlier step's gradient. One clone of a small tensor per backward."""
+    """Whether gradients are zeroed between optimizer steps, read from one small parameter through one tensor hook.
+
+    When the parameter has no gradient at the first backward pass after a step (``zero_grad()`` sets it to None, the
+    default), its gradient is exactly what this step's backward passes deliver: ratio 1, known without touching the
+    device. Otherwise (``zero_grad(set_to_none=False)``, or no ``zero_grad`` at all) the hook keeps the sum of the
+    incoming gradients and the gradient as it will be after each accumulation, and :meth:`read` hands over their
+    norms (taken before any clipping or unscaling, so both sides carry the same scale): in a healthy loop they are
+    equal; when the gradient is not zeroed it also holds every earlier step's gradient."""
 
     def __init__(self, params: list) -> None:
         cands = [p for p in params if p.requires_grad and p.numel() >= 2]
         self.param = min(cands, key=lambda p: p.numel()) if cands else None
-        self.incoming: Optional[torch.Tensor] = None
-        self.last: Optional[torch.Tensor] = None
-        self.handles = []
-        if self.param is not None:
-            self.handles = [
-                self.param.register_hook(self._incoming),
-                self.param.register_post_accumulate_grad_hook(self._accumulated),
-            ]
+        # None: no backward since the last read; FRESH: the first one found no gradient; else [after, incoming].
+        self.state: Optional[object] = None
+        self.handles = [self.param.register_hook(self._incoming)] if self.param is not None else []
 
     def _incoming(self, grad: torch.Tensor) -> None:
-        # No copy for the first backward of a step (autograd may hand this very tensor to .grad: then the ratio is 1,
-        # as it should be); later micro-batches are added out of place, never into a tensor .grad may be.
-        g = grad.detach()
-        self.incoming = g if self.incoming is None else self.incoming + g
-
-    def _accumulated(self, param: torch.Tensor) -> None:
-        inc = self.incoming
-        if param.grad is None or inc is None or inc.shape != param.grad.shape:
-            self.last = None
+        state = self.state
+        if state is FRESH:
             return
-        self.last = torch._foreach_norm([param.grad.detach(), inc])  # one fused op; divided on the host
+        old = self.param.grad
+        if state is None:
+            if old is None:
+                self.state = FRESH
+                return
+            g = grad.detach()  # kept, never written into: autograd adds it into .grad, not the other way round
+            self.state = [old.detach() + g, g] if old.shape == g.shape else FRESH
+            return
+        g = grad.detach()
+        state[0] = old.detach() + g if old is not None and old.shape == g.shape else g
+        state[1] = state[1] + g  # out of place: an earlier incoming tensor may be the one in .grad
 
-    def norms(self) -> Optional[torch.Tensor]:
-        """``[|grad|, |sum of incoming gradients|]`` after the last backward, as a 2-element float tensor (None when
-        not measured); starts the next step's sum."""
-        out, self.last, self.incoming = self.last, None, None
-        return None if out is None else torch.stack(out).float()
+    def read(self) -> tuple:
+        """``(ratio, norms)`` of the last step, and starts the next one: ratio 1.0 when the step started without a
+        gradient; else ``norms``, the device tensors ``[|grad|, |sum of incoming gradients|]`` to read back with the
+        step's other values (both None when no backward pass was seen)."""
+        state, self.state = self.state, None
+        if state is None:
+            return None, None
+        if state is FRESH:
+            return 1.0, None
+        return None, list(torch._foreach_norm(state, 2))
 
-    def ratio(self) -> Optional[float]:
-        """Host value of the ratio (reads the device: outside the per-step path)."""
-        n = self.norms()
-        return None if n is None else float(n[0] / n[1].clamp_min(1e-30))
+    def reset(self) -> None:
+        """Forget what was seen since the last read (a replay's backward is not a training step)."""
+        self.state = None
 
     def remove(self) -> None:
         for h in self.handles:
             h.remove()
         self.handles = []
+
+
+# The probe's marker for "the step began without a gradient".
+FRESH = object()
 
 
 def lrs(optimizer) -> list:

@@ -12,6 +12,7 @@ import math
 from typing import Optional
 
 from ..observations import Clipping, GradientFlow, LiveAlarm, StaleGradients
+from ..rules.fastscan import Deferred
 from ..rules.streaming import GradientExplosion, GradientGrowth, GradientSpike, NonFinite, Spike, ZeroGradient
 
 # Rule codes whose offline definition is the detector (loss spikes and explosions: TM402 and TM801).
@@ -49,6 +50,15 @@ class Signals:
             ("train/grad_norm", "gradient_growth"): GradientGrowth(),
             ("train/grad_norm", "zero_gradient"): ZeroGradient(),
         }
+        # The windowed detectors take their quiet points in bulk (same alarms, at the same steps: see Deferred).
+        self._deferred = {
+            key: Deferred(det, det.SPIKE_RATIO if isinstance(det, Spike) else det.EXPLODE_RATIO)
+            for key, det in self.detectors.items()
+            if isinstance(det, (Spike, GradientExplosion))
+        }
+        self._feeds = [
+            (key, self._deferred.get(key, det).update, key[0] == "train/loss") for key, det in self.detectors.items()
+        ]
         self.flow = [0, 0, 0, 0]  # steps, zero-norm steps, steps without any gradient, zero steps in a row
         self.stale_in_row = 0
         self.reported: set = set()
@@ -69,27 +79,37 @@ class Signals:
     ) -> list:
         """Observations this step establishes (see the module docstring)."""
         out: list = []
-        for (series, name), det in self.detectors.items():
-            value = (math.nan if loss is None else loss) if series == "train/loss" else norm
-            if series == "train/loss" and loss is None:
-                continue
-            alarm = det.update(float(step), value, loss=math.nan if loss is None else loss)
+        x = float(step)
+        missing = loss is None
+        if missing:
+            loss = math.nan
+        for key, update, on_loss in self._feeds:
+            if on_loss:
+                if missing:
+                    continue
+                alarm = update(x, loss, loss=loss)
+            else:
+                alarm = update(x, norm, loss=loss)
             if alarm is not None:
-                out.append(
-                    LiveAlarm(
-                        step=step,
-                        code=CODES[(series, name)],
-                        detector=alarm.detector,
-                        series=series,
-                        at=alarm.x,
-                        value=alarm.value,
-                        ratio=alarm.ratio,
-                    )
-                )
+                out.append(self._alarm(step, key, alarm))
         out += self._flow(step, norm, no_grads)
-        out += self._stale(step, stale)
-        out += self._clipping(step, norm, passed, measured)
+        if stale is not None:
+            out += self._stale(step, stale)
+        if "clip" not in self.reported:
+            out += self._clipping(step, norm, passed, measured)
         return out
+
+    @staticmethod
+    def _alarm(step: int, key: tuple, alarm) -> LiveAlarm:
+        return LiveAlarm(
+            step=step,
+            code=CODES[key],
+            detector=alarm.detector,
+            series=key[0],
+            at=alarm.x,
+            value=alarm.value,
+            ratio=alarm.ratio,
+        )
 
     def _once(self, key: str, obs) -> list:
         if key in self.reported:
@@ -141,6 +161,8 @@ class Signals:
 
     def state_dict(self) -> dict:
         """JSON-safe state."""
+        for d in self._deferred.values():
+            d.flush()
         return {
             "detectors": {f"{s}|{n}": d.state_dict() for (s, n), d in self.detectors.items()},
             "flow": list(self.flow),
@@ -151,6 +173,8 @@ class Signals:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
+        for d in self._deferred.values():
+            d.values, d.losses, d.floor = [], [], None
         for key, st in (state.get("detectors") or {}).items():
             series, _, name = key.partition("|")
             det = self.detectors.get((series, name))

@@ -103,10 +103,50 @@ class RunBuilder:
         col = self.columns.get(name)
         if col is None:
             col = self.columns[name] = SeriesHistory(**self._history)
-        v = number(value)
+        v = value if type(value) is float else number(value)
         col.append(step, epoch, v)
         if self.listener is not None:
             self.listener(name, step, v)
+
+    def add_steps(self, rows: list) -> None:
+        """Many steps at once: ``(step, epoch, loss, grad_norm, lrs, loss_scale, step_time, layers)`` rows of host
+        values (None: not measured), as :meth:`add_step` on each would add them, column by column."""
+        if self.listener is not None or not rows:
+            for step, epoch, loss, norm, lrs, scale, step_time, layers in rows:
+                self.add_step(
+                    step,
+                    epoch,
+                    loss=loss,
+                    grad_norm=norm,
+                    lrs=lrs,
+                    loss_scale=scale,
+                    step_time=step_time,
+                    layers=layers,
+                )
+            return
+        steps = [r[0] for r in rows]
+        epochs = [r[1] for r in rows]
+        for step, _, _, _, _, _, _, layers in rows:
+            if layers is not None:
+                self.layers.append((step, {str(k): number(v) for k, v in layers.items()}))
+        columns = [(LOSS, 2), (GRAD_NORM, 3), (LOSS_SCALE, 5), (STEP_TIME, 6)]
+        width = max(len(r[4]) for r in rows)
+        for name, at in columns:
+            self._extend(name, steps, epochs, [r[at] for r in rows])
+        for g in range(width):
+            lrs = [r[4][g] if g < len(r[4]) else None for r in rows]
+            self._extend(LR if g == 0 else f"{LR}_group{g}", steps, epochs, lrs)
+
+    def _extend(self, name: str, steps: list, epochs: list, values: list) -> None:
+        if None in values:
+            kept = [i for i, v in enumerate(values) if v is not None]
+            if not kept:
+                return
+            steps, epochs, values = [steps[i] for i in kept], [epochs[i] for i in kept], [values[i] for i in kept]
+        col = self.columns.get(name)
+        if col is None:
+            col = self.columns[name] = SeriesHistory(**self._history)
+        col.extend(steps, epochs, [v if type(v) is float else number(v) for v in values])
 
     def _keep(self, kind: str, item: Any, into: list) -> None:
         self.counts[kind] += 1
@@ -167,25 +207,49 @@ class RunBuilder:
             self.ended = True
 
     def _add_step(self, rec: dict) -> None:
-        values = {
-            LOSS: rec.get("loss"),
-            GRAD_NORM: rec.get("grad_norm"),
-            LOSS_SCALE: rec.get("loss_scale"),
-            STEP_TIME: rec.get("step_time"),
-        }
         lrs = rec.get("lr")
-        if isinstance(lrs, (list, tuple)):
-            for i, lr in enumerate(lrs):
-                values[LR if i == 0 else f"{LR}_group{i}"] = lr
-        elif lrs is not None:
-            values[LR] = lrs
-        step, epoch = number(rec.get("step")), number(rec.get("epoch"))
-        if isinstance(rec.get("layers"), dict):
+        if lrs is not None and not isinstance(lrs, (list, tuple)):
+            lrs = (lrs,)
+        self.add_step(
+            number(rec.get("step")),
+            number(rec.get("epoch")),
+            loss=rec.get("loss"),
+            grad_norm=rec.get("grad_norm"),
+            lrs=lrs or (),
+            loss_scale=rec.get("loss_scale"),
+            step_time=rec.get("step_time"),
+            layers=rec.get("layers") if isinstance(rec.get("layers"), dict) else None,
+        )
+
+    def add_step(
+        self,
+        step: float,
+        epoch: float,
+        *,
+        loss: Any = None,
+        grad_norm: Any = None,
+        lrs: Any = (),
+        loss_scale: Any = None,
+        step_time: Any = None,
+        layers: Optional[dict] = None,
+    ) -> None:
+        """One step's values (the Monitor's per-step path: no record dict to parse). A value that is None was not
+        measured at this step and is absent, not NaN (NaN means non-finite)."""
+        if layers is not None:
             # Kept beside the Run, not as series: a series per layer would be a "model group" to every rule.
-            self.layers.append((step, {str(k): number(v) for k, v in rec["layers"].items()}))
-        for name, v in values.items():
-            if v is not None:  # a quantity not measured at this step is absent, not NaN (NaN means non-finite)
-                self._append(name, step, epoch, v)
+            self.layers.append((step, {str(k): number(v) for k, v in layers.items()}))
+        put = self._append
+        if loss is not None:
+            put(LOSS, step, epoch, loss)
+        if grad_norm is not None:
+            put(GRAD_NORM, step, epoch, grad_norm)
+        if loss_scale is not None:
+            put(LOSS_SCALE, step, epoch, loss_scale)
+        if step_time is not None:
+            put(STEP_TIME, step, epoch, step_time)
+        for i, lr in enumerate(lrs):
+            if lr is not None:
+                put(LR if i == 0 else f"{LR}_group{i}", step, epoch, lr)
 
     def _add_eval(self, rec: dict) -> None:
         metrics = rec.get("metrics")

@@ -9,6 +9,8 @@ once there are more). The cost of a step is O(1) amortised; memory is O(RECENT_P
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 # Full resolution for the last 16k points of each series: longer than any window a rule looks back over (the
@@ -59,7 +61,10 @@ def decimate(
 
 
 class SeriesHistory:
-    """Step, epoch and value of one series, appended in step order, kept within a fixed memory budget."""
+    """Step, epoch and value of one series, appended in step order, kept within a fixed memory budget.
+
+    The chunk being filled is a flat ``array('d')`` of step, epoch, value triples (an append is one C-level extend,
+    not three numpy element writes); a full chunk becomes one (3, chunk) float64 array."""
 
     def __init__(
         self,
@@ -70,27 +75,48 @@ class SeriesHistory:
         nonfinite: int = NONFINITE_KEPT,
     ) -> None:
         self.chunk, self.max_chunks = chunk, max(1, recent // chunk)
+        self._full = 3 * chunk
         self.grid, self.buckets, self.nonfinite = grid, buckets, nonfinite
-        self._buf = np.empty((3, chunk))
-        self._n = 0
-        self._recent: list = []  # full chunks, oldest first
+        self._rows = array("d")
+        self._recent: list = []  # full chunks, oldest first, each a (3, chunk) array
         self._old = np.empty((3, 0))
-        self.count = 0  # points ever appended
+        self._sealed = 0  # points appended before the chunk being filled
 
     def __len__(self) -> int:
-        return self._old.shape[1] + len(self._recent) * self.chunk + self._n
+        return self._old.shape[1] + len(self._recent) * self.chunk + len(self._rows) // 3
 
     def append(self, step: float, epoch: float, value: float) -> None:
-        buf = self._buf
-        buf[0, self._n], buf[1, self._n], buf[2, self._n] = step, epoch, value
-        self._n += 1
-        self.count += 1
-        if self._n == self.chunk:
-            self._recent.append(buf)
-            self._buf, self._n = np.empty((3, self.chunk)), 0
-            if len(self._recent) >= self.max_chunks + FOLD_CHUNKS:
-                leaving, self._recent = self._recent[:FOLD_CHUNKS], self._recent[FOLD_CHUNKS:]
-                self._fold(leaving)
+        rows = self._rows
+        rows.extend((step, epoch, value))
+        if len(rows) >= self._full:
+            self._seal()
+
+    def extend(self, steps: list, epochs: list, values: list) -> None:
+        """Append many points at once (same result as :meth:`append` on each)."""
+        block = np.empty((len(values), 3))
+        block[:, 0], block[:, 1], block[:, 2] = steps, epochs, values
+        flat = block.ravel()
+        at = 0
+        while at < len(flat):
+            take = self._full - len(self._rows)
+            self._rows.frombytes(flat[at : at + take].tobytes())
+            at += take
+            if len(self._rows) >= self._full:
+                self._seal()
+
+    def _seal(self) -> None:
+        """Turn the full chunk into an array; fold the chunks that leave the recent window."""
+        self._sealed += len(self._rows) // 3
+        self._recent.append(np.frombuffer(self._rows, dtype=float).reshape(-1, 3).T.copy())
+        self._rows = array("d")
+        if len(self._recent) >= self.max_chunks + FOLD_CHUNKS:
+            leaving, self._recent = self._recent[:FOLD_CHUNKS], self._recent[FOLD_CHUNKS:]
+            self._fold(leaving)
+
+    @property
+    def count(self) -> int:
+        """Points ever appended."""
+        return self._sealed + len(self._rows) // 3
 
     def _fold(self, chunks: list) -> None:
         old = np.concatenate([self._old, *chunks], axis=1)
@@ -99,11 +125,11 @@ class SeriesHistory:
 
     def arrays(self) -> tuple:
         """``(steps, epochs, values)`` of every point kept, oldest first."""
-        parts = [self._old, *self._recent, self._buf[:, : self._n]]
-        allp = np.concatenate(parts, axis=1)
+        tail = np.frombuffer(self._rows, dtype=float).reshape(-1, 3).T if self._rows else np.empty((3, 0))
+        allp = np.concatenate([self._old, *self._recent, tail], axis=1)
         return allp[0], allp[1], allp[2]
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the arrays."""
-        return self._old.nbytes + sum(c.nbytes for c in self._recent) + self._buf.nbytes
+        """Memory held by the points (the chunk being filled counted at the size it grows to)."""
+        return self._old.nbytes + sum(c.nbytes for c in self._recent) + self._full * self._rows.itemsize

@@ -15,6 +15,8 @@ import numpy as np
 
 # The MAD of a normal distribution is 0.6745 sigma: 1.4826 x MAD estimates the standard deviation robustly.
 MAD_TO_SIGMA = 1.4826
+# Below this many points a scan feeds every point: the bulk path's set-up costs more than it saves.
+FAST_SCAN_POINTS = 2048
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,21 @@ class Window:
         c = self.median() if center is None else center
         return MAD_TO_SIGMA * float(np.median(np.abs(np.asarray(self.order) - c)))
 
+    def extend(self, values: list) -> None:
+        """Push finite values in order, as many :meth:`push` calls would (the last ``size`` of them become the
+        window when there are that many)."""
+        if len(values) >= self.size:
+            tail = [float(v) for v in values[len(values) - self.size :]]
+            self.fifo, self.order = deque(tail), sorted(tail)
+        else:
+            for v in values:
+                self.push(v)
+
+    @property
+    def lowest(self) -> float:
+        """The smallest value in the window (inf when empty)."""
+        return self.order[0] if self.order else math.inf
+
     def state(self) -> list:
         return list(self.fifo)
 
@@ -86,6 +103,7 @@ class Detector:
 
     def __init__(self, **thresholds: Any) -> None:
         self.n = 0  # points seen
+        self.overrides = dict(thresholds)  # to build a fresh detector with the same thresholds
         for name, value in thresholds.items():  # a rule's overridden thresholds, by their lower-case names
             attr = name.upper()
             if not hasattr(type(self), attr):
@@ -104,16 +122,33 @@ class Detector:
         return {k: v for k, v in values.items() if hasattr(cls, k.upper())}
 
     @classmethod
-    def scan(cls, values, x=None, *, thresholds: Optional[dict] = None, **context) -> list:
+    def scan(cls, values, x=None, *, thresholds: Optional[dict] = None, fast: Optional[bool] = None, **context) -> list:
         """Every alarm over whole arrays (``x`` defaults to the point index; ``context`` arrays are aligned with
-        ``values``, e.g. ``loss=`` for the gradient detectors): the same answers as feeding the points live."""
+        ``values``, e.g. ``loss=`` for the gradient detectors): the same answers as feeding the points live.
+
+        Series of FAST_SCAN_POINTS points or more go through the detector's bulk path (``fast=True`` forces it,
+        ``fast=False`` feeds every point): a vectorised prefilter finds where the detector could do anything but
+        its ordinary bookkeeping, the exact :meth:`update` runs there, and the quiet stretches between are taken in
+        bulk with the same result (:mod:`trainmedic.rules.fastscan`)."""
         det = cls(**(thresholds or {}))
         values = np.asarray(values, dtype=float)
         xs = np.arange(len(values), dtype=float) if x is None else np.asarray(x, dtype=float)
         ctx = {k: np.asarray(v, dtype=float) for k, v in context.items() if v is not None}
+        if fast is None:
+            fast = len(values) >= FAST_SCAN_POINTS
+        if fast and cls._bulk_scan is not None:
+            return cls._bulk_scan(det, values, xs, ctx)
+        return det.feed(values, xs, ctx, 0, len(values))
+
+    # The bulk path of :meth:`scan` (a function of (detector, values, xs, context)); None: point by point only.
+    _bulk_scan = None
+
+    def feed(self, values: np.ndarray, xs: np.ndarray, ctx: dict, start: int, stop: int) -> list:
+        """Feed points ``start`` to ``stop`` (exclusive) of the arrays one by one; the alarms they raise."""
         out = []
-        for i in range(len(values)):
-            alarm = det.update(float(xs[i]), float(values[i]), **{k: float(v[i]) for k, v in ctx.items()})
+        update = self.update
+        for i in range(start, stop):
+            alarm = update(float(xs[i]), float(values[i]), **{k: float(v[i]) for k, v in ctx.items()})
             if alarm is not None:
                 out.append(alarm)
         return out

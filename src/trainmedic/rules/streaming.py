@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from . import fastscan
 from .detector import Alarm, Detector, Window, aligned
 
 __all__ = [
@@ -53,6 +54,10 @@ class NonFinite(Detector):
         self.fired = True
         return self._alarm(self.n - 1, x, value, math.nan)
 
+    @staticmethod
+    def _bulk_scan(det: Detector, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
+        return fastscan.first_run(det, values, xs, ctx, ~np.isfinite(values), 1)
+
 
 class ZeroGradient(Detector):
     """A gradient norm of exactly 0 on MIN_POINTS logged points in a row: no gradient reaches the weights (a loss
@@ -78,6 +83,10 @@ class ZeroGradient(Detector):
             return None
         self.fired = True
         return self._alarm(self.start, self.start_x, 0.0, 0.0)
+
+    @staticmethod
+    def _bulk_scan(det: Detector, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
+        return fastscan.first_run(det, values, xs, ctx, values == 0.0, det.MIN_POINTS)
 
 
 class Spike(Detector):
@@ -147,6 +156,36 @@ class Spike(Detector):
             self.level.push(value)
         return alarm
 
+    # In bulk (:mod:`.fastscan`): quiet points, none SPIKE_RATIO times the level, change only the two windows.
+    _bulk_scan = staticmethod(fastscan.spikes)
+
+    def settled(self) -> bool:
+        """Nothing pending and the level judged: quiet points can be taken in bulk."""
+        return self.pending is None and len(self.level) >= self.LOCAL_MIN_POINTS
+
+    def floor(self) -> Optional[float]:
+        """The lowest value of the level window when settled (a point under SPIKE_RATIO times it is quiet)."""
+        return self.level.lowest if self.settled() else None
+
+    def advance(self, values: Any, context: Optional[dict] = None) -> None:
+        """Take quiet points (none would become a spike candidate; see :meth:`settled`) as :meth:`update` would:
+        each finite one adds its residual to the noise window and joins the level window."""
+        vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
+        self.n += len(vals)
+        fin = [v for v in vals if math.isfinite(v)]
+        if not fin:
+            return
+        seq = self.level.state() + fin
+        first = len(seq) - min(len(fin), self.NOISE_WINDOW)  # the pushes that stay in the noise window
+        level = Window(self.LOCAL_WINDOW)
+        level.extend(seq[max(0, first - self.LOCAL_WINDOW) : first])
+        residuals = []
+        for v in seq[first:]:
+            residuals.append(abs(self.residual(v, level.median())))
+            level.push(v)
+        self.noise.extend(residuals)
+        self.level.extend(fin)
+
 
 class GradientExplosion(Detector):
     """A gradient norm EXPLODE_RATIO times its recent median that stays up for SUSTAIN_POINTS points while the loss
@@ -214,6 +253,30 @@ class GradientExplosion(Detector):
             self.losses.push(loss)
         return None
 
+    # In bulk (:mod:`.fastscan`): quiet points, none EXPLODE_RATIO times the baseline, join the two windows.
+    _bulk_scan = staticmethod(fastscan.explosions)
+
+    def settled(self) -> bool:
+        """Nothing pending and not fired: quiet points can be taken in bulk."""
+        return self.pending is None and not self.fired
+
+    def floor(self) -> Optional[float]:
+        """The lowest baseline value when settled (a point under EXPLODE_RATIO times it is quiet)."""
+        return self.baseline.lowest if self.settled() else None
+
+    def advance(self, values: Any, context: Optional[dict] = None) -> None:
+        """Take quiet points as :meth:`update` would: finite values join the baseline, finite losses the loss
+        window."""
+        vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
+        self.n += len(vals)
+        if self.fired:
+            return
+        self.baseline.extend([v for v in vals if math.isfinite(v)])
+        losses = (context or {}).get("loss")
+        if losses is not None:
+            losses = losses.tolist() if isinstance(losses, np.ndarray) else list(losses)
+            self.losses.extend([v for v in losses if math.isfinite(v)])
+
 
 class GradientGrowth(Detector):
     """A gradient norm that climbs steadily to GROWTH_RATIO times where its climb began, the signature of gradients
@@ -267,6 +330,8 @@ class GradientGrowth(Detector):
             self.fired = True
             return self._alarm(self.start, self.start_x, value, self.ref)
         return None
+
+    _bulk_scan = staticmethod(fastscan.growth)
 
 
 class FrozenMetric(Detector):
@@ -322,6 +387,8 @@ class FrozenMetric(Detector):
             self.fired = True
             return self._alarm(self.start, self.start_x, value, value)
         return None
+
+    _bulk_scan = staticmethod(fastscan.frozen)
 
 
 class GradientSpike(Spike):
