@@ -68,10 +68,8 @@ class Guard:
         self.skipped = 0
         # Why the last STOP was decided: "policy" (stop), "bad_in_row" (skipping no longer helps) or "rollbacks".
         self.stop_reason = ""
-
-    @property
-    def judges_spikes(self) -> bool:
-        return self.config.skip_spikes and self.config.policy != "observe"
+        # Whether spikes are judged at all (asked for, and a policy that acts): read every step.
+        self.judges_spikes = bool(config.skip_spikes) and config.policy != "observe"
 
     def _threshold(self, values: deque) -> float:
         if len(values) < self.config.spike_min_history:

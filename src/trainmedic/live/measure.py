@@ -12,7 +12,7 @@ numbers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from operator import mul
 from typing import Any, Optional
 
 import torch
@@ -21,26 +21,49 @@ from . import distributed as dist
 from . import quantities as q
 
 
-@dataclass
 class Measured:
     """Host values of one step. ``loss`` is None when it was not measured; ``post`` is the norm of the gradients
     as they are now, measured when the loop passed its own (pre-clip) norm; ``no_grads``: no parameter the
-    optimizer holds has a gradient."""
+    optimizer holds has a gradient. (A plain class with slots: one is made every step.)"""
 
-    loss: Optional[float]
-    norm: float
-    nonfinite: bool
-    spike: bool
-    layers: dict = field(default_factory=dict)
-    scale: Optional[float] = None
-    stale: Optional[float] = None
-    post: Optional[float] = None
-    no_grads: bool = False
+    __slots__ = ("loss", "norm", "nonfinite", "spike", "layers", "scale", "stale", "post", "no_grads")
+
+    def __init__(
+        self,
+        loss: Optional[float],
+        norm: float,
+        nonfinite: bool,
+        spike: bool,
+        layers: Optional[dict] = None,
+        scale: Optional[float] = None,
+        stale: Optional[float] = None,
+        post: Optional[float] = None,
+        no_grads: bool = False,
+    ) -> None:
+        self.loss, self.norm, self.nonfinite, self.spike = loss, norm, nonfinite, spike
+        self.layers = layers if layers is not None else {}
+        self.scale, self.stale, self.post, self.no_grads = scale, stale, post, no_grads
 
 
 def measure(mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = False) -> Measured:
     """Measure one step of Monitor ``mon`` (one all-reduce under torch.distributed, one host read)."""
     stale, stale_t = mon.probe.read() if mon.probe is not None else (None, None)  # before unscaling
+    if mon._plain and grad_norm is None and stale_t is None and not want_layers and isinstance(loss, torch.Tensor):
+        # The common step: the loss and the fused per-tensor norms, stacked and read back in one go.
+        grads = [p.grad for p in mon._params if p.grad is not None]
+        if grads and loss.dim() == 0:
+            try:
+                values = torch.stack([loss.detach(), *torch._foreach_norm(grads, 2, dtype=torch.float32)]).tolist()
+            except RuntimeError:  # the loss on another device than the gradients: the general path
+                values = None
+            if values is not None:
+                loss_v = values[0]
+                norms = values[1:]
+                total = sum(map(mul, norms, norms))
+                norm_v = math.sqrt(total) if total >= 0 else math.nan
+                if -math.inf < loss_v < math.inf and norm_v < math.inf and not mon.guard.judges_spikes:
+                    return Measured(loss_v, norm_v, False, False, None, None, stale)
+                return _judged(mon, loss_v, norm_v, stale=stale)
     scaler = mon.scaler
     if scaler is not None and scaler.is_enabled():
         try:
@@ -141,9 +164,7 @@ def _host(where: Any, values: list) -> Optional[float]:
 
 def _root_sum_squares(norms: list) -> float:
     """The global L2 norm from per-tensor norms, in float64 (non-finite when any is)."""
-    total = 0.0
-    for n in norms:
-        total += n * n
+    total = sum(map(mul, norms, norms))
     return math.sqrt(total) if total >= 0 else math.nan
 
 

@@ -183,6 +183,9 @@ class Monitor(Records, Actions):
         devices = {p.device for p in self._params}
         # The one-device path of :mod:`.measure` (one fused norm, one read); None: several devices, or none.
         self._device = devices.pop() if len(devices) == 1 else None
+        # The common step of :mod:`.measure`: one process, one device, no GradScaler, no clipping by the Monitor.
+        scaler_on = self.scaler is not None and self.scaler.is_enabled()
+        self._plain = self._device is not None and not self._distributed and not scaler_on and not self.max_grad_norm
         inner = getattr(self.model, "module", self.model)
         names = {id(p): q.layer_of(n) for n, p in inner.named_parameters()}
         self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}

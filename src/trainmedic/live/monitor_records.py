@@ -65,13 +65,7 @@ class Records:
     def _signals(self, result: StepResult, m, passed: bool) -> None:
         """Host-side judgement: alarms, gradient flow, stale gradients, clipping; announce what matters."""
         found = self.signals.update(
-            self.step_count,
-            m.loss,
-            m.norm,
-            no_grads=m.no_grads,
-            stale=m.stale,
-            passed=m.norm if passed else None,
-            measured=m.post,
+            self.step_count, m.loss, m.norm, m.no_grads, m.stale, m.norm if passed else None, m.post
         )
         for obs in found:
             self.observe(obs)

@@ -93,14 +93,26 @@ class StaleProbe:
     device. Otherwise (``zero_grad(set_to_none=False)``, or no ``zero_grad`` at all) the hook keeps the sum of the
     incoming gradients and the gradient as it will be after each accumulation, and :meth:`read` hands over their
     norms (taken before any clipping or unscaling, so both sides carry the same scale): in a healthy loop they are
-    equal; when the gradient is not zeroed it also holds every earlier step's gradient."""
+    equal; when the gradient is not zeroed it also holds every earlier step's gradient.
+
+    After FRESH_STEPS_TO_DISARM such steps in a row the hook is removed and each step's gradient is told apart from
+    the last one by identity alone (a gradient set to None comes back as a new tensor); a gradient tensor that
+    survives a step puts the hook back, so a loop that stops zeroing is measured again from the next step."""
 
     def __init__(self, params: list) -> None:
         cands = [p for p in params if p.requires_grad and p.numel() >= 2]
         self.param = min(cands, key=lambda p: p.numel()) if cands else None
         # None: no backward since the last read; FRESH: the first one found no gradient; else [after, incoming].
         self.state: Optional[object] = None
-        self.handles = [self.param.register_hook(self._incoming)] if self.param is not None else []
+        self.handles: list = []
+        self.fresh_in_row = 0
+        self.last: Optional[torch.Tensor] = None  # the gradient tensor at the last read, once the hook is removed
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.param is not None and not self.handles:
+            self.handles = [self.param.register_hook(self._incoming)]
+        self.last, self.fresh_in_row = None, 0
 
     def _incoming(self, grad: torch.Tensor) -> None:
         state = self.state
@@ -121,17 +133,33 @@ class StaleProbe:
     def read(self) -> tuple:
         """``(ratio, norms)`` of the last step, and starts the next one: ratio 1.0 when the step started without a
         gradient; else ``norms``, the device tensors ``[|grad|, |sum of incoming gradients|]`` to read back with the
-        step's other values (both None when no backward pass was seen)."""
+        step's other values (both None when it is not known: no backward pass seen, or the hook just put back)."""
+        if not self.handles:
+            grad = self.param.grad if self.param is not None else None
+            if grad is None:
+                return None, None
+            if grad is self.last:  # the same tensor as a step ago: not set to None; measure from the next step
+                self._arm()
+                return None, None
+            self.last = grad
+            return 1.0, None
         state, self.state = self.state, None
         if state is None:
             return None, None
         if state is FRESH:
+            self.fresh_in_row += 1
+            if self.fresh_in_row >= FRESH_STEPS_TO_DISARM:
+                self.remove()
+                self.last = self.param.grad
             return 1.0, None
+        self.fresh_in_row = 0
         return None, list(torch._foreach_norm(state, 2))
 
     def reset(self) -> None:
         """Forget what was seen since the last read (a replay's backward is not a training step)."""
         self.state = None
+        if not self.handles and self.param is not None:
+            self.last = self.param.grad
 
     def remove(self) -> None:
         for h in self.handles:
@@ -139,16 +167,19 @@ class StaleProbe:
         self.handles = []
 
 
+# Steps in a row that began without a gradient before the probe's hook is removed (see StaleProbe): a loop that has
+# zeroed by setting gradients to None this long keeps doing so; identity then tells whether it still does.
+FRESH_STEPS_TO_DISARM = 50
 # The probe's marker for "the step began without a gradient".
 FRESH = object()
 
 
 def lrs(optimizer) -> list:
     """Learning rate of every parameter group (host values; no device work)."""
-    out = []
-    for group in optimizer.param_groups:
-        lr = group.get("lr", math.nan)
-        out.append(float(lr.item() if isinstance(lr, torch.Tensor) else lr))
+    out = [group.get("lr", math.nan) for group in optimizer.param_groups]
+    for i, lr in enumerate(out):
+        if type(lr) is not float:
+            out[i] = float(lr.item() if isinstance(lr, torch.Tensor) else lr)
     return out
 
 

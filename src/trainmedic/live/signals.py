@@ -12,8 +12,8 @@ import math
 from typing import Optional
 
 from ..observations import Clipping, GradientFlow, LiveAlarm, StaleGradients
-from ..rules.fastscan import Deferred
 from ..rules.streaming import GradientExplosion, GradientGrowth, GradientSpike, NonFinite, Spike, ZeroGradient
+from .quiet import QuietSteps
 
 # Rule codes whose offline definition is the detector (loss spikes and explosions: TM402 and TM801).
 CODES = {
@@ -50,15 +50,8 @@ class Signals:
             ("train/grad_norm", "gradient_growth"): GradientGrowth(),
             ("train/grad_norm", "zero_gradient"): ZeroGradient(),
         }
-        # The windowed detectors take their quiet points in bulk (same alarms, at the same steps: see Deferred).
-        self._deferred = {
-            key: Deferred(det, det.SPIKE_RATIO if isinstance(det, Spike) else det.EXPLODE_RATIO)
-            for key, det in self.detectors.items()
-            if isinstance(det, (Spike, GradientExplosion))
-        }
-        self._feeds = [
-            (key, self._deferred.get(key, det).update, key[0] == "train/loss") for key, det in self.detectors.items()
-        ]
+        self._feeds = [(key, det.update, key[0] == "train/loss") for key, det in self.detectors.items()]
+        self.quiet = QuietSteps(self.detectors)  # healthy steps go to the detectors in bulk, with the same alarms
         self.flow = [0, 0, 0, 0]  # steps, zero-norm steps, steps without any gradient, zero steps in a row
         self.stale_in_row = 0
         self.reported: set = set()
@@ -71,13 +64,26 @@ class Signals:
         step: int,
         loss: Optional[float],
         norm: float,
-        *,
-        no_grads: bool,
+        no_grads: bool = False,
         stale: Optional[float] = None,
         passed: Optional[float] = None,
         measured: Optional[float] = None,
     ) -> list:
         """Observations this step establishes (see the module docstring)."""
+        eligible = (
+            not no_grads
+            and 0.0 < norm < math.inf
+            and (loss is None or -math.inf < loss < math.inf)
+            and self.stale_in_row == 0
+            and (stale is None or stale < STALE_RATIO)
+            and "clip" in self.reported
+        )
+        if self.quiet.accept(step, loss, norm, eligible):  # nothing to say at this step: the tally only
+            flow = self.flow
+            flow[0] += 1
+            flow[3] = 0
+            return []
+        self.quiet.hand_over()
         out: list = []
         x = float(step)
         missing = loss is None
@@ -161,8 +167,7 @@ class Signals:
 
     def state_dict(self) -> dict:
         """JSON-safe state."""
-        for d in self._deferred.values():
-            d.flush()
+        self.quiet.hand_over()
         return {
             "detectors": {f"{s}|{n}": d.state_dict() for (s, n), d in self.detectors.items()},
             "flow": list(self.flow),
@@ -173,8 +178,6 @@ class Signals:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
-        for d in self._deferred.values():
-            d.values, d.losses, d.floor = [], [], None
         for key, st in (state.get("detectors") or {}).items():
             series, _, name = key.partition("|")
             det = self.detectors.get((series, name))
@@ -184,3 +187,4 @@ class Signals:
         self.stale_in_row = int(state.get("stale_in_row", 0))
         self.reported = set(state.get("reported") or [])
         self.norms = [float(x) for x in (state.get("norms") or [])]
+        self.quiet.restart()

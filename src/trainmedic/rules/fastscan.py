@@ -9,8 +9,7 @@ ones are pushed). A prefilter may let through points that turn out quiet, never 
 makes is one the detector makes, against a bound on the value the detector compares with (the lowest value of a
 window is at most its median). ``tests/rules/test_fastscan.py`` checks the equality on random series.
 
-:class:`Deferred` is the same idea for the live guard: quiet points are put aside and taken in bulk before the next
-point that might matter, so each alarm is raised at the very point it would have been. Numpy only.
+The live guard does the same step by step (:mod:`trainmedic.live.quiet`). Numpy only.
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ import numpy as np
 
 # A quiet stretch shorter than this is fed point by point: a bulk step costs about a hundred points' worth.
 MIN_JUMP = 256
-# The live guard hands quiet points over at least this often (a bounded buffer).
-DEFERRED_POINTS = 1024
 
 
 def min_before(f: np.ndarray, w: int) -> np.ndarray:
@@ -41,11 +38,10 @@ def min_before(f: np.ndarray, w: int) -> np.ndarray:
     return np.minimum(suffix[k], prefix[k + w - 1])
 
 
-def _drive(
-    det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, next_candidate, min_jump: int, once: bool = False
-) -> list:
+def _drive(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, next_candidate, once: bool = False) -> list:
     """Exact updates where the detector is unsettled or near a candidate; bulk steps over the quiet stretches.
     ``once``: the detector fires once (stop at its alarm)."""
+    min_jump = max(int(MIN_JUMP), 1)
     out: list = []
     n, i = len(values), 0
     while i < n and not (once and out):
@@ -64,14 +60,14 @@ def _drive(
     return out
 
 
-def spikes(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, min_jump: int = MIN_JUMP) -> list:
+def spikes(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
     """:class:`~trainmedic.rules.streaming.Spike` (and its gradient form): a point can start a spike only when it is
     SPIKE_RATIO times the median of the last LOCAL_WINDOW finite values, so at least that times their lowest."""
     fin = np.flatnonzero(np.isfinite(values))
     f = values[fin]
     with np.errstate(invalid="ignore", over="ignore"):
         cands = fin[_at_least(f, det.SPIKE_RATIO, min_before(f, det.LOCAL_WINDOW))]
-    return _drive(det, values, xs, ctx, lambda i: _next(cands, i), min_jump)
+    return _drive(det, values, xs, ctx, lambda i: _next(cands, i))
 
 
 def _at_least(f: np.ndarray, ratio: float, lowest: np.ndarray) -> np.ndarray:
@@ -82,7 +78,7 @@ def _at_least(f: np.ndarray, ratio: float, lowest: np.ndarray) -> np.ndarray:
     return f >= ratio * lowest
 
 
-def explosions(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, min_jump: int = MIN_JUMP) -> list:
+def explosions(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
     """:class:`~trainmedic.rules.streaming.GradientExplosion`: a jump is EXPLODE_RATIO times the median of the
     baseline (the last BASELINE_WINDOW values taken while nothing was pending), so at least that times its lowest.
     Within BASELINE_WINDOW finite points of a stretch the baseline still holds older values: bounded by its lowest."""
@@ -102,7 +98,7 @@ def explosions(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, min_jump
             return int(fin[k + early[0]])
         return _next(late, int(fin[k + w]) if k + w < len(fin) else len(values))
 
-    return _drive(det, values, xs, ctx, next_candidate, min_jump, once=True)
+    return _drive(det, values, xs, ctx, next_candidate, once=True)
 
 
 def growth(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
@@ -187,41 +183,3 @@ def _next(cands: np.ndarray, i: int) -> int:
     """The first candidate at or after ``i`` (a huge number when none)."""
     k = int(np.searchsorted(cands, i))
     return int(cands[k]) if k < len(cands) else 1 << 62
-
-
-class Deferred:
-    """Feeds a detector (with ``settled``, ``advance``, ``floor`` and a quiet ``RATIO``) live, point by point, putting
-    aside each point below RATIO times the lowest value its window could hold, and handing them over in one exact
-    bulk step before the next point that might matter (or when DEFERRED_POINTS wait). Alarms come at the same point
-    as when every point is fed: a deferred point can raise none."""
-
-    def __init__(self, det: Any, ratio: float) -> None:
-        self.det, self.ratio = det, ratio
-        self.values: list = []
-        self.losses: list = []
-        self.floor = None  # the lowest value the window holds or is being given (None: ask the detector)
-
-    def update(self, x: float, value: float, loss: float = math.nan) -> Any:
-        """:meth:`update` of the detector, deferred when the point is quiet."""
-        floor = self.floor
-        if floor is None:
-            floor = self.floor = self.det.floor() if self.ratio > 0 else None
-        if floor is not None and value < self.ratio * floor:  # NaN fails this test: fed at once
-            self.values.append(value)
-            self.losses.append(loss)
-            if value < floor:
-                self.floor = value
-            if len(self.values) >= DEFERRED_POINTS:
-                self.flush()
-            return None
-        if self.values:
-            self.flush()
-        self.floor = None
-        return self.det.update(x, value, loss=loss)
-
-    def flush(self) -> None:
-        """Hand the deferred points over."""
-        if self.values:
-            self.det.advance(self.values, {"loss": self.losses})
-            self.values, self.losses = [], []
-        self.floor = None
