@@ -36,16 +36,31 @@ class Poison(transformers.TrainerCallback):
 
 def _train(tmp_path, policy, poison_steps, **kw):
     torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=60, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=64, max_position_embeddings=32, num_labels=2)
+    config = transformers.BertConfig(
+        vocab_size=60,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=32,
+        num_labels=2,
+    )
     model = transformers.BertForSequenceClassification(config)
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(1, 60, (96, 12), generator=g)
-    data = [{"input_ids": i, "attention_mask": torch.ones(12, dtype=torch.long), "labels": int(i[0] > 30)}
-            for i in ids]
-    args = transformers.TrainingArguments(output_dir=str(tmp_path), max_steps=12, per_device_train_batch_size=8,
-                                          learning_rate=1e-3, logging_steps=1, save_strategy="no", report_to=[],
-                                          use_cpu=True, disable_tqdm=True, max_grad_norm=1.0)
+    data = [{"input_ids": i, "attention_mask": torch.ones(12, dtype=torch.long), "labels": int(i[0] > 30)} for i in ids]
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path),
+        max_steps=12,
+        per_device_train_batch_size=8,
+        learning_rate=1e-3,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        max_grad_norm=1.0,
+    )
     poison = Poison(model, poison_steps)
     guard = TrainMedicCallback(policy, **kw)
     trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[poison, guard])
@@ -77,8 +92,9 @@ def test_stop_in_the_trainer_ends_the_run_at_once(tmp_path):
 
 
 def test_rollback_in_the_trainer_restores_and_lowers_the_lr(tmp_path):
-    trainer, guard, _ = _train(tmp_path, "rollback", {POISON_STEP, POISON_STEP + 1}, rollback_after=2,
-                               snapshot_every=2, lr_factor=0.5)
+    trainer, guard, _ = _train(
+        tmp_path, "rollback", {POISON_STEP, POISON_STEP + 1}, rollback_after=2, snapshot_every=2, lr_factor=0.5
+    )
     events = guard.monitor.run().events_of("rollback")
     assert len(events) == 1 and events[0].data["to_step"] == 4
     assert guard.monitor.lr_scale == 0.5
@@ -92,3 +108,59 @@ def test_observe_in_the_trainer_lets_the_nan_in(tmp_path):
     trainer, guard, _ = _train(tmp_path, "observe", {POISON_STEP})
     assert any(not torch.isfinite(p).all() for p in trainer.model.parameters())
     assert guard.report.extra["live"]["skipped"] == 0
+
+
+@pytest.mark.parametrize("max_grad_norm", [1.0, 0.0])
+def test_the_guard_takes_the_norm_the_trainer_computed_and_computes_none_itself(tmp_path, monkeypatch, max_grad_norm):
+    """The Trainer computes every step's gradient norm (clipping with it or not): the guard records that norm (the one
+    in the Trainer's own log) and runs no norm of its own, except on the steps it samples per-layer norms."""
+    import sys
+    from pathlib import Path
+
+    import trainmedic
+
+    package = str(Path(trainmedic.__file__).parent)
+    own: list = []
+    real = torch._foreach_norm
+
+    def counted(tensors, *a, **kw):
+        if package in sys._getframe(1).f_code.co_filename:  # a norm the guard computes itself
+            own.append(len(tensors))
+        return real(tensors, *a, **kw)
+
+    monkeypatch.setattr(torch, "_foreach_norm", counted)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(
+        vocab_size=60,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=32,
+        num_labels=2,
+    )
+    model = transformers.BertForSequenceClassification(config)
+    ids = torch.randint(1, 60, (96, 12), generator=torch.Generator().manual_seed(0))
+    data = [{"input_ids": i, "attention_mask": torch.ones(12, dtype=torch.long), "labels": int(i[0] > 30)} for i in ids]
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path),
+        max_steps=24,
+        per_device_train_batch_size=8,
+        learning_rate=1e-3,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        max_grad_norm=max_grad_norm,
+    )
+    guard = TrainMedicCallback("skip", layer_norms_every=0)
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[guard])
+    trainer.train()
+    logged = {h["step"]: h["grad_norm"] for h in trainer.state.log_history if "grad_norm" in h}
+    recorded = guard.monitor.run().series["train/grad_norm"]
+    assert len(logged) == 24 and own == []
+    for step, norm in zip(recorded.step, recorded.values):
+        assert math.isclose(norm, logged[int(step)], rel_tol=1e-6), step
+    clip = [o for o in guard.monitor.run().observations if o.kind == "clipping"]
+    assert clip and clip[-1].clipped == (max_grad_norm > 0)  # a norm computed without clipping is no clipping

@@ -14,8 +14,9 @@ How each policy acts inside the Trainer (``on_pre_optimizer_step`` runs after cl
 - ``rollback``: bad steps skipped as above; in ``on_step_end`` the last healthy snapshot is restored and the lr
   (and the scheduler's base lr) lowered. A batch that itself holds NaN/inf is only skipped.
 - ``stop``: the bad step is not applied and ``control.should_training_stop`` is set.
-- The Trainer clips before the callback sees the gradients, so the recorded ``grad_norm`` is the clipped norm when
-  ``max_grad_norm > 0``; a non-finite gradient stays non-finite through clipping.
+- The Trainer computes the gradient norm before this callback sees the gradients (clipping with it when
+  ``max_grad_norm > 0``): the guard takes that norm, the one the Trainer logs, instead of computing it again. A
+  non-finite gradient stays non-finite through clipping.
 
 Each action is announced once above the progress bar (repeats summarised); at the end of training a one-line
 summary is printed and the diagnosis is in ``callback.report``. Evaluation metrics reach the guard through
@@ -106,6 +107,8 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         self.report = None
         self.result: Optional[StepResult] = None
         self._resume_state: Optional[dict] = None
+        self._grad_norm: Any = None  # the norm the Trainer computed at this step (None: not seen)
+        self._clips = False
         self._losses: list = []
         self._batch: Any = None
         self._batches: list = []  # the micro-batches of the current optimizer step
@@ -116,17 +119,26 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
     # Where the loss comes from --------------------------------------------------------------------------------
     def _wrap_training_step(self, trainer) -> None:
         original = trainer.training_step
+        losses, batches = self._losses, self._batches
 
         def training_step(model, inputs, *args, **kwargs):
             self._batch = inputs
-            self._batches.append(inputs)
+            batches.append(inputs)
             loss = original(model, inputs, *args, **kwargs)
             if isinstance(loss, torch.Tensor):
-                self._losses.append(loss.detach())
+                losses.append(loss.detach())
             return loss
 
         trainer.training_step = training_step  # an instance attribute: the class and other Trainers are untouched
         self._trainer = trainer
+        norm_of = getattr(trainer, "_get_grad_norm", None)
+        if callable(norm_of):  # the Trainer computes the norm of every step (and clips with it): keep it
+
+            def get_grad_norm(*args, **kwargs):
+                self._grad_norm = norm = norm_of(*args, **kwargs)
+                return norm
+
+            trainer._get_grad_norm = get_grad_norm
 
     def _replay_loss(self, trainer) -> Callable:
         def loss_fn(model, batch):
@@ -161,6 +173,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
             "details": f"callback.report, trainmedic diagnose {path}",
             **self.monitor_kwargs,
         }
+        self._clips = bool(args.max_grad_norm and args.max_grad_norm > 0)
         self.monitor = Monitor(
             model,
             optimizer,
@@ -178,15 +191,26 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
             self.monitor.load_state_dict(self._resume_state)
 
     def on_step_begin(self, args, state, control, **kwargs):
-        self._losses, self._batches = [], []
+        self._losses.clear()
+        self._batches.clear()
+        self._grad_norm = None
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):
         if self.monitor is None:
             return
-        loss = torch.stack(self._losses).sum() if self._losses else None  # each micro-batch's share of the step
+        losses = self._losses
+        # Each micro-batch's share of the step, summed (one tensor as it is: no device op for the common case).
+        loss = (losses[0] if len(losses) == 1 else torch.stack(losses).sum()) if losses else None
         self.result = self.monitor.judge(
-            loss, self._batch, batch_index=state.global_step, epoch=state.epoch, micro_batches=self._batches or None
+            loss,
+            self._batch,
+            grad_norm=self._grad_norm,
+            grad_norm_clipped=self._clips,
+            batch_index=state.global_step,
+            epoch=state.epoch,
+            micro_batches=self._batches if len(self._batches) > 1 else None,
         )
+        self._grad_norm = None
         if not self.result.applied:
             self.monitor.discard()  # optimizer.step() below finds no gradient: nothing moves
 
@@ -217,6 +241,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
             h.remove()
         if self._trainer is not None:
             self._trainer.__dict__.pop("training_step", None)
+            self._trainer.__dict__.pop("_get_grad_norm", None)
         self.monitor.close()
         self.report = self.monitor.report()
         if self.monitor.rank == 0 and self.monitor.announcer.enabled:

@@ -121,8 +121,9 @@ class TrainMedicCallback(Callback):
         inner = getattr(optimizer, "optimizer", optimizer)  # Lightning wraps the optimizer it steps
         if inner is not self.monitor.optimizer and optimizer is not self.monitor.optimizer:
             return  # a second optimizer (a GAN's discriminator): not the one this guard watches
-        loss = torch.stack(self._losses).sum() if self._losses else None
-        batches = self._batches or None
+        losses = self._losses
+        loss = (losses[0] if len(losses) == 1 else torch.stack(losses).sum()) if losses else None
+        batches = self._batches if len(self._batches) > 1 else None
         self._losses, self._batches = [], []
         self.result = self.monitor.judge(
             loss, self._batch, batch_index=self._batch_idx, epoch=float(trainer.current_epoch), micro_batches=batches

@@ -39,7 +39,10 @@ class Records:
         lrs = q.lrs(self.optimizer)
         rows.append((self.step_count, epoch, m.loss, m.norm, lrs, m.scale, step_time, m.layers or None, action, index))
         log = self.log
-        if action != STEP or len(rows) >= FLUSH_RECORDS or (log is not None and log.due(now)):
+        if log is None:
+            if action != STEP or len(rows) >= FLUSH_RECORDS:
+                self._flush_steps(flush=False)
+        elif action != STEP or len(rows) >= log.flush_records or now - log.flushed >= log.flush_seconds:
             self._flush_steps(flush=True)
 
     def _flush_steps(self, *, flush: bool) -> None:

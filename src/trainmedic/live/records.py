@@ -127,13 +127,16 @@ class LogWriter:
     actions, alarms, observations, the end), and otherwise every FLUSH_RECORDS step records or FLUSH_SECONDS,
     whichever comes first (see the constants). Step records are handed over in batches (:meth:`write_steps`)."""
 
-    def __init__(self, path: str, *, flush_records: int = FLUSH_RECORDS, flush_seconds: float = FLUSH_SECONDS) -> None:
+    def __init__(
+        self, path: str, *, flush_records: Optional[int] = None, flush_seconds: Optional[float] = None
+    ) -> None:
         self.path = str(path)
         parent = os.path.dirname(self.path)
         if parent:
             os.makedirs(parent, exist_ok=True)
         self._fh = open(self.path, "a", encoding="utf-8", buffering=BUFFER_BYTES)
-        self.flush_records, self.flush_seconds = max(1, int(flush_records)), float(flush_seconds)
+        self.flush_records = max(1, int(FLUSH_RECORDS if flush_records is None else flush_records))
+        self.flush_seconds = float(FLUSH_SECONDS if flush_seconds is None else flush_seconds)
         self.flushed = time.perf_counter()  # when the log was last handed to the operating system
 
     def due(self, now: float) -> bool:
