@@ -3,8 +3,9 @@ gradient norm over the parameters the optimizer holds (clipping with it when the
 the loss scale, the stale-gradient ratio and, every few steps, per-layer norms.
 
 Two paths give the same values. In one process with every gradient on one device (the common case) the step costs
-one fused norm (``torch._foreach_norm``), one ``torch.stack`` of the 0-d results and one ``.tolist()``; the global
-norm is summed on the host in float64. Under torch.distributed, or with gradients on several devices or dtypes,
+one fused norm (``torch._foreach_norm``), one ``torch.stack`` of the 0-d results and one ``.tolist()`` (on the CPU,
+where reading a value is a memory access and not a synchronisation, the 0-d results are read one by one: cheaper
+than stacking them); the global norm is summed on the host in float64. Under torch.distributed, or with gradients on several devices or dtypes,
 the loss and the squared norm are summed over ranks first (one all-reduce), as every rank must judge the same
 numbers.
 """
@@ -49,13 +50,18 @@ def measure(mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = F
     """Measure one step of Monitor ``mon`` (one all-reduce under torch.distributed, one host read)."""
     stale, stale_t = mon.probe.read() if mon.probe is not None else (None, None)  # before unscaling
     if mon._plain and grad_norm is None and stale_t is None and not want_layers and isinstance(loss, torch.Tensor):
-        # The common step: the loss and the fused per-tensor norms, stacked and read back in one go.
+        # The common step: the loss and the fused per-tensor norms, read back in one go.
         grads = [p.grad for p in mon._params if p.grad is not None]
         if grads and loss.dim() == 0:
-            try:
-                values = torch.stack([loss.detach(), *torch._foreach_norm(grads, 2, dtype=torch.float32)]).tolist()
-            except RuntimeError:  # the loss on another device than the gradients: the general path
-                values = None
+            values = None
+            norms = torch._foreach_norm(grads, 2, **mon._norm_kw)
+            if mon._reads_free:  # CPU memory: a read is no synchronisation, and one by one is cheaper than a stack
+                values = [loss.item(), *[t.item() for t in norms]]
+            else:
+                try:
+                    values = torch.stack([loss.detach(), *norms]).tolist()
+                except RuntimeError:  # the loss on another device than the gradients: the general path
+                    pass
             if values is not None:
                 loss_v = values[0]
                 norms = values[1:]

@@ -186,6 +186,9 @@ class Monitor(Records, Actions):
         # The common step of :mod:`.measure`: one process, one device, no GradScaler, no clipping by the Monitor.
         scaler_on = self.scaler is not None and self.scaler.is_enabled()
         self._plain = self._device is not None and not self._distributed and not scaler_on and not self.max_grad_norm
+        self._reads_free = self._device is not None and self._device.type == "cpu"  # no device to wait for
+        # Norms in float32 (what the guard compares); asked for only when some parameter is not float32 already.
+        self._norm_kw = {} if all(p.dtype == torch.float32 for p in self._params) else {"dtype": torch.float32}
         inner = getattr(self.model, "module", self.model)
         names = {id(p): q.layer_of(n) for n, p in inner.named_parameters()}
         self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}
