@@ -9,6 +9,8 @@ import pytest
 from seeds_synthetic import run_of
 
 from trainmedic.rules import check_all
+from trainmedic.rules.curves import longest_true_run
+from trainmedic.rules.learning import longest_repeat
 from trainmedic.run import Event, Series
 
 
@@ -34,6 +36,32 @@ def test_a_loss_that_does_not_change_from_batch_to_batch_is_a_constant_output():
     assert not found(run_of(Series.build("train/loss", noisy, step=x)), "TM303")
     coarse = np.full(14, 0.1)  # printed with one digit: repeats by rounding, not by a frozen model
     assert not found(run_of(Series.build("train/loss", coarse, step=x)), "TM303")
+
+
+def test_the_longest_repeat_is_the_first_longest_run_of_one_finite_value():
+    def by_loop(values):  # the definition, one value at a time
+        best, start = (0, 0), 0
+        for i in range(1, len(values) + 1):
+            if i == len(values) or not (values[i] == values[i - 1] and math.isfinite(values[i])):
+                if math.isfinite(values[start]) and i - start > best[1]:
+                    best = (start, i - start)
+                start = i
+        return best
+
+    rng = np.random.default_rng(5)
+    pool = np.array([0.5, 0.5, 0.25, np.nan, np.inf, -np.inf, 1.0])
+    for n in (0, 1, 2, 3, 10, 60):
+        for _ in range(40):
+            values = rng.choice(pool, n)
+            assert longest_repeat(values) == by_loop(values.tolist())
+    assert longest_repeat(np.array([1.0, 2, 2, 3, 3, np.inf, np.inf, np.inf])) == (1, 2)
+
+
+def test_the_longest_true_run_is_the_first_longest():
+    assert longest_true_run(np.array([], dtype=bool)) == (0, 0)
+    assert longest_true_run(np.array([False, False])) == (0, 0)
+    assert longest_true_run(np.array([True, False, True, True, False, True, True])) == (2, 2)
+    assert longest_true_run(np.array([False, True, True, True])) == (1, 3)
 
 
 @pytest.mark.rule("TM104")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
+from operator import ne
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -65,7 +67,7 @@ def parse_number(cell: Any) -> Optional[float]:
         return _NONFINITE.get(low)
 
 
-def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
+def float_column(cells: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """Convert a column of cells to ``(values, present)``: a float array and a mask of cells that held a number.
 
     The fast path lets numpy convert the whole column at once; a column with blanks, text or odd spellings falls back
@@ -81,9 +83,10 @@ def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
     if cells and isinstance(cells[0], str):
         # Sparse text columns (a metric logged every N rows): blanks are no point, the rest converts at once.
         try:
-            present = np.fromiter((c != "" for c in cells), dtype=bool, count=len(cells))
+            filled = list(map(ne, cells, repeat("")))
+            present = np.array(filled, dtype=bool)
             values = np.full(len(cells), np.nan)
-            values[present] = np.array([c for c in cells if c != ""], dtype=np.float64)
+            values[present] = np.array(list(compress(cells, filled)), dtype=np.float64)
             return values, present
         except (ValueError, TypeError, OverflowError):
             pass

@@ -185,6 +185,16 @@ def first_nonfinite(values: np.ndarray) -> Optional[int]:
     return int(bad[0]) if bad.size else None
 
 
+def longest_true_run(mask: np.ndarray) -> tuple:
+    """(start, length) of the first longest run of consecutive True in ``mask``; (0, 0) when none is True."""
+    edges = np.diff(np.concatenate(([0], np.asarray(mask, dtype=np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return (0, 0)
+    k = int(np.argmax(ends - starts))
+    return (int(starts[k]), int(ends[k] - starts[k]))
+
+
 def position(s: Series, i: int) -> Position:
     """Where point ``i`` of a series is (see :meth:`Series.at`)."""
     return Position.of(s.at(int(i)))

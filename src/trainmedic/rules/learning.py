@@ -204,15 +204,17 @@ def _significant_digits(x: float) -> int:
 
 
 def longest_repeat(values: np.ndarray) -> tuple:
-    """(start, length) of the longest run of identical consecutive finite values."""
-    best = (0, 0)
-    start = 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or not (values[i] == values[i - 1] and np.isfinite(values[i])):
-            if np.isfinite(values[start]) and i - start > best[1]:
-                best = (start, i - start)
-            start = i
-    return best
+    """(start, length) of the longest run of identical consecutive finite values (the first of the longest)."""
+    n = len(values)
+    if not n:
+        return (0, 0)
+    finite = np.isfinite(values)
+    repeats = np.zeros(n, dtype=bool)
+    repeats[1:] = (values[1:] == values[:-1]) & finite[1:]
+    starts = np.flatnonzero(~repeats)
+    lengths = np.where(finite[starts], np.diff(np.append(starts, n)), 0)
+    k = int(np.argmax(lengths))
+    return (int(starts[k]), int(lengths[k])) if lengths[k] else (0, 0)
 
 
 @rule("TM303", "frozen-loss", symptom="stuck_at_chance", severity="error", params=FrozenLossParams)

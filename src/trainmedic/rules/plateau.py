@@ -19,7 +19,7 @@ from ..findings import Facts, Position, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
-from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, smoothed, train_loss
+from .curves import as_fraction, eval_losses, evidence, longest_true_run, make_finding, series_of, smoothed, train_loss
 from .learning import _accuracy, chance_level, configured_classes
 
 
@@ -185,15 +185,7 @@ def check_lr_zero(run: Run, p: LrZeroParams) -> list:
     """
     out = []
     for lr in series_of(run, split="train", metric="lr"):
-        v = lr.values
-        zero = np.isfinite(v) & (v == 0.0)
-        start = length = 0
-        for i in range(len(v) + 1):
-            if i == len(v) or not zero[i]:
-                run_len = i - start
-                if run_len > length:
-                    length, best = run_len, start
-                start = i + 1
+        best, length = longest_true_run(lr.values == 0.0)
         if length < p.min_points:
             continue
         i0, i1 = best, best + length - 1
