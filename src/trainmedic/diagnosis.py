@@ -25,19 +25,23 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
     import numpy as np
 
     from . import causes, rules
-    from .checkpoints import refine
 
     # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
     with np.errstate(all="ignore"):
         findings = rules.check_all(run, settings)
         diagnoses = causes.infer(run, findings)
         story = causes.narrate(run, findings, diagnoses)
+    checkpoints = story.checkpoints
+    if weights:  # the checkpoint package (and what it imports) only when folders held checkpoints with weights
+        from .checkpoints import refine
+
+        checkpoints = refine(checkpoints, weights)
     all_extra = dict(extra or {})
     if story.chain:
         all_extra["evidence_chain"] = list(story.chain)
     return Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
                   series_data=dict(run.series), conclusion=story.conclusion, watch_next=story.watch_next,
-                  notes=(*story.notes, *run_notes(run), *notes), checkpoints=refine(story.checkpoints, weights),
+                  notes=(*story.notes, *run_notes(run), *notes), checkpoints=checkpoints,
                   extra=all_extra)
 
 

@@ -24,7 +24,6 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: O
     >>> report = diagnose("output_dir", "train.py", ignore=["TM402"])   # doctest: +SKIP
     >>> print(report.to_json())                                        # doctest: +SKIP
     """
-    from .checkpoints import triage_paths
     from .readers import load_run
     from .rules import validate
 
@@ -37,5 +36,10 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: O
     settings = (settings if settings is not None else Settings.load()).with_codes(select, ignore)
     validate(settings)
     run = load_run(flat)
-    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps).
-    return diagnose_run(run, lang=lang, settings=settings, weights=triage_paths(flat))
+    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps); only folders hold them.
+    weights = None
+    if any(os.path.isdir(p) for p in flat):
+        from .checkpoints import triage_paths
+
+        weights = triage_paths(flat)
+    return diagnose_run(run, lang=lang, settings=settings, weights=weights)

@@ -81,6 +81,11 @@ class Registry(Generic[T]):
                 importlib.import_module(f"{self._package}.{mod}")
         load_plugins()  # once per process (again after reset_plugins)
 
+    def registered(self) -> list:
+        """The items registered so far, without importing the built-in modules (plugins, and the built-in items
+        when something already imported them)."""
+        return list(self._items.values())
+
     def items(self) -> list:
         """Every registered item, in registration order."""
         self._load()

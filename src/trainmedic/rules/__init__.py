@@ -27,13 +27,15 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..errors import InputError
 from ..findings import SYMPTOMS, Finding, Severity, by_position
 from ..registry import Registry
-from ..run import Run
 from ..settings import DEFAULT, Settings
+
+if TYPE_CHECKING:  # a name for the annotations: importing the data model (and numpy) is left to the rules
+    from ..run import Run
 
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
