@@ -1,5 +1,5 @@
-"""``python -m bench [STUDY ...]``: accuracy (zoo and real runs), scale, live overhead and console-log speed; writes
-results/SUMMARY.md when every study runs.
+"""``python -m bench [STUDY ...]``: accuracy (zoo and real runs), scale, live overhead, console-log speed,
+TensorBoard reading and text logs of growing size; writes results/SUMMARY.md when every study runs.
 
 ``python -m bench accuracy`` runs one study (``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
 prints what the readers extract from each real run); ``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a
@@ -20,7 +20,7 @@ RESULTS = accuracy.RESULTS
 
 
 SUBCOMMANDS = {"corpus-series": "corpus_series"}
-STUDIES = ("accuracy", "corpus", "scale", "live", "textlog")
+STUDIES = ("accuracy", "corpus", "scale", "live", "textlog", "tensorboard", "hostile-text")
 
 
 def _one(study: str, args) -> int:
@@ -35,6 +35,14 @@ def _one(study: str, args) -> int:
         return scale.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"]))
     if study == "live":
         return int(importlib.import_module("bench.live_overhead").main([]) or 0)
+    if study == "tensorboard":
+        from . import tensorboard_speed
+
+        return int(tensorboard_speed.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"])) or 0)
+    if study == "hostile-text":
+        from . import hostile_text
+
+        return int(hostile_text.main(["--mb", "1", "10"]) or 0)  # 100 MB: python -m bench.hostile_text --big
     from . import textlog_speed
 
     return int(textlog_speed.main(["--mb", "10"] + ([] if args.quick else ["100"])) or 0)
@@ -81,6 +89,9 @@ def main(argv=None) -> int:
     status |= int(textlog_speed.main(["--mb", "10"] + ([] if args.quick else ["100"])) or 0)
     md = RESULTS / "textlog_speed.md"
     parts.append(md.read_text() if md.exists() else "# Console-log speed\n\nnot measured\n")
+    for study, md in (("tensorboard", "tensorboard.md"), ("hostile-text", "hostile_text.md")):
+        status |= _one(study, args)
+        parts.append((RESULTS / md).read_text())
     parts.append(f"\nTotal bench time: {time.perf_counter() - t0:.0f} s.\n")
     (RESULTS / "SUMMARY.md").write_text("\n".join(parts))
     print(json.dumps({"summary": str(RESULTS / "SUMMARY.md"), "status": status}))

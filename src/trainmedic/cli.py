@@ -138,6 +138,11 @@ def cmd_checkpoints(args) -> int:
 
     report = triage(args.directory, lang=args.lang)
     emit(report, args)
+    if report.verdict == "unknown":  # nothing could be judged: not a pass
+        from .report.model import text_of
+
+        sys.stderr.write(f"trainmedic: {args.directory}: {text_of(report.conclusion, args.lang)}\n")
+        return 2
     return 1 if report.fails_on("error") else 0
 
 

@@ -14,6 +14,3 @@ class InputError(Exception):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
-
-class UnsafeArtifactWarning(UserWarning):
-    """An artifact would need code execution (a full pickle) to be read; trainmedic refused to load it."""

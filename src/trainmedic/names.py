@@ -56,6 +56,8 @@ BOOKKEEPING_ENDINGS = ("time", "runtime", "wall", "per_sec", "per_gpu", "per_sec
 
 # Metrics that belong to the optimisation, not to a data split; they default to the train split.
 OPTIMISER_METRICS = {"lr", "grad_norm", "loss_scale", "step_time"}
+# Settings of the optimiser logged as series: what it was told to do, not what the model learnt.
+OPTIMISER_SETTINGS = {"lr", "loss_scale", "clip"}
 
 HIGHER_IS_BETTER = {"acc", "f1", "precision", "recall", "auc", "bleu", "rouge", "map", "miou", "iou", "dice", "pearson",
                     "spearman", "score", "map50", "map50_95", "map75", "top5_acc"}
@@ -100,6 +102,12 @@ def _tokens(name: str) -> list[str]:
         name = name[: m.start()] + ("_mask" if m.group(1) == "M" else "")
     return [t.lower() for word in _SEP.split(name) if word
             for t in (word.split("_") if word.isupper() else _CAMEL.sub("_", word).split("_")) if t]
+
+
+def is_learning_signal(metric: str) -> bool:
+    """True for losses, metrics and gradient norms: series whose curve says how training goes (not the lr, the loss
+    scale, timings or counters)."""
+    return metric not in OPTIMISER_SETTINGS and not metric.startswith("lr_") and not is_bookkeeping(metric)
 
 
 def is_bookkeeping(metric: str) -> bool:

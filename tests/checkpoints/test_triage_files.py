@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 
 from trainmedic.checkpoints import refine, triage, triage_paths  # noqa: E402
 from trainmedic.cli import main as cli_main  # noqa: E402
+from trainmedic.errors import InputError  # noqa: E402
 
 
 def tiny_model():
@@ -106,8 +107,12 @@ class HParams:
 def test_lightning_ckpt_with_object_hyperparameters_is_not_safely_readable(tmp_path):
     torch.save({"state_dict": tiny_model().state_dict(), "hyper_parameters": {"cfg": HParams()}, "epoch": 0,
                 "global_step": 10}, tmp_path / "epoch=0-step=10.ckpt")
+    # The only checkpoint is refused and there are no metrics: nothing could be judged, which is not "healthy".
+    with pytest.raises(InputError, match="epoch=0-step=10.ckpt needs a full unpickler, which can execute code"):
+        triage(tmp_path)
+    (tmp_path / "metrics.csv").write_text("epoch,step,train_loss\n0,5,0.9\n0,10,0.8\n")
     rep = triage(tmp_path)
-    assert rep.checkpoints["last_healthy"] is None
+    assert rep.verdict == "unknown" and rep.checkpoints["last_healthy"] is None
     assert rep.checkpoints["unreadable"][0].endswith("epoch=0-step=10.ckpt")
     assert "not safely readable" in rep.to_json()
 

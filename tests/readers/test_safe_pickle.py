@@ -11,7 +11,6 @@ import zipfile
 
 import pytest
 
-from trainmedic.errors import UnsafeArtifactWarning
 from trainmedic.readers import hf, load_run
 from trainmedic.safe_pickle import PickledObject, UnsafePickleError, load_file, loads, to_plain
 
@@ -98,18 +97,19 @@ def test_zip_without_data_pkl_is_an_unpickling_error(tmp_path):
         load_file(tmp_path / "a.bin")
 
 
-def test_malicious_training_args_in_an_output_dir_is_skipped_with_a_warning(tmp_path, hf_output):
+def test_malicious_training_args_in_an_output_dir_is_skipped_with_a_note(tmp_path, hf_output, recwarn):
     out = tmp_path / "out"
     shutil.copytree(hf_output, out, ignore=shutil.ignore_patterns("*.safetensors", "*.pt", "*.pth"))
     target = tmp_path / "pwned"
     for args in out.rglob("training_args.bin"):
         args.write_bytes(pickle.dumps(_Evil(target)))
-    with pytest.warns(UnsafeArtifactWarning):
-        run = load_run([out])
+    run = load_run([out])
     assert not target.exists()
     assert "train/loss" in run.series  # the metrics are still read
     assert run.config.get("lr") is None  # nothing taken from the refused file
-    assert any("would execute code" in w for w in run.warnings)
+    notes = [n.render("en") for n in run.sources[0].notes if hasattr(n, "render")]
+    assert any("would execute code" in n and "system" in n for n in notes)
+    assert not recwarn.list  # a note in the report, not Python warning noise on stderr
 
 
 def test_real_training_args_pickle_names_only_stand_ins(hf_output):

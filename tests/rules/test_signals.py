@@ -197,3 +197,35 @@ def test_a_language_model_loss_near_ln_k_is_not_stuck():
                  Series.build("eval/loss", [4.013, 3.987, 3.941, 3.907], step=x))
     assert not serious(run)
     assert math.isclose(math.log(56), 4.025, abs_tol=1e-3)  # the coincidence the old rule fell for
+
+
+def test_an_lr_that_a_schedule_decays_to_zero_at_its_end_is_the_run_finishing():
+    x = steps(40, 10)
+    lr = np.r_[1e-4 * np.cos(np.linspace(0, np.pi / 2, 37)) ** 2, [0.0, 0.0, 0.0]]
+    lr[lr < 5e-7] = 0.0
+    loss = Series.build("train/loss", np.r_[np.linspace(2, 0.6, 36), np.full(4, 0.6)], step=x)
+    f = found(run_of(loss, Series.build("train/lr", lr, step=x)), "TM304")
+    assert f and all(g.severity == "info" for g in f)
+
+
+@pytest.mark.rule("TM202")
+def test_a_per_epoch_train_loss_rising_while_accuracy_falls_is_a_slow_divergence():
+    ep = steps(9)
+    loss = [1.5869, 1.2171, 1.1202, 1.0933, 1.1043, 1.1402, 1.1855, 1.2136, 1.2371]
+    acc = [0.4241, 0.5706, 0.6111, 0.6293, 0.6293, 0.6204, 0.6111, 0.6026, 0.5952]
+    f = found(run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", acc, epoch=ep)), "TM202")
+    assert len(f) == 1 and f[0].symptom == "divergence" and f[0].at.epoch == 4.0 and f[0].facts.rises == 5
+    learning = [0.4241, 0.5706, 0.6111, 0.6293, 0.64, 0.65, 0.66, 0.67, 0.68]  # the loss rises, accuracy does not fall
+    assert not found(run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", learning, epoch=ep)),
+                     "TM202")
+
+
+def test_a_dozen_noisy_batch_losses_with_one_low_batch_are_no_divergence():
+    loss = [1.632, 1.212, 1.237, 0.841, 1.159, 2.141, 0.938, 0.053, 1.572, 1.891, 0.224, 1.302, 0.268]
+    assert not found(run_of(Series.build("train/loss", loss, epoch=np.linspace(0.7, 0.8, 13))), "TM201")
+
+
+def test_a_divergence_starts_where_the_loss_never_comes_back_not_at_an_earlier_bump():
+    loss = [0.1, 0.09, 0.063, 0.1628, 0.0577, 5.4e19, 4.3e20, 2.1e21, 7.8e21]
+    f = found(run_of(Series.build("train/loss", loss, step=steps(9, 1, 433))), "TM201")
+    assert f and f[0].at.step == 438 and f[0].facts.minimum == pytest.approx(0.0577)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import InputError
+from ..i18n import Msg, msg
 from ..report.model import Report
 from .discover import find_checkpoints, order
 from .judge import Verdict, judge, last_healthy
@@ -22,6 +23,9 @@ from .stats import CheckpointStats
 
 __all__ = ["triage", "triage_paths", "scan"]
 
+# The optional dependency each reading module comes from: a missing one is named with the extra that installs it.
+EXTRAS = {"safetensors": "hf", "torch": "torch"}
+
 
 def _read(v: Verdict) -> None:
     ck = v.checkpoint
@@ -30,6 +34,10 @@ def _read(v: Verdict) -> None:
         counters = read_checkpoint(ck.weight_files, ck.optimizer_file, stats.add_weight, stats.add_optimizer)
     except UnsafeCheckpoint as exc:
         v.unsafe_reason = str(exc)
+        return
+    except ImportError as exc:
+        module = (exc.name or "").split(".")[0]
+        v.error = msg("checkpoints.error.missing_extra", module=module, extra=EXTRAS.get(module, "all"))
         return
     except Exception as exc:  # noqa: BLE001 - a truncated or foreign file is reported, not fatal to the triage
         v.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
@@ -90,8 +98,25 @@ def summary(directory: os.PathLike | str, verdicts: list) -> dict:
     return out
 
 
+def why_unread(verdicts: list) -> Msg:
+    """Why no checkpoint could be read: a missing package first (one install fixes them all), else the first error."""
+    for v in verdicts:
+        if isinstance(v.error, Msg) and v.error.key == "checkpoints.error.missing_extra":
+            return v.error
+    for v in verdicts:
+        if v.unsafe_reason:
+            return msg("checkpoints.error.unsafe", path=v.checkpoint.name, reason=v.unsafe_reason)
+        if v.error:
+            return msg("checkpoints.error.unreadable", path=v.checkpoint.name, error=v.error)
+    return msg("checkpoints.conclusion.none_readable")
+
+
 def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
-    """Triage every checkpoint under ``directory``. Raises InputError when there is none."""
+    """Triage every checkpoint under ``directory``.
+
+    Raises InputError when there is none, or when none could be read and the folder holds no metrics either. When
+    none could be read but metrics were, the report's verdict is ``unknown``, with the reason.
+    """
     from .build import build_report
 
     verdicts, failure, run = scan(directory)
@@ -102,6 +127,12 @@ def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
                                         "pytorch_model.bin); `trainmedic diagnose` reads their trainer_state.json")
         raise InputError(directory, "no checkpoint found (checkpoint-* folders, .ckpt, .pt, .pth, .bin, "
                                     ".safetensors or files like model.ep3)")
+    if not any(v.readable for v in verdicts):
+        reason = why_unread(verdicts)
+        if run is None:
+            raise InputError(directory, msg("checkpoints.error.none_read", reason=reason).render("en"))
+        report = build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
+        return report.replace(undecided=reason, conclusion=msg("checkpoints.conclusion.unknown", reason=reason))
     return build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
 
 

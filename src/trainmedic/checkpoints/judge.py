@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from .discover import Checkpoint
 from .stats import CheckpointStats
@@ -29,7 +29,7 @@ class Verdict:
     checkpoint: Checkpoint
     stats: Optional[CheckpointStats] = None
     unsafe_reason: str = ""        # set when the file would need code execution to read
-    error: str = ""                # set when the file could not be read at all (truncated, not a checkpoint)
+    error: Any = ""                # str | Msg: why the file could not be read (truncated, a package missing ...)
     jump: Optional[float] = None   # |norm - previous norm|
     module_jumps: dict = field(default_factory=dict)
     reasons: list = field(default_factory=list)  # nonfinite_weights | nonfinite_optimizer | norm_jump | run_failed | after_broken

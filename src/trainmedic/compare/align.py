@@ -13,6 +13,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..names import BOOKKEEPING, OPTIMISER_SETTINGS
 from ..run import Run, Series
 
 # A loss that differs by more than 30% between two runs at the same point of training has parted: runs of one
@@ -24,7 +25,8 @@ SCORE_ABS_GAP = 0.05
 # A gap must hold at the next point too (at half the threshold) so that a single noisy evaluation is not a parting.
 SUSTAIN_FRACTION = 0.5
 # Series that differ by design between two configurations and say nothing about the learning itself.
-SKIP_METRICS = {"lr", "grad_norm", "loss_scale", "step_time", "runtime", "samples_per_second", "steps_per_second"}
+# Curves two runs are compared on: learning signals, but not the gradient norm (its scale differs with the batch).
+SKIP_METRICS = OPTIMISER_SETTINGS | BOOKKEEPING | {"grad_norm", "step_time"}
 
 
 @dataclass

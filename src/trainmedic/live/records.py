@@ -76,7 +76,7 @@ def parse_lines(lines: Iterable[str]) -> Iterable[dict]:
             continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
+        except ValueError:  # cut off by a crash, or damaged (a 5000-digit number is past json's integer limit)
             continue
         if isinstance(rec, dict):
             yield rec

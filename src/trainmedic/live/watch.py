@@ -1,10 +1,13 @@
 """``trainmedic watch PATH``: follow a run that is writing its logs, re-diagnose as lines arrive, print each new
 finding once, run ``--on-alert CMD`` for each new warning or error, and exit when the run ends.
 
-A ``trainmedic-live`` log is tailed incrementally (only new complete lines are parsed); any other format the readers
-know is re-read with ``load_run`` when the file or directory changes. The run has ended on a ``trainmedic-live``
-``end``/``stop`` event, a Hugging Face ``trainer_state.json`` whose control says ``should_training_stop``, a
-"Training finished/completed" line in a text log, or after ``idle_timeout`` seconds without new data.
+A ``trainmedic-live`` log is tailed incrementally (only new complete lines are parsed) and followed like ``tail -F``:
+a log truncated or rewritten in place is read again from its start, a log rotated (renamed and recreated) is read to
+its end and then the new file is followed. Any other format the readers know is re-read with ``load_run`` when the
+file or directory changes. The run has ended on a ``trainmedic-live`` ``end``/``stop`` event, a Hugging Face
+``trainer_state.json`` whose control says ``should_training_stop``, a "Training finished/completed" line in a text
+log, or after ``idle_timeout`` seconds without new data. A path deleted under the watch that does not come back
+within :data:`REAPPEAR_TIMEOUT` is an input error (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..errors import InputError
-from ..i18n import t
+from ..i18n import msg, t
+from ..readers.live import RecordCheck
 from .records import RunBuilder, parse_lines
 
 # How long to wait for a PATH that does not exist yet (a run that has not started writing) when no idle timeout
@@ -27,6 +31,11 @@ from .records import RunBuilder, parse_lines
 APPEAR_TIMEOUT = 60.0
 # An --on-alert command that hangs must not stop the watch for ever.
 ALERT_TIMEOUT = 60.0
+# A rotation renames the log and creates a new one within milliseconds; a path still missing after this was deleted.
+REAPPEAR_TIMEOUT = 5.0
+# Bytes just before the read position remembered between polls: if they change, the file was rewritten in place
+# (truncated and written again past where we were), and it is read again from its start.
+TAIL_CHECK = 64
 _FINISHED = re.compile(rb"training (finished|completed|complete\b|done)", re.IGNORECASE)
 
 
@@ -44,12 +53,15 @@ def _fingerprint(path: Path) -> tuple:
 
 
 def _is_live_log(path: Path) -> bool:
-    if not path.is_file():
-        return False
     from ..readers.live import sniff
 
-    with open(path, "rb") as fh:
-        return sniff(path, fh.read(4096)) > 0
+    try:
+        if not path.is_file():
+            return False
+        with open(path, "rb") as fh:
+            return sniff(path, fh.read(4096)) > 0
+    except OSError:  # deleted between the check and the read
+        return False
 
 
 def _ended_by_artifacts(path: Path) -> Optional[str]:
@@ -72,6 +84,61 @@ def _ended_by_artifacts(path: Path) -> Optional[str]:
     return None
 
 
+class _Tail:
+    """New complete lines of one file, followed across truncation, rewriting and rotation (like ``tail -F``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh: Optional[Any] = None
+        self.partial = b""   # a line still being written waits for the next poll
+        self.before = b""    # the TAIL_CHECK bytes before the read position
+
+    def read(self) -> tuple:
+        """(complete new lines, whether the path is missing now)."""
+        data = b""
+        if self.fh is None and not self._open():
+            return [], True
+        data += self._read_held()
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return self._lines(data, final=False), True
+        held = os.fstat(self.fh.fileno())
+        if (st.st_ino, st.st_dev) != (held.st_ino, held.st_dev):  # rotated: the old file is done, follow the new one
+            lines = self._lines(data + self.fh.read(), final=True)
+            self.fh.close()
+            if not self._open():
+                return lines, True
+            return lines + self._lines(self._read_held(), final=False), False
+        return self._lines(data, final=False), False
+
+    def _open(self) -> bool:
+        try:
+            self.fh = open(self.path, "rb")
+        except FileNotFoundError:
+            self.fh = None
+            return False
+        self.partial, self.before = b"", b""
+        return True
+
+    def _read_held(self) -> bytes:
+        pos = self.fh.tell()
+        if self.before:
+            self.fh.seek(pos - len(self.before))
+            if self.fh.read(len(self.before)) != self.before:  # truncated or rewritten: start again
+                self.fh.seek(0)
+                self.partial, self.before = b"", b""
+        data = self.fh.read()
+        self.before = (self.before + data)[-TAIL_CHECK:]
+        return data
+
+    def _lines(self, data: bytes, *, final: bool) -> list:
+        data = self.partial + data
+        cut = len(data) if final else data.rfind(b"\n") + 1
+        self.partial = b"" if final else data[cut:]
+        return data[:cut].decode("utf-8", errors="replace").splitlines()
+
+
 class _Follower:
     """Yields the current Run of PATH and whether it has ended, reading only what is new."""
 
@@ -79,33 +146,50 @@ class _Follower:
         self.path = path
         self.live = _is_live_log(path)
         self.builder = RunBuilder(str(path))
-        self.offset = 0
+        self.check = RecordCheck()
+        self.tail = _Tail(path)
         self.fingerprint: tuple = ()
+        self.missing_since: Optional[float] = None
+        self.read_once = False
 
     def poll(self) -> Optional[tuple]:
         """(run, ended reason or None) when something changed, else None."""
         if self.live:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-            complete = chunk.rfind(b"\n") + 1  # a line still being written waits for the next poll
-            if not complete:
+            lines, missing = self.tail.read()
+            self._missing(missing)
+            if not lines:
                 return None
-            self.offset += complete
-            for rec in parse_lines(chunk[:complete].decode("utf-8", errors="replace").splitlines()):
+            for rec in self.check(parse_lines(lines)):
                 self.builder.add(rec)
             return self.builder.run(), ("end event" if self.builder.ended else None)
+        self._missing(not self.path.exists())
+        if self.missing_since is not None:
+            return None
         fp = _fingerprint(self.path)
         if fp == self.fingerprint:
             return None
         self.fingerprint = fp
+        if not self.read_once and _is_live_log(self.path):  # a live log whose header came after the watch began
+            self.live = True
+            return self.poll()
         from ..readers import load_run
 
         try:
             run = load_run([self.path])
         except InputError:
             return None  # nothing readable yet: wait for more
+        self.read_once = True
         return run, _ended_by_artifacts(self.path)
+
+    def _missing(self, missing: bool) -> None:
+        if not missing:
+            self.missing_since = None
+        elif self.missing_since is None:
+            self.missing_since = time.monotonic()
+
+    def gone_for(self) -> float:
+        """Seconds the path has been missing (0 while it exists)."""
+        return 0.0 if self.missing_since is None else time.monotonic() - self.missing_since
 
 
 def _alert(cmd: str, finding: dict, path: Path) -> None:
@@ -166,7 +250,11 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
                       rule=d["rule"], message=d["message"]))
                 if on_alert and d["severity"] in ("warning", "error"):
                     _alert(on_alert, d, path)
-        if ended is None and idle_timeout is not None and time.monotonic() - last_change >= idle_timeout:
+        grace = min(REAPPEAR_TIMEOUT, idle_timeout) if idle_timeout is not None else REAPPEAR_TIMEOUT
+        if ended is None and follower.missing_since is not None:  # deleted: not idle, gone (unless it comes back)
+            if follower.gone_for() >= grace:
+                raise InputError(path, msg("safety.watch.deleted", seconds=grace).render(lang))
+        elif ended is None and idle_timeout is not None and time.monotonic() - last_change >= idle_timeout:
             ended = "idle timeout"
         if ended is not None:
             out(t("live.watch.ended", lang, why=ended, n=len(seen)))

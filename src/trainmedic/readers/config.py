@@ -2,7 +2,7 @@
 
 They add no series, only :class:`~trainmedic.run.RunConfig` values, each with the file and line it came from, so
 that a report can cite ``run_v17_batch48.sh:10`` for ``lr 7.5e-05``. Nothing is executed: shell is tokenised,
-YAML goes through ``yaml.safe_load``'s loader, Python through :mod:`ast`.
+YAML goes through the safe loader with bounded aliases (:mod:`.config_yaml`), Python through :mod:`ast`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from . import Reader, config_keys, encoding, register
 from . import textlog_patterns as P
 from .config_python import read_python
 from .config_shell import read_shell
+from .config_yaml import read_yaml
 
 FORMAT = "config"
 # Config files and scripts are small; a larger file is something else.
@@ -37,11 +38,21 @@ _SHEBANG = re.compile(rb"^#!\s*/\S*(?:ba|z)?sh\b")
 _JSON_METRIC_FILE = re.compile(rb'"(?:log_history|best_metric|global_step)"')
 
 
+# Lines that belong to a shell command: flags, a line continued with a backslash, environment assignments, other
+# shell commands of the script.
+_CONTINUATION = re.compile(r"^(?:-{1,2}[\w.-]|[A-Za-z_][A-Za-z0-9_]*=|(?:export|cd|source|set|echo|CUDA_VISIBLE_DEVICES|"
+                           r"nohup|time|srun|mpirun)\b)|.*\\$")
+
+
 def is_launch_command(head: bytes) -> bool:
-    """A short text whose first command line launches training (`python train.py --lr ...`, `torchrun ...`)."""
+    """A short text made of a command that launches training (`python train.py --lr ...`, `torchrun ...`) and its
+    continuation lines, nothing else: a log pasted after its command line (`$ torchrun ...` then the output) is a
+    log, whose first line the text reader takes as configuration."""
     lines = [ln.strip() for ln in head.decode("utf-8", "replace").splitlines() if ln.strip()]
     commands = [ln for ln in lines if not ln.startswith("#")]
-    return bool(commands) and len(lines) <= MAX_COMMAND_LINES and P.LAUNCH.match(commands[0]) is not None
+    if not commands or len(lines) > MAX_COMMAND_LINES or P.LAUNCH.match(commands[0]) is None:
+        return False
+    return all(_CONTINUATION.match(ln) or P.LAUNCH.match(ln) for ln in commands[1:])
 
 
 def sniff(path: Path, head: bytes) -> float:
@@ -61,37 +72,25 @@ def sniff(path: Path, head: bytes) -> float:
     return 0.0
 
 
-def _walk_yaml(node, loader, config: RunConfig, source: str) -> None:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(value_node, yaml.ScalarNode) and isinstance(key_node, yaml.ScalarNode):
-                value = loader.construct_object(value_node, deep=True)
-                config_keys.apply(config, str(key_node.value), value, source, key_node.start_mark.line + 1)
-            else:
-                _walk_yaml(value_node, loader, config, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _walk_yaml(item, loader, config, source)
+# A JSON string token (a valid document's strings are always closed), and whether a colon makes it a key.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
 
 
-def read_yaml(text: str, config: RunConfig, source: str) -> None:
-    """Every ``key: value`` at any depth of a YAML document, with its line (safe loader only)."""
-    import yaml
-
-    loader = None
-    try:
-        loader = yaml.SafeLoader(text)
-        node = loader.get_single_node()
-        if node is not None:
-            _walk_yaml(node, loader, config, source)
-    except (yaml.YAMLError, RecursionError) as exc:
-        why = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise InputError(source, t("readers.error.config_syntax", "en", detail=why)) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+def json_key_lines(text: str) -> dict:
+    """Key -> the line it first appears on, in one pass over a valid JSON document's string tokens."""
+    lines: dict = {}
+    line, pos = 1, 0
+    for m in _JSON_STRING.finditer(text):
+        if not m.group(1):
+            continue
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        try:
+            key = json.loads(m.group(0)[: m.group(0).rindex('"') + 1])
+        except ValueError:
+            continue
+        lines.setdefault(key, line)
+    return lines
 
 
 def read_json(text: str, config: RunConfig, source: str) -> None:
@@ -100,7 +99,7 @@ def read_json(text: str, config: RunConfig, source: str) -> None:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(source, t("readers.error.config_syntax", "en", detail=str(exc))) from None
-    lines = text.splitlines()
+    lines = json_key_lines(text)
     stack = [data]
     while stack:
         item = stack.pop()
@@ -109,9 +108,7 @@ def read_json(text: str, config: RunConfig, source: str) -> None:
                 if isinstance(value, (dict, list)):
                     stack.append(value)
                     continue
-                needle = json.dumps(str(key))
-                line = next((i for i, text_line in enumerate(lines, 1) if needle in text_line), None)
-                config_keys.apply(config, str(key), value, source, line)
+                config_keys.apply(config, str(key), value, source, lines.get(key))
         elif isinstance(item, list):
             stack.extend(item)
 

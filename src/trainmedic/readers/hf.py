@@ -54,8 +54,8 @@ def _consume_history(batches: Iterator[list]) -> dict:
     """Group log_history entries by their keys (in order); each batch of entries becomes one numpy block per group."""
     blocks: dict = {}
     for batch in batches:
-        if not set(map(type, batch)) <= {dict}:
-            batch = [e for e in batch if e.__class__ is dict]
+        if not set(map(type, batch)) <= {dict} or not all(batch):
+            batch = [e for e in batch if e.__class__ is dict and e]  # an empty entry holds no point
         groups: dict = {}
         for keys, run in groupby(batch, key=tuple):  # a dict's tuple is its keys: train and eval entries alternate
             entries = groups.get(keys)
@@ -129,7 +129,7 @@ def read_state(path: Path) -> Run:
     except OSError as exc:
         raise fail(path, "readers.error.unreadable", detail=exc.strerror or str(exc)) from None
     blocks = state.get("log_history")
-    if not isinstance(blocks, dict):
+    if not isinstance(blocks, dict) or not all(isinstance(k, tuple) for k in blocks):  # a list was streamed
         raise fail(path, "readers.error.hf_not_state")
     builder = SeriesBuilder(str(path), default_split="train")
     _history_to_series(blocks, builder)
@@ -228,8 +228,7 @@ def _read_companions(folders: list, run: Run) -> None:
     for folder in folders:
         args = folder / "training_args.bin"
         if args.is_file():
-            if read_training_args(args, run.config, run.warnings):
-                run.sources[0].notes.append(t("readers.note.training_args", "en", path=str(args)))
+            run.sources[0].notes.append(read_training_args(args, run.config))
             break
     for folder in folders:
         cfg = folder / "config.json"

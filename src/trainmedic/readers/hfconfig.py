@@ -7,14 +7,12 @@ import json
 import math
 import pickle
 import struct
-import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import UnsafeArtifactWarning
-from ..i18n import t
+from ..i18n import Msg, msg
 from ..run import RunConfig
-from ..safe_pickle import UnsafePickleError, load_file, to_plain
+from ..safe_pickle import TooLargeError, UnsafePickleError, load_file, to_plain
 
 # TrainingArguments field -> RunConfig key.
 TRAINING_ARGS_KEYS = {
@@ -41,23 +39,22 @@ TRAINING_ARGS_KEYS = {
 }
 
 
-def read_training_args(path: Path, config: RunConfig, warn_list: list) -> bool:
-    """Fill ``config`` from a ``training_args.bin``. Returns False (with a warning) when it was not loaded."""
+def read_training_args(path: Path, config: RunConfig) -> Msg:
+    """Fill ``config`` from a ``training_args.bin``; the note for the report says what was read or why not."""
     try:
         state = to_plain(load_file(path))
     except UnsafePickleError as exc:
-        message = t("readers.warn.unsafe_pickle", "en", path=str(path), detail=str(exc))
-        warnings.warn(message, UnsafeArtifactWarning, stacklevel=2)
-        warn_list.append(message)
-        return False
-    except (pickle.UnpicklingError, OSError) as exc:
-        warn_list.append(t("readers.warn.bad_pickle", "en", path=str(path), detail=str(exc)))
-        return False
+        return msg("safety.pickle.unsafe", path=str(path), detail=str(exc))
+    except TooLargeError as exc:
+        return msg("safety.pickle.too_large", path=str(path), detail=str(exc))
+    except pickle.UnpicklingError as exc:
+        return msg("safety.pickle.unreadable", path=str(path), detail=str(exc))
+    except OSError as exc:
+        return msg("safety.pickle.unreadable", path=str(path), detail=exc.strerror or type(exc).__name__)
     if not isinstance(state, dict):
-        warn_list.append(t("readers.warn.bad_pickle", "en", path=str(path), detail="not a TrainingArguments object"))
-        return False
+        return msg("safety.pickle.not_arguments", path=str(path))
     apply_training_args(state, config, str(path))
-    return True
+    return msg("readers.note.training_args", path=str(path))
 
 
 def apply_training_args(args: dict, config: RunConfig, source: str) -> None:

@@ -18,13 +18,14 @@ from ..run import Run
 from . import Reader, register
 from .checks import fail
 from .columns import SeriesBuilder, default_rename
+from .config_yaml import BoundedLoader
 from .hparams import apply_hparams
 from .table import delimiter, read_csv
 
 FORMAT = "lightning-csv"
 
 
-class _PlainLoader(yaml.SafeLoader):
+class _PlainLoader(BoundedLoader):
     """A safe loader that reads ``!!python/...`` tags (written for argparse Namespaces, enums) as plain data."""
 
 

@@ -1,18 +1,22 @@
-"""TensorBoard event files (``events.out.tfevents.*``), read with the tensorboard package's own loader.
+"""TensorBoard event files (``events.out.tfevents.*``): records framed and CRC-checked by :mod:`.tensorboard_records`,
+``Event`` protobufs parsed with tensorboard's generated classes, points kept in arrays.
 
 Scalars (``simple_value``, what ``torch.utils.tensorboard`` writes) and scalar tensor summaries (what TF2 and the
 newer writers emit) become series by tag; ``Loss/train`` and ``train/loss`` both become ``train/loss``. A log dir may
 hold several event files, and ``add_scalars("loss", {"train": ..., "val": ...})`` writes sub-folders
 ``loss_train/``, ``loss_val/`` whose tag is ``loss``: those become ``loss/train`` and ``loss/val``. A scalar tagged
-``epoch`` (Lightning's TensorBoardLogger writes one) gives the epoch axis. The package is imported only here.
+``epoch`` (Lightning's TensorBoardLogger writes one) gives the epoch axis. Damaged records are skipped and the
+source's notes say how much was lost. The package is imported only here.
 """
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import numpy as np
 
+from ..i18n import msg
 from ..run import Run
 from . import Reader, register
 from .checks import fail
@@ -37,67 +41,98 @@ def _label(tag: str, event_file: Path, logdir: Path) -> str:
     return tag
 
 
-def _scalars(path: Path) -> dict:
-    """tag -> (steps, values) lists from one event file."""
+def _scalars(path: Path) -> tuple:
+    """(tag -> (steps, values) arrays, the file's RecordScan) from one event file."""
     try:
-        from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
-        from tensorboard.compat.proto import event_pb2
-        from tensorboard.util import tensor_util
+        from google.protobuf.message import DecodeError
+        from tensorboard.compat.proto import event_pb2, types_pb2
+
+        from .tensorboard_records import RecordScan
     except ImportError:
         raise fail(path, "readers.error.tb_missing") from None
     out: dict = {}
+    scan = RecordScan()
     parse = event_pb2.Event.FromString
+    dt_float, dt_double = types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE
     try:
-        # The raw loader: the package's record reader without the per-event migration of every simple_value into a
-        # tensor proto and back, which cost three quarters of the time; tensors are still decoded by the package.
-        for record in RawEventFileLoader(str(path)).Load():
-            event = parse(record)
-            if not event.HasField("summary"):
-                continue
-            for v in event.summary.value:
-                kind = v.WhichOneof("value")
-                if kind == "simple_value":
-                    value = float(v.simple_value)
-                elif kind == "tensor":
-                    arr = tensor_util.make_ndarray(v.tensor)
-                    if arr.size != 1 or arr.dtype.kind not in "fiub":
-                        continue
-                    value = float(arr.reshape(-1)[0])
-                else:
+        for batch in scan.batches(str(path)):
+            for record in batch:
+                try:
+                    event = parse(record)
+                except DecodeError:
+                    scan.bad_records += 1
                     continue
-                steps, values = out.setdefault(v.tag, ([], []))
-                steps.append(float(event.step))
-                values.append(value)
-    except Exception as exc:  # noqa: BLE001 - the loader raises protobuf/tf errors for damaged files
-        raise fail(path, "readers.error.tb_unreadable", detail=type(exc).__name__) from None
-    return out
+                values = event.summary.value  # empty for events without a summary (file version, graphs)
+                if not values:
+                    continue
+                step = event.step
+                for v in values:
+                    if v.HasField("simple_value"):
+                        value = v.simple_value
+                    elif v.HasField("tensor"):
+                        value = _tensor_scalar(v.tensor, dt_float, dt_double)
+                        if value is None:
+                            continue
+                    else:
+                        continue
+                    col = out.get(v.tag)
+                    if col is None:
+                        col = out[v.tag] = (array("d"), array("d"))
+                    col[0].append(step)
+                    col[1].append(value)
+    except OSError as exc:
+        raise fail(path, "readers.error.unreadable", detail=exc.strerror or type(exc).__name__) from None
+    if not scan.records and scan.damaged:
+        raise fail(path, "readers.error.tb_unreadable", detail="no record with a valid checksum")
+    return out, scan
+
+
+def _tensor_scalar(t, dt_float: int, dt_double: int):
+    """The value of a one-element numeric tensor summary (TF2 writers), else None."""
+    if t.dtype == dt_float and len(t.float_val) == 1 and not t.tensor_content:
+        return t.float_val[0]
+    if t.dtype == dt_double and len(t.double_val) == 1 and not t.tensor_content:
+        return t.double_val[0]
+    from tensorboard.util import tensor_util  # other dtypes and packed contents: the package decodes them
+
+    try:
+        arr = tensor_util.make_ndarray(t)
+    except (ValueError, TypeError):
+        return None
+    if arr.size != 1 or arr.dtype.kind not in "fiub":
+        return None
+    return float(arr.reshape(-1)[0])
 
 
 def read_files(files: list, logdir: Path, source: Path) -> Run:
     """Read event files of one log dir into one Run."""
     tags: dict = {}
+    damage: list = []
     for f in files:
-        for tag, (steps, values) in _scalars(f).items():
-            label = _label(tag, f, logdir)
-            s, v = tags.setdefault(label, ([], []))
-            s.extend(steps)
-            v.extend(values)
+        scalars, scan = _scalars(f)
+        if scan.damaged:
+            damage.append(msg("safety.tb.damaged", path=str(f), records=scan.bad_records, bytes=scan.skipped_bytes))
+        for tag, (steps, values) in scalars.items():
+            tags.setdefault(_label(tag, f, logdir), []).append((steps, values))
+    columns = {label: (np.concatenate([np.frombuffer(s, dtype=np.float64) for s, _ in parts]),
+                       np.concatenate([np.frombuffer(v, dtype=np.float64) for _, v in parts]))
+               for label, parts in tags.items()}
     epoch_map = None
-    for tag in list(tags):
+    for tag in list(columns):
         if tag.strip().lower() in EPOCH_TAGS:
-            s, v = tags.pop(tag)
+            s, v = columns.pop(tag)
             order = np.argsort(s, kind="stable")
-            epoch_map = (np.asarray(s)[order], np.asarray(v)[order])
+            epoch_map = (s[order], v[order])
     builder = SeriesBuilder(str(source), rename=default_rename)
-    for label, (steps, values) in tags.items():
-        step = np.asarray(steps, dtype=np.float64)
+    for label, (step, values) in columns.items():
         epoch = None
         if epoch_map is not None and len(epoch_map[0]):
             epoch = np.interp(step, epoch_map[0], epoch_map[1], left=np.nan, right=epoch_map[1][-1])
-        builder.add(label, np.asarray(values, dtype=np.float64), step, epoch)
+        builder.add(label, values, step, epoch)
     run = builder.to_run(str(source), FORMAT)
     if not run.series:
         raise fail(source, "readers.error.no_numbers")
+    run.sources[0].notes.extend(damage)
     return run
 
 

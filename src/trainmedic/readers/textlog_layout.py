@@ -300,8 +300,10 @@ def fields_layout(text: str, refs: Refs) -> tuple:
     """The layout of a ``key value`` line: ``((framework prefix, steps, has a learning signal, has a training metric),
     text without the
     framework prefix)``. ``LogParser._run_fields`` applies it."""
-    split = L.line_split(text)
+    whole = text
     pre, text, cut = _framework_prefix(text, refs)
+    # A split word inside the framework prefix (`Epoch(val) [1][100/100]`) applies to every field after it.
+    split = L.line_split(whole[cut[0]:cut[1]]) if cut is not None else None
 
     def at(span: tuple) -> tuple:  # a span of the text after the cut, on the text before it
         if cut is None:
@@ -311,7 +313,7 @@ def fields_layout(text: str, refs: Refs) -> tuple:
 
     ops = []
     names = []
-    for f in L.fields(text, split):
+    for f in L.fields(text, split):  # a split word applies to the fields after it (see textlog_line.fields)
         role = L.key_role(f.key)
         total = None if f.total_span is None else refs.raw(at(f.total_span), text[f.total_span[0]:f.total_span[1]])
         if role == "epoch":

@@ -95,7 +95,12 @@ def line_split(text: str) -> Optional[str]:
 def fields(text: str, default_split: Optional[str] = None) -> list:
     """Every ``key value`` pair on a line, in order, each with the split its section or key set."""
     sections = [(m.start(), split_of(m.group("split"))) for m in P.SECTION.finditer(text)]
-    current = line_split(text) or default_split
+    # The line's split word counts from where it stands: in `Loss: 2.33, Accuracy: 10.2, Test Loss: 2.31` the fields
+    # before `Test` are the training ones.
+    first = P.SPLIT_WORD.search(text)
+    if first is not None and split_of(first.group(1)):
+        sections = sorted([(first.start(), split_of(first.group(1))), *sections])
+    current = default_split
     out = []
     si = 0
     for m in P.FIELD.finditer(text):

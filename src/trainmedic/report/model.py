@@ -63,6 +63,7 @@ class Report:
     extra: Mapping = field(default_factory=dict)        # kind-specific machine-readable data, copied into JSON
     series_data: Mapping = field(default_factory=dict)  # name -> Series, for plots (not serialised)
     lang: str = "en"
+    undecided: Optional[Msg | str] = None  # why nothing could be judged (no checkpoint readable): verdict "unknown"
 
     def __post_init__(self) -> None:
         for name in ("runs", "findings", "diagnoses", "watch_next", "notes", "tables"):
@@ -77,7 +78,10 @@ class Report:
 
     @property
     def verdict(self) -> str:
+        """``healthy`` | ``warning`` | ``failed`` from the findings; ``unknown`` when nothing could be judged."""
         worst = self.worst_severity()
+        if worst is None and self.undecided is not None:
+            return "unknown"
         if worst is Severity.ERROR:
             return "failed"
         if worst is Severity.WARNING:
@@ -136,6 +140,7 @@ class Draft:
     tables: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     series_data: dict = field(default_factory=dict)
+    undecided: Optional[Msg | str] = None
 
     def build(self) -> Report:
         return Report(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..findings import Position
 from ..i18n import t
+from ..names import BOOKKEEPING
 from ..run import Series, parse_metric_name_canonical
 from .model import Report
 
@@ -32,7 +33,7 @@ MARKER_LIMIT = 60        # series with at most this many points are drawn with p
 PANEL_ORDER = ("loss", "metrics", "lr", "grad_norm", "loss_scale", "other")
 MARGINS = {"left": 0.1, "right": 0.985, "top": 0.93, "bottom": 0.16}
 SEVERITY_COLOR = {"error": "#d62728", "warning": "#e6850e", "info": "#1f77b4"}
-SKIP_METRICS = {"runtime", "samples_per_second", "steps_per_second", "step_time", "epoch", "step", "total_flos"}
+SKIP_METRICS = BOOKKEEPING  # timings and counters are not curves worth a panel
 
 
 @dataclass

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # a name for the annotations: importing the data model (and n
 
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
-    "nonfinite", "saturation", "divergence", "learning", "plateau", "oscillation", "swings", "spikes", "overfitting", "collapse", "evaluation", "eval_gap",
+    "nonfinite", "saturation", "divergence", "drift", "learning", "plateau", "oscillation", "swings", "spikes", "overfitting", "collapse", "evaluation", "eval_gap",
     "gradients", "compute", "live", "crash", "schedule",
 )
 DOC_SECTIONS = ("what", "why", "example", "fix")

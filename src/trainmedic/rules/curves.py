@@ -16,11 +16,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..findings import Evidence, Facts, Finding, Position, Severity
 from ..i18n import Msg
-from ..names import BOOKKEEPING
+from ..names import is_learning_signal
 from ..run import Run, Series
-
-# Series that describe the optimiser's settings, not what the model learnt: never judged as curves.
-NOT_LEARNING = set(BOOKKEEPING) | {"lr", "loss_scale", "epoch", "step"}
 
 # Series longer than this are smoothed before trends are judged: per-batch losses are noisy by nature.
 SMOOTH_FROM_POINTS = 30
@@ -82,7 +79,7 @@ def learning_series(run: Run, group=...) -> list:
     out = []
     for s in run.series.values():
         p = s.parsed
-        if p.metric in NOT_LEARNING or (group is not ... and p.group != group):
+        if not is_learning_signal(p.metric) or (group is not ... and p.group != group):
             continue
         out.append(sorted_series(s))
     return out

@@ -16,7 +16,7 @@ from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
-from .curves import eval_losses, evidence, make_finding, smoothed, train_loss
+from .curves import SMOOTH_FROM_POINTS, eval_losses, evidence, make_finding, rolling_median, smoothed, train_loss
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class DivergenceParams(Params):
     eval_train_kept: float = param(0.5, "an eval loss diverges only while the train loss kept this share of its "
                                         "level; a train loss that halved makes it overfitting")
     min_points: int = param(3, "finite points needed")
+    noisy_reversals: float = param(0.4, "a short series whose moves reverse this often is batch noise, judged on a "
+                                        "rolling median")
+    noisy_window: int = param(5, "the rolling median's window for such a series")
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,39 @@ class DivergenceFacts(Facts):
 DIVERGENCE = DivergenceParams()
 
 
+def reversal_share(v: np.ndarray) -> float:
+    """The share of consecutive moves that reverse the one before: near 0 for a curve, near 2/3 for noise."""
+    d = np.diff(v[np.isfinite(v)])
+    d = d[d != 0]
+    return float(np.mean(np.sign(d[1:]) != np.sign(d[:-1]))) if d.size >= 3 else 0.0
+
+
+def judged_curve(values: np.ndarray, p: DivergenceParams = DIVERGENCE) -> np.ndarray:
+    """The curve a trend is judged on: smoothed when long; a short series that mostly zig-zags (per-batch losses
+    logged a dozen times) through a {noisy_window}-point rolling median, so that one low batch is not "the minimum"."""
+    v = smoothed(values)
+    if len(values) < SMOOTH_FROM_POINTS and reversal_share(v) >= p.noisy_reversals:
+        v = rolling_median(values, p.noisy_window)
+    return v
+
+
 def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[dict]:
     """Where a loss diverges: ``{"min": i, "onset": k, "peak": j, "ratio": last/min}`` or None."""
-    v = smoothed(s.values)
+    v = judged_curve(s.values, p)
     fin = np.isfinite(v)
     if fin.sum() < p.min_points:
         return None
     runmin = np.fmin.accumulate(np.where(fin, v, np.inf))
     hit = np.flatnonzero(fin & (runmin > 0) & (v >= p.ratio * runmin))
+    # A climb that the loss later falls back below its minimum from was a bump: the divergence, if any, starts from
+    # the later, lower minimum (the first hit after it).
+    while hit.size:
+        j = int(hit[0])
+        later = v[j + 1:][fin[j + 1:]]
+        if not later.size or float(np.min(later)) >= float(runmin[j]):
+            break
+        new_min = j + 1 + int(np.flatnonzero(fin[j + 1:] & (v[j + 1:] < runmin[j]))[0])
+        hit = hit[hit > new_min]
     if not hit.size:
         return None
     j = int(hit[0])
@@ -69,7 +97,26 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[di
     if float(v[last_fin]) < p.sustain_ratio * vmin and not ended_nonfinite:
         return None
     k = m + 1 + int(np.flatnonzero(fin[m + 1: j + 1] & (v[m + 1: j + 1] >= p.onset_ratio * vmin))[0])
+    m, k = _raw_onset(s.values, m, k, j, p)
     return {"min": m, "onset": k, "peak": j, "last": last_fin, "ratio": float(v[last_fin]) / vmin}
+
+
+def _raw_onset(raw: np.ndarray, m: int, k: int, j: int, p: DivergenceParams) -> tuple:
+    """(minimum, onset) on the logged values: the lowest value before the climb, and the first point after it from
+    which the loss never again comes within {onset_ratio} of it (a non-finite value counts as above)."""
+    upto = np.flatnonzero(np.isfinite(raw[: j + 1]))
+    if not upto.size:
+        return m, k
+    lo_i = int(upto[np.argmin(raw[upto])])
+    lo = float(raw[lo_i])
+    if lo <= 0:
+        return m, k
+    above = np.where(np.isfinite(raw), raw, np.inf)
+    suffix_min = np.minimum.accumulate(above[::-1])[::-1]
+    after = np.flatnonzero((np.arange(len(raw)) > lo_i) & (suffix_min >= p.onset_ratio * lo))
+    if not after.size:
+        return m, k
+    return lo_i, int(after[0])
 
 
 def _value_near(s: Series, x: float) -> Optional[float]:

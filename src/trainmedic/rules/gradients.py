@@ -22,7 +22,7 @@ from .curves import eval_losses, evidence, make_finding, median_of_rows, series_
 
 @dataclass(frozen=True)
 class ExplosionParams(Params):
-    baseline_min_points: int = param(5, "logged points before a norm can be judged")
+    baseline_min_points: int = param(3, "logged points before a norm can be judged (short excerpts of a run)")
     baseline_window: int = param(50, "the baseline is the median of this many points before: the recent level, "
                                      "following the slow drift of a long run")
     ratio: float = param(10.0, "a healthy run's grad norm varies 2-4x around its median; ten times is a jump")

@@ -99,8 +99,10 @@ def _accuracy(run: Run, group) -> Optional[Series]:
     return None
 
 
-def _classes_from_accuracy(acc: Series, p: ChanceParams) -> Optional[int]:
-    """K when an accuracy sits flat at 1/K (it must name one K, not wander), else None."""
+def _classes_from_accuracy(acc: Series, p: ChanceParams, loss_level: Optional[float] = None) -> Optional[int]:
+    """K when an accuracy sits flat at 1/K (it must name one K, not wander), else None. Sampling noise makes
+    1/accuracy fall between two K (10.64% is 1/9.4): of the K whose 1/K the accuracy is within tolerance of, the one
+    whose ln K the loss confirms best."""
     a = as_fraction(acc.values)
     a = a[np.isfinite(a)]
     if a.size < 1:
@@ -108,13 +110,15 @@ def _classes_from_accuracy(acc: Series, p: ChanceParams) -> Optional[int]:
     level = float(np.median(a))
     if level <= 0 or level > 0.5 + p.acc_min_tol:
         return None
-    k = int(round(1.0 / level))
-    if not 2 <= k <= p.max_classes:
+    centre = 1.0 / level
+    candidates = [k for k in range(max(2, int(centre) - 1), int(centre) + 3) if k <= p.max_classes
+                  and abs(level - 1.0 / k) <= max(p.acc_min_tol, p.acc_rel_tol / k)]
+    candidates = [k for k in candidates if float(np.max(a) - np.min(a)) <= max(p.acc_flat / k, 2 * p.acc_min_tol)]
+    if not candidates:
         return None
-    tol = max(p.acc_min_tol, p.acc_rel_tol / k)
-    if abs(level - 1.0 / k) > tol or float(np.max(a) - np.min(a)) > max(p.acc_flat / k, 2 * p.acc_min_tol):
-        return None
-    return k
+    if loss_level is not None and loss_level > 0:
+        return min(candidates, key=lambda k: abs(math.log(k) - loss_level))
+    return min(candidates, key=lambda k: abs(1.0 / k - level))
 
 
 def chance_level(run: Run, group, p: ChanceParams = CHANCE) -> Optional[dict]:
@@ -129,7 +133,7 @@ def chance_level(run: Run, group, p: ChanceParams = CHANCE) -> Optional[dict]:
     acc = _accuracy(run, group)
     k, source = configured_classes(run)
     if k is None and acc is not None:
-        k, source = _classes_from_accuracy(acc, p), "accuracy"
+        k, source = _classes_from_accuracy(acc, p, level), "accuracy"
     if not k:
         return None
     ln_k = math.log(k)

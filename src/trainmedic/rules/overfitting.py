@@ -26,7 +26,8 @@ class OverfitParams(Params):
     min_rise: float = param(0.10, "the last eval loss must stay this far above its minimum: a small set's noise is "
                                   "a few percent, and a bump that ends near the minimum is not overfitting")
     min_points_after: int = param(2, "evaluations after the minimum: one high point is a bump")
-    min_train_drop: float = param(0.10, "over the same span the train loss must have fallen this share")
+    min_train_drop: float = param(0.03, "over the same span the train loss must not have risen and have fallen this "
+                                        "share (late in training it falls slowly while the eval loss climbs)")
 
 
 @dataclass(frozen=True)

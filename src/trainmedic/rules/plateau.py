@@ -38,6 +38,8 @@ class PlateauParams(Params):
 class LrZeroParams(Params):
     min_points: int = param(3, "consecutive logged lr values of exactly 0 (to the printed precision)")
     loss_fall: float = param(0.05, "over those points the loss must not fall by more than this share")
+    end_share: float = param(0.15, "zeros only in this last share of a log whose lr decayed into them are the schedule "
+                                  "ending as planned (info)")
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ def check_lr_zero(run: Run, p: LrZeroParams) -> list:
     What it does:
         Finds {min_points} or more consecutive logged learning rates of exactly 0 (an lr printed as 0.000000 is
         below 5e-7), with the train loss over the same stretch not falling by more than {loss_fall} of its level, and
-        no non-finite loss (a dead run is the non-finite rules' matter).
+        no non-finite loss (a dead run is the non-finite rules' matter). Zeros only in the last {end_share} of a log
+        whose lr decayed into them are a schedule ending as planned: info.
     Why it matters:
         With lr 0 every step leaves the weights where they are: the loss plateaus because the schedule has already
         decayed it away (a step schedule with too many decays, a scheduler stepped per batch instead of per epoch,
@@ -185,7 +188,8 @@ def check_lr_zero(run: Run, p: LrZeroParams) -> list:
     """
     out = []
     for lr in series_of(run, split="train", metric="lr"):
-        best, length = longest_true_run(lr.values == 0.0)
+        v = lr.values
+        best, length = longest_true_run(v == 0.0)
         if length < p.min_points:
             continue
         i0, i1 = best, best + length - 1
@@ -198,7 +202,13 @@ def check_lr_zero(run: Run, p: LrZeroParams) -> list:
             continue
         loss, first, last = span
         ev = [evidence(lr, i0, Msg("rule.TM304.ev_zero")), evidence(lr, i1, Msg("rule.TM304.ev_zero"))]
-        out.append(make_finding("TM304", lr, i0, ev=ev, until=i1,
+        # A schedule that decays to 0 at its end (cosine, linear) prints 0 for its last few logs: that is the run
+        # finishing as planned, said at info level, not a plateau.
+        nonzero = np.flatnonzero(np.isfinite(v) & (v > 0))
+        at_end = i1 == len(v) - 1 and nonzero.size >= 3 * length and nonzero[-1] < i0 and (
+            length <= p.end_share * len(v))
+        out.append(make_finding("TM304", lr, i0, ev=ev, until=i1, severity=Severity.INFO if at_end else None,
+                                message_key="rule.TM304.message_end" if at_end else None,
                                 params={"count": length, "loss": loss.label, "first": first, "last": last},
                                 facts=PlateauFacts(kind="lr_zero", start=first, low=last, lr=0.0)))
     return out

@@ -44,11 +44,13 @@ SWINGS = SwingParams()
 
 
 def _aggregate(s: Series) -> bool:
-    """A series logged once per epoch (whole-train-set averages), not per batch."""
-    if s.axis != "epoch":
+    """A series logged once per epoch (whole-train-set averages), not per batch: its epochs are whole numbers, one
+    point each (a step counter beside them does not matter)."""
+    if not s.has_epoch:
         return False
-    x = s.x[np.isfinite(s.x)]
-    return x.size >= 2 and bool(np.all(np.abs(x - np.round(x)) < 1e-9)) and len(np.unique(x)) == x.size
+    x = s.epoch
+    return bool(np.isfinite(x).all()) and x.size >= 2 and bool(np.all(np.abs(x - np.round(x)) < 1e-9)) and len(
+        np.unique(x)) == x.size
 
 
 def swings_of(s: Series, p: SwingParams = SWINGS) -> Optional[dict]:

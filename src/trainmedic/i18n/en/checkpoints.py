@@ -46,4 +46,9 @@ MESSAGES = {
                                      "with {code}.",
     "checkpoints.conclusion.none_healthy": "No healthy checkpoint: all {count} readable checkpoints are broken.",
     "checkpoints.conclusion.none_readable": "No checkpoint could be read safely.",
+    "checkpoints.conclusion.unknown": "No checkpoint could be read ({reason}), so none can be called healthy.",
+    "checkpoints.error.missing_extra": "{module} is not installed (pip install 'trainmedic[{extra}]')",
+    "checkpoints.error.unsafe": "{path} needs a full unpickler, which can execute code ({reason})",
+    "checkpoints.error.unreadable": "{path}: {error}",
+    "checkpoints.error.none_read": "no checkpoint could be read: {reason}",
 }

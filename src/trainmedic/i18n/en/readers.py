@@ -33,8 +33,6 @@ MESSAGES = {
                                      "configuration or skipped): {why}",
     "readers.error.document": "a document, not a training log: no pasted log or metrics table found in it",
     # Warnings kept on the run.
-    "readers.warn.unsafe_pickle": "{path}: not loaded, the pickle {detail}; reading it would execute code",
-    "readers.warn.bad_pickle": "{path}: not loaded ({detail})",
     "readers.warn.skipped": "{path}: skipped ({detail})",
     "readers.warn.walk_limit": "{path}: stopped looking after {count} files; name the artifacts to read explicitly",
     # Notes on a source: what was merged.

@@ -42,4 +42,9 @@ MESSAGES = {
     "checkpoints.conclusion.broken": "最后一个健康的检查点：{path}；之后的 {count} 个检查点已损坏。恢复方式：{code}。",
     "checkpoints.conclusion.none_healthy": "没有健康的检查点：全部 {count} 个可读检查点都已损坏。",
     "checkpoints.conclusion.none_readable": "没有能安全读取的检查点。",
+    "checkpoints.conclusion.unknown": "没有任何检查点可以读取（{reason}），因此无法判定哪个是健康的。",
+    "checkpoints.error.missing_extra": "未安装 {module}（pip install 'trainmedic[{extra}]'）",
+    "checkpoints.error.unsafe": "{path} 需要完整的反序列化器，可能执行代码（{reason}）",
+    "checkpoints.error.unreadable": "{path}：{error}",
+    "checkpoints.error.none_read": "没有任何检查点可以读取：{reason}",
 }

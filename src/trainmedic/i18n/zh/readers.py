@@ -30,8 +30,6 @@ MESSAGES = {
     "readers.error.nothing_read": "给出的 {count} 个路径都无法读取：{why}",
     "readers.error.no_metrics_read": "给出的 {count} 个路径中读不到任何指标（{read} 个作为配置读取或被跳过）：{why}",
     "readers.error.document": "这是一份文档，不是训练日志：其中没有粘贴的日志或指标表格",
-    "readers.warn.unsafe_pickle": "{path}：未加载，该 pickle {detail}；读取它会执行代码",
-    "readers.warn.bad_pickle": "{path}：未加载（{detail}）",
     "readers.warn.skipped": "{path}：已跳过（{detail}）",
     "readers.warn.walk_limit": "{path}：查看 {count} 个文件后停止搜索；请明确指定要读取的产物",
     "readers.note.merged": "{count} 个序列已在 {primary} 中：{dropped} 个点没有重复计入，从此处补充了 {added} 个点",
