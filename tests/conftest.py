@@ -1,4 +1,4 @@
-"""Shared test machinery: the ``rule`` marker and the switch that silences marked rules for the meta-test.
+"""Shared test machinery: strict messages, the ``rule`` marker and the switch that silences marked rules for the meta-test.
 
 ``@pytest.mark.rule("TM301")`` says: this test fails when rule TM301 finds nothing. ``tests/test_rules_are_tested.py``
 runs every marked test with its rules replaced by ``return []`` and requires each to fail, and requires every
@@ -11,6 +11,14 @@ import dataclasses
 import os
 
 import pytest
+
+# Messages are strict in every test (and in the CLI subprocesses tests start): an unknown key, a placeholder left
+# without a value or a malformed template fails the test instead of reaching a report.
+os.environ["TRAINMEDIC_STRICT_MESSAGES"] = "1"
+
+from trainmedic.i18n import set_strict  # noqa: E402
+
+set_strict(True)
 
 SILENCE = "TRAINMEDIC_SILENCE_MARKED_RULES"  # path of a log file: set by the meta-test only
 

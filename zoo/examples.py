@@ -8,8 +8,11 @@ script; its truth.json is kept beside it as hf_nan_lr.truth.json); ``examples/he
 
 from __future__ import annotations
 
+import pickletools
 import shutil
+import struct
 import sys
+import zipfile
 from pathlib import Path
 
 from .make import DEFAULT_OUT, generate
@@ -31,11 +34,51 @@ def copy_small(src: Path, dest: Path) -> None:
             shutil.copyfile(f, target)
 
 
+def _unicode_op(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return (b"\x8c" + struct.pack("<B", len(raw)) if len(raw) < 256 else b"X" + struct.pack("<I", len(raw))) + raw
+
+
+def relative_pickle(data: bytes, prefix: str, replacement: str) -> bytes:
+    """A pickle (protocol 2, no frames, as torch.save writes) with ``prefix`` replaced in its strings, rewritten
+    opcode by opcode: nothing is unpickled, and the memo, which counts entries rather than bytes, is unchanged."""
+    out, last = [], 0
+    ops = list(pickletools.genops(data))
+    for i, (op, arg, pos) in enumerate(ops):
+        if op.name == "FRAME":
+            raise ValueError("framed pickles (protocol 4+) are not rewritten")
+        if op.name in ("BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8") and isinstance(arg, str) and prefix in arg:
+            end = ops[i + 1][2] if i + 1 < len(ops) else len(data)
+            out += [data[last:pos], _unicode_op(arg.replace(prefix, replacement))]
+            last = end
+    out.append(data[last:])
+    return b"".join(out)
+
+
+def relative_paths(dest: Path, prefix: str, replacement: str) -> None:
+    """Where the generating machine's absolute paths were written into the kept files (the console log, the
+    pickled TrainingArguments), put the example's own relative path instead."""
+    for f in sorted(dest.rglob("*")):
+        if f.name == "training_args.bin":
+            with zipfile.ZipFile(f) as z:
+                members = [(info, z.read(info.filename)) for info in z.infolist()]
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
+                for info, data in members:
+                    if info.filename.endswith("data.pkl"):
+                        data = relative_pickle(data, prefix, replacement)
+                    z.writestr(info, data)
+        elif f.is_file() and f.suffix in (".log", ".json", ".sh", ".yaml", ".txt"):
+            text = f.read_text(encoding="utf-8")
+            if prefix in text:
+                f.write_text(text.replace(prefix, replacement), encoding="utf-8")
+
+
 def main() -> int:
     for name in ("hf_nan_lr", "lightning_healthy"):
         if not (DEFAULT_OUT / name / "truth.json").exists():
             generate([name], DEFAULT_OUT, all_seeds=False)
     copy_small(DEFAULT_OUT / "hf_nan_lr", EXAMPLES / "hf_nan_lr")
+    relative_paths(EXAMPLES / "hf_nan_lr", str((DEFAULT_OUT / "hf_nan_lr").resolve()), ".")
     copy_small(DEFAULT_OUT / "lightning_healthy" / "lightning_logs", EXAMPLES / "healthy_lightning")
     # The truth sits beside each example, not inside it: `diagnose examples/<name>` must not read the answer.
     shutil.copyfile(DEFAULT_OUT / "hf_nan_lr" / "truth.json", EXAMPLES / "hf_nan_lr.truth.json")

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Optional
 
-from .errors import InputError
+from .errors import InputError, MissingExtra, missing_extra
 
 FORMATS = ("text", "md", "json", "html")
 
@@ -137,6 +137,7 @@ def cmd_checkpoints(args) -> int:
     from .checkpoints import triage
 
     report = triage(args.directory, lang=args.lang)
+    _nothing_read_for_want_of(report)
     emit(report, args)
     if report.verdict == "unknown":  # nothing could be judged: not a pass
         from .report.model import text_of
@@ -144,6 +145,22 @@ def cmd_checkpoints(args) -> int:
         sys.stderr.write(f"trainmedic: {args.directory}: {text_of(report.conclusion, args.lang)}\n")
         return 2
     return 1 if report.fails_on("error") else 0
+
+
+def _nothing_read_for_want_of(report) -> None:
+    """A triage that could read no checkpoint because the package that reads them is missing says so in one line
+    (never "healthy" for want of a reader)."""
+    import importlib.util
+
+    ck = report.checkpoints or {}
+    unreadable = list(ck.get("unreadable") or [])
+    if not unreadable or ck.get("last_healthy") or ck.get("broken"):
+        return
+    wants = ["safetensors"] if any(str(p).endswith(".safetensors") or "checkpoint-" in str(p) for p in unreadable) \
+        else []
+    for module in (*wants, "torch"):
+        if importlib.util.find_spec(module) is None:
+            raise MissingExtra(module, "hf" if module == "safetensors" else "torch", "trainmedic checkpoints")
 
 
 def cmd_watch(args) -> int:
@@ -188,13 +205,38 @@ def main(argv: Optional[list] = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
+    except ImportError as exc:
+        extra = missing_extra(exc, _feature(args))
+        if extra is None:
+            raise  # an import that fails inside trainmedic itself is a bug: keep its traceback
+        return _fail(extra, args)
     except InputError as exc:
-        sys.stderr.write(f"trainmedic: {exc}\n")
-        return 2
+        return _fail(exc, args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _feature(args) -> str:
+    """What the user asked for, in their words, for a missing-dependency message."""
+    fmt = getattr(args, "format", "text")
+    return f"trainmedic {args.command}" + (f" --format {fmt}" if fmt not in ("text", None) else "")
+
+
+def _fail(exc: InputError, args) -> int:
+    """One line on stderr, exit 2: a missing optional dependency names the extra that installs it; control
+    characters from a file name are shown, never acted on, so the line stays one line."""
+    from .i18n import t
+    from .report.escape import one_line
+
+    if isinstance(exc, MissingExtra):
+        text = t("errors.missing_extra", getattr(args, "lang", "en"), feature=exc.feature, module=exc.module,
+                 extra=exc.extra)
+    else:
+        text = str(exc)
+    sys.stderr.write(f"trainmedic: {one_line(text)}\n")
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,5 @@
-"""The one diagnosis path: Run -> rules -> typed findings -> causes -> narrative -> checkpoint verdict -> Report.
+"""The one diagnosis path: Run -> rules -> typed findings -> causes -> prescription -> narrative -> checkpoint verdict
+-> Report.
 
 Built once, in one direction, and shared by ``diagnose`` (offline), the live Monitor and ``watch``: nothing
 downstream knows where the Run came from.
@@ -30,6 +31,7 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
     with np.errstate(all="ignore"):
         findings = rules.check_all(run, settings)
         diagnoses = causes.infer(run, findings)
+        prescription = causes.prescribe(run, diagnoses)
         story = causes.narrate(run, findings, diagnoses)
     checkpoints = story.checkpoints
     if weights:  # the checkpoint package (and what it imports) only when folders held checkpoints with weights
@@ -39,7 +41,8 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
     all_extra = dict(extra or {})
     if story.chain:
         all_extra["evidence_chain"] = list(story.chain)
-    return Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses, lang=lang,
+    return Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses,
+                  prescription=prescription, lang=lang,
                   series_data=dict(run.series), conclusion=story.conclusion, watch_next=story.watch_next,
                   notes=(*story.notes, *run_notes(run), *notes), checkpoints=checkpoints,
                   extra=all_extra)

@@ -247,3 +247,49 @@ class Diagnosis:
             raise ValueError(f"cause {self.cause!r}")
         object.__setattr__(self, "findings", tuple(self.findings))
         object.__setattr__(self, "fixes", tuple(self.fixes))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a :class:`Prescription`: a parameter set to one value, or an action, with its reasons.
+
+    ``code`` is the change written in the run's framework (``TrainingArguments(max_grad_norm=1.0)``), ``place`` where
+    that code goes (``between loss.backward() and optimizer.step()``), ``set_at`` where the config sets the value
+    today (``train.sh:4``). ``alternatives`` are other ways to the same end (keep the effective batch instead of
+    lowering the lr). ``causes`` are the diagnoses this change treats, the first being the one it was chosen for.
+    """
+
+    why: tuple
+    param: Optional[str] = None
+    from_: Any = None
+    to: Any = None
+    action: Optional[Union[Msg, str]] = None
+    code: str = ""
+    place: Optional[Union[Msg, str]] = None
+    set_at: str = ""
+    causes: tuple = ()
+    alternatives: tuple = ()
+    first: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("why", "causes", "alternatives"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """The fixes of all diagnoses as one coherent plan: per parameter one value, fixes the config already satisfies
+    left out (``dropped``, with why), in the order to apply them, the first marked."""
+
+    framework: str = "unknown"
+    changes: tuple = ()
+    dropped: tuple = ()  # (Fix, reason: Msg)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", tuple(self.changes))
+        object.__setattr__(self, "dropped", tuple(self.dropped))
+
+    @property
+    def first(self) -> Optional[Change]:
+        """The change to make before any other (None when there is nothing to change)."""
+        return next((c for c in self.changes if c.first), self.changes[0] if self.changes else None)

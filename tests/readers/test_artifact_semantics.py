@@ -48,7 +48,7 @@ def test_a_restarted_console_log_is_segments_where_the_later_one_wins(tmp_path):
     loss = run.series["train/loss"]
     assert loss.step.tolist() == [10, 20, 30, 40, 50, 60]
     assert loss.values.tolist()[2:] == [round(1 / 6, 4), round(1 / 7, 4), round(1 / 8, 4), round(1 / 9, 4)]
-    assert any("restarted 1 time(s)" in n.render() for n in run.sources[0].notes)
+    assert any("restarted once" in n.render() for n in run.sources[0].notes)
 
 
 def test_running_averages_beside_instant_values_are_not_the_series(tmp_path):

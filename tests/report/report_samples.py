@@ -67,6 +67,8 @@ def failed_report() -> Report:
                                      "precision": "bertTextRNN_FT.py:14", "max_grad_norm": "training_args.bin",
                                      "effective_batch": "derived from per_device_batch, grad_accum"})
     return Report(
+        conclusion="Train Loss became NaN at step 2100 (epoch 0.67), most likely because the LSTM runs over 4096 tokens "
+                   "under bf16 without clipping.",
         runs=[run], findings=[wasted, collapse, nonfinite], diagnoses=[diag, second],
         checkpoints={"last_healthy": "output/checkpoint-2000", "broken": ["output/checkpoint-2500"],
                      "resume": "resume_from_checkpoint='output/checkpoint-2000'"},
@@ -78,6 +80,7 @@ def failed_report() -> Report:
 def healthy_report() -> Report:
     steps = np.arange(1, 51) * 10.0
     return Report(
+        conclusion=Msg("narrative.conclusion.healthy", {"points": 50, "series": 1}),
         runs=[RunSummary(path="metrics.csv", format="csv", series=["train/loss"], points=50,
                          config={"lr": 3e-4}, config_sources={"lr": "train.sh:3"})],
         series_data={"train/loss": Series.build("train/loss", 1 / np.sqrt(steps), step=steps)})
@@ -85,7 +88,7 @@ def healthy_report() -> Report:
 
 def preflight_report() -> Report:
     info = Finding(code="TM301", rule="optimizer-misses-params", symptom="vanishing_gradient", severity="warning",
-                   message=Msg("nonexistent.key.for.fallback", {"n": 3}), series="")
-    return Report(kind="preflight", findings=[info], tables=[
+                   message=Msg("preflight.finding.frozen_in_opt", {"tensors": 3}), series="")
+    return Report(kind="preflight", findings=[info], conclusion=Msg("preflight.conclusion.ok"), tables=[
         Table(title="Trainable parameters", key="parameters", columns=["Module", "Trainable", "Total", "Ratio"],
               rows=[["encoder", 0, 168181248, 0.0], ["classifier", 260356, 260356, 1.0]])])

@@ -38,7 +38,7 @@ def test_out_writes_the_file_and_nothing_to_stdout(diagnosed, capsys, tmp_path):
     target = tmp_path / "report.md"
     assert cli.main(["diagnose", "run/", "--format", "md", "--out", str(target)]) == 1
     assert capsys.readouterr().out == ""
-    assert target.read_text(encoding="utf-8").startswith("# trainmedic: Training run diagnosis")
+    assert target.read_text(encoding="utf-8").startswith("**FAILED** · trainmedic · Training run diagnosis")
 
 
 def test_text_out_file_is_plain(diagnosed, tmp_path):

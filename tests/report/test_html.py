@@ -40,22 +40,29 @@ def test_a_plot_per_panel_with_findings_marked(failed):
     loss_svg, metrics_svg = svgs(html)[:2]
     assert "TM101" in loss_svg and "TM108" in metrics_svg
     # Non-finite points are counted in the legend, not silently dropped.
-    assert "Train Loss (15 non-finite)" in loss_svg
-    assert "grad_norm (16 non-finite)" in svgs(html)[3]
+    assert "Train Loss (15 non-finite points)" in loss_svg
+    assert "grad_norm (16 non-finite points)" in svgs(html)[3]
+    # Each point and each finding says what it is on hover; the axis is named in the report's language.
+    assert "<title>Train Loss = 0.6677 at step 100 (epoch 0.03)</title>" in loss_svg
+    assert "<title>TM101 nonfinite-loss · step 2100 (epoch 0.67)</title>" in loss_svg
+    assert ">step<" in loss_svg
 
 
-def test_same_sections_as_text(failed):
+def test_action_first_and_inputs_folded(failed):
     html = failed.to_html()
-    ids = re.findall(r'<section id="([\w-]+)">', html)
-    assert ids == ["plots", "read", "evidence", "why", "fixes", "checkpoints", "watch", "notes"]
-    assert "<code>2e-05</code>" in html and "bertTextRNN_FT.py:10" in html
-    assert "max_grad_norm: 0 → 1" in html
+    ids = re.findall(r'<(?:section|details) id="([\w-]+)">', html)
+    assert ids == ["fixes", "why", "evidence", "checkpoints", "watch", "notes", "read"]
+    assert html.index('id="headline-conclusion"') < html.index('id="headline-first"') < html.index(
+        'id="headline-resume"') < html.index('id="fixes"') < html.index('id="plots"') < html.index('id="read"')
+    assert '<details id="read">' in html and "<code>2e-05</code>" in html and "bertTextRNN_FT.py:10" in html
+    assert "max_grad_norm: 0 → 1" in html and '<span class="badge first">do this first</span>' in html
 
 
 def test_chinese_html(failed):
     html = failed.to_html("zh")
     assert '<html lang="zh">' in html
-    for word in ("结论", "曲线", "读取了什么", "证据", "原因", "修复建议", "检查点", "损失", "梯度范数"):
+    for word in ("结论", "首先修改", "从此恢复", "读取了什么", "证据", "原因", "修复建议", "检查点", "损失", "梯度范数",
+                 ">步<", "个非有限值"):
         assert word in html
     assert "font-family" in html and "Noto Sans CJK SC" in html
 
@@ -98,7 +105,7 @@ def test_long_runs_render_fast():
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0, f"{elapsed:.2f}s"
     assert len(html) < 1_500_000
-    assert "(500 non-finite)" in html
+    assert "(500 non-finite points)" in html
 
 
 def test_import_does_not_load_renderer_dependencies():
@@ -106,6 +113,43 @@ def test_import_does_not_load_renderer_dependencies():
             "print(','.join(m for m in ('matplotlib', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_hidden_nan_is_drawn_as_non_finite_and_chance_line_is_drawn():
+    from trainmedic.rules.learning import ChanceFacts
+    from trainmedic.rules.nonfinite import NonfiniteFacts
+
+    steps = np.arange(1, 41, dtype=float)
+    loss = np.where(steps >= 30, 0.0, 1.1 + 0.01 * np.sin(steps))
+    acc = np.full(8, 1 / 3)
+    series = {"train/loss": Series.build("train/loss", loss, step=steps, label="loss"),
+              "eval/acc": Series.build("eval/acc", acc, step=steps[4::5], label="eval_accuracy")}
+    hidden = Finding(code="TM102", rule="hidden-nan-loss", symptom="nonfinite", severity="error", message="hidden",
+                     series="train/loss", at={"step": 30}, until={"step": 40},
+                     facts=NonfiniteFacts(series=("train/loss",), hidden_nan=True, witness="train/grad_norm"))
+    chance = Finding(code="TM301", rule="stuck-at-chance", symptom="stuck_at_chance", severity="error",
+                     message="chance", series="train/loss", at={"step": 1},
+                     facts=ChanceFacts(k=3, ln_k=float(np.log(3)), loss=1.1, k_source="config"))
+    html = Report(findings=[hidden, chance], series_data=series).to_html()
+    loss_svg, metrics_svg = svgs(html)[:2]
+    assert "loss (11 hidden NaNs logged as 0.0)" in loss_svg
+    assert "chance: ln 3 = 1.099" in loss_svg and "chance: 1/3 = 0.333" in metrics_svg
+    # The zeros are not drawn as a loss of 0: the hover layer only names finite, real values.
+    assert "<title>loss = 0 at" not in loss_svg
+
+
+def test_a_val_loss_that_dwarfs_the_train_loss_gets_a_log_axis():
+    steps = np.arange(1, 11, dtype=float)
+    series = {"train/loss": Series.build("train/loss", 130 - steps, step=steps * 100),
+              "eval/loss": Series.build("eval/loss", 100 * steps ** 1.4, step=steps * 100)}
+    svg = svgs(Report(series_data=series).to_html())[0]
+    assert "10^{" in svg  # log-axis tick labels (10^2, 10^3)
+
+
+def test_the_layout_works_at_phone_width(failed):
+    html = failed.to_html()
+    assert "minmax(min(100%, 480px), 1fr)" in html and "@media (max-width: 600px)" in html
+    assert '<div class="scroll"><table' in html  # wide tables scroll inside the page, never widen it
 
 
 def test_report_without_series_has_no_plots_section():

@@ -16,7 +16,10 @@ def test_json_is_strict_and_follows_the_contract(failed):
     data = strict_loads(failed.to_json())
     assert data["schema"] == "trainmedic.report/1"
     assert data["verdict"] == "failed"
-    assert data["conclusion"].startswith("Most likely LSTM over 4096 tokens")
+    assert data["conclusion"].startswith("Train Loss became NaN at step 2100")
+    # What to do comes before how it was found, and the inputs last.
+    keys = list(data)
+    assert keys.index("conclusion") < keys.index("diagnoses") < keys.index("findings") < keys.index("runs")
     run = data["runs"][0]
     assert run["format"] == "hf-trainer" and run["points"] == 119 and run["config"]["lr"] == 2e-05
     f = {x["code"]: x for x in data["findings"]}["TM101"]
@@ -40,4 +43,26 @@ def test_chinese_json_keeps_machine_names(failed):
     data = strict_loads(failed.to_json("zh"))
     assert data["verdict"] == "failed"  # machine-readable values are never translated
     assert data["findings"][0]["code"].startswith("TM")
-    assert "置信度" in data["conclusion"]
+    assert data["diagnoses"][0]["explanation"].startswith("Backprop")  # plain strings are not translated
+    tm101 = next(f for f in data["findings"] if f["code"] == "TM101")
+    assert tm101["evidence"][0]["note"] == "last finite value"
+
+
+def test_prescription_is_in_the_json_with_the_code_to_write():
+    from trainmedic.findings import Change, Prescription
+    from trainmedic.i18n import Msg
+    from trainmedic.report.model import Report
+
+    change = Change(why=(Msg("cause.fix.clip.why", {"to": 1.0}),), param="max_grad_norm", from_=0.0, to=1.0,
+                    code="torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+                    place=Msg("framework.where.torch_clip"), set_at="train.py:12", causes=("no_grad_clipping",),
+                    first=True)
+    data = strict_loads(Report(prescription=Prescription(framework="torch", changes=(change,))).to_json())
+    p = data["prescription"]
+    assert p["framework"] == "torch" and p["dropped"] == []
+    assert p["changes"] == [{
+        "param": "max_grad_norm", "from": 0.0, "to": 1.0,
+        "code": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+        "where": "between loss.backward() and optimizer.step()", "set_at": "train.py:12",
+        "why": ["bounds every update to a gradient norm of 1, a safe bound for fine-tuning that rarely slows training"],
+        "causes": ["no_grad_clipping"], "first": True}]

@@ -91,7 +91,7 @@ def test_wasted_compute_counts_steps_and_evaluations_after_hidden_nan():
     assert f.facts.wasted == 1400 and f.facts.evaluations == (2500.0, 3000.0, 3500.0)
     assert f.facts.early_stopped
     text = f.message.render()
-    assert "1400 steps" in text and "2500-3500" in text and "patience 3" in text
+    assert "1400 steps" in text and "2500 to 3500" in text and "patience 3" in text
 
 
 @pytest.mark.rule("TM501")

@@ -2,8 +2,8 @@
 
 Each cause module registers a provider, ``@provider("name")`` on a function ``candidates(ctx) -> list[Diagnosis]``;
 :func:`infer` gathers what every provider proposes (plugins included, see :mod:`trainmedic.registry`), lowers the
-confidence when the evidence is thin, and ranks them. :func:`narrate` writes the conclusion, evidence chain,
-checkpoint advice and what to watch next.
+confidence when the evidence is thin, and ranks them. :func:`prescribe` merges their fixes into one plan;
+:func:`narrate` writes the conclusion, evidence chain, checkpoint advice and what to watch next.
 """
 
 from __future__ import annotations
@@ -66,6 +66,13 @@ def infer(run: Run, findings: list) -> list:
                              findings=sorted({f.code for fs in ctx.by_symptom.values() for f in fs})))
     out.sort(key=lambda d: -d.confidence)
     return out
+
+
+def prescribe(run: Run, diagnoses: list):
+    """The fixes of the ranked diagnoses as one coherent :class:`~trainmedic.findings.Prescription`."""
+    from .prescription import prescribe as _prescribe
+
+    return _prescribe(run, diagnoses)
 
 
 def narrate(run: Run, findings: list, diagnoses: list):

@@ -56,7 +56,7 @@ def _bad_labels(ctx: Context) -> Optional[Diagnosis]:
     k = int(k) if k is not None else None
     where = Position.of(e.at())
     params = {"line": e.message, "source": e.source, "target": "?" if target is None else target,
-              "k": "?" if k is None else k, "last": "?" if k is None else k - 1, "cite": ctx.cite("num_classes"),
+              "k": k, "last": None if k is None else k - 1, "cite": ctx.cite("num_classes"),
               "where": where.where()}
     known = target is not None and k is not None
     key = "cause.bad_labels.explanation_known" if known else "cause.bad_labels.explanation"

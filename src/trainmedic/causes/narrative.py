@@ -15,11 +15,47 @@ from ..i18n import Msg
 from ..rules.curves import eval_losses, train_loss, where
 from ..rules.learning import ChanceFacts
 from ..run import Run
+from .framework import framework_of
 from .resume import checkpoint_advice
 
 # An eval loss this many times the train loss at the same point is worth a line in the chain (a distribution gap or
 # an eval set unlike the train set).
 EVAL_TRAIN_GAP = 3.0
+# The symptom and where it happened, in words ("eval_loss diverged at step 40"), by symptom.
+WHAT = {
+    "nonfinite": "narrative.symptom.nonfinite", "divergence": "narrative.symptom.divergence",
+    "stuck_at_chance": "narrative.symptom.stuck_at_chance", "plateau": "narrative.symptom.plateau",
+    "oscillation": "narrative.symptom.oscillation", "spike": "narrative.symptom.spike",
+    "overfitting": "narrative.symptom.overfitting", "metric_collapse": "narrative.symptom.metric_collapse",
+    "degenerate_eval": "narrative.symptom.degenerate_eval", "gradient_explosion": "narrative.symptom.gradient_explosion",
+    "vanishing_gradient": "narrative.symptom.vanishing_gradient", "wasted_compute": "narrative.symptom.wasted_compute",
+    "crash": "narrative.symptom.crash",
+}
+# A cause as the clause of a sentence ("because the learning rate 20 is too high"), by the key of its title, with the
+# title's parameters. A cause without one is named by its title instead.
+BECAUSE = {
+    "cause.recurrent_long_sequence.title": "cause.recurrent_long_sequence.because",
+    "cause.mixed_precision_overflow.title": "cause.mixed_precision_overflow.because",
+    "cause.no_grad_clipping.title": "cause.no_grad_clipping.because",
+    "cause.lr_too_high.title": "cause.lr_too_high.because",
+    "cause.lr_too_low.title": "cause.lr_too_low.because",
+    "cause.batch_lr_mismatch.title": "cause.batch_lr_mismatch.because",
+    "cause.batch_lr_mismatch.title_no_baseline": "cause.batch_lr_mismatch.because_no_baseline",
+    "cause.warmup_peak_instability.title": "cause.warmup_peak_instability.because",
+    "cause.frozen_backbone.title": "cause.frozen_backbone.because",
+    "cause.frozen_backbone.title_suspect": "cause.frozen_backbone.because_suspect",
+    "cause.frozen_backbone.title_switch": "cause.frozen_backbone.because_switch",
+    "cause.optimizer_misses_params.title": "cause.optimizer_misses_params.because",
+    "cause.optimizer_misses_params.title_suspect": "cause.optimizer_misses_params.because_suspect",
+    "cause.degenerate_eval_set.title": "cause.degenerate_eval_set.because",
+    "cause.overfitting_capacity.title": "cause.overfitting_capacity.because",
+    "cause.loss_output_mismatch.title": "cause.loss_output_mismatch.because",
+    "cause.bad_input_data.title": "cause.bad_input_data.because",
+    "cause.bad_labels.title": "cause.bad_labels.because",
+}
+# How to log the gradient norm, in the run's framework.
+LOG_GRAD_NORM = {"hf": "narrative.watch.log_grad_norm_hf", "torch": "narrative.watch.log_grad_norm_torch",
+                 "accelerate": "narrative.watch.log_grad_norm_torch", "lightning": "narrative.watch.log_grad_norm_torch"}
 # Healthy gradient norms as a multiple of the run's own median: 0.1-5x is normal, 5-10x suspicious, >10x exploding.
 GRAD_HEALTHY = (0.1, 5.0)
 GRAD_EXPLODING = 10.0
@@ -50,21 +86,35 @@ def narrate(run: Run, findings: list, diagnoses: list) -> Narrative:
 
 
 def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
+    """The one sentence: what happened, where, and the most likely cause (and the next one), written as a clause."""
     if not serious:
         return Msg("narrative.conclusion.healthy", {"points": run.points, "series": len(run.series)})
     errors = [f for f in serious if f.severity is Severity.ERROR] or serious
     # At the same point, name the loss rather than a gradient norm or a metric: it is what people watch.
     first = min(errors, key=lambda f: (f.at.key, 0 if f.series.endswith("loss") else 1))
-    params = {"what": Msg(f"narrative.symptom.{first.symptom}"), "series": first.series_label or first.series,
-              "where": first.where()}
+    subject = first.series_label or first.series or Msg("narrative.subject.run")
+    params = {"what": Msg(WHAT.get(first.symptom, "narrative.symptom.other"),
+                          {"series": subject, "where": first.where() if first.at.known else ""})}
     top = [d for d in diagnoses if d.cause != "unknown"][:2]
     if not top:
         return Msg("narrative.conclusion.no_cause", params)
+    clauses = [_because(d) for d in top]
+    if all(c is not None for c in clauses):
+        params["because"] = clauses[0]
+        if len(top) > 1:
+            params["second"] = clauses[1]
+            return Msg("narrative.conclusion.two", params)
+        return Msg("narrative.conclusion.one", params)
     params["cause"] = top[0].title
-    if len(top) > 1:
-        params["second"] = top[1].title
-        return Msg("narrative.conclusion.two", params)
-    return Msg("narrative.conclusion.one", params)
+    return Msg("narrative.conclusion.titled", params)
+
+
+def _because(d) -> Optional[Msg]:
+    """The cause as the clause of a sentence, from the key and parameters of its title (None without one)."""
+    title = d.title
+    if isinstance(title, Msg) and title.key in BECAUSE:
+        return Msg(BECAUSE[title.key], title.params)
+    return None
 
 
 def _gaps(run: Run) -> list:
@@ -103,7 +153,7 @@ def _watch(run: Run, serious: list[Finding]) -> list:
                                                       "high": round(GRAD_HEALTHY[1] * med, 3),
                                                       "explode": round(GRAD_EXPLODING * med, 3)}))
     elif symptoms & {"nonfinite", "divergence", "oscillation", "spike", "metric_collapse"}:
-        out.append(Msg("narrative.watch.log_grad_norm"))
+        out.append(Msg(LOG_GRAD_NORM.get(framework_of(run), "narrative.watch.log_grad_norm")))
     if "nonfinite" in symptoms:
         out.append(Msg("narrative.watch.nonfinite"))
     if symptoms & {"divergence", "metric_collapse"}:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from . import provider
-from .context import INSTABILITY_SYMPTOMS, Context, nan_before_updates
+from .context import INSTABILITY_SYMPTOMS, Context, nan_before_updates, num
 
 # Confidence of each cause given its evidence; bonuses add what makes the mechanism stronger in this run.
 RECURRENT_BASE = 0.5
@@ -27,6 +27,7 @@ CLIP_SWING_BONUS = 0.1           # oscillation/spikes: clipping is the direct bo
 # bound for RNNs trained from scratch.
 CLIP_TO = 1.0
 CLIP_TO_RNN_SCRATCH = 5.0
+PRECISION_KEYS = {"fp16": "cause.mixed_precision_overflow.fp16", "bf16": "cause.mixed_precision_overflow.bf16"}
 
 
 @provider("numerics")
@@ -73,7 +74,7 @@ def _recurrent(ctx: Context):
     conf += RECURRENT_MIXED_BONUS if ctx.mixed else 0.0
     conf += RECURRENT_NO_CLIP_BONUS if ctx.clipping_off else 0.0
     layers = ", ".join(str(x) for x in ctx.recurrent)
-    params = {"layers": layers, "max_len": ctx.get("max_len") or "?", "precision": ctx.precision or "fp32",
+    params = {"layers": layers, "max_len": num(ctx.get("max_len")), "precision": ctx.precision or "fp32",
               "cite": ctx.cite("recurrent_layers")}
     parts = [Msg("cause.recurrent_long_sequence.bptt", params)]
     if ctx.long_sequence:
@@ -107,7 +108,7 @@ def _mixed_precision(ctx: Context):
     conf += MIXED_RECURRENT_BONUS if ctx.recurrent else 0.0
     params = {"precision": ctx.precision, "cite": ctx.cite("precision"), "world_size": ctx.world_size,
               "layers": ", ".join(str(x) for x in ctx.recurrent)}
-    parts = [Msg(f"cause.mixed_precision_overflow.{ctx.precision}", params)]
+    parts = [Msg(PRECISION_KEYS[ctx.precision], params)]
     fixes = []
     if ctx.recurrent:
         fixes.append(Fix(action=Msg("cause.fix.rnn_fp32.action", params), why=Msg("cause.fix.rnn_fp32.why", params)))

@@ -41,7 +41,7 @@ def _loss_output_mismatch(ctx: Context) -> Optional[Diagnosis]:
     if f is None:
         return None
     floor, k = f.facts.floor, f.facts.k
-    params = {"floor": round(floor, 4), "acc": round(f.facts.acc, 4), "k": k or "?"}
+    params = {"floor": round(floor, 4), "acc": round(f.facts.acc, 4), "k": k or None}
     conf = MISMATCH_BASE
     parts = []
     if k and abs(floor - double_softmax_floor(k)) <= DOUBLE_SOFTMAX_TOL * double_softmax_floor(k):

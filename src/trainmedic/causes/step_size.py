@@ -175,12 +175,14 @@ def _summed_without_baseline(ctx: Context, eff: float, lr: float) -> Diagnosis:
 
 
 def _keep_batch_fix(ctx: Context, target: int) -> Fix:
-    """Ways to get the baseline's effective batch back with this run's per-device batch (or half the target x 2)."""
-    pdb = int(num(ctx.get("per_device_batch")) or target)
+    """The baseline's effective batch again, exactly: this run's per-device batch when it divides the target, else the
+    largest per-device batch below it that does, with the accumulation that makes up the rest."""
     ws = ctx.world_size
-    a1 = max(1, round(target / (pdb * ws)))
-    half = max(1, target // (2 * ws))
-    params = {"pdb": pdb, "a1": a1, "eff1": pdb * a1 * ws, "half": half, "eff2": half * 2 * ws, "target": target}
+    per_process = max(1, target // ws)
+    pdb = int(num(ctx.get("per_device_batch")) or per_process)
+    fits = [b for b in range(min(pdb, per_process), 0, -1) if per_process % b == 0]
+    batch = fits[0] if fits else per_process
+    params = {"target": target, "pdb": batch, "accum": per_process // batch, "world_size": ws}
     return Fix(action=Msg("cause.fix.keep_batch.action", params), why=Msg("cause.fix.keep_batch.why", params))
 
 

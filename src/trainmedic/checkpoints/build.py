@@ -11,6 +11,16 @@ from ..i18n import Msg, msg
 from ..report.model import Draft, Report, Table, summarise_sources
 from .judge import JUMP_FACTOR, Verdict
 
+# Column headings and finding messages (full catalog keys).
+COLUMNS = {"checkpoint": "checkpoints.col.checkpoint", "step": "checkpoints.col.step", "epoch": "checkpoints.col.epoch",
+           "framework": "checkpoints.col.framework", "nonfinite_weights": "checkpoints.col.nonfinite_weights",
+           "nonfinite_optimizer": "checkpoints.col.nonfinite_optimizer", "weight_norm": "checkpoints.col.weight_norm",
+           "norm_jump": "checkpoints.col.norm_jump", "metrics": "checkpoints.col.metrics",
+           "status": "checkpoints.col.status"}
+FINDING_KEYS = {"nonfinite_weights": "checkpoints.finding.nonfinite_weights",
+                "nonfinite_optimizer": "checkpoints.finding.nonfinite_optimizer",
+                "norm_jump": "checkpoints.finding.norm_jump", "run_failed": "checkpoints.finding.run_failed"}
+
 # How to resume, per framework: code, not prose, so it is not translated.
 RESUME = {
     "hf": 'trainer.train(resume_from_checkpoint="{path}")',
@@ -71,7 +81,7 @@ def checkpoint_table(directory, verdicts: list) -> Table:
     cols = ["checkpoint", "step", "epoch", "framework", "nonfinite_weights", "nonfinite_optimizer", "weight_norm",
             "norm_jump", "metrics", "status"]
     return Table(title=msg("checkpoints.table.title"), key="checkpoints",
-                 columns=[msg(f"checkpoints.col.{c}") for c in cols], rows=rows)
+                 columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
 
 
 def module_table(directory, verdicts: list) -> Optional[Table]:
@@ -118,7 +128,7 @@ def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
                       nonfinite=first.stats.nonfinite, jump=first.jump,
                       where=", ".join(f"{k} {val}" for k, val in (failure or {}).items() if k in ("step", "epoch")))
         out.append(Finding(code=code, rule=rule, symptom=symptom, severity="error", series="checkpoint",
-                           at=_at(first), evidence=ev, message=msg(f"checkpoints.finding.{reason}", **params)))
+                           at=_at(first), evidence=ev, message=msg(FINDING_KEYS[reason], **params)))
     return out
 
 

@@ -10,12 +10,25 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from ..findings import Diagnosis, Evidence, Finding, Fix, Position
+import numpy as np
+
+from ..causes.prescription import prescribe
+from ..causes.resume import checkpoint_advice
+from ..findings import Diagnosis, Evidence, Finding, Fix, Position, Severity, worst
 from ..i18n import Msg, msg
 from ..report.model import Draft, Report, Table, summarise_sources
 from ..run import Run, Series
-from .align import Parting, choose_axis, comparable_series, first_parting
+from .align import Axis, Parting, choose_axis, comparable_series, first_parting, positions
 from .scaling import Reduction, Scaling, loss_reduction, scale
+
+AXIS_NOTES = {"samples": "compare.axis.samples", "epoch": "compare.axis.epoch", "step": "compare.axis.step"}
+BATCH_OK = {"sum": "compare.batch_ok.sum", "mean": "compare.batch_ok.mean", "unknown": "compare.batch_ok.unknown"}
+MISMATCH = {"sum": "compare.finding.mismatch.sum", "mean": "compare.finding.mismatch.mean",
+            "unknown": "compare.finding.mismatch.unknown"}
+LR_RULE = {"keep_product": "compare.fix.lr.keep_product", "sqrt": "compare.fix.lr.sqrt",
+           "linear": "compare.fix.lr.linear"}
+EXPLAIN = {"sum": "compare.diag.explain.sum", "mean": "compare.diag.explain.mean",
+           "unknown": "compare.diag.explain.unknown"}
 
 # Rows of the side-by-side table, in the order a practitioner reads a config.
 CONFIG_ROWS = (
@@ -113,14 +126,17 @@ def keep_batch_options(eb_target: int, pdb: Optional[int], world: int) -> Option
     return None
 
 
-def side_by_side_series(a: Run, b: Run, names: tuple, compared: list) -> dict:
-    """Both runs' compared series under a run prefix (``A/eval/loss``), so a plot shows the two curves together."""
+def side_by_side_series(a: Run, b: Run, names: tuple, compared: list, axis: Axis) -> dict:
+    """Both runs' compared series under a run prefix (``A/eval/loss``), placed on the axis they are compared on
+    (samples seen or epochs, carried as the series' position), so a plot shows the two curves where they meet."""
     out: dict = {}
-    for tag, run in zip(names, (a, b)):
+    for tag, run, factor in zip(names, (a, b), (axis.scale_a, axis.scale_b)):
         for name in compared:
             s = run.get(name)
             if s is not None:
-                out[f"{tag}/{name}"] = Series(f"{tag}/{name}", s.values, s.step, s.epoch, f"{tag}: {s.label}", s.source)
+                x = positions(s, axis, factor)
+                out[f"{tag}/{name}"] = Series(f"{tag}/{name}", s.values, x, np.full(len(s), np.nan),
+                                              f"{tag}: {s.label}", s.source)
     return out
 
 
@@ -135,8 +151,8 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
 
     report = Draft(kind="compare", lang=lang, runs=summarise_sources(a) + summarise_sources(b))
     report.tables.append(config_table(cfg_a, cfg_b, names, red_a, red_b))
-    report.series_data = side_by_side_series(a, b, names, names_list)
-    report.notes.append(msg(f"compare.axis.{axis.kind}"))
+    report.series_data = side_by_side_series(a, b, names, names_list, axis)
+    report.notes.append(msg(AXIS_NOTES[axis.kind]))
     summary: dict = {
         "runs": list(names), "effective_batch": [eb_a, eb_b], "lr": [cfg_a.get("lr"), cfg_b.get("lr")],
         "lr_per_sample": [cfg_a.get("lr_per_sample"), cfg_b.get("lr_per_sample")],
@@ -152,12 +168,16 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
 
     if parting is not None:
         worse_name = names[1] if parting.worse == "b" else names[0]
+        worse_run = b if parting.worse == "b" else a
+        own = own_findings(worse_run)
+        severity = Severity.ERROR if worst(f.severity for f in own) is Severity.ERROR else Severity.WARNING
+        report.checkpoints = checkpoint_advice(worse_run, own)
         summary.update(first_divergent_epoch=_at(parting).get("epoch"), first_divergent_step=_at(parting).get("step"),
                        first_divergent_samples=parting.samples, first_divergent_series=parting.series,
                        worse_run=worse_name)
         report.findings.append(Finding(
             code="TM1201", rule="curves-part", symptom="divergence" if parting.is_loss else "metric_collapse",
-            severity="warning", series=parting.series, series_label=parting.label, at=_at(parting),
+            severity=severity, series=parting.series, series_label=parting.label, at=_at(parting),
             evidence=_evidence(parting, names, names[0]),
             message=msg("compare.finding.parted", series=parting.label, worse=worse_name, a=names[0], b=names[1],
                         value_a=parting.value_a, value_b=parting.value_b, where=_where(parting))))
@@ -184,7 +204,18 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
     elif eb_ref is None or eb_chg is None:
         report.notes.append(msg("compare.no_batch"))
     report.conclusion = _conclusion(report, parting, names)
+    report.prescription = prescribe(chg, report.diagnoses)
     return report.build()
+
+
+def own_findings(run: Run) -> list:
+    """The worse run's findings by itself, as ``trainmedic diagnose`` finds them: the parting of a run that fails on
+    its own is an error (compare and diagnose give one run the same verdict), and its checkpoints are judged the
+    same way."""
+    from ..rules import check_all
+
+    with np.errstate(all="ignore"):
+        return check_all(run)
 
 
 def _where(p: Parting) -> Msg:
@@ -200,12 +231,12 @@ def _explain_batch_change(report: Draft, sc: Scaling, red: Reduction, parting: O
                   ratio=float(f"{sc.ratio:.3g}"), rec=sc.recommended, keep=float(f"{sc.keep_product:.3g}"),
                   linear=float(f"{sc.linear:.3g}"), sqrt=float(f"{sc.sqrt:.3g}"), loss=red.typical_loss)
     if not sc.mismatch:
-        report.notes.append(msg(f"compare.batch_ok.{red.value}", **params))
+        report.notes.append(msg(BATCH_OK[red.value], **params))
         return
     report.findings.append(Finding(
         code="TM1202", rule="batch-lr-mismatch", symptom="divergence", severity="warning", series="train/lr",
-        message=msg(f"compare.finding.mismatch.{red.value}", **params)))
-    fixes = [Fix(param="lr", from_=lr_chg, to=sc.recommended, why=msg(f"compare.fix.lr.{sc.rule}", **params))]
+        message=msg(MISMATCH[red.value], **params)))
+    fixes = [Fix(param="lr", from_=lr_chg, to=sc.recommended, why=msg(LR_RULE[sc.rule], **params))]
     warm_chg = cfg_chg.get("warmup_steps")
     if sc.warmup_steps is not None and warm_chg is not None and int(warm_chg) != sc.warmup_steps:
         fixes.append(Fix(param="warmup_steps", from_=warm_chg, to=sc.warmup_steps,
@@ -220,7 +251,7 @@ def _explain_batch_change(report: Draft, sc: Scaling, red: Reduction, parting: O
     report.diagnoses.append(Diagnosis(
         cause="batch_lr_mismatch", confidence=confidence, findings=codes, fixes=fixes,
         title=msg("compare.diag.title", **params),
-        explanation=msg(f"compare.diag.explain.{red.value}", **params)))
+        explanation=msg(EXPLAIN[red.value], **params)))
     warm = cfg_chg.get("warmup_steps")
     if parting is not None and parting.step is not None and warm and parting.step >= float(warm):
         report.diagnoses.append(Diagnosis(

@@ -30,6 +30,11 @@ from . import quantities as q
 from .guard import ROLLBACK, STEP, STOP, Guard, GuardConfig
 from .records import FORMAT, VERSION, LogWriter, RunBuilder
 
+# What the guard says when it skips (by why) and when it stops (by policy): full catalog keys.
+SKIP_EVENTS = {"nonfinite": "live.event.skip.nonfinite", "spike": "live.event.skip.spike"}
+STOP_EVENTS = {"stop": "live.event.stop.stop", "skip": "live.event.stop.skip", "rollback": "live.event.stop.rollback",
+               "observe": "live.event.stop.observe"}
+
 
 class StopTraining(Exception):
     """Raised by :meth:`Monitor.step` under the ``stop`` policy (or when skipping/rolling back cannot help):
@@ -222,7 +227,7 @@ class Monitor:
         if action != STEP:
             self.skipped_batches.append(index)
             reason = "nonfinite" if nonfinite else "spike"
-            self.event("skip", msg(f"live.event.skip.{reason}", step=self.step_count, batch=index),
+            self.event("skip", msg(SKIP_EVENTS[reason], step=self.step_count, batch=index),
                        batch=index, reason=reason, loss=loss_v, grad_norm=norm_v)
         else:
             self.guard.healthy(loss_v, norm_v)
@@ -285,7 +290,7 @@ class Monitor:
             self._rollback()
         elif result.action == STOP:
             reason = "nonfinite" if result.nonfinite else "spike"
-            self.event("stop", msg(f"live.event.stop.{self.policy}", step=self.step_count), reason=reason)
+            self.event("stop", msg(STOP_EVENTS[self.policy], step=self.step_count), reason=reason)
             self.close()
             if raise_stop:
                 raise StopTraining(self.report(), self.step_count, reason)

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from ..findings import Diagnosis, Finding, Fix
 from ..i18n import msg
 from ..report.model import Table
+from .params import COLUMNS
 
 # One step should move a layer by about 1e-3 of its norm (a common rule of thumb for healthy training). Above 0.1 a
 # single step rewrites a tenth of the layer: pretrained features are destroyed and the loss tends to diverge.
@@ -73,7 +74,7 @@ def gradient_table(res: dict) -> Table:
                      None if ratio is None else float(f"{ratio:.3g}")])
     cols = ["layer", "params", "grad_norm", "weight_norm", "lr", "update_ratio"]
     return Table(title=msg("preflight.table.gradients"), key="gradients",
-                 columns=[msg(f"preflight.col.{c}") for c in cols], rows=rows)
+                 columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
 
 
 def check(res: dict) -> tuple:

@@ -11,6 +11,13 @@ from ..findings import Diagnosis, Finding, Fix
 from ..i18n import msg
 from .batch import forward
 
+# Messages by why one batch could not be overfitted (full catalog keys).
+OVERFIT_FINDING = {"no_params": "preflight.finding.overfit.no_params", "nonfinite": "preflight.finding.overfit.nonfinite",
+                   "rises": "preflight.finding.overfit.rises", "flat": "preflight.finding.overfit.flat"}
+OVERFIT_TITLE = {"no_params": "preflight.diag.overfit.no_params.title",
+                 "nonfinite": "preflight.diag.overfit.nonfinite.title", "rises": "preflight.diag.overfit.rises.title",
+                 "flat": "preflight.diag.overfit.flat.title"}
+
 # On one repeated batch the loss must lose at least this fraction of its start within the steps given: a working
 # setup at a fine-tuning lr loses 10-90% in a few dozen steps; a stuck one (no parameters reached, lr far too low)
 # stays within a percent of where it began.
@@ -78,7 +85,7 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
     else:
         reason, cause = "flat", "lr_too_low"
     findings.append(Finding(code="TM1030", rule="cannot-overfit-one-batch", symptom="stuck_at_chance", severity="error",
-                            series="train/loss", message=msg(f"preflight.finding.overfit.{reason}", steps=len(losses),
+                            series="train/loss", message=msg(OVERFIT_FINDING[reason], steps=len(losses),
                                                              first=first, last=last, lr=lr)))
     fixes = []
     if cause == "lr_too_low" and lr:
@@ -88,7 +95,7 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
     else:
         fixes.append(Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why")))
     diagnoses.append(Diagnosis(cause=cause, confidence=0.5, findings=["TM1030"], fixes=fixes,
-                               title=msg(f"preflight.diag.overfit.{reason}.title"),
+                               title=msg(OVERFIT_TITLE[reason]),
                                explanation=msg("preflight.diag.overfit.explain", first=first, last=last,
                                                steps=len(losses))))
     return findings, diagnoses, losses

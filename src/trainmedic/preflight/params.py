@@ -13,6 +13,17 @@ from ..findings import Diagnosis, Facts, Finding, Fix
 from ..i18n import msg
 from ..report.model import Table
 
+# Column headings, by column (full catalog keys).
+COLUMNS = {
+    "module": "preflight.col.module", "total": "preflight.col.total", "trainable": "preflight.col.trainable",
+    "frozen": "preflight.col.frozen", "optimized": "preflight.col.optimized",
+    "trained_ratio": "preflight.col.trained_ratio", "group": "preflight.col.group",
+    "tensors": "preflight.col.tensors", "params": "preflight.col.params", "lr": "preflight.col.lr",
+    "weight_decay": "preflight.col.weight_decay", "frozen_in_group": "preflight.col.frozen_in_group",
+    "modules": "preflight.col.modules", "layer": "preflight.col.layer", "grad_norm": "preflight.col.grad_norm",
+    "weight_norm": "preflight.col.weight_norm", "update_ratio": "preflight.col.update_ratio",
+}
+
 # Below 1% of the parameters training, a fine-tuned model can barely leave its initial predictions: seed 001's head-only
 # 0.15% sat at chance. Adapters/LoRA train ~0.1-1% on purpose, hence a warning, not an error.
 TINY_TRAINABLE_RATIO = 0.01
@@ -69,7 +80,7 @@ def parameter_table(cov: Coverage) -> Table:
                  round(cov.optimized / cov.total, 6) if cov.total else 0.0])
     cols = ["module", "total", "trainable", "frozen", "optimized", "trained_ratio"]
     return Table(title=msg("preflight.table.parameters"), key="parameters",
-                 columns=[msg(f"preflight.col.{c}") for c in cols], rows=rows)
+                 columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
 
 
 def optimizer_table(model: Any, optimizer: Any) -> Table:
@@ -82,7 +93,7 @@ def optimizer_table(model: Any, optimizer: Any) -> Table:
                      sum(p.numel() for p in ps if not p.requires_grad), ", ".join(mods)])
     cols = ["group", "tensors", "params", "lr", "weight_decay", "frozen_in_group", "modules"]
     return Table(title=msg("preflight.table.optimizer_groups", optimizer=type(optimizer).__name__),
-                 key="optimizer_groups", columns=[msg(f"preflight.col.{c}") for c in cols], rows=rows)
+                 key="optimizer_groups", columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ from ..findings import Diagnosis, Finding, Fix
 from ..i18n import msg
 from .batch import RECURRENT, Forward
 
+# Messages by the squashing the model applies before a cross-entropy loss (full catalog keys).
+DOUBLE_FINDING = {"softmax": "preflight.finding.double_softmax", "log_softmax": "preflight.finding.double_log_softmax"}
+DOUBLE_FIX = {"softmax": "preflight.fix.double_softmax", "log_softmax": "preflight.fix.double_log_softmax"}
+
 # Backprop through time multiplies one Jacobian per step; over ~512+ steps bf16/fp16 (8/10 mantissa bits) lose the
 # gradient to rounding or overflow (seed 000: an LSTM over 4096 tokens under bf16 went NaN at step 2100).
 LONG_SEQUENCE = 512
@@ -107,11 +111,11 @@ def _loss_output(fw: Forward) -> tuple:
         module = next((name for name, k, out in fw.prob_outputs if out is logits), "")
         findings.append(Finding(code="TM1023", rule="softmax-into-cross-entropy", symptom="stuck_at_chance",
                                 severity="error", series="structure",
-                                message=msg(f"preflight.finding.double_{kind}", module=module or "forward")))
+                                message=msg(DOUBLE_FINDING[kind], module=module or "forward")))
         diagnoses.append(Diagnosis(cause="loss_output_mismatch", confidence=0.9, findings=["TM1023"],
                                    title=msg("preflight.diag.double_softmax.title"),
                                    explanation=msg("preflight.diag.double_softmax.explain"),
-                                   fixes=[Fix(action=msg(f"preflight.fix.double_{kind}"),
+                                   fixes=[Fix(action=msg(DOUBLE_FIX[kind]),
                                               why=msg("preflight.fix.double_softmax.why"))]))
     if fw.loss_kind == "bce":
         findings.append(Finding(code="TM1024", rule="sigmoid-with-bceloss", symptom="nonfinite", severity="warning",

@@ -64,7 +64,7 @@ def read_transaction_log(path: Path, run_dir: Optional[Path] = None) -> Run:
     try:
         from wandb.proto import wandb_internal_pb2 as pb
     except ImportError:
-        raise fail(path, "readers.error.wandb_no_history") from None
+        raise fail(path, "readers.error.wandb_missing") from None
     try:
         if path.stat().st_size > MAX_BYTES:
             raise fail(path, "readers.error.unreadable", detail="file too large")

@@ -1,91 +1,105 @@
-"""Markdown rendering (GitHub-flavoured): the same sections as the terminal, as headings, lists and tables.
+"""Markdown rendering (GitHub-flavoured) for a pull-request comment, an issue, or a CI job summary
+(``$GITHUB_STEP_SUMMARY``).
 
-Suitable for a pull-request comment, an issue, or a CI job summary (``$GITHUB_STEP_SUMMARY``).
+No H1 (it is pasted into pages that have their own title): the headline in bold, then ``##`` sections; what was read
+and the configuration folded in ``<details>``. Words from artifacts are escaped (:func:`.escape.md_text`), values
+and code sit in code spans no backtick can close, so nothing a log wrote becomes a link, an image, a heading or HTML.
 """
 
 from __future__ import annotations
 
-import re
-
+from ..i18n import escaping
+from .escape import md_cell, md_code, md_line, md_text
 from .model import Report
 from .sections import Document, Grid, Item, Items, Para, Section, Settings, build_document
 
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])")  # "_" inside words is literal in GFM: max_grad_norm stays readable
-
-
-def escape(text: str) -> str:
-    """Make text from a log literal in Markdown: ``*``, ``_``, ``[``, ``|``, ``<`` ... lose their meaning."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
-
-
-def code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
-    if not text:
-        return ""
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text.strip()}{fence}" if fence == "`" else f"{fence} {text} {fence}"
-
 
 def _table(columns: list, rows: list) -> list:
-    out = ["| " + " | ".join(escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    out += ["| " + " | ".join(escape(v) for v in row) + " |" for row in rows]
+    out = ["| " + " | ".join(md_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(md_cell(v) for v in row) + " |" for row in rows]
     return out
 
 
 def _item(item: Item, prefix: str) -> list:
     parts = []
     if item.head:
-        parts.append(f"**{escape(item.head)}**")
+        parts.append(f"**{item.head}**")
     if item.code:
-        parts.append(code(item.code))
+        parts.append(md_code(item.code))
     if item.label:
-        parts.append(f"*{escape(item.label)}*")
+        parts.append(f"*{item.label}*")
     indent = " " * len(prefix)
-    if parts:
-        lines = [prefix + " ".join(parts)]
-        if item.body:
-            lines[0] += "\\"  # a hard line break: the body goes on its own line
-            lines.append(f"{indent}{escape(item.body)}")
-    else:
-        lines = [prefix + escape(item.body)]
-    lines += [f"{indent}- {escape(d)}" for d in item.details]
+    body = []
+    if item.snippet:
+        body.append(md_code(item.snippet) + (f" ({item.place})" if item.place else ""))
+    if item.body:
+        body.append(md_line(item.body))
+    lines = [prefix + " ".join(parts)] if parts else []
+    for b in body:
+        if lines:
+            lines[-1] += "\\"  # a hard line break: the next part on its own line
+            lines.append(indent + b)
+        else:
+            lines.append(prefix + b)
+    lines += [f"{indent}- {md_line(d)}" for d in item.details]
     return lines
 
 
 def _block(block) -> list:
     if isinstance(block, Para):
-        return [escape(block.text), ""]
+        return [md_line(block.text), ""]
     if isinstance(block, Items):
         lines: list = []
         for i, item in enumerate(block.entries, 1):
             lines += _item(item, f"{i}. " if block.numbered else "- ")
         return lines + [""]
     if isinstance(block, Grid):
-        head = [f"**{escape(block.title)}**", ""] if block.title else []
+        head = [f"**{block.title}**", ""] if block.title else []
         return head + _table(block.columns, block.rows) + [""]
     if isinstance(block, Settings):
-        head = [f"**{escape(block.title)}**", ""] if block.title else []
-        rows = [f"- {code(f'{k} = {v}')}" + (f" ({escape(s)})" if s else "") for k, v, s in block.rows]
+        head = [f"**{block.title}**", ""] if block.title else []
+        rows = [f"- {md_code(f'{k} = {v}')}" + (f" ({s})" if s else "") for k, v, s in block.rows]
         return head + rows + [""]
     return []
 
 
 def section_lines(sec: Section) -> list:
-    lines = [f"## {escape(sec.title)}", ""]
+    body: list = []
     for block in sec.blocks:
-        lines += _block(block)
+        body += _block(block)
+    if sec.folded:
+        return [f"<details><summary>{sec.title}</summary>", ""] + body + ["</details>", ""]
+    return [f"## {sec.title}", ""] + body
+
+
+def headline_lines(doc: Document) -> list:
+    h = doc.headline
+    lines = [f"**{h.verdict_label.upper()}** · trainmedic · {doc.title}", ""]
+    if h.conclusion:
+        lines += [f"**{doc.labels['conclusion'].strip()}** {h.conclusion}", ""]
+    if h.first_fix:
+        first = f"**{doc.labels['first'].strip()}** {h.first_fix}"
+        if h.first_code:
+            first += f"\\\n{md_code(h.first_code)}" + (f" ({h.first_place})" if h.first_place else "")
+        lines += [first, ""]
+    if h.resume:
+        lines += [f"**{doc.labels['resume'].strip()}** {md_code(h.resume)}", ""]
+    elif h.resume_note:
+        lines += [f"**{doc.labels['resume'].strip()}** {h.resume_note}", ""]
     return lines
 
 
 def document_lines(doc: Document) -> list:
-    lines = [f"# trainmedic: {escape(doc.title)}", "",
-             f"**{escape(doc.verdict_caption.strip())}** {escape(doc.verdict_label)}", "",
-             f"**{escape(doc.conclusion_label.strip())}** {escape(doc.conclusion)}", ""]
+    lines = headline_lines(doc)
     for sec in doc.sections:
-        lines += section_lines(sec)
+        if sec.blocks:
+            lines += section_lines(sec)
     return lines
 
 
 def render_markdown(report: Report, lang: str = "en") -> str:
     """The report as Markdown, in ``lang``."""
-    return "\n".join(document_lines(build_document(report, lang))).rstrip() + "\n"
+    with escaping(md_text):
+        doc = build_document(report, lang)
+    lines = [line.rstrip() if not line.endswith("\\") else line for line in document_lines(doc)]
+    return "\n".join(lines).rstrip() + "\n"

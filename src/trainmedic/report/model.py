@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Optional
 
-from ..findings import Diagnosis, Finding, Severity, worst
+from ..findings import Change, Diagnosis, Finding, Fix, Prescription, Severity, worst
 from ..i18n import Msg
 
 SCHEMA = "trainmedic.report/1"
@@ -48,13 +48,15 @@ class Table:
 class Report:
     """A diagnosis (or preflight, checkpoint triage, comparison) ready to render; built once, never edited.
 
-    Shape of every report: conclusion -> evidence chain -> why -> fixes -> checkpoints -> what to watch next.
+    Shape of every report, action first: verdict and conclusion (with the first change and the checkpoint to resume
+    from) -> fixes -> why -> evidence -> checkpoints -> what to watch next -> what was read.
     """
 
     kind: str = "diagnosis"  # diagnosis | live | preflight | checkpoints | compare
     runs: tuple = ()
     findings: tuple = ()
     diagnoses: tuple = ()
+    prescription: Optional[Prescription] = None  # the diagnoses' fixes as one plan (None: the fixes as listed)
     checkpoints: Optional[Mapping] = None  # {"last_healthy": ..., "broken": [...], "resume": Msg|str, ...}
     conclusion: Optional[Msg | str] = None
     watch_next: tuple = ()    # Msg | str
@@ -133,6 +135,7 @@ class Draft:
     runs: list = field(default_factory=list)
     findings: list = field(default_factory=list)
     diagnoses: list = field(default_factory=list)
+    prescription: Optional[Prescription] = None
     checkpoints: Optional[dict] = None
     conclusion: Optional[Msg | str] = None
     watch_next: list = field(default_factory=list)
@@ -219,55 +222,76 @@ def finding_dict(f: Finding, lang: str) -> dict:
     return out
 
 
+def _fix_fields(fx: Fix | Change, lang: str) -> dict:
+    item: dict = {}
+    if fx.param:
+        item["param"] = fx.param
+        item["from"] = _plain(fx.from_, lang)
+        item["to"] = _plain(fx.to, lang)
+    if fx.action:
+        item["action"] = text_of(fx.action, lang)
+    return item
+
+
 def diagnosis_dict(d: Diagnosis, lang: str) -> dict:
-    fixes = []
-    for fx in d.fixes:
-        item: dict = {}
-        if fx.param:
-            item["param"] = fx.param
-            item["from"] = _plain(fx.from_, lang)
-            item["to"] = _plain(fx.to, lang)
-        if fx.action:
-            item["action"] = text_of(fx.action, lang)
-        item["why"] = text_of(fx.why, lang)
-        fixes.append(item)
+    fixes = [{**_fix_fields(fx, lang), "why": text_of(fx.why, lang)} for fx in d.fixes]
     return {
         "cause": d.cause, "confidence": round(float(d.confidence), 3), "title": text_of(d.title, lang),
         "explanation": text_of(d.explanation, lang), "findings": list(d.findings), "fixes": fixes,
     }
 
 
-def _conclusion(report: Report, lang: str) -> str:
-    """The report's one-sentence conclusion, or the one the renderers write from the top cause or finding."""
-    from .sections import default_conclusion
+def change_dict(c: Change, lang: str) -> dict:
+    """One change of the prescription: what to set (and the code in the run's framework), why, for which causes."""
+    item = _fix_fields(c, lang)
+    if c.code:
+        item["code"] = c.code
+    if c.place:
+        item["where"] = text_of(c.place, lang)
+    if c.set_at:
+        item["set_at"] = c.set_at
+    item["why"] = [text_of(w, lang) for w in c.why]
+    item["causes"] = list(c.causes)
+    if c.alternatives:
+        item["alternatives"] = [{**_fix_fields(a, lang), "why": [text_of(w, lang) for w in a.why]}
+                                for a in c.alternatives]
+    item["first"] = bool(c.first)
+    return item
 
-    return default_conclusion(report, lang)
+
+def prescription_dict(p: Prescription, lang: str) -> dict:
+    return {"framework": p.framework, "changes": [change_dict(c, lang) for c in p.changes],
+            "dropped": [{**_fix_fields(fx, lang), "reason": text_of(why, lang)} for fx, why in p.dropped]}
 
 
 def to_dict(report: Report, lang: str) -> dict:
+    """The JSON report (schema ``trainmedic.report/1``), keys in reading order: what to do before how it was found."""
     out: dict = {
         "schema": SCHEMA,
         "kind": report.kind,
         "verdict": report.verdict,
-        "conclusion": _conclusion(report, lang),
-        "runs": [
-            {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
-             "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
-             "role": r.role, **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
-            for r in report.runs
-        ],
-        "findings": [finding_dict(f, lang) for f in report.findings],
-        "diagnoses": [diagnosis_dict(d, lang) for d in report.diagnoses],
+        "conclusion": text_of(report.conclusion, lang),
     }
+    if report.prescription is not None:
+        out["prescription"] = prescription_dict(report.prescription, lang)
+    out["diagnoses"] = [diagnosis_dict(d, lang) for d in report.diagnoses]
+    out["findings"] = [finding_dict(f, lang) for f in report.findings]
     if report.checkpoints is not None:
         out["checkpoints"] = _plain(report.checkpoints, lang)
     if report.watch_next:
         out["watch_next"] = [text_of(w, lang) for w in report.watch_next]
     if report.notes:
         out["notes"] = [text_of(n, lang) for n in report.notes]
+    out["runs"] = [
+        {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
+         "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
+         "role": r.role, **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
+        for r in report.runs
+    ]
     if report.tables:
-        out["tables"] = [{"key": tb.key, "title": text_of(tb.title, lang), "columns": [text_of(c, lang) for c in tb.columns],
-                          "rows": _plain(tb.rows, lang)} for tb in report.tables]
+        out["tables"] = [{"key": tb.key, "title": text_of(tb.title, lang),
+                          "columns": [text_of(c, lang) for c in tb.columns], "rows": _plain(tb.rows, lang)}
+                         for tb in report.tables]
     for k, v in report.extra.items():
         out.setdefault(k, _plain(v, lang))
     return out

@@ -18,6 +18,12 @@ from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, sorted_series, where
 
+# Sentences and evidence notes by precision/recall pattern (full catalog keys).
+PATTERNS = {"precision_high_recall_low": "rule.TM601.precision_high_recall_low",
+            "recall_high_precision_low": "rule.TM601.recall_high_precision_low"}
+PATTERN_NOTES = {"precision_high_recall_low": "rule.TM601.ev_precision_high_recall_low",
+                 "recall_high_precision_low": "rule.TM601.ev_recall_high_precision_low"}
+
 
 @dataclass(frozen=True)
 class CollapseParams(Params):
@@ -147,7 +153,7 @@ def check_collapse(run: Run, p: CollapseParams) -> list:
         pattern = _pattern(all_pr, p)
         if pattern:
             for ss, _ in all_pr.values():
-                ev.append(evidence(ss, int(np.flatnonzero(np.isfinite(ss.values))[-1]), Msg(f"rule.TM601.ev_{pattern}")))
+                ev.append(evidence(ss, int(np.flatnonzero(np.isfinite(ss.values))[-1]), Msg(PATTERN_NOTES[pattern])))
         y = s.values
         params = {"best": float(y[c["best"]]), "onset_value": float(y[c["onset"]]), "low": float(y[c["low"]]),
                   "best_where": where(s, c["best"]), "low_where": where(s, c["low"]),
@@ -156,7 +162,7 @@ def check_collapse(run: Run, p: CollapseParams) -> list:
             ps, rs = all_pr["precision"][0], all_pr["recall"][0]
             params.update(precision=float(ps.values[np.isfinite(ps.values)][-1]),
                           recall=float(rs.values[np.isfinite(rs.values)][-1]),
-                          pattern=Msg(f"rule.TM601.{pattern}", {}))
+                          pattern=Msg(PATTERNS[pattern], {}))
         key = "rule.TM601.message_pattern" if pattern else None
         facts = CollapseFacts(metrics=tuple(t[0].name for t in order), best=float(y[c["best"]]),
                               low=float(y[c["low"]]), pattern=pattern)

@@ -110,10 +110,9 @@ def check_wasted_compute(run: Run, p: WasteParams) -> list:
         ckpts = [e for e in run.events_of("checkpoint") if _event_x(e, axis) is not None and _event_x(e, axis) > x0]
         patience = run.config.get("early_stopping_patience")
         stopped = bool(run.events_of("early_stop")) or (patience is not None and len(evals) >= int(patience))
-        unit = Msg(f"rule.TM901.unit_{axis}")
-        params = {"wasted": _num(last - x0), "unit": unit, "fail": _num(x0), "evals": len(evals),
-                  "eval_first": _num(evals[0]) if evals else "", "eval_last": _num(evals[-1]) if evals else "",
-                  "checkpoints": len(ckpts), "patience": patience if patience is not None else ""}
+        params = {"wasted": _num(last - x0), "axis": axis, "fail": _num(x0), "evals": len(evals),
+                  "eval_first": _num(evals[0]) if evals else None, "eval_last": _num(evals[-1]) if evals else None,
+                  "checkpoints": len(ckpts), "patience": int(patience) if patience is not None else None}
         parts = [Msg("rule.TM901.part_evals", dict(params))] if evals else []
         if stopped and patience is not None:
             parts.append(Msg("rule.TM901.part_patience", dict(params)))

@@ -19,11 +19,22 @@ from .index import documented_rules
 
 # `trainmedic rules` must stay readable in an 80-column terminal.
 WIDTH = 80
+# Words chosen at run time, by value (full catalog keys).
+SEVERITY_KEYS = {"info": "report.severity.info", "warning": "report.severity.warning", "error": "report.severity.error"}
+PART_KEYS = {"what": "rules.docs.what", "why": "rules.docs.why", "example": "rules.docs.example", "fix": "rules.docs.fix"}
+COMMAND_KEYS = {"preflight": "checks.docs.command.preflight", "checkpoints": "checks.docs.command.checkpoints",
+                "compare": "checks.docs.command.compare"}
+
+
+def doc_key(prefix: str, part: str) -> str:
+    """The catalog key of one part of a rule's or check's documentation: ``rule.TM101.what``. The one place keys are
+    made from a name: a rule (a plugin's too) is documented under its own code."""
+    return f"{prefix}.{part}"
 
 
 def rule_text(r: Rule, part: str, lang: str = "en") -> str:
     """One part (``summary``, ``what``, ``why``, ``example``, ``fix``) of a rule's documentation, thresholds filled."""
-    text = catalog(lang).get(f"rule.{r.code}.{part}") if lang != "en" else None
+    text = catalog(lang).get(doc_key(f"rule.{r.code}", part)) if lang != "en" else None
     if text is None:
         text = r.doc.summary if part == "summary" else getattr(r.doc, part, "")
     return fill(text, lang, **r.params.as_dict())
@@ -48,7 +59,7 @@ def list_rules(lang: str = "en", width: int = WIDTH) -> str:
     """A table of every rule: code, name, severity and its one-line summary (the symptom is in `explain`)."""
     header = t("rules.docs.columns", lang).split("|")
     header = [header[0], header[1], header[3], header[4]]
-    rows = [[r.code, r.name, t(f"report.severity.{r.severity.value}", lang), rule_text(r, "summary", lang)]
+    rows = [[r.code, r.name, t(SEVERITY_KEYS[r.severity.value], lang), rule_text(r, "summary", lang)]
             for r in documented_rules()]
     return _table(header, rows, width)
 
@@ -59,9 +70,9 @@ def list_checks(lang: str = "en", width: int = WIDTH) -> str:
     header = [header[0], header[1], header[3], header[4]]
     parts = [t("checks.docs.title", lang) + "\n"]
     for command in ("preflight", "checkpoints", "compare"):
-        rows = [[c.code, c.name, t(f"report.severity.{c.severity}", lang), t(c.summary, lang)]
+        rows = [[c.code, c.name, t(SEVERITY_KEYS[str(c.severity)], lang), t(c.summary, lang)]
                 for c in all_checks() if c.command == command]
-        parts += ["\n" + t(f"checks.docs.command.{command}", lang) + "\n\n", _table(header, rows, width)]
+        parts += ["\n" + t(COMMAND_KEYS[command], lang) + "\n\n", _table(header, rows, width)]
     return "".join(parts)
 
 
@@ -79,7 +90,7 @@ def explain(code: str, lang: str = "en") -> Optional[str]:
     lines = [f"{r.code} {r.name}", t("rules.docs.symptom", lang, symptom=r.symptom, severity=r.severity.value), "",
              rule_text(r, "summary", lang), ""]
     for part in DOC_SECTIONS:
-        lines += [t(f"rules.docs.{part}", lang), "  " + rule_text(r, part, lang), ""]
+        lines += [t(PART_KEYS[part], lang), "  " + rule_text(r, part, lang), ""]
     values = r.params.as_dict()
     if values:
         reasons = r.params.reasons() if lang == "en" else {}
@@ -96,10 +107,10 @@ def explain_check(code: str, lang: str = "en") -> Optional[str]:
     c = get_check(code)
     if c is None:
         return None
-    lines = [f"{c.code} {c.name} ({t('checks.docs.command.' + c.command, lang)})",
+    lines = [f"{c.code} {c.name} ({t(COMMAND_KEYS[c.command], lang)})",
              t("rules.docs.symptom", lang, symptom=c.symptom, severity=c.severity), "", t(c.summary, lang), ""]
     for part in ("what", "why", "fix"):
-        lines += [t(f"rules.docs.{part}", lang), "  " + t(f"{c.explanation}.{part}", lang), ""]
+        lines += [t(PART_KEYS[part], lang), "  " + t(doc_key(c.explanation, part), lang), ""]
     return "\n".join(lines)
 
 
@@ -117,7 +128,7 @@ def markdown(lang: str = "en") -> str:
         lines += ["", f"## {r.code}", "", f"`{r.name}` · symptom `{r.symptom}` · severity {r.severity.value}", "",
                   rule_text(r, "summary", lang)]
         for part in DOC_SECTIONS:
-            lines += ["", f"**{t('rules.docs.' + part, lang)}.** {rule_text(r, part, lang)}"]
+            lines += ["", f"**{t(PART_KEYS[part], lang)}.** {rule_text(r, part, lang)}"]
         values = r.params.as_dict()
         if values:
             lines += ["", f"**{t('rules.docs.thresholds', lang)}** (`[tool.trainmedic.rules.{r.code}]`)", "",
@@ -126,7 +137,7 @@ def markdown(lang: str = "en") -> str:
             lines += [f"| `{k}` | `{v!r}` | {_cell(reasons.get(k, ''))} |" for k, v in values.items()]
     lines += ["", "# " + t("checks.docs.title", lang)]
     for command in ("preflight", "checkpoints", "compare"):
-        lines += ["", "## " + t(f"checks.docs.command.{command}", lang), "",
+        lines += ["", "## " + t(COMMAND_KEYS[command], lang), "",
                   "| code | name | symptom | severity | summary |", "|---|---|---|---|---|"]
         for c in all_checks():
             if c.command == command:

@@ -23,6 +23,8 @@ from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, train_loss
 
+EVIDENCE_NOTES = {"extreme": "rule.TM701.ev_extreme", "frozen": "rule.TM701.ev_frozen"}
+
 
 @dataclass(frozen=True)
 class DegenerateEvalParams(Params):
@@ -191,7 +193,7 @@ def check_degenerate_eval(run: Run, p: DegenerateEvalParams) -> list:
         if f is None:
             continue
         pts = f["points"]
-        ev = [evidence(s, i, Msg(f"rule.TM701.ev_{f['kind']}")) for i in pts[:6]]
+        ev = [evidence(s, i, Msg(EVIDENCE_NOTES[f["kind"]])) for i in pts[:6]]
         values = ", ".join(f"{s.values[i]:.4f}" for i in pts[:6])
         key = "rule.TM701.message" if f["kind"] == "extreme" else "rule.TM701.message_frozen"
         facts = DegenerateEvalFacts(kind=f["kind"], points=tuple(pts), both=f.get("both", False),

@@ -14,6 +14,8 @@ from ..i18n import Msg, msg
 from ..run import Run
 from . import Params, param, rule
 
+PHASES = {"input": "live.provenance.input", "loss": "live.provenance.loss", "error": "live.provenance.error"}
+
 
 @dataclass(frozen=True)
 class GuardParams(Params):
@@ -62,8 +64,8 @@ def provenance_message(found: dict) -> Msg:
     if phase == "backward":
         key = "live.provenance.backward_timestep" if found.get("timestep") is not None else "live.provenance.backward"
         return msg(key, **params)
-    if phase in ("input", "loss", "error"):
-        return msg(f"live.provenance.{phase}", **params)
+    if phase in PHASES:
+        return msg(PHASES[phase], **params)
     return msg("live.provenance.none")
 
 

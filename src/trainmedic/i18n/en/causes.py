@@ -5,12 +5,8 @@ MESSAGES = {
 
     # recurrent_long_sequence
     "cause.recurrent_long_sequence.title": "Recurrent layer ({layers}) backpropagating through long sequences",
-    "cause.recurrent_long_sequence.bptt": "The model has a recurrent layer ({layers}, {cite}): backpropagation "
-                                          "through time multiplies one Jacobian per time step, so the gradient can "
-                                          "grow exponentially with the sequence length",
-    "cause.recurrent_long_sequence.long": "here the sequences are {max_len} tokens long, so the product runs over "
-                                          "{max_len} steps; linear or CNN heads on the same encoder do not have a "
-                                          "gradient path that grows with the length",
+    "cause.recurrent_long_sequence.bptt": "The model has a recurrent layer ({layers}{cite, select, none {} other {, {cite}}}): backpropagation through time multiplies one Jacobian per time step, so the gradient can grow exponentially with the sequence length",
+    "cause.recurrent_long_sequence.long": "here the sequences are {max_len} tokens long, so the product runs over {max_len, plural, one {# step} other {# steps}}; linear or CNN heads on the same encoder do not have a gradient path that grows with the length",
     "cause.recurrent_long_sequence.mixed": "and it runs in {precision}, which leaves far fewer digits (bf16) or far "
                                            "less range (fp16) for values accumulated over that many steps",
     "cause.recurrent_long_sequence.vanilla": "a vanilla tanh nn.RNN has no gates to protect that product, unlike "
@@ -18,30 +14,21 @@ MESSAGES = {
 
     # mixed_precision_overflow
     "cause.mixed_precision_overflow.title": "Half precision ({precision}) overflow or precision loss",
-    "cause.mixed_precision_overflow.fp16": "The run uses fp16 ({cite}): values above 65504 become inf and then "
-                                           "NaN (large activations, attention scores, a loss scale that grew too "
-                                           "far)",
-    "cause.mixed_precision_overflow.bf16": "The run uses bf16 ({cite}): its range is fp32's, but with 8 bits of "
-                                           "mantissa long accumulations lose precision and a value that keeps "
-                                           "growing is not caught by a loss scaler",
+    "cause.mixed_precision_overflow.fp16": "The run uses fp16{cite, select, none {} other { ({cite})}}: values above 65504 become inf and then NaN (large activations, attention scores, a loss scale that grew too far)",
+    "cause.mixed_precision_overflow.bf16": "The run uses bf16{cite, select, none {} other { ({cite})}}: its range is fp32's, but with 8 bits of mantissa long accumulations lose precision and a value that keeps growing is not caught by a loss scaler",
     "cause.mixed_precision_overflow.recurrent": "the recurrent layer ({layers}) is where half precision hurts: its "
                                                 "state is accumulated step after step",
 
     # no_grad_clipping
     "cause.no_grad_clipping.title": "No gradient clipping",
-    "cause.no_grad_clipping.explanation": "Gradient clipping is off (max_grad_norm = {max_grad_norm}, {cite}), so "
-                                          "nothing bounds one large gradient: a single bad step can throw the "
-                                          "weights off their optimum (swings, spikes) or overflow to NaN.",
+    "cause.no_grad_clipping.explanation": "Gradient clipping is off (max_grad_norm = {max_grad_norm}{cite, select, none {} other {, {cite}}}), so nothing bounds one large gradient: a single bad step can throw the weights off their optimum (swings, spikes) or overflow to NaN.",
 
     # lr_too_high
     "cause.lr_too_high.title": "Learning rate too high ({lr})",
-    "cause.lr_too_high.lead": "The learning rate {lr} ({cite}) is larger than this run tolerates",
-    "cause.lr_too_high.rise": "{series} rose from {low} to {high} before it became non-finite: the run was "
-                              "diverging before the NaN, the signature of steps too large for the loss surface "
-                              "(lr {lr}, {cite})",
+    "cause.lr_too_high.lead": "The learning rate {lr}{cite, select, none {} other { ({cite})}} is larger than this run tolerates",
+    "cause.lr_too_high.rise": "{series} rose from {low} to {high} before it became non-finite: the run was diverging before the NaN, the signature of steps too large for the loss surface (lr {lr}{cite, select, none {} other {, {cite}}})",
     "cause.lr_too_high.divergence": "the loss left its minimum and climbed, which larger-than-stable updates do",
-    "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with lr "
-                                "{lr} {optimizer} each epoch lands somewhere else in a sharp valley",
+    "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with lr {lr}{optimizer, select, none {} other { ({optimizer})}} each epoch lands somewhere else in a sharp valley",
 
     # batch_lr_mismatch
     "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} -> {eff} while the learning rate stayed {lr}",
@@ -69,23 +56,16 @@ MESSAGES = {
 
     # frozen_backbone / optimizer_misses_params
     "cause.frozen_backbone.title": "Backbone frozen: only {ratio} of the parameters train",
-    "cause.frozen_backbone.ratio": "Only {ratio} of the parameters ({trainable} of {total}, {cite}) are trainable",
-    "cause.frozen_backbone.expected": "freezing {freeze} of 12 encoder layers would still leave about {expected} "
-                                      "trainable ({layers_left} layers); {trainable} means only the classifier "
-                                      "head trains, and a head on frozen features that were never tuned for the "
-                                      "task stays at the class prior",
+    "cause.frozen_backbone.ratio": "Only {ratio} of the parameters ({trainable} of {total}{cite, select, none {} other {, {cite}}}) are trainable",
+    "cause.frozen_backbone.expected": "freezing {freeze} of 12 encoder layers would still leave about {expected} of them trainable ({layers_left, plural, one {# layer} other {# layers}}); {trainable} means only the classifier head trains, and a head on frozen features that were never tuned for the task stays at the class prior",
     "cause.frozen_backbone.subset": "the optimizer is built from model.{subset}.parameters() only, so even layers "
                                     "left unfrozen never receive an update",
     "cause.optimizer_misses_params.title": "Optimizer built from model.{subset}.parameters() only",
-    "cause.optimizer_misses_params.explanation": "The optimizer holds only the parameters of model.{subset} "
-                                                 "({cite}); every other parameter keeps its initial value whatever "
-                                                 "requires_grad says.",
+    "cause.optimizer_misses_params.explanation": "The optimizer holds only the parameters of model.{subset}{cite, select, none {} other { ({cite})}}; every other parameter keeps its initial value whatever requires_grad says.",
 
     # degenerate_eval_set
     "cause.degenerate_eval_set.title": "Validation set holds a single class (or the metric is wrong)",
-    "cause.degenerate_eval_set.explanation": "{series} is exactly {values} from {where}. A collapsed model predicts "
-                                             "one class; it scores exactly 0 or exactly 1 only if every validation "
-                                             "label is the same class, otherwise the accuracy code is wrong.",
+    "cause.degenerate_eval_set.explanation": "{series}{values, select, none { stays where a model that never changes its prediction would} other { is exactly {values}}} from {where}. A collapsed model predicts one class; it scores exactly 0 or exactly 1 only if every validation label is the same class, otherwise the accuracy code is wrong.",
 
     # overfitting_capacity
     "cause.overfitting_capacity.title": "The model memorises the train set",
@@ -99,9 +79,8 @@ MESSAGES = {
                                  "clipping are known.",
 
     # fixes
-    "cause.fix.clip.why": "bounds every update; {to} is the Hugging Face default and safe for fine-tuning",
-    "cause.fix.clip_call.action": "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={clip_rnn}) (or "
-                                  "{clip}) between loss.backward() and optimizer.step()",
+    "cause.fix.clip.why": "bounds every update to a gradient norm of {to}, a safe bound for fine-tuning that rarely slows training",
+    "cause.fix.clip_call.action": "call torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={clip}) between loss.backward() and optimizer.step(); {clip_rnn} is a common looser bound for a recurrent model trained from scratch",
     "cause.fix.clip_call.why": "the training loop is hand-written: clipping is one line at that place",
     "cause.fix.rnn_fp32.action": "run the recurrent head ({layers}) in float32: wrap it in "
                                  "torch.autocast(device_type='cuda', enabled=False) and call it on .float() inputs; "
@@ -117,9 +96,7 @@ MESSAGES = {
     "cause.fix.fp32_hotspots.action": "keep softmax/attention scores and the loss in float32 (clamp attention "
                                       "logits) if bf16 is not available",
     "cause.fix.fp32_hotspots.why": "these are the values that overflow fp16 first",
-    "cause.fix.agreed_skip.action": "skip a non-finite batch only when all {world_size} processes agree: all-reduce "
-                                    "a flag (MAX) and skip on every process, or use trainmedic.Monitor(policy="
-                                    "\"skip\"), which does so",
+    "cause.fix.agreed_skip.action": "skip a non-finite batch only when {world_size, plural, one {the process agrees} other {all # processes agree}}: all-reduce a flag (MAX) and skip on every process, or use trainmedic.Monitor(policy=\"skip\"), which does so",
     "cause.fix.agreed_skip.why": "with `continue` on one process of a multi-GPU run the other processes wait "
                                  "forever in the gradient all-reduce: the run hangs instead of skipping",
     "cause.fix.skip_nonfinite.action": "skip the update when the loss is not finite (check torch.isfinite(loss) "
@@ -127,7 +104,7 @@ MESSAGES = {
     "cause.fix.skip_nonfinite.why": "one bad batch then costs one step, not the run",
     "cause.fix.lr_cut.why": "{factor}x lower keeps the steps inside the region where the loss was still falling",
     "cause.fix.lr_far_above.why": "far above what this optimizer trains with ({low} to {high}): halving is not enough; restart from its classic default and tune from there",
-    "cause.fix.plateau_scheduler.action": "or keep the lr and add ReduceLROnPlateau on the eval metric "
+    "cause.fix.plateau_scheduler.action": "keep the lr and add ReduceLROnPlateau on the eval metric "
                                           "(factor 0.5, patience 2)",
     "cause.fix.plateau_scheduler.why": "the swings start once the model is near its optimum; a smaller step there "
                                        "settles it",
@@ -139,11 +116,11 @@ MESSAGES = {
     "cause.fix.warmup.why": "early updates are the largest relative to the weights",
     "cause.fix.lr_linear.why": "keeps lr x effective batch constant for a summed loss: {lr} x {base_eff}/{eff}",
     "cause.fix.lr_sqrt.why": "square-root rule for a mean loss: {lr} x sqrt({base_eff}/{eff})",
-    "cause.fix.keep_batch.action": "or keep the effective batch at {target}: --train_batch_size {pdb} "
-                                   "--grad_accum_steps {a1} ({eff1}) or {half} x 2 ({eff2})",
+    "cause.fix.keep_batch.action": "keep the effective batch at {target}: a per-device batch of {pdb} with "
+                                   "{accum, plural, one {no gradient accumulation} other {# accumulation steps}}"
+                                   "{world_size, plural, one {} other { on # processes}}",
     "cause.fix.keep_batch.why": "the baseline was stable at that effective batch with this lr",
-    "cause.fix.warmup_samples.why": "keeps the warmup as long in samples as the baseline's ({warm} steps at "
-                                    "{base_eff} per step)",
+    "cause.fix.warmup_samples.why": "keeps the warmup as long in samples as the baseline's ({warm, plural, one {# step} other {# steps}} of {base_eff} samples)",
     "cause.fix.lower_peak.action": "lower the peak lr (see the lr fix) or lengthen warmup, and enable gradient "
                                    "clipping so that the first steps at full lr are bounded",
     "cause.fix.lower_peak.why": "the run broke at the first evaluation after the lr reached its peak {peak}",
@@ -158,8 +135,7 @@ MESSAGES = {
     "cause.fix.preflight.why": "it lists trainable parameters per module, parameters the optimizer misses and "
                                "whether the gradient reaches every layer",
     "cause.fix.check_labels.action": "check the validation labels: count them per class (one class only?)",
-    "cause.fix.check_labels.why": "{series} of exactly {values} is only possible with a single-class validation set "
-                                  "or a broken metric",
+    "cause.fix.check_labels.why": "{series}{values, select, none {} other { of exactly {values}}} is only possible with a single-class validation set or a broken metric",
     "cause.fix.stratified_split.action": "rebuild the validation split stratified by label",
     "cause.fix.stratified_split.why": "every class must be present for the eval numbers to mean anything",
     "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "
@@ -178,10 +154,10 @@ MESSAGES = {
 
     # lr_too_low, and trainability suspects when the run does not say what trains
     "cause.lr_too_low.title": "Learning rate {lr} too small to move the weights",
-    "cause.lr_too_low.far": "The lr {lr} ({cite}) is far below the usual range for {optimizer} ({low} to {high}): an Adam-type optimizer moves each weight by about lr per step, so the whole run moves a weight by less than lr x steps and the loss cannot leave where it started.",
-    "cause.lr_too_low.lowish": "The lr {lr} ({cite}) is below the usual range for {optimizer} ({low} to {high}); it may be why the loss hardly moves, though other causes are possible.",
+    "cause.lr_too_low.far": "The lr {lr}{cite, select, none {} other { ({cite})}} is far below the usual range for {optimizer} ({low} to {high}): an Adam-type optimizer moves each weight by about lr per step, so the whole run moves a weight by less than lr x steps and the loss cannot leave where it started.",
+    "cause.lr_too_low.lowish": "The lr {lr}{cite, select, none {} other { ({cite})}} is below the usual range for {optimizer} ({low} to {high}); it may be why the loss hardly moves, though other causes are possible.",
     "cause.fix.lr_raise.why": "x{factor} brings the lr into the usual range for {optimizer} ({low} to {high})",
-    "cause.fix.lr_range_test.action": "or run a short lr range test (raise the lr x10 every few hundred steps) and take the largest lr at which the loss still falls smoothly",
+    "cause.fix.lr_range_test.action": "run a short lr range test (raise the lr x10 every few hundred steps) and take the largest lr at which the loss still falls smoothly",
     "cause.fix.lr_range_test.why": "the right lr depends on the model and the batch; the range test measures it in minutes",
     "cause.fix.check_optimizer.action": "check which parameters the optimizer holds: sum(p.numel() for g in optimizer.param_groups for p in g['params']) against sum(p.numel() for p in model.parameters() if p.requires_grad)",
     "cause.fix.check_optimizer.why": "a model at the class prior with an ordinary lr is almost always a model whose weights are not being updated",
@@ -192,9 +168,9 @@ MESSAGES = {
 
     # loss_output_mismatch (the loss-floor variant of TM302 it rests on is in rules.py)
     "cause.loss_output_mismatch.title": "The loss and the model's output disagree (softmax applied twice?)",
-    "cause.loss_output_mismatch.double_softmax": "The train loss stops at {floor} while the accuracy is {acc}. For {k} classes, a loss that applies log-softmax to outputs that are already probabilities cannot go below ln(1 + (K-1)/e) = {expected}: the best the model can do is put probability 1 on the right class, which softmax turns into e / (e + K - 1). The observed floor matches it",
+    "cause.loss_output_mismatch.double_softmax": "The train loss stops at {floor} while the accuracy is {acc}. With {k, plural, one {# class} other {# classes}}, a loss that applies log-softmax to outputs that are already probabilities cannot go below ln(1 + (K-1)/e) = {expected}: the best the model can do is put probability 1 on the right class, which softmax turns into e / (e + K - 1). The observed floor matches it",
     "cause.loss_output_mismatch.generic": "The train loss stops at {floor} while the accuracy is {acc}: the model is right on every example but cannot become more confident, which happens when the model's output is squashed before the loss (softmax or sigmoid in forward() with CrossEntropyLoss / BCEWithLogitsLoss) or clamped",
-    "cause.loss_output_mismatch.config": "the model applies {activation} to its output ({cite})",
+    "cause.loss_output_mismatch.config": "the model applies {activation} to its output{cite, select, none {} other { ({cite})}}",
     "cause.fix.return_logits.action": "return raw logits from forward() and let the loss apply (log-)softmax; apply softmax only when predicting",
     "cause.fix.return_logits.why": "CrossEntropyLoss already contains log-softmax: a second softmax bounds the logits it sees to [0, 1] and the loss to its floor",
 
@@ -206,13 +182,11 @@ MESSAGES = {
     "cause.fix.check_batch_finite.why": "a single non-finite feature makes the loss and every gradient NaN, and the optimizer writes it into the weights",
     "cause.fix.find_batch.action": "log the indices of the examples in the batch at {where} and inspect them (labels, features, source shard); drop the corrupted ones",
     "cause.fix.find_batch.why": "the run recovered by itself, so the examples are the thing to fix",
-    "cause.bad_labels.title": "A label outside the model's classes (target {target}, {k} classes)",
+    "cause.bad_labels.title": "A label outside the model's classes (target {target}, {k, plural, one {# class} other {# classes}})",
     "cause.bad_labels.explanation": "the run crashed at {where} on `{line}` ({source}): the loss was given a class "
                                     "index that is negative or not below the number of outputs of the head, so a "
                                     "label is outside [0, num_classes)",
-    "cause.bad_labels.explanation_known": "the run crashed at {where} on `{line}` ({source}): label {target} was "
-                                          "given to a head with {k} outputs ({cite}), which accepts labels 0 to "
-                                          "{last} only",
+    "cause.bad_labels.explanation_known": "the run crashed at {where} on `{line}` ({source}): label {target} was given to a head with {k} outputs{cite, select, none {} other { ({cite})}}, which accepts labels 0 to {last} only",
     "cause.fix.labels_in_range.action": "check that every label lies in [0, num_classes) before training: "
                                         "assert 0 <= labels.min() and labels.max() < num_classes over the whole "
                                         "dataset",
@@ -221,19 +195,33 @@ MESSAGES = {
                                               "whole dataset",
     "cause.fix.labels_in_range.why": "one label outside the range stops the run at the first batch that holds it; "
                                      "a check over the dataset finds them all at once",
-    "cause.fix.num_labels.why": "the label map has at least {to} classes; a head sized from it takes every label",
+    "cause.fix.num_labels.why": "the label map has at least {to, plural, one {# class} other {# classes}}; a head sized from it takes every label",
     "cause.fix.remap_labels.action": "remap the labels to 0..num_classes-1 (a 1-based column, a label map larger "
                                      "than the head), or set num_labels from the label map; mark padding labels "
                                      "with ignore_index (-100)",
     "cause.fix.remap_labels.why": "the head's size and the label map must come from the same list of classes",
     "cause.frozen_backbone.title_switch": "Frozen by the config: {modules}",
-    "cause.frozen_backbone.switch": "The config freezes {modules} ({cite}) and the model stays at chance: only the "
-                                    "parts left trainable (usually the head) learn, on features never tuned to the "
-                                    "task",
-    "cause.warmup_peak_instability.near_peak": "{series} breaks at {where}, {distance} steps from the end of the "
-                                               "{warmup} warmup steps, with the lr at {share} of its {peak} peak: "
-                                               "the model held while the lr ramped up and broke near full lr",
+    "cause.frozen_backbone.switch": "The config freezes {modules}{cite, select, none {} other { ({cite})}} and the model stays at chance: only the parts left trainable (usually the head) learn, on features never tuned to the task",
+    "cause.warmup_peak_instability.near_peak": "{series} breaks at {where}, {distance, plural, one {# step} other {# steps}} from the end of the {warmup, plural, one {# warmup step} other {# warmup steps}}, with the lr at {share} of its {peak} peak: the model held while the lr ramped up and broke near full lr",
     "cause.warmup_peak_instability.earlier": "it was already degrading from {first}, while the lr was still "
                                              "rising, so the ramp's top is too high for this run rather than the "
                                              "peak alone",
+    "cause.recurrent_long_sequence.because": "the recurrent layer ({layers}) backpropagates through long sequences",
+    "cause.mixed_precision_overflow.because": "half precision ({precision}) overflows or loses precision",
+    "cause.no_grad_clipping.because": "gradient clipping is off",
+    "cause.lr_too_high.because": "the learning rate {lr} is too high",
+    "cause.lr_too_low.because": "the learning rate {lr} is too small to move the weights",
+    "cause.batch_lr_mismatch.because": "the effective batch grew from {base_eff} to {eff} while the learning rate stayed {lr}",
+    "cause.batch_lr_mismatch.because_no_baseline": "the loss is summed over the batch, so the step grows with the effective batch ({eff})",
+    "cause.warmup_peak_instability.because": "the run breaks when warmup ends and the lr peaks",
+    "cause.frozen_backbone.because": "the backbone is frozen and only {ratio} of the parameters train",
+    "cause.frozen_backbone.because_suspect": "most of the model may be frozen",
+    "cause.frozen_backbone.because_switch": "the config freezes {modules}",
+    "cause.optimizer_misses_params.because": "the optimizer holds only model.{subset}.parameters()",
+    "cause.optimizer_misses_params.because_suspect": "the optimizer may hold only part of the model",
+    "cause.degenerate_eval_set.because": "the validation set holds a single class (or the metric is wrong)",
+    "cause.overfitting_capacity.because": "the model memorises the train set",
+    "cause.loss_output_mismatch.because": "the loss and the model's output disagree (softmax applied twice?)",
+    "cause.bad_input_data.because": "a batch of bad data reached the model at {where}",
+    "cause.bad_labels.because": "a label lies outside the model's classes (target {target}, {k, plural, one {# class} other {# classes}})",
 }

@@ -33,7 +33,7 @@ MESSAGES = {
     "check.TM1004.fix": "Check the inputs (TM1010) and labels (TM1011); under mixed precision run the sensitive module in float32.",
 
     "check.TM1005.summary": "Trainable tensors receive no gradient",
-    "check.TM1005.what": "Runs one backward pass and lists trainable tensors whose .grad stays None: they are not on the path to the loss.",
+    "check.TM1005.what": "Runs one backward pass and lists trainable tensors whose `.grad` stays `None`: they are not on the path to the loss.",
     "check.TM1005.why": "A parameter with no gradient never trains.",
     "check.TM1005.fix": "Use the module in forward() and remove .detach() or no_grad on its path to the loss, or freeze it on purpose.",
 
@@ -53,7 +53,7 @@ MESSAGES = {
     "check.TM1008.fix": "Raise the lr so that the largest update-to-weight ratio is about 1e-3.",
 
     "check.TM1009.summary": "The loss at init is well above chance level",
-    "check.TM1009.what": "For classification, compares the loss at init with ln(number of classes), the loss of a uniform guess, and notes it when it is more than 1 above.",
+    "check.TM1009.what": "For classification, compares the loss at init with ln K (K classes), the loss of a uniform guess, and notes it when it is more than 1 above.",
     "check.TM1009.why": "A freshly initialised classifier should predict near-uniformly; a much higher loss points to a bad output scale or initialisation.",
     "check.TM1009.fix": "Check the scale of the last layer's initialisation and that the loss receives logits.",
 

@@ -32,10 +32,9 @@ MESSAGES = {
     "compare.fix.lr.sqrt": "Square-root rule, the conservative choice for a mean loss: {lr_ref} x sqrt({eb_chg}/{eb_ref})"
                            " = {rec} (the linear rule would give {linear}).",
     "compare.fix.lr.linear": "Linear rule for a mean loss: {lr_ref} x {eb_chg}/{eb_ref} = {rec}.",
-    "compare.fix.warmup": "Keep the warmup length in samples: {warm_ref} steps x {eb_ref} / {eb_chg} = {to} steps "
-                          "({samples} samples, as in the stable run).",
-    "compare.fix.keep_batch.action": "Or keep the effective batch at {eb}: per-device batch {pdb} x gradient "
-                                     "accumulation {accum}.",
+    "compare.fix.warmup": "Keep the warmup length in samples: {warm_ref, plural, one {# step} other {# steps}} x {eb_ref} / {eb_chg} = {to, plural, one {# step} other {# steps}} ({samples} samples, as in the stable run).",
+    "compare.fix.keep_batch.action": "keep the effective batch at {eb}: a per-device batch of {pdb} with "
+                                     "{accum, plural, one {no gradient accumulation} other {# accumulation steps}}",
     "compare.fix.keep_batch.why": "The stable run's lr {lr} was tuned for an effective batch of {eb}.",
     "compare.diag.title": "Effective batch {eb_ref} -> {eb_chg} at lr {lr_chg}: the learning rate was not rescaled",
     "compare.diag.explain.sum": "Losses in the hundreds (typical {loss}) mean the loss is summed over the batch, not "
@@ -59,7 +58,7 @@ MESSAGES = {
                                 "rules.",
     "compare.watch.after_warmup": "Watch the eval loss right after warmup ends (step {warm}): that is where the "
                                   "changed run parted.",
-    "compare.conclusion.cause": "{title}; the curves part at {where}.",
+    "compare.conclusion.cause": "{title}{where, select, none {.} other {; the curves part at {where}.}}",
     "compare.conclusion.parted": "{series} parts at {where}; no configuration difference explains it.",
     "compare.conclusion.same": "{a} and {b} train alike: no lasting gap between their curves.",
 }

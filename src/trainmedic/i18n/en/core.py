@@ -8,4 +8,5 @@ MESSAGES = {
     "core.verdict.warning": "warning",
     "core.verdict.failed": "failed",
     "core.verdict.unknown": "unknown",
+    "errors.missing_extra": "{feature} needs {module}, which is not installed: pip install 'trainmedic[{extra}]'",
 }

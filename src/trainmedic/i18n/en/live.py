@@ -12,7 +12,7 @@ MESSAGES = {
     "live.event.stop.skip": "step {step}: every recent step was bad, skipping no longer helps; training ended",
     "live.event.stop.rollback": "step {step}: still failing after the last allowed rollback; training ended",
     "live.event.stop.observe": "step {step}: training ended",
-    "live.event.end": "training ended after {steps} steps ({skipped} skipped, {rollbacks} rollbacks)",
+    "live.event.end": "training ended after {steps, plural, one {# step} other {# steps}} ({skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}})",
     # NaN provenance
     "live.provenance.overflow": "{module} ({dtype}): output overflow {max_abs:.2g} > {limit:.0f}",
     "live.provenance.forward": "{module} ({dtype}): output {kind} from finite input (largest finite |value| "
@@ -29,19 +29,17 @@ MESSAGES = {
                             "not reproduce (a dropout mask, another process's batch)",
     "live.provenance.error": "the replay of that batch failed: {error}",
     # Report notes
-    "live.note.skipped": "The guard (policy '{policy}') skipped {n} step(s); batches: {batches}.",
-    "live.note.rollbacks": "The guard rolled back {n} time(s); the learning rate is now {scale} x its original.",
+    "live.note.skipped": "The guard (policy '{policy}') skipped {n, plural, one {# step} other {# steps}}; batches: {batches}.",
+    "live.note.rollbacks": "The guard rolled back {n, plural, one {once} other {# times}}; the learning rate is now {scale} x its original.",
     "live.note.provenance": "First non-finite value: {what}.",
     # watch
     "live.watch.waiting": "waiting for {path} to appear ...",
     "live.watch.finding": "[{where}] {severity} {code} {rule}: {message}",
-    "live.watch.ended": "the run ended ({why}); {n} finding(s) reported",
+    "live.watch.ended": "the run ended ({why}); {n, plural, =0 {no finding reported} one {# finding reported} other {# findings reported}}",
     "live.watch.alert_failed": "--on-alert command failed (exit {code})",
     # Rules over the guard's events
-    "rule.TM150.message": "the guard skipped {skipped} step(s) from step {step} (batches {batches}) and rolled "
-                          "back {rollbacks} time(s)",
-    "rule.TM150.stopped": "the guard stopped the run: it skipped {skipped} step(s) from step {step} (batches "
-                          "{batches}) and rolled back {rollbacks} time(s) before giving up",
+    "rule.TM150.message": "the guard skipped {skipped, plural, one {# step} other {# steps}} from step {step} (batches {batches}) and rolled back {rollbacks, plural, =0 {no time} one {once} other {# times}}",
+    "rule.TM150.stopped": "the guard stopped the run: it skipped {skipped, plural, one {# step} other {# steps}} from step {step} (batches {batches}) and rolled back {rollbacks, plural, =0 {no time} one {once} other {# times}} before giving up",
     "rule.TM150.ev_skip": "skipped batch {batch} ({reason})",
     "rule.TM150.ev_rollback": "restored the snapshot of step {to} and lowered the lr",
 }

@@ -14,16 +14,13 @@ MESSAGES = {
     "preflight.col.frozen_in_group": "frozen in group", "preflight.col.modules": "modules",
     "preflight.col.layer": "layer", "preflight.col.grad_norm": "grad norm", "preflight.col.weight_norm": "weight norm",
     "preflight.col.update_ratio": "update/weight", "preflight.col.class": "class", "preflight.col.count": "count",
-    "preflight.finding.optimizer_misses": "{count} trainable parameters ({tensors} tensors, in {modules}) are in no "
-                                          "optimizer group: they will never change. Only {ratio:.2f}% of the model "
-                                          "trains.",
-    "preflight.finding.tiny_ratio": "Only {trained} of {total} parameters train ({ratio:.2f}%, below {threshold:.0f}%).",
+    "preflight.finding.optimizer_misses": "{count, plural, one {# trainable parameter} other {# trainable parameters}} ({tensors, plural, one {# tensor} other {# tensors}}, in {modules}) are in no optimizer group: they will never change. Only {ratio:.2f}% of the model trains.",
+    "preflight.finding.tiny_ratio": "Only {trained} of {total, plural, one {# parameter} other {# parameters}} train ({ratio:.2f}%, below {threshold:.0f}%).",
     "preflight.finding.frozen_in_opt": "{tensors} frozen tensors are in the optimizer (harmless, but they cost memory "
                                        "for optimizer state).",
     "preflight.finding.forward_failed": "The forward pass on the batch failed: {error}",
     "preflight.finding.nonfinite_inputs": "The batch holds NaN/Inf inputs: {where}.",
-    "preflight.finding.labels_range": "Labels span {lo}..{hi} but the model has {k} classes: {count} labels are "
-                                      "outside [0, {k}).",
+    "preflight.finding.labels_range": "Labels span {lo}..{hi} but the model has {k, plural, one {# class} other {# classes}}: {count, plural, one {# label is} other {# labels are}} outside [0, {k}).",
     "preflight.finding.one_class_batch": "All {n} labels in the batch are class {label}.",
     "preflight.finding.one_class_eval": "The eval loader holds a single class ({label}, {n} labels): accuracy on it "
                                         "is exactly 0 or 1 and says nothing.",
@@ -32,13 +29,12 @@ MESSAGES = {
                                         "uniform guess: the initial outputs are overconfident.",
     "preflight.finding.no_grad": "{tensors} trainable tensors receive no gradient ({layers}): they are not on the path "
                                  "from the inputs to the loss.",
-    "preflight.finding.zero_grad": "{tensors} tensors receive an all-zero gradient ({layers}).",
+    "preflight.finding.zero_grad": "{tensors, plural, one {# tensor receives} other {# tensors receive}} an all-zero gradient ({layers}).",
     "preflight.finding.ratio_high": "One step at lr {lr} would change {layer} by {ratio:.3g} of its norm (above "
                                     "{limit}).",
     "preflight.finding.ratio_low": "One step at lr {lr} changes every layer by at most {ratio:.2g} of its norm (below "
                                    "{limit}): training will barely move.",
-    "preflight.finding.rnn_amp": "Recurrent layers ({modules}) run under {dtype} autocast over sequences of {length} "
-                                 "steps (>= {limit}): backprop through time in low precision overflows or vanishes.",
+    "preflight.finding.rnn_amp": "Recurrent layers ({modules}) run under {dtype} autocast over sequences of {length, plural, one {# step} other {# steps}} (at least {limit}): backprop through time in low precision overflows or vanishes.",
     "preflight.finding.rnn_no_clip": "Recurrent layers ({modules}) with no gradient clipping (max_grad_norm unset).",
     "preflight.finding.bn_small": "BatchNorm ({modules}) with a per-device batch of {batch} (below {limit}): batch "
                                   "statistics are noise.",
@@ -48,21 +44,15 @@ MESSAGES = {
                                             "which applies log-softmax again.",
     "preflight.finding.bce": "BCELoss on sigmoid outputs: saturated sigmoids give log(0) = -inf and vanishing "
                              "gradients.",
-    "preflight.finding.overfit.flat": "The loss did not fall on one repeated batch: {first} -> {last} in {steps} steps "
-                                      "at lr {lr}.",
-    "preflight.finding.overfit.rises": "The loss rose on one repeated batch: {first} -> {last} in {steps} steps at "
-                                       "lr {lr}.",
+    "preflight.finding.overfit.flat": "The loss did not fall on one repeated batch: from {first} to {last} in {steps, plural, one {# step} other {# steps}} at lr {lr}.",
+    "preflight.finding.overfit.rises": "The loss rose on one repeated batch: from {first} to {last} in {steps, plural, one {# step} other {# steps}} at lr {lr}.",
     "preflight.finding.overfit.nonfinite": "The loss became {last} while overfitting one batch (from {first}, lr {lr}).",
     "preflight.finding.overfit.no_params": "The loss did not fall on one repeated batch ({first} -> {last}): no "
                                            "parameter the optimizer holds receives a gradient.",
     "preflight.diag.optimizer_misses.title": "The optimizer does not hold {modules}",
-    "preflight.diag.optimizer_misses.explain": "{count} parameters have requires_grad=True but no optimizer group holds "
-                                               "them, typically because the optimizer was built from one submodule "
-                                               "(model.classifier.parameters()). Those layers stay at their "
-                                               "initial values, and the loss sits near ln(K).",
+    "preflight.diag.optimizer_misses.explain": "{count, plural, one {# parameter has} other {# parameters have}} requires_grad=True but no optimizer group holds them, typically because the optimizer was built from one submodule (model.classifier.parameters()). Those layers stay at their initial values, and the loss sits near ln K.",
     "preflight.diag.frozen.title": "Only {ratio:.2f}% of the parameters train",
-    "preflight.diag.frozen.explain": "{trained} of {total} parameters are trainable: a frozen backbone leaves only the "
-                                     "head to fit the task, which is often too little.",
+    "preflight.diag.frozen.explain": "{trained} of {total, plural, one {# parameter is} other {# parameters are}} trainable: a frozen backbone leaves only the head to fit the task, which is often too little.",
     "preflight.diag.no_grad.title": "Trainable layers receive no gradient",
     "preflight.diag.no_grad.explain": "{layers} are not used in the forward pass, or their output is detached "
                                       "(.detach(), torch.no_grad(), .item()) before the loss.",
@@ -101,8 +91,7 @@ MESSAGES = {
     "preflight.diag.overfit.rises.title": "Overfitting one batch makes the loss rise",
     "preflight.diag.overfit.nonfinite.title": "Overfitting one batch diverges to NaN",
     "preflight.diag.overfit.no_params.title": "No parameter the optimizer holds gets a gradient",
-    "preflight.diag.overfit.explain": "On one repeated batch the loss went {first} -> {last} in {steps} steps; a "
-                                      "working setup drives it towards zero.",
+    "preflight.diag.overfit.explain": "On one repeated batch the loss went from {first} to {last} in {steps, plural, one {# step} other {# steps}}; a working setup drives it towards zero.",
     "preflight.fix.optimizer_all_params": "Build the optimizer from model.parameters() (or every group you mean to "
                                           "train), e.g. AdamW(model.parameters(), lr=...).",
     "preflight.fix.optimizer_all_params.why": "Parameters outside the optimizer never change, whatever their gradient.",
@@ -142,5 +131,5 @@ MESSAGES = {
     "preflight.fix.overfit_lr_down.why": "The loss rises or diverges on a batch the model sees every step.",
     "preflight.conclusion.ok": "Preflight passed: every trainable parameter is in the optimizer and gets a gradient, "
                                "the loss is finite, and no risky setting was found.",
-    "preflight.conclusion.problems": "{count} problem(s) before training; first: {first}",
+    "preflight.conclusion.problems": "{count, plural, one {# problem} other {# problems}} before training; first: {first}",
 }

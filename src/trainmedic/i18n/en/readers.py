@@ -22,49 +22,41 @@ MESSAGES = {
     "readers.error.binary_text": "binary file, not a text log",
     "readers.error.no_numbers_text": "no numbers found: not a training log",
     "readers.error.no_metrics": "no training metrics found (no lines like `loss: 0.5`, `Epoch 1/5 | Train Loss: ...` "
-                                "or `{'loss': 0.5, 'epoch': 0.1}`)",
+                                "or `{{'loss': 0.5, 'epoch': 0.1}}`)",
     "readers.error.config_too_large": "too large for a configuration file ({size} bytes)",
     "readers.error.config_syntax": "cannot parse ({detail})",
     "readers.error.config_binary": "binary file, not a configuration file or script",
     "readers.error.not_a_file": "not a regular file (a pipe, socket or device); name the file itself",
     "readers.error.symlink_loop": "a symbolic link that leads back to itself",
-    "readers.error.nothing_read": "nothing could be read from the {count} path(s) given: {why}",
-    "readers.error.no_metrics_read": "no metrics could be read from the {count} path(s) given ({read} read as "
-                                     "configuration or skipped): {why}",
+    "readers.error.nothing_read": "nothing could be read from the {count, plural, one {path} other {# paths}} given: {why}",
+    "readers.error.no_metrics_read": "no metrics could be read from the {count, plural, one {path} other {# paths}} given ({read} read as configuration or skipped): {why}",
     "readers.error.document": "a document, not a training log: no pasted log or metrics table found in it",
     # Warnings kept on the run.
     "readers.warn.skipped": "{path}: skipped ({detail})",
-    "readers.warn.walk_limit": "{path}: stopped looking after {count} files; name the artifacts to read explicitly",
+    "readers.warn.walk_limit": "{path}: stopped looking after {count, plural, one {# file} other {# files}}; name the artifacts to read explicitly",
     # Notes on a source: what was merged.
-    "readers.note.merged": "{count} series already in {primary}: {dropped} points not doubled, {added} added from here",
+    "readers.note.merged": "{count} series already in {primary}: {dropped, plural, one {# point} other {# points}} not doubled, {added} added from here",
     "readers.note.unaligned": "{series}: not merged with {primary} (no common step or epoch axis)",
     "readers.note.newest_checkpoint": "read the newest checkpoint's state ({checkpoint}) of {count}",
     "readers.note.training_args": "configuration from {path}",
     "readers.note.model_config": "model configuration from {path}",
     "readers.note.hparams": "hyperparameters from {path}",
     "readers.note.reference": "sibling run read for comparison: {path}",
-    "readers.note.ranks": "lines of {ranks} processes were interleaved; kept those of rank {kept}",
-    "readers.note.skipped_lines": "{count} line(s) skipped: a number stood where a whole number was expected "
-                                  "(e.g. `Epoch: inf`)",
-    "readers.note.fragments": "{count} line(s) skipped: the end of a line cut off by another process's output",
-    "readers.note.rows_superseded": "{count} row(s) superseded: a later row at the same position (written twice, or a "
-                                    "restarted run) replaces them",
+    "readers.note.ranks": "lines of {ranks, plural, one {# process} other {# processes}} were interleaved; kept those of rank {kept}",
+    "readers.note.skipped_lines": "{count, plural, one {# line} other {# lines}} skipped: a number stood where a whole number was expected (e.g. `Epoch: inf`)",
+    "readers.note.fragments": "{count, plural, one {# line} other {# lines}} skipped: the end of a line cut off by another process's output",
+    "readers.note.rows_superseded": "{count, plural, one {# row} other {# rows}} superseded: a later row at the same position (written twice, or a restarted run) replaces {count, plural, one {it} other {them}}",
     "readers.note.input_skipped": "{path} ({kind}): {why}",
-    "readers.note.long_lines": "{count} line(s) longer than {limit} characters: only their start and their latest "
-                               "progress refresh were read",
-    "readers.note.bad_counter": "{count} epoch or batch counter(s) ignored: not a whole number (e.g. `Epoch: inf`); "
-                                "the rest of their lines was read",
-    "readers.note.restarted": "the run restarted {count} time(s) (first back to {at}): {points} earlier point(s) "
-                              "superseded by the later segment",
-    "readers.note.bad_axis": "{count} point(s) dropped: their step or epoch is not a usable number (infinite or "
-                             "beyond 1e15)",
-    "readers.note.too_many_series": "only the first {limit} series were kept; {count} more value(s) named other "
-                                    "\"metrics\" (a line naming thousands of metrics is not a training log)",
-    "readers.note.too_many_fields": "{count} line(s) held more than {limit} fields; only the first {limit} were read",
+    "readers.note.long_lines": "{count, plural, one {# line} other {# lines}} longer than {limit} characters: only {count, plural, one {its} other {their}} start and latest progress refresh were read",
+    "readers.note.bad_counter": "{count, plural, one {# epoch or batch counter} other {# epoch or batch counters}} ignored: not a whole number (e.g. `Epoch: inf`); the rest of {count, plural, one {its line} other {their lines}} was read",
+    "readers.note.restarted": "the run restarted {count, plural, one {once} other {# times}}, first back to {at}: {points, plural, one {# earlier point} other {# earlier points}} superseded by the later segment",
+    "readers.note.bad_axis": "{count, plural, one {# point} other {# points}} dropped: {count, plural, one {its} other {their}} step or epoch is not a usable number (infinite or beyond 1e15)",
+    "readers.note.too_many_series": "only the first {limit} series were kept; {count, plural, one {# more value} other {# more values}} named other \"metrics\" (a line naming thousands of metrics is not a training log)",
+    "readers.note.too_many_fields": "{count, plural, one {# line} other {# lines}} held more than {limit} fields; only the first {limit} were read",
     "readers.note.skipped": "not read: {why}",
     "readers.note.kind": "read as {kind}",
-    "readers.note.skipped_many": "{count} more file(s) of this kind not read in {path} ({names})",
-    "readers.note.document_parts": "a document: only its pasted logs and tables were read ({lines} line(s))",
+    "readers.note.skipped_many": "{count, plural, one {# more file} other {# more files}} of this kind not read in {path} ({names})",
+    "readers.note.document_parts": "a document: only its pasted logs and tables were read ({lines, plural, one {# line} other {# lines}})",
     "readers.note.launch": "read as the command that launched the run",
     "readers.note.summary": "a run's final summary (best and last values), not a point of a curve: not read as "
                             "metrics",
@@ -75,4 +67,5 @@ MESSAGES = {
     "readers.note.kind_checkpoint": "a checkpoint: its weights are checked for non-finite values, not read as "
                                     "metrics",
     "readers.note.kind_unknown": "no reader recognises this file",
+    "readers.error.wandb_missing": "binary W&B run files (run-*.wandb) need the wandb package (pip install 'trainmedic[wandb]')",
 }

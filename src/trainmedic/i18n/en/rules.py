@@ -17,8 +17,7 @@ MESSAGES = {
     "rule.TM101.ev_rise": "last finite value: the loss had risen from {low} to {high} before it became non-finite",
 
     # TM102 ----------------------------------------------------------------------------------------------------
-    "rule.TM102.message": "{series} is exactly 0.0 from {where} (it was {before} before) while {witness} is NaN: "
-                          "the trainer's NaN filter is hiding a NaN loss ({zeros} logged points).",
+    "rule.TM102.message": "{series} is exactly 0.0 from {where}, after {before}, while {witness} is NaN: the trainer's NaN filter is hiding a NaN loss ({zeros, plural, one {# logged point} other {# logged points}}).",
     "rule.TM102.ev_before": "last real loss",
     "rule.TM102.ev_zero": "first exact 0.0: a hidden NaN",
     "rule.TM102.ev_witness": "NaN that proves it",
@@ -43,29 +42,24 @@ MESSAGES = {
     "rule.TM301.ev_acc": "accuracy at 1/K",
 
     # TM302 ----------------------------------------------------------------------------------------------------
-    "rule.TM302.message": "{series} has not moved for {n} points: it started at {start} and never fell below {low}.",
+    "rule.TM302.message": "{series} has not moved for {n, plural, one {# point} other {# points}}: it started at {start} and never fell below {low}.",
     "rule.TM302.message_floor": "{series} settles on a floor of {floor} from {where} while the eval accuracy reaches "
                                   "{acc}: a model that classifies every example right should keep driving its "
                                   "cross-entropy down, so the loss cannot go below this level.",
     "rule.TM302.ev_floor": "on the floor",
 
     # TM401 ----------------------------------------------------------------------------------------------------
-    "rule.TM401.message": "{series} swings by {typical} (up to {max}) between evaluations from {where} ({swings} "
-                          "reversals; {rough}% of its level off its trend) while {train} moves smoothly "
-                          "({train_rough}%).",
-    "rule.TM401.message_no_train": "{series} swings by {typical} (up to {max}) between evaluations from {where} "
-                                   "({swings} reversals; {rough}% of its level off its trend).",
+    "rule.TM401.message": "{series} swings by {typical} (up to {max}) between evaluations from {where} ({swings, plural, one {# reversal} other {# reversals}}; {rough}% of its level off its trend) while {train} moves smoothly ({train_rough}%).",
+    "rule.TM401.message_no_train": "{series} swings by {typical} (up to {max}) between evaluations from {where} ({swings, plural, one {# reversal} other {# reversals}}; {rough}% of its level off its trend).",
     "rule.TM401.ev_swing_from": "before the first swing",
     "rule.TM401.ev_swing": "swing reversed by the next evaluation",
 
     # TM402 ----------------------------------------------------------------------------------------------------
-    "rule.TM402.message": "{series} spikes {count} time(s) from {where}, the worst {worst}x its local level, and "
-                          "recovers each time.",
+    "rule.TM402.message": "{series} spikes {count, plural, one {once} other {# times}} from {where}, the worst {worst}x its local level, and {count, plural, one {recovers} other {recovers each time}}.",
     "rule.TM402.ev_spike": "spike, {ratio}x the level before",
 
     # TM501 ----------------------------------------------------------------------------------------------------
-    "rule.TM501.message": "{series} rises from its minimum {min} to {last} ({rise}x) from {where} while {train} "
-                          "fell {train_drop}%: overfitting ({sets} eval set(s) show it).",
+    "rule.TM501.message": "{series} rises from its minimum {min} to {last} ({rise}x) from {where} while {train} fell {train_drop}%: overfitting ({sets, plural, one {one eval set shows it} other {# eval sets show it}}).",
     "rule.TM501.ev_min": "eval minimum: the best checkpoint",
     "rule.TM501.ev_onset": "first evaluation after the minimum",
     "rule.TM501.ev_last": "last evaluation",
@@ -90,9 +84,7 @@ MESSAGES = {
     # TM701 ----------------------------------------------------------------------------------------------------
     "rule.TM701.message": "{series} is exactly {values} from {where}: a model predicting one class scores exactly "
                           "0 or 1 only if every validation label is the same class.",
-    "rule.TM701.message_frozen": "{series} is identical ({values}) for {n} evaluations from {where} while training "
-                                 "moves: the prediction never changes (one class predicted?) or the metric is "
-                                 "not computed from the model.",
+    "rule.TM701.message_frozen": "{series} is identical ({values}) for {n, plural, one {# evaluation} other {# evaluations}} from {where} while training moves: the prediction never changes (one class predicted?) or the metric is not computed from the model.",
     "rule.TM701.ev_extreme": "exact extreme value",
     "rule.TM701.ev_frozen": "same value again",
 
@@ -111,19 +103,15 @@ MESSAGES = {
     # TM901 ----------------------------------------------------------------------------------------------------
     "rule.TM901.fix": "Stop at the first non-finite step: `trainmedic.Monitor(..., policy=\"stop\")` or a callback "
                       "that ends training on a NaN loss; delete the checkpoints saved after the failure.",
-    "rule.TM901.message": "The run went on for {wasted} {unit} after the failure at {where}: {details}.",
-    "rule.TM901.unit_step": "steps",
-    "rule.TM901.unit_epoch": "epochs",
-    "rule.TM901.unit_index": "points",
-    "rule.TM901.part_evals": "{evals} more evaluation(s) of a broken model ({unit} {eval_first}-{eval_last})",
-    "rule.TM901.part_patience": "early stopping (patience {patience}) needed {patience} evaluations without "
-                                "improvement before it could stop",
-    "rule.TM901.part_checkpoints": "{checkpoints} checkpoint(s) saved from the broken model",
+    "rule.TM901.message": "The run went on for {axis, select, step {{wasted, plural, one {# step} other {# steps}}} epoch {{wasted, plural, one {# epoch} other {# epochs}}} other {{wasted, plural, one {# logged point} other {# logged points}}}} after the failure at {where}{details, select, none {} other {: {details}}}.",
+    "rule.TM901.part_evals": "{evals, plural, one {one more evaluation of a broken model, at {axis, select, step {step} epoch {epoch} other {point}} {eval_first}} other {# more evaluations of a broken model, {axis, select, step {steps} epoch {epochs} other {points}} {eval_first} to {eval_last}}}",
+    "rule.TM901.part_patience": "early stopping (patience {patience}) needed {patience, plural, one {one evaluation} other {# evaluations}} without improvement before it could stop",
+    "rule.TM901.part_checkpoints": "{checkpoints, plural, one {# checkpoint} other {# checkpoints}} saved from the broken model",
     "rule.TM901.ev_fail": "unrecoverable failure",
     "rule.TM901.ev_end": "the run ends",
     "rule.TM210.after": "after",
     "rule.TM210.before": "before",
-    "rule.TM210.message_ramp": "The failure ({code}) began at {where}, {delta} steps {side} the lr peaked at {peak} (step {peak_step}, warmup_steps {warmup}), with the lr at {share}% of its peak.",
+    "rule.TM210.message_ramp": "The failure ({code}) began at {where}, {delta, plural, one {# step} other {# steps}} {side} the lr peaked at {peak} (step {peak_step}, warmup_steps {warmup}), with the lr at {share}% of its peak.",
     "rule.TM210.message_flat": "The failure ({code}) began at {where}, with the lr at {share}% of its peak {peak} (no warmup ramp in the logged lr).",
     "rule.TM210.ev_peak": "lr peak",
     "rule.TM210.ev_at_failure": "lr when the failure began",

@@ -28,9 +28,8 @@ MESSAGES = {
     "compare.fix.lr.sqrt": "平方根规则，mean loss 下的保守选择：{lr_ref} × sqrt({eb_chg}/{eb_ref}) = {rec}"
                            "（线性规则为 {linear}）。",
     "compare.fix.lr.linear": "mean loss 的线性规则：{lr_ref} × {eb_chg}/{eb_ref} = {rec}。",
-    "compare.fix.warmup": "保持以样本数计的 warmup 长度：{warm_ref} 步 × {eb_ref} / {eb_chg} = {to} 步"
-                          "（与稳定训练相同的 {samples} 个样本）。",
-    "compare.fix.keep_batch.action": "或者保持有效 batch 为 {eb}：单卡 batch {pdb} × 梯度累积 {accum}。",
+    "compare.fix.warmup": "保持以样本数计的预热长度：{warm_ref, plural, other {# 步}} × {eb_ref} / {eb_chg} = {to, plural, other {# 步}}（与稳定训练相同的 {samples} 个样本）。",
+    "compare.fix.keep_batch.action": "把有效批量保持在 {eb}：每个设备的批量为 {pdb}，{accum, plural, =1 {不做梯度累积} other {梯度累积 # 步}}",
     "compare.fix.keep_batch.why": "稳定训练的学习率 {lr} 是针对有效 batch {eb} 调好的。",
     "compare.diag.title": "有效 batch {eb_ref} -> {eb_chg}，学习率仍为 {lr_chg}：学习率没有随之缩放",
     "compare.diag.explain.sum": "loss 在几百的量级（典型值 {loss}），说明 loss 是对 batch 求和而不是取平均："
@@ -49,7 +48,7 @@ MESSAGES = {
                              "变大（平方根规则 {sqrt}，线性规则 {linear}）。",
     "compare.batch_ok.unknown": "有效 batch {eb_ref} -> {eb_chg}，学习率 {lr_ref} -> {lr_chg}：在缩放规则范围内。",
     "compare.watch.after_warmup": "关注 warmup 结束（step {warm}）之后的验证 loss：改动后的训练正是在那里分离的。",
-    "compare.conclusion.cause": "{title}；曲线在{where}分离。",
+    "compare.conclusion.cause": "{title}{where, select, none {。} other {；曲线在{where}分开。}}",
     "compare.conclusion.parted": "{series} 在{where}分离；没有配置差异能解释。",
     "compare.conclusion.same": "{a} 与 {b} 训练表现一致：曲线之间没有持续的差距。",
 }

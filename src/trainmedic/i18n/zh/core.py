@@ -8,4 +8,5 @@ MESSAGES = {
     "core.verdict.warning": "警告",
     "core.verdict.failed": "失败",
     "core.verdict.unknown": "未知",
+    "errors.missing_extra": "{feature} 需要 {module}，但它没有安装：pip install 'trainmedic[{extra}]'",
 }

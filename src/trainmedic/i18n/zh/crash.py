@@ -10,5 +10,5 @@ MESSAGES = {
     "rule.TM950.fix": "阅读异常那一行及其上方的调用帧；修正它指出的数据或配置，然后从崩溃前保存的最后一个检查点恢复。",
     "rule.TM950.message": "运行在{where}崩溃：{line}（{source}）。",
     "rule.TM950.ev_last": "崩溃前记录的最后一个点",
-    "narrative.symptom.crash": "运行崩溃了",
+    "narrative.symptom.crash": "{where, select, none {} other {{where}，}}训练崩溃了",
 }

@@ -14,23 +14,21 @@ MESSAGES = {
     "preflight.col.modules": "模块", "preflight.col.layer": "层", "preflight.col.grad_norm": "梯度范数",
     "preflight.col.weight_norm": "权重范数", "preflight.col.update_ratio": "更新/权重", "preflight.col.class": "类别",
     "preflight.col.count": "数量",
-    "preflight.finding.optimizer_misses": "{count} 个可训练参数（{tensors} 个张量，位于 {modules}）不在任何优化器参数组中："
-                                          "它们永远不会改变。模型只有 {ratio:.2f}% 在训练。",
-    "preflight.finding.tiny_ratio": "{total} 个参数中只有 {trained} 个在训练（{ratio:.2f}%，低于 {threshold:.0f}%）。",
+    "preflight.finding.optimizer_misses": "{count, plural, other {#}} 个可训练参数（{tensors, plural, other {#}} 个张量，位于 {modules}）不在任何优化器参数组中：它们永远不会改变。模型只有 {ratio:.2f}% 在训练。",
+    "preflight.finding.tiny_ratio": "{total, plural, other {#}} 个参数中只有 {trained} 个在训练（{ratio:.2f}%，低于 {threshold:.0f}%）。",
     "preflight.finding.frozen_in_opt": "优化器中有 {tensors} 个冻结张量（无害，但占用优化器状态内存）。",
     "preflight.finding.forward_failed": "在该 batch 上前向传播失败：{error}",
     "preflight.finding.nonfinite_inputs": "batch 中含 NaN/Inf 输入：{where}。",
-    "preflight.finding.labels_range": "标签范围为 {lo}..{hi}，但模型只有 {k} 个类别：{count} 个标签不在 [0, {k}) 内。",
+    "preflight.finding.labels_range": "标签范围为 {lo}..{hi}，但模型只有 {k, plural, other {#}} 个类别：{count, plural, other {#}} 个标签不在 [0, {k}) 内。",
     "preflight.finding.one_class_batch": "batch 中全部 {n} 个标签都是类别 {label}。",
     "preflight.finding.one_class_eval": "验证集只有一个类别（{label}，{n} 个标签）：其准确率只会是 0 或 1，没有意义。",
     "preflight.finding.nonfinite_loss": "初始化时的 loss 为 {value}。",
     "preflight.finding.init_loss_high": "初始 loss 为 {value}，远高于均匀猜测的 ln({k}) = {chance:.3f}：初始输出过于自信。",
     "preflight.finding.no_grad": "{tensors} 个可训练张量没有收到梯度（{layers}）：它们不在从输入到 loss 的路径上。",
-    "preflight.finding.zero_grad": "{tensors} 个张量收到的梯度全为零（{layers}）。",
+    "preflight.finding.zero_grad": "{tensors, plural, other {#}} 个张量收到的梯度全为零（{layers}）。",
     "preflight.finding.ratio_high": "学习率 {lr} 下一步会让 {layer} 改变其范数的 {ratio:.3g}（高于 {limit}）。",
     "preflight.finding.ratio_low": "学习率 {lr} 下一步最多让各层改变其范数的 {ratio:.2g}（低于 {limit}）：训练几乎不动。",
-    "preflight.finding.rnn_amp": "循环层（{modules}）在 {dtype} autocast 下处理长度为 {length} 的序列（>= {limit}）："
-                                 "低精度下的时间反向传播会溢出或消失。",
+    "preflight.finding.rnn_amp": "循环层（{modules}）在 {dtype} autocast 下处理长度为 {length, plural, other {#}} 的序列（不少于 {limit}）：低精度下的时间反向传播会溢出或消失。",
     "preflight.finding.rnn_no_clip": "循环层（{modules}）没有梯度裁剪（未设置 max_grad_norm）。",
     "preflight.finding.bn_small": "BatchNorm（{modules}）的单卡 batch 为 {batch}（低于 {limit}）：batch 统计量只是噪声。",
     "preflight.finding.double_softmax": "模型输出（{module}）已经过 softmax，CrossEntropyLoss 又做一次 log-softmax："
@@ -38,16 +36,14 @@ MESSAGES = {
     "preflight.finding.double_log_softmax": "模型输出（{module}）是 log-softmax，却送入 CrossEntropyLoss，后者会再做一次 "
                                             "log-softmax。",
     "preflight.finding.bce": "对 sigmoid 输出使用 BCELoss：sigmoid 饱和时出现 log(0) = -inf 和梯度消失。",
-    "preflight.finding.overfit.flat": "在同一个 batch 上反复训练 loss 没有下降：{steps} 步内 {first} -> {last}，学习率 {lr}。",
-    "preflight.finding.overfit.rises": "在同一个 batch 上反复训练 loss 反而上升：{steps} 步内 {first} -> {last}，学习率 {lr}。",
+    "preflight.finding.overfit.flat": "在同一个 batch 上反复训练 loss 没有下降：{steps, plural, other {#}} 步内从 {first} 变为 {last}，学习率 {lr}。",
+    "preflight.finding.overfit.rises": "在同一个 batch 上反复训练 loss 反而上升：{steps, plural, other {#}} 步内从 {first} 变为 {last}，学习率 {lr}。",
     "preflight.finding.overfit.nonfinite": "过拟合单个 batch 时 loss 变成 {last}（起始 {first}，学习率 {lr}）。",
     "preflight.finding.overfit.no_params": "在同一个 batch 上 loss 没有下降（{first} -> {last}）：优化器持有的参数都没有收到梯度。",
     "preflight.diag.optimizer_misses.title": "优化器没有包含 {modules}",
-    "preflight.diag.optimizer_misses.explain": "{count} 个参数 requires_grad=True 却不在任何优化器参数组中，通常是因为优化器"
-                                               "只用一个子模块构建（model.classifier.parameters()）。这些层保持初始值，"
-                                               "loss 停在 ln(K) 附近。",
+    "preflight.diag.optimizer_misses.explain": "{count, plural, other {#}} 个参数 requires_grad=True 却不在任何优化器参数组中，通常是因为优化器只用一个子模块构建（model.classifier.parameters()）。这些层保持初始值，loss 停在 ln K 附近。",
     "preflight.diag.frozen.title": "只有 {ratio:.2f}% 的参数在训练",
-    "preflight.diag.frozen.explain": "{total} 个参数中只有 {trained} 个可训练：冻结主干后只剩分类头去拟合任务，往往不够。",
+    "preflight.diag.frozen.explain": "{total, plural, other {#}} 个参数中只有 {trained} 个可训练：冻结主干后只剩分类头去拟合任务，往往不够。",
     "preflight.diag.no_grad.title": "可训练层没有收到梯度",
     "preflight.diag.no_grad.explain": "{layers} 没有在前向传播中使用，或其输出在计算 loss 前被 detach"
                                       "（.detach()、torch.no_grad()、.item()）。",
@@ -81,7 +77,7 @@ MESSAGES = {
     "preflight.diag.overfit.rises.title": "过拟合单个 batch 时 loss 上升",
     "preflight.diag.overfit.nonfinite.title": "过拟合单个 batch 时发散到 NaN",
     "preflight.diag.overfit.no_params.title": "优化器持有的参数都没有梯度",
-    "preflight.diag.overfit.explain": "在同一个 batch 上 {steps} 步内 loss {first} -> {last}；正常的设置会把它压向零。",
+    "preflight.diag.overfit.explain": "在同一个 batch 上 {steps, plural, other {#}} 步内 loss 从 {first} 变为 {last}；正常的设置会把它压向零。",
     "preflight.fix.optimizer_all_params": "用 model.parameters()（或所有需要训练的参数组）构建优化器，"
                                           "例如 AdamW(model.parameters(), lr=...)。",
     "preflight.fix.optimizer_all_params.why": "不在优化器中的参数无论梯度如何都不会改变。",
@@ -117,5 +113,5 @@ MESSAGES = {
     "preflight.fix.overfit_lr_up.why": "在模型每步都看到的 batch 上，这个学习率下 loss 几乎不动。",
     "preflight.fix.overfit_lr_down.why": "在模型每步都看到的 batch 上，loss 上升或发散。",
     "preflight.conclusion.ok": "预检通过：所有可训练参数都在优化器中并收到梯度，loss 有限，没有发现危险设置。",
-    "preflight.conclusion.problems": "训练前发现 {count} 个问题；第一个：{first}",
+    "preflight.conclusion.problems": "训练前发现 {count, plural, other {#}} 个问题；第一个：{first}",
 }

@@ -2,12 +2,10 @@
 损失缩放、不跟随训练的评估、训练损失的周期性摆动，以及记忆化。"""
 
 MESSAGES = {
-    "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n} 个点，{start} -> {low}），但日志从{where}开始，"
-                                  "已是训练后期：无法判断这次运行是否学到过东西。",
+    "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n, plural, other {#}} 个点，{start} -> {low}），但日志从{where}开始，已是训练后期：无法判断这次运行是否学到过东西。",
     "rule.TM303.message": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}：损失在批次之间完全不变，说明模型的输出"
                           "已不再依赖输入。",
-    "rule.TM303.message_k": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}；{value} 约等于 ln({k})：模型不论输入"
-                            "都输出约 {k} 个类别上的均匀先验。",
+    "rule.TM303.message_k": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}；{value} 约等于 ln({k})：模型不论输入都输出约 {k, plural, other {#}} 个类别上的均匀先验。",
     "rule.TM303.ev_before": "冻结前的最后一个值",
     "rule.TM303.ev_first": "第一次重复",
     "rule.TM303.ev_last": "仍是同一个值",
@@ -17,9 +15,9 @@ MESSAGES = {
     "rule.TM305.message": "在{where}之后，平台调度器把学习率降到 {lr}（{line}）：{series} 已不再改善（最佳 {best}，最后 {last}）。",
     "rule.TM305.ev_best": "降学习率前的最佳值",
     "rule.TM305.ev_last": "降学习率前的最后一个值",
-    "rule.TM401.message_unknown_noise": "{series} 从{where}起在评估之间摆动约 {typical}（最大 {max}）（{swings} 次反转；偏离趋势达其水平的 {rough}%），但没有信息给出验证集大小，也看不到训练本身在摆动：小验证集的抽样噪声就是这个样子。",
-    "rule.TM403.message_log": "{series} 从{where}起反转 {swings} 次，每次约 {typical}%，而它平常每个点只变化 {background}%：训练本身在振荡。",
-    "rule.TM403.message_abs": "{series} 从{where}起反转 {swings} 次，每次约 {typical}，而它平常每个点只变化 {background}：训练本身在振荡。",
+    "rule.TM401.message_unknown_noise": "{series} 从{where}起在评估之间摆动约 {typical}（最大 {max}；{swings, plural, other {#}} 次反转；偏离趋势达其水平的 {rough}%），但没有信息给出验证集大小，也看不到训练本身在摆动：小验证集的抽样噪声就是这个样子。",
+    "rule.TM403.message_log": "{series} 从{where}起反转 {swings, plural, other {#}} 次，每次约 {typical}%，而它平常每个点只变化 {background}%：训练本身在振荡。",
+    "rule.TM403.message_abs": "{series} 从{where}起反转 {swings, plural, other {#}} 次，每次约 {typical}，而它平常每个点只变化 {background}：训练本身在振荡。",
     "rule.TM403.ev_swing": "被下一个点反转",
     "rule.TM103.message": "从{where}起 fp16 损失缩放从 {highest} 降到 {last}（{factor} 倍）：每一步都溢出，梯度是非有限值。",
     "rule.TM103.message_event": "在{where}，fp16 损失缩放达到最小值（{line}）：每一步都溢出，梯度是非有限值。",
@@ -32,8 +30,8 @@ MESSAGES = {
     "rule.TM502.message_acc": "{train} 降到 {train_loss}，而验证损失停在 {eval_loss}（{ratio} 倍），从{where}起不再改善，验证准确率也从最佳的 {acc_best} 降到 {acc_last}：模型在记忆训练集。",
     "rule.TM502.ev_eval": "验证损失不再改善",
     "rule.TM502.ev_train": "训练损失接近零",
-    "rule.TM702.message": "从{where}起的 {n} 次评估中，{series} 每次都不超过 {train} 的 {ratio}，验证损失至少是训练损失的 {loss_ratio} 倍：评估衡量的不是训练学到的东西。",
-    "rule.TM702.message_chance": "从{where}起的 {n} 次评估中，{series} 一直处于随机水平（{chance}），而 {train} 很高：评估衡量的不是训练学到的东西。",
+    "rule.TM702.message": "从{where}起的 {n, plural, other {#}} 次评估中，{series} 每次都不超过 {train} 的 {ratio}，验证损失至少是训练损失的 {loss_ratio} 倍：评估衡量的不是训练学到的东西。",
+    "rule.TM702.message_chance": "从{where}起的 {n, plural, other {#}} 次评估中，{series} 一直处于随机水平（{chance}），而 {train} 很高：评估衡量的不是训练学到的东西。",
     "rule.TM702.ev_eval": "验证准确率远低于训练",
     "rule.TM702.ev_train": "训练准确率",
     "rule.TM103.summary": "fp16 损失缩放崩溃：每一步都溢出，梯度是非有限值",
