@@ -19,7 +19,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..i18n import t
-from ..run import Event, Run
+from ..run import Event, Run, unknown
 from . import Reader, register
 from .checks import fail, read_text_head
 from .columns import SeriesBuilder, float_column
@@ -100,7 +100,7 @@ def _history_to_series(blocks: dict, builder: SeriesBuilder) -> int:
                 if i in (idx_step, idx_epoch) or (is_summary and key in _SUMMARY_KEYS):
                     continue
                 values, present = cols[i]
-                builder.add(key, values, step, epoch, present, order=np.full(n, np.nan))
+                builder.add(key, values, step, epoch, present, order=unknown(n))
     return entries
 
 
