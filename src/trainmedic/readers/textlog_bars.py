@@ -44,9 +44,12 @@ def refreshes(raw: str, seen: Optional[dict] = None) -> list:
     for seg, zeroed in zip(raw.split("\r"), Y.zeroed(raw).split(b"\r")):
         if not seg or seg.isspace():
             continue
-        hit = known(zeroed)
-        if hit is None:
-            hit = _remember_bar(seg, zeroed, seen)
+        if "/" not in seg:
+            hit = ()  # a bar counts `b/n`
+        else:
+            hit = known(zeroed)
+            if hit is None:
+                hit = _remember_bar(seg, zeroed, seen)
         same_bar = False
         if hit:
             n = seg[hit[0]:hit[1]]

@@ -31,16 +31,19 @@ class DictsMixin:
                 ref = op[3]
                 points.append((op[1], op[2], float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)))
             elif kind is Y.STEP:
-                step = Y.value_of(op[1], toks)
+                ref = op[1]
+                step = float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)
             elif kind is Y.EPOCH:
-                epoch = Y.value_of(op[1], toks)
+                ref = op[1]
+                epoch = float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)
             else:  # Y.TOTAL
                 self.config.set(op[1], int(Y.raw_of(op[2], toks)), self.source, self.lineno)
         flags = EXPLICIT if step == step else 0
         if step != step and epoch != epoch:
             step, epoch, flags = self.last_step, self.last_epoch, INHERITED
-        if self._last_dict[0] == self.records and self._same_event(points, plan, toks, epoch, rank):
-            return
+        last = self._last_dict
+        if last[0] == self.records and last[3] is not plan and self._same_event(points, plan, toks, epoch, rank):
+            return  # (one layout twice in a row is one logger's next event)
         self._record(points, step, epoch, rank, flags=flags, train=train)
         self._last_dict = (self.records, epoch, rank, plan, toks)
 

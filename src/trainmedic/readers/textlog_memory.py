@@ -13,8 +13,6 @@ Two memories, each bounded (a log of ever-new lines starts them again when full)
 
 from __future__ import annotations
 
-from typing import Optional
-
 from . import textlog_layout as Y
 
 # Line shapes whose layout is remembered at once. A log prints a handful of shapes over and over (a few dozen with
@@ -32,18 +30,9 @@ class LineMemory:
 
     def __init__(self) -> None:
         self.plans: dict = {}  # shape -> layout
-        self.templates: dict = {}  # zeroed line -> (token places, places of digits outside tokens, {their text: layout})
-
-    def recall(self, line: str, zeroed: bytes) -> Optional[tuple]:
-        """(layout, number tokens) of a line met before with other digits in its numbers, else None."""
-        template = self.templates.get(zeroed)
-        if template is None:
-            return None
-        spans, fixed, plans = template
-        plan = plans.get(tuple([line[a:b] for a, b in fixed]) if fixed else ())
-        if plan is None or plan is NOTHING or plan is Y.SLOW:
-            return None if plan is None else (plan, None)
-        return plan, [line[a:b] for a, b in spans]
+        # zeroed line -> (token places, places of digits outside tokens, {their text: layout}); the parser looks a line
+        # up by its zeroed text, then by the text at those places, and slices its tokens at the token places.
+        self.templates: dict = {}
 
     def layout(self, line: str) -> tuple:
         """(layout, number tokens, parts) of ``line`` by its shape: see :func:`~.textlog_layout.plan`."""

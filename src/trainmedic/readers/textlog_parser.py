@@ -17,14 +17,7 @@ from . import textlog_layout as Y
 from . import textlog_line as L
 from . import textlog_patterns as P
 from .textlog_bars import BarsMixin, refreshes
-from .textlog_buffer import (
-    MAX_SERIES,
-    NO_RANK,
-    Built,
-    Records,
-    SeriesBuffer,
-    build_series,
-)
+from .textlog_buffer import EXPLICIT, INHERITED, MAX_SERIES, NO_RANK, Built, Records, SeriesBuffer, build_series
 from .textlog_crash import CrashMixin
 from .textlog_dicts import DictsMixin
 from .textlog_events import EventsMixin
@@ -72,7 +65,6 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
         # The record count, epoch, rank, layout and numbers of the last dict line
         self._last_dict: tuple = (0, NAN, NO_RANK, ((), frozenset(), False), [])
         self._order = 0.0  # the logging order of the last record
-        self._last_width = 0  # how many points the last record held
         self._unplaced: list = []  # the records of points recorded before any step was known
         self.dropped_series = 0
         self.long_lines = 0
@@ -105,14 +97,16 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
         else:
             if zeroed is None:
                 zeroed = Y.zeroed(line)
-            known = memory.recall(line, zeroed)
-            if known is not None:
-                plan, toks = known
-                if plan is Y.SLOW:
-                    self._text_slow(line)
-                elif plan is not NOTHING:
-                    self._run(plan, toks, line)
-                return
+            template = memory.templates.get(zeroed)  # see LineMemory.recall: this is the loop over every line
+            if template is not None:
+                spans, fixed, plans = template
+                plan = plans.get(tuple([line[a:b] for a, b in fixed]) if fixed else ())
+                if plan is not None:
+                    if plan is Y.SLOW:
+                        self._text_slow(line)
+                    elif plan is not NOTHING:
+                        self._run(plan, [line[a:b] for a, b in spans], line)
+                    return
         if not P.MAYBE_USEFUL.search(line):
             if self.table is None and not ("|" in line or "," in line or "\t" in line or "  " in line):
                 if zeroed is not None:
@@ -229,12 +223,18 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
         else:
             self._eval_events += 1
             order = float(self._train_events or self._eval_events)
-        self._order, self._last_width = order, len(points)
+        self._order = order
         series = self.series
         at = self.records_at
-        r = at.add(step, epoch, rank, order, flags)
+        steps, epochs = at.step, at.epoch
+        r = len(steps)  # the new record (Records.add, inline: this runs for every line of a log)
+        steps.append(step)
+        epochs.append(epoch)
+        at.rank.append(rank)
+        at.order.append(order)
+        at.flags.append(flags)
         unplaced = step != step and epoch != epoch and self.last_step != self.last_step
-        steps = at.step
+        restated = flags & (EXPLICIT | INHERITED)  # only such points can replace or restate the one before
         for name, label, value in points:
             buf = series.get(name)
             if buf is None:
@@ -242,17 +242,19 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
                     self.dropped_series += 1
                     continue
                 buf = series[name] = SeriesBuffer(label.strip(), at)
-            if buf.values:
-                s = steps[buf.rec[-1]]
-                if s == step or (s != s and step != step):  # perhaps the same position again: see SeriesBuffer.add
-                    buf.add(value, r, step, epoch, rank, flags)
-                else:
-                    buf.values.append(value)
-                    buf.rec.append(r)
-            else:
-                buf.add(value, r, step, epoch, rank, flags)
+            rec = buf.rec
+            if restated and rec:
+                q = rec[-1]
+                s, e = steps[q], epochs[q]
+                if (s == step or (s != s and step != step)) and (e == epoch or (e != e and epoch != epoch)):
+                    buf.add(value, r, step, epoch, rank, flags)  # the same position again: see SeriesBuffer.add
+                    if unplaced and len(self._unplaced) < MAX_UNPLACED:
+                        self._unplaced.append(rec[-1])
+                    continue
+            buf.values.append(value)
+            rec.append(r)
             if unplaced and len(self._unplaced) < MAX_UNPLACED:
-                self._unplaced.append(buf.rec[-1])
+                self._unplaced.append(rec[-1])
 
     def _place(self, step: float) -> None:
         """Points printed before the log's first step take it: Caffe prints a test's outputs before the iteration's
