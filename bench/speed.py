@@ -1,0 +1,287 @@
+"""``python -m bench speed``: trainmedic against the floor of each input format, and its start-up.
+
+Every figure is the median CPU time (user + system) of fresh processes, each trainmedic command alternating with
+its floor on the same file, so that both pay the interpreter's start-up and both see the same machine load. The
+floors are what merely parsing the file costs in Python:
+
+* ``trainer_state.json``: ``json.load`` of the whole file;
+* Lightning ``metrics.csv``: ``csv.reader`` with every non-empty cell through ``float``;
+* console logs: one compiled key/value regex (``KV_FLOOR``) over the lines, every value through ``float``;
+* TensorBoard: the records read with ``struct`` and each one decoded as an ``Event`` protobuf (no CRC check);
+* start-up: ``python -c pass``.
+
+For each format and size the table gives trainmedic's time (``trainmedic diagnose FILE``, the text report), the floor's,
+their ratio, the marginal ratio (the growth of both from the smallest size on, which leaves out the fixed start-up),
+the peak RSS and the memory diagnose needed per input byte above what it needs for a tiny file of the same format.
+``--quick`` measures 10^4 and 10^5 steps; the default adds 10^6. Results go to ``bench/results/speed.json`` and
+``speed.md``; the inputs are written once under ``bench/results/tmp/speed/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import speed_inputs as inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+TMP = RESULTS / "tmp" / "speed"
+# The targets: reading within this factor of the floor, start-up commands under these CPU times, and peak memory
+# above start-up per input byte at 10^6 steps.
+TARGET_RATIO = 2.0
+TARGET_STARTUP_MS = {"--help": 80, "rules": 80, "explain TM101": 80, "diagnose small.csv": 250}
+TARGET_BYTES_PER_BYTE = 1.5
+# Steps of the tiny input whose peak memory is the fixed cost of a diagnosis.
+TINY_STEPS = 200
+# Heavy modules that a command should import only when it needs them.
+HEAVY = ("numpy", "rich", "yaml", "torch", "ftfy", "charset_normalizer", "tensorboard", "matplotlib", "pandas")
+KV_FLOOR = r"""([A-Za-z_][\w./-]*)['"]?\s*[:=]\s*([-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|inf))"""
+
+FLOORS = {
+    "json.load": "import json, sys\nwith open(sys.argv[1]) as fh:\n    json.load(fh)\n",
+    "csv.reader + float": (
+        "import csv, sys\nwith open(sys.argv[1], newline='') as fh:\n    rows = csv.reader(fh)\n    next(rows)\n"
+        "    for row in rows:\n        for cell in row:\n            if cell:\n                float(cell)\n"),
+    "key/value regex + float": (
+        f"import re, sys\nKV = re.compile(r'''{KV_FLOOR}''')\n"
+        "with open(sys.argv[1], encoding='utf-8', errors='replace', newline='\\n') as fh:\n"
+        "    for line in fh:\n        for key, value in KV.findall(line):\n            float(value)\n"),
+    "records: struct + protobuf": (
+        "import glob, struct, sys\nfrom tensorboard.compat.proto.event_pb2 import Event\n"
+        "path = glob.glob(sys.argv[1] + '/events.out.tfevents.*')[0]\nwith open(path, 'rb') as fh:\n"
+        "    data = fh.read()\npos = 0\nwhile pos < len(data):\n    (n,) = struct.unpack_from('<Q', data, pos)\n"
+        "    event = Event.FromString(data[pos + 12:pos + 12 + n])\n    pos += n + 16\n"
+        "    for v in event.summary.value:\n        v.simple_value\n"),
+    "python -c pass": "pass\n",
+}
+
+# (row label, file name, writer, floor)
+FORMATS = (
+    ("trainer_state.json", "trainer_state.json", inputs.write_trainer_state, "json.load"),
+    ("Lightning metrics.csv", "metrics.csv", inputs.write_metrics_csv, "csv.reader + float"),
+    ("HF console log, tqdm refreshes", "hf_console.log", inputs.write_hf_console, "key/value regex + float"),
+    ("plain key: value log", "keyvalue.log", inputs.write_keyvalue, "key/value regex + float"),
+    ("tqdm postfix bars", "tqdm_postfix.log", inputs.write_tqdm_postfix, "key/value regex + float"),
+    ("TensorBoard event file", "tensorboard", inputs.write_tensorboard, "records: struct + protobuf"),
+)
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    src = str(ROOT / "src")  # measure the checkout the bench lives in
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def measure(cmd: list) -> dict:
+    """One fresh process: its CPU time, wall time, peak RSS and exit code."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=_env(), cwd=str(ROOT))
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        if p.returncode not in (0, 1):
+            err.seek(0)
+            tail = err.read().decode("utf-8", "replace").strip().splitlines()
+            return {"error": (tail or [f"exit {p.returncode}"])[-1][:200]}
+    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def diagnose_cmd(path: Path) -> list:
+    return [sys.executable, "-m", "trainmedic", "diagnose", str(path)]
+
+
+def floor_cmd(floor: str, path: Path) -> list:
+    return [sys.executable, "-c", FLOORS[floor], str(path)]
+
+
+def paired(cmd: list, base: list, repeat: int) -> tuple:
+    """Medians of ``cmd`` and ``base`` run alternately ``repeat`` times each."""
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(measure(cmd))
+        b.append(measure(base))
+    return _median(a), _median(b)
+
+
+def _median(runs: list) -> dict:
+    errors = [r for r in runs if "error" in r]
+    if errors:
+        return errors[0]
+    return {k: statistics.median(r[k] for r in runs) for k in ("cpu", "wall", "rss_mb")}
+
+
+def input_path(name: str, writer, steps: int) -> Path:
+    """The input for ``steps`` steps, written on first use."""
+    path = TMP / str(steps) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer(path, steps)
+    return path
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+
+
+def reading(steps: list, repeat: int, only: tuple = ()) -> list:
+    """Rows for every format and size."""
+    rows = []
+    for label, name, writer, floor in FORMATS:
+        if only and not any(o in label or o in name for o in only):
+            continue
+        if name == "tensorboard" and not _has("tensorboard"):
+            continue
+        tiny = measure(diagnose_cmd(input_path(name, writer, TINY_STEPS)))
+        for n in steps:
+            path = input_path(name, writer, n)
+            tm, fl = paired(diagnose_cmd(path), floor_cmd(floor, path), repeat)
+            row = {"format": label, "steps": n, "bytes": _size(path), "floor": floor, "trainmedic": tm,
+                   "floor_run": fl, "fixed_rss_mb": tiny.get("rss_mb")}
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def _has(module: str) -> bool:
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def startup(repeat: int) -> list:
+    """CPU time of the light commands against ``python -c pass``, and the heavy modules each imports."""
+    small = input_path("metrics.csv", inputs.write_metrics_csv, TINY_STEPS)
+    rows = []
+    for label in TARGET_STARTUP_MS:
+        args = [str(small) if a == "small.csv" else a for a in label.split()]
+        cmd = [sys.executable, "-m", "trainmedic", *args]
+        tm, fl = paired(cmd, floor_cmd("python -c pass", small), repeat)
+        rows.append({"command": f"trainmedic {label}", "trainmedic": tm, "floor_run": fl,
+                     "target_ms": TARGET_STARTUP_MS[label], "heavy": heavy_imports(cmd)})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def heavy_imports(cmd: list) -> list:
+    """The heavy top-level modules ``cmd`` imports (``python -X importtime``)."""
+    p = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True, text=True, env=_env(),
+                       cwd=str(ROOT))
+    names = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in p.stderr.splitlines()
+             if line.startswith("import time:")}
+    return [m for m in HEAVY if m in names]
+
+
+def _ratio(a: dict, b: dict) -> float:
+    return a["cpu"] / b["cpu"] if "cpu" in a and "cpu" in b and b["cpu"] > 0 else float("nan")
+
+
+def _mb(nbytes: int) -> str:
+    return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e5 else f"{nbytes / 1e3:.0f} kB"
+
+
+def _steps(n: int) -> str:
+    exp = len(str(n)) - 1
+    return f"10^{exp}" if n == 10 ** exp else f"{n:,}"
+
+
+def reading_table(rows: list) -> list:
+    """The reading rows as Markdown: figures per size, then the ratio at each size and its growth."""
+    out = ["| input | steps | size | trainmedic | floor | floor time | ratio | marginal ratio | peak RSS | "
+           "bytes per input byte |", "|---|---|---|---|---|---|---|---|---|---|"]
+    first: dict = {}
+    for r in rows:
+        tm, fl = r["trainmedic"], r["floor_run"]
+        if "error" in tm or "error" in fl:
+            out.append(f"| {r['format']} | {_steps(r['steps'])} | {_mb(r['bytes'])} | "
+                       f"error: {(tm.get('error') or fl.get('error'))[:80]} | | | | | | |")
+            continue
+        base = first.setdefault(r["format"], r)
+        marginal = "–"
+        if base is not r and fl["cpu"] > base["floor_run"]["cpu"]:
+            marginal = (f"{(tm['cpu'] - base['trainmedic']['cpu']) / (fl['cpu'] - base['floor_run']['cpu']):.2f}x")
+        extra = (tm["rss_mb"] - (r["fixed_rss_mb"] or 0)) * 2 ** 20 / r["bytes"]
+        out.append(f"| {r['format']} | {_steps(r['steps'])} | {_mb(r['bytes'])} | {tm['cpu']:.2f} s | {r['floor']} | "
+                   f"{fl['cpu']:.2f} s | {_ratio(tm, fl):.2f}x | {marginal} | {tm['rss_mb']:.0f} MB | "
+                   f"{max(extra, 0.0):.2f} |")
+    sizes = sorted({r["steps"] for r in rows})
+    out += ["", "| input | " + " | ".join(f"ratio at {_steps(n)}" for n in sizes) + " | growth |",
+            "|---|" + "---|" * (len(sizes) + 1)]
+    for fmt in dict.fromkeys(r["format"] for r in rows):
+        by = {r["steps"]: _ratio(r["trainmedic"], r["floor_run"]) for r in rows if r["format"] == fmt}
+        cells = [f"{by[n]:.2f}x" if by.get(n) == by.get(n) and n in by else "–" for n in sizes]
+        growth = by.get(sizes[-1], float("nan")) / by.get(sizes[0], float("nan")) if len(sizes) > 1 else float("nan")
+        out.append(f"| {fmt} | " + " | ".join(cells) + (f" | {growth:.2f}x |" if growth == growth else " | – |"))
+    return out
+
+
+def startup_table(rows: list) -> list:
+    out = ["| command | CPU time | `python -c pass` | target | heavy modules imported |", "|---|---|---|---|---|"]
+    for r in rows:
+        tm, fl = r["trainmedic"], r["floor_run"]
+        if "error" in tm:
+            out.append(f"| `{r['command']}` | error: {tm['error'][:80]} | | | |")
+            continue
+        out.append(f"| `{r['command']}` | {1000 * tm['cpu']:.0f} ms | {1000 * fl['cpu']:.0f} ms | "
+                   f"< {r['target_ms']} ms | {', '.join(r['heavy']) or 'none'} |")
+    return out
+
+
+def markdown(res: dict) -> str:
+    """The results page."""
+    lines = ["# Speed: trainmedic against the floor of each format", "",
+             f"Machine: {res['machine']}; measured {res['measured_at']}, {res['repeat']} runs of each command "
+             "(medians of CPU time, each trainmedic run alternating with its floor, each a fresh process).", "",
+             f"Target: within {TARGET_RATIO:.0f}x of the floor; peak memory above start-up at most "
+             f"{TARGET_BYTES_PER_BYTE} bytes per input byte. *Marginal ratio*: what each extra step costs trainmedic "
+             "against the floor (times from the smallest size on), start-up left out. *Bytes per input byte*: "
+             "(peak RSS - peak RSS of diagnosing a tiny file of the format) / file size.", ""]
+    if res.get("reading"):
+        lines += reading_table(res["reading"]) + [""]
+    if res.get("startup"):
+        lines += ["## Start-up", ""] + startup_table(res["startup"]) + [""]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores of {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench speed", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10^4 and 10^5 steps only")
+    ap.add_argument("--steps", type=int, nargs="+", help="sizes to measure (default 10^4 10^5 10^6)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each command (default 3)")
+    ap.add_argument("--only", nargs="*", default=(), help="formats whose label or file name holds one of these")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up commands")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    steps = args.steps or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    res = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%d %H:%M"), "repeat": args.repeat,
+           "reading": reading(steps, args.repeat, tuple(args.only)),
+           "startup": [] if args.no_startup else startup(max(args.repeat, 5))}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "speed.json").write_text(json.dumps(res, indent=1) + "\n")
+    text = markdown(res)
+    (args.out / "speed.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
