@@ -1,5 +1,5 @@
 """The light commands import only what they use: `--help`, `rules` and `explain` no numpy (nor yaml, torch), a
-diagnosis of a metrics file as JSON no rich, torch, ftfy or checkpoint code. Each command runs in a fresh interpreter;
+diagnosis of a metrics file as JSON no rich, torch, ftfy, checkpoint code or console-log parser. Each command runs in a fresh interpreter;
 what matters is which modules it loaded, not how long it took."""
 
 from __future__ import annotations
@@ -45,4 +45,5 @@ def test_diagnosing_a_metrics_file_loads_no_renderer_model_code_or_repair(tmp_pa
     path.write_text("epoch,step,train_loss\n" + "".join(f"0,{s},{2 - s / 100}\n" for s in range(100)))
     code, modules = _loaded("diagnose", str(path), "--format", "json")
     assert code == 0 and "numpy" in modules
-    assert not {"rich", "torch", "ftfy", "charset_normalizer", "trainmedic.checkpoints"} & modules
+    assert not {"rich", "torch", "ftfy", "charset_normalizer", "trainmedic.checkpoints",
+                "trainmedic.readers.textlog_parser", "trainmedic.readers.textlog_patterns"} & modules
