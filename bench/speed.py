@@ -49,17 +49,20 @@ FLOORS = {
     "json.load": "import json, sys\nwith open(sys.argv[1]) as fh:\n    json.load(fh)\n",
     "csv.reader + float": (
         "import csv, sys\nwith open(sys.argv[1], newline='') as fh:\n    rows = csv.reader(fh)\n    next(rows)\n"
-        "    for row in rows:\n        for cell in row:\n            if cell:\n                float(cell)\n"),
+        "    for row in rows:\n        for cell in row:\n            if cell:\n                float(cell)\n"
+    ),
     "key/value regex + float": (
         f"import re, sys\nKV = re.compile(r'''{KV_FLOOR}''')\n"
         "with open(sys.argv[1], encoding='utf-8', errors='replace', newline='\\n') as fh:\n"
-        "    for line in fh:\n        for key, value in KV.findall(line):\n            float(value)\n"),
+        "    for line in fh:\n        for key, value in KV.findall(line):\n            float(value)\n"
+    ),
     "records: struct + protobuf": (
         "import glob, struct, sys\nfrom tensorboard.compat.proto.event_pb2 import Event\n"
         "path = glob.glob(sys.argv[1] + '/events.out.tfevents.*')[0]\nwith open(path, 'rb') as fh:\n"
         "    data = fh.read()\npos = 0\nwhile pos < len(data):\n    (n,) = struct.unpack_from('<Q', data, pos)\n"
         "    event = Event.FromString(data[pos + 12:pos + 12 + n])\n    pos += n + 16\n"
-        "    for v in event.summary.value:\n        v.simple_value\n"),
+        "    for v in event.summary.value:\n        v.simple_value\n"
+    ),
     "python -c pass": "pass\n",
 }
 
@@ -145,8 +148,15 @@ def reading(steps: list, repeat: int, only: tuple = ()) -> list:
         for n in steps:
             path = input_path(name, writer, n)
             tm, fl = paired(diagnose_cmd(path), floor_cmd(floor, path), repeat)
-            row = {"format": label, "steps": n, "bytes": _size(path), "floor": floor, "trainmedic": tm,
-                   "floor_run": fl, "fixed_rss_mb": tiny.get("rss_mb")}
+            row = {
+                "format": label,
+                "steps": n,
+                "bytes": _size(path),
+                "floor": floor,
+                "trainmedic": tm,
+                "floor_run": fl,
+                "fixed_rss_mb": tiny.get("rss_mb"),
+            }
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
@@ -164,18 +174,29 @@ def startup(repeat: int) -> list:
         args = [str(small) if a == "small.csv" else a for a in label.split()]
         cmd = [sys.executable, "-m", "trainmedic", *args]
         tm, fl = paired(cmd, floor_cmd("python -c pass", small), repeat)
-        rows.append({"command": f"trainmedic {label}", "trainmedic": tm, "floor_run": fl,
-                     "target_ms": TARGET_STARTUP_MS[label], "heavy": heavy_imports(cmd)})
+        rows.append(
+            {
+                "command": f"trainmedic {label}",
+                "trainmedic": tm,
+                "floor_run": fl,
+                "target_ms": TARGET_STARTUP_MS[label],
+                "heavy": heavy_imports(cmd),
+            }
+        )
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
 
 def heavy_imports(cmd: list) -> list:
     """The heavy top-level modules ``cmd`` imports (``python -X importtime``)."""
-    p = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True, text=True, env=_env(),
-                       cwd=str(ROOT))
-    names = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in p.stderr.splitlines()
-             if line.startswith("import time:")}
+    p = subprocess.run(
+        [cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True, text=True, env=_env(), cwd=str(ROOT)
+    )
+    names = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in p.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     return [m for m in HEAVY if m in names]
 
 
@@ -189,31 +210,41 @@ def _mb(nbytes: int) -> str:
 
 def _steps(n: int) -> str:
     exp = len(str(n)) - 1
-    return f"10^{exp}" if n == 10 ** exp else f"{n:,}"
+    return f"10^{exp}" if n == 10**exp else f"{n:,}"
 
 
 def reading_table(rows: list) -> list:
     """The reading rows as Markdown: figures per size, then the ratio at each size and its growth."""
-    out = ["| input | steps | size | trainmedic | floor | floor time | ratio | marginal ratio | peak RSS | "
-           "bytes per input byte |", "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        "| input | steps | size | trainmedic | floor | floor time | ratio | marginal ratio | peak RSS | "
+        "bytes per input byte |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     first: dict = {}
     for r in rows:
         tm, fl = r["trainmedic"], r["floor_run"]
         if "error" in tm or "error" in fl:
-            out.append(f"| {r['format']} | {_steps(r['steps'])} | {_mb(r['bytes'])} | "
-                       f"error: {(tm.get('error') or fl.get('error'))[:80]} | | | | | | |")
+            out.append(
+                f"| {r['format']} | {_steps(r['steps'])} | {_mb(r['bytes'])} | "
+                f"error: {(tm.get('error') or fl.get('error'))[:80]} | | | | | | |"
+            )
             continue
         base = first.setdefault(r["format"], r)
         marginal = "–"
         if base is not r and fl["cpu"] > base["floor_run"]["cpu"]:
-            marginal = (f"{(tm['cpu'] - base['trainmedic']['cpu']) / (fl['cpu'] - base['floor_run']['cpu']):.2f}x")
-        extra = (tm["rss_mb"] - (r["fixed_rss_mb"] or 0)) * 2 ** 20 / r["bytes"]
-        out.append(f"| {r['format']} | {_steps(r['steps'])} | {_mb(r['bytes'])} | {tm['cpu']:.2f} s | {r['floor']} | "
-                   f"{fl['cpu']:.2f} s | {_ratio(tm, fl):.2f}x | {marginal} | {tm['rss_mb']:.0f} MB | "
-                   f"{max(extra, 0.0):.2f} |")
+            marginal = f"{(tm['cpu'] - base['trainmedic']['cpu']) / (fl['cpu'] - base['floor_run']['cpu']):.2f}x"
+        extra = (tm["rss_mb"] - (r["fixed_rss_mb"] or 0)) * 2**20 / r["bytes"]
+        out.append(
+            f"| {r['format']} | {_steps(r['steps'])} | {_mb(r['bytes'])} | {tm['cpu']:.2f} s | {r['floor']} | "
+            f"{fl['cpu']:.2f} s | {_ratio(tm, fl):.2f}x | {marginal} | {tm['rss_mb']:.0f} MB | "
+            f"{max(extra, 0.0):.2f} |"
+        )
     sizes = sorted({r["steps"] for r in rows})
-    out += ["", "| input | " + " | ".join(f"ratio at {_steps(n)}" for n in sizes) + " | growth |",
-            "|---|" + "---|" * (len(sizes) + 1)]
+    out += [
+        "",
+        "| input | " + " | ".join(f"ratio at {_steps(n)}" for n in sizes) + " | growth |",
+        "|---|" + "---|" * (len(sizes) + 1),
+    ]
     for fmt in dict.fromkeys(r["format"] for r in rows):
         by = {r["steps"]: _ratio(r["trainmedic"], r["floor_run"]) for r in rows if r["format"] == fmt}
         cells = [f"{by[n]:.2f}x" if by.get(n) == by.get(n) and n in by else "–" for n in sizes]
@@ -229,20 +260,27 @@ def startup_table(rows: list) -> list:
         if "error" in tm:
             out.append(f"| `{r['command']}` | error: {tm['error'][:80]} | | | |")
             continue
-        out.append(f"| `{r['command']}` | {1000 * tm['cpu']:.0f} ms | {1000 * fl['cpu']:.0f} ms | "
-                   f"< {r['target_ms']} ms | {', '.join(r['heavy']) or 'none'} |")
+        out.append(
+            f"| `{r['command']}` | {1000 * tm['cpu']:.0f} ms | {1000 * fl['cpu']:.0f} ms | "
+            f"< {r['target_ms']} ms | {', '.join(r['heavy']) or 'none'} |"
+        )
     return out
 
 
 def markdown(res: dict) -> str:
     """The results page."""
-    lines = ["# Speed: trainmedic against the floor of each format", "",
-             f"Machine: {res['machine']}; measured {res['measured_at']}, {res['repeat']} runs of each command "
-             "(medians of CPU time, each trainmedic run alternating with its floor, each a fresh process).", "",
-             f"Target: within {TARGET_RATIO:.0f}x of the floor; peak memory above start-up at most "
-             f"{TARGET_BYTES_PER_BYTE} bytes per input byte. *Marginal ratio*: what each extra step costs trainmedic "
-             "against the floor (times from the smallest size on), start-up left out. *Bytes per input byte*: "
-             "(peak RSS - peak RSS of diagnosing a tiny file of the format) / file size.", ""]
+    lines = [
+        "# Speed: trainmedic against the floor of each format",
+        "",
+        f"Machine: {res['machine']}; measured {res['measured_at']}, {res['repeat']} runs of each command "
+        "(medians of CPU time, each trainmedic run alternating with its floor, each a fresh process).",
+        "",
+        f"Target: within {TARGET_RATIO:.0f}x of the floor; peak memory above start-up at most "
+        f"{TARGET_BYTES_PER_BYTE} bytes per input byte. *Marginal ratio*: what each extra step costs trainmedic "
+        "against the floor (times from the smallest size on), start-up left out. *Bytes per input byte*: "
+        "(peak RSS - peak RSS of diagnosing a tiny file of the format) / file size.",
+        "",
+    ]
     if res.get("reading"):
         lines += reading_table(res["reading"]) + [""]
     if res.get("startup"):
@@ -272,9 +310,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     steps = args.steps or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
-    res = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%d %H:%M"), "repeat": args.repeat,
-           "reading": reading(steps, args.repeat, tuple(args.only)),
-           "startup": [] if args.no_startup else startup(max(args.repeat, 5))}
+    res = {
+        "machine": machine(),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+        "repeat": args.repeat,
+        "reading": reading(steps, args.repeat, tuple(args.only)),
+        "startup": [] if args.no_startup else startup(max(args.repeat, 5)),
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(res, indent=1) + "\n")
     text = markdown(res)

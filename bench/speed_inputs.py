@@ -42,24 +42,42 @@ def write_trainer_state(path: Path, n: int) -> None:
     rng = random.Random(0)
     every = max(n // EVAL_SHARE, 1)
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write('{\n  "best_metric": null,\n  "best_model_checkpoint": null,\n  "epoch": 3.0,\n'
-                 f'  "eval_steps": {every},\n  "global_step": {n},\n  "is_hyper_param_search": false,\n'
-                 '  "is_local_process_zero": true,\n  "is_world_process_zero": true,\n  "log_history": [\n')
+        fh.write(
+            '{\n  "best_metric": null,\n  "best_model_checkpoint": null,\n  "epoch": 3.0,\n'
+            f'  "eval_steps": {every},\n  "global_step": {n},\n  "is_hyper_param_search": false,\n'
+            '  "is_local_process_zero": true,\n  "is_world_process_zero": true,\n  "log_history": [\n'
+        )
         for s in range(1, n + 1):
             ep = 3.0 * s / n
-            entries = [{"epoch": round(ep, 4), "grad_norm": 1.0 + rng.random(),
-                        "learning_rate": 2e-05 * (1 - s / n), "loss": round(_loss(s, n, rng), 4), "step": s}]
+            entries = [
+                {
+                    "epoch": round(ep, 4),
+                    "grad_norm": 1.0 + rng.random(),
+                    "learning_rate": 2e-05 * (1 - s / n),
+                    "loss": round(_loss(s, n, rng), 4),
+                    "step": s,
+                }
+            ]
             if s % every == 0:
-                entries.append({"epoch": round(ep, 4), "eval_loss": _loss(s, n, rng) + 0.05,
-                                "eval_runtime": 12.3456, "eval_samples_per_second": 81.0,
-                                "eval_steps_per_second": 10.1, "step": s})
+                entries.append(
+                    {
+                        "epoch": round(ep, 4),
+                        "eval_loss": _loss(s, n, rng) + 0.05,
+                        "eval_runtime": 12.3456,
+                        "eval_samples_per_second": 81.0,
+                        "eval_steps_per_second": 10.1,
+                        "step": s,
+                    }
+                )
             for i, e in enumerate(entries):
                 text = json.dumps(e, indent=2, sort_keys=True).replace("\n", "\n    ")
                 last = s == n and i == len(entries) - 1
                 fh.write("    " + text + ("\n" if last else ",\n"))
-        fh.write(f'  ],\n  "logging_steps": 1,\n  "max_steps": {n},\n  "num_input_tokens_seen": 0,\n'
-                 '  "num_train_epochs": 3,\n  "save_steps": 500,\n  "total_flos": 0.0,\n'
-                 '  "train_batch_size": 16,\n  "trial_name": null,\n  "trial_params": null\n}\n')
+        fh.write(
+            f'  ],\n  "logging_steps": 1,\n  "max_steps": {n},\n  "num_input_tokens_seen": 0,\n'
+            '  "num_train_epochs": 3,\n  "save_steps": 500,\n  "total_flos": 0.0,\n'
+            '  "train_batch_size": 16,\n  "trial_name": null,\n  "trial_params": null\n}\n'
+        )
 
 
 def write_metrics_csv(path: Path, n: int) -> None:
@@ -97,22 +115,39 @@ def write_hf_console(path: Path, n: int) -> None:
     rng = random.Random(0)
     every = max(n // EVAL_SHARE, 1)
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write("***** Running training *****\n  Num examples = 16,000,000\n  Num Epochs = 3\n"
-                 "  Instantaneous batch size per device = 16\n  Gradient Accumulation steps = 1\n"
-                 f"  Total optimization steps = {n:,}\n")
+        fh.write(
+            "***** Running training *****\n  Num examples = 16,000,000\n  Num Epochs = 3\n"
+            "  Instantaneous batch size per device = 16\n  Gradient Accumulation steps = 1\n"
+            f"  Total optimization steps = {n:,}\n"
+        )
         fh.write(_bar(0, n))
         for s in range(1, n + 1):
             bar = _bar(s, n)
-            logs = {"loss": round(_loss(s, n, rng), 4), "grad_norm": 1.0 + rng.random(),
-                    "learning_rate": 2e-05 * (1 - s / n), "epoch": round(3.0 * s / n, 2)}
+            logs = {
+                "loss": round(_loss(s, n, rng), 4),
+                "grad_norm": 1.0 + rng.random(),
+                "learning_rate": 2e-05 * (1 - s / n),
+                "epoch": round(3.0 * s / n, 2),
+            }
             fh.write(f"\r{bar}\r{' ' * len(bar)}\r{logs}\n\r{bar}")
             if s % every == 0:
                 fh.write("\n" + "".join("\r" + _bar(b, 20) for b in range(0, 21)) + f"\r{' ' * 60}\r")
-                fh.write(str({"eval_loss": _loss(s, n, rng) + 0.05, "eval_runtime": 12.3456,
-                              "eval_samples_per_second": 81.0, "eval_steps_per_second": 10.1,
-                              "epoch": round(3.0 * s / n, 2)}) + "\n")
-        fh.write(f"\r{_bar(n, n)}\n{{'train_runtime': 98765.4, 'train_samples_per_second': 162.0, "
-                 f"'train_steps_per_second': 10.1, 'train_loss': 0.4321, 'epoch': 3.0}}\n")
+                fh.write(
+                    str(
+                        {
+                            "eval_loss": _loss(s, n, rng) + 0.05,
+                            "eval_runtime": 12.3456,
+                            "eval_samples_per_second": 81.0,
+                            "eval_steps_per_second": 10.1,
+                            "epoch": round(3.0 * s / n, 2),
+                        }
+                    )
+                    + "\n"
+                )
+        fh.write(
+            f"\r{_bar(n, n)}\n{{'train_runtime': 98765.4, 'train_samples_per_second': 162.0, "
+            f"'train_steps_per_second': 10.1, 'train_loss': 0.4321, 'epoch': 3.0}}\n"
+        )
 
 
 def write_keyvalue(path: Path, n: int) -> None:
@@ -123,11 +158,15 @@ def write_keyvalue(path: Path, n: int) -> None:
         for s in range(1, n + 1):
             e = s // STEPS_PER_EPOCH + 1
             t = f"2025-12-13 {s // 36000 % 24:02d}:{s // 600 % 60:02d}:{s // 10 % 60:02d},{s % 1000:03d}"
-            fh.write(f"{t} - INFO - train - Epoch {e} | Step {s} | Train Loss: {_loss(s, n, rng):.4f} | "
-                     f"Grad Norm: {1.0 + rng.random():.4f} | LR: {2e-5 * (1 - s / n):.3e}\n")
+            fh.write(
+                f"{t} - INFO - train - Epoch {e} | Step {s} | Train Loss: {_loss(s, n, rng):.4f} | "
+                f"Grad Norm: {1.0 + rng.random():.4f} | LR: {2e-5 * (1 - s / n):.3e}\n"
+            )
             if s % every == 0:
-                fh.write(f"{t} - INFO - train - Epoch {e} | Step {s} | Val Loss: {_loss(s, n, rng) + 0.05:.4f} | "
-                         f"Val Acc: {0.5 + 0.4 * s / n:.4f}\n")
+                fh.write(
+                    f"{t} - INFO - train - Epoch {e} | Step {s} | Val Loss: {_loss(s, n, rng) + 0.05:.4f} | "
+                    f"Val Acc: {0.5 + 0.4 * s / n:.4f}\n"
+                )
 
 
 def write_tqdm_postfix(path: Path, n: int) -> None:
@@ -141,8 +180,10 @@ def write_tqdm_postfix(path: Path, n: int) -> None:
             for b in range(1, per + 1):
                 loss = _loss(e * per + b, n, rng)
                 fh.write("\r" + _bar(b, per, f"Epoch {e}: ", f", loss={loss:.4f}, lr=2e-05"))
-            fh.write(f"\nEpoch {e}: val_loss={_loss((e + 1) * per, n, rng) + 0.05:.4f}, "
-                     f"val_acc={0.5 + 0.4 * e / epochs:.4f}\n")
+            fh.write(
+                f"\nEpoch {e}: val_loss={_loss((e + 1) * per, n, rng) + 0.05:.4f}, "
+                f"val_acc={0.5 + 0.4 * e / epochs:.4f}\n"
+            )
 
 
 def write_tensorboard(path: Path, n: int) -> None:
@@ -156,13 +197,27 @@ def write_tensorboard(path: Path, n: int) -> None:
     path.mkdir(parents=True, exist_ok=True)
     w = EventFileWriter(str(path))
     for s in range(1, n + 1):
-        w.add_event(Event(wall_time=1.7e9 + s, step=s,
-                          summary=Summary(value=[Summary.Value(tag="train/loss", simple_value=_loss(s, n, rng))])))
+        w.add_event(
+            Event(
+                wall_time=1.7e9 + s,
+                step=s,
+                summary=Summary(value=[Summary.Value(tag="train/loss", simple_value=_loss(s, n, rng))]),
+            )
+        )
         if s % 10 == 0:
-            w.add_event(Event(wall_time=1.7e9 + s, step=s,
-                              summary=Summary(value=[Summary.Value(tag="train/lr", simple_value=2e-5)])))
+            w.add_event(
+                Event(
+                    wall_time=1.7e9 + s,
+                    step=s,
+                    summary=Summary(value=[Summary.Value(tag="train/lr", simple_value=2e-5)]),
+                )
+            )
         if s % every == 0:
-            w.add_event(Event(wall_time=1.7e9 + s, step=s,
-                              summary=Summary(value=[Summary.Value(tag="eval/loss",
-                                                                   simple_value=_loss(s, n, rng) + 0.05)])))
+            w.add_event(
+                Event(
+                    wall_time=1.7e9 + s,
+                    step=s,
+                    summary=Summary(value=[Summary.Value(tag="eval/loss", simple_value=_loss(s, n, rng) + 0.05)]),
+                )
+            )
     w.close()

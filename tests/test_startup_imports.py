@@ -29,15 +29,23 @@ def _loaded(*args: str) -> tuple:
     return res["code"], set(res["modules"])
 
 
-@pytest.mark.parametrize("args,allowed", [(("--help",), ()), (("rules",), ("rich",)), (("explain", "TM101"), ()),
-                                          (("explain", "TM1001", "--lang", "zh"), ())])
+@pytest.mark.parametrize(
+    "args,allowed",
+    [
+        (("--help",), ()),
+        (("rules",), ("rich",)),
+        (("explain", "TM101"), ()),
+        (("explain", "TM1001", "--lang", "zh"), ()),
+    ],
+)
 def test_documentation_commands_import_no_numpy(args, allowed):
     code, modules = _loaded(*args)
     assert code == 0
     heavy = {"numpy", "rich", "yaml", "torch", "ftfy", "charset_normalizer"} - set(allowed)
     assert not heavy & modules, heavy & modules
-    assert not any(m.startswith("trainmedic.rules.") and m.rsplit(".", 1)[1] in ("curves", "spikes", "learning")
-                   for m in modules)  # the rules' documentation comes from their index
+    assert not any(
+        m.startswith("trainmedic.rules.") and m.rsplit(".", 1)[1] in ("curves", "spikes", "learning") for m in modules
+    )  # the rules' documentation comes from their index
 
 
 def test_diagnosing_a_metrics_file_loads_no_renderer_model_code_or_repair(tmp_path):
@@ -45,5 +53,15 @@ def test_diagnosing_a_metrics_file_loads_no_renderer_model_code_or_repair(tmp_pa
     path.write_text("epoch,step,train_loss\n" + "".join(f"0,{s},{2 - s / 100}\n" for s in range(100)))
     code, modules = _loaded("diagnose", str(path), "--format", "json")
     assert code == 0 and "numpy" in modules
-    assert not {"rich", "torch", "ftfy", "charset_normalizer", "trainmedic.checkpoints",
-                "trainmedic.readers.textlog_parser", "trainmedic.readers.textlog_patterns"} & modules
+    assert (
+        not {
+            "rich",
+            "torch",
+            "ftfy",
+            "charset_normalizer",
+            "trainmedic.checkpoints",
+            "trainmedic.readers.textlog_parser",
+            "trainmedic.readers.textlog_patterns",
+        }
+        & modules
+    )

@@ -46,9 +46,19 @@ def indexed_rules() -> list:
     """The built-in rules as :mod:`.documented` records them (documentation only: their ``check`` does not run)."""
     from .documented import RULES
 
-    return [Rule(code=code, name=name, symptom=symptom, severity=Severity(severity), check=_documentation_only,
-                 params=IndexedParams(params), doc=RuleDoc(*doc), after_findings=after)
-            for code, name, symptom, severity, after, doc, params in RULES]
+    return [
+        Rule(
+            code=code,
+            name=name,
+            symptom=symptom,
+            severity=Severity(severity),
+            check=_documentation_only,
+            params=IndexedParams(params),
+            doc=RuleDoc(*doc),
+            after_findings=after,
+        )
+        for code, name, symptom, severity, after, doc, params in RULES
+    ]
 
 
 def documented_rules() -> list:
@@ -78,7 +88,11 @@ def generate() -> str:
     """The text of :mod:`.documented`."""
     lines = [HEADER.rstrip("\n")]
     for code, name, symptom, severity, after, doc, params in records():
-        lines += [f"    ({code!r}, {name!r}, {symptom!r}, {severity!r}, {after!r},", f"     {doc!r},", f"     {params!r}),"]
+        lines += [
+            f"    ({code!r}, {name!r}, {symptom!r}, {severity!r}, {after!r},",
+            f"     {doc!r},",
+            f"     {params!r}),",
+        ]
     return "\n".join(lines) + "\n)\n"
 
 
