@@ -14,6 +14,7 @@ from typing import Optional
 
 from . import textlog_layout as Y
 from . import textlog_line as L
+from . import textlog_memory as M
 from . import textlog_patterns as P
 from .textlog_buffer import EXPLICIT
 
@@ -41,7 +42,7 @@ def refreshes(raw: str, seen: Optional[dict] = None) -> list:
     pending_n = None  # the total of the pending bar
     known = seen.get
     # `\r` is one byte in UTF-8 and never part of another character: the zeroed line splits as the line does.
-    for seg, zeroed in zip(raw.split("\r"), Y.zeroed(raw).split(b"\r")):
+    for seg, zeroed in zip(raw.split("\r"), M.zeroed(raw).split(b"\r")):
         if not seg or seg.isspace():
             continue
         if "/" not in seg:

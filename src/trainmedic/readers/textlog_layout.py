@@ -26,8 +26,6 @@ BLANK = (SKIP, None, None)
 _RANK_SPACED = re.compile(r"(?:rank|RANK|Rank)\s+\d")
 # Token digits written as 0: the shape keeps how many digits an integer part has (timestamps, `\d{1,3}%`), not which.
 _AS_ZEROS = str.maketrans("123456789", "000000000")
-# A whole line with its digits written as 0 (see :func:`zeroed`).
-_ZEROED = bytes.maketrans(b"123456789", b"000000000")
 # Keys of the Trainer's final summary dict (whole-run averages and timings): not a point of any curve.
 SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos"}
 
@@ -40,28 +38,6 @@ def shape_key(line: str) -> tuple:
     if toks:
         key += "\x01" + P.LONG_FRACTION.sub(".0", "\x00".join(toks).translate(_AS_ZEROS))
     return key, parts, toks
-
-
-def zeroed(line: str) -> bytes:
-    """``line`` with its digits written as 0, as UTF-8 bytes (translating bytes is ten times faster than text). Lines
-    equal once so written split into number tokens at the same places, and those with the same text outside their
-    tokens have the same layout: every pattern that decides a layout tells digits apart by class, never by value."""
-    return line.encode("utf-8", "surrogatepass").translate(_ZEROED)
-
-
-def part_spans(parts: list) -> list:
-    """Where each of the ``parts`` of a line (see :func:`shape_key`) stands: ``(start, end)`` each."""
-    spans = []
-    pos = 0
-    for part in parts:
-        spans.append((pos, pos + len(part)))
-        pos += len(part)
-    return spans
-
-
-def token_spans(parts: list) -> tuple:
-    """Where the number tokens of a line split into ``parts`` stand: ``(start, end)`` each."""
-    return tuple(part_spans(parts)[1::2])
 
 
 class Uncacheable(Exception):
@@ -250,12 +226,7 @@ def dict_layout(text: str, refs: Refs) -> Optional[tuple]:
     if SUMMARY_KEYS.intersection(keys):
         return None
     names = frozenset(op[1] for op in ops if op[0] is POINT)
-    return tuple(ops), names, any(is_training(n) for n in names)
-
-
-def is_training(name: str) -> bool:
-    """A training metric's series name (``train/loss``, ``rnn/train/acc``): the logging events a step count follows."""
-    return name.startswith("train/") or "/train/" in name
+    return tuple(ops), names, any(L.is_training(n) for n in names)
 
 
 def _framework_prefix(text: str, refs: Refs) -> tuple:
@@ -342,7 +313,7 @@ def fields_layout(text: str, refs: Refs) -> tuple:
                 names.append(name)
             elif config_keys.config_key(f.key) in ("effective_batch", "per_device_batch", "world_size"):
                 ops.append((APPLY, f.key, refs.raw(at(f.span), f.raw)))
-    return (pre, tuple(ops), any(L.is_learning_signal(n) for n in names), any(is_training(n) for n in names)), text
+    return (pre, tuple(ops), any(L.is_learning_signal(n) for n in names), any(L.is_training(n) for n in names)), text
 
 
 def _label(f) -> str:

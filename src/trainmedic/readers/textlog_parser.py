@@ -15,6 +15,7 @@ from ..run import RunConfig
 from . import config_keys
 from . import textlog_layout as Y
 from . import textlog_line as L
+from . import textlog_memory as M
 from . import textlog_patterns as P
 from .textlog_bars import BarsMixin, refreshes
 from .textlog_buffer import EXPLICIT, INHERITED, MAX_SERIES, NO_RANK, Built, Records, SeriesBuffer, build_series
@@ -96,7 +97,7 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
             memory = zeroed = None  # tables and tracebacks are read line by line
         else:
             if zeroed is None:
-                zeroed = Y.zeroed(line)
+                zeroed = M.zeroed(line)
             template = memory.templates.get(zeroed)  # see LineMemory.recall: this is the loop over every line
             if template is not None:
                 spans, fixed, plans = template
@@ -216,7 +217,7 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
             return
         self.records += 1
         if train is None:
-            train = any(Y.is_training(n) for n, _, _ in points)
+            train = any(L.is_training(n) for n, _, _ in points)
         if train:
             self._train_events += 1
             order = float(self._train_events)
