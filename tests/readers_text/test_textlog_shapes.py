@@ -178,3 +178,16 @@ def test_remembered_refresh_shapes_split_as_searching_does(pieces, digits):
     seen: dict = {}
     for _ in range(2):  # the second time every refresh shape is remembered
         assert [line for line, _ in refreshes(raw, seen)] == [line for line, _ in refreshes(raw)]
+
+
+def test_running_means_read_the_same(tmp_path):
+    rng = random.Random(5)
+    lines = []
+    for e in range(1, 4):
+        total = 0.0
+        for k in range(1, 16):
+            total += rng.random() * (30 if rng.random() < 0.05 else 1)
+            lines.append(f"epoch {e} - iter {k}/15 - loss {total / k:.8f} - samples/sec: {rng.random():.2f}")
+    path = tmp_path / "flair.log"
+    path.write_text("\n".join(lines) + "\n")
+    _assert_same(path)

@@ -106,6 +106,8 @@ def _notes(parser, built, skipped: int) -> list:
         notes.append(msg("readers.note.ranks", kept=parser.kept_rank(), ranks=len(parser.ranks)))
     if skipped:
         notes.append(msg("readers.note.skipped_lines", count=skipped))
+    for series, count in parser.recovered_means.items():
+        notes.append(msg("readers.note.epoch_means", series=series, count=count))
     if parser.fragments:
         notes.append(msg("readers.note.fragments", count=parser.fragments))
     if built.superseded:

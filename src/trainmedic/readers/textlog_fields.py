@@ -20,6 +20,9 @@ MAX_COUNTER = 1e15
 class FieldsMixin:
     """The part of :class:`~.textlog_parser.LogParser` that reads ``key value`` lines."""
 
+    _means: dict  # series -> (epoch, batches, running mean) of its last print, for the prints of running means
+    recovered_means: dict  # series -> points whose batch loss was recovered from a running mean
+
     # --- shapes --------------------------------------------------------------------------------------------------
     def _run_fields(self, plan: tuple, toks: list, rank: int, line: str, cut: Optional[str] = None) -> None:
         """Apply a field layout (see :func:`~.textlog_layout.fields_layout`) to the numbers ``toks`` of one line.
@@ -32,6 +35,7 @@ class FieldsMixin:
         if pre is not None:
             step, epoch, epoch_index, batch, explicit = self._prefix_position(pre, toks)
         points = []
+        means = []
         for op in ops:
             kind = op[0]
             if kind is Y.POINT:
@@ -40,6 +44,9 @@ class FieldsMixin:
                 if len(op) > 4:
                     value = value / op[4]  # `Accuracy: 1000/10000`
                 points.append((op[1], op[2], value))
+            elif kind is Y.MEAN:
+                means.append(len(points))
+                points.append((op[1], op[2], Y.value_of(op[3], toks)))
             elif kind is Y.STEP:
                 ref = op[1]
                 v = float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)
@@ -65,6 +72,8 @@ class FieldsMixin:
                     self.bad_counters += 1
             else:  # Y.APPLY
                 config_keys.apply(self.config, op[1], Y.raw_of(op[2], toks), self.source, self.lineno)
+        for i in means:
+            points[i] = self._batch_mean(points[i], epoch_index, batch)
         flags = EXPLICIT if explicit else 0
         has_context = step == step or epoch == epoch or epoch_index is not None or batch is not None
         if not has_context:
@@ -94,6 +103,22 @@ class FieldsMixin:
         if epoch_index is not None and step == step:
             self._epoch_step = (epoch_index, step)
         self._record(points, step, epoch, rank, flags=flags, train=train)
+
+    def _batch_mean(self, point: tuple, epoch_index: Optional[int], batch: Optional[tuple]) -> tuple:
+        """The mean loss of the batches since the last print of an epoch's running mean ``m_k`` after ``k`` batches:
+        ``(k m_k - j m_j) / (k - j)`` (the mean itself at the epoch's first print). A one-batch spike then shows as
+        one high point, not as a jump followed by a slow 1/k decay that reads as a divergence."""
+        name, label, mean = point
+        if epoch_index is None or batch is None or batch[0] <= 0:
+            return point
+        k = batch[0]
+        last = self._means.get(name)
+        self._means[name] = (epoch_index, k, mean)
+        self.recovered_means[name] = self.recovered_means.get(name, 0) + 1
+        if last is None or last[0] != epoch_index or last[1] >= k:
+            return name, label, mean
+        _, j, before = last
+        return name, label, (k * mean - j * before) / (k - j)
 
     def _prefix_position(self, pre: tuple, toks: list) -> tuple:
         """(step, epoch, epoch counter, (batch, of), explicit) from a framework's progress prefix."""

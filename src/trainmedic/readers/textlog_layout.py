@@ -19,6 +19,8 @@ from . import textlog_patterns as P
 # What a remembered layout does with a line, and the steps of a layout.
 FIELDS, DICT, BAR, SKIP = "fields", "dict", "bar", "skip"
 POINT, STEP, EPOCH, EPOCH_INDEX, TOTAL, BATCH, APPLY = "point", "step", "epoch", "epoch#", "total", "batch", "apply"
+# A point printed as the mean of its epoch so far (flair's per-iteration loss): the parser recovers the batches' own.
+MEAN = "mean"
 # Lines whose layout depends on more than their shape (events, tables, bars, settings): read in full every time.
 SLOW = ("slow", None, None)
 BLANK = (SKIP, None, None)
@@ -269,9 +271,9 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
 
 def fields_layout(text: str, refs: Refs) -> tuple:
     """The layout of a ``key value`` line: ``((framework prefix, steps, has a learning signal, has a training metric),
-    text without the
-    framework prefix)``. ``LogParser._run_fields`` applies it."""
+    text without the framework prefix)``. ``LogParser._run_fields`` applies it."""
     whole = text
+    running = P.EPOCH_MEAN_PROGRESS.match(text) is not None
     pre, text, cut = _framework_prefix(text, refs)
     # A split word inside the framework prefix (`Epoch(val) [1][100/100]`) applies to every field after it.
     split = L.line_split(whole[cut[0]:cut[1]]) if cut is not None else None
@@ -309,7 +311,8 @@ def fields_layout(text: str, refs: Refs) -> tuple:
                     ops.append((POINT, name, _label(f), refs.value(at(f.span), f.raw), f.total))
                     names.append(name)
             elif name:
-                ops.append((POINT, name, _label(f), refs.value(at(f.span), f.raw)))
+                kind = MEAN if running and f.key == "loss" else POINT
+                ops.append((kind, name, _label(f), refs.value(at(f.span), f.raw)))
                 names.append(name)
             elif config_keys.config_key(f.key) in ("effective_batch", "per_device_batch", "world_size"):
                 ops.append((APPLY, f.key, refs.raw(at(f.span), f.raw)))

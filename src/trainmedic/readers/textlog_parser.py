@@ -68,6 +68,8 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
         self._order = 0.0  # the logging order of the last record
         self._unplaced: list = []  # the records of points recorded before any step was known
         self.dropped_series = 0
+        self._means = {}
+        self.recovered_means = {}
         self.long_lines = 0
         self.bad_counters = 0
 

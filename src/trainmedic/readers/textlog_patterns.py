@@ -55,6 +55,9 @@ SPLIT_WORD = re.compile(r"\b(train|training|val|valid|validation|eval|evaluation
 # `EP2` glued; `Epoch 1:` summary; fairseq `epoch 001:  50 / 400` (the legacy format has no colon)
 EPOCH_GLUED = re.compile(r"\bEP(\d+)\b|\bEpoch\[\s*(\d+)\s*\](?!\s*Batch)")
 FAIRSEQ_PROGRESS = re.compile(r"\bepoch\s+(\d+):?\s+(\d+)\s*/\s*(\d+)\b")
+# flair's ModelTrainer: `epoch 43 - iter 6/15 - loss 4.69742839 - samples/sec: 0.35` prints the mean of the epoch's
+# batch losses so far, not the loss of the batch
+EPOCH_MEAN_PROGRESS = re.compile(r"^epoch\s+\d+\s+-\s+iter\s+\d+/\d+\s+-\s+loss\s+\S+\s+-\s+(?:.*\s-\s+)?samples/sec:")
 # The PyTorch examples' `Train Epoch: 1 [1280/60000 (2%)]`: samples seen out of the epoch's
 EXAMPLE_PROGRESS = re.compile(r"\bEpoch:?\s*(\d+)\s*\[\s*(\d+)\s*/\s*(\d+)(?:\s*\(\s*\d+(?:\.\d+)?%\s*\))?\s*\]")
 # mmcv `Epoch [1][50/500]`, mmengine `Epoch(train) [1][ 50/500]`
