@@ -101,7 +101,10 @@ def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--variants", nargs="+", choices=VARIANTS, help="measure only these (bare is always included)")
+    ap.add_argument("--no-write", action="store_true", help="print the table only (results/ left as they are)")
     args = ap.parse_args(argv)
+    chosen = ["bare"] + [v for v in (args.variants or VARIANTS) if v != "bare"]
     warnings.filterwarnings("ignore", message="Anomaly Detection")
     torch.set_num_threads(os.cpu_count() or 1)
     data = batches(8)
@@ -109,8 +112,8 @@ def main(argv: list | None = None) -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     # Every variant takes one step in turn (starting point rotating), so that the load of a shared machine hits
     # them alike; the overhead is the median over rounds of (variant step time / bare step time in that round).
-    variants = [Variant(v, tmp) for v in VARIANTS]
-    ratios: dict = {v: [] for v in VARIANTS}
+    variants = [Variant(v, tmp) for v in chosen]
+    ratios: dict = {v: [] for v in chosen}
     for i in range(args.warmup + args.steps):
         batch = data[i % len(data)]
         order = variants[i % len(variants):] + variants[:i % len(variants)]
@@ -143,6 +146,10 @@ def main(argv: list | None = None) -> int:
                "python": platform.python_version(), "system": platform.platform()}
     out = {"model": "BertForSequenceClassification(4 layers, hidden 256, vocab 8000)", "params": params,
            "batch": "8 x 64 tokens", "optimizer": "AdamW", "machine": machine, "results": rows}
+    if args.no_write:
+        print("\n".join(f"{r['variant']}: added {r['added_ms']:.3f} ms = {r['overhead_pct']:+.2f}% of "
+                        f"{1000 * r['median_step_s']:.1f} ms" for r in rows))
+        return 0
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "live_overhead.json").write_text(json.dumps(out, indent=2) + "\n")
     lines = [f"Step-time overhead against the bare loop: {out['model']}, {params:,} parameters, batch "

@@ -138,7 +138,6 @@ def cmd_checkpoints(args) -> int:
     from .checkpoints import triage
 
     report = triage(args.directory, lang=args.lang)
-    _nothing_read_for_want_of(report)
     emit(report, args)
     if report.verdict == "unknown":  # nothing could be judged: not a pass
         from .report.model import text_of
@@ -146,22 +145,6 @@ def cmd_checkpoints(args) -> int:
         sys.stderr.write(f"trainmedic: {args.directory}: {text_of(report.conclusion, args.lang)}\n")
         return 2
     return 1 if report.fails_on("error") else 0
-
-
-def _nothing_read_for_want_of(report) -> None:
-    """A triage that could read no checkpoint because the package that reads them is missing says so in one line
-    (never "healthy" for want of a reader)."""
-    import importlib.util
-
-    ck = report.checkpoints or {}
-    unreadable = list(ck.get("unreadable") or [])
-    if not unreadable or ck.get("last_healthy") or ck.get("broken"):
-        return
-    wants = ["safetensors"] if any(str(p).endswith(".safetensors") or "checkpoint-" in str(p) for p in unreadable) \
-        else []
-    for module in (*wants, "torch"):
-        if importlib.util.find_spec(module) is None:
-            raise MissingExtra(module, "hf" if module == "safetensors" else "torch", "trainmedic checkpoints")
 
 
 def cmd_watch(args) -> int:

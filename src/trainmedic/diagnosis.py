@@ -7,6 +7,7 @@ downstream knows where the Run came from.
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 from .i18n import msg
@@ -16,16 +17,18 @@ from .settings import DEFAULT, Settings
 
 
 def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", settings: Settings = DEFAULT,
-                 weights: Optional[dict] = None, extra: Optional[dict] = None, notes: tuple = ()) -> Report:
+                 checkpoint_paths: tuple = (), extra: Optional[dict] = None, notes: tuple = ()) -> Report:
     """Judge a Run with every enabled rule, infer the causes, write the story and build the Report, once.
 
-    ``weights`` is the weight-based checkpoint evidence (:func:`trainmedic.checkpoints.triage_paths`) that refines
-    what the logs say about the checkpoints; ``extra`` and ``notes`` are what the caller adds (the live guard's
-    summary, say).
+    ``checkpoint_paths`` are the folders that may hold checkpoints with weights: their triage takes this Run and its
+    findings (nothing is read or judged twice) and refines what the logs say about the checkpoints. ``extra`` and
+    ``notes`` are what the caller adds (the live guard's summary, say).
     """
     import numpy as np
 
     from . import causes, rules
+
+    folders = tuple(p for p in checkpoint_paths if os.path.isdir(p))  # only folders hold checkpoints with weights
 
     # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
     with np.errstate(all="ignore"):
@@ -33,8 +36,13 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
         diagnoses = causes.infer(run, findings)
         prescription = causes.prescribe(run, diagnoses)
         story = causes.narrate(run, findings, diagnoses)
+        weights = None
+        if folders:  # the checkpoint package (and what it imports) only when a folder is diagnosed
+            from .checkpoints import triage_paths
+
+            weights = triage_paths(folders, run, findings)
     checkpoints = story.checkpoints
-    if weights:  # the checkpoint package (and what it imports) only when folders held checkpoints with weights
+    if weights:
         from .checkpoints import refine
 
         checkpoints = refine(checkpoints, weights)

@@ -36,10 +36,6 @@ def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: O
     settings = (settings if settings is not None else Settings.load()).with_codes(select, ignore)
     validate(settings)
     run = load_run(flat)
-    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps); only folders hold them.
-    weights = None
-    if any(os.path.isdir(p) for p in flat):
-        from .checkpoints import triage_paths
-
-        weights = triage_paths(flat)
-    return diagnose_run(run, lang=lang, settings=settings, weights=weights)
+    # Checkpoints with weights refine what the logs say about them (NaN weights, norm jumps); their triage takes this
+    # Run and its findings, so that every artifact is read once and every rule runs once.
+    return diagnose_run(run, lang=lang, settings=settings, checkpoint_paths=tuple(flat))

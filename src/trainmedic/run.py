@@ -15,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .names import MetricName, parse_metric_name
+from .observations import Observation
 
 
 def unknown(n: int) -> np.ndarray:
@@ -328,6 +329,8 @@ class Run:
     warnings: list = field(default_factory=list)
     # Sibling runs of the same experiment (e.g. the stable baseline beside a failed run), read for comparison only.
     references: list = field(default_factory=list)
+    # What a live run observed about itself (typed facts: guard actions, provenance, parameter counts, inputs ...).
+    observations: list = field(default_factory=list)
 
     def add_series(self, series: Series) -> None:
         """Add a series, concatenating with an existing one of the same name (another source of the same run)."""
@@ -386,3 +389,7 @@ class Run:
 
     def events_of(self, kind: str) -> list:
         return [e for e in self.events if e.kind == kind]
+
+    def observed(self, kind: type[Observation]) -> list:
+        """The observations of one type (e.g. ``run.observed(GuardAction)``), in the order they were made."""
+        return [o for o in self.observations if isinstance(o, kind)]

@@ -35,7 +35,7 @@ def test_wrong_type_record_is_skipped_with_a_note(tmp_path, variant):
     assert report["runs"][0]["format"] == "trainmedic-live"
     assert not [f for f in report["findings"] if f["symptom"] == "nonfinite"]  # "abc" is damage, not a NaN
     if variant != "list_for_header_config":  # a second header is a header: its bad config is dropped, not counted
-        assert "1 record(s) with a field of the wrong type skipped" in report["runs"][0].get("notes", [])
+        assert "1 record with a field of the wrong type skipped" in report["runs"][0].get("notes", [])
 
 
 def test_log_of_only_wrong_records_is_one_line_and_exit_2(tmp_path):

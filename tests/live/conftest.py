@@ -6,6 +6,8 @@ import pytest
 from live_models import Classifier
 
 torch = pytest.importorskip("torch")
+# The live tests train tiny models: one thread is the fastest for them, and keeps them fast on a loaded machine.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

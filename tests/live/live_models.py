@@ -51,3 +51,12 @@ def assert_same_state(a: dict, b: dict) -> None:
     for pid in sa:
         for k, v in sa[pid].items():
             assert torch.equal(torch.as_tensor(v), torch.as_tensor(sb[pid][k])), (pid, k)
+
+
+class OutputPoison:
+    """Makes a module's output NaN while ``on`` is set: a fault of the model's numerics, not of the data (the batch
+    stays finite), the case where rolling back and lowering the lr is the remedy."""
+
+    def __init__(self, module) -> None:
+        self.on = False
+        module.register_forward_hook(lambda m, args, out: out * float("nan") if self.on else out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from live_models import Classifier, assert_same_state, ce_loss, make_batches, state_of
+from live_models import Classifier, OutputPoison, assert_same_state, ce_loss, make_batches, state_of
 
 torch = pytest.importorskip("torch")
 accelerate = pytest.importorskip("accelerate")
@@ -40,19 +40,23 @@ def test_skip_with_accelerate_clipping_and_accumulation():
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
-def _accelerated_run(policy: str, poison: set, **monitor_kw):
-    """8 optimizer steps of 2 micro-batches each; the micro-batches in ``poison`` hold a NaN."""
+def _accelerated_run(policy: str, poison: set, *, in_model: bool = False, **monitor_kw):
+    """8 optimizer steps of 2 micro-batches each; the micro-batches in ``poison`` hold a NaN (or, ``in_model``, the
+    classifier's output is NaN on them)."""
     accelerator = accelerate.Accelerator(cpu=True, gradient_accumulation_steps=2)
     torch.manual_seed(0)
     model = Classifier()
+    head = OutputPoison(model.classifier)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     batches = make_batches(16)
-    for i in poison:
-        batches[i][0][0, 0] = float("nan")
+    if not in_model:
+        for i in poison:
+            batches[i][0][0, 0] = float("nan")
     model, opt = accelerator.prepare(model, opt)
     monitor = trainmedic.Monitor(model, opt, policy=policy, loss_fn=ce_loss, **monitor_kw)
     results = []
-    for batch in batches:
+    for i, batch in enumerate(batches):
+        head.on = in_model and i in poison
         with accelerator.accumulate(model):
             loss = ce_loss(model, batch)
             accelerator.backward(loss)
@@ -78,7 +82,7 @@ def test_stop_with_accelerate_ends_at_the_bad_step():
 
 
 def test_rollback_with_accelerate_restores_and_finishes_finite():
-    model, monitor, results = _accelerated_run("rollback", {9, 11}, snapshot_every=2, rollback_after=2)
+    model, monitor, results = _accelerated_run("rollback", {9, 11}, in_model=True, snapshot_every=2, rollback_after=2)
     actions = [r.action for r in results]
     assert "rollback" in actions, actions
     assert all(torch.isfinite(p).all() for p in model.parameters())

@@ -4,6 +4,7 @@ only. No hang, every rank takes the same decision at the same step, the weights 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 from datetime import timedelta
@@ -61,12 +62,16 @@ def _worker(rank: int, world: int, port: int, out_dir: str, tests_dir: str) -> N
     with open(f"{out_dir}/rank{rank}.json", "w") as fh:
         json.dump({"actions": actions, "same_weights": same, "provenance": provenance,
                    "finite": bool(torch.isfinite(weights).all())}, fh, default=str)
+    dist.barrier()  # both ranks are done with gloo before either tears it down
     dist.destroy_process_group()
+    # Leave at once: gloo's threads can abort the interpreter's own shutdown ("terminate called without an active
+    # exception"), which would fail a run whose results are already written.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def test_ddp_ranks_agree_on_every_skip(tmp_path):
-    import os
-
     ctx = mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), os.path.dirname(__file__)), nprocs=2,
                    join=False)
     deadline = 120

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from live_models import Classifier, assert_same_state, ce_loss, make_batches, state_of
+from live_models import Classifier, OutputPoison, assert_same_state, ce_loss, make_batches, state_of
 
 torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch")
@@ -78,8 +78,25 @@ def test_stop_in_lightning_sets_should_stop(tmp_path):
     assert all(torch.isfinite(p).all() for p in module.parameters())
 
 
+class PoisonOutput(pl.Callback):
+    """The classifier's output turns NaN on chosen batches (the data stays finite)."""
+
+    def __init__(self, batches) -> None:
+        self.batches, self.poison = set(batches), None
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        if self.poison is None:
+            self.poison = OutputPoison(module.net.classifier)
+        self.poison.on = batch_idx in self.batches
+
+
 def test_rollback_in_lightning(tmp_path):
-    trainer, module, guard, _ = _fit(tmp_path, "rollback", {9, 10}, rollback_after=2, snapshot_every=4)
+    torch.manual_seed(0)
+    guard = TrainMedicCallback("rollback", log_path=str(tmp_path / "live.jsonl"), rollback_after=2, snapshot_every=4)
+    trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False,
+                         callbacks=[PoisonOutput({9, 10}), guard], default_root_dir=str(tmp_path))
+    trainer.fit(Module(), train_dataloaders=torch.utils.data.DataLoader(make_batches(24), batch_size=None))
     rollbacks = guard.monitor.run().events_of("rollback")
     assert len(rollbacks) == 1 and rollbacks[0].data["to_step"] == 8
     assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(5e-3)

@@ -131,14 +131,41 @@ def test_rollback_restores_a_healthy_state_and_finishes_sane(tmp_path):
 
 
 def test_rollback_gives_up_after_the_allowed_retries():
+    """An lr so high that every restore diverges again: two rollbacks, then the run stops with the diagnosis."""
+    torch.manual_seed(0)
+    w_true = torch.randn(8, 1)
+    model = torch.nn.Linear(8, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=5.0)
+    monitor = trainmedic.Monitor(model, opt, policy="rollback", snapshot_every=2, rollback_after=2, max_rollbacks=2,
+                                 lr_factor=0.9)
+    g = torch.Generator().manual_seed(1)
+    with pytest.raises(StopTraining) as info:
+        for _ in range(200):
+            x = torch.randn(64, 8, generator=g)
+            loss = torch.nn.functional.mse_loss(model(x), x @ w_true)
+            loss.backward()
+            monitor.step(loss, (x,))
+            opt.zero_grad()
+    assert monitor.guard.rollbacks == 2
+    assert info.value.report.verdict == "failed"
+    assert "after the last allowed rollback" in monitor.run().events_of("stop")[0].message
+
+
+def test_rollback_with_bad_data_skips_the_batches_instead(caplog):
+    """Recurring NaN batches are the data's fault: rolling the model back or lowering the lr cannot help, skipping
+    them can. No rollback, the lr untouched, and the run ends well."""
     torch.manual_seed(0)
     model = Classifier()
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    monitor = trainmedic.Monitor(model, opt, policy="rollback", snapshot_every=5, rollback_after=2, max_rollbacks=2)
-    with pytest.raises(StopTraining) as info:
-        train(model, opt, monitor, make_batches(40), poison=set(range(10, 40)))  # the data stays broken
-    assert monitor.guard.rollbacks == 2
-    assert info.value.report.verdict == "failed"
+    monitor = trainmedic.Monitor(model, opt, policy="rollback", snapshot_every=5, rollback_after=2)
+    poison = {10, 12, 14, 16, 30, 31, 32}
+    results = train(model, opt, monitor, make_batches(40), poison=poison)
+    assert monitor.guard.rollbacks == 0 and opt.param_groups[0]["lr"] == 0.05
+    assert [r.step - 1 for r in results if r.action == "skip"] == sorted(poison)
+    assert all(r.bad_data for r in results if r.action == "skip")
+    assert results[-1].applied and results[-1].loss < results[0].loss
+    report = monitor.report()
+    assert "divergence" not in {f.symptom for f in report.findings}
 
 
 def test_spike_skip_and_clipping_with_one_norm(classifier):

@@ -29,10 +29,22 @@ def test_watch_reports_a_nan_within_a_second_and_exits_at_the_end(tmp_path):
         fh.write(_line(HEADER))
         for i in range(1, 21):
             fh.write(_line(_step(i, 1.0 / i)))
-    cmd = [sys.executable, "-m", "trainmedic", "watch", str(log), "--interval", "0.1", "--fail-on", "error",
-           "--on-alert", f'echo "$TRAINMEDIC_CODE $TRAINMEDIC_SEVERITY $TRAINMEDIC_STEP" >> {alerts}']
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "trainmedic",
+        "watch",
+        str(log),
+        "--interval",
+        "0.1",
+        "--fail-on",
+        "error",
+        "--on-alert",
+        f'echo "$TRAINMEDIC_CODE $TRAINMEDIC_SEVERITY $TRAINMEDIC_STEP" >> {alerts}',
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     try:
         time.sleep(1.5)  # the watcher is up and has read the healthy history
         assert proc.poll() is None
@@ -56,8 +68,10 @@ def test_watch_reports_a_nan_within_a_second_and_exits_at_the_end(tmp_path):
 
 def test_watch_reports_a_finding_once_and_honours_fail_on(tmp_path, capsys):
     log = tmp_path / "run.log"
-    log.write_text("".join(f"step {i} loss {1.0 / i:.4f}\n" for i in range(1, 40)) + "step 40 loss nan\n"
-                   "step 41 loss nan\nTraining finished\n")
+    log.write_text(
+        "".join(f"step {i} loss {1.0 / i:.4f}\n" for i in range(1, 40)) + "step 40 loss nan\n"
+        "step 41 loss nan\nTraining finished\n"
+    )
     rc = main(["watch", str(log), "--interval", "0.05", "--idle-timeout", "5"])
     out = capsys.readouterr().out
     assert rc == 1
@@ -70,3 +84,124 @@ def test_watch_missing_path_is_an_input_error(tmp_path, capsys):
     assert main(["watch", str(tmp_path / "not-yet.jsonl"), "--interval", "0.05", "--idle-timeout", "0.3"]) == 2
     assert time.monotonic() - started < 5
     assert "no such file" in capsys.readouterr().err
+
+
+def _grow(log, records, chunks, pause=0.15):
+    """Append ``records`` to ``log`` in ``chunks`` pieces, as a training run writes its log."""
+    per = max(1, len(records) // chunks)
+    for i in range(0, len(records), per):
+        with open(log, "a") as fh:
+            fh.write("".join(_line(r) for r in records[i : i + per]))
+        time.sleep(pause)
+
+
+def _watch_in_thread(log, lines, **kw):
+    import threading
+
+    from trainmedic.live.watch import watch
+
+    box = {}
+    th = threading.Thread(target=lambda: box.setdefault("rc", watch(log, interval=0.05, out=lines.append, **kw)))
+    th.start()
+    return th, box
+
+
+def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_none(tmp_path):
+    import math
+
+    import numpy as np
+
+    from trainmedic import diagnose
+
+    rng = np.random.default_rng(0)
+    n = 400
+    loss = 2.0 * np.exp(-np.arange(n) / 150) + 0.3 + 0.03 * rng.standard_normal(n)
+    loss[:4] = [1.0, 1.6, 2.3, 3.1]  # four early points that look like a divergence and are not one
+    norm = np.exp(0.3 * rng.standard_normal(n))
+    norm[250] *= 500  # an RNN's gradient burst
+    records = [
+        {
+            "type": "step",
+            "step": i + 1,
+            "loss": float(loss[i]),
+            "grad_norm": float(norm[i]),
+            "lr": [1e-3],
+            "action": "step",
+        }
+        for i in range(n)
+    ]
+    records[-3:] = [dict(r, loss="nan", grad_norm="nan") for r in records[-3:]]  # and a NaN at the end
+    log = tmp_path / "live.jsonl"
+    log.write_text(_line(HEADER))
+    lines: list = []
+    th, box = _watch_in_thread(log, lines, idle_timeout=3)
+    _grow(log, records, chunks=8)
+    with open(log, "a") as fh:
+        fh.write(_line({"type": "event", "kind": "end", "step": n, "message": "", "data": {}}))
+    th.join(timeout=30)
+    end = next(i for i, x in enumerate(lines) if "the run ended" in x)
+    during = lines[:end]
+    assert any("TM404" in x and "step 251" in x for x in during), lines
+    assert not any("TM201" in x for x in during)  # no alarm on four points
+    final = diagnose(log)
+    kept = {(f.code, f.series): f for f in final.findings}
+    for x in during:
+        code = x.split("] ")[1].split()[1]
+        step = int(x[len("[step ") :].split("]")[0])
+        f = next(f for (c, _), f in kept.items() if c == code)
+        until = f.until.step if f.until is not None else f.at.step
+        assert f.at.step <= step <= until, (x, f)
+    assert box["rc"] == 1 and math.isnan(final.series_data["train/loss"].values[-1])
+
+
+def test_a_poll_reads_only_the_new_points(tmp_path, monkeypatch):
+    from trainmedic.live import stream
+    from trainmedic.livelog import RunBuilder
+
+    built, fed = [], []
+    original_run, original_feed = RunBuilder.run, stream.StreamAlarms.feed
+    monkeypatch.setattr(RunBuilder, "run", lambda self, **kw: built.append(1) or original_run(self, **kw))
+    monkeypatch.setattr(
+        stream.StreamAlarms, "feed", lambda self, *a, **k: fed.append(a[0]) or original_feed(self, *a, **k)
+    )
+    log = tmp_path / "live.jsonl"
+    log.write_text(_line(HEADER))
+    lines: list = []
+    th, box = _watch_in_thread(log, lines, idle_timeout=2)
+    records = [_step(i, 1.0 / i) for i in range(1, 301)]
+    _grow(log, records, chunks=10, pause=0.1)
+    with open(log, "a") as fh:
+        fh.write(_line({"type": "event", "kind": "end", "step": 300, "message": "", "data": {}}))
+    th.join(timeout=30)
+    assert box["rc"] == 0
+    assert len(built) == 1  # the Run is built once, for the final diagnosis, not at every poll
+    assert fed.count("train/loss") == 300 and fed.count("train/grad_norm") == 300  # each point judged once
+
+
+def test_watch_raises_loss_spikes_and_gradient_explosions_with_the_rules_own_detectors(tmp_path):
+    import numpy as np
+
+    from trainmedic import diagnose
+
+    rng = np.random.default_rng(1)
+    n = 300
+    loss = 1.5 * np.exp(-np.arange(n) / 120) + 0.4 + 0.02 * rng.standard_normal(n)
+    loss[120] *= 12  # one bad batch
+    norm = np.exp(0.2 * rng.standard_normal(n))
+    norm[260:] *= 40  # the gradient norm runs away and stays up
+    records = [{"type": "step", "step": i + 1, "loss": float(loss[i]), "grad_norm": float(norm[i]), "lr": [1e-3],
+                "action": "step"} for i in range(n)]
+    log = tmp_path / "live.jsonl"
+    log.write_text(_line(HEADER))
+    lines: list = []
+    th, box = _watch_in_thread(log, lines, idle_timeout=3)
+    _grow(log, records, chunks=6)
+    with open(log, "a") as fh:
+        fh.write(_line({"type": "event", "kind": "end", "step": n, "message": "", "data": {}}))
+    th.join(timeout=30)
+    end = next(i for i, x in enumerate(lines) if "the run ended" in x)
+    during = lines[:end]
+    assert any("TM402" in x and "step 121" in x for x in during), lines
+    assert any("TM801" in x and "step 261" in x for x in during), lines
+    final = {(f.code, f.at.step) for f in diagnose(log).findings}
+    assert ("TM402", 121) in final and ("TM801", 261) in final

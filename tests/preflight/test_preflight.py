@@ -144,10 +144,13 @@ def test_double_softmax_module_and_functional():
             return torch.log_softmax(super().forward(x), dim=-1)
 
     model = Functional()
-    rep = trainmedic.preflight(model, batch(), loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.Adam(model.parameters()))
+    ce, nll = nn.CrossEntropyLoss(), nn.NLLLoss()
+    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: ce(m(b[0]), b[1]),
+                               optimizer=torch.optim.Adam(model.parameters()))
     assert "TM1023" in codes(rep)
     # LogSoftmax + NLLLoss is correct.
-    rep = trainmedic.preflight(model, batch(), loss_fn=nn.NLLLoss(), optimizer=torch.optim.Adam(model.parameters()))
+    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: nll(m(b[0]), b[1]),
+                               optimizer=torch.optim.Adam(model.parameters()))
     assert "TM1023" not in codes(rep)
 
 
@@ -155,10 +158,12 @@ def test_sigmoid_with_bceloss():
     model = Classifier(k=1, final=nn.Sigmoid())
     x, _ = batch()
     y = (torch.arange(16) % 2).float().unsqueeze(1)
-    rep = trainmedic.preflight(model, (x, y), loss_fn=nn.BCELoss(), optimizer=torch.optim.Adam(model.parameters()))
+    bce, bce_logits = nn.BCELoss(), nn.BCEWithLogitsLoss()
+    rep = trainmedic.preflight(model, (x, y), loss_fn=lambda m, b: bce(m(b[0]), b[1]),
+                               optimizer=torch.optim.Adam(model.parameters()))
     assert "TM1024" in codes(rep)
     model = Classifier(k=1)
-    rep = trainmedic.preflight(model, (x, y), loss_fn=nn.BCEWithLogitsLoss(),
+    rep = trainmedic.preflight(model, (x, y), loss_fn=lambda m, b: bce_logits(m(b[0]), b[1]),
                                optimizer=torch.optim.Adam(model.parameters()), max_grad_norm=1.0)
     assert codes(rep) == set()
 
@@ -249,3 +254,56 @@ def test_leaves_model_optimizer_and_rng_exactly_as_they_were():
     assert torch.equal(torch.get_rng_state(), rng[0])
     assert random.getstate() == rng[1]
     assert (np.random.get_state()[1] == rng[2]).all()
+
+
+def _tiny_bert(seed=0):
+    transformers = pytest.importorskip("transformers")
+    cfg = transformers.BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                  intermediate_size=37, max_position_embeddings=32, num_labels=4)
+    torch.manual_seed(seed)
+    model = transformers.BertForSequenceClassification(cfg)
+    b = {"input_ids": torch.randint(1, 50, (8, 12)), "attention_mask": torch.ones(8, 12, dtype=torch.long),
+         "labels": torch.arange(8) % 4}
+    return model, b
+
+
+def test_healthy_tiny_bert_at_a_fine_tuning_lr_is_not_an_error():
+    """30 steps at 2e-5 barely move a BERT's loss: that is thin evidence (info), not a broken setup."""
+    model, b = _tiny_bert()
+    rep = trainmedic.preflight(model, b, optimizer=torch.optim.AdamW(model.parameters(), lr=2e-5), overfit_steps=30)
+    assert codes(rep) == set() and rep.verdict == "healthy"
+    [thin] = [f for f in rep.findings if f.code == "TM1030"]
+    assert thin.severity == "info" and "too few steps" in thin.message.render()
+    assert not rep.diagnoses
+
+
+def test_overfit_with_no_gradient_reaching_the_weights_is_an_error():
+    model, b = _tiny_bert()
+
+    def detached(m, batch):
+        out = m(**batch)
+        return out.loss.detach().requires_grad_()  # the loss no longer depends on the weights
+
+    rep = trainmedic.preflight(model, b, loss_fn=detached, optimizer=torch.optim.AdamW(model.parameters(), lr=1e-3),
+                               overfit_steps=5)
+    f = next(f for f in rep.findings if f.code == "TM1030")
+    assert f.severity == "error" and "optimizer_misses_params" in causes(rep)
+
+
+def test_one_loss_fn_contract_and_a_clear_error_for_a_criterion():
+    from trainmedic.lossfn import LossFnError
+
+    model = Classifier()
+    with pytest.raises(LossFnError, match=r"loss_fn\(model, batch\).*CrossEntropyLoss.*lambda model, batch"):
+        trainmedic.preflight(model, batch(), loss_fn=nn.CrossEntropyLoss())
+    with pytest.raises(LossFnError, match="first argument is named 'logits'"):
+        trainmedic.preflight(model, batch(), loss_fn=lambda logits, labels: logits.sum())
+    with pytest.raises(LossFnError, match="two arguments"):
+        trainmedic.preflight(model, batch(), loss_fn=lambda batch: batch)
+    # A loss_fn that fails inside is a finding that names the call, not a traceback.
+    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: m(b["x"]))
+    f = next(f for f in rep.findings if f.code == "TM1000")
+    assert "loss_fn(model, batch) raised TypeError" in f.message.render()
+    # Dict and tuple returns are fine: the loss is found inside.
+    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: {"loss": nn.functional.cross_entropy(m(b[0]), b[1])})
+    assert rep.to_dict()["preflight"]["loss_at_init"] == pytest.approx(math.log(4), abs=0.4)

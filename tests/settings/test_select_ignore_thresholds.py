@@ -51,7 +51,7 @@ def test_ignore_and_select_on_the_command_line(spiky, capsys, monkeypatch, tmp_p
 def test_pyproject_threshold_override_changes_the_finding(spiky, capsys, monkeypatch, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.trainmedic.rules.loss-spike]\nratio = 5.0\n')
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.trainmedic.rules.loss-spike]\nspike_ratio = 5.0\n')
     (project / "sub").mkdir()
     monkeypatch.chdir(project / "sub")  # found from a subdirectory, as ruff finds its settings
     main(["diagnose", str(spiky), "--format", "json"])
@@ -64,7 +64,7 @@ def test_trainmedic_toml_ignore_and_explicit_config(spiky, capsys, monkeypatch, 
     main(["diagnose", str(spiky), "--format", "json"])
     assert "TM402" not in _codes(capsys)
     other = tmp_path / "strict.toml"
-    other.write_text('[rules.TM402]\nratio = 2.0\n')
+    other.write_text('[rules.TM402]\nspike_ratio = 2.0\n')
     main(["diagnose", str(spiky), "--format", "json", "--config", str(other)])
     assert "TM402" in _codes(capsys)
 
@@ -72,7 +72,7 @@ def test_trainmedic_toml_ignore_and_explicit_config(spiky, capsys, monkeypatch, 
 @pytest.mark.parametrize("text,word", [
     ('[rules.TM999]\nratio = 2.0\n', "TM999"),
     ('[rules.TM402]\nnot_a_threshold = 2.0\n', "not_a_threshold"),
-    ('[rules.TM402]\nratio = "high"\n', "ratio"),
+    ('[rules.TM402]\nspike_ratio = "high"\n', "spike_ratio"),
     ('select = ["ZZ"]\n', "ZZ"),
     ('colour = "red"\n', "colour"),
     ('ratio = [\n', "TOML"),
@@ -89,11 +89,11 @@ def test_python_api_select_ignore_and_settings(spiky, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert any(f.code == "TM402" for f in trainmedic.diagnose(spiky).findings)
     assert not any(f.code == "TM402" for f in trainmedic.diagnose(spiky, ignore=["TM402"]).findings)
-    strict = Settings.from_mapping({"rules": {"TM402": {"ratio": 6.0}}})
+    strict = Settings.from_mapping({"rules": {"TM402": {"spike_ratio": 6.0}}})
     assert not any(f.code == "TM402" for f in trainmedic.diagnose(spiky, settings=strict).findings)
 
 
 def test_explain_shows_the_thresholds_in_force_by_default():
     out = subprocess.run([sys.executable, "-m", "trainmedic", "explain", "TM402"], capture_output=True, text=True)
     assert out.returncode == 0
-    assert "ratio = 3.0" in out.stdout and "a spike is 3x that level" in out.stdout
+    assert "spike_ratio = 3.0" in out.stdout and "a spike is 3x that level" in out.stdout

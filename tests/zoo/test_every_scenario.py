@@ -1,6 +1,6 @@
 """Every zoo scenario shows its intended behaviour in the artifacts its framework wrote.
 
-A module-scoped fixture trains every scenario once (first seed only) into a temporary folder; each scenario then has
+A session-scoped fixture (conftest.py) trains every scenario once (first seed only) into a temporary folder; each scenario then has
 its own checker that reads the raw artifacts -- ``trainer_state.json`` for the Hugging Face Trainer, Lightning's
 ``metrics.csv``, TensorBoard event files, ``history.csv`` and ``console.log`` -- and asserts the fault (or, for the
 healthy controls, the absence of one). Nothing here asks trainmedic: these tests check the test bed itself, so that a
@@ -15,10 +15,8 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -33,7 +31,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("lightning")
 pytest.importorskip("tensorboard")
 
-from zoo.make import generate, scenario_names  # noqa: E402
+from zoo.make import scenario_names  # noqa: E402
 
 LN_K = math.log(4)   # the zoo's task has four classes
 
@@ -351,22 +349,6 @@ CHECKERS: dict = {
 
 
 # --------------------------------------------------------------------------------------------- tests
-@pytest.fixture(scope="module")
-def zoo_dir(tmp_path_factory) -> Path:
-    """Every scenario's first-seed artifacts: generated fresh, or ``TRAINMEDIC_ZOO_DIR`` when set."""
-    given = os.environ.get("TRAINMEDIC_ZOO_DIR")
-    if given:
-        out = Path(given)
-        missing = [n for n in scenario_names() if not (out / n / "truth.json").exists()]
-        assert not missing, f"{out} lacks artifacts for {missing}; run python -m zoo.make --out {out}"
-        return out
-    out = tmp_path_factory.mktemp("zoo")
-    t0 = time.perf_counter()
-    rows = generate(scenario_names(), out, all_seeds=False)
-    print(f"generated {len(rows)} scenarios in {time.perf_counter() - t0:.0f}s", file=sys.__stdout__)
-    bad = [r for r in rows if r["status"] != "ok"]
-    assert not bad, bad
-    return out
 
 
 def test_every_scenario_has_a_checker():

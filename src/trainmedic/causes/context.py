@@ -11,6 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..findings import FAILURE_SYMPTOMS, INSTABILITY_SYMPTOMS, Finding
+from ..observations import Clipping, GuardAction, InputStats, Provenance
 from ..rules.nonfinite import NonfiniteFacts
 from ..run import Run
 
@@ -93,11 +94,33 @@ class Context:
 
     @property
     def clipping_off(self) -> bool:
-        """True only when the config says so (max_grad_norm 0 / clipping False); unknown is not off."""
+        """True only when the config says so (max_grad_norm 0 / clipping False) or the live guard saw the loop
+        never clip; unknown is not off, and a loop seen clipping is not off whatever the config says."""
+        seen = self.run.observed(Clipping)
+        if seen:
+            return not seen[-1].clipped
         if self.get("clipping") is False:
             return True
         m = num(self.get("max_grad_norm"))
         return m is not None and m <= 0
+
+    # Live evidence ----------------------------------------------------------------------------------------------
+    @property
+    def bad_data(self) -> bool:
+        """The live guard saw the batch itself hold NaN/inf: the replay found it at the input, a skipped step's
+        batch held it, or the first batch's inputs did."""
+        run = self.run
+        return (any(o.phase == "input" for o in run.observed(Provenance))
+                or any(o.input_nonfinite for o in run.observed(GuardAction))
+                or any(o.nonfinite for o in run.observed(InputStats)))
+
+    @property
+    def framework(self) -> str:
+        """The loop the run was trained with (``torch`` | ``hf`` | ``lightning`` | ``accelerate`` | ``keras``), or
+        ``unknown``."""
+        from .framework import framework_of
+
+        return framework_of(self.run)
 
     @property
     def lr(self) -> Optional[float]:

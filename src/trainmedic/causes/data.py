@@ -29,8 +29,8 @@ def candidates(ctx: Context) -> list:
 
 def _sudden_nan(ctx: Context) -> Optional[Diagnosis]:
     f = ctx.first("nonfinite")
-    if f is None or ctx.rise_before_nan() or ctx.mixed:
-        return None
+    if f is None or ctx.rise_before_nan() or ctx.mixed or ctx.bad_data:
+        return None  # (what the live guard saw in the batch is stated by causes.live)
     early = [g for g in ctx.by_symptom.get("gradient_explosion", []) + ctx.by_symptom.get("divergence", [])
              if position(g) < position(f)]
     if early:

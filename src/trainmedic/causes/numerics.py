@@ -134,11 +134,11 @@ def _no_clipping(ctx: Context):
     conf = CLIP_BASE
     conf += CLIP_RECURRENT_BONUS if ctx.recurrent else 0.0
     conf += CLIP_SWING_BONUS if ctx.has("oscillation", "spike", "gradient_explosion") else 0.0
-    cite = ctx.cite("max_grad_norm") or ctx.cite("clipping")
+    cite = ctx.cite("max_grad_norm") or ctx.cite("clipping") or Msg("cause.clip.observed")
     params = {"cite": cite, "max_grad_norm": ctx.get("max_grad_norm", "off"),
               "clip_rnn": CLIP_TO_RNN_SCRATCH, "clip": CLIP_TO}
     fixes = [_clip_fix(ctx)]
-    if ctx.get("max_grad_norm") is None:  # a hand-written loop: show where the call goes
+    if ctx.get("max_grad_norm") is None and ctx.framework == "unknown":  # a hand-written loop: where the call goes
         fixes.append(Fix(action=Msg("cause.fix.clip_call.action", params), why=Msg("cause.fix.clip_call.why")))
     return Diagnosis(cause="no_grad_clipping", confidence=conf, title=Msg("cause.no_grad_clipping.title", params),
                      explanation=Msg("cause.no_grad_clipping.explanation", params),

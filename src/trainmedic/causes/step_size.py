@@ -15,7 +15,7 @@ import numpy as np
 
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
-from ..rules.schedule import SCHEDULE
+from ..rules.schedule import SCHEDULE, ScheduleFacts
 from . import provider
 from .context import FAILURE_SYMPTOMS, Context, nan_before_updates, num
 from .trainability import USUAL_LR, optimizer_family
@@ -205,6 +205,10 @@ def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
     if f is None or we is None or f.at.step is None:
         return None
     end, peak = we
+    schedule = [g.facts for g in ctx.findings if isinstance(g.facts, ScheduleFacts)]
+    ramped = schedule[0].ramp if schedule else (_ramped(ctx, peak) or bool(num(ctx.get("warmup_steps"))))
+    if not ramped:
+        return None  # no warmup (TM210 says the lr never ramped): a failure cannot be the end of one
     onset = float(f.at.step)
     prev = _previous_eval_step(ctx, f)
     if prev is None or not (prev <= end <= onset):

@@ -18,6 +18,7 @@ from ..i18n import Msg
 from ..rules.learning import ChanceFacts
 from . import provider
 from .context import Context, num
+from .live import explains_not_learning, parameters_counted
 
 # Below 1% of the parameters trainable, only a head can be learning (a LoRA adapter is about 0.5-2%, and learns
 # because its target modules sit inside the backbone).
@@ -93,9 +94,12 @@ def _lr_too_low(ctx: Context) -> Optional[Diagnosis]:
 
 def _suspects(ctx: Context) -> list:
     """Frozen layers and a subset optimizer as ranked suspects for a run at chance with nothing that names either."""
-    f = ctx.first("stuck_at_chance")
+    stuck = [g for g in ctx.by_symptom.get("stuck_at_chance", []) if isinstance(g.facts, ChanceFacts)]
+    f = min(stuck, key=lambda g: g.at.key) if stuck else None
     if f is None or ctx.has("nonfinite", "divergence", "gradient_explosion"):
         return []  # a model knocked back to chance by a NaN or a divergence is not one whose weights never move
+    if parameters_counted(ctx) or explains_not_learning(ctx):
+        return []  # the live guard counted the parameters, or saw the real reason: no guessing
     chance = f.facts if isinstance(f.facts, ChanceFacts) else None
     params = {"lr": ctx.lr if ctx.lr is not None else "?", "k": chance.k if chance else "?",
               "ln_k": round(chance.ln_k, 3) if chance else "?", "where": f.where(),

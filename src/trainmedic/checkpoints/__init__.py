@@ -15,6 +15,7 @@ from typing import Optional
 from ..errors import InputError
 from ..i18n import Msg, msg
 from ..report.model import Report
+from ..run import Run
 from .discover import find_checkpoints, order
 from .judge import Verdict, judge, last_healthy
 from .metrics import failure_point, load_metrics, metrics_at
@@ -52,8 +53,12 @@ def _read(v: Verdict) -> None:
         ck.epoch = counters.epoch
 
 
-def scan(directory: os.PathLike | str) -> tuple:
-    """(verdicts in training order, failure point or None, metrics Run or None) for a directory or one file."""
+def scan(directory: os.PathLike | str, run: Optional[Run] = None, findings: Optional[list] = None) -> tuple:
+    """(verdicts in training order, failure point or None, metrics Run or None) for a directory or one file.
+
+    ``run`` and ``findings`` are those the diagnosis already has: the run's artifacts are then not read again and its
+    rules not run again; without them the metrics beside the checkpoints are read here.
+    """
     root = Path(directory)
     if not root.exists():
         raise InputError(root, "no such file or directory")
@@ -64,8 +69,9 @@ def scan(directory: os.PathLike | str) -> tuple:
     # Counters read from the files (Lightning's global_step) may change the order.
     ordered = {id(ck): i for i, ck in enumerate(order([v.checkpoint for v in verdicts]))}
     verdicts.sort(key=lambda v: ordered[id(v.checkpoint)])
-    run = load_metrics(root if root.is_dir() else root.parent, checkpoints) if checkpoints else None
-    failure = failure_point(run)
+    if run is None:
+        run = load_metrics(root if root.is_dir() else root.parent, checkpoints) if checkpoints else None
+    failure = failure_point(run, findings)
     judge(verdicts, failure)
     for v in verdicts:
         v.metrics = metrics_at(run, v.checkpoint.step, v.checkpoint.epoch)
@@ -136,15 +142,17 @@ def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
     return build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
 
 
-def triage_paths(paths: Iterable[os.PathLike | str]) -> Optional[dict]:
+def triage_paths(paths: Iterable[os.PathLike | str], run: Optional[Run] = None,
+                 findings: Optional[list] = None) -> Optional[dict]:
     """Weight-based checkpoint evidence for the diagnose path: :func:`summary` of the first path holding checkpoints
-    with weights, or None when none does (logs only). Never raises on unreadable checkpoints."""
+    with weights, or None when none does (logs only). Takes the Run and findings the diagnosis has. Never raises on
+    unreadable checkpoints."""
     for p in paths:
         p = Path(p)
         if not p.is_dir():
             continue
         try:
-            verdicts, _, _ = scan(p)
+            verdicts, _, _ = scan(p, run, findings)
         except (InputError, OSError):
             continue
         if any(v.readable or v.unsafe_reason for v in verdicts):

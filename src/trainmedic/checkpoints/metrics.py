@@ -73,22 +73,25 @@ def metrics_at(run: Optional[Run], step: Optional[float], epoch: Optional[float]
     return out
 
 
-def failure_point(run: Optional[Run]) -> Optional[dict]:
+def failure_point(run: Optional[Run], findings: Optional[list] = None) -> Optional[dict]:
     """Where the run had already failed: ``{"step"|"epoch": ..., "symptom": ..., "code": ...}``, or None.
 
-    Uses the rules when they are available; a non-finite loss or gradient norm always counts.
+    ``findings`` are the diagnosis' own (the diagnose path judges the run once); without them the rules judge the
+    run here (``trainmedic checkpoints DIR``). A non-finite loss or gradient norm always counts.
     """
     if run is None:
         return None
     candidates: list = []
-    try:
-        from ..rules import check_all
+    if findings is None:
+        try:
+            from ..rules import check_all
 
-        for f in check_all(run):
-            if f.symptom in FAILURE_SYMPTOMS and f.serious:
-                candidates.append({**f.at.as_dict(), "symptom": f.symptom, "code": f.code})
-    except Exception:  # noqa: BLE001 - rules are optional evidence; the non-finite check below stands alone
-        pass
+            findings = check_all(run)
+        except Exception:  # noqa: BLE001 - rules are optional evidence; the non-finite check below stands alone
+            findings = []
+    for f in findings:
+        if f.symptom in FAILURE_SYMPTOMS and f.serious:
+            candidates.append({**f.at.as_dict(), "symptom": f.symptom, "code": f.code})
     for name in ("train/loss", "eval/loss", "train/grad_norm"):
         s = run.series.get(name)
         if s is None:

@@ -34,6 +34,16 @@ def agree(flags: torch.Tensor) -> torch.Tensor:
     return flags
 
 
+def any_rank(flag: bool, device: Any = "cpu") -> bool:
+    """True when ``flag`` is set on any rank (one all-reduce on ``device``, the one the process group uses: call it on
+    every rank, on the rare steps that need it)."""
+    if not active():
+        return bool(flag)
+    t = torch.tensor([1.0 if flag else 0.0], device=device)
+    torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.SUM)
+    return bool(t.item() > 0)
+
+
 def gather(obj: Any) -> list:
     """Every rank's ``obj`` (only on the rare steps that need it: the first non-finite step)."""
     if not active():

@@ -6,7 +6,9 @@ Policies (``observe | skip | rollback | stop``):
 - ``skip``: a bad step is not applied (no weight or optimizer-state change). After ``max_bad_in_row`` bad steps in a
   row skipping is not helping (every batch fails: the weights themselves are broken), so the run stops.
 - ``rollback``: bad steps are skipped; after ``rollback_after`` bad steps within ``rollback_window`` steps the last
-  healthy snapshot is restored and the learning rate lowered; after ``max_rollbacks`` the run stops.
+  healthy snapshot is restored and the learning rate lowered; after ``max_rollbacks`` the run stops. A step whose
+  batch itself holds NaN/inf is only skipped: the data, not the weights or the lr, is at fault, and going back in
+  time would only lose progress.
 - ``stop``: the first bad step ends the run with the diagnosis.
 """
 
@@ -64,6 +66,8 @@ class Guard:
         self.bad_in_row = 0
         self.rollbacks = 0
         self.skipped = 0
+        # Why the last STOP was decided: "policy" (stop), "bad_in_row" (skipping no longer helps) or "rollbacks".
+        self.stop_reason = ""
 
     @property
     def judges_spikes(self) -> bool:
@@ -83,27 +87,35 @@ class Guard:
             return math.inf, math.inf
         return self._threshold(self.losses), self._threshold(self.norms)
 
-    def decide(self, step: int, nonfinite: bool, spike: bool) -> str:
-        """The action for this step; updates the counters."""
+    def is_bad(self, nonfinite: bool, spike: bool) -> bool:
+        """Whether a step with these flags is one the policy acts on."""
+        return nonfinite or (spike and self.judges_spikes)
+
+    def decide(self, step: int, nonfinite: bool, spike: bool, *, bad_data: bool = False) -> str:
+        """The action for this step; updates the counters. ``bad_data``: the batch itself holds NaN/inf."""
         cfg = self.config
-        bad = nonfinite or (spike and self.judges_spikes)
-        if not bad:
+        if not self.is_bad(nonfinite, spike):
             self.bad_in_row = 0
             return STEP
         self.bad_in_row += 1
         if cfg.policy == "observe":
             return STEP
         if cfg.policy == "stop":
+            self.stop_reason = "policy"
             return STOP
         self.skipped += 1
-        if cfg.policy == "skip":
-            return STOP if self.bad_in_row >= cfg.max_bad_in_row else SKIP
+        if cfg.policy == "skip" or bad_data:
+            if self.bad_in_row >= cfg.max_bad_in_row:
+                self.stop_reason = "bad_in_row"
+                return STOP
+            return SKIP
         # rollback
         self.bad_steps.append(step)
         while self.bad_steps and self.bad_steps[0] <= step - cfg.rollback_window:
             self.bad_steps.popleft()
         if len(self.bad_steps) >= cfg.rollback_after:
             if self.rollbacks >= cfg.max_rollbacks:
+                self.stop_reason = "rollbacks"
                 return STOP
             self.rollbacks += 1
             return ROLLBACK
@@ -117,9 +129,31 @@ class Guard:
         self.bad_steps.clear()
         self.bad_in_row = 0
 
-    def healthy(self, loss: float, norm: float) -> None:
+    def healthy(self, loss: Optional[float], norm: float) -> None:
         """Add an applied, finite step to the history the spike thresholds come from."""
-        if math.isfinite(loss):
+        if loss is not None and math.isfinite(loss):
             self.losses.append(loss)
         if math.isfinite(norm):
             self.norms.append(norm)
+
+    def state_dict(self) -> dict:
+        """Counters and histories (JSON-safe), so that a resumed run keeps its guard."""
+        return {
+            "losses": list(self.losses),
+            "norms": list(self.norms),
+            "bad_steps": list(self.bad_steps),
+            "bad_in_row": self.bad_in_row,
+            "rollbacks": self.rollbacks,
+            "skipped": self.skipped,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.losses.clear()
+        self.losses.extend(float(v) for v in state.get("losses", []))
+        self.norms.clear()
+        self.norms.extend(float(v) for v in state.get("norms", []))
+        self.bad_steps = deque(int(v) for v in state.get("bad_steps", []))
+        self.bad_in_row = int(state.get("bad_in_row", 0))
+        self.rollbacks = int(state.get("rollbacks", 0))
+        self.skipped = int(state.get("skipped", 0))

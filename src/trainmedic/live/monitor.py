@@ -1,5 +1,5 @@
-"""The Monitor: records a training run step by step, guards it (observe | skip | rollback | stop), writes the
-``trainmedic-live`` log, and diagnoses with the same rules as ``trainmedic diagnose``.
+"""The Monitor: records a training run step by step, guards it (observe | skip | rollback | stop), says what it does
+while it does it, writes the ``trainmedic-live`` log, and diagnoses with the same rules as ``trainmedic diagnose``.
 
 Plain loop::
 
@@ -11,97 +11,121 @@ Plain loop::
         optimizer.zero_grad()
     print(monitor.report().to_text())
 
-Cost per step: fused gradient norms (none extra when ``max_grad_norm`` is set or the norm is passed in), one
-``.tolist()`` of a small stacked tensor, and, under torch.distributed, one all-reduce of that tensor's flags.
+Per step: the loss, the gradient norm over the parameters the optimizer holds at that step, the lr, whether the
+gradients were zeroed since the last step, read back with one host synchronisation (one all-reduce under
+torch.distributed); then host-side judgement (:mod:`.signals`). The guard never acts on a value it could not
+measure: a loss it cannot find is not NaN, and then only the gradients are judged (said once).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import torch
 
 from ..i18n import msg
+from ..lossfn import check_loss_fn, loss_of
 from . import distributed as dist
+from . import facts
 from . import quantities as q
-from .guard import ROLLBACK, STEP, STOP, Guard, GuardConfig
+from .actions import Actions
+from .announce import Announcer
+from .guard import ROLLBACK, STEP, Guard, GuardConfig
+from .measure import measure
+from .monitor_records import Records
 from .records import FORMAT, VERSION, LogWriter, RunBuilder
+from .results import StepResult, StopTraining
+from .signals import Signals
+from .tally import EvalWatch
 
-# What the guard says when it skips (by why) and when it stops (by policy): full catalog keys.
-SKIP_EVENTS = {"nonfinite": "live.event.skip.nonfinite", "spike": "live.event.skip.spike"}
-STOP_EVENTS = {"stop": "live.event.stop.stop", "skip": "live.event.stop.skip", "rollback": "live.event.stop.rollback",
-               "observe": "live.event.stop.observe"}
+__all__ = ["Monitor", "StepResult", "StopTraining"]
 
-
-class StopTraining(Exception):
-    """Raised by :meth:`Monitor.step` under the ``stop`` policy (or when skipping/rolling back cannot help):
-    the run ends here, with the diagnosis in :attr:`report`."""
-
-    def __init__(self, report, step: int, reason: str) -> None:
-        self.report, self.step, self.reason = report, step, reason
-        super().__init__(f"trainmedic stopped the run at step {step}: {reason}")
-
-
-@dataclass
-class StepResult:
-    """What happened to one step: ``action`` is ``step`` (applied), ``skip``, ``rollback`` or ``stop``."""
-
-    step: int
-    action: str
-    loss: float
-    grad_norm: float
-    nonfinite: bool = False
-    spike: bool = False
-    provenance: Optional[dict] = None
-    layers: dict = field(default_factory=dict)
-
-    @property
-    def applied(self) -> bool:
-        """True when the optimizer step was applied (call your lr scheduler only then)."""
-        return self.action == STEP
-
+# What the guard records and says when it skips a step, by why (full catalog keys).
+SKIP_EVENTS = {
+    "nonfinite": "live.event.skip.nonfinite",
+    "spike": "live.event.skip.spike",
+    "bad_data": "live.event.skip.bad_data",
+}
+SKIP_ANNOUNCEMENTS = {
+    "nonfinite": "live.announce.skip.nonfinite",
+    "spike": "live.announce.skip.spike",
+    "bad_data": "live.announce.skip.bad_data",
+}
 
 # Per-layer gradient norms every 50 steps: enough to see a layer's gradient vanish or explode over a run, cheap
 # because the per-tensor norms are already computed for the global norm.
 LAYER_NORMS_EVERY = 50
+# Batch indices of skipped steps listed in the report: the first ones (the log has every skip).
+MAX_LISTED_SKIPS = 100
 
 
-class Monitor:
-    """Guard and recorder of one training run. See the module docstring and docs/readme/live.md.
+class Monitor(Records, Actions):
+    """Guard and recorder of one training run. See the module docstring and docs/live.md.
 
-    ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch; it is needed only for NaN provenance (the
-    replay of the first non-finite batch) and must do the same forward as training (autocast included, or pass
-    ``autocast=dict(device_type="cpu", dtype=torch.bfloat16)``).
+    ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch (the one contract of :mod:`.lossfn`); it is
+    needed only for NaN provenance and must do the same forward as training (autocast included, or pass
+    ``autocast=dict(device_type="cpu", dtype=torch.bfloat16)``). ``framework`` names the loop for the advice
+    (``torch`` | ``hf`` | ``lightning`` | ``accelerate``); ``display`` is where announcements go besides the
+    ``trainmedic`` logger (the integrations pass the framework's progress bar); ``announce=False`` silences them.
     """
 
-    def __init__(self, model: torch.nn.Module, optimizer, *, policy: str = "skip", scaler=None, scheduler=None,
-                 max_grad_norm: Optional[float] = None, loss_fn: Optional[Callable] = None,
-                 autocast: Optional[dict] = None, log_path: Optional[str] = None,
-                 layer_norms_every: int = LAYER_NORMS_EVERY, snapshot_every: int = 100, snapshot_keep: int = 2,
-                 snapshot_dir: Optional[str] = None, protect_buffers: bool = True, config: Optional[dict] = None, lang: str = "en",
-                 **guard: Any) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        optimizer,
+        *,
+        policy: str = "skip",
+        scaler=None,
+        scheduler=None,
+        max_grad_norm: Optional[float] = None,
+        loss_fn: Optional[Callable] = None,
+        autocast: Optional[dict] = None,
+        log_path: Optional[str] = None,
+        layer_norms_every: int = LAYER_NORMS_EVERY,
+        snapshot_every: int = 100,
+        snapshot_keep: int = 2,
+        snapshot_dir: Optional[str] = None,
+        protect_buffers: bool = True,
+        config: Optional[dict] = None,
+        lang: str = "en",
+        framework: str = "torch",
+        announce: bool = True,
+        display: Optional[Callable[[str], None]] = None,
+        details: Optional[str] = None,
+        **guard: Any,
+    ) -> None:
         self.model, self.optimizer, self.scaler, self.scheduler = model, optimizer, scaler, scheduler
         self.max_grad_norm = float(max_grad_norm) if max_grad_norm else None
-        self.loss_fn, self.autocast, self.lang = loss_fn, autocast, lang
+        self.loss_fn = check_loss_fn(loss_fn, "Monitor")
+        self.autocast, self.lang, self.framework = autocast, lang, framework
         self.layer_norms_every = int(layer_norms_every or 0)
         self.guard = Guard(GuardConfig(policy=policy, **guard))
         self.policy = policy
-        named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-        prefix = "module." if hasattr(model, "module") else ""
-        self._params = [p for _, p in named]
-        self._layer = {id(p): q.layer_of(n[len(prefix):] if n.startswith(prefix) else n) for n, p in named}
         self.rank, self.world_size = dist.rank(), dist.world_size()
         self.step_count = 0
         self.lr_scale = 1.0
         self.provenance: Optional[dict] = None
         self.skipped_batches: list = []
+        self._params_key: tuple = ()
+        self._params: list = []
+        self._layer: dict = {}
+        self._refresh_params()
         self._last_time: Optional[float] = None
         self._first_nonfinite_seen = False
-        self.builder = RunBuilder(log_path or "<live>")
+        self._loss_missing = 0
+        self.num_classes = facts.num_classes_of(model)
+        # Clipping the Monitor does itself, or that the framework's config declares (the Trainer clips before the
+        # guard sees the gradients, Lightning after): either way the run clips.
+        self.signals = Signals(max_grad_norm=self.max_grad_norm or (config or {}).get("max_grad_norm") or None)
+        self.evals = EvalWatch()
+        single = not dist.active() and not hasattr(model, "no_sync")  # DDP averages .grad after the hook sees it
+        self.probe = q.StaleProbe(self._params) if single else None
+        self.builder = RunBuilder(str(log_path) if log_path else "<live>")
         self.log = LogWriter(log_path) if (log_path and self.rank == 0) else None
+        where = details or (f"trainmedic diagnose {log_path}" if log_path else "monitor.report()")
+        self.announcer = Announcer(enabled=announce and self.rank == 0, display=display, details=where, lang=lang)
         # A bad batch's forward has already moved the running statistics (BatchNorm) when the step is judged: a
         # skipped step puts back the buffers of the last applied step (small tensors, copied without a sync).
         self._buffers = list(model.buffers()) if protect_buffers else []
@@ -111,84 +135,72 @@ class Monitor:
         if policy == "rollback":
             from .snapshot import Snapshots
 
-            self.snapshots = Snapshots(model, optimizer, scaler=scaler, scheduler=scheduler, every=snapshot_every,
-                                       keep=snapshot_keep, directory=snapshot_dir)
+            self.snapshots = Snapshots(
+                model,
+                optimizer,
+                scaler=scaler,
+                scheduler=scheduler,
+                every=snapshot_every,
+                keep=snapshot_keep,
+                directory=snapshot_dir,
+            )
             self.snapshots.take(0, self.lr_scale)
-        self._record({"format": FORMAT, "version": VERSION, "type": "header", "time": time.time(),
-                      "policy": policy,
-                      "config": q.run_config(model, optimizer, policy=policy, scaler=scaler, autocast=autocast,
-                                             max_grad_norm=self.max_grad_norm, world_size=self.world_size,
-                                             extra=config)})
+        self._record(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "type": "header",
+                "time": time.time(),
+                "policy": policy,
+                "config": q.run_config(
+                    model,
+                    optimizer,
+                    policy=policy,
+                    scaler=scaler,
+                    autocast=autocast,
+                    max_grad_norm=self.max_grad_norm,
+                    world_size=self.world_size,
+                    framework=framework,
+                    num_classes=self.num_classes,
+                    extra=config,
+                ),
+            }
+        )
+        self.observe(facts.parameter_counts(model, optimizer))
 
-    # Recording -----------------------------------------------------------------------------------------------
-    def _record(self, rec: dict) -> None:
-        self.builder.add(rec)
-        if self.log is not None:
-            self.log.write(rec)
-
-    def event(self, kind: str, message: Any = "", /, **data: Any) -> None:
-        """Record an event (skip, rollback, stop, provenance, end ...) in the run and its log."""
-        text = message.render("en") if hasattr(message, "render") else str(message)
-        self._record({"type": "event", "kind": kind, "step": self.step_count, "message": text, "data": data})
+    def _refresh_params(self) -> None:
+        """The parameters the optimizer holds now (a group added, a parameter unfrozen after the Monitor was built
+        or one that is not the model's): what the guard must keep finite."""
+        key = tuple((id(g["params"]), len(g["params"])) for g in self.optimizer.param_groups)
+        if key == self._params_key:
+            return
+        self._params_key = key
+        self._params = facts.optimizer_params(self.optimizer)
+        inner = getattr(self.model, "module", self.model)
+        names = {id(p): q.layer_of(n) for n, p in inner.named_parameters()}
+        self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}
 
     # The step --------------------------------------------------------------------------------------------------
-    def measure(self, loss, *, grad_norm=None, clip: bool = True) -> tuple:
-        """Compute this step's quantities and agree on them: ``(loss, norm, nonfinite, spike, layers, scale)``.
-
-        One all-reduce under torch.distributed, one host sync. Clips when ``max_grad_norm`` is set and no norm was
-        passed (the norm is then computed once and used for both).
-        """
-        device = loss.device if isinstance(loss, torch.Tensor) else (
-            self._params[0].device if self._params else torch.device("cpu"))
-        if self.scaler is not None and self.scaler.is_enabled():
-            try:
-                self.scaler.unscale_(self.optimizer)  # true gradient values for the norm and the clip
-            except RuntimeError:
-                pass  # already unscaled by the training loop this step
-        grads = q.grads_of(self._params)
-        want_layers = bool(self.layer_norms_every) and self.step_count % self.layer_norms_every == 0
-        per = None
-        if grad_norm is None:
-            per = q.per_tensor_norms(grads, device)
-            norm = q.total_norm(per)
-            if clip and self.max_grad_norm:
-                q.clip_(grads, norm, self.max_grad_norm)
-        else:
-            norm = q.as_scalar(grad_norm, device)
-            if want_layers:
-                per = q.per_tensor_norms(grads, device)
-        loss_t = q.as_scalar(loss, device)
-        nonfinite = ~(torch.isfinite(loss_t) & torch.isfinite(norm))
-        thr_loss, thr_norm = self.guard.thresholds()
-        spike = (loss_t > thr_loss) | (norm > thr_norm) if math.isfinite(thr_loss + thr_norm) else \
-            torch.zeros((), dtype=torch.bool, device=device)
-        flags = torch.stack([nonfinite.float(), spike.float(), loss_t])
-        dist.agree(flags)  # [ranks with non-finite, ranks with a spike, sum of losses]
-        parts = [flags, norm.float().reshape(1)]
-        scale = q.loss_scale_tensor(self.scaler, device)
-        if scale is not None:
-            parts.append(scale)
-        if want_layers and per is not None:
-            parts.append(per)
-        values = torch.cat(parts).tolist()  # the one host-device synchronisation of the step
-        n_bad, n_spike, loss_sum, norm_v = values[:4]
-        i = 4
-        scale_v = None
-        if scale is not None:
-            scale_v, i = values[4], 5
-        layers = {}
-        if want_layers and per is not None:
-            layers = q.layer_norms([self._layer[id(p)] for p in self._params if p.grad is not None], values[i:])
-        return loss_sum / self.world_size, norm_v, n_bad > 0, n_spike > 0, layers, scale_v
-
-    def step(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
-             epoch: Optional[float] = None) -> StepResult:
+    def step(
+        self,
+        loss,
+        batch: Any = None,
+        *,
+        grad_norm=None,
+        batch_index: Optional[int] = None,
+        epoch: Optional[float] = None,
+        micro_batches: Optional[list] = None,
+    ) -> StepResult:
         """Judge this step (after ``backward``) and apply ``optimizer.step()`` unless the guard decides otherwise.
 
-        ``grad_norm``: the norm ``clip_grad_norm_`` returned, when the loop clips itself (then none is computed).
-        ``batch``: kept only for the replay of the first non-finite batch. Raises :class:`StopTraining`.
+        ``loss``: the loss tensor (or a dict/output holding it; None when the loop cannot give it). ``grad_norm``:
+        what ``clip_grad_norm_`` returned, when the loop clips itself. ``batch``: kept only to check a failing
+        batch and replay the first non-finite one; ``micro_batches``: every micro-batch of a gradient-accumulation
+        step (a NaN may sit in any of them). Raises :class:`StopTraining`.
         """
-        result = self.judge(loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch)
+        result = self.judge(
+            loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch, micro_batches=micro_batches
+        )
         if result.action == STEP:
             self.apply()
         else:
@@ -196,137 +208,97 @@ class Monitor:
         self.after(result)
         return result
 
-    def judge(self, loss, batch: Any = None, *, grad_norm=None, batch_index: Optional[int] = None,
-              epoch: Optional[float] = None) -> StepResult:
+    def judge(
+        self,
+        loss,
+        batch: Any = None,
+        *,
+        grad_norm=None,
+        batch_index: Optional[int] = None,
+        epoch: Optional[float] = None,
+        micro_batches: Optional[list] = None,
+    ) -> StepResult:
         """Measure and decide, without touching the optimizer (the integrations apply the decision)."""
         now = time.perf_counter()
         step_time = now - self._last_time if self._last_time is not None else None
         self._last_time = now
         self.step_count += 1
-        loss_v, norm_v, nonfinite, spike, layers, scale_v = self.measure(loss, grad_norm=grad_norm)
-        amp_overflow = (nonfinite and math.isfinite(loss_v) and self.scaler is not None
-                        and self.scaler.is_enabled())
+        self._refresh_params()
+        if self.step_count == 1 and batch is not None and self.rank == 0:
+            self._first_batch(batch)
+        loss = loss_of(loss)
+        if loss is None:
+            self._loss_missing += 1
+            if self._loss_missing == 1:
+                self.announcer.event("loss_missing", msg("live.announce.loss_missing"), self.step_count)
+        want_layers = bool(self.layer_norms_every) and (
+            self.step_count % self.layer_norms_every == 0 or self.step_count == 1
+        )
+        m = measure(self, loss, grad_norm=grad_norm, want_layers=want_layers)
+        amp_overflow = (
+            m.nonfinite
+            and (m.loss is None or math.isfinite(m.loss))
+            and self.scaler is not None
+            and self.scaler.is_enabled()
+        )
         # With a GradScaler, overflowing gradients under a finite loss are routine: the scaler skips that step and
         # lowers the scale itself. Only a non-finite loss (or a spike) is the guard's business then.
-        action = self.guard.decide(self.step_count, nonfinite and not amp_overflow, spike)
-        result = StepResult(self.step_count, action, loss_v, norm_v, nonfinite, spike, layers=layers)
+        bad_nonfinite = m.nonfinite and not amp_overflow
+        bad_data = None
+        batches = [b for b in (micro_batches or [batch]) if b is not None]
+        if self.guard.is_bad(bad_nonfinite, m.spike):  # a host read (and an all-reduce), on failing steps only
+            flags = [facts.batch_has_nonfinite(b) for b in batches]
+            bad = [b for b, f in zip(batches, flags) if f]
+            batch = bad[0] if bad else batch  # the micro-batch to replay: the one holding the NaN
+            local = True if bad else (False if any(f is not None for f in flags) else None)
+            device = self._params[0].device if self._params else "cpu"
+            bad_data = dist.any_rank(bool(local), device) if (local is not None or dist.active()) else None
+        action = self.guard.decide(self.step_count, bad_nonfinite, m.spike, bad_data=bool(bad_data))
+        result = StepResult(
+            self.step_count, action, m.loss, m.norm, m.nonfinite, m.spike, layers=m.layers, bad_data=bad_data
+        )
         index = batch_index if batch_index is not None else self.step_count - 1
-        rec = {"type": "step", "step": self.step_count, "loss": loss_v, "grad_norm": norm_v,
-               "lr": q.lrs(self.optimizer), "action": action, "batch": index}
-        for key, v in (("epoch", epoch), ("step_time", step_time), ("loss_scale", scale_v)):
+        rec = {
+            "type": "step",
+            "step": self.step_count,
+            "loss": m.loss,
+            "grad_norm": m.norm,
+            "lr": q.lrs(self.optimizer),
+            "action": action,
+            "batch": index,
+        }
+        for key, v in (("epoch", epoch), ("step_time", step_time), ("loss_scale", m.scale)):
             if v is not None:
                 rec[key] = v
-        if layers:
-            rec["layers"] = layers
-        self._record(rec)
-        if nonfinite and not self._first_nonfinite_seen:
+        if m.loss is None:
+            del rec["loss"]
+        if m.layers:
+            rec["layers"] = m.layers
+        self._record(rec, flush=action != STEP)
+        self._signals(result, m, grad_norm is not None)
+        if m.nonfinite and not self._first_nonfinite_seen:
             self._first_nonfinite_seen = True
             result.provenance = self._explain(batch)
         if amp_overflow:
             self.event("amp_overflow", msg("live.event.amp_overflow", step=self.step_count), batch=index)
         if action != STEP:
-            self.skipped_batches.append(index)
-            reason = "nonfinite" if nonfinite else "spike"
-            self.event("skip", msg(SKIP_EVENTS[reason], step=self.step_count, batch=index),
-                       batch=index, reason=reason, loss=loss_v, grad_norm=norm_v)
+            if len(self.skipped_batches) < MAX_LISTED_SKIPS:
+                self.skipped_batches.append(index)
+            reason = "nonfinite" if m.nonfinite else "spike"
+            key = "bad_data" if bad_data else reason
+            self.event(
+                "skip",
+                msg(SKIP_EVENTS[key], step=self.step_count, batch=index),
+                batch=index,
+                reason=reason,
+                loss=m.loss,
+                grad_norm=m.norm,
+                input_nonfinite=bad_data,
+            )
+            if action == "skip" or action == ROLLBACK:
+                self.announcer.event(
+                    f"skip.{key}", msg(SKIP_ANNOUNCEMENTS[key], step=self.step_count, batch=index), self.step_count
+                )
         else:
-            self.guard.healthy(loss_v, norm_v)
+            self.guard.healthy(m.loss, m.norm)
         return result
-
-    def _explain(self, batch: Any) -> Optional[dict]:
-        """NaN provenance for the first non-finite step (every rank replays together: collectives stay paired)."""
-        if self.loss_fn is None or batch is None:
-            return None
-        from .provenance import replay
-
-        found = replay(self.model, batch, self.loss_fn, autocast=self.autocast, no_sync=dist.no_sync_of(self.model))
-        found["rank"] = self.rank
-        if dist.active():
-            everyone = dist.gather(found)
-            found = next((f for f in everyone if f.get("phase") not in ("none", "error")), everyone[0])
-        self.provenance = found
-        from .explain import provenance_message
-
-        self.event("provenance", provenance_message(found), **found)
-        return found
-
-    def apply(self) -> None:
-        """Apply the optimizer step (through the GradScaler when there is one)."""
-        if self.scaler is not None and self.scaler.is_enabled():
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.optimizer.step()
-
-    def discard(self) -> None:
-        """Drop this step's gradients (no weight, moment or step count changes: optimizers skip ``grad=None``) and
-        put back the buffers its forward pass changed."""
-        for p in self._params:
-            p.grad = None
-        with torch.no_grad():
-            for saved, b in zip(self._buffers_ok, self._buffers):
-                b.copy_(saved)
-        if self.scaler is not None and self.scaler.is_enabled():
-            try:
-                self.scaler.update()  # the scaler saw the overflow in unscale_ and backs off its scale
-            except (AssertionError, RuntimeError):
-                pass
-
-    def after(self, result: StepResult, *, raise_stop: bool = True) -> None:
-        """Act on the decision after the step: snapshot, rollback or stop (raises :class:`StopTraining` unless
-        ``raise_stop`` is False: the framework integrations set their own stop flag instead)."""
-        if result.action == STEP:
-            with torch.no_grad():  # the buffers a later skipped step will put back
-                for saved, b in zip(self._buffers_ok, self._buffers):
-                    saved.copy_(b)
-            if self.snapshots is not None:
-                if math.isfinite(result.loss):
-                    self._losses_since_snapshot.append(result.loss)
-                if self.snapshots.due(self.step_count):
-                    seen = self._losses_since_snapshot
-                    self.snapshots.take(self.step_count, self.lr_scale, sum(seen) / len(seen) if seen else math.nan)
-                    self._losses_since_snapshot = []
-        elif result.action == ROLLBACK:
-            self._rollback()
-        elif result.action == STOP:
-            reason = "nonfinite" if result.nonfinite else "spike"
-            self.event("stop", msg(STOP_EVENTS[self.policy], step=self.step_count), reason=reason)
-            self.close()
-            if raise_stop:
-                raise StopTraining(self.report(), self.step_count, reason)
-
-    def _rollback(self) -> None:
-        from .snapshot import scale_lr
-
-        restored = self.snapshots.restore(self.guard.first_bad_step())
-        self.guard.after_rollback()
-        if restored is None:
-            return
-        snap_step, snap_scale = restored
-        new_scale = self.lr_scale * self.guard.config.lr_factor
-        scale_lr(self.optimizer, self.scheduler, new_scale / snap_scale)
-        self.lr_scale = new_scale
-        self.event("rollback", msg("live.event.rollback", step=self.step_count, to=snap_step, scale=new_scale),
-                   to_step=snap_step, lr_scale=new_scale, lr=q.lrs(self.optimizer))
-
-    # Results ---------------------------------------------------------------------------------------------------
-    def run(self):
-        """The Run recorded so far (same series names as the offline readers)."""
-        return self.builder.run()
-
-    def report(self):
-        """Diagnose the run so far with the same rules as ``trainmedic diagnose`` (report kind ``live``)."""
-        from ..diagnosis import diagnose_run
-        from .explain import live_parts
-
-        extra, notes = live_parts(self)
-        return diagnose_run(self.run(), lang=self.lang, kind="live", extra=extra, notes=notes)
-
-    def close(self) -> None:
-        """Write the end event and close the log (the HF/Lightning callbacks call this when training ends)."""
-        if not self.builder.ended:
-            self.event("end", msg("live.event.end", steps=self.step_count, skipped=self.guard.skipped,
-                                  rollbacks=self.guard.rollbacks),
-                       steps=self.step_count, skipped=self.guard.skipped, rollbacks=self.guard.rollbacks)
-        if self.log is not None:
-            self.log.close()

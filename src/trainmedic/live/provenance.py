@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
+from ..lossfn import loss_of
 from .quantities import dtype_name
 
 
@@ -43,6 +44,7 @@ def _stats(tensors: list) -> tuple:
 def _true_magnitude(module: torch.nn.Module, args: tuple, kwargs: dict) -> Optional[float]:
     """Largest output magnitude of ``module`` recomputed in float32 with autocast off: how far past the half-precision
     limit the value really went."""
+
     def up(x):
         return x.float() if isinstance(x, torch.Tensor) and x.is_floating_point() else x
 
@@ -75,7 +77,7 @@ class _Trace:
         inner = getattr(model, "module", model)  # DDP / FSDP / Accelerate wrappers
         self.names = {m: n for n, m in inner.named_modules()}
         self.names.setdefault(model, "")
-        self.forward: list = []   # (name, module, output finite, max, kind, dtype, input finite, args, kwargs)
+        self.forward: list = []  # (name, module, output finite, max, kind, dtype, input finite, args, kwargs)
         self.backward: list = []  # (name, module, which 'out' | 'in', finite, max, kind, grad)
         self.handles: list = []
         self.tensor_handles: list = []
@@ -93,6 +95,7 @@ class _Trace:
         def hook(grad: torch.Tensor) -> None:
             finite, biggest, kind = _stats([grad])
             self.backward.append((name, module, which, finite, biggest, kind, grad.detach()))
+
         return hook
 
     def _pre(self, name: str) -> Callable:
@@ -100,6 +103,7 @@ class _Trace:
             for t in _tensors((args, kwargs)):
                 if t.requires_grad:
                     self.tensor_handles.append(t.register_hook(self._grad_hook(name, module, "in")))
+
         return hook
 
     def _post(self, name: str) -> Callable:
@@ -113,6 +117,7 @@ class _Trace:
             for t in outs:
                 if t.requires_grad:
                     self.tensor_handles.append(t.register_hook(self._grad_hook(name, module, "out")))
+
         return hook
 
 
@@ -120,8 +125,14 @@ def _forward_culprit(trace: _Trace) -> Optional[dict]:
     for i, (name, module, finite, biggest, kind, dtype, in_finite, args, kwargs) in enumerate(trace.forward):
         if finite:
             continue
-        found = {"phase": "forward", "module": name or type(module).__name__, "dtype": dtype_name(dtype),
-                 "kind": kind, "max_abs": biggest, "input_finite": in_finite}
+        found = {
+            "phase": "forward",
+            "module": name or type(module).__name__,
+            "dtype": dtype_name(dtype),
+            "kind": kind,
+            "max_abs": biggest,
+            "input_finite": in_finite,
+        }
         if not in_finite and i == 0:
             found["phase"] = "input"  # the very first module already received non-finite values: the batch
         if in_finite and dtype in (torch.float16, torch.bfloat16):
@@ -136,8 +147,8 @@ def _forward_culprit(trace: _Trace) -> Optional[dict]:
 def _backward_culprit(trace: _Trace) -> Optional[dict]:
     """The first module (in backward order) whose incoming gradient is finite but whose input or parameter
     gradients are not."""
-    incoming: dict = {}   # module -> (finite, max) of the gradient reaching its output
-    outgoing: dict = {}   # module -> (finite, max, kind, grad) of the gradient it passed to its inputs
+    incoming: dict = {}  # module -> (finite, max) of the gradient reaching its output
+    outgoing: dict = {}  # module -> (finite, max, kind, grad) of the gradient it passed to its inputs
     order: list = []
     for _name, module, which, finite, biggest, kind, grad in trace.backward:
         if module not in order:
@@ -157,10 +168,13 @@ def _backward_culprit(trace: _Trace) -> Optional[dict]:
             if list(module.children()) and not own and not isinstance(module, torch.nn.RNNBase):
                 continue  # a container: one of its children is the more precise answer
             dtype = next((f[5] for f in trace.forward if f[1] is module), None)
-            found = {"phase": "backward", "module": name or type(module).__name__,
-                     "dtype": dtype_name(dtype) if dtype is not None else "?",
-                     "kind": (o[2] if o and not out_finite else p_kind) or "nan",
-                     "max_abs": max(incoming.get(module, (True, 0.0))[1], p_max, o[1] if o else 0.0)}
+            found = {
+                "phase": "backward",
+                "module": name or type(module).__name__,
+                "dtype": dtype_name(dtype) if dtype is not None else "?",
+                "kind": (o[2] if o and not out_finite else p_kind) or "nan",
+                "max_abs": max(incoming.get(module, (True, 0.0))[1], p_max, o[1] if o else 0.0),
+            }
             if o and not out_finite:
                 t = _timestep(module, o[3])
                 if t is not None:
@@ -169,8 +183,14 @@ def _backward_culprit(trace: _Trace) -> Optional[dict]:
     return None
 
 
-def replay(model: torch.nn.Module, batch: Any, loss_fn: Callable, *, autocast: Optional[dict] = None,
-           no_sync: Optional[Callable] = None) -> dict:
+def replay(
+    model: torch.nn.Module,
+    batch: Any,
+    loss_fn: Callable,
+    *,
+    autocast: Optional[dict] = None,
+    no_sync: Optional[Callable] = None,
+) -> dict:
     """Recompute ``loss_fn(model, batch)`` and its backward with hooks; return where it first went non-finite.
 
     The result holds ``phase`` (``input`` | ``forward`` | ``loss`` | ``backward`` | ``none``), ``module``, ``dtype``,
@@ -191,14 +211,19 @@ def replay(model: torch.nn.Module, batch: Any, loss_fn: Callable, *, autocast: O
                 stack.enter_context(no_sync())
             if autocast:
                 stack.enter_context(torch.autocast(**autocast))
-            loss = loss_fn(model, batch)
-        if isinstance(loss, dict):
-            loss = loss["loss"]
+            loss = loss_of(loss_fn(model, batch))  # a tensor, a dict or output holding "loss", a tuple
+        if not isinstance(loss, torch.Tensor):
+            return {"phase": "error", "error": "loss_fn(model, batch) returned no loss tensor"}
         loss_finite, loss_max, loss_kind = _stats([loss.float().reshape(-1)])
         found = _forward_culprit(trace)
         if found is None and not loss_finite:
-            found = {"phase": "loss", "module": "loss", "dtype": dtype_name(loss.dtype), "kind": loss_kind,
-                     "max_abs": loss_max}
+            found = {
+                "phase": "loss",
+                "module": "loss",
+                "dtype": dtype_name(loss.dtype),
+                "kind": loss_kind,
+                "max_abs": loss_max,
+            }
         if found is None:
             loss.float().sum().backward()
             found = _backward_culprit(trace)

@@ -85,6 +85,54 @@ def loss_scale_tensor(scaler, device: torch.device) -> Optional[torch.Tensor]:
     return torch.tensor([float(scaler.get_scale())], device=device)
 
 
+class StaleProbe:
+    """Whether gradients are zeroed between optimizer steps, read from one small parameter: a tensor hook adds up
+    the gradients the backward passes deliver, and after each accumulation into ``.grad`` the ratio of the two
+    norms is taken (on the device, before any clipping). In a healthy loop ``.grad`` is that sum (ratio 1); when it
+    is not zeroed it also holds every earlier step's gradient. One clone of a small tensor per backward."""
+
+    def __init__(self, params: list) -> None:
+        cands = [p for p in params if p.requires_grad and p.numel() >= 2]
+        self.param = min(cands, key=lambda p: p.numel()) if cands else None
+        self.incoming: Optional[torch.Tensor] = None
+        self.last: Optional[torch.Tensor] = None
+        self.handles = []
+        if self.param is not None:
+            self.handles = [
+                self.param.register_hook(self._incoming),
+                self.param.register_post_accumulate_grad_hook(self._accumulated),
+            ]
+
+    def _incoming(self, grad: torch.Tensor) -> None:
+        # No copy for the first backward of a step (autograd may hand this very tensor to .grad: then the ratio is 1,
+        # as it should be); later micro-batches are added out of place, never into a tensor .grad may be.
+        g = grad.detach()
+        self.incoming = g if self.incoming is None else self.incoming + g
+
+    def _accumulated(self, param: torch.Tensor) -> None:
+        inc = self.incoming
+        if param.grad is None or inc is None or inc.shape != param.grad.shape:
+            self.last = None
+            return
+        self.last = torch._foreach_norm([param.grad.detach(), inc])  # one fused op; divided on the host
+
+    def norms(self) -> Optional[torch.Tensor]:
+        """``[|grad|, |sum of incoming gradients|]`` after the last backward, as a 2-element float tensor (None when
+        not measured); starts the next step's sum."""
+        out, self.last, self.incoming = self.last, None, None
+        return None if out is None else torch.stack(out).float()
+
+    def ratio(self) -> Optional[float]:
+        """Host value of the ratio (reads the device: outside the per-step path)."""
+        n = self.norms()
+        return None if n is None else float(n[0] / n[1].clamp_min(1e-30))
+
+    def remove(self) -> None:
+        for h in self.handles:
+            h.remove()
+        self.handles = []
+
+
 def lrs(optimizer) -> list:
     """Learning rate of every parameter group (host values; no device work)."""
     out = []
@@ -108,15 +156,39 @@ def layer_norms(layers: list, norms: list) -> dict:
     return {k: math.sqrt(v) if math.isfinite(v) else v for k, v in sq.items()}
 
 
-def run_config(model, optimizer, *, policy: str, scaler=None, autocast: Optional[dict] = None,
-               max_grad_norm: Optional[float] = None, world_size: int = 1, extra: Optional[dict] = None) -> dict:
-    """The configuration the live log's header carries (keys of :data:`trainmedic.run.CONFIG_KEYS`)."""
+def run_config(
+    model,
+    optimizer,
+    *,
+    policy: str,
+    scaler=None,
+    autocast: Optional[dict] = None,
+    max_grad_norm: Optional[float] = None,
+    world_size: int = 1,
+    framework: str = "torch",
+    num_classes: Optional[int] = None,
+    extra: Optional[dict] = None,
+) -> dict:
+    """The configuration the live log's header carries (keys of :data:`trainmedic.run.CONFIG_KEYS`).
+
+    ``max_grad_norm`` is written only when it is known: a loop that clips by itself is seen doing so (a
+    ``clipping`` observation), it is not "off".
+    """
     inner = getattr(model, "module", model)
-    cfg: dict = {"lr": lrs(optimizer)[0] if optimizer.param_groups else None,
-                 "optimizer": type(getattr(optimizer, "optimizer", optimizer)).__name__,
-                 "model": type(inner).__name__, "total_params": sum(p.numel() for p in inner.parameters()),
-                 "trainable_params": sum(p.numel() for p in inner.parameters() if p.requires_grad),
-                 "world_size": world_size, "max_grad_norm": max_grad_norm or 0.0, "guard_policy": policy}
+    cfg: dict = {
+        "lr": lrs(optimizer)[0] if optimizer.param_groups else None,
+        "optimizer": type(getattr(optimizer, "optimizer", optimizer)).__name__,
+        "model": type(inner).__name__,
+        "total_params": sum(p.numel() for p in inner.parameters()),
+        "trainable_params": sum(p.numel() for p in inner.parameters() if p.requires_grad),
+        "world_size": world_size,
+        "guard_policy": policy,
+        "framework": framework,
+    }
+    if max_grad_norm:
+        cfg["max_grad_norm"] = float(max_grad_norm)
+    if num_classes:
+        cfg["num_classes"] = int(num_classes)
     kinds = (torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN)
     recurrent = sorted({f"nn.{k.__name__}" for m in inner.modules() for k in kinds if isinstance(m, k)})
     if recurrent:

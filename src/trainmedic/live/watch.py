@@ -1,5 +1,8 @@
-"""``trainmedic watch PATH``: follow a run that is writing its logs, re-diagnose as lines arrive, print each new
-finding once, run ``--on-alert CMD`` for each new warning or error, and exit when the run ends.
+"""``trainmedic watch PATH``: follow a run that is writing its logs, raise an alarm as soon as a streaming symptom is
+confirmed (the detectors of :mod:`trainmedic.rules.streaming`, fed only the new points: the cost of a poll does not
+grow with the run), run ``--on-alert CMD`` for each, and when the run ends print the final diagnosis's other
+findings and exit with its verdict. An alarm is raised only where the final diagnosis runs the same detector
+(:mod:`.stream`), so nothing said during the run is taken back at the end.
 
 A ``trainmedic-live`` log is tailed incrementally (only new complete lines are parsed) and followed like ``tail -F``:
 a log truncated or rewritten in place is read again from its start, a log rotated (renamed and recreated) is read to
@@ -161,7 +164,7 @@ class _Follower:
                 return None
             for rec in self.check(parse_lines(lines)):
                 self.builder.add(rec)
-            return self.builder.run(), ("end event" if self.builder.ended else None)
+            return self.builder, ("end event" if self.builder.ended else None)  # the Run is built at the end
         self._missing(not self.path.exists())
         if self.missing_since is not None:
             return None
@@ -206,6 +209,19 @@ def _alert(cmd: str, finding: dict, path: Path) -> None:
         sys.stderr.write(t("live.watch.alert_failed", "en", code=rc) + "\n")
 
 
+def _alarm_dict(alarm, lang: str) -> dict:
+    """An alarm in the shape of a finding (what ``--on-alert`` receives and ``watch`` prints)."""
+    from ..rules import get_rule
+    from .tally import announcement
+
+    r = get_rule(alarm.code)
+    at = {"step": int(alarm.at)} if alarm.at is not None and float(alarm.at).is_integer() else {"index": alarm.at}
+    text = announcement(alarm, int(alarm.at or 0))
+    return {"code": alarm.code, "rule": r.name if r else alarm.detector, "series": alarm.series, "at": at,
+            "severity": "error" if r is not None and r.severity.value == "error" else "warning",
+            "message": text.render(lang) if text is not None else ""}
+
+
 def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_timeout: Optional[float] = None,
           lang: str = "en", fail_on: str = "error", out: Optional[Callable[[str], None]] = None) -> int:
     """Follow ``path`` until the run ends; exit code 1 when a finding at or above ``fail_on`` was found, else 0.
@@ -214,6 +230,8 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
     """
     from ..diagnosis import diagnose_run
     from ..report.model import finding_dict
+    from .stream import StreamAlarms
+    from .tally import announcement
 
     if out is None:
         def out(line: str) -> None:
@@ -229,27 +247,42 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
             announced = True
         time.sleep(min(interval, 0.5))
     follower = _Follower(path)
-    seen: set = set()
-    report = None
+    alarms = StreamAlarms()
+    fresh: list = []
+
+    def listen(name: str, step: float, value: float) -> None:
+        header = follower.builder.header
+        if header is not None and isinstance(header.get("config"), dict):
+            alarms.know_classes(header["config"].get("num_classes"))
+        fresh.extend(alarms.feed(name, step, value))
+
+    follower.builder.listener = listen
+    said: set = set()  # (code, series) printed during the run
+    printed = 0
+    latest = None
     last_change = time.monotonic()
     ended: Optional[str] = None
     while True:
         polled = follower.poll()
         if polled is not None:
-            run, ended = polled
+            latest, ended = polled
             last_change = time.monotonic()
-            report = diagnose_run(run, lang=lang)
-            for f in report.findings:
-                d = finding_dict(f, lang)
-                key = (d["code"], d["series"], json.dumps(d["at"], sort_keys=True))
-                if key in seen:
-                    continue
-                seen.add(key)
+            if not isinstance(latest, RunBuilder):
+                fresh.extend(alarms.feed_run(latest))
+            for alarm in fresh:
+                if announcement(alarm, int(alarm.at or 0)) is None:
+                    continue  # below warning level: the final diagnosis reports it
+                d = _alarm_dict(alarm, lang)
+                if (d["code"], d["series"]) in said:
+                    continue  # a log read again from its start (truncated or rotated) repeats its points
+                said.add((d["code"], d["series"]))
+                printed += 1
                 where = ", ".join(f"{k} {v}" for k, v in d["at"].items()) or "-"
                 out(t("live.watch.finding", lang, where=where, severity=d["severity"], code=d["code"],
                       rule=d["rule"], message=d["message"]))
-                if on_alert and d["severity"] in ("warning", "error"):
+                if on_alert:
                     _alert(on_alert, d, path)
+            fresh.clear()
         grace = min(REAPPEAR_TIMEOUT, idle_timeout) if idle_timeout is not None else REAPPEAR_TIMEOUT
         if ended is None and follower.missing_since is not None:  # deleted: not idle, gone (unless it comes back)
             if follower.gone_for() >= grace:
@@ -257,6 +290,20 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
         elif ended is None and idle_timeout is not None and time.monotonic() - last_change >= idle_timeout:
             ended = "idle timeout"
         if ended is not None:
-            out(t("live.watch.ended", lang, why=ended, n=len(seen)))
+            report = None
+            if latest is not None:
+                run = latest.run() if isinstance(latest, RunBuilder) else latest
+                report = diagnose_run(run, lang=lang)
+                for f in report.findings:
+                    d = finding_dict(f, lang)
+                    if (d["code"], d["series"]) in said:
+                        continue
+                    printed += 1
+                    where = ", ".join(f"{k} {v}" for k, v in d["at"].items()) or "-"
+                    out(t("live.watch.finding", lang, where=where, severity=d["severity"], code=d["code"],
+                          rule=d["rule"], message=d["message"]))
+                    if on_alert and d["severity"] in ("warning", "error"):
+                        _alert(on_alert, d, path)
+            out(t("live.watch.ended", lang, why=ended, n=printed))
             return 1 if report is not None and report.fails_on(fail_on) else 0
         time.sleep(interval)

@@ -56,11 +56,17 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
               max_grad_norm: Optional[float] = None, lang: str = "en") -> Report:
     """Check a training setup before training; returns ``Report(kind="preflight")``.
 
-    ``batch``: an HF-style dict with ``labels``, an ``(inputs, labels)`` tuple, or a tensor with ``loss_fn``.
-    ``loss_fn(logits, labels)`` defaults to the model's own loss (HF) or cross-entropy. ``autocast_dtype``,
+    ``batch``: an HF-style dict with ``labels``, an ``(inputs, labels)`` tuple, or anything ``loss_fn`` takes.
+    ``loss_fn(model, batch) -> loss`` is the same contract as the Monitor's (a tensor, or a dict/output holding
+    ``loss``); without it the model's own loss (HF) or cross-entropy on ``(inputs, labels)`` is used. A criterion
+    such as ``nn.CrossEntropyLoss()`` is refused with the line to write instead. ``autocast_dtype``,
     ``per_device_batch`` and ``max_grad_norm`` describe the training settings the structural checks judge.
     """
     import torch
+
+    from ..lossfn import check_loss_fn
+
+    loss_fn = check_loss_fn(loss_fn, "preflight")
 
     from . import data, gradients, params, structure
     from .batch import forward, split_batch
@@ -126,7 +132,9 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
         if overfit_steps > 0:
             from .overfit import overfit
 
-            f, d, losses = overfit(model, batch, loss_fn, optimizer, overfit_steps, max_grad_norm)
+            lr_cannot_move = any(x.code == "TM1008" for x in findings)  # the update-to-weight ratio says so
+            f, d, losses = overfit(model, batch, loss_fn, optimizer, overfit_steps, max_grad_norm,
+                                   lr_cannot_move=lr_cannot_move)
             findings += f
             diagnoses += d
             report.extra.setdefault("preflight", {})["overfit_losses"] = [round(x, 6) for x in losses]

@@ -22,8 +22,8 @@ class Forward:
     output: Any
     logits: Any
     loss: Any
-    loss_kind: str                                       # "cross_entropy" | "bce" | "bce_logits" | "nll" | "model" | "custom"
-    prob_outputs: list = field(default_factory=list)     # (module name, kind, tensor) of Softmax/LogSoftmax/Sigmoid
+    loss_kind: str  # "cross_entropy" | "bce" | "bce_logits" | "nll" | "model" | "custom"
+    prob_outputs: list = field(default_factory=list)  # (module name, kind, tensor) of Softmax/LogSoftmax/Sigmoid
     recurrent_lengths: dict = field(default_factory=dict)  # module name -> sequence length seen
 
 
@@ -43,19 +43,35 @@ def split_batch(batch: Any) -> tuple:
     return batch, None
 
 
-def loss_kind(loss_fn: Optional[Callable]) -> str:
-    import torch
+def loss_kind(called: set) -> str:
+    """What kind of loss a ``loss_fn(model, batch)`` computed, from the torch functions it called."""
     import torch.nn.functional as F
 
-    if loss_fn is None:
-        return "cross_entropy"
-    kinds = ((torch.nn.CrossEntropyLoss, F.cross_entropy, "cross_entropy"), (torch.nn.BCELoss, F.binary_cross_entropy, "bce"),
-             (torch.nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits, "bce_logits"),
-             (torch.nn.NLLLoss, F.nll_loss, "nll"))
-    for cls, fn, kind in kinds:
-        if isinstance(loss_fn, cls) or loss_fn is fn:
+    for fn, kind in (
+        (F.cross_entropy, "cross_entropy"),
+        (F.nll_loss, "nll"),
+        (F.binary_cross_entropy_with_logits, "bce_logits"),
+        (F.binary_cross_entropy, "bce"),
+    ):
+        if fn in called:
             return kind
     return "custom"
+
+
+def _recorder():
+    """A torch function mode that notes which functions are called (to see which loss a ``loss_fn`` uses)."""
+    from torch.overrides import TorchFunctionMode
+
+    class Calls(TorchFunctionMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: set = set()
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.seen.add(func)
+            return func(*args, **(kwargs or {}))
+
+    return Calls()
 
 
 def logits_of(output: Any) -> Any:
@@ -83,53 +99,62 @@ def _hooks(model: Any, fw: Forward) -> list:
 
     handles = []
     for name, mod in model.named_modules():
-        kind = {torch.nn.Softmax: "softmax", torch.nn.LogSoftmax: "log_softmax", torch.nn.Sigmoid: "sigmoid"}.get(type(mod))
+        kind = {torch.nn.Softmax: "softmax", torch.nn.LogSoftmax: "log_softmax", torch.nn.Sigmoid: "sigmoid"}.get(
+            type(mod)
+        )
         if kind:
-            handles.append(mod.register_forward_hook(
-                lambda m, i, o, name=name, kind=kind: fw.prob_outputs.append((name, kind, o))))
+            handles.append(
+                mod.register_forward_hook(lambda m, i, o, name=name, kind=kind: fw.prob_outputs.append((name, kind, o)))
+            )
         if type(mod).__name__ in RECURRENT and isinstance(mod, torch.nn.RNNBase):
+
             def pre(m, args, name=name):
                 x = args[0] if args else None
                 if isinstance(x, torch.nn.utils.rnn.PackedSequence):
                     fw.recurrent_lengths[name] = int(x.batch_sizes.shape[0])
                 elif isinstance(x, torch.Tensor) and x.dim() == 3:
                     fw.recurrent_lengths[name] = int(x.shape[1] if m.batch_first else x.shape[0])
+
             handles.append(mod.register_forward_pre_hook(pre))
     return handles
 
 
 def forward(model: Any, batch: Any, loss_fn: Optional[Callable], autocast_dtype: Any = None) -> Forward:
-    """Run the model on the batch (in whatever mode it is in) and compute the loss the training would use."""
+    """Run the model on the batch (in whatever mode it is in) and compute the loss the training would use:
+    ``loss_fn(model, batch)`` when given (see :mod:`trainmedic.lossfn`), else the model's own loss (HF) or
+    cross-entropy on ``(inputs, labels)``."""
     import contextlib
 
     import torch
     import torch.nn.functional as F
 
+    from ..lossfn import call_loss_fn
+
     inputs, labels = split_batch(batch)
-    kind = loss_kind(loss_fn)
-    fw = Forward(inputs=inputs, labels=labels, output=None, logits=None, loss=None, loss_kind=kind)
+    fw = Forward(inputs=inputs, labels=labels, output=None, logits=None, loss=None, loss_kind="cross_entropy")
     handles = _hooks(model, fw)
+    outputs: list = []
+    handles.append(model.register_forward_hook(lambda m, a, out: outputs.append(out)))
     ctx: Any = contextlib.nullcontext()
     if autocast_dtype is not None:
         device = next((p.device.type for p in model.parameters()), "cpu")
         ctx = torch.autocast(device_type=device, dtype=autocast_dtype)
     try:
         with ctx:
-            if isinstance(inputs, dict):
-                if loss_fn is None:
-                    fw.output = model(**inputs)
-                else:
-                    fw.output = model(**{k: v for k, v in inputs.items() if k not in LABEL_KEYS})
-            else:
-                fw.output = model(inputs)
+            if loss_fn is not None:
+                with _recorder() as calls:
+                    fw.loss = call_loss_fn(loss_fn, model, batch)
+                fw.loss_kind = loss_kind(calls.seen)
+                fw.output = outputs[0] if outputs else None
+                fw.logits = logits_of(fw.output)
+                return fw
+            fw.output = model(**inputs) if isinstance(inputs, dict) else model(inputs)
             fw.logits = logits_of(fw.output)
             model_loss = getattr(fw.output, "loss", None)
             if model_loss is None and isinstance(fw.output, dict):
                 model_loss = fw.output.get("loss")
-            if loss_fn is None and model_loss is not None:
+            if model_loss is not None:
                 fw.loss, fw.loss_kind = model_loss, "model"
-            elif loss_fn is not None:
-                fw.loss = loss_fn(fw.logits, labels) if labels is not None else loss_fn(fw.logits)
             elif labels is not None and fw.logits is not None:
                 fw.loss = F.cross_entropy(fw.logits.float(), labels)
     finally:

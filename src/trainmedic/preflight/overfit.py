@@ -11,17 +11,30 @@ from ..findings import Diagnosis, Finding, Fix
 from ..i18n import msg
 from .batch import forward
 
-# Messages by why one batch could not be overfitted (full catalog keys).
-OVERFIT_FINDING = {"no_params": "preflight.finding.overfit.no_params", "nonfinite": "preflight.finding.overfit.nonfinite",
-                   "rises": "preflight.finding.overfit.rises", "flat": "preflight.finding.overfit.flat"}
-OVERFIT_TITLE = {"no_params": "preflight.diag.overfit.no_params.title",
-                 "nonfinite": "preflight.diag.overfit.nonfinite.title", "rises": "preflight.diag.overfit.rises.title",
-                 "flat": "preflight.diag.overfit.flat.title"}
+OVERFIT_FINDING = {
+    "no_params": "preflight.finding.overfit.no_params",
+    "nonfinite": "preflight.finding.overfit.nonfinite",
+    "rises": "preflight.finding.overfit.rises",
+    "flat": "preflight.finding.overfit.flat",
+    "thin": "preflight.finding.overfit.thin",
+}
+OVERFIT_TITLE = {
+    "no_params": "preflight.diag.overfit.no_params.title",
+    "nonfinite": "preflight.diag.overfit.nonfinite.title",
+    "rises": "preflight.diag.overfit.rises.title",
+    "flat": "preflight.diag.overfit.flat.title",
+}
 
 # On one repeated batch the loss must lose at least this fraction of its start within the steps given: a working
-# setup at a fine-tuning lr loses 10-90% in a few dozen steps; a stuck one (no parameters reached, lr far too low)
+# setup at a from-scratch lr loses 10-90% in a few dozen steps; a stuck one (no parameters reached, lr far too low)
 # stays within a percent of where it began.
 MIN_FALL = 0.1
+# ... but a pretrained model at a fine-tuning lr (2e-5) moves the loss by well under a percent in 30 steps: a flat
+# loss over fewer than this many steps is thin evidence (info), unless the update-to-weight ratio (TM1008) also
+# says the lr cannot move the weights. No parameter reached, or a NaN, is conclusive at any length.
+CONFIDENT_STEPS = 200
+# A loss that rises by more than this share of its start on a batch it sees every step: the steps are too large.
+MIN_RISE = 0.1
 # Optimizer used when the user gives none (the check is then about the model and loss, not the optimizer).
 DEFAULT_LR = 1e-3
 
@@ -43,8 +56,16 @@ def _copy_optimizer(model_copy: Any, model: Any, optimizer: Optional[Any]) -> An
         return type(optimizer)(groups)
 
 
-def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Optional[Any], steps: int,
-            max_grad_norm: Optional[float] = None) -> tuple:
+def overfit(
+    model: Any,
+    batch: Any,
+    loss_fn: Optional[Callable],
+    optimizer: Optional[Any],
+    steps: int,
+    max_grad_norm: Optional[float] = None,
+    *,
+    lr_cannot_move: bool = False,
+) -> tuple:
     """(findings, diagnoses, losses) of training a copy of the model on the batch for ``steps`` steps."""
     import torch
 
@@ -76,26 +97,53 @@ def overfit(model: Any, batch: Any, loss_fn: Optional[Callable], optimizer: Opti
     if fell:
         return findings, diagnoses, losses
     lr = opt.param_groups[0].get("lr") if opt.param_groups else None
+    severity = "error"
     if not params or not reached:
         reason, cause = "no_params", "optimizer_misses_params"
     elif not math.isfinite(last):
         reason, cause = "nonfinite", "lr_too_high"
-    elif last > first:
-        reason, cause = "rises", "lr_too_high"
+    elif last > first + MIN_RISE * abs(first):
+        reason, cause, severity = "rises", "lr_too_high", "warning"
+    elif len(losses) >= CONFIDENT_STEPS or lr_cannot_move:
+        reason, cause, severity = "flat", "lr_too_low", "warning"
     else:
-        reason, cause = "flat", "lr_too_low"
-    findings.append(Finding(code="TM1030", rule="cannot-overfit-one-batch", symptom="stuck_at_chance", severity="error",
-                            series="train/loss", message=msg(OVERFIT_FINDING[reason], steps=len(losses),
-                                                             first=first, last=last, lr=lr)))
+        reason, cause, severity = "thin", "", "info"  # too few steps to tell a slow fine-tune from a stuck one
+    findings.append(
+        Finding(
+            code="TM1030",
+            rule="cannot-overfit-one-batch",
+            symptom="stuck_at_chance",
+            severity=severity,
+            series="train/loss",
+            message=msg(
+                OVERFIT_FINDING[reason],
+                steps=len(losses),
+                first=first,
+                last=last,
+                lr=lr,
+                confident=CONFIDENT_STEPS,
+            ),
+        )
+    )
+    if not cause:
+        return findings, diagnoses, losses
     fixes = []
     if cause == "lr_too_low" and lr:
         fixes.append(Fix(param="lr", from_=lr, to=lr * 10, why=msg("preflight.fix.overfit_lr_up.why")))
     elif cause == "lr_too_high" and lr:
         fixes.append(Fix(param="lr", from_=lr, to=lr / 10, why=msg("preflight.fix.overfit_lr_down.why")))
     else:
-        fixes.append(Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why")))
-    diagnoses.append(Diagnosis(cause=cause, confidence=0.5, findings=["TM1030"], fixes=fixes,
-                               title=msg(OVERFIT_TITLE[reason]),
-                               explanation=msg("preflight.diag.overfit.explain", first=first, last=last,
-                                               steps=len(losses))))
+        fixes.append(
+            Fix(action=msg("preflight.fix.optimizer_all_params"), why=msg("preflight.fix.optimizer_all_params.why"))
+        )
+    diagnoses.append(
+        Diagnosis(
+            cause=cause,
+            confidence=0.5,
+            findings=["TM1030"],
+            fixes=fixes,
+            title=msg(OVERFIT_TITLE[reason]),
+            explanation=msg("preflight.diag.overfit.explain", first=first, last=last, steps=len(losses)),
+        )
+    )
     return findings, diagnoses, losses

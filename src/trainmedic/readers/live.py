@@ -1,6 +1,6 @@
 """Reader for trainmedic's own live log (format ``trainmedic-live``, written by :class:`trainmedic.Monitor`).
 
-The records go through the same :class:`~trainmedic.live.records.RunBuilder` the Monitor uses, so a run read back
+The records go through the same :class:`~trainmedic.livelog.RunBuilder` the Monitor uses, so a run read back
 from its log is the Run the Monitor diagnosed. A last line cut off by a crash is ignored.
 
 A log can be damaged or written by something else, so every record is checked against the shape the Monitor writes
@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from ..errors import InputError
 from ..i18n import msg
-from ..live.records import FORMAT, RunBuilder, parse_lines
+from ..livelog import FORMAT, RunBuilder, parse_lines
 from ..run import Run
 from . import Reader, register
 
@@ -72,6 +72,10 @@ class RecordCheck:
         if kind == "event":
             return {**rec, "step": _float(rec.get("step")), "epoch": _float(rec.get("epoch"))} if _event_ok(rec) \
                 else None
+        if kind == "eval":
+            return rec if _eval_ok(rec) else None
+        if kind == "observation":  # typed facts: the builder keeps only those whose fields fit their types
+            return rec if isinstance(rec.get("kind"), str) else None
         return None
 
 
@@ -88,6 +92,12 @@ def _step_ok(rec: dict) -> bool:
 def _event_ok(rec: dict) -> bool:
     return (isinstance(rec.get("kind"), str) and all(_optional_number(rec.get(k)) for k in ("step", "epoch"))
             and isinstance(rec.get("message", ""), str) and isinstance(rec.get("data") or {}, dict))
+
+
+def _eval_ok(rec: dict) -> bool:
+    metrics = rec.get("metrics")
+    return (_number(rec.get("step")) and _optional_number(rec.get("epoch")) and isinstance(metrics, dict)
+            and all(isinstance(k, str) and _number(v) for k, v in metrics.items()))
 
 
 def _float(v: Any) -> Optional[float]:

@@ -53,6 +53,7 @@ def merge_runs(parts: list) -> Run:
         run.sources.extend(part.sources)
         run.warnings.extend(w for w in part.warnings if w not in run.warnings)
         run.references.extend(part.references)
+        run.observations.extend(part.observations)
         if not run.path:
             run.path = part.path
     # One note per (source, primary source): how many series it shared, how many points it added.

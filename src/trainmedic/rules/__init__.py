@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # a name for the annotations: importing the data model (and n
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
     "nonfinite", "saturation", "divergence", "drift", "learning", "plateau", "oscillation", "swings", "spikes", "overfitting", "collapse", "evaluation", "eval_gap",
-    "gradients", "compute", "live", "crash", "schedule",
+    "gradients", "compute", "live", "crash", "schedule", "streamed", "transfer",
 )
 DOC_SECTIONS = ("what", "why", "example", "fix")
 _HEADINGS = {"what it does": "what", "why it matters": "why", "example": "example", "fix": "fix"}

@@ -11,25 +11,29 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
-from .curves import eval_losses, evidence, make_finding, median_of_rows, series_of, train_loss
+from .curves import eval_losses, evidence, make_finding, series_of, train_loss
+from .streaming import GradientExplosion, aligned
 
 
 @dataclass(frozen=True)
 class ExplosionParams(Params):
-    baseline_min_points: int = param(3, "logged points before a norm can be judged (short excerpts of a run)")
-    baseline_window: int = param(50, "the baseline is the median of this many points before: the recent level, "
-                                     "following the slow drift of a long run")
-    ratio: float = param(10.0, "a healthy run's grad norm varies 2-4x around its median; ten times is a jump")
-    sustain_points: int = param(3, "an explosion is not back to the ordinary range within this many points (a "
-                                   "hard batch is forgotten at the next step)")
-    recovered_ratio: float = param(3.0, "under this many times the baseline is the ordinary range again")
-    candidates_per_batch: int = param(4096, "candidates judged at a time, the earliest first")
+    baseline_min_points: int = param(GradientExplosion.BASELINE_MIN_POINTS, "logged points before a norm can be "
+                                                                            "judged (short excerpts of a run)")
+    baseline_window: int = param(GradientExplosion.BASELINE_WINDOW, "the baseline is the median of this many points "
+                                                                    "before: the recent level, following the slow "
+                                                                    "drift of a long run")
+    explode_ratio: float = param(GradientExplosion.EXPLODE_RATIO, "a healthy run's grad norm varies 2-4x around its "
+                                                                  "median; ten times is a jump")
+    sustain_points: int = param(GradientExplosion.SUSTAIN_POINTS, "an explosion is not back to the ordinary range "
+                                                                  "within this many points (a hard batch is "
+                                                                  "forgotten at the next step)")
+    recovered_ratio: float = param(GradientExplosion.RECOVERED_RATIO, "under this many times the baseline is the "
+                                                                      "ordinary range again")
 
 
 @dataclass(frozen=True)
@@ -67,47 +71,27 @@ EXPLOSION = ExplosionParams()
 VANISHING = VanishingParams()
 
 
-def explosion_point(g: np.ndarray, p: ExplosionParams = EXPLOSION) -> Optional[tuple]:
-    """``(index, baseline)`` of the first gradient norm ``p.ratio`` times its baseline that does not come back
-    within ``p.sustain_points`` logged points, or None."""
-    fin_idx = np.flatnonzero(np.isfinite(g))
-    f = g[fin_idx]
-    m = f.size
-    if m <= p.baseline_min_points:
-        return None
-    # Row p holds the BASELINE_WINDOW finite values before finite point p (NaN before the first).
-    before = sliding_window_view(np.concatenate([np.full(p.baseline_window, np.nan), f[:-1]]), p.baseline_window)
-    # The median is at least the window's lowest value: only points above EXPLODE_RATIO times that can explode.
-    lowest = np.fmin.reduce(before, axis=1)
-    cand = np.flatnonzero(f >= p.ratio * lowest)
-    cand = cand[cand >= p.baseline_min_points]
-    # The next SUSTAIN_POINTS logged values after each point, non-finite ones included.
-    after = sliding_window_view(np.concatenate([g[1:], np.full(p.sustain_points, np.nan)]), p.sustain_points)
-    for start in range(0, cand.size, p.candidates_per_batch):
-        pts = cand[start: start + p.candidates_per_batch]
-        base = median_of_rows(before[pts])
-        jump = (base > 0) & (f[pts] >= p.ratio * base)
-        pts, base = pts[jump], base[jump]
-        nxt = after[fin_idx[pts]]
-        with np.errstate(invalid="ignore"):
-            back = (np.isfinite(nxt) & (nxt < p.recovered_ratio * base[:, None])).any(axis=1)
-        stays = np.flatnonzero(~back)
-        if stays.size:
-            k = int(stays[0])
-            return int(fin_idx[pts[k]]), float(base[k])
-    return None
+def explosion_point(g: np.ndarray, p: ExplosionParams = EXPLOSION, x: Optional[np.ndarray] = None,
+                    loss: Optional[np.ndarray] = None) -> Optional[tuple]:
+    """``(index, baseline)`` of the first gradient norm ``p.explode_ratio`` times its baseline that does not come
+    back within ``p.sustain_points`` logged points, or None: the streaming :class:`GradientExplosion` detector over
+    the array (the definition the live guard and ``watch`` use). With ``loss`` (aligned with ``g``), a jump while the
+    loss falls is no explosion."""
+    alarms = GradientExplosion.scan(g, x, thresholds=GradientExplosion.thresholds_of(p), loss=loss)
+    return (alarms[0].index, alarms[0].reference) if alarms else None
 
 
 @rule("TM801", "gradient-explosion", symptom="gradient_explosion", severity="warning", params=ExplosionParams)
 def check_explosion(run: Run, p: ExplosionParams) -> list:
-    """Gradient norm jumps to {ratio}x its recent median and stays up.
+    """Gradient norm jumps to {explode_ratio}x its recent median and stays up.
 
     What it does:
         Compares each gradient norm with the median of the {baseline_window} points logged before it (at least
-        {baseline_min_points}); the first one {ratio}x above that which does not fall back under
+        {baseline_min_points}); the first one {explode_ratio}x above that which does not fall back under
         {recovered_ratio}x within the next {sustain_points} points is reported, as an error when NaN follows. A
         one-point jump that the next step forgets is a hard batch, not an explosion; a jump while the train loss
-        keeps falling below where it was is a model leaving its initial plateau (info).
+        falls (beyond its own noise) is a model leaving its initial plateau (info). The live guard and `watch` use
+        the same detector.
     Why it matters:
         An exploding gradient makes one update large enough to throw the model off its optimum or overflow to
         inf/NaN; clipping would bound it.
@@ -119,9 +103,11 @@ def check_explosion(run: Run, p: ExplosionParams) -> list:
     out = []
     for s in series_of(run, split="train", metric="grad_norm"):
         g = s.values
-        hit = explosion_point(g, p)
+        hit = explosion_point(g, p, s.x)
         if hit is None:
             continue
+        loss = train_loss(run, s.parsed.group)
+        beside = aligned(s.x, loss.x, loss.values) if loss is not None and loss.axis == s.axis else None
         i, base = hit
         then_nan = bool((~np.isfinite(g[i:])).any())
         fin = np.flatnonzero(np.isfinite(g))
@@ -130,28 +116,15 @@ def check_explosion(run: Run, p: ExplosionParams) -> list:
               evidence(s, i, Msg("rule.TM801.ev_jump", {"ratio": round(ratio, 1)}))]
         later = fin[fin >= i]
         peak = int(later[np.argmax(g[later])])
-        falling = not then_nan and _loss_keeps_falling(run, s, i, p)
+        # The same detector with the loss beside it: silent when the loss falls through the jump (a model leaving its
+        # plateau), said at info level.
+        falling = not then_nan and beside is not None and explosion_point(g, p, s.x, beside) is None
         severity = Severity.ERROR if then_nan else (Severity.INFO if falling else None)
         key = "rule.TM801.message_leaving_plateau" if falling else None
         out.append(make_finding("TM801", s, i, ev=ev, until=peak, severity=severity, message_key=key,
                                 params={"value": float(g[i]), "median": base, "ratio": round(ratio, 1)},
                                 facts=GradientFacts(kind="explosion", median=base, ratio=ratio, then_nan=then_nan)))
     return out
-
-
-def _loss_keeps_falling(run: Run, grad: Series, i: int, p: ExplosionParams) -> bool:
-    """Whether the train loss logged after the jump is lower than before it: a model leaving its initial plateau
-    (gradients grow as the loss starts to fall), not an explosion."""
-    loss = train_loss(run, grad.parsed.group)
-    if loss is None or loss.axis != grad.axis:
-        return False
-    x0 = float(grad.x[i])
-    before = loss.values[(loss.x < x0) & np.isfinite(loss.values)][-p.baseline_window:]
-    after = loss.values[(loss.x >= x0) & np.isfinite(loss.values)]
-    if before.size < 2 or after.size < 2:
-        return False
-    return float(np.median(after[: max(2, after.size // 2)])) < float(np.median(before)) and float(after[-1]) < float(
-        np.median(before))
 
 
 def _loss_stalled_high(loss: Optional[Series], p: VanishingParams = VANISHING) -> Optional[dict]:

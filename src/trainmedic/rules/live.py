@@ -100,7 +100,10 @@ def check_guard(run: Run, p: GuardParams) -> list:
     ev += [Evidence(series="train/lr", value=(e.data.get("lr") or [float("nan")])[0], at=_at(e.step),
                     note=Msg("rule.TM150.ev_rollback", {"to": e.data.get("to_step")})) for e in rollbacks]
     last = (stops or rollbacks or skips)[-1]
-    params = {"skipped": len(skips), "batches": listed, "rollbacks": len(rollbacks), "step": first.step}
+    # A long run keeps only its first skip events; the end event carries the total.
+    ends = run.events_of("end")
+    total = max(len(skips), int(ends[-1].data.get("skipped") or 0)) if ends else len(skips)
+    params = {"skipped": total, "batches": listed, "rollbacks": len(rollbacks), "step": first.step}
     key = "rule.TM150.stopped" if stops else "rule.TM150.message"
     facts = GuardFacts(skipped_batches=tuple(batches), rollbacks=len(rollbacks), stopped=bool(stops),
                        reasons=tuple(sorted(str(r) for r in reasons if r)))

@@ -103,7 +103,7 @@ def check_plateau(run: Run, p: PlateauParams) -> list:
             continue
         v = smoothed(loss.values)
         fin = np.flatnonzero(np.isfinite(v))
-        start = float(np.median(loss.values[fin[:3]]))
+        start = float(np.median(loss.values[np.flatnonzero(np.isfinite(loss.values))[:3]]))  # NaNs are TM101's
         if start <= 0 or float(np.nanmin(v[fin])) < (1 - p.min_drop) * start:
             floor = loss_floor(run, group, p)
             if floor is not None:

@@ -7,28 +7,31 @@ are too large for the curvature: the same mechanism that, a little stronger, div
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run
 from . import Params, param, rule
-from .curves import eval_losses, evidence, make_finding, median_of_rows, train_loss
+from .curves import eval_losses, evidence, make_finding, train_loss
+from .streaming import Spike
 
 
 @dataclass(frozen=True)
 class SpikeParams(Params):
-    min_points: int = param(10, "points needed")
-    local_window: int = param(10, "the local level is the median of up to this many points before (a spike of a "
-                                  "few points cannot move it)")
-    local_min_points: int = param(3, "points before needed, so the high loss at the start is not a spike")
-    ratio: float = param(3.0, "a spike is this many times the local level ...")
-    z: float = param(6.0, "... and this many robust standard deviations above it: batch noise reaches neither")
-    recover_points: int = param(5, "the loss is back under recovered_ratio x the level within this many points "
-                                   "(else it is divergence)")
-    recovered_ratio: float = param(1.5, "back to the ordinary range")
+    min_points: int = param(Spike.MIN_POINTS, "points needed")
+    local_window: int = param(Spike.LOCAL_WINDOW, "the local level is the median of up to this many points before (a "
+                                                  "spike of a few points cannot move it)")
+    local_min_points: int = param(Spike.LOCAL_MIN_POINTS, "points before needed, so the high loss at the start is "
+                                                          "not a spike")
+    spike_ratio: float = param(Spike.SPIKE_RATIO, "a spike is this many times the local level ...")
+    spike_z: float = param(Spike.SPIKE_Z, "... and this many robust deviations of the recent log-residuals above it: "
+                                          "batch noise reaches neither")
+    recover_points: int = param(Spike.RECOVER_POINTS, "the loss is back under recovered_ratio x the level within "
+                                                      "this many points (else it is divergence)")
+    recovered_ratio: float = param(Spike.RECOVERED_RATIO, "back to the ordinary range")
     warn_count: int = param(3, "spikes matter (warning, not info) when there are this many ...")
     warn_ratio: float = param(10.0, "... or one is this many times the local level")
 
@@ -42,47 +45,24 @@ class SpikeFacts(Facts):
 
 
 SPIKE = SpikeParams()
-# The smallest noise a log-loss is credited with (1%): a loss printed to 3-4 digits and flat otherwise.
-LOG_NOISE_FLOOR = 0.01
 
 
-def find_spikes(values: np.ndarray, p: SpikeParams = SPIKE) -> list:
-    """(index, ratio to local level) of each recovered spike."""
-    fin = np.isfinite(values)
-    if fin.sum() < p.min_points:
-        return []
-    # The median of the LOCAL_WINDOW points before each point (the point itself excluded), from the finite ones.
-    before = sliding_window_view(np.concatenate([np.full(p.local_window, np.nan), values[:-1]]), p.local_window)
-    local = median_of_rows(before)
-    finite_so_far = np.concatenate([[0], np.cumsum(fin)])
-    at = np.arange(len(values))
-    local[finite_so_far[at] - finite_so_far[np.maximum(at - p.local_window, 0)] < p.local_min_points] = np.nan
-    ok = fin & np.isfinite(local)
-    if not ok.any():
-        return []
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if (values[fin] > 0).all():
-            # A positive loss is judged on a log scale: per-batch losses of a converged model spread over decades
-            # (0.0002 to 0.35 in one healthy epoch), so "far above" is a ratio, and the noise is that of log(loss).
-            resid = np.log(values) - np.log(local)
-            floor = LOG_NOISE_FLOOR
-        else:
-            resid = values - local
-            floor = float(np.median(np.abs(local[ok]))) * 1e-3
-        mad = float(np.median(np.abs(resid[ok])))
-        scale = max(1.4826 * mad, floor)
-        jump = ok & (local > 0) & (values >= p.ratio * local) & (resid / scale >= p.z)
+def find_spikes(values: np.ndarray, p: SpikeParams = SPIKE, x: Optional[np.ndarray] = None) -> list:
+    """(index, ratio to local level) of each recovered spike: the streaming :class:`Spike` detector over the array,
+    the same definition the live guard and ``watch`` use."""
+    return [(a.index, a.ratio) for a in Spike.scan(values, x, thresholds=Spike.thresholds_of(p))]
+
+
+def live_alarms(run: Run, code: str, s) -> list:
+    """(index, ratio) of the alarms the live guard's detectors raised on series ``s`` while training, at full
+    resolution (a long run's history is kept decimated: these are the points it judged one by one)."""
     out = []
-    resume = 0  # a spike's recovery points are not judged again
-    for i in np.flatnonzero(jump):
-        if i < resume:
+    for o in getattr(run, "observations", ()):
+        if getattr(o, "kind", "") != "alarm" or getattr(o, "code", "") != code or getattr(o, "series", "") != s.name:
             continue
-        lv = local[i]
-        after = values[i + 1: i + 1 + p.recover_points]
-        back = np.flatnonzero(np.isfinite(after) & (after <= p.recovered_ratio * lv))
-        if back.size:
-            out.append((int(i), float(values[i] / lv)))
-            resume = int(i) + int(back[0]) + 1
+        hit = np.flatnonzero(s.x == o.at) if o.at is not None else np.array([], dtype=int)
+        if hit.size:
+            out.append((int(hit[0]), float(o.ratio)))
     return out
 
 
@@ -91,9 +71,9 @@ def check_spikes(run: Run, p: SpikeParams) -> list:
     """Loss jumps far above its local level and comes back.
 
     What it does:
-        Compares every point with the median of the {local_window} points before it; a spike is {ratio}x that
-        level and {z} robust standard deviations above it (of the log-loss, whose batch-to-batch spread the run
-        itself shows), and recovers within {recover_points} points. A warning
+        Compares every point with the median of the {local_window} points before it; a spike is {spike_ratio}x that
+        level and {spike_z} robust deviations above it (of the log-loss, whose batch-to-batch spread the run itself
+        shows), and recovers within {recover_points} points. A warning
         when there are {warn_count} or more, or one is {warn_ratio}x the level; else info.
     Why it matters:
         One spike is a hard batch; repeated or huge ones are steps too large for the curvature, the same mechanism
@@ -109,7 +89,9 @@ def check_spikes(run: Run, p: SpikeParams) -> list:
         for s in [train_loss(run, group), *eval_losses(run, group)]:
             if s is None:
                 continue
-            sp = find_spikes(s.values, p)
+            sp = find_spikes(s.values, p, s.x)
+            seen = {i for i, _ in sp}
+            sp = sorted(sp + [a for a in live_alarms(run, "TM402", s) if a[0] not in seen])
             if not sp:
                 continue
             worst = max(r for _, r in sp)

@@ -46,6 +46,10 @@ MESSAGES = {
                              "gradients.",
     "preflight.finding.overfit.flat": "The loss did not fall on one repeated batch: from {first} to {last} in {steps, plural, one {# step} other {# steps}} at lr {lr}.",
     "preflight.finding.overfit.rises": "The loss rose on one repeated batch: from {first} to {last} in {steps, plural, one {# step} other {# steps}} at lr {lr}.",
+    "preflight.finding.overfit.thin": "On one repeated batch the loss went from {first} to {last} in {steps, plural, one {# step} other {# steps}} at lr "
+                                      "{lr}: too few steps to tell a slow fine-tune from a stuck setup (at a "
+                                      "fine-tuning lr a pretrained model needs more); run {confident}+ steps or raise "
+                                      "the lr for this check.",
     "preflight.finding.overfit.nonfinite": "The loss became {last} while overfitting one batch (from {first}, lr {lr}).",
     "preflight.finding.overfit.no_params": "The loss did not fall on one repeated batch ({first} -> {last}): no "
                                            "parameter the optimizer holds receives a gradient.",

@@ -39,8 +39,8 @@ MESSAGES = {
     "rule.TM702.ev_train": "train accuracy",
     "rule.TM801.message_leaving_plateau": "{series} jumps to {value} at {where}, {ratio}x its recent median {median}, while the train loss keeps falling: the model is leaving its initial plateau (larger gradients as it starts to learn), not exploding.",
     "rule.TM304.message_end": "The learning rate reaches 0 (to its printed precision) at {where}, at the end of a schedule that decayed into it: the run is finishing as planned.",
-    "rule.TM202.message": "{series} rises {rises} epochs in a row from {where}, {start} -> {end} (+{rise}%): each epoch of updates leaves the model worse at its own train set.",
-    "rule.TM202.message_acc": "{series} rises {rises} epochs in a row from {where}, {start} -> {end} (+{rise}%), while the train accuracy falls {acc_start} -> {acc_end}: each epoch of updates leaves the model worse at its own train set.",
+    "rule.TM202.message": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} -> {end} (+{rise}%): each epoch of updates leaves the model worse at its own train set.",
+    "rule.TM202.message_acc": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} -> {end} (+{rise}%), while the train accuracy falls {acc_start} -> {acc_end}: each epoch of updates leaves the model worse at its own train set.",
     "rule.TM202.ev_start": "the rise begins",
     "rule.TM202.ev_end": "still rising",
 }

@@ -7,10 +7,10 @@ MESSAGES = {
     "safety.pickle.unreadable": "{path}: not read ({detail})",
     "safety.pickle.not_arguments": "{path}: not read (not a TrainingArguments object)",
     # trainmedic-live logs written or damaged by something else.
-    "safety.live.skipped": "{count} record(s) with a field of the wrong type skipped",
-    "safety.live.no_records": "no readable step record ({count} record(s) with a field of the wrong type)",
+    "safety.live.skipped": "{count, plural, one {# record} other {# records}} with a field of the wrong type skipped",
+    "safety.live.no_records": "no readable step record ({count, plural, one {# record} other {# records}} with a field of the wrong type)",
     # watch
     "safety.watch.deleted": "deleted while being watched (not back after {seconds} s)",
     # TensorBoard event files with damaged records.
-    "safety.tb.damaged": "{path}: damaged, {records} record(s) failed their checksum and {bytes} byte(s) could not be framed; the points they held are lost, the records after them were read",
+    "safety.tb.damaged": "{path}: damaged, {records, plural, one {# record failed its checksum} other {# records failed their checksum}} and {bytes, plural, one {# byte} other {# bytes}} could not be framed; the points they held are lost, the records after them were read",
 }

@@ -38,6 +38,9 @@ MESSAGES = {
     "preflight.finding.bce": "对 sigmoid 输出使用 BCELoss：sigmoid 饱和时出现 log(0) = -inf 和梯度消失。",
     "preflight.finding.overfit.flat": "在同一个 batch 上反复训练 loss 没有下降：{steps, plural, other {#}} 步内从 {first} 变为 {last}，学习率 {lr}。",
     "preflight.finding.overfit.rises": "在同一个 batch 上反复训练 loss 反而上升：{steps, plural, other {#}} 步内从 {first} 变为 {last}，学习率 {lr}。",
+    "preflight.finding.overfit.thin": "在同一个批次上重复训练，损失在 {steps, plural, other {#}} 步内从 {first} 变为 {last}（学习率 {lr}）："
+                                      "步数太少，无法区分缓慢的微调与卡住的设置（以微调学习率训练预训练模型需要更多步）；"
+                                      "请运行 {confident} 步以上，或为此检查提高学习率。",
     "preflight.finding.overfit.nonfinite": "过拟合单个 batch 时 loss 变成 {last}（起始 {first}，学习率 {lr}）。",
     "preflight.finding.overfit.no_params": "在同一个 batch 上 loss 没有下降（{first} -> {last}）：优化器持有的参数都没有收到梯度。",
     "preflight.diag.optimizer_misses.title": "优化器没有包含 {modules}",

@@ -69,7 +69,7 @@ MESSAGES = {
     "rule.TM401.ev_swing": "被下一次评估反转的摆动",
 
     "rule.TM402.summary": "损失跳到远高于局部水平后又回落",
-    "rule.TM402.what": "把每个点与它之前 {local_window} 个点的中位数比较；尖峰是该水平的 {ratio} 倍且高出 {z} 个稳健标准差，并在 {recover_points} 个点内恢复。出现 {warn_count} 次以上或有一次达到 {warn_ratio} 倍时为警告，否则为提示。",
+    "rule.TM402.what": "把每个点与它之前 {local_window} 个点的中位数比较；尖峰是该水平的 {spike_ratio} 倍且高出 {spike_z} 个（对数残差的）稳健标准差，并在 {recover_points} 个点内恢复。出现 {warn_count} 次以上或有一次达到 {warn_ratio} 倍时为警告，否则为提示。",
     "rule.TM402.why": "一次尖峰是一个难批次；反复或巨大的尖峰说明步长对曲率来说太大，这与再强一点就发散或产生 NaN 的机制相同。",
     "rule.TM402.example": "损失 0.4, 0.41, 3.9, 0.45, 0.42。",
     "rule.TM402.fix": "开启梯度裁剪；降低学习率或延长预热；检查尖峰步对应批次中的坏样本。",
@@ -112,8 +112,8 @@ MESSAGES = {
     "rule.TM701.ev_extreme": "精确的极端值",
     "rule.TM701.ev_frozen": "再次相同的值",
 
-    "rule.TM801.summary": "梯度范数跳到近期中位数的 {ratio} 倍并保持在高位",
-    "rule.TM801.what": "把每个梯度范数与它之前记录的 {baseline_window} 个点（至少 {baseline_min_points} 个）的中位数比较；报告第一个高出 {ratio} 倍、且在接下来 {sustain_points} 个点内没有回落到 {recovered_ratio} 倍以下的点，之后出现 NaN 则为错误。下一步就被忘掉的单点跳变是难批次，不是爆炸；训练损失在跳变后继续下降则是模型在离开初始平台（提示）。",
+    "rule.TM801.summary": "梯度范数跳到近期中位数的 {explode_ratio} 倍并保持在高位",
+    "rule.TM801.what": "把每个梯度范数与它之前记录的 {baseline_window} 个点（至少 {baseline_min_points} 个）的中位数比较；报告第一个高出 {explode_ratio} 倍、且在接下来 {sustain_points} 个点内没有回落到 {recovered_ratio} 倍以下的点，之后出现 NaN 则为错误。下一步就被忘掉的单点跳变是难批次，不是爆炸；训练损失在跳变后继续下降则是模型在离开初始平台（提示）。",
     "rule.TM801.why": "梯度爆炸使一次更新大到足以把模型推离最优点或溢出为 inf/NaN；梯度裁剪可以限制它。",
     "rule.TM801.example": "grad_norm 1.5, 2.1, 1.8 …… 48.0，然后 nan。",
     "rule.TM801.fix": "开启梯度裁剪（max_grad_norm 1.0）；降低学习率；循环层保持 float32。",
