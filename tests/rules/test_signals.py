@@ -229,3 +229,8 @@ def test_a_divergence_starts_where_the_loss_never_comes_back_not_at_an_earlier_b
     loss = [0.1, 0.09, 0.063, 0.1628, 0.0577, 5.4e19, 4.3e20, 2.1e21, 7.8e21]
     f = found(run_of(Series.build("train/loss", loss, step=steps(9, 1, 433))), "TM201")
     assert f and f[0].at.step == 438 and f[0].facts.minimum == pytest.approx(0.0577)
+
+
+def test_a_jump_that_ends_in_a_hidden_nan_is_no_recovered_spike():
+    loss = np.r_[np.linspace(4.7, 1.8, 40), [25.9, 163340.0, 1.9e22], np.zeros(9)]
+    assert not found(run_of(Series.build("train/loss", loss, step=steps(52, 2))), "TM402")

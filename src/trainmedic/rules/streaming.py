@@ -130,7 +130,9 @@ class Spike(Detector):
         alarm = None
         if self.pending is not None:
             index, px, pv, lv, waited = self.pending
-            if math.isfinite(value) and value <= self.RECOVERED_RATIO * lv:
+            # Back in the ordinary band: not above 1.5x the level, nor collapsed far below it (an exact 0.0 after a
+            # jump is the Trainer hiding a NaN, not a recovery).
+            if math.isfinite(value) and lv / self.SPIKE_RATIO <= value <= self.RECOVERED_RATIO * lv:
                 alarm = self._alarm(index, px, pv, lv)
                 self.pending = None
             elif waited + 1 >= self.RECOVER_POINTS:
