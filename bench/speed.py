@@ -10,7 +10,8 @@ floors are what merely parsing the file costs in Python:
 * TensorBoard: the records read with ``struct`` and each one decoded as an ``Event`` protobuf (no CRC check);
 * start-up: ``python -c pass``.
 
-For each format and size the table gives trainmedic's time (``trainmedic diagnose FILE``, the text report), the floor's,
+For each format and size the table gives trainmedic's time (``trainmedic diagnose FILE``, the text report; and reading
+alone, ``load_run``), the floor's,
 their ratio, the marginal ratio (the growth of both from the smallest size on, which leaves out the fixed start-up),
 the peak RSS and the memory diagnose needed per input byte above what it needs for a tiny file of the same format.
 ``--quick`` measures 10^4 and 10^5 steps; the default adds 10^6. Results go to ``bench/results/speed.json`` and
@@ -105,13 +106,19 @@ def floor_cmd(floor: str, path: Path) -> list:
     return [sys.executable, "-c", FLOORS[floor], str(path)]
 
 
-def paired(cmd: list, base: list, repeat: int) -> tuple:
-    """Medians of ``cmd`` and ``base`` run alternately ``repeat`` times each."""
-    a, b = [], []
+def paired(cmd: list, base: list, repeat: int, *more: list) -> tuple:
+    """Medians of ``cmd``, ``base`` (and ``more`` commands) run alternately ``repeat`` times each."""
+    runs: list = [[] for _ in range(2 + len(more))]
     for _ in range(repeat):
-        a.append(measure(cmd))
-        b.append(measure(base))
-    return _median(a), _median(b)
+        for out, c in zip(runs, (cmd, base, *more)):
+            out.append(measure(c))
+    return tuple(_median(r) for r in runs)
+
+
+def read_cmd(path: Path) -> list:
+    """Reading alone (the readers, no rule), to tell the reading's share of a diagnosis."""
+    code = "import sys\nfrom trainmedic.readers import load_run\nload_run([sys.argv[1]])\n"
+    return [sys.executable, "-c", code, str(path)]
 
 
 def _median(runs: list) -> dict:
@@ -145,7 +152,7 @@ def reading(steps: list, repeat: int, only: tuple = ()) -> list:
         tiny = measure(diagnose_cmd(input_path(name, writer, TINY_STEPS)))
         for n in steps:
             path = input_path(name, writer, n)
-            tm, fl = paired(diagnose_cmd(path), floor_cmd(floor, path), repeat)
+            tm, fl, rd = paired(diagnose_cmd(path), floor_cmd(floor, path), repeat, read_cmd(path))
             row = {
                 "format": label,
                 "steps": n,
@@ -153,6 +160,7 @@ def reading(steps: list, repeat: int, only: tuple = ()) -> list:
                 "floor": floor,
                 "trainmedic": tm,
                 "floor_run": fl,
+                "read_only": rd,
                 "fixed_rss_mb": tiny.get("rss_mb"),
             }
             rows.append(row)
