@@ -76,6 +76,8 @@ def derived_config(run: Run, reduction: Reduction) -> dict:
 
 
 def config_table(cfg_a: dict, cfg_b: dict, names: tuple, red_a: Reduction, red_b: Reduction) -> Table:
+    """The two runs' settings side by side, with the ones that differ marked and an inferred loss reduction said as
+    such."""
     rows = []
     for key in CONFIG_ROWS:
         va, vb = cfg_a.get(key), cfg_b.get(key)

@@ -24,6 +24,7 @@ PROB_SUM_TOL = 1e-3
 
 
 def recurrent_modules(model: Any) -> list:
+    """Names of the recurrent modules (RNN, LSTM, GRU and their cells)."""
     import torch
 
     return [n for n, m in model.named_modules() if isinstance(m, torch.nn.RNNBase) and type(m).__name__ in RECURRENT
@@ -31,6 +32,7 @@ def recurrent_modules(model: Any) -> list:
 
 
 def batchnorm_modules(model: Any) -> list:
+    """Names of the batch-norm modules."""
     import torch
 
     return [n for n, m in model.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]

@@ -28,6 +28,8 @@ EVIDENCE_NOTES = {"extreme": "rule.TM701.ev_extreme", "frozen": "rule.TM701.ev_f
 
 @dataclass(frozen=True)
 class DegenerateEvalParams(Params):
+    """Thresholds of TM701: when exact 0s and 1s say the eval set, not the model, decides the score."""
+
     min_extreme_evals: int = param(2, "exact-extreme values need this many evaluations in the series")
     all_wrong_max_loss: float = param(round(math.log(2) * 0.9, 4), "every example wrong means a mean cross-entropy "
                                                                    "above ln 2; below it (with a margin) an accuracy "

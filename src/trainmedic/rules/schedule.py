@@ -21,6 +21,8 @@ from . import Params, param, rule
 
 @dataclass(frozen=True)
 class ScheduleParams(Params):
+    """Thresholds of TM210: what counts as an lr ramp to place a failure on."""
+
     ramp_start: float = param(0.5, "a ramp exists when the lr starts below this share of its peak (a constant or "
                                    "decaying lr has no peak to blame)")
 
