@@ -24,8 +24,8 @@ COLUMNS = {
     "weight_norm": "preflight.col.weight_norm", "update_ratio": "preflight.col.update_ratio",
 }
 
-# Below 1% of the parameters training, a fine-tuned model can barely leave its initial predictions: seed 001's head-only
-# 0.15% sat at chance. Adapters/LoRA train ~0.1-1% on purpose, hence a warning, not an error.
+# Below 1% of the parameters training, a fine-tuned model can barely leave its initial predictions: a BERT classifier
+# training only its head (0.15%) sat at chance. Adapters/LoRA train ~0.1-1% on purpose, hence a warning, not an error.
 TINY_TRAINABLE_RATIO = 0.01
 
 

@@ -15,7 +15,7 @@ DOUBLE_FINDING = {"softmax": "preflight.finding.double_softmax", "log_softmax": 
 DOUBLE_FIX = {"softmax": "preflight.fix.double_softmax", "log_softmax": "preflight.fix.double_log_softmax"}
 
 # Backprop through time multiplies one Jacobian per step; over ~512+ steps bf16/fp16 (8/10 mantissa bits) lose the
-# gradient to rounding or overflow (seed 000: an LSTM over 4096 tokens under bf16 went NaN at step 2100).
+# gradient to rounding or overflow (an LSTM over 4096 tokens under bf16 went NaN at step 2100).
 LONG_SEQUENCE = 512
 # BatchNorm estimates mean and variance from the per-device batch; below 4 samples the estimate is noise.
 BN_MIN_BATCH = 4

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Optional
 
+import numpy as np
+
 from ..findings import Change, Diagnosis, Finding, Fix, Prescription, Severity, worst
 from ..i18n import Msg
 
@@ -169,21 +171,13 @@ def json_number(v: Any) -> Any:
     """Strict-JSON numbers: NaN and infinities become the strings ``"nan"``, ``"inf"``, ``"-inf"``."""
     if isinstance(v, bool) or v is None:
         return v
-    try:
-        import numpy as np
-
-        if isinstance(v, np.generic):
-            v = v.item()
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(v, np.generic):
+        v = v.item()
     if isinstance(v, float):
         if math.isnan(v):
             return "nan"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(v, int):
-        return v
     return v
 
 

@@ -59,7 +59,7 @@ class DegenerateEvalFacts(Facts):
 DEGENERATE = DegenerateEvalParams()
 
 
-def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
+def _at_eval(s: Series, i: int, series: list) -> Optional[float]:
     """The value of the first of ``series`` logged at the position of point ``i`` of ``s`` (None when none is)."""
     for ls in series:
         if ls.axis != s.axis:
@@ -72,7 +72,7 @@ def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
 
 def _eval_loss_at(run: Run, s: Series, i: int) -> Optional[float]:
     same = [ls for ls in eval_losses(run, s.parsed.group) if ls.parsed.evalset == s.parsed.evalset]
-    return _at_eval(run, s, i, same)
+    return _at_eval(s, i, same)
 
 
 def _train_loss_at(run: Run, s: Series, i: int) -> Optional[float]:

@@ -1,7 +1,7 @@
 """Timing against the schedule: did the failure begin as warmup ended, when the learning rate reached its peak?
 
 A run that is stable through warmup and breaks within an evaluation or two of the lr peak was hiding a step that is
-too large behind the ramp (seed 002: warmup 15000 steps ends with epoch 1, the collapse starts at epoch 2). This rule
+too large behind the ramp (a warmup of 15000 steps ends with epoch 1, the collapse starts at epoch 2). This rule
 places the earliest failure finding on the lr schedule; it is context (severity info), the causes layer and the
 report use it.
 """
