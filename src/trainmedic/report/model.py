@@ -116,7 +116,7 @@ class Report:
         return render_markdown(self, lang or self.lang)
 
     def to_html(self, lang: Optional[str] = None) -> str:
-        """The report as one self-contained HTML page."""
+        """The report as one HTML document (it needs the ``html`` extra)."""
         from .html import render_html
 
         return render_html(self, lang or self.lang)
