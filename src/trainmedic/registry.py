@@ -72,6 +72,7 @@ class Registry(Generic[T]):
         return item
 
     def remove(self, key: str) -> None:
+        """Unregister ``key`` (nothing happens when it is not registered)."""
         self._items.pop(key, None)
 
     def _load(self) -> None:
@@ -92,6 +93,7 @@ class Registry(Generic[T]):
         return list(self._items.values())
 
     def get(self, key: str) -> Optional[T]:
+        """The item registered as ``key``, or None."""
         self._load()
         return self._items.get(key)
 

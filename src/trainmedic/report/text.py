@@ -166,6 +166,7 @@ def _settings(block: Settings) -> Iterator[RenderableType]:
 
 
 def section_renderables(sec: Section, lang: str = "en") -> Iterator[RenderableType]:
+    """One section for the terminal: a rule with its title, then its blocks."""
     yield Text("")
     yield Rule(Text(clean(sec.title), style="bold"), align="left", style="dim")
     for block in sec.blocks:

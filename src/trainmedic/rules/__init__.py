@@ -71,9 +71,11 @@ class Params:
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict:
+        """Threshold name -> value."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def reasons(self) -> dict:
+        """Threshold name -> the reason for its value."""
         return {f.name: f.metadata.get("why", "") for f in dataclasses.fields(self)}
 
 
@@ -108,6 +110,7 @@ class RuleDoc:
 
     @classmethod
     def parse(cls, doc: Optional[str]) -> RuleDoc:
+        """The documentation parts of a rule's docstring: the summary line, then its headed sections."""
         lines = (doc or "").strip().splitlines()
         if not lines:
             return cls(summary="")
@@ -141,10 +144,12 @@ class Rule:
     after_findings: bool = False
 
     def params_for(self, settings: Settings) -> Params:
+        """This rule's thresholds with the settings' overrides applied."""
         return self.params.overridden(settings.overrides_for(self.code, self.name),
                                       settings.source or "settings")
 
     def __call__(self, run: Run, params: Optional[Params] = None, findings: Optional[list] = None) -> list:
+        """Run the rule over ``run`` (with its default thresholds unless ``params`` are given)."""
         p = params if params is not None else self.params
         return list(self.check(run, p, findings or [])) if self.after_findings else list(self.check(run, p))
 

@@ -21,6 +21,8 @@ from .curves import SMOOTH_FROM_POINTS, eval_losses, evidence, make_finding, rol
 
 @dataclass(frozen=True)
 class DivergenceParams(Params):
+    """Thresholds of TM201: how far above its running minimum a smoothed loss must climb, and stay."""
+
     ratio: float = param(2.0, "noise and ordinary bumps of a smoothed loss stay well below twice its running minimum")
     onset_ratio: float = param(1.25, "where the climb is first visible: the first point after the minimum this far "
                                      "above it")
@@ -138,7 +140,7 @@ def train_kept(train: Optional[Series], ev: Series, i_from: int, i_to: int) -> O
     return b / a
 
 
-def eval_divergence(run: Run, group, s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[dict]:
+def eval_divergence(run: Run, group: Optional[str], s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[dict]:
     """Divergence of an eval loss while the train loss stays (roughly) where it was."""
     d = divergence_point(s, p)
     if d is None:

@@ -31,6 +31,8 @@ class NonfiniteFacts(Facts):
 
 @dataclass(frozen=True)
 class HiddenNanParams(Params):
+    """Thresholds of TM102: the history that makes an exact 0.0 loss the Trainer's NaN filter."""
+
     nonzero_history: float = param(1e-3, "real losses of classifiers and language models sit far above it, so a "
                                          "later exact 0.0 after such history is the trainer's NaN filter")
     min_history_points: int = param(2, "logged points of non-zero history needed before an exact 0.0 is a mask")
