@@ -32,9 +32,11 @@ class IndexedParams:
         self._values = values
 
     def as_dict(self) -> dict:
+        """The thresholds by name, with their defaults (as :meth:`Params.as_dict`)."""
         return {name: value for name, value, _ in self._values}
 
     def reasons(self) -> dict:
+        """The reason for each threshold's value, by name (as :meth:`Params.reasons`)."""
         return {name: why for name, _, why in self._values}
 
 
