@@ -23,7 +23,9 @@ with contextlib.redirect_stdout(out):
         code = main(sys.argv[1:])
     except SystemExit as exc:  # --help and --version end in argparse
         code = exc.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules), "out": out.getvalue()}))
+text = sys.modules.get("trainmedic.report.text")
+cjk = text._cjk_token.cache_info().currsize if text else 0  # the CJK word breaker compiled
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "out": out.getvalue(), "cjk": cjk}))
 """
 # What no command here needs: the training frameworks, the html report, text repair.
 NEVER = {"torch", "transformers", "lightning", "tensorboard", "jinja2", "matplotlib", "ftfy", "charset_normalizer"}
@@ -86,8 +88,10 @@ def test_diagnosing_a_metrics_file_loads_no_renderer_model_code_or_repair(tmp_pa
 def test_the_text_report_of_a_csv_loads_rich_but_no_yaml_pickle_reader_or_plugin_scan(tmp_path):
     path = tmp_path / "metrics.csv"
     path.write_text("epoch,step,train_loss,val_loss\n" + "".join(f"{s // 20},{s},{2 - s / 100},\n" for s in range(100)))
-    code, modules = _loaded("diagnose", str(path))
-    assert code == 0 and {"numpy", "rich.console"} <= modules
+    res = _run("diagnose", str(path))
+    code, modules = res["code"], set(res["modules"])
+    assert code == 0 and {"numpy", "rich.console"} <= modules and "Conclusion:" in res["out"]
+    assert res["cjk"] == 0  # an English report breaks its lines without the CJK character tables
     assert not ({"yaml"} | NEVER) & _packages(modules)
     assert not {"trainmedic.safe_pickle", "trainmedic.report.html", "trainmedic.i18n.zh"} & modules
     if NO_PLUGINS:
@@ -103,3 +107,10 @@ def test_a_lightning_run_with_hparams_still_reads_its_yaml(tmp_path):
     assert res["code"] == 0 and "yaml" in res["modules"]
     metrics = next(r for r in json.loads(res["out"])["runs"] if r["path"].endswith("metrics.csv"))
     assert metrics["config"]["lr"] == 0.003 and metrics["config_sources"]["lr"].endswith("hparams.yaml:1")
+
+
+def test_a_chinese_report_breaks_its_lines_between_cjk_characters(tmp_path):
+    path = tmp_path / "metrics.csv"
+    path.write_text("epoch,step,train_loss\n" + "".join(f"0,{s},{2 - s / 100}\n" for s in range(100)))
+    res = _run("diagnose", str(path), "--lang", "zh")
+    assert res["code"] == 0 and res["cjk"] == 1
