@@ -1,9 +1,10 @@
-"""``python -m bench [STUDY ...]``: accuracy (zoo and real runs), scale, live overhead, console-log speed,
-TensorBoard reading and text logs of growing size; writes results/SUMMARY.md when every study runs.
+"""``python -m bench [STUDY ...]``: accuracy (zoo and real runs), speed against the floor of each format and
+start-up, live overhead, TensorBoard reading and hostile text logs; writes results/SUMMARY.md when every study runs.
 
-``python -m bench accuracy`` runs one study (``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
-prints what the readers extract from each real run); ``--quick`` keeps the scale runs to 10^4 and 10^5 steps and a
-10 MB text log.
+``python -m bench speed`` runs one study (``startup`` is the start-up part of ``speed`` alone, in seconds;
+``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
+prints what the readers extract from each real run; ``scale`` and ``textlog``, the earlier timings inside a running
+process against easier floors, run only when named); ``--quick`` keeps the speed study to 10^4 and 10^5 steps.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ RESULTS = accuracy.RESULTS
 
 
 SUBCOMMANDS = {"corpus-series": "corpus_series"}
-STUDIES = ("accuracy", "corpus", "scale", "live", "textlog", "tensorboard", "hostile-text")
+STUDIES = ("accuracy", "corpus", "speed", "startup", "scale", "live", "textlog", "tensorboard", "hostile-text")
 
 
 def _one(study: str, args) -> int:
@@ -31,6 +32,14 @@ def _one(study: str, args) -> int:
         from . import corpus
 
         return corpus.main([])
+    if study == "speed":
+        from . import speed
+
+        return int(speed.main(["--quick"] if args.quick else []) or 0)
+    if study == "startup":
+        from . import startup
+
+        return int(startup.main([]) or 0)
     if study == "scale":
         return scale.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"]))
     if study == "live":
@@ -70,10 +79,8 @@ def main(argv=None) -> int:
     status = 0
     status |= accuracy.main(["--regenerate"] if args.regenerate else [])
     parts.append((RESULTS / "accuracy.md").read_text() if (RESULTS / "accuracy.md").exists() else "accuracy: failed")
-    steps = ["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"])
-    text = ["--text-mb", "10"] + ([] if args.quick else ["100"])
-    status |= scale.main(steps + text + ["--profile"])
-    parts.append((RESULTS / "scale.md").read_text())
+    status |= _one("speed", args)
+    parts.append((RESULTS / "speed.md").read_text())
     try:
         live = importlib.import_module("bench.live_overhead")
     except ModuleNotFoundError:
@@ -86,11 +93,6 @@ def main(argv=None) -> int:
             status |= int(exc.code or 0)
         md = RESULTS / "live_overhead.md"
         parts.append(md.read_text() if md.exists() else "# Live overhead\n\nsee bench/results/live_overhead.json\n")
-    from . import textlog_speed
-
-    status |= int(textlog_speed.main(["--mb", "10"] + ([] if args.quick else ["100"])) or 0)
-    md = RESULTS / "textlog_speed.md"
-    parts.append(md.read_text() if md.exists() else "# Console-log speed\n\nnot measured\n")
     for study, md in (("tensorboard", "tensorboard.md"), ("hostile-text", "hostile_text.md")):
         status |= _one(study, args)
         parts.append((RESULTS / md).read_text())

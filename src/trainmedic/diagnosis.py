@@ -7,6 +7,7 @@ downstream knows where the Run came from.
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 from .i18n import msg
@@ -26,7 +27,8 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
     import numpy as np
 
     from . import causes, rules
-    from .checkpoints import refine, triage_paths
+
+    folders = tuple(p for p in checkpoint_paths if os.path.isdir(p))  # only folders hold checkpoints with weights
 
     # Runs that fail hold nan, inf and 1e308: arithmetic on them is expected to overflow, and says nothing to the user.
     with np.errstate(all="ignore"):
@@ -34,14 +36,23 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
         diagnoses = causes.infer(run, findings)
         prescription = causes.prescribe(run, diagnoses)
         story = causes.narrate(run, findings, diagnoses)
-        weights = triage_paths(checkpoint_paths, run, findings) if checkpoint_paths else None
+        weights = None
+        if folders:  # the checkpoint package (and what it imports) only when a folder is diagnosed
+            from .checkpoints import triage_paths
+
+            weights = triage_paths(folders, run, findings)
+    checkpoints = story.checkpoints
+    if weights:
+        from .checkpoints import refine
+
+        checkpoints = refine(checkpoints, weights)
     all_extra = dict(extra or {})
     if story.chain:
         all_extra["evidence_chain"] = list(story.chain)
     return Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses,
                   prescription=prescription, lang=lang,
                   series_data=dict(run.series), conclusion=story.conclusion, watch_next=story.watch_next,
-                  notes=(*story.notes, *run_notes(run), *notes), checkpoints=refine(story.checkpoints, weights),
+                  notes=(*story.notes, *run_notes(run), *notes), checkpoints=checkpoints,
                   extra=all_extra)
 
 

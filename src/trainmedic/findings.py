@@ -52,6 +52,7 @@ class Severity(str, Enum):
         return value if isinstance(value, Severity) else cls(str(value))
 
     def at_least(self, other: Union[Severity, str]) -> bool:
+        """Whether this severity is ``other`` or worse."""
         return self.rank >= Severity.of(other).rank
 
     def __str__(self) -> str:
@@ -99,6 +100,7 @@ class Position:
 
     @property
     def known(self) -> bool:
+        """Whether anything is known of where it is (a step, an epoch or an index)."""
         return self.step is not None or self.epoch is not None or self.index is not None
 
     @property
@@ -196,6 +198,7 @@ class Finding:
         return self.severity is not Severity.INFO
 
     def where(self) -> Msg:
+        """Where the finding starts, as a message ("step 40 (epoch 0.32)")."""
         return self.at.where()
 
 

@@ -83,15 +83,18 @@ class MetricName:
 
     @property
     def canonical(self) -> str:
+        """The name in one spelling whatever the framework wrote (``eval/loss``, ``train/acc``)."""
         parts = [p for p in (self.group, self.split, self.evalset, self.metric) if p]
         return "/".join(parts)
 
     @property
     def higher_is_better(self) -> bool:
+        """Whether a higher value is better (accuracy, F1, BLEU ...) rather than worse (a loss)."""
         return self.metric in HIGHER_IS_BETTER or any(t in HIGHER_IS_BETTER for t in self.metric.split("_"))
 
     @property
     def is_loss(self) -> bool:
+        """Whether the metric is a loss."""
         return self.metric == "loss" or self.metric.endswith("_loss")
 
 

@@ -67,6 +67,7 @@ class LabelStats(Observation):
 
     @property
     def majority_share(self) -> Optional[float]:
+        """The share of the commonest class among the labels seen (None when none were)."""
         total = sum(self.counts)
         return max(self.counts) / total if total else None
 

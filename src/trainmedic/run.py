@@ -18,18 +18,36 @@ from .names import MetricName, parse_metric_name
 from .observations import Observation
 
 
+def unknown(n: int) -> np.ndarray:
+    """``n`` NaNs that take no memory: a read-only view of one NaN (an axis the source does not record)."""
+    return np.broadcast_to(np.float64(np.nan), (n,))
+
+
+def is_unknown(arr: np.ndarray) -> bool:
+    """True for an axis made by :func:`unknown` (every point NaN, no memory of its own)."""
+    return arr.ndim == 1 and arr.strides == (0,) and (not len(arr) or bool(np.isnan(arr[0])))
+
+
 def _as_float_array(values: Iterable[Any] | np.ndarray | None, n: int) -> np.ndarray:
     if values is None:
-        return np.full(n, np.nan)
+        return unknown(n)
     arr = np.asarray(values, dtype=np.float64)
     if arr.shape != (n,):
         raise ValueError(f"axis has {arr.shape} points, values have {n}")
+    if len(arr) > 1 and arr.strides != (0,) and np.isnan(arr[0]) and np.isnan(arr[-1]) and np.isnan(arr).all():
+        return unknown(n)  # a million NaNs cost 8 MB for nothing
     return arr
+
+
+def take_axis(arr: np.ndarray, idx, n: int) -> np.ndarray:
+    """The ``n`` points ``idx`` (indices or a mask) of an axis; an unknown axis stays unknown (see :func:`unknown`)."""
+    return unknown(n) if is_unknown(arr) else arr[idx]
 
 
 @dataclass
 class Series:
-    """One metric over time. ``step`` and ``epoch`` are float arrays the length of ``values``; NaN where unknown.
+    """One metric over time. ``step`` and ``epoch`` are float arrays the length of ``values``; NaN where unknown (an
+    axis the source does not record at all is a read-only view of one NaN: see :func:`unknown`).
 
     ``name`` is the normalised name (``eval/loss``, ``rnn/eval/acc``), ``label`` the name as the file wrote it.
     ``order`` numbers the logging events of the source the points came from (shared by all its series), for sources
@@ -124,14 +142,18 @@ class Series:
 
     def take(self, idx: np.ndarray) -> Series:
         """A copy holding the points ``idx`` (an index array or a boolean mask)."""
-        return Series(self.name, self.values[idx], self.step[idx], self.epoch[idx], self.label, self.source,
-                      self.order[idx])
+        values = self.values[idx]
+        n = len(values)
+        return Series(self.name, values, take_axis(self.step, idx, n), take_axis(self.epoch, idx, n), self.label,
+                      self.source, take_axis(self.order, idx, n))
 
     def sorted(self, *, dedupe: bool = True) -> Series:
-        """A copy ordered along :attr:`x`. With ``dedupe``, later duplicates of the same position win (two sources
+        """The series ordered along :attr:`x` (itself when it already is). With ``dedupe``, later duplicates of the same position win (two sources
         of one point); without, points the source logged at one position (an fp16 loss-scale cascade within one
         step) all stay, in their order."""
         x = self.x
+        if len(x) < 2 or (np.diff(x) > 0).all() or (not dedupe and (np.diff(x) >= 0).all()):
+            return self  # already in order (the usual case): the arrays are shared, never written to
         order = np.argsort(x, kind="stable")
         if not dedupe:
             return self.take(order)

@@ -63,6 +63,7 @@ class Settings:
         return not any(code.startswith(p) for p in self.ignore)
 
     def overrides_for(self, code: str, name: str) -> dict:
+        """The threshold overrides for one rule, given under its name or its code (the code wins when both are)."""
         out: dict = {}
         for key in (name, code, code.lower()):
             out.update(self.thresholds.get(key, {}))

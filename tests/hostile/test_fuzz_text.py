@@ -3,7 +3,6 @@ linear-time work). Each input must end as a result or a one-line InputError with
 
 from __future__ import annotations
 
-import pytest
 import samples  # noqa: F401  (puts the helpers of this folder on the path first)
 import strategies as S
 from budget import assert_clean, fuzz_settings, run_bounded
@@ -24,8 +23,6 @@ def test_console_log(data):
     _in_folder({"train.log": data.draw(S.damaged(text * repeat))}, _read, "train.log")
 
 
-@pytest.mark.xfail(strict=False, reason="progress-bar refresh detection (readers.textlog_bars) backtracks over long "
-                                        "digit runs before a carriage return: 40 lines of 10,000 digits take ~15 s")
 def test_long_digit_runs_before_carriage_returns_are_read_in_linear_time(tmp_path):
     (tmp_path / "train.log").write_text(("9" * 10_000 + " 0.2   5.6e+16 \r 01 lr 731\n") * 40)
     assert_clean(run_bounded(_read, tmp_path / "train.log", seconds=5), "long digit runs")

@@ -174,3 +174,33 @@ def test_pytorch_example_lines_with_counts_out_of_a_total(tmp_path):
     assert run.series["train/loss"].epoch.tolist() == [0.0, 0.512]
     assert run.series["eval/acc"].values.tolist() == [0.1]  # 1000 of 10000, not 1000
     assert run.series["eval/loss"].values.tolist() == [2.9473]  # `Average loss` is the loss
+
+
+def _flair(batches: list, every: int = 1) -> list:
+    """flair's ModelTrainer lines: each print is the mean of the epoch's batch losses so far (8 decimals)."""
+    lines = []
+    for e, losses in enumerate(batches, 1):
+        for k in range(every, len(losses) + 1, every):
+            mean = sum(losses[:k]) / k
+            lines.append(f"2020-02-03 04:46:{k:02d},000 epoch {e} - iter {k}/{len(losses)} - loss {mean:.8f} - "
+                         f"samples/sec: 0.55")
+        lines.append(f"2020-02-03 04:47:00,000 EPOCH {e} done: loss {sum(losses) / len(losses):.4f} - lr 0.0250")
+    return lines
+
+
+def test_flair_running_means_become_the_batches_losses(tmp_path):
+    batches = [[0.12, 0.19, 0.04, 0.03, 0.15, 27.6, 0.03, 0.06], [0.11, 0.08, 0.09, 0.05, 0.07, 0.06, 0.04, 0.05]]
+    run = _read(tmp_path, "\n".join(_flair(batches)) + "\n")
+    loss = run.series["train/loss"]
+    assert [round(v, 4) for v in loss.values] == [x for epoch in batches for x in epoch]  # the spike is one point
+    assert loss.step.tolist() == list(range(1, 17))
+    notes = [n.render("en") for s in run.sources for n in s.notes]
+    assert any("train/loss" in n and "mean of the epoch so far" in n and "16 points" in n for n in notes), notes
+    every_other = _read(tmp_path, "\n".join(_flair(batches, every=2)) + "\n", "every2.log").series["train/loss"]
+    assert [round(v, 4) for v in every_other.values][:4] == [0.155, 0.035, 13.875, 0.045]  # two batches a print
+
+
+def test_a_loop_printing_its_batch_loss_in_the_same_words_is_left_as_printed(tmp_path):
+    lines = [f"epoch 1 - iter {k}/4 - loss {v}" for k, v in ((1, 0.9), (2, 0.7), (3, 0.8), (4, 0.6))]
+    loss = _read(tmp_path, "\n".join(lines) + "\n").series["train/loss"]
+    assert loss.values.tolist() == [0.9, 0.7, 0.8, 0.6]  # no `samples/sec`: not flair's running mean

@@ -1,4 +1,4 @@
-"""JSON: strict (no NaN literals) and shaped as CONTRACT.md says."""
+"""JSON: strict (no NaN literals) and shaped as docs/reports.md describes."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ import pytest
 from seeds_synthetic import run_of
 
 from trainmedic.rules import check_all
+from trainmedic.rules.curves import longest_true_run
+from trainmedic.rules.learning import longest_repeat
 from trainmedic.run import Event, Series
 
 
@@ -34,6 +36,32 @@ def test_a_loss_that_does_not_change_from_batch_to_batch_is_a_constant_output():
     assert not found(run_of(Series.build("train/loss", noisy, step=x)), "TM303")
     coarse = np.full(14, 0.1)  # printed with one digit: repeats by rounding, not by a frozen model
     assert not found(run_of(Series.build("train/loss", coarse, step=x)), "TM303")
+
+
+def test_the_longest_repeat_is_the_first_longest_run_of_one_finite_value():
+    def by_loop(values):  # the definition, one value at a time
+        best, start = (0, 0), 0
+        for i in range(1, len(values) + 1):
+            if i == len(values) or not (values[i] == values[i - 1] and math.isfinite(values[i])):
+                if math.isfinite(values[start]) and i - start > best[1]:
+                    best = (start, i - start)
+                start = i
+        return best
+
+    rng = np.random.default_rng(5)
+    pool = np.array([0.5, 0.5, 0.25, np.nan, np.inf, -np.inf, 1.0])
+    for n in (0, 1, 2, 3, 10, 60):
+        for _ in range(40):
+            values = rng.choice(pool, n)
+            assert longest_repeat(values) == by_loop(values.tolist())
+    assert longest_repeat(np.array([1.0, 2, 2, 3, 3, np.inf, np.inf, np.inf])) == (1, 2)
+
+
+def test_the_longest_true_run_is_the_first_longest():
+    assert longest_true_run(np.array([], dtype=bool)) == (0, 0)
+    assert longest_true_run(np.array([False, False])) == (0, 0)
+    assert longest_true_run(np.array([True, False, True, True, False, True, True])) == (2, 2)
+    assert longest_true_run(np.array([False, True, True, True])) == (1, 3)
 
 
 @pytest.mark.rule("TM104")
@@ -195,6 +223,25 @@ def test_a_per_epoch_train_loss_rising_while_accuracy_falls_is_a_slow_divergence
 def test_a_dozen_noisy_batch_losses_with_one_low_batch_are_no_divergence():
     loss = [1.632, 1.212, 1.237, 0.841, 1.159, 2.141, 0.938, 0.053, 1.572, 1.891, 0.224, 1.302, 0.268]
     assert not found(run_of(Series.build("train/loss", loss, epoch=np.linspace(0.7, 0.8, 13))), "TM201")
+
+
+@pytest.mark.rule("TM201")
+def test_four_evaluations_that_climb_and_fall_once_are_a_curve_not_batch_noise():
+    ev = Series.build("eval/loss", [1.44, 3.84, 8.63, 3.64, math.nan], step=steps(5, 20, 20))
+    train = Series.build("train/loss", np.full(50, 1.4), step=steps(50, 2, 2))
+    f = [x for x in found(run_of(train, ev), "TM201") if x.series == "eval/loss"]
+    assert len(f) == 1 and f[0].at.step == 40 and f[0].facts.minimum == pytest.approx(1.44)
+
+
+@pytest.mark.rule("TM201")
+def test_a_loss_that_climbs_into_the_trainers_masked_nan_diverged_where_it_left_its_minimum():
+    # lr far too high: the loss leaves 1.2 at step 14 and climbs; the Trainer then logs the NaN as exactly 0.0
+    climb = np.r_[[1.4, 1.3, 1.25, 1.2], np.linspace(2.5, 9.0, 40), [163340.0, 1.9e22], np.zeros(9)]
+    x = steps(climb.size, 2, 8)
+    norm = np.r_[np.full(46, 0.6), np.full(9, np.nan)]
+    f = found(run_of(Series.build("train/loss", climb, step=x), Series.build("train/grad_norm", norm, step=x)), "TM201")
+    assert len(f) == 1 and f[0].at.step == 16 and f[0].facts.minimum == pytest.approx(1.2)
+    assert f[0].evidence[-1].value == pytest.approx(1.9e22)  # the last real loss, not the masked 0.0
 
 
 def test_a_divergence_starts_where_the_loss_never_comes_back_not_at_an_earlier_bump():

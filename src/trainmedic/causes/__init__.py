@@ -9,14 +9,17 @@ confidence when the evidence is thin, and ranks them. :func:`prescribe` merges t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..findings import Diagnosis
+from ..findings import Diagnosis, Prescription
 from ..i18n import Msg
 from ..observations import PreflightResult
 from ..registry import Registry
 from ..run import Run
 from .context import Context
+
+if TYPE_CHECKING:
+    from .narrative import Narrative
 
 # Modules that propose causes, in no particular order (ranking is by confidence).
 CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels",
@@ -86,14 +89,14 @@ def infer(run: Run, findings: list) -> list:
     return out
 
 
-def prescribe(run: Run, diagnoses: list):
+def prescribe(run: Run, diagnoses: list) -> Prescription:
     """The fixes of the ranked diagnoses as one coherent :class:`~trainmedic.findings.Prescription`."""
     from .prescription import prescribe as _prescribe
 
     return _prescribe(run, diagnoses)
 
 
-def narrate(run: Run, findings: list, diagnoses: list):
+def narrate(run: Run, findings: list, diagnoses: list) -> Narrative:
     """The conclusion, evidence chain, checkpoint advice, what to watch next and notes (a :class:`Narrative`)."""
     from .narrative import narrate as _narrate
 

@@ -31,6 +31,7 @@ OVERSHOOT = 1.5
 
 @provider("accumulation")
 def candidates(ctx: Context) -> list:
+    """Gradients never zeroed between steps: named when the loss fell, overshot and climbed smoothly back."""
     d = _missing_zero_grad(ctx)
     return [d] if d is not None else []
 

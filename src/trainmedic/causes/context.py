@@ -36,6 +36,7 @@ class Context:
 
     @classmethod
     def build(cls, run: Run, findings: list) -> Context:
+        """The context of a run and its findings; only serious findings are filed by symptom."""
         by: dict = {}
         for f in findings:
             if f.serious:
@@ -44,12 +45,14 @@ class Context:
 
     # Findings ---------------------------------------------------------------------------------------------------
     def has(self, *symptoms: str) -> bool:
+        """Whether any serious finding shows one of these symptoms."""
         return any(s in self.by_symptom for s in symptoms)
 
     def codes(self, *symptoms: str) -> list:
+        """The codes of the serious findings with these symptoms, sorted."""
         return sorted({f.code for s in symptoms for f in self.by_symptom.get(s, [])})
 
-    def first(self, *symptoms: str):
+    def first(self, *symptoms: str) -> Optional[Finding]:
         """The earliest finding among the symptoms (by step when known, else epoch)."""
         cands = [f for s in symptoms for f in self.by_symptom.get(s, [])]
         return min(cands, key=position) if cands else None
@@ -63,32 +66,39 @@ class Context:
 
     # Configuration ----------------------------------------------------------------------------------------------
     def get(self, key: str, default: Any = None) -> Any:
+        """A configuration value by its canonical key (``lr``, ``max_grad_norm`` ...)."""
         return self.cfg.get(key, default)
 
     def cite(self, key: str) -> str:
+        """Where a configuration value was set (``file:line``), or ``""`` when the run does not say."""
         e = self.run.config.entry(key)
         return e.cite() if e is not None else ""
 
     @property
     def precision(self) -> str:
+        """``bf16``, ``fp16``, or the precision as the config writes it (``""`` when unknown)."""
         p = str(self.get("precision") or "").lower()
         return "bf16" if "bf16" in p or "bfloat" in p else ("fp16" if "16" in p or "half" in p else p)
 
     @property
     def mixed(self) -> bool:
+        """Whether the run trains in half precision (bf16 or fp16)."""
         return self.precision in ("bf16", "fp16")
 
     @property
     def recurrent(self) -> list:
+        """The recurrent layer types the config names (LSTM, GRU, RNN ...)."""
         layers = self.get("recurrent_layers") or []
         return [layers] if isinstance(layers, str) else list(layers)
 
     @property
     def vanilla_rnn(self) -> bool:
+        """Whether a plain RNN is among them: it has no gates to keep gradients from exploding over time."""
         return any(str(x).lower() in VANILLA_RNN for x in self.recurrent)
 
     @property
     def long_sequence(self) -> bool:
+        """Whether the sequences are long enough for backpropagation through time to explode or vanish."""
         n = num(self.get("max_len"))
         return n is not None and n >= LONG_SEQUENCE
 
@@ -124,10 +134,12 @@ class Context:
 
     @property
     def lr(self) -> Optional[float]:
+        """The learning rate from the config (None when not a number)."""
         return num(self.get("lr"))
 
     @property
     def world_size(self) -> int:
+        """The number of processes training together (1 when the run does not say)."""
         return int(num(self.get("world_size")) or 1)
 
     def loss_level(self) -> Optional[float]:
@@ -153,6 +165,7 @@ class Context:
         return None
 
     def points(self) -> int:
+        """Logged points in the run, over every series."""
         return self.run.points
 
 

@@ -24,6 +24,7 @@ ISOLATED_SPIKE_BASE = 0.55
 
 @provider("data")
 def candidates(ctx: Context) -> list:
+    """One bad batch: a NaN out of a smoothly falling loss, or spikes that recover at the next point."""
     return [d for d in (_sudden_nan(ctx), _isolated_spikes(ctx)) if d is not None]
 
 

@@ -17,6 +17,7 @@ OVERFIT_BASE = 0.7
 
 @provider("generalisation")
 def candidates(ctx: Context) -> list:
+    """A validation set with one class only, and a model that memorises its train set."""
     return [d for d in (_degenerate_eval_set(ctx), _overfitting(ctx)) if d is not None]
 
 

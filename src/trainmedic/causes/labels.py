@@ -28,6 +28,7 @@ LABEL_VALUE = re.compile(r"\blabels?\s*[:=]?\s*(?P<target>-?\d+)", re.IGNORECASE
 
 @provider("labels")
 def candidates(ctx: Context) -> list:
+    """A crash explained by a label outside the model's classes (with the offending label when the text names it)."""
     d = _bad_labels(ctx)
     return [d] if d is not None else []
 

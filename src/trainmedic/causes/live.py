@@ -40,6 +40,8 @@ ZERO_GRAD_FIX = {
 
 @provider("live")
 def candidates(ctx: Context) -> list:
+    """What the live guard saw directly: bad input, no gradient flow, gradients never zeroed, raw pixel values, labels
+    that do not match the inputs, parameters the optimizer misses."""
     return [
         d
         for d in (

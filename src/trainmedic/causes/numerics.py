@@ -32,6 +32,7 @@ PRECISION_KEYS = {"fp16": "cause.mixed_precision_overflow.fp16", "bf16": "cause.
 
 @provider("numerics")
 def candidates(ctx: Context) -> list:
+    """Recurrent layers over long sequences, half precision (stated or suspected) and training without clipping."""
     return [d for d in (_recurrent(ctx), _mixed_precision(ctx) or _precision_unknown(ctx), _no_clipping(ctx))
             if d is not None]
 

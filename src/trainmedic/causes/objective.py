@@ -26,6 +26,8 @@ SQUASHING = ("softmax", "sigmoid", "log_softmax")
 
 @provider("objective")
 def candidates(ctx: Context) -> list:
+    """A loss function that disagrees with the model's output (a softmax before CrossEntropyLoss), named from the floor
+    the loss cannot pass."""
     d = _loss_output_mismatch(ctx)
     return [d] if d is not None else []
 

@@ -50,6 +50,8 @@ WARMUP_ESCALATION = 0.55
 
 @provider("step_size")
 def candidates(ctx: Context) -> list:
+    """An effective batch changed without rescaling the lr, a failure at the end of warmup, an lr too high and an lr
+    decayed to zero."""
     return [d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx), _lr_decayed(ctx))
             if d is not None]
 

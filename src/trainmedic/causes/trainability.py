@@ -52,6 +52,8 @@ SUSPECT_OPTIMIZER = 0.4
 
 @provider("trainability")
 def candidates(ctx: Context) -> list:
+    """A frozen model, an optimizer built from a subset of the parameters, or an lr too small; when the run names none
+    of them, the likely suspects ranked by the lr."""
     named = [d for d in (_frozen(ctx) or _frozen_by_switch(ctx), _optimizer_subset_diagnosis(ctx)) if d is not None]
     low = _lr_too_low(ctx)
     out = named + ([low] if low is not None else [])
@@ -60,7 +62,7 @@ def candidates(ctx: Context) -> list:
     return out
 
 
-def optimizer_family(name) -> str:
+def optimizer_family(name: Optional[str]) -> str:
     """``adam`` for Adam-type optimizers (AdamW, adamw_torch_fused, Adafactor, LAMB...), ``sgd`` for SGD."""
     n = str(name or "").lower()
     if "sgd" in n or "momentum" in n:

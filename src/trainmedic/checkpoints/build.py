@@ -9,6 +9,7 @@ from typing import Optional
 from ..findings import Diagnosis, Evidence, Finding, Fix
 from ..i18n import Msg, msg
 from ..report.model import Draft, Report, Table, summarise_sources
+from ..run import Run
 from .judge import JUMP_FACTOR, Verdict
 
 # Column headings and finding messages (full catalog keys).
@@ -37,6 +38,7 @@ REASONS = {
 
 
 def resume_hint(framework: str, path: str) -> str:
+    """The line of code that resumes from ``path`` in the run's framework (plain torch when it is unknown)."""
     return RESUME.get(framework, RESUME["torch"]).format(path=path)
 
 
@@ -66,7 +68,8 @@ def _metrics_cell(metrics: dict) -> str:
     return ", ".join(f"{k}={fmt_value(float(x))}" for k, x in metrics.items())
 
 
-def checkpoint_table(directory, verdicts: list) -> Table:
+def checkpoint_table(directory: os.PathLike | str, verdicts: list) -> Table:
+    """The triage table: one row per checkpoint with its step, non-finite counts, weight norm, jump and status."""
     from . import display_path
 
     rows = []
@@ -84,7 +87,7 @@ def checkpoint_table(directory, verdicts: list) -> Table:
                  columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
 
 
-def module_table(directory, verdicts: list) -> Optional[Table]:
+def module_table(directory: os.PathLike | str, verdicts: list) -> Optional[Table]:
     """Norm of each top-level module in each checkpoint (non-finite counts beside it when there are any)."""
     from . import display_path
 
@@ -132,7 +135,8 @@ def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
     return out
 
 
-def build_report(directory, verdicts: list, failure: Optional[dict], run, summary: dict, *, lang: str = "en") -> Report:
+def build_report(directory: os.PathLike | str, verdicts: list, failure: Optional[dict], run: Optional[Run],
+                 summary: dict, *, lang: str = "en") -> Report:
     """Assemble the Report(kind="checkpoints")."""
     report = Draft(kind="checkpoints", lang=lang, checkpoints=summary)
     if run is not None:
@@ -173,7 +177,8 @@ def build_report(directory, verdicts: list, failure: Optional[dict], run, summar
     return report.build()
 
 
-def summary_path(directory, v: Verdict) -> str:
+def summary_path(directory: os.PathLike | str, v: Verdict) -> str:
+    """How the report names a checkpoint: relative to the directory when it exists, else by its own name."""
     from . import display_path
 
     return display_path(directory, v) if os.path.exists(str(directory)) else v.checkpoint.name

@@ -37,10 +37,12 @@ class Verdict:
 
     @property
     def readable(self) -> bool:
+        """Whether the weights could be read."""
         return self.stats is not None
 
     @property
     def broken(self) -> bool:
+        """Whether anything makes it broken (non-finite weights, a norm jump, a save after the failure ...)."""
         return bool(self.reasons)
 
 

@@ -12,6 +12,8 @@ WRAPPER_PREFIXES = ("module.", "_orig_mod.", "model.")
 
 @dataclass
 class TensorStat:
+    """Size, non-finite count and sum of squares of one tensor: all a checkpoint's triage needs of it."""
+
     numel: int
     nonfinite: int
     sumsq: float  # sum of squares of the finite entries
@@ -26,11 +28,13 @@ class CheckpointStats:
     optimizer_numel: int = 0
 
     def add_weight(self, name: str, tensor: Any) -> None:
+        """Count a model weight (integer buffers and values that are not tensors are skipped)."""
         st = tensor_stat(tensor)
         if st is not None:
             self.tensors[name] = st
 
     def add_optimizer(self, name: str, tensor: Any) -> None:
+        """Count an optimizer state tensor: only its non-finite entries matter (they replay the NaN on resume)."""
         st = tensor_stat(tensor)
         if st is not None:
             self.optimizer_nonfinite += st.nonfinite
@@ -38,10 +42,12 @@ class CheckpointStats:
 
     @property
     def nonfinite(self) -> int:
+        """Non-finite entries over every weight."""
         return sum(t.nonfinite for t in self.tensors.values())
 
     @property
     def numel(self) -> int:
+        """Entries over every weight."""
         return sum(t.numel for t in self.tensors.values())
 
     @property
@@ -75,6 +81,7 @@ def tensor_stat(tensor: Any) -> Optional[TensorStat]:
 
 
 def strip_wrappers(name: str) -> str:
+    """A parameter name without the prefixes DDP, torch.compile and Lightning add (``module.``, ``_orig_mod.`` ...)."""
     changed = True
     while changed:
         changed = False
@@ -85,6 +92,8 @@ def strip_wrappers(name: str) -> str:
 
 
 def module_of(name: str, depth: int) -> str:
+    """The module a parameter belongs to, ``depth`` levels deep (``encoder.layer`` for ``encoder.layer.0.weight`` at
+    depth 2)."""
     parts = strip_wrappers(name).split(".")
     # Drop the parameter's own name (weight/bias) so that a module is never split into its tensors.
     parts = parts[:-1] or parts

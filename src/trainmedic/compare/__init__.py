@@ -76,6 +76,8 @@ def derived_config(run: Run, reduction: Reduction) -> dict:
 
 
 def config_table(cfg_a: dict, cfg_b: dict, names: tuple, red_a: Reduction, red_b: Reduction) -> Table:
+    """The two runs' settings side by side, with the ones that differ marked and an inferred loss reduction said as
+    such."""
     rows = []
     for key in CONFIG_ROWS:
         va, vb = cfg_a.get(key), cfg_b.get(key)
@@ -97,7 +99,7 @@ def _cell(v):
     return "" if v is None else v
 
 
-def _evidence(p: Parting, names: tuple, ref: str) -> list:
+def _evidence(p: Parting, names: tuple) -> list:
     return [
         Evidence(series=p.series, value=p.value_a, at=Position(epoch=p.epoch),
                  note=msg("compare.evidence.run", run=names[0])),
@@ -178,7 +180,7 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
         report.findings.append(Finding(
             code="TM1201", rule="curves-part", symptom="divergence" if parting.is_loss else "metric_collapse",
             severity=severity, series=parting.series, series_label=parting.label, at=_at(parting),
-            evidence=_evidence(parting, names, names[0]),
+            evidence=_evidence(parting, names),
             message=msg("compare.finding.parted", series=parting.label, worse=worse_name, a=names[0], b=names[1],
                         value_a=parting.value_a, value_b=parting.value_b, where=_where(parting))))
     else:
@@ -186,7 +188,7 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
 
     # The changed run is the worse one when the curves part; otherwise B.
     changed_is_a = parting is not None and parting.worse == "a"
-    ref, chg = (b, a) if changed_is_a else (a, b)
+    chg = a if changed_is_a else b
     cfg_ref, cfg_chg = (cfg_b, cfg_a) if changed_is_a else (cfg_a, cfg_b)
     n_ref, n_chg = (names[1], names[0]) if changed_is_a else names
     red = red_a if red_a.value == red_b.value else Reduction("unknown", "")
@@ -200,7 +202,7 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
                        lr_rules={"keep_lr_x_batch": float(f"{sc.keep_product:.3g}"), "linear": float(f"{sc.linear:.3g}"),
                                  "sqrt": float(f"{sc.sqrt:.3g}")},
                        recommended_warmup_steps=sc.warmup_steps)
-        _explain_batch_change(report, sc, red, parting, cfg_ref, cfg_chg, n_ref, n_chg, chg)
+        _explain_batch_change(report, sc, red, parting, cfg_ref, cfg_chg, n_ref, n_chg)
     elif eb_ref is None or eb_chg is None:
         report.notes.append(msg("compare.no_batch"))
     report.conclusion = _conclusion(report, parting, names)
@@ -223,7 +225,7 @@ def _where(p: Parting) -> Msg:
 
 
 def _explain_batch_change(report: Draft, sc: Scaling, red: Reduction, parting: Optional[Parting], cfg_ref: dict,
-                          cfg_chg: dict, n_ref: str, n_chg: str, chg: Run) -> None:
+                          cfg_chg: dict, n_ref: str, n_chg: str) -> None:
     """Findings, diagnoses and fixes for an effective-batch change between the runs."""
     lr_ref, lr_chg = cfg_ref["lr"], cfg_chg["lr"]
     eb_ref, eb_chg = cfg_ref["effective_batch"], cfg_chg["effective_batch"]

@@ -67,6 +67,7 @@ def choose_axis(a: Run, b: Run, eb_a: Optional[int], eb_b: Optional[int], names:
 
 
 def positions(s: Series, axis: Axis, scale: float) -> np.ndarray:
+    """Where a series' points fall on the comparison axis (samples seen, epoch or step)."""
     if axis.kind == "samples":
         return s.step * scale
     if axis.kind == "epoch":

@@ -22,7 +22,7 @@ import importlib
 import logging
 import os
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -87,7 +87,7 @@ def add_messages(lang: str, messages: dict) -> None:
     _CATALOGS.pop(lang, None)
 
 
-def remove_messages(keys) -> None:
+def remove_messages(keys: Iterable[str]) -> None:
     """Forget added entries (tests that install a plugin clean up after themselves)."""
     for lang in LANGS:
         for k in keys:
@@ -212,6 +212,7 @@ class Msg:
     params: dict = field(default_factory=dict)
 
     def render(self, lang: str = "en") -> str:
+        """The message in ``lang``."""
         return t(self.key, lang, **self.params)
 
 

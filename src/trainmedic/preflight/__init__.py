@@ -3,7 +3,7 @@
 >>> report = trainmedic.preflight(model, batch, optimizer=optimizer)   # doctest: +SKIP
 >>> print(report.to_text())                                             # doctest: +SKIP
 
-What seed 001's hand-written ``diagnose_bert.py`` did, automated: parameters per module and which of them the
+What a hand-written pre-training check script does, automated: parameters per module and which of them the
 optimizer holds, one forward and backward (loss finite, loss at init vs ln(K), gradients reaching every layer,
 update-to-weight ratios), the data in the batch (and an eval loader), structural risks, and optionally whether the
 model can overfit the one batch. The user's model, optimizer and random state are left exactly as they were.

@@ -29,8 +29,6 @@ class Forward:
 
 def split_batch(batch: Any) -> tuple:
     """(inputs, labels) of a batch; labels is None when the batch carries none."""
-    import torch
-
     if isinstance(batch, dict):
         for k in LABEL_KEYS:
             if k in batch:
@@ -38,8 +36,6 @@ def split_batch(batch: Any) -> tuple:
         return batch, None
     if isinstance(batch, (tuple, list)) and len(batch) == 2:
         return batch[0], batch[1]
-    if isinstance(batch, torch.Tensor):
-        return batch, None
     return batch, None
 
 

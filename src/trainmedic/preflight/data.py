@@ -20,6 +20,7 @@ EVAL_BATCHES = 50
 
 
 def tensors_of(obj: Any, prefix: str = "input") -> Iterable:
+    """``(name, tensor)`` for every tensor in a batch, however nested in dicts, lists and tuples."""
     import torch
 
     if isinstance(obj, torch.Tensor):
@@ -33,6 +34,7 @@ def tensors_of(obj: Any, prefix: str = "input") -> Iterable:
 
 
 def nonfinite_inputs(inputs: Any, labels: Any) -> dict:
+    """Input name -> count of NaN/inf entries, over the floating-point inputs other than the labels."""
     import torch
 
     out = {}

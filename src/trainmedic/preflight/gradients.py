@@ -25,6 +25,7 @@ def _layer(name: str) -> str:
 
 
 def param_lrs(optimizer: Optional[Any]) -> dict:
+    """``id(parameter)`` -> the learning rate of the optimizer group holding it."""
     out = {}
     if optimizer is not None:
         for g in optimizer.param_groups:
@@ -67,6 +68,7 @@ def analyse(model: Any, optimizer: Optional[Any]) -> dict:
 
 
 def gradient_table(res: dict) -> Table:
+    """The per-layer gradient table: parameters, gradient and weight norms, lr and update ratio."""
     rows = []
     for layer, r in res["layers"].items():
         ratio = r["update_ratio"]
@@ -78,6 +80,8 @@ def gradient_table(res: dict) -> Table:
 
 
 def check(res: dict) -> tuple:
+    """``(findings, diagnoses)`` from one backward pass: tensors without gradient or with an all-zero one, and updates
+    far too large or too small for their weights."""
     findings, diagnoses = [], []
     layers = res["layers"]
     if res["no_grad"]:

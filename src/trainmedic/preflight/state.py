@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from typing import Any, Optional
 
+import numpy as np
+
 
 class Preserved:
     """Context manager: snapshot model buffers, grads, train/eval modes, requires_grad and RNG; restore on exit."""
@@ -30,12 +32,7 @@ class Preserved:
         self.torch_rng = torch.get_rng_state()
         self.cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
         self.py_rng = random.getstate()
-        try:
-            import numpy as np
-
-            self.np_rng = np.random.get_state()
-        except ImportError:  # pragma: no cover
-            self.np_rng = None
+        self.np_rng = np.random.get_state()
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -45,8 +42,7 @@ class Preserved:
         with torch.no_grad():
             for name, p in m.named_parameters():
                 p.requires_grad_(self.requires_grad.get(name, p.requires_grad))
-                saved = self.grads.get(name)
-                p.grad = None if saved is None else saved
+                p.grad = self.grads.get(name)
             for name, b in m.named_buffers():
                 if name in self.buffers:
                     b.copy_(self.buffers[name])
@@ -57,7 +53,4 @@ class Preserved:
         if self.cuda_rng is not None:
             torch.cuda.set_rng_state_all(self.cuda_rng)
         random.setstate(self.py_rng)
-        if self.np_rng is not None:
-            import numpy as np
-
-            np.random.set_state(self.np_rng)
+        np.random.set_state(self.np_rng)

@@ -15,7 +15,7 @@ DOUBLE_FINDING = {"softmax": "preflight.finding.double_softmax", "log_softmax": 
 DOUBLE_FIX = {"softmax": "preflight.fix.double_softmax", "log_softmax": "preflight.fix.double_log_softmax"}
 
 # Backprop through time multiplies one Jacobian per step; over ~512+ steps bf16/fp16 (8/10 mantissa bits) lose the
-# gradient to rounding or overflow (seed 000: an LSTM over 4096 tokens under bf16 went NaN at step 2100).
+# gradient to rounding or overflow (an LSTM over 4096 tokens under bf16 went NaN at step 2100).
 LONG_SEQUENCE = 512
 # BatchNorm estimates mean and variance from the per-device batch; below 4 samples the estimate is noise.
 BN_MIN_BATCH = 4
@@ -24,6 +24,7 @@ PROB_SUM_TOL = 1e-3
 
 
 def recurrent_modules(model: Any) -> list:
+    """Names of the recurrent modules (RNN, LSTM, GRU and their cells)."""
     import torch
 
     return [n for n, m in model.named_modules() if isinstance(m, torch.nn.RNNBase) and type(m).__name__ in RECURRENT
@@ -31,6 +32,7 @@ def recurrent_modules(model: Any) -> list:
 
 
 def batchnorm_modules(model: Any) -> list:
+    """Names of the batch-norm modules."""
     import torch
 
     return [n for n, m in model.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]

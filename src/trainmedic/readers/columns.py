@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
+from operator import ne
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from ..i18n import msg
 from ..names import SPLIT_WORDS, MetricName, is_bookkeeping, parse_metric_name
-from ..run import Run, Series, SourceInfo
+from ..run import Run, Series, SourceInfo, is_unknown, take_axis, unknown
 
 # Spellings of non-finite numbers that training code prints (Python, numpy, JSON-ish, C printf).
 _NONFINITE = {
@@ -65,7 +67,7 @@ def parse_number(cell: Any) -> Optional[float]:
         return _NONFINITE.get(low)
 
 
-def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
+def float_column(cells: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """Convert a column of cells to ``(values, present)``: a float array and a mask of cells that held a number.
 
     The fast path lets numpy convert the whole column at once; a column with blanks, text or odd spellings falls back
@@ -81,9 +83,10 @@ def float_column(cells: list) -> tuple[np.ndarray, np.ndarray]:
     if cells and isinstance(cells[0], str):
         # Sparse text columns (a metric logged every N rows): blanks are no point, the rest converts at once.
         try:
-            present = np.fromiter((c != "" for c in cells), dtype=bool, count=len(cells))
+            filled = list(map(ne, cells, repeat("")))
+            present = np.array(filled, dtype=bool)
             values = np.full(len(cells), np.nan)
-            values[present] = np.array([c for c in cells if c != ""], dtype=np.float64)
+            values[present] = np.array(list(compress(cells, filled)), dtype=np.float64)
             return values, present
         except (ValueError, TypeError, OverflowError):
             pass
@@ -160,13 +163,15 @@ class SeriesBuilder:
             return
         values = np.asarray(values, dtype=np.float64)
         n = len(values)
-        step = np.full(n, np.nan) if step is None else np.asarray(step, dtype=np.float64)
-        epoch = np.full(n, np.nan) if epoch is None else np.asarray(epoch, dtype=np.float64)
+        step = unknown(n) if step is None else np.asarray(step, dtype=np.float64)
+        epoch = unknown(n) if epoch is None else np.asarray(epoch, dtype=np.float64)
         order = np.arange(self.rows + 1, self.rows + n + 1, dtype=np.float64) if order is None else order
         if present is not None and not present.all():
-            values, step, epoch, order = values[present], step[present], epoch[present], order[present]
+            k = int(present.sum())
+            values, order = values[present], take_axis(order, present, k)
+            step, epoch = take_axis(step, present, k), take_axis(epoch, present, k)
         if len(values):
-            self._blocks.setdefault(name, []).append((values, step, epoch, order))
+            self._blocks.setdefault(name, []).append([values, step, epoch, order])
 
     def next_rows(self, n: int) -> None:
         """The rows of a chunk were added: number the next chunk's rows after them."""
@@ -180,7 +185,9 @@ class SeriesBuilder:
         """The built Series, each ordered along its axis (a resumed run's later rows win)."""
         out = []
         for name, blocks in self._blocks.items():
-            vals, step, epoch, order = (np.concatenate([b[i] for b in blocks]) for i in range(4))
+            vals, step, epoch, order = (_joined(blocks, i) for i in range(4))
+            if not is_unknown(step) and np.isfinite(step).all():
+                order = unknown(len(vals))  # the rows' order is never the axis of points that all have a step
             bad = ~((np.isnan(step) | (np.abs(step) < MAX_AXIS)) & (np.isnan(epoch) | (np.abs(epoch) < MAX_AXIS)))
             if bad.any():
                 self.bad_axis += int(bad.sum())
@@ -274,6 +281,17 @@ def _qualifier(label: str) -> Optional[str]:
         if low.startswith(head) and low.endswith("_loss") and len(low) > len(head) + len("_loss"):
             return low[len(head):-len("_loss")]
     return None
+
+
+def _joined(blocks: list, i: int) -> np.ndarray:
+    """Column ``i`` of every block in one array, each block's part released once copied (the peak stays near one
+    copy of the column)."""
+    parts = [b[i] for b in blocks]
+    for b in blocks:
+        b[i] = None
+    if all(is_unknown(p) for p in parts):
+        return unknown(sum(len(p) for p in parts))
+    return np.concatenate([np.asarray(p) for p in parts]) if len(parts) > 1 else parts[0]
 
 
 def _needs_sort(s: Series) -> bool:

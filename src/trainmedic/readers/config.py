@@ -16,10 +16,8 @@ from ..errors import InputError
 from ..i18n import msg, t
 from ..run import InputKind, Run, RunConfig, SourceInfo
 from . import Reader, config_keys, encoding, register
-from . import textlog_patterns as P
 from .config_python import read_python
 from .config_shell import read_shell
-from .config_yaml import read_yaml
 
 FORMAT = "config"
 # Config files and scripts are small; a larger file is something else.
@@ -48,6 +46,8 @@ def is_launch_command(head: bytes) -> bool:
     """A short text made of a command that launches training (`python train.py --lr ...`, `torchrun ...`) and its
     continuation lines, nothing else: a log pasted after its command line (`$ torchrun ...` then the output) is a
     log, whose first line the text reader takes as configuration."""
+    from . import textlog_patterns as P  # the console-log patterns, compiled when a text is first looked at
+
     lines = [ln.strip() for ln in head.decode("utf-8", "replace").splitlines() if ln.strip()]
     commands = [ln for ln in lines if not ln.startswith("#")]
     if not commands or len(lines) > MAX_COMMAND_LINES or P.LAUNCH.match(commands[0]) is None:
@@ -127,6 +127,8 @@ def read_config(path: Path) -> RunConfig:
             raise InputError(path, t("readers.error.config_syntax", "en", detail=why)) from None
         read_python(tree, text, config, source)
     elif suffix in YAML_SUFFIXES:
+        from .config_yaml import read_yaml  # YAML's parser loads only for a YAML file
+
         read_yaml(text, config, source)
     elif suffix == ".json":
         read_json(text, config, source)

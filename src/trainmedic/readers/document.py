@@ -15,9 +15,7 @@ from ..errors import InputError
 from ..i18n import msg, t
 from ..run import Run
 from . import Reader, encoding, register
-from . import textlog_line as L
 from .textlog import read_lines
-from .textlog_parser import LogParser
 
 FORMAT = "markdown"
 SUFFIXES = {".md", ".markdown", ".rst"}
@@ -32,6 +30,8 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 
 def _parts(lines) -> list:
     """Blocks of ``(line number, line)``: each fenced code block, and each run of table rows."""
+    from . import textlog_line as L  # the console-log parser, imported when a document is read (see .textlog)
+
     blocks: list = []
     block: list = []
     fence = None
@@ -61,6 +61,9 @@ def _parts(lines) -> list:
 
 def _looks_like_log(kind: str, block: list) -> bool:
     """A table of numbers under a header of names, or a code block most of whose lines record metrics."""
+    from . import textlog_line as L
+    from .textlog_parser import LogParser
+
     lines = [(n, line) for n, line in block if line.strip()]
     if kind == "table" and (not lines or L.table_header(lines[0][1]) is None):
         return False

@@ -11,9 +11,6 @@ import codecs
 from collections.abc import Iterator
 from pathlib import Path
 
-import ftfy
-from ftfy.badness import is_bad
-
 from ..errors import InputError
 from ..i18n import t
 
@@ -110,12 +107,20 @@ def decode(data: bytes) -> str:
 
 
 def looks_mojibake(text: str) -> bool:
-    """True when the text reads as UTF-8 that was decoded once with a single-byte code page (``è®­ç»ƒ``)."""
+    """True when the text reads as UTF-8 that was decoded once with a single-byte code page (``è®­ç»ƒ``). ASCII text
+    holds none (and most logs are ASCII: ftfy, slow to import, is then not needed)."""
+    if text.isascii():
+        return False
+    import ftfy
+    from ftfy.badness import is_bad
+
     return is_bad(text) and ftfy.fix_encoding(text) != text
 
 
 def repair(text: str) -> str:
     """The text with its mojibake undone (``è®­ç»ƒ`` -> ``训练``); text without any is returned as it is."""
+    import ftfy
+
     return ftfy.fix_encoding(text)
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 
 from ..i18n import t
-from ..run import Event, Run
+from ..run import Event, Run, unknown
 from . import Reader, register
 from .checks import fail, read_text_head
 from .columns import SeriesBuilder, float_column
@@ -28,7 +30,6 @@ from .merge import merge_runs
 FORMAT = "hf-trainer"
 STATE = "trainer_state.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-CHUNK_ROWS = 65536  # entries of one kind held as tuples before they become a numpy block (bounds memory)
 
 # Keys of the final summary entry (whole-run averages and timings), not points of a curve.
 _SUMMARY_KEYS = {"train_loss", "train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos"}
@@ -50,37 +51,37 @@ def checkpoints(directory: Path) -> list:
 
 
 def _consume_history(batches: Iterator[list]) -> dict:
-    """Group log_history entries by their keys; each group's rows become numpy blocks of about CHUNK_ROWS."""
-    pending: dict = {}
+    """Group log_history entries by their keys (in order); each batch of entries becomes one numpy block per group."""
     blocks: dict = {}
-    seen = 0
     for batch in batches:
-        for entry in batch:
-            if entry.__class__ is not dict or not entry:  # an empty entry holds no point
-                continue
-            keys = tuple(entry)
-            rows = pending.get(keys)
-            if rows is None:
-                rows = pending[keys] = []
-            rows.append(tuple(entry.values()))
-        seen += len(batch)
-        if seen >= CHUNK_ROWS:
-            _flush(pending, blocks)
-            seen = 0
-    _flush(pending, blocks)
+        if not set(map(type, batch)) <= {dict} or not all(batch):
+            batch = [e for e in batch if e.__class__ is dict and e]  # an empty entry holds no point
+        groups: dict = {}
+        for keys, run in groupby(batch, key=tuple):  # a dict's tuple is its keys: train and eval entries alternate
+            entries = groups.get(keys)
+            if entries is None:
+                groups[keys] = list(run)
+            else:
+                entries.extend(run)
+        for keys, entries in groups.items():
+            blocks.setdefault(keys, []).append(_to_block(keys, entries))
     return blocks
 
 
-def _flush(pending: dict, blocks: dict) -> None:
-    for keys, rows in pending.items():
-        if rows:
-            blocks.setdefault(keys, []).append(_to_block(rows))
-            rows.clear()
-
-
-def _to_block(rows: list) -> list:
-    """Rows of equal keys -> one (values, present) pair per key."""
-    return [float_column(list(col)) for col in zip(*rows)]
+def _to_block(keys: tuple, entries: list) -> list:
+    """Entries of equal keys -> one (values, present) pair per key (see :func:`~.columns.float_column`)."""
+    out = []
+    for key in keys:
+        get = itemgetter(key)
+        if get(entries[0]).__class__ is not bool:
+            try:  # numbers only, the common case: converted without a list in between
+                values = np.fromiter(map(get, entries), np.float64, len(entries))
+                out.append((values, np.ones(len(entries), dtype=bool)))
+                continue
+            except (TypeError, ValueError, OverflowError):
+                pass
+        out.append(float_column(list(map(get, entries))))
+    return out
 
 
 def _history_to_series(blocks: dict, builder: SeriesBuilder) -> int:
@@ -99,7 +100,7 @@ def _history_to_series(blocks: dict, builder: SeriesBuilder) -> int:
                 if i in (idx_step, idx_epoch) or (is_summary and key in _SUMMARY_KEYS):
                     continue
                 values, present = cols[i]
-                builder.add(key, values, step, epoch, present, order=np.full(n, np.nan))
+                builder.add(key, values, step, epoch, present, order=unknown(n))
     return entries
 
 

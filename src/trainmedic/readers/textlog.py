@@ -14,10 +14,9 @@ from ..errors import InputError
 from ..i18n import msg, t
 from ..run import Run, SourceInfo
 from . import Reader, encoding, register
-from . import textlog_line as L
-from . import textlog_patterns as P
-from .textlog_buffer import MAX_SERIES
-from .textlog_parser import MAX_LINE_CHARS, LogParser
+
+# The parser (a dozen modules, some eighty patterns compiled when imported: a tenth of a diagnosis' start-up) is
+# imported when a log is read or sniffed by its content, not when the readers register for a run of other files.
 
 FORMAT = "text-log"
 LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr"}
@@ -37,6 +36,9 @@ _TFEVENTS = re.compile(r"tfevents")
 
 
 def _metric_lines(text: str) -> int:
+    from . import textlog_line as L
+    from . import textlog_patterns as P
+
     count = 0
     for line in text.splitlines()[:_SNIFF_LINES]:
         _, body, _ = L.strip_prefixes(line.split("\r")[-1])
@@ -71,6 +73,8 @@ def read(path: Path) -> Run:
 
 def read_lines(path: Path, lines, fmt: str, notes: tuple = ()) -> Run:
     """A Run from ``(line number, line)`` pairs of ``path`` read as a console log (format ``fmt``)."""
+    from .textlog_parser import LogParser
+
     parser = LogParser(str(path))
     skipped = 0
     for lineno, line in lines:
@@ -92,13 +96,18 @@ def read_lines(path: Path, lines, fmt: str, notes: tuple = ()) -> Run:
     return run
 
 
-def _notes(parser: LogParser, built, skipped: int) -> list:
+def _notes(parser, built, skipped: int) -> list:
     """What the reader left out or decided, in the report's words."""
+    from .textlog_buffer import MAX_SERIES
+    from .textlog_parser import MAX_LINE_CHARS
+
     notes = []
     if len(parser.ranks) > 1:
         notes.append(msg("readers.note.ranks", kept=parser.kept_rank(), ranks=len(parser.ranks)))
     if skipped:
         notes.append(msg("readers.note.skipped_lines", count=skipped))
+    for series, count in parser.recovered_means.items():
+        notes.append(msg("readers.note.epoch_means", series=series, count=count))
     if parser.fragments:
         notes.append(msg("readers.note.fragments", count=parser.fragments))
     if built.superseded:

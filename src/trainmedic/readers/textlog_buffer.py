@@ -30,34 +30,66 @@ MAX_SERIES = 400
 MAX_AXIS = 1e15
 
 
-class SeriesBuffer:
-    """Points of one series in typed arrays (8 bytes a number), not per-line objects: a 1 GB log stays small."""
+class Records:
+    """Where each record of a log stands (a record: the points one line gave): its step, epoch, process, logging order
+    and flags, stored once for all the points of the line, in typed arrays (35 bytes a record)."""
 
-    __slots__ = ("label", "values", "step", "epoch", "rank", "order", "flags")
+    __slots__ = ("step", "epoch", "rank", "order", "flags")
 
-    def __init__(self, label: str):
-        self.label = " ".join(label.split())
-        self.values, self.step, self.epoch, self.order = array("d"), array("d"), array("d"), array("d")
+    def __init__(self) -> None:
+        self.step, self.epoch, self.order = array("d"), array("d"), array("d")
         self.rank = array("h")
         self.flags = array("b")
 
-    def add(self, value: float, step: float, epoch: float, rank: int, order: float, flags: int) -> None:
-        """Add a point; the same explicit position printed again by the same process, at the same level (a step, or an
-        epoch summary), replaces the last point."""
-        n = len(self.values)
-        if n and self.rank[-1] == rank and _same(self.step[-1], step) and _same(self.epoch[-1], epoch):
-            if flags & EXPLICIT and self.flags[-1] == flags:
-                self.values[-1] = value
-                self.order[-1] = order
-                return
-            if flags & INHERITED and _same(self.values[-1], value) and (step == step or epoch == epoch):
-                return  # restated by a later line (`saving best model (val_loss=2.84)`)
-        self.values.append(value)
+    def add(self, step: float, epoch: float, rank: int, order: float, flags: int) -> int:
+        """A new record; its index."""
         self.step.append(step)
         self.epoch.append(epoch)
         self.rank.append(rank)
         self.order.append(order)
         self.flags.append(flags)
+        return len(self.flags) - 1
+
+
+class SeriesBuffer:
+    """Points of one series as they are read: each point's value and its record (12 bytes a point), not per-line
+    objects, so that a 1 GB log stays small."""
+
+    __slots__ = ("label", "values", "rec", "records")
+
+    def __init__(self, label: str, records: Records):
+        self.label = " ".join(label.split())
+        self.values = array("d")
+        self.rec = array("i")
+        self.records = records
+
+    def add(self, value: float, r: int, step: float, epoch: float, rank: int, flags: int) -> None:
+        """Add a point of record ``r`` (at ``step``, ``epoch``, ``rank``, ``flags``); the same explicit position
+        printed again by the same process, at the same level (a step, or an epoch summary), replaces the last point."""
+        values = self.values
+        if values:
+            records = self.records
+            q = self.rec[-1]
+            s = records.step[q]
+            if (s == step or (s != s and step != step)) and records.rank[q] == rank and _same(records.epoch[q], epoch):
+                if flags & EXPLICIT and records.flags[q] == flags:
+                    values[-1] = value
+                    self.rec[-1] = r  # the later print's logging order; its position is the same
+                    return
+                if flags & INHERITED and _same(values[-1], value) and (step == step or epoch == epoch):
+                    return  # restated by a later line (`saving best model (val_loss=2.84)`)
+        values.append(value)
+        self.rec.append(r)
+
+    def last(self, column: str) -> float:
+        """The ``step``, ``epoch`` or ``order`` of the last point."""
+        return getattr(self.records, column)[self.rec[-1]]
+
+    def columns(self) -> tuple:
+        """The bytes of the (values, step, epoch, rank, order, flags) of every point, for comparing two readings."""
+        r = self.records
+        return (self.values.tobytes(), *(array(c.typecode, [c[i] for i in self.rec]).tobytes()
+                                         for c in (r.step, r.epoch, r.rank, r.order, r.flags)))
 
 
 def _same(a: float, b: float) -> bool:
@@ -74,12 +106,16 @@ class Built:
         self.restarts: list = []  # the step (or epoch) each restart went back to
 
 
-def build_series(buffers: dict, source: str, kept_rank: int, steps_per_epoch: Optional[int]) -> Built:
+def build_series(buffers: dict, records: Records, source: str, kept_rank: int,
+                 steps_per_epoch: Optional[int]) -> Built:
     """Series from the parser's buffers (each buffer freed once copied), keeping the lines of one process."""
     out = Built()
+    table = tuple(_column(getattr(records, c), t) for c, t in
+                  (("step", np.float64), ("epoch", np.float64), ("rank", np.int16), ("order", np.float64),
+                   ("flags", np.int8)))
     for name in list(buffers):
         buf = buffers.pop(name)
-        cols = _columns(buf, kept_rank)
+        cols = _columns(buf, table, kept_rank)
         if cols is None:
             continue
         values, step, epoch, order, flags = cols
@@ -89,10 +125,13 @@ def build_series(buffers: dict, source: str, kept_rank: int, steps_per_epoch: Op
             values, step, epoch, order, flags = (c[~bad] for c in (values, step, epoch, order, flags))
         level = (flags & EPOCH_LEVEL).astype(bool)
         parts = [(name, buf.label, ~level), (_epoch_name(name), f"{buf.label} (epoch)", level)] \
-            if level.any() and not level.all() else [(name, buf.label, np.ones(len(values), dtype=bool))]
+            if level.any() and not level.all() else [(name, buf.label, None)]
         for part_name, label, mask in parts:
-            s = Series(part_name, values[mask], step[mask], epoch[mask], label=label, source=source,
-                       order=order[mask])
+            if mask is None:
+                s = Series(part_name, values, step, epoch, label=label, source=source, order=order)
+            else:
+                s = Series(part_name, values[mask], step[mask], epoch[mask], label=label, source=source,
+                           order=order[mask])
             s = _fill_steps(s, steps_per_epoch)
             s = _segments(s, out)
             if len(s):
@@ -100,19 +139,26 @@ def build_series(buffers: dict, source: str, kept_rank: int, steps_per_epoch: Op
     return out
 
 
-def _columns(buf: SeriesBuffer, kept_rank: int) -> Optional[tuple]:
-    rank = np.frombuffer(buf.rank, dtype=np.int16) if len(buf.rank) else np.zeros(0, dtype=np.int16)
-    keep = (rank == NO_RANK) | (rank == kept_rank)
-    every = bool(keep.all())
+def _column(arr: array, dtype) -> np.ndarray:
+    return np.frombuffer(arr, dtype=dtype) if len(arr) else np.zeros(0, dtype=dtype)
 
-    def column(arr, dtype=np.float64):
-        col = np.frombuffer(arr, dtype=dtype) if len(arr) else np.zeros(0, dtype=dtype)
-        return col.copy() if every else col[keep]  # a boolean index already copies
 
-    values = column(buf.values)
+def _columns(buf: SeriesBuffer, table: tuple, kept_rank: int) -> Optional[tuple]:
+    """(values, step, epoch, order, flags) of the points of ``buf`` printed by the kept process (new arrays)."""
+    if not len(buf.values):
+        return None
+    rec = _column(buf.rec, np.intc)
+    step, epoch, rank, order, flags = table
+    ranks = rank[rec]
+    keep = (ranks == NO_RANK) | (ranks == kept_rank)
+    values = np.frombuffer(buf.values, dtype=np.float64)
+    if keep.all():
+        values = values.copy()
+    else:
+        values, rec = values[keep], rec[keep]
     if not len(values):
         return None
-    return values, column(buf.step), column(buf.epoch), column(buf.order), column(buf.flags, np.int8)
+    return values, step[rec], epoch[rec], order[rec], flags[rec]
 
 
 def _usable(axis: np.ndarray) -> np.ndarray:

@@ -22,57 +22,69 @@ class DictsMixin:
     def _run_dict(self, plan: tuple, toks: list, rank: int) -> None:
         """Apply a dict-line layout (see :func:`~.textlog_layout.dict_layout`) to the numbers ``toks`` of one line.
         The Trainer's ``'epoch'`` is rounded progress, not a position that tells two logging events apart."""
+        ops, names, train = plan
         step = epoch = NAN
         points = []
-        raws = []
-        for op in plan:
+        for op in ops:
             kind = op[0]
-            if kind is Y.TOTAL:
-                self.config.set(op[1], int(Y.raw_of(op[2], toks)), self.source, self.lineno)
-                continue
-            value = Y.value_of(op[-1], toks)
             if kind is Y.POINT:
-                points.append((op[1], op[2], value))
-                ref = op[-1]
-                raws.append(toks[ref] if ref.__class__ is int else (toks[ref[1]] if ref.__class__ is tuple
-                                                                     else repr(ref)))
+                ref = op[3]
+                points.append((op[1], op[2], float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)))
             elif kind is Y.STEP:
-                step = value
-            else:
-                epoch = value
+                ref = op[1]
+                step = float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)
+            elif kind is Y.EPOCH:
+                ref = op[1]
+                epoch = float(toks[ref]) if ref.__class__ is int else Y.value_of(ref, toks)
+            else:  # Y.TOTAL
+                self.config.set(op[1], int(Y.raw_of(op[2], toks)), self.source, self.lineno)
         flags = EXPLICIT if step == step else 0
         if step != step and epoch != epoch:
             step, epoch, flags = self.last_step, self.last_epoch, INHERITED
-        if self._same_event(points, raws, epoch, rank):
-            return
-        self._record(points, step, epoch, rank, flags=flags)
-        self._last_dict = (self.records, epoch, rank, {n: r for (n, _, _), r in zip(points, raws)})
+        last = self._last_dict
+        if last[0] == self.records and last[3] is not plan and self._same_event(points, plan, toks, epoch, rank):
+            return  # (one layout twice in a row is one logger's next event)
+        self._record(points, step, epoch, rank, flags=flags, train=train)
+        self._last_dict = (self.records, epoch, rank, plan, toks)
 
-    def _same_event(self, points: list, raws: list, epoch: float, rank: int) -> bool:
+    def _same_event(self, points: list, plan: tuple, toks: list, epoch: float, rank: int) -> bool:
         """Two loggers printing one logging event (the Trainer's dict and LLaMA-Factory's rounded copy, one after
         the other): the second line logs other keys than the first and agrees with it on every key they share,
         within the rounding of the one printed with fewer digits. Its values refine the first line's points instead
         of adding points."""
-        records, last_epoch, last_rank, last_raws = self._last_dict
+        records, last_epoch, last_rank, last_plan, last_toks = self._last_dict
         if records != self.records or records == 0 or last_rank != rank or not _same(last_epoch, epoch):
             return False
-        named = {n: r for (n, _, _), r in zip(points, raws)}
-        if named.keys() == last_raws.keys():
+        if plan[1] == last_plan[1]:
             return False  # the same keys: the next event of one logger, however close its numbers
+        named, last_raws = _printed(plan[0], toks), _printed(last_plan[0], last_toks)
         shared = [(self.series[n], v, named[n], last_raws.get(n, "")) for n, _, v in points
-                  if n in self.series and self.series[n].order[-1] == self._order]
+                  if n in self.series and self.series[n].last("order") == self._order]
         if not shared or not all(_agree(buf.values[-1], v, r, q) for buf, v, r, q in shared):
             return False
-        at = shared[0][0].step[-1]  # the event's step, as its first print recorded it
+        at = shared[0][0].last("step")  # the event's step, as its first print recorded it
+        record = None
         for name, label, value in points:
             buf = self.series.get(name)
-            if buf is not None and buf.order[-1] == self._order:
+            if buf is not None and buf.last("order") == self._order:
                 if len(repr(value)) > len(repr(buf.values[-1])):
                     buf.values[-1] = value  # the more precise print
             elif buf is not None or len(self.series) < MAX_SERIES:
-                buf = buf or self.series.setdefault(name, SeriesBuffer(label.strip()))
-                buf.add(value, at, epoch, rank, self._order, 0)
+                buf = buf or self.series.setdefault(name, SeriesBuffer(label.strip(), self.records_at))
+                if record is None:
+                    record = self.records_at.add(at, epoch, rank, self._order, 0)
+                buf.add(value, record, at, epoch, rank, 0)
         return True
+
+
+def _printed(ops: tuple, toks: list) -> dict:
+    """The number each point of a dict line was printed as, by series name."""
+    out = {}
+    for op in ops:
+        if op[0] is Y.POINT:
+            ref = op[3]
+            out[op[1]] = toks[ref] if ref.__class__ is int else (toks[ref[1]] if ref.__class__ is tuple else repr(ref))
+    return out
 
 
 def _same(a: float, b: float) -> bool:

@@ -17,8 +17,10 @@ from . import textlog_line as L
 from . import textlog_patterns as P
 
 # What a remembered layout does with a line, and the steps of a layout.
-FIELDS, DICT, SKIP = "fields", "dict", "skip"
+FIELDS, DICT, BAR, SKIP = "fields", "dict", "bar", "skip"
 POINT, STEP, EPOCH, EPOCH_INDEX, TOTAL, BATCH, APPLY = "point", "step", "epoch", "epoch#", "total", "batch", "apply"
+# A point printed as the mean of its epoch so far (flair's per-iteration loss): the parser recovers the batches' own.
+MEAN = "mean"
 # Lines whose layout depends on more than their shape (events, tables, bars, settings): read in full every time.
 SLOW = ("slow", None, None)
 BLANK = (SKIP, None, None)
@@ -89,6 +91,10 @@ class Refs:
         i, _, tok = hit
         return ("p", i) if ("," in tok or "%" in tok) else i
 
+    def whole(self, span: tuple) -> None:
+        """A number the layout leaves out must be a whole token or fixed text, never part of a token."""
+        self._token(span)
+
     def check(self, span: tuple) -> None:
         """Text that names something (a key) must not hold a token."""
         if self._token(span) is not None:
@@ -114,7 +120,7 @@ def raw_of(r, toks: list) -> str:
 
 def line_kind(text: str) -> Optional[str]:
     """What the parser does with ``text`` when no table is open, without doing it: ``None`` for the lines read in
-    full every time (tracebacks, banners, events, tables, bars, settings)."""
+    full every time (tracebacks, banners, events, tables, settings)."""
     if P.TRACEBACK_START.match(text) or P.CUDA_ASSERT.search(text) or P.HF_RUNNING.search(text) \
             or P.HF_BANNER.match(text) or P.LAUNCH.match(text):
         return None
@@ -127,7 +133,7 @@ def line_kind(text: str) -> Optional[str]:
     if "/" in text and "[" in text:
         m = P.KERAS.match(text) or P.TQDM.search(text)
         if m and not P.FRAMEWORK_PROGRESS.search(text) and not P.PARTIAL_EVAL.match(text):
-            return None
+            return BAR
     if P.NAMESPACE.search(text) or P.CAFFE_OUTPUT.search(text) or P.DOTTED_SETTING.match(text):
         return None
     if P.DICT_LINE.match(text):
@@ -157,15 +163,49 @@ def plan(line: str, parts: list) -> tuple:
         return (SKIP, rank, P.FRAGMENT.match(text) is not None)
     refs = Refs(parts, offset)
     try:
+        if kind is BAR:
+            body = bar_layout(text, refs)
+            return (SKIP, rank, False) if body is None else (BAR, rank, body)
         body = dict_layout(text, refs) if kind is DICT else fields_layout(text, refs)[0]
     except Uncacheable:
         return SLOW
     return (kind, rank, body)
 
 
+def bar_layout(text: str, refs: Refs) -> Optional[tuple]:
+    """The layout of a progress bar: ``(b, n, keras, epoch counter, bar key, split, points)``; None for a bar that
+    records nothing (no metric in its postfix: most refreshes). A bar with text glued after it is read in full."""
+    m = P.KERAS.match(text) or P.TQDM.search(text)
+    keras = m.re is P.KERAS
+    tail = "" if keras else text[m.end():]
+    if tail.strip() and not tail.lstrip().startswith(("-", ",")):
+        raise Uncacheable  # the glued text is a line of its own, read at the bar's position
+    head = text[:m.start()]
+    post_at = m.end() if keras else m.start("post")
+    split = L.line_split(head) or "train"
+    points = []
+    for f in L.fields(text[post_at:] if keras else m.group("post")):
+        if L.key_role(f.key) == "metric":
+            name = L.metric_name(f.key, f.split or split)
+            if name:
+                points.append((name, f.key, refs.value((f.span[0] + post_at, f.span[1] + post_at), f.raw)))
+    if not points:
+        return None
+    em = P.AT_EPOCH.search(head)
+    counter = None if em is None else refs.raw(em.span(1), em.group(1))
+    key = ""
+    if em is None:
+        for n in P.NUM_RE.finditer(head):
+            refs.whole(n.span())  # the key leaves out numbers: each must be a whole token or fixed text
+        key = P.NUM_RE.sub("", head).strip()
+    return (refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")), keras, counter, key, split,
+            tuple(points))
+
+
 def dict_layout(text: str, refs: Refs) -> Optional[tuple]:
-    """The layout of a dict line: ``(kind, ..., value)`` steps in the order the keys stand; None for the Trainer's
-    final summary (``train_runtime``, the mean ``train_loss`` of the whole run)."""
+    """The layout of a dict line: ``(steps, names, train)`` with ``(kind, ..., value)`` steps in the order the keys
+    stand, the names of its points and whether one is a training metric; None for the Trainer's final summary
+    (``train_runtime``, the mean ``train_loss`` of the whole run)."""
     ops = []
     keys = []
     for m in P.DICT_PAIR.finditer(text):
@@ -187,7 +227,8 @@ def dict_layout(text: str, refs: Refs) -> Optional[tuple]:
                 ops.append((POINT, name, key, value))
     if SUMMARY_KEYS.intersection(keys):
         return None
-    return tuple(ops)
+    names = frozenset(op[1] for op in ops if op[0] is POINT)
+    return tuple(ops), names, any(L.is_training(n) for n in names)
 
 
 def _framework_prefix(text: str, refs: Refs) -> tuple:
@@ -229,9 +270,10 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
 
 
 def fields_layout(text: str, refs: Refs) -> tuple:
-    """The layout of a ``key value`` line: ``((framework prefix, steps, has a learning signal), text without the
-    framework prefix)``. ``LogParser._run_fields`` applies it."""
+    """The layout of a ``key value`` line: ``((framework prefix, steps, has a learning signal, has a training metric),
+    text without the framework prefix)``. ``LogParser._run_fields`` applies it."""
     whole = text
+    running = P.EPOCH_MEAN_PROGRESS.match(text) is not None
     pre, text, cut = _framework_prefix(text, refs)
     # A split word inside the framework prefix (`Epoch(val) [1][100/100]`) applies to every field after it.
     split = L.line_split(whole[cut[0]:cut[1]]) if cut is not None else None
@@ -269,11 +311,12 @@ def fields_layout(text: str, refs: Refs) -> tuple:
                     ops.append((POINT, name, _label(f), refs.value(at(f.span), f.raw), f.total))
                     names.append(name)
             elif name:
-                ops.append((POINT, name, _label(f), refs.value(at(f.span), f.raw)))
+                kind = MEAN if running and f.key == "loss" else POINT
+                ops.append((kind, name, _label(f), refs.value(at(f.span), f.raw)))
                 names.append(name)
             elif config_keys.config_key(f.key) in ("effective_batch", "per_device_batch", "world_size"):
                 ops.append((APPLY, f.key, refs.raw(at(f.span), f.raw)))
-    return (pre, tuple(ops), any(L.is_learning_signal(n) for n in names)), text
+    return (pre, tuple(ops), any(L.is_learning_signal(n) for n in names), any(L.is_training(n) for n in names)), text
 
 
 def _label(f) -> str:

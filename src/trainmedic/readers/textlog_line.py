@@ -154,6 +154,11 @@ def metric_name(key: str, split: Optional[str]) -> Optional[str]:
     return "/".join(parts) if known else None
 
 
+def is_training(name: str) -> bool:
+    """A training metric's series name (``train/loss``, ``rnn/train/acc``): the logging events a step count follows."""
+    return name.startswith("train/") or "/train/" in name
+
+
 def is_learning_signal(name: str) -> bool:
     """A loss or quality metric (not lr, grad norm or loss scale): its presence makes a line a metrics line."""
     return name.split("/")[-1] not in _SETTING_LIKE

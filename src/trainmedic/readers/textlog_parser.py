@@ -1,8 +1,9 @@
 """The streaming console-log parser: feeds lines one at a time and keeps what spans lines (the epoch and step in
 force, steps per epoch, progress bars, a table header, ranks, a traceback), writing points into compact buffers
-(:mod:`.textlog_buffer`). Line shapes are remembered (:mod:`.textlog_layout`); progress bars, tables, dict lines,
-events, tracebacks and processes have modules of their own (:mod:`.textlog_bars`, :mod:`.textlog_tables`,
-:mod:`.textlog_dicts`, :mod:`.textlog_events`, :mod:`.textlog_crash`, :mod:`.textlog_ranks`).
+(:mod:`.textlog_buffer`). Line shapes and lines are remembered (:mod:`.textlog_memory`); `key value` lines, progress bars,
+tables, dict lines, events, tracebacks and processes have modules of their own (:mod:`.textlog_fields`,
+:mod:`.textlog_bars`, :mod:`.textlog_tables`, :mod:`.textlog_dicts`, :mod:`.textlog_events`, :mod:`.textlog_crash`,
+:mod:`.textlog_ranks`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from ..run import RunConfig
 from . import config_keys
 from . import textlog_layout as Y
 from . import textlog_line as L
+from . import textlog_memory as M
 from . import textlog_patterns as P
 from .textlog_bars import BarsMixin, refreshes
-from .textlog_buffer import EPOCH_LEVEL, EXPLICIT, INHERITED, MAX_SERIES, NO_RANK, Built, SeriesBuffer, build_series
+from .textlog_buffer import EXPLICIT, INHERITED, MAX_SERIES, NO_RANK, Built, Records, SeriesBuffer, build_series
 from .textlog_crash import CrashMixin
 from .textlog_dicts import DictsMixin
 from .textlog_events import EventsMixin
+from .textlog_fields import FieldsMixin
+from .textlog_memory import NOTHING, LineMemory
 from .textlog_ranks import RanksMixin
 from .textlog_tables import TablesMixin
 
@@ -27,25 +31,21 @@ NAN = math.nan
 # Characters of one physical line that are read: a log line is a few hundred; a longer one is progress-bar refreshes
 # (the latest counts) or not a log, and reading it all would make the cost per line grow with the line.
 MAX_LINE_CHARS = 32 * 1024
-# Epoch and batch counters beyond this are not counters (`Epoch: inf`, an overflowed print).
-MAX_COUNTER = 1e15
 # Points without any position remembered until the log's first step gives them one; a log that never gives a step
 # keeps its line order instead.
 MAX_UNPLACED = 10000
-# Line shapes whose layout is remembered at once. A log prints a handful of shapes over and over (a few dozen with
-# its timestamps' and steps' digit counts); one that prints ever-new shapes starts the memory again when it is full,
-# so memory stays bounded whatever the log.
-MAX_SHAPES = 4096
 
 
-class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, RanksMixin):
+class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, RanksMixin):
     """Turns the lines of one console log into series buffers, events and config values (with file and line)."""
 
     def __init__(self, source: str, remember_shapes: bool = True):
         """``remember_shapes=False`` reads every line in full (the reference the shape memory is tested against)."""
         self.source = source
-        self._plans: Optional[dict] = {} if remember_shapes else None
+        self._memory: Optional[LineMemory] = LineMemory() if remember_shapes else None
+        self._refresh_shapes: Optional[dict] = {} if remember_shapes else None
         self.series: dict = {}
+        self.records_at = Records()  # where each record stands, for the points of every series
         self.events: list = []
         self.config = RunConfig()
         self.ranks: list = []
@@ -63,11 +63,13 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
         self._eval_events = 0
         self._epoch_step: tuple = (None, NAN)  # the last epoch counter seen with a step, and that step
         self._mxnet: tuple = (None, 0, 0)  # MXNet's epoch, its last batch, and the batches of the epochs before
-        self._last_dict: tuple = (0, NAN, NO_RANK, {})  # the record count, epoch, rank and numbers of the last dict
+        # The record count, epoch, rank, layout and numbers of the last dict line
+        self._last_dict: tuple = (0, NAN, NO_RANK, ((), frozenset(), False), [])
         self._order = 0.0  # the logging order of the last record
-        self._last_width = 0  # how many points the last record held
-        self._unplaced: list = []  # (buffer, index) of points recorded before any step was known
+        self._unplaced: list = []  # the records of points recorded before any step was known
         self.dropped_series = 0
+        self._means = {}
+        self.recovered_means = {}
         self.long_lines = 0
         self.bad_counters = 0
 
@@ -78,36 +80,54 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
         if len(raw) > MAX_LINE_CHARS:
             self.long_lines += 1  # no log line is this long: its start and its latest refresh are what count
             raw = raw[:MAX_LINE_CHARS // 2] + "\r" + raw[-(MAX_LINE_CHARS // 2):]
-        for line in refreshes(raw):
-            self._text(line)
+        if "\r" not in raw:
+            self._text(raw)
+            return
+        for line, zeroed in refreshes(raw, self._refresh_shapes):
+            self._text(line, zeroed)
 
     def finish(self) -> Built:
         """The series read (each buffer freed once copied), once the last line was fed."""
         self.settle_errors()
-        return build_series(self.series, self.source, self.kept_rank(), self.steps_per_epoch)
+        return build_series(self.series, self.records_at, self.source, self.kept_rank(), self.steps_per_epoch)
 
     # --- one logical line ----------------------------------------------------------------------------------------
-    def _text(self, line: str) -> None:
+    def _text(self, line: str, zeroed: Optional[bytes] = None) -> None:
+        """Read one logical line (``zeroed``: the line with its digits written as 0, when already known)."""
+        memory = self._memory
+        if memory is None or self.table is not None or self._traceback is not None:
+            memory = zeroed = None  # tables and tracebacks are read line by line
+        else:
+            if zeroed is None:
+                zeroed = M.zeroed(line)
+            template = memory.templates.get(zeroed)  # see LineMemory.recall: this is the loop over every line
+            if template is not None:
+                spans, fixed, plans = template
+                plan = plans.get(tuple([line[a:b] for a, b in fixed]) if fixed else ())
+                if plan is not None:
+                    if plan is Y.SLOW:
+                        self._text_slow(line)
+                    elif plan is not NOTHING:
+                        self._run(plan, [line[a:b] for a, b in spans], line)
+                    return
         if not P.MAYBE_USEFUL.search(line):
             if self.table is None and not ("|" in line or "," in line or "\t" in line or "  " in line):
+                if zeroed is not None:
+                    memory.remember(zeroed, NOTHING, line, [line])
                 return
         else:
             self.saw_digits = self.saw_digits or any(c.isdigit() for c in line)
         if "tensor(" in line:
+            zeroed = None  # the line read is not the line printed
             if "loss" not in self.config:
                 fn = P.GRAD_FN.search(line)
                 if fn:  # the autograd node names the loss function: BinaryCrossEntropy -> a binary task
                     self.config.set("loss", fn.group("fn"), self.source, self.lineno)
             line = P.TENSOR.sub(lambda m: m.group("val"), line)
-        if self._plans is not None and self.table is None and self._traceback is None and "\x1b" not in line \
-                and "\x00" not in line:
-            key, parts, toks = Y.shape_key(line)
-            plan = self._plans.get(key)
-            if plan is None:
-                plan = Y.plan(line, parts)
-                if len(self._plans) >= MAX_SHAPES:
-                    self._plans.clear()  # a log of ever-new shapes: start again rather than grow
-                self._plans[key] = plan
+        if memory is not None and "\x1b" not in line and "\x00" not in line:
+            plan, toks, parts = memory.layout(line)
+            if zeroed is not None:
+                memory.remember(zeroed, plan, line, parts)
             if plan is not Y.SLOW:
                 self._run(plan, toks, line)
                 return
@@ -115,12 +135,14 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
 
     def _run(self, plan: tuple, toks: list, line: str) -> None:
         kind, rank, body = plan
-        r = self._saw_rank(rank)
-        if kind is Y.FIELDS:
-            self._run_fields(body, toks, r, line)
-        elif kind is Y.DICT:
+        r = NO_RANK if rank is None else self._saw_rank(rank)
+        if kind is Y.DICT:
             if body is not None:
                 self._run_dict(body, toks, r)
+        elif kind is Y.FIELDS:
+            self._run_fields(body, toks, r, line)
+        elif kind is Y.BAR:
+            self._run_bar(body, toks, r)
         elif body:  # Y.SKIP of a cut line's end
             self.fragments += 1
 
@@ -173,112 +195,6 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
         plan, cut = Y.fields_layout(text, Y.LITERAL)
         self._run_fields(plan, [], r, line, cut)
 
-    # --- shapes --------------------------------------------------------------------------------------------------
-    def _run_fields(self, plan: tuple, toks: list, rank: int, line: str, cut: Optional[str] = None) -> None:
-        """Apply a field layout (see :func:`~.textlog_layout.fields_layout`) to the numbers ``toks`` of one line.
-        ``cut`` is the text the layout was read from when known; a settings line is read again from it."""
-        pre, ops, learning = plan
-        step = epoch = NAN
-        epoch_index = None
-        batch = None
-        explicit = False
-        if pre is not None:
-            step, epoch, epoch_index, batch, explicit = self._prefix_position(pre, toks)
-        points = []
-        for op in ops:
-            kind = op[0]
-            if kind is Y.POINT:
-                value = Y.value_of(op[3], toks)
-                if len(op) > 4:
-                    value = value / op[4]  # `Accuracy: 1000/10000`
-                points.append((op[1], op[2], value))
-            elif kind is Y.STEP:
-                v = Y.value_of(op[1], toks)
-                if v >= 0:  # a step counts; `step -3` is no position
-                    step, explicit = v, True
-            elif kind is Y.EPOCH:
-                epoch = Y.value_of(op[1], toks)
-            elif kind is Y.EPOCH_INDEX:
-                e = Y.value_of(op[1], toks)
-                if epoch_index is None and abs(e) < MAX_COUNTER:
-                    epoch_index, explicit = self._epoch_index(int(e)), True
-                elif epoch_index is None:
-                    self.bad_counters += 1  # `Epoch: inf` is no epoch: the line's other numbers still count
-            elif kind is Y.TOTAL:
-                total = int(Y.raw_of(op[2], toks))
-                if total:
-                    self.config.set(op[1], total, self.source, self.lineno)
-            elif kind is Y.BATCH:
-                b = Y.value_of(op[1], toks)
-                if abs(b) < MAX_COUNTER:
-                    batch, explicit = (int(b), op[2]), True
-                else:
-                    self.bad_counters += 1
-            else:  # Y.APPLY
-                config_keys.apply(self.config, op[1], Y.raw_of(op[2], toks), self.source, self.lineno)
-        flags = EXPLICIT if explicit else 0
-        has_context = step == step or epoch == epoch or epoch_index is not None or batch is not None
-        if not has_context:
-            if not learning:
-                self._settings(cut if cut is not None else Y.cut_text(line))
-                return
-            step, epoch = self.last_step, self.last_epoch  # `eval acc 0.8` right after `step 100 ...`
-            flags = INHERITED
-            if self.open_epoch is not None:
-                epoch = float(self.open_epoch)
-                step = self._end_step(self.open_epoch)
-        elif epoch_index is not None and batch is not None and batch[1] > 0:
-            b, n = batch
-            self.steps_per_epoch = n
-            epoch = (epoch_index - 1) + b / n
-            if step != step:
-                step = float((epoch_index - 1) * n + b)
-        elif epoch_index is not None:
-            epoch = float(epoch_index)
-            if step != step:
-                step = self._end_step(epoch_index)
-                if step != step and self._epoch_step[0] == epoch_index:
-                    step = self._epoch_step[1]  # `| epoch 012 | valid on 'valid' subset |` after its train line
-                flags |= EPOCH_LEVEL
-        elif epoch != epoch and step == self.last_step:
-            epoch = self.last_epoch  # an eval line at the step the train line just gave with its epoch
-        if epoch_index is not None and step == step:
-            self._epoch_step = (epoch_index, step)
-        self._record(points, step, epoch, rank, flags=flags)
-
-    def _prefix_position(self, pre: tuple, toks: list) -> tuple:
-        """(step, epoch, epoch counter, (batch, of), explicit) from a framework's progress prefix."""
-        kind = pre[0]
-        if kind == "mmcv":
-            _, ep, add, evaluation, b, n = pre
-            e = int(Y.raw_of(ep, toks)) + add
-            if evaluation:
-                return NAN, NAN, e, None, True
-            return NAN, NAN, e, (int(Y.raw_of(b, toks)), int(Y.raw_of(n, toks))), True
-        if kind == "iter":
-            _, b, n, evaluation = pre
-            if evaluation:
-                return self.last_step, self.last_epoch, None, None, False
-            self.config.set("max_steps", int(Y.raw_of(n, toks)), self.source, self.lineno)
-            return float(Y.raw_of(b, toks)), NAN, None, None, True
-        if kind == "mxnet":
-            e, b = self._epoch_index(int(Y.raw_of(pre[1], toks))), int(Y.raw_of(pre[2], toks))
-            seen, last_b, offset = self._mxnet
-            if seen is not None and seen != e:
-                offset += last_b  # a new epoch: its batches count on from the last one's
-            self._mxnet = (e, b, offset)
-            return float(offset + b), NAN, None, None, True
-        e = self._epoch_index(int(Y.raw_of(pre[1], toks)))
-        if kind == "epoch_of":
-            self.config.set("num_epochs", int(Y.raw_of(pre[2], toks)), self.source, self.lineno)
-            return NAN, NAN, e, None, True
-        if pre[2] is None:
-            return NAN, NAN, e, None, True
-        b, n = int(Y.raw_of(pre[2], toks)), int(Y.raw_of(pre[3], toks))
-        if kind == "example":  # samples seen of the epoch's, not batches: the epoch's fraction only
-            return NAN, (e - 1) + (b / n if n else 0.0), None, None, True
-        return NAN, NAN, e, (b, n), True
-
     # --- helpers -------------------------------------------------------------------------------------------------
     def _epoch_index(self, e: int, learn: bool = True) -> int:
         """A 1-based epoch number (logs that count from 0 are shifted)."""
@@ -289,7 +205,10 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
     def _end_step(self, epoch_index: int) -> float:
         return float(epoch_index * self.steps_per_epoch) if self.steps_per_epoch else NAN
 
-    def _record(self, points: list, step: float, epoch: float, rank: int, flags: int = 0) -> None:
+    def _record(self, points: list, step: float, epoch: float, rank: int, flags: int = 0,
+                train: Optional[bool] = None) -> None:
+        """Record ``(name, label, value)`` points at one position; ``train`` says whether one is a training metric
+        (worked out from the names when not given)."""
         if step == step:
             if self.last_step != self.last_step and self._unplaced:
                 self._place(step)
@@ -299,31 +218,52 @@ class LogParser(DictsMixin, EventsMixin, BarsMixin, TablesMixin, CrashMixin, Ran
         if not points:
             return
         self.records += 1
-        if any(n.startswith("train/") or "/train/" in n for n, _, _ in points):
+        if train is None:
+            train = any(L.is_training(n) for n, _, _ in points)
+        if train:
             self._train_events += 1
             order = float(self._train_events)
         else:
             self._eval_events += 1
             order = float(self._train_events or self._eval_events)
-        self._order, self._last_width = order, len(points)
+        self._order = order
         series = self.series
+        at = self.records_at
+        steps, epochs = at.step, at.epoch
+        r = len(steps)  # the new record (Records.add, inline: this runs for every line of a log)
+        steps.append(step)
+        epochs.append(epoch)
+        at.rank.append(rank)
+        at.order.append(order)
+        at.flags.append(flags)
+        unplaced = step != step and epoch != epoch and self.last_step != self.last_step
+        restated = flags & (EXPLICIT | INHERITED)  # only such points can replace or restate the one before
         for name, label, value in points:
             buf = series.get(name)
             if buf is None:
                 if len(series) >= MAX_SERIES:
                     self.dropped_series += 1
                     continue
-                buf = series[name] = SeriesBuffer(label.strip())
-            buf.add(value, step, epoch, rank, order, flags)
-            if step != step and epoch != epoch and self.last_step != self.last_step \
-                    and len(self._unplaced) < MAX_UNPLACED:
-                self._unplaced.append((buf, len(buf.values) - 1))
+                buf = series[name] = SeriesBuffer(label.strip(), at)
+            rec = buf.rec
+            if restated and rec:
+                q = rec[-1]
+                s, e = steps[q], epochs[q]
+                if (s == step or (s != s and step != step)) and (e == epoch or (e != e and epoch != epoch)):
+                    buf.add(value, r, step, epoch, rank, flags)  # the same position again: see SeriesBuffer.add
+                    if unplaced and len(self._unplaced) < MAX_UNPLACED:
+                        self._unplaced.append(rec[-1])
+                    continue
+            buf.values.append(value)
+            rec.append(r)
+            if unplaced and len(self._unplaced) < MAX_UNPLACED:
+                self._unplaced.append(rec[-1])
 
     def _place(self, step: float) -> None:
         """Points printed before the log's first step take it: Caffe prints a test's outputs before the iteration's
         line, and a log pasted from its middle starts with lines whose step was cut off."""
-        for buf, i in self._unplaced:
-            if i < len(buf.step) and buf.step[i] != buf.step[i] and buf.epoch[i] != buf.epoch[i]:
-                buf.step[i] = step
+        at = self.records_at
+        for r in self._unplaced:
+            if at.step[r] != at.step[r] and at.epoch[r] != at.epoch[r]:
+                at.step[r] = step
         self._unplaced = []
-

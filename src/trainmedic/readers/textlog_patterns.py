@@ -55,6 +55,9 @@ SPLIT_WORD = re.compile(r"\b(train|training|val|valid|validation|eval|evaluation
 # `EP2` glued; `Epoch 1:` summary; fairseq `epoch 001:  50 / 400` (the legacy format has no colon)
 EPOCH_GLUED = re.compile(r"\bEP(\d+)\b|\bEpoch\[\s*(\d+)\s*\](?!\s*Batch)")
 FAIRSEQ_PROGRESS = re.compile(r"\bepoch\s+(\d+):?\s+(\d+)\s*/\s*(\d+)\b")
+# flair's ModelTrainer: `epoch 43 - iter 6/15 - loss 4.69742839 - samples/sec: 0.35` prints the mean of the epoch's
+# batch losses so far, not the loss of the batch
+EPOCH_MEAN_PROGRESS = re.compile(r"^epoch\s+\d+\s+-\s+iter\s+\d+/\d+\s+-\s+loss\s+\S+\s+-\s+(?:.*\s-\s+)?samples/sec:")
 # The PyTorch examples' `Train Epoch: 1 [1280/60000 (2%)]`: samples seen out of the epoch's
 EXAMPLE_PROGRESS = re.compile(r"\bEpoch:?\s*(\d+)\s*\[\s*(\d+)\s*/\s*(\d+)(?:\s*\(\s*\d+(?:\.\d+)?%\s*\))?\s*\]")
 # mmcv `Epoch [1][50/500]`, mmengine `Epoch(train) [1][ 50/500]`
@@ -81,9 +84,11 @@ FRAGMENT = re.compile(rf"^\s*{NUM}\s*\|\s*[A-Za-z_][\w ./()-]*:\s*{NUM}")
 # Caffe's net outputs: `Test net output #1: SoftmaxWithLoss1 = 87.3362 (* 1 = 87.3362 loss)`
 CAFFE_OUTPUT = re.compile(rf"\b(?P<net>Train|Test) net output #\d+:\s*(?P<name>[\w/.-]+)\s*=\s*(?P<val>{NUM})"
                           r"(?P<loss>\s*\(\*[^)]*\bloss\))?")
-# tqdm: `desc: 45%|████▌  | 180/400 [00:47<00:57, 3.81it/s, loss=2.31]` (percent and bar optional)
+# tqdm: `desc: 45%|████▌  | 180/400 [00:47<00:57, 3.81it/s, loss=2.31]` (percent and bar optional). A count starts
+# after a non-digit: where the first digit of a run cannot start a bar no later one can, and trying each made a search
+# over a long digit run quadratic.
 TQDM = re.compile(
-    r"(?:(?P<pct>\d{1,3})%\s*\|[^|\r\n]{0,400}\|\s*)?(?P<b>\d+)/(?P<n>\d+)\s*\[(?P<time>[\d:]+(?:<[\d:?]+)?)?(?P<post>[^\]]{0,2000})\]"
+    r"(?:(?P<pct>\d{1,3})%\s*\|[^|\r\n]{0,400}\|\s*)?(?<!\d)(?P<b>\d+)/(?P<n>\d+)\s*\[(?P<time>[\d:]+(?:<[\d:?]+)?)?(?P<post>[^\]]{0,2000})\]"
 )
 # Keras: `100/100 [==============================] - 2s 20ms/step - loss: 0.31 - accuracy: 0.89`
 KERAS = re.compile(r"^\s*(?P<b>\d+)/(?P<n>\d+)\s*\[[=>.]*\]")

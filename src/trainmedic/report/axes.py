@@ -62,6 +62,7 @@ class AxisMap:
 
     @property
     def usable(self) -> bool:
+        """Whether at least two points logged both a step and an epoch, so one can be converted into the other."""
         return len(self.epoch) >= 2
 
     def x(self, s: Series, axis: str) -> np.ndarray:
@@ -76,6 +77,7 @@ class AxisMap:
         return out
 
     def convert(self, values: np.ndarray, axis: str) -> np.ndarray:
+        """Steps as epochs (``axis`` is ``epoch``) or epochs as steps (``axis`` is ``step``), interpolated."""
         if axis == "step":
             return np.interp(values, self.epoch, self.step)
         return np.interp(values, self.step, self.epoch)

@@ -64,6 +64,7 @@ def _block(block) -> list:
 
 
 def section_lines(sec: Section) -> list:
+    """One section as Markdown lines: a ``##`` heading, or a ``<details>`` block when the section is folded."""
     body: list = []
     for block in sec.blocks:
         body += _block(block)
@@ -73,6 +74,7 @@ def section_lines(sec: Section) -> list:
 
 
 def headline_lines(doc: Document) -> list:
+    """The headline as Markdown lines: verdict, conclusion, the first change and where to resume."""
     h = doc.headline
     lines = [f"**{h.verdict_label.upper()}** · trainmedic · {doc.title}", ""]
     if h.conclusion:
@@ -90,6 +92,7 @@ def headline_lines(doc: Document) -> list:
 
 
 def document_lines(doc: Document) -> list:
+    """The whole document as Markdown lines: the headline, then every section that has something to show."""
     lines = headline_lines(doc)
     for sec in doc.sections:
         if sec.blocks:

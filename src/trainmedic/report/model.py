@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Optional
 
+import numpy as np
+
 from ..findings import Change, Diagnosis, Finding, Fix, Prescription, Severity, worst
 from ..i18n import Msg
 
@@ -91,6 +93,7 @@ class Report:
         return "healthy"
 
     def worst_severity(self) -> Optional[Severity]:
+        """The severity of the worst finding (None when there are none)."""
         return worst(f.severity for f in self.findings)
 
     def fails_on(self, level: str | Severity) -> bool:
@@ -99,22 +102,27 @@ class Report:
 
     # Renderers -----------------------------------------------------------------------------------------------
     def to_dict(self, lang: Optional[str] = None) -> dict:
+        """The JSON report as a dict (see :func:`to_dict`), in ``lang`` or the report's language."""
         return to_dict(self, lang or self.lang)
 
     def to_json(self, lang: Optional[str] = None, indent: int = 2) -> str:
+        """The JSON report as strict JSON text (no NaN: non-finite numbers are strings)."""
         return json.dumps(self.to_dict(lang), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def to_markdown(self, lang: Optional[str] = None) -> str:
+        """The report as Markdown."""
         from .markdown import render_markdown
 
         return render_markdown(self, lang or self.lang)
 
     def to_html(self, lang: Optional[str] = None) -> str:
+        """The report as one HTML document (it needs the ``html`` extra)."""
         from .html import render_html
 
         return render_html(self, lang or self.lang)
 
     def to_text(self, lang: Optional[str] = None, width: int = 100, color: bool = False) -> str:
+        """The report as terminal text, ``width`` columns wide, with ANSI colors when ``color``."""
         from .text import render_text
 
         return render_text(self, lang or self.lang, width=width, color=color)
@@ -146,12 +154,14 @@ class Draft:
     undecided: Optional[Msg | str] = None
 
     def build(self) -> Report:
+        """The immutable Report made from these parts."""
         return Report(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
 
 # JSON ----------------------------------------------------------------------------------------------------------
 
 def text_of(m: Any, lang: str) -> str:
+    """A message rendered in ``lang``; a plain string as it is, None as ``""``."""
     if isinstance(m, Msg):
         return m.render(lang)
     return "" if m is None else str(m)
@@ -161,21 +171,13 @@ def json_number(v: Any) -> Any:
     """Strict-JSON numbers: NaN and infinities become the strings ``"nan"``, ``"inf"``, ``"-inf"``."""
     if isinstance(v, bool) or v is None:
         return v
-    try:
-        import numpy as np
-
-        if isinstance(v, np.generic):
-            v = v.item()
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(v, np.generic):
+        v = v.item()
     if isinstance(v, float):
         if math.isnan(v):
             return "nan"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(v, int):
-        return v
     return v
 
 
@@ -201,6 +203,7 @@ def _at(at: Any) -> Optional[dict]:
 
 
 def finding_dict(f: Finding, lang: str) -> dict:
+    """One finding in the JSON report: code, severity, where, message and evidence."""
     ev = []
     for e in f.evidence:
         item: dict = {"series": e.series}
@@ -234,6 +237,7 @@ def _fix_fields(fx: Fix | Change, lang: str) -> dict:
 
 
 def diagnosis_dict(d: Diagnosis, lang: str) -> dict:
+    """One diagnosis in the JSON report: cause, confidence, explanation, the findings it explains, its fixes."""
     fixes = [{**_fix_fields(fx, lang), "why": text_of(fx.why, lang)} for fx in d.fixes]
     return {
         "cause": d.cause, "confidence": round(float(d.confidence), 3), "title": text_of(d.title, lang),
@@ -260,6 +264,7 @@ def change_dict(c: Change, lang: str) -> dict:
 
 
 def prescription_dict(p: Prescription, lang: str) -> dict:
+    """The prescription in the JSON report: the changes in order, and the fixes dropped with the reason."""
     return {"framework": p.framework, "changes": [change_dict(c, lang) for c in p.changes],
             "dropped": [{**_fix_fields(fx, lang), "reason": text_of(why, lang)} for fx, why in p.dropped]}
 

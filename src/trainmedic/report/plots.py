@@ -21,7 +21,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..findings import Position
+from ..findings import Finding, Position
 from ..i18n import Msg, t
 from ..names import BOOKKEEPING
 from ..rules.learning import ChanceFacts
@@ -120,6 +120,7 @@ class Painter:
         self.drawn: list = []  # finite values drawn, for the choice of scale
 
     def style(self, s: Series, i: int, runs: list, metrics: list) -> tuple:
+        """``(color, line style)`` of a curve; comparing runs, the color names the run and the style the metric."""
         colors = _colors()
         if not self.compare:
             return colors[i % len(colors)], "-"
@@ -127,6 +128,7 @@ class Painter:
         return colors[runs.index(run) % len(colors)], LINE_STYLES[metrics.index(metric) % len(LINE_STYLES)]
 
     def series(self, s: Series, color: str, ls: str) -> None:
+        """Draw one curve, with its non-finite points and the Trainer's hidden NaNs marked."""
         x = self.amap.x(s, self.axis)
         placed = np.isfinite(x)
         x, v = x[placed], s.values[placed].copy()
@@ -245,7 +247,7 @@ class Painter:
             labels.append((x0, f.code, color))
         self._codes(labels)
 
-    def x_of(self, f) -> Optional[float]:
+    def x_of(self, f: Finding) -> Optional[float]:
         """Where a finding starts on this panel's axis; in a comparison, on the axis the runs were aligned by."""
         if not self.compare:
             return self.amap.point(f.at, self.axis)

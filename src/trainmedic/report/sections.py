@@ -119,14 +119,17 @@ class Document:
 
     @property
     def verdict(self) -> str:
+        """``healthy`` | ``warning`` | ``failed`` | ``unknown``."""
         return self.headline.verdict
 
     @property
     def verdict_label(self) -> str:
+        """The verdict in the report's language."""
         return self.headline.verdict_label
 
     @property
     def conclusion(self) -> str:
+        """The one-sentence conclusion, in the report's language."""
         return self.headline.conclusion
 
 
@@ -260,6 +263,7 @@ def _titles(report: Report, lang: str) -> dict:
 
 
 def fixes_section(report: Report, lang: str) -> Optional[Section]:
+    """What to change, first change first: each with its code, why, where it is set today and what it treats."""
     changes = changes_of(report)
     if not changes:
         return None
@@ -387,6 +391,7 @@ def evidence_section(report: Report, lang: str) -> Optional[Section]:
 
 
 def why_section(report: Report, lang: str) -> Optional[Section]:
+    """Why it happened: each cause with its confidence, explanation and the findings it rests on."""
     if not report.diagnoses:
         return None
     entries = []
@@ -444,6 +449,7 @@ def notes(report: Report, lang: str) -> list:
 
 
 def tables_section(report: Report, lang: str) -> list:
+    """One section per table a producer attached (checkpoints, parameters, configuration ...)."""
     out = []
     for tb in report.tables:
         grid = Grid([cell(c, lang) for c in tb.columns], [[cell(v, lang) for v in row] for row in tb.rows],

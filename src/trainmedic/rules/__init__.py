@@ -27,13 +27,15 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..errors import InputError
 from ..findings import SYMPTOMS, Finding, Severity, by_position
 from ..registry import Registry
-from ..run import Run
 from ..settings import DEFAULT, Settings
+
+if TYPE_CHECKING:  # a name for the annotations: importing the data model (and numpy) is left to the rules
+    from ..run import Run
 
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
@@ -69,9 +71,11 @@ class Params:
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict:
+        """Threshold name -> value."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def reasons(self) -> dict:
+        """Threshold name -> the reason for its value."""
         return {f.name: f.metadata.get("why", "") for f in dataclasses.fields(self)}
 
 
@@ -106,6 +110,7 @@ class RuleDoc:
 
     @classmethod
     def parse(cls, doc: Optional[str]) -> RuleDoc:
+        """The documentation parts of a rule's docstring: the summary line, then its headed sections."""
         lines = (doc or "").strip().splitlines()
         if not lines:
             return cls(summary="")
@@ -139,10 +144,12 @@ class Rule:
     after_findings: bool = False
 
     def params_for(self, settings: Settings) -> Params:
+        """This rule's thresholds with the settings' overrides applied."""
         return self.params.overridden(settings.overrides_for(self.code, self.name),
                                       settings.source or "settings")
 
     def __call__(self, run: Run, params: Optional[Params] = None, findings: Optional[list] = None) -> list:
+        """Run the rule over ``run`` (with its default thresholds unless ``params`` are given)."""
         p = params if params is not None else self.params
         return list(self.check(run, p, findings or [])) if self.after_findings else list(self.check(run, p))
 

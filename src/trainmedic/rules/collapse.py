@@ -27,6 +27,8 @@ PATTERN_NOTES = {"precision_high_recall_low": "rule.TM601.ev_precision_high_reca
 
 @dataclass(frozen=True)
 class CollapseParams(Params):
+    """Thresholds of TM601: how far an eval metric must fall from its best, and stay down."""
+
     min_points: int = param(3, "evaluations needed")
     share: float = param(0.5, "collapsed: lost this share of the way from its floor (0, or 1/K for accuracy) to its "
                               "best ...")

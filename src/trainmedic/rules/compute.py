@@ -22,6 +22,8 @@ from .nonfinite import check_hidden_nan
 
 @dataclass(frozen=True)
 class WasteParams(Params):
+    """Thresholds of TM901: how much training after the failure counts as wasted."""
+
     min_wasted_share: float = param(0.05, "count waste only when an evaluation or this share of the run came after "
                                           "the failure")
 
@@ -40,7 +42,7 @@ class WasteFacts(Facts):
     early_stopped: bool = False
 
 
-def unrecoverable_failure(run: Run, group) -> Optional[tuple]:
+def unrecoverable_failure(run: Run, group: Optional[str]) -> Optional[tuple]:
     """(series, index) of the first point after which a loss never becomes finite again (hidden NaN included)."""
     cands = []
     for f in check_hidden_nan(run, groups=[group]):

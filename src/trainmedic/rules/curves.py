@@ -69,12 +69,13 @@ def sorted_series(s: Series) -> Series:
     return _remembered("sorted", s, s.sorted)
 
 
-def series_of(run: Run, *, split: Optional[str] = None, metric: Optional[str] = None, group=...) -> list:
+def series_of(run: Run, *, split: Optional[str] = None, metric: Optional[str] = None,
+              group: Optional[str] = ...) -> list:
     """Series of the run matching split/metric/group, ordered along their axis."""
     return [sorted_series(s) for s in run.find(split=split, metric=metric, group=group)]
 
 
-def learning_series(run: Run, group=...) -> list:
+def learning_series(run: Run, group: Optional[str] = ...) -> list:
     """Every series that says something about learning: losses, metrics, gradient norms (not lr, not runtime)."""
     out = []
     for s in run.series.values():
@@ -85,7 +86,7 @@ def learning_series(run: Run, group=...) -> list:
     return out
 
 
-def train_loss(run: Run, group) -> Optional[Series]:
+def train_loss(run: Run, group: Optional[str]) -> Optional[Series]:
     """The train loss of a model group (None when the run has none).
 
     Without a plain ``loss``, a run that logs only named losses (``IDLoss``, ``total_loss``, ``loss_cls`` ...) is
@@ -103,7 +104,7 @@ def train_loss(run: Run, group) -> Optional[Series]:
     return sorted_series(best)
 
 
-def eval_losses(run: Run, group) -> list:
+def eval_losses(run: Run, group: Optional[str]) -> list:
     """Eval losses of a model group: one per eval dataset."""
     return series_of(run, split="eval", metric="loss", group=group)
 
@@ -178,8 +179,19 @@ def smoothed(values: np.ndarray) -> np.ndarray:
 
 
 def first_nonfinite(values: np.ndarray) -> Optional[int]:
+    """Index of the first NaN or infinity (None when every value is finite)."""
     bad = np.flatnonzero(~np.isfinite(values))
     return int(bad[0]) if bad.size else None
+
+
+def longest_true_run(mask: np.ndarray) -> tuple:
+    """(start, length) of the first longest run of consecutive True in ``mask``; (0, 0) when none is True."""
+    edges = np.diff(np.concatenate(([0], np.asarray(mask, dtype=np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return (0, 0)
+    k = int(np.argmax(ends - starts))
+    return (int(starts[k]), int(ends[k] - starts[k]))
 
 
 def position(s: Series, i: int) -> Position:

@@ -24,6 +24,8 @@ from .swings import _aggregate
 
 @dataclass(frozen=True)
 class DriftParams(Params):
+    """Thresholds of TM202: how many epochs and how far a train loss must rise."""
+
     min_rises: int = param(3, "consecutive epochs of rising train loss: two in a row happen, three rarely do")
     min_rise: float = param(0.08, "the rise over the stretch, as a share of where it began")
     alone_rises: int = param(4, "without a train accuracy to confirm it, this many consecutive rises ...")

@@ -24,6 +24,8 @@ from .learning import configured_classes
 
 @dataclass(frozen=True)
 class EvalGapParams(Params):
+    """Thresholds of TM702: how far below the train accuracy an eval accuracy must stay."""
+
     min_evals: int = param(2, "evaluations needed (every one of them must show the gap)")
     acc_ratio: float = param(0.65, "eval accuracy at most this share of the train accuracy at the same point (an "
                                    "overfit model's eval accuracy stays far closer)")
@@ -49,7 +51,7 @@ def _at(train: Series, x: float) -> Optional[float]:
     return float(train.values[sel[-1]]) if sel.size else None
 
 
-def eval_gap(run: Run, group, p: EvalGapParams) -> Optional[dict]:
+def eval_gap(run: Run, group: Optional[str], p: EvalGapParams) -> Optional[dict]:
     """Facts when the eval accuracy sits far below the train accuracy at every evaluation, else None."""
     tr_acc = next(iter(series_of(run, split="train", metric="acc", group=group)), None)
     ev_acc = next(iter(series_of(run, split="eval", metric="acc", group=group)), None)

@@ -28,6 +28,8 @@ EVIDENCE_NOTES = {"extreme": "rule.TM701.ev_extreme", "frozen": "rule.TM701.ev_f
 
 @dataclass(frozen=True)
 class DegenerateEvalParams(Params):
+    """Thresholds of TM701: when exact 0s and 1s say the eval set, not the model, decides the score."""
+
     min_extreme_evals: int = param(2, "exact-extreme values need this many evaluations in the series")
     all_wrong_max_loss: float = param(round(math.log(2) * 0.9, 4), "every example wrong means a mean cross-entropy "
                                                                    "above ln 2; below it (with a margin) an accuracy "
@@ -57,7 +59,7 @@ class DegenerateEvalFacts(Facts):
 DEGENERATE = DegenerateEvalParams()
 
 
-def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
+def _at_eval(s: Series, i: int, series: list) -> Optional[float]:
     """The value of the first of ``series`` logged at the position of point ``i`` of ``s`` (None when none is)."""
     for ls in series:
         if ls.axis != s.axis:
@@ -70,7 +72,7 @@ def _at_eval(run: Run, s: Series, i: int, series: list) -> Optional[float]:
 
 def _eval_loss_at(run: Run, s: Series, i: int) -> Optional[float]:
     same = [ls for ls in eval_losses(run, s.parsed.group) if ls.parsed.evalset == s.parsed.evalset]
-    return _at_eval(run, s, i, same)
+    return _at_eval(s, i, same)
 
 
 def _train_loss_at(run: Run, s: Series, i: int) -> Optional[float]:

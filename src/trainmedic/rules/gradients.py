@@ -22,6 +22,8 @@ from .streaming import GradientExplosion, aligned
 
 @dataclass(frozen=True)
 class ExplosionParams(Params):
+    """Thresholds of TM801: how far above its recent level a gradient norm must jump."""
+
     baseline_min_points: int = param(GradientExplosion.BASELINE_MIN_POINTS, "logged points before a norm can be "
                                                                             "judged (short excerpts of a run)")
     baseline_window: int = param(GradientExplosion.BASELINE_WINDOW, "the baseline is the median of this many points "
@@ -38,6 +40,8 @@ class ExplosionParams(Params):
 
 @dataclass(frozen=True)
 class VanishingParams(Params):
+    """Thresholds of TM802: how far the gradient norm must shrink while the loss stops falling."""
+
     ratio: float = param(100.0, "the last quarter's median a hundredth of the first quarter's")
     min_points: int = param(8, "points needed")
     loss_kept: float = param(0.5, "the loss of the last quarter still at least this share of the first quarter's")
@@ -46,6 +50,8 @@ class VanishingParams(Params):
 
 @dataclass(frozen=True)
 class ClippingParams(Params):
+    """Thresholds of TM803: how often the clip must bind before clipping is always active."""
+
     min_points: int = param(10, "points needed")
     always_share: float = param(0.95, "share of logged pre-clip norms above max_grad_norm")
     warn_factor: float = param(10.0, "a warning when the median norm is this many times the clip")

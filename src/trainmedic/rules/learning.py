@@ -29,6 +29,8 @@ BINARY_LOSSES = ("bce", "binarycrossentropy", "binary_crossentropy", "bcewithlog
 
 @dataclass(frozen=True)
 class ChanceParams(Params):
+    """Thresholds of TM301: how close to ln K and 1/K a loss and an accuracy count as chance."""
+
     loss_tol: float = param(0.05, "batch noise at chance is about 1% of ln K (4 classes: 1.38-1.40 vs 1.386)")
     acc_rel_tol: float = param(0.3, "an accuracy within 30% of 1/K counts as chance (K=4: 0.175-0.325)")
     acc_min_tol: float = param(0.02, "the smallest accuracy tolerance, for many classes")
@@ -39,6 +41,8 @@ class ChanceParams(Params):
 
 @dataclass(frozen=True)
 class FrozenLossParams(Params):
+    """Thresholds of TM303: how many identical values in a row make a frozen loss."""
+
     min_repeats: int = param(8, "consecutive logged points of one identical value: per-batch noise makes even two "
                                 "rare, and a repeat of eight is a model whose output does not change")
     min_digits: int = param(2, "the value must carry at least this many significant digits (a loss printed as 0.1 "
@@ -60,6 +64,7 @@ class ChanceFacts(Facts):
 
     @property
     def inferred_k(self) -> bool:
+        """Whether K was inferred from the values (an accuracy or a constant loss) rather than stated by the run."""
         return self.k_source not in ("config", "loss_function")
 
 
@@ -121,7 +126,7 @@ def _classes_from_accuracy(acc: Series, p: ChanceParams, loss_level: Optional[fl
     return min(candidates, key=lambda k: abs(1.0 / k - level))
 
 
-def chance_level(run: Run, group, p: ChanceParams = CHANCE) -> Optional[dict]:
+def chance_level(run: Run, group: Optional[str], p: ChanceParams = CHANCE) -> Optional[dict]:
     """Facts when a model group is stuck at chance: K and its source, ln K, loss and accuracy levels, where."""
     loss = train_loss(run, group)
     if loss is None:
@@ -208,15 +213,17 @@ def _significant_digits(x: float) -> int:
 
 
 def longest_repeat(values: np.ndarray) -> tuple:
-    """(start, length) of the longest run of identical consecutive finite values."""
-    best = (0, 0)
-    start = 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or not (values[i] == values[i - 1] and np.isfinite(values[i])):
-            if np.isfinite(values[start]) and i - start > best[1]:
-                best = (start, i - start)
-            start = i
-    return best
+    """(start, length) of the longest run of identical consecutive finite values (the first of the longest)."""
+    n = len(values)
+    if not n:
+        return (0, 0)
+    finite = np.isfinite(values)
+    repeats = np.zeros(n, dtype=bool)
+    repeats[1:] = (values[1:] == values[:-1]) & finite[1:]
+    starts = np.flatnonzero(~repeats)
+    lengths = np.where(finite[starts], np.diff(np.append(starts, n)), 0)
+    k = int(np.argmax(lengths))
+    return (int(starts[k]), int(lengths[k])) if lengths[k] else (0, 0)
 
 
 @rule("TM303", "frozen-loss", symptom="stuck_at_chance", severity="error", params=FrozenLossParams)

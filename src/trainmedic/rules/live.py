@@ -19,6 +19,8 @@ PHASES = {"input": "live.provenance.input", "loss": "live.provenance.loss", "err
 
 @dataclass(frozen=True)
 class GuardParams(Params):
+    """Thresholds of TM150: how much of what the guard skipped a message lists."""
+
     max_listed_batches: int = param(10, "skipped batch indices a message lists before '...'; the JSON evidence "
                                         "holds every one")
 

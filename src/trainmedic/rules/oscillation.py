@@ -23,6 +23,8 @@ from .swings import train_swings
 
 @dataclass(frozen=True)
 class OscillationParams(Params):
+    """Thresholds of TM401: how rough and how often reversing an eval curve must be to oscillate."""
+
     min_points: int = param(8, "evaluations needed before oscillation can be told from a trend")
     trend_window: int = param(5, "a real trend survives a 5-point median, a swing does not")
     min_rel_roughness: float = param(0.01, "mean residual from the trend, relative to the level, for accuracy-like "

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..findings import Facts
 from ..i18n import Msg
-from ..run import Run
+from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, smoothed, train_loss
 from .divergence import eval_divergence, train_kept
@@ -22,6 +22,8 @@ from .eval_gap import EvalGapParams, eval_gap
 
 @dataclass(frozen=True)
 class OverfitParams(Params):
+    """Thresholds of TM501: how far the eval loss must climb from its minimum while the train loss falls."""
+
     min_eval_points: int = param(3, "evaluations needed")
     min_rise: float = param(0.10, "the last eval loss must stay this far above its minimum: a small set's noise is "
                                   "a few percent, and a bump that ends near the minimum is not overfitting")
@@ -47,6 +49,8 @@ EVAL_GAP = EvalGapParams()
 
 @dataclass(frozen=True)
 class MemoriseParams(Params):
+    """Thresholds of TM502: a train set fitted while the eval loss, far above it, stopped improving."""
+
     loss_ratio: float = param(20.0, "the eval loss at the end at least this many times the train loss: the model "
                                     "is far surer of the examples it trained on than of any other")
     train_fall: float = param(0.05, "the train loss fell to this share of its first value (or the train accuracy "
@@ -68,7 +72,7 @@ class MemoriseFacts(Facts):
     eval_acc_last: Optional[float] = None
 
 
-def overfit_onset(run: Run, group, s, p: OverfitParams = OVERFIT) -> dict | None:
+def overfit_onset(run: Run, group: Optional[str], s: Series, p: OverfitParams = OVERFIT) -> dict | None:
     """Facts about an eval loss that turned up while training went on, or None."""
     v = smoothed(s.values)
     fin = np.flatnonzero(np.isfinite(v))
@@ -133,7 +137,7 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
     return out
 
 
-def memorisation(run: Run, group, p: MemoriseParams) -> Optional[dict]:
+def memorisation(run: Run, group: Optional[str], p: MemoriseParams) -> Optional[dict]:
     """Facts when the train set is fitted almost perfectly while the eval loss stopped improving, else None."""
     tl = train_loss(run, group)
     el = next(iter(eval_losses(run, group)), None)

@@ -19,12 +19,14 @@ from ..findings import Facts, Position, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
-from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, smoothed, train_loss
+from .curves import as_fraction, eval_losses, evidence, longest_true_run, make_finding, series_of, smoothed, train_loss
 from .learning import _accuracy, chance_level, configured_classes
 
 
 @dataclass(frozen=True)
 class PlateauParams(Params):
+    """Thresholds of TM302: how little a train loss may fall to be flat, and what makes a floor."""
+
     min_drop: float = param(0.02, "a smoothed train loss that never falls this share below its start has not moved")
     min_points: int = param(10, "points needed to call a loss flat")
     start_share: float = param(0.05, "the window starts where training starts when its first step (or epoch) is "
@@ -36,6 +38,8 @@ class PlateauParams(Params):
 
 @dataclass(frozen=True)
 class LrZeroParams(Params):
+    """Thresholds of TM304: how many logged zeros of the lr, with the loss not falling."""
+
     min_points: int = param(3, "consecutive logged lr values of exactly 0 (to the printed precision)")
     loss_fall: float = param(0.05, "over those points the loss must not fall by more than this share")
     end_share: float = param(0.15, "zeros only in this last share of a log whose lr decayed into them are the schedule "
@@ -120,7 +124,7 @@ def check_plateau(run: Run, p: PlateauParams) -> list:
     return out
 
 
-def loss_floor(run: Run, group, p: PlateauParams = PLATEAU) -> Optional[dict]:
+def loss_floor(run: Run, group: Optional[str], p: PlateauParams = PLATEAU) -> Optional[dict]:
     """Facts when the train loss has settled on a level it cannot go below while the model classifies perfectly."""
     loss = train_loss(run, group)
     acc = _accuracy(run, group)
@@ -156,7 +160,7 @@ def _floor_finding(loss: Series, f: dict):
                         params={"floor": round(f["floor"], 4), "acc": round(f["acc"], 4), "start": f["start"]})
 
 
-def _loss_over(run: Run, group, x0: float, x1: float, axis: str) -> Optional[tuple]:
+def _loss_over(run: Run, group: Optional[str], x0: float, x1: float, axis: str) -> Optional[tuple]:
     """(series, first, last) of the train loss logged between two positions, None when it was not logged there."""
     loss = train_loss(run, group)
     if loss is None or loss.axis != axis:
@@ -189,14 +193,7 @@ def check_lr_zero(run: Run, p: LrZeroParams) -> list:
     out = []
     for lr in series_of(run, split="train", metric="lr"):
         v = lr.values
-        zero = np.isfinite(v) & (v == 0.0)
-        start = length = 0
-        for i in range(len(v) + 1):
-            if i == len(v) or not zero[i]:
-                run_len = i - start
-                if run_len > length:
-                    length, best = run_len, start
-                start = i + 1
+        best, length = longest_true_run(v == 0.0)
         if length < p.min_points:
             continue
         i0, i1 = best, best + length - 1

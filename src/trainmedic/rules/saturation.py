@@ -39,6 +39,8 @@ MIN_SCALE_MESSAGE = re.compile(r"minimum loss scale reached|loss scale (?:has )?
 
 @dataclass(frozen=True)
 class SaturationParams(Params):
+    """Thresholds of TM104: how close to a clamping constant, and for how long, a loss must sit."""
+
     rel_tol: float = param(1e-3, "a loss within 0.1% of a clamping constant sits on it (ordinary losses do not "
                                  "land there by chance, let alone stay)")
     min_points: int = param(2, "consecutive logged points on the constant, and every later point")
@@ -46,6 +48,8 @@ class SaturationParams(Params):
 
 @dataclass(frozen=True)
 class LossScaleParams(Params):
+    """Thresholds of TM103: how far the fp16 loss scale must fall."""
+
     collapse_factor: float = param(256.0, "the scale fell this many times below its highest logged value: eight "
                                           "overflows in a row with no successful step between them")
     floor: float = param(2.0 ** -10, "a scale this small means the unscaled gradients themselves overflow fp16")

@@ -1,7 +1,7 @@
 """Timing against the schedule: did the failure begin as warmup ended, when the learning rate reached its peak?
 
 A run that is stable through warmup and breaks within an evaluation or two of the lr peak was hiding a step that is
-too large behind the ramp (seed 002: warmup 15000 steps ends with epoch 1, the collapse starts at epoch 2). This rule
+too large behind the ramp (a warmup of 15000 steps ends with epoch 1, the collapse starts at epoch 2). This rule
 places the earliest failure finding on the lr schedule; it is context (severity info), the causes layer and the
 report use it.
 """
@@ -21,6 +21,8 @@ from . import Params, param, rule
 
 @dataclass(frozen=True)
 class ScheduleParams(Params):
+    """Thresholds of TM210: what counts as an lr ramp to place a failure on."""
+
     ramp_start: float = param(0.5, "a ramp exists when the lr starts below this share of its peak (a constant or "
                                    "decaying lr has no peak to blame)")
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..findings import Facts, Severity
 from ..i18n import Msg
-from ..run import Run
+from ..run import Run, Series
 from . import Params, param, rule
 from .curves import eval_losses, evidence, make_finding, train_loss
 from .streaming import Spike
@@ -21,6 +21,8 @@ from .streaming import Spike
 
 @dataclass(frozen=True)
 class SpikeParams(Params):
+    """Thresholds of TM402: how far above its local level a loss must jump, and how soon it recovers."""
+
     min_points: int = param(Spike.MIN_POINTS, "points needed")
     local_window: int = param(Spike.LOCAL_WINDOW, "the local level is the median of up to this many points before (a "
                                                   "spike of a few points cannot move it)")
@@ -53,7 +55,7 @@ def find_spikes(values: np.ndarray, p: SpikeParams = SPIKE, x: Optional[np.ndarr
     return [(a.index, a.ratio) for a in Spike.scan(values, x, thresholds=Spike.thresholds_of(p))]
 
 
-def live_alarms(run: Run, code: str, s) -> list:
+def live_alarms(run: Run, code: str, s: Series) -> list:
     """(index, ratio) of the alarms the live guard's detectors raised on series ``s`` while training, at full
     resolution (a long run's history is kept decimated: these are the points it judged one by one)."""
     out = []

@@ -33,6 +33,8 @@ TRAIN_LEVEL_POINTS = 10
 
 @dataclass(frozen=True)
 class GradientSpikeParams(Params):
+    """Thresholds of TM404: how far above the points before it a gradient norm must jump."""
+
     spike_ratio: float = param(
         GradientSpike.SPIKE_RATIO,
         "a spike is this many times the median of the points "
@@ -62,6 +64,8 @@ class GradientSpikeFacts(Facts):
 
 @dataclass(frozen=True)
 class GrowthParams(Params):
+    """Thresholds of TM804: how far and how steadily a gradient norm must climb."""
+
     growth_ratio: float = param(GradientGrowth.GROWTH_RATIO, "the climb reaches this many times where it began")
     min_points: int = param(GradientGrowth.MIN_POINTS, "over at least this many logged points")
     rise_share: float = param(GradientGrowth.RISE_SHARE, "rising at this share of them")
@@ -83,6 +87,8 @@ class GrowthFacts(Facts):
 
 @dataclass(frozen=True)
 class FrozenParams(Params):
+    """Thresholds of TM703: how many identical evaluations make a frozen metric."""
+
     constant_points: int = param(FrozenMetric.CONSTANT_POINTS, "evaluations in a row with exactly the same value")
     chance_margin: float = param(
         FrozenMetric.CHANCE_MARGIN,
@@ -287,6 +293,8 @@ def check_frozen_metric(run: Run, p: FrozenParams) -> list:
 
 @dataclass(frozen=True)
 class ZeroGradientParams(Params):
+    """Thresholds of TM805: how many exact zeros of the gradient norm in a row."""
+
     min_points: int = param(
         ZeroGradient.MIN_POINTS, "logged points in a row with a gradient norm of exactly 0: exact zeros are never noise"
     )

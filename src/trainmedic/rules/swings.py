@@ -22,6 +22,8 @@ from .curves import as_fraction, evidence, make_finding, series_of
 
 @dataclass(frozen=True)
 class SwingParams(Params):
+    """Thresholds of TM403: how large and how many reversals make a train curve oscillate."""
+
     min_points: int = param(8, "points needed")
     min_swings: int = param(3, "reversals that make oscillation (one or two are a bump)")
     background_factor: float = param(6.0, "a swing's moves are this many times the series' ordinary move (the median "
@@ -79,7 +81,7 @@ def swings_of(s: Series, p: SwingParams = SWINGS) -> Optional[dict]:
             "log_scale": log_scale}
 
 
-def train_swings(run: Run, group, p: SwingParams = SWINGS) -> list:
+def train_swings(run: Run, group: Optional[str], p: SwingParams = SWINGS) -> list:
     """(series, facts) for each train loss or accuracy of a model group that oscillates."""
     out = []
     for metric in ("loss", "acc"):

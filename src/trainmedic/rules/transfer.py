@@ -22,6 +22,8 @@ from .curves import as_fraction, evidence, make_finding, series_of, train_loss
 
 @dataclass(frozen=True)
 class ChanceParams(Params):
+    """Thresholds of TM306: how close to chance an eval accuracy must stay while the train loss falls."""
+
     min_evals: int = param(3, "evaluations needed to say an accuracy never left chance")
     train_fall: float = param(0.3, "the train loss fell by at least this share of where it started: it learns")
     margin: float = param(

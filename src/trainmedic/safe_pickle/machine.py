@@ -53,11 +53,13 @@ class Machine:
 
     # Budget ----------------------------------------------------------------------------------------------------
     def charge(self, n: int) -> None:
+        """Count ``n`` more objects built; past the budget the load stops."""
         self.nodes += n
         if self.nodes > self.max_nodes:
             raise TooLargeError(f"builds more than {self.max_nodes:,} objects")
 
     def tuple_of(self, items: Any) -> tuple:
+        """A tuple of ``items``, counted, with its hashing cost remembered in case it becomes a key."""
         out = tuple(items)
         self.charge(1)
         # Saturated: the count of a tuple of shared tuples doubles per level and would grow into a huge integer.
@@ -74,6 +76,7 @@ class Machine:
         return 1
 
     def check_key(self, key: Any) -> None:
+        """Refuse a dict key or set element that cannot be hashed, or whose hash would walk too many nested values."""
         if not isinstance(key, _CHEAP_KEYS) and key.__class__ is not tuple:
             if key.__class__ in (list, dict, set, bytearray):
                 raise bad(f"unhashable {key.__class__.__name__} used as a key")
@@ -136,6 +139,7 @@ class Machine:
 
     # The run -----------------------------------------------------------------------------------------------------
     def pop_mark(self) -> list:
+        """The items pushed since the last mark, taken off the stack with the mark."""
         if not self.marks:
             raise bad("no mark on the stack")
         at = self.marks.pop()

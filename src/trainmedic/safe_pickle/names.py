@@ -127,6 +127,7 @@ class PickledObject:
     __qualified__ = "object"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> PickledObject:
+        """A stand-in that records the constructor's arguments; no code of the real class runs."""
         self = object.__new__(cls)
         object.__setattr__(self, "_args", args)
         object.__setattr__(self, "_kwargs", kwargs)
@@ -146,9 +147,11 @@ class PickledObject:
         self._extra()[key] = value
 
     def append(self, value: Any) -> None:  # APPENDS on a list subclass
+        """Hold an item a list subclass appended (pickle's APPENDS), as the stand-in's ``__items__``."""
         self._extra().setdefault("__items__", []).append(value)
 
     def extend(self, values: Any) -> None:
+        """Hold the items a list subclass was extended with, as the stand-in's ``__items__``."""
         self._extra().setdefault("__items__", []).extend(values)
 
     def _extra(self) -> dict:

@@ -44,6 +44,7 @@ MESSAGES = {
     "readers.note.reference": "sibling run read for comparison: {path}",
     "readers.note.ranks": "lines of {ranks, plural, one {# process} other {# processes}} were interleaved; kept those of rank {kept}",
     "readers.note.skipped_lines": "{count, plural, one {# line} other {# lines}} skipped: a number stood where a whole number was expected (e.g. `Epoch: inf`)",
+    "readers.note.epoch_means": "{series}: the loss printed at each iteration is the mean of the epoch so far (`flair`'s format); the series holds the mean loss of the batches between two prints, recovered from those means ({count, plural, one {# point} other {# points}})",
     "readers.note.fragments": "{count, plural, one {# line} other {# lines}} skipped: the end of a line cut off by another process's output",
     "readers.note.rows_superseded": "{count, plural, one {# row} other {# rows}} superseded: a later row at the same position (written twice, or a restarted run) replaces {count, plural, one {it} other {them}}",
     "readers.note.input_skipped": "{path} ({kind}): {why}",

@@ -41,6 +41,7 @@ MESSAGES = {
     "readers.note.reference": "为对比而读取的同级运行：{path}",
     "readers.note.ranks": "日志中交错着 {ranks, plural, other {#}} 个进程的输出；保留了 rank {kept} 的",
     "readers.note.skipped_lines": "跳过了 {count, plural, other {#}} 行：应为整数的位置出现了无法取整的数（如 `Epoch: inf`）",
+    "readers.note.epoch_means": "{series}：每个迭代打印的损失是本轮到目前为止的平均值（`flair` 的格式）；序列保存的是两次打印之间各批次的平均损失，由这些平均值还原（{count, plural, other {# 个点}}）",
     "readers.note.fragments": "跳过了 {count, plural, other {#}} 行：被其他进程的输出截断的行尾",
     "readers.note.rows_superseded": "{count, plural, other {#}} 行被取代：同一位置上较晚的行（重复写入，或重启后的运行）替换了它们",
     "readers.note.input_skipped": "{path}（{kind}）：{why}",
