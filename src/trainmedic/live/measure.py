@@ -5,9 +5,9 @@ the loss scale, the stale-gradient ratio and, every few steps, per-layer norms.
 Two paths give the same values. In one process with every gradient on one device (the common case) the step costs
 one fused norm (``torch._foreach_norm``), one ``torch.stack`` of the 0-d results and one ``.tolist()`` (on the CPU,
 where reading a value is a memory access and not a synchronisation, the 0-d results are read one by one: cheaper
-than stacking them); the global norm is summed on the host in float64. Under torch.distributed, or with gradients on several devices or dtypes,
-the loss and the squared norm are summed over ranks first (one all-reduce), as every rank must judge the same
-numbers.
+than stacking them); the global norm is summed on the host in float64. Under torch.distributed, or with gradients on
+several devices or dtypes, the loss and the squared norm are summed over ranks first (one all-reduce), as every rank
+must judge the same numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import torch
 
 from . import distributed as dist
 from . import quantities as q
+
+_item = torch.Tensor.item
 
 
 class Measured:
@@ -51,22 +53,18 @@ def measure(mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = F
     stale, stale_t = mon.probe.read() if mon.probe is not None else (None, None)  # before unscaling
     if mon._plain and grad_norm is None and stale_t is None and not want_layers and isinstance(loss, torch.Tensor):
         # The common step: the loss and the fused per-tensor norms, read back in one go.
-        grads = [p.grad for p in mon._params if p.grad is not None]
+        grads = [g for p in mon._params if (g := p.grad) is not None]
         if grads and loss.dim() == 0:
-            values = None
             norms = torch._foreach_norm(grads, 2, **mon._norm_kw)
             if mon._reads_free:  # CPU memory: a read is no synchronisation, and one by one is cheaper than a stack
-                values = [loss.item(), *[t.item() for t in norms]]
+                loss_v, norms = loss.item(), list(map(_item, norms))
             else:
                 try:
-                    values = torch.stack([loss.detach(), *norms]).tolist()
+                    loss_v, *norms = torch.stack([loss.detach(), *norms]).tolist()
                 except RuntimeError:  # the loss on another device than the gradients: the general path
-                    pass
-            if values is not None:
-                loss_v = values[0]
-                norms = values[1:]
-                total = sum(map(mul, norms, norms))
-                norm_v = math.sqrt(total) if total >= 0 else math.nan
+                    norms = None
+            if norms is not None:
+                norm_v = _root_sum_squares(norms)
                 if -math.inf < loss_v < math.inf and norm_v < math.inf and not mon.guard.judges_spikes:
                     return Measured(loss_v, norm_v, False, False, None, None, stale)
                 return _judged(mon, loss_v, norm_v, stale=stale)

@@ -110,7 +110,7 @@ class Monitor(Records, Actions):
         self.lr_scale = 1.0
         self.provenance: Optional[dict] = None
         self.skipped_batches: list = []
-        self._params_key: tuple = ()
+        self._groups_seen: Optional[list] = None  # (the params list, its length) of each optimizer group, as last read
         self._params: list = []
         self._layer: dict = {}
         self._refresh_params()
@@ -175,10 +175,17 @@ class Monitor(Records, Actions):
     def _refresh_params(self) -> None:
         """The parameters the optimizer holds now (a group added, a parameter unfrozen after the Monitor was built
         or one that is not the model's): what the guard must keep finite."""
-        key = tuple((id(g["params"]), len(g["params"])) for g in self.optimizer.param_groups)
-        if key == self._params_key:
-            return
-        self._params_key = key
+        groups = self.optimizer.param_groups
+        seen = self._groups_seen
+        # Checked every step: the same lists as last time, of the same lengths (a loop rather than a key tuple).
+        if seen is not None and len(groups) == len(seen):
+            for group, (params, n) in zip(groups, seen):
+                now = group["params"]
+                if now is not params or len(now) != n:
+                    break
+            else:
+                return
+        self._groups_seen = [(g["params"], len(g["params"])) for g in groups]
         self._params = facts.optimizer_params(self.optimizer)
         devices = {p.device for p in self._params}
         # The one-device path of :mod:`.measure` (one fused norm, one read); None: several devices, or none.
