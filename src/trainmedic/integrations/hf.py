@@ -157,6 +157,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
 
     # Callback events ------------------------------------------------------------------------------------------
     def on_train_begin(self, args, state, control, model=None, optimizer=None, lr_scheduler=None, **kwargs):
+        """Build the Monitor on the Trainer's model, optimizer and scheduler, and find the loss it trains on."""
         trainer = _find_trainer()
         path = self.log_path or os.path.join(args.output_dir, "trainmedic-live.jsonl")
         self._display = _display(args)
@@ -191,11 +192,13 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
             self.monitor.load_state_dict(self._resume_state)
 
     def on_step_begin(self, args, state, control, **kwargs):
+        """Start a new optimizer step: forget the last step's losses, micro-batches and gradient norm."""
         self._losses.clear()
         self._batches.clear()
         self._grad_norm = None
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):
+        """Judge the step after clipping, before ``optimizer.step()``; drop its gradients when it must not apply."""
         if self.monitor is None:
             return
         losses = self._losses
@@ -215,6 +218,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
             self.monitor.discard()  # optimizer.step() below finds no gradient: nothing moves
 
     def on_step_end(self, args, state, control, **kwargs):
+        """Act on the decision after the step: snapshot, rollback, or stop the Trainer."""
         if self.monitor is None or self.result is None:
             return
         self.monitor.after(self.result, raise_stop=False)
@@ -225,6 +229,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         return control
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        """Hand the evaluation metrics (``eval_`` prefix removed) to the guard."""
         if self.monitor is None or not metrics:
             return
         numbers = {
@@ -235,6 +240,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         self.monitor.log_eval(numbers, step=state.global_step, epoch=state.epoch)
 
     def on_train_end(self, args, state, control, **kwargs):
+        """Close the log, undo the wrappers, keep the diagnosis in ``report`` and print the summary line."""
         if self.monitor is None:
             return
         for h in self._hooks:

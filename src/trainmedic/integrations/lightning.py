@@ -75,6 +75,7 @@ class TrainMedicCallback(Callback):
         return loss_fn
 
     def on_train_start(self, trainer, pl_module) -> None:
+        """Build the Monitor on the module and its first optimizer (and scheduler)."""
         optimizer = trainer.optimizers[0]
         configs = getattr(trainer, "lr_scheduler_configs", None) or []
         scheduler = configs[0].scheduler if configs else None
@@ -108,14 +109,17 @@ class TrainMedicCallback(Callback):
             self.monitor.load_state_dict(self._resume_state)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        """Keep the batch (for the NaN replay and the bad-data check)."""
         self._batch, self._batch_idx = batch, batch_idx
         self._batches.append(batch)
 
     def on_before_backward(self, trainer, pl_module, loss) -> None:
+        """Keep the loss Lightning backpropagates (one per micro-batch)."""
         if isinstance(loss, torch.Tensor):
             self._losses.append(loss.detach())
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
+        """Judge the step before Lightning clips and steps; drop its gradients when it must not apply."""
         if self.monitor is None:
             return
         inner = getattr(optimizer, "optimizer", optimizer)  # Lightning wraps the optimizer it steps
@@ -132,6 +136,7 @@ class TrainMedicCallback(Callback):
             self.monitor.discard()  # optimizer.step finds no gradient: nothing moves
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        """Act on the decision after the step: snapshot, rollback, or stop the fit."""
         if self.monitor is None or self.result is None:
             return
         self.monitor.after(self.result, raise_stop=False)
@@ -141,6 +146,7 @@ class TrainMedicCallback(Callback):
         self.result = None
 
     def on_validation_end(self, trainer, pl_module) -> None:
+        """Hand the validation metrics Lightning logged to the guard."""
         if self.monitor is None or trainer.sanity_checking:
             return
         metrics = {}
@@ -153,6 +159,7 @@ class TrainMedicCallback(Callback):
             self.monitor.log_eval(metrics, step=self.monitor.step_count, epoch=float(trainer.current_epoch))
 
     def on_train_end(self, trainer, pl_module) -> None:
+        """Close the log, keep the diagnosis in ``report`` and print the summary line."""
         if self.monitor is None:
             return
         self.monitor.close()

@@ -81,5 +81,6 @@ class Announcer:
         return {k: v[:4] for k, v in self.counts.items()}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
         now = time.monotonic()
         self.counts = {k: [*map(int, v[:4]), now] for k, v in state.items() if isinstance(v, list) and len(v) >= 4}

@@ -20,10 +20,12 @@ def active() -> bool:
 
 
 def rank() -> int:
+    """This process's rank (0 outside torch.distributed)."""
     return torch.distributed.get_rank() if active() else 0
 
 
 def world_size() -> int:
+    """The number of processes (1 outside torch.distributed)."""
     return torch.distributed.get_world_size() if active() else 1
 
 

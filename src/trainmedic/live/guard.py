@@ -124,6 +124,7 @@ class Guard:
         return self.bad_steps[0] if self.bad_steps else None
 
     def after_rollback(self) -> None:
+        """Start counting afresh after a rollback: the bad steps that led to it are dealt with."""
         self.bad_steps.clear()
         self.bad_in_row = 0
 

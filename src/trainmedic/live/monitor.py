@@ -65,7 +65,7 @@ MAX_LISTED_SKIPS = 100
 class Monitor(Records, Actions):
     """Guard and recorder of one training run. See the module docstring and docs/live.md.
 
-    ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch (the one contract of :mod:`.lossfn`); it is
+    ``loss_fn(model, batch) -> loss`` recomputes the loss of a batch (the one contract of :mod:`trainmedic.lossfn`); it is
     needed only for NaN provenance and must do the same forward as training (autocast included, or pass
     ``autocast=dict(device_type="cpu", dtype=torch.bfloat16)``). ``framework`` names the loop for the advice
     (``torch`` | ``hf`` | ``lightning`` | ``accelerate``); ``display`` is where announcements go besides the

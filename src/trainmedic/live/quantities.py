@@ -162,6 +162,7 @@ class StaleProbe:
             self.last = self.param.grad
 
     def remove(self) -> None:
+        """Remove the tensor hook (the probe then tells steps apart by identity alone)."""
         for h in self.handles:
             h.remove()
         self.handles = []

@@ -164,6 +164,7 @@ class LogWriter:
         self.flushed = time.perf_counter()
 
     def close(self) -> None:
+        """Flush and close the file."""
         if not self._fh.closed:
             self._fh.close()
 

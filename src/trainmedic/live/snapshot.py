@@ -84,6 +84,7 @@ class Snapshots:
             os.makedirs(directory, exist_ok=True)
 
     def due(self, step: int) -> bool:
+        """Whether a snapshot is taken at ``step`` (every ``every`` steps)."""
         return step % self.every == 0
 
     def _outside(self) -> list:

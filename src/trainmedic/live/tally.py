@@ -63,9 +63,11 @@ class EvalWatch:
         return out
 
     def state_dict(self) -> dict:
+        """JSON-safe state of the frozen-metric detectors, by metric."""
         return {name: d.state_dict() for name, d in self.detectors.items()}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
         for name, st in state.items():
             self.detectors.setdefault(name, FrozenMetric()).load_state_dict(st)
 

@@ -2,7 +2,7 @@
 
 The Monitor writes records (:mod:`trainmedic.live.records`) and feeds them to a :class:`RunBuilder`; the
 ``trainmedic-live`` reader and ``watch`` read the same records back through the same builder, so a run diagnosed live
-and from its log is the same Run. Memory stays bounded however long the run (:mod:`.history`).
+and from its log is the same Run. Memory stays bounded however long the run (:mod:`trainmedic.livelog.history`).
 
 Format ``trainmedic-live``, version 1 (non-finite numbers are the strings ``"nan"``, ``"inf"``, ``"-inf"``)::
 
@@ -84,7 +84,7 @@ class RunBuilder:
     """Grows a :class:`Run` record by record within bounded memory; :meth:`run` builds the numpy series on demand.
 
     ``listener(name, step, value)``, when given, sees every point as it is added (``watch`` feeds its streaming
-    detectors from it). ``history`` holds keyword arguments for :class:`~trainmedic.live.history.SeriesHistory`.
+    detectors from it). ``history`` holds keyword arguments for :class:`~trainmedic.livelog.history.SeriesHistory`.
     """
 
     def __init__(self, path: str = "", *, listener: Optional[Callable] = None, history: Optional[dict] = None) -> None:

@@ -86,6 +86,7 @@ class SeriesHistory:
         return self._old.shape[1] + len(self._recent) * self.chunk + len(self._rows) // 3
 
     def append(self, step: float, epoch: float, value: float) -> None:
+        """Add one point (kept as a row until a chunk is full)."""
         rows = self._rows
         rows.extend((step, epoch, value))
         if len(rows) >= self._full:

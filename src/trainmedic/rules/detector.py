@@ -51,12 +51,14 @@ class Window:
         return len(self.fifo)
 
     def push(self, v: float) -> None:
+        """Add a value; the oldest leaves when the window is full."""
         self.fifo.append(v)
         insort(self.order, v)
         if len(self.fifo) > self.size:
             del self.order[bisect_left(self.order, self.fifo.popleft())]
 
     def median(self) -> float:
+        """The median of the window (NaN when empty)."""
         s, n = self.order, len(self.order)
         if not n:
             return math.nan
@@ -85,9 +87,11 @@ class Window:
         return self.order[0] if self.order else math.inf
 
     def state(self) -> list:
+        """The values in order of arrival (JSON-safe)."""
         return list(self.fifo)
 
     def load(self, values: list) -> None:
+        """Refill the window from :meth:`state`."""
         self.fifo, self.order = deque(), []
         for v in values:
             self.push(float(v))

@@ -48,6 +48,7 @@ class NonFinite(Detector):
         self.fired = False
 
     def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        """Take the next point; an :class:`~trainmedic.rules.detector.Alarm` when it confirms the symptom."""
         self.n += 1
         if self.fired or math.isfinite(value):
             return None
@@ -72,6 +73,7 @@ class ZeroGradient(Detector):
         self.fired, self.run, self.start, self.start_x = False, 0, 0, math.nan
 
     def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        """Take the next point; an :class:`~trainmedic.rules.detector.Alarm` when it confirms the symptom."""
         self.n += 1
         if value != 0.0:
             self.run = 0
@@ -135,6 +137,7 @@ class Spike(Detector):
         return lv if self.residual(value, lv) >= self.SPIKE_Z * scale else None
 
     def update(self, x: float, value: float, **context: Any) -> Optional[Alarm]:
+        """Take the next point; an :class:`~trainmedic.rules.detector.Alarm` when it confirms the symptom."""
         self.n += 1
         alarm = None
         if self.pending is not None:
@@ -221,6 +224,7 @@ class GradientExplosion(Detector):
         return now < before - self.LOSS_Z * self.losses.sigma() and now < (1 - self.LOSS_FALL) * before
 
     def update(self, x: float, value: float, loss: float = math.nan, **context: Any) -> Optional[Alarm]:
+        """Take the next point; an :class:`~trainmedic.rules.detector.Alarm` when it confirms the symptom."""
         self.n += 1
         if self.fired:
             return None
@@ -302,6 +306,7 @@ class GradientGrowth(Detector):
         self.count, self.rises, self.prev, self.loss0, self.refs = 1, 0, value, loss, 1
 
     def update(self, x: float, value: float, loss: float = math.nan, **context: Any) -> Optional[Alarm]:
+        """Take the next point; an :class:`~trainmedic.rules.detector.Alarm` when it confirms the symptom."""
         self.n += 1
         if self.fired or not math.isfinite(value) or value < 0:
             if not self.fired:
@@ -363,6 +368,7 @@ class FrozenMetric(Detector):
     def update(
         self, x: float, value: float, train_loss: float = math.nan, chance: float = math.nan, **context: Any
     ) -> Optional[Alarm]:
+        """Take the next point; an :class:`~trainmedic.rules.detector.Alarm` when it confirms the symptom."""
         self.n += 1
         if math.isfinite(train_loss):
             self.run_lo, self.run_hi = min(self.run_lo, train_loss), max(self.run_hi, train_loss)
