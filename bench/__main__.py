@@ -43,9 +43,7 @@ def _one(study: str, args) -> int:
     if study == "scale":
         return scale.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"]))
     if study == "live":
-        rc = int(importlib.import_module("bench.live_overhead").main([]) or 0)
-        steps = ["10000", "100000"] + ([] if args.quick else ["1000000"])
-        return rc or int(importlib.import_module("bench.live_memory").main(["--steps", *steps]) or 0)
+        return int(importlib.import_module("bench.live_overhead").main(["--quick"] if args.quick else []) or 0)
     if study == "tensorboard":
         from . import tensorboard_speed
 

@@ -4,7 +4,8 @@ step time, with a skipped NaN step now and then. Peak traced Python/numpy alloca
 
     python -m bench.live_memory [--steps 10000 100000 1000000]
 
-Writes bench/results/live_memory.{json,md}.
+Longer runs are extrapolated (``--extrapolate``, default 10^7 steps) from the growth between the two longest
+lengths measured, and marked so. Writes bench/results/live_memory.{json,md}.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main(argv: list | None = None) -> int:
     """Measure each length; write results/live_memory.{json,md}."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--extrapolate", type=int, default=10_000_000, help="a length estimated, not run (0: none)")
     args = ap.parse_args(argv)
     rows = []
     for n in args.steps:
@@ -70,6 +72,8 @@ def main(argv: list | None = None) -> int:
         seconds *= n / min(n, 100_000)
         rows.append({"steps": n, "peak_mb": peak / 1e6, "seconds": seconds, "us_per_step": 1e6 * seconds / n})
         print(f"{n:>10,} steps: peak {peak / 1e6:6.2f} MB, {1e6 * seconds / n:5.1f} us/step")
+    if args.extrapolate and rows and args.extrapolate > rows[-1]["steps"]:
+        rows.append(extrapolated(rows, args.extrapolate))
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "live_memory.json").write_text(json.dumps(rows, indent=2) + "\n")
     lines = [
@@ -79,9 +83,23 @@ def main(argv: list | None = None) -> int:
         "| steps | peak memory (MB) | recording cost (us/step) |",
         "|---:|---:|---:|",
     ]
-    lines += [f"| {r['steps']:,} | {r['peak_mb']:.2f} | {r['us_per_step']:.1f} |" for r in rows]
+    lines += [f"| {r['steps']:,}{' (extrapolated)' if r.get('extrapolated') else ''} | {r['peak_mb']:.2f} | "
+              f"{r['us_per_step']:.1f} |" for r in rows]
     (HERE / "results" / "live_memory.md").write_text("\n".join(lines) + "\n")
     return 0
+
+
+def extrapolated(rows: list, steps: int) -> dict:
+    """The peak at ``steps``, extrapolated: the growth per step between the last two lengths measured, carried on
+    (none when the peak did not grow: the record is bounded); the cost per step of the longest run."""
+    last = rows[-1]
+    slope = 0.0
+    if len(rows) >= 2:
+        prev = rows[-2]
+        slope = max(0.0, (last["peak_mb"] - prev["peak_mb"]) / (last["steps"] - prev["steps"]))
+    peak = max(r["peak_mb"] for r in rows) + slope * (steps - last["steps"])
+    return {"steps": steps, "peak_mb": peak, "seconds": last["us_per_step"] * steps / 1e6,
+            "us_per_step": last["us_per_step"], "extrapolated": True}
 
 
 if __name__ == "__main__":
