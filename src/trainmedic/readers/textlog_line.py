@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, Optional
 
-from ..names import METRIC_WORDS, SPLIT_WORDS, is_bookkeeping, normalise
+from ..names import METRIC_WORDS, SPLIT_WORDS, is_bookkeeping, normalise, parse_metric_name
 from . import textlog_patterns as P
 from .config_keys import spelling
 
@@ -24,6 +24,9 @@ _KNOWN = set(METRIC_WORDS.values()) | set(METRIC_WORDS)
 _METRIC_RENAMES = {"lm_loss": "loss"}
 # Optimisation quantities: on a line with no step or epoch they read as settings (`lr=2e-05`), not as a curve.
 _SETTING_LIKE = {"lr", "grad_norm", "loss_scale", "weight_decay"}
+# Metrics only ever measured on held-out data: a detector's mean average precision is computed by its evaluation
+# (`Epoch: 50 | mAP@0.5: 0.62`), never on training batches, so a line that names no split means the eval split.
+EVALUATION_METRICS = {"map", "map50", "map50_95", "map75"}
 
 
 @dataclass
@@ -36,14 +39,18 @@ class Field:
     split: Optional[str]
     span: tuple = (0, 0)  # where ``raw`` stands on the line read
     total_span: Optional[tuple] = None  # where ``total`` stands, when there is one
+    key_span: tuple = (0, 0)  # where ``key`` stands
 
     @property
     def value(self) -> float:
+        """The number the field holds (``nan``, ``-Infinity``, ``1,234`` and ``12.5%`` included)."""
         return parse_number(self.raw)
 
 
 def parse_number(raw: str) -> float:
-    """``1,234`` -> 1234.0, ``nan`` -> nan, ``12.5%`` -> 12.5."""
+    """``1,234`` -> 1234.0, ``nan``/``NaN`` -> nan, ``-Infinity`` -> -inf, ``12.5%`` -> 12.5, ``-1.#INF`` -> -inf."""
+    if "#" in raw:  # the Microsoft C runtime's non-finite numbers: 1.#INF, 1.#QNAN, -1.#IND (an indefinite NaN)
+        return float(raw.partition("1.#")[0] + ("inf" if "#INF" in raw else "nan"))
     return float(raw.replace(",", "").rstrip("%"))
 
 
@@ -115,7 +122,7 @@ def fields(text: str, default_split: Optional[str] = None) -> list:
                 break
         total = m.group("total")
         out.append(Field(key, m.group("val"), int(total) if total else None, current, m.span("val"),
-                         m.span("total") if total else None))
+                         m.span("total") if total else None, m.span("key")))
     return out
 
 
@@ -141,6 +148,8 @@ def metric_name(key: str, split: Optional[str]) -> Optional[str]:
     words = key.replace("_", " ").split()
     if words and words[0].lower() == "best":
         return None  # `best F1=0.93` restates an old point
+    if split is None and parse_metric_name(key).metric in EVALUATION_METRICS:
+        split = "eval"
     name = normalise(key, default_split=split)
     parts = name.split("/")
     metric = parts[-1]

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 # --- numbers -------------------------------------------------------------------------------------------------------
-# nan/inf in any case, 1,234 thousands, 1.2e-05, 6.7E+00, .5, 12.5%; never the start of a word or a clock time.
-NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
-       r"|\.\d+(?:[eE][-+]?\d+)?)%?")
+# nan/inf/Infinity in any case, 1,234 thousands, 1.2e-05, 6.7E+00, .5, 12.5%, and the Microsoft C runtime's
+# `1.#INF`, `-1.#IND`, `1.#QNAN`; never the start of a word or a clock time.
+NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|1\.#(?:INF|IND|QNAN|SNAN)\d*"
+       r"|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)%?")
 NUM_RE = re.compile(NUM)
 _NUM_END = r"(?!\w|\.\w|:\S)"  # a sentence's full stop may follow (`Cls loss: 0.28937. Reg loss: 0`)
-# The numbers that change from one line to the next of the same shape (see ``textlog_shape``): digits only, so
+# The numbers that change from one line to the next of the same shape (see :mod:`.textlog_layout`): digits only, so
 # `nan`, `inf` stay part of the shape; never glued after a word character, `.`, `@`, `/` or `-`, so names (`top5`,
 # `acc@1`), dates, exponents and the total of `180/400` stay part of it too. One capture group: ``split`` keeps them.
 TOKEN = re.compile(r"(?<![\w.@/\-])([-+]?(?:(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
@@ -43,9 +44,14 @@ LEVEL_WARNING = re.compile(r"^\s*\[?(?:WARNING|WARN)\b")
 
 # --- fields --------------------------------------------------------------------------------------------------------
 _KEYWORD = r"[A-Za-z][\w./@\-]*"
-# `key: 1.0`, `key=1.0`, `Key 1.0`, `Train Loss: 1.0`, `Epoch 3/50`, `loss: 2.2 (2.3)`
+# A key ending in a range of IoU thresholds keeps it: `mAP@0.50:0.95: 0.41`, `mAP@.5:.95: 0.41`.
+_KEY_RANGE = r"(?:(?<=\d):\d*\.?\d+(?=[ \t]*[:=]))?"
+# A sentence's verb stands where a colon would: `Loss is 1.26.`, `Current learning rate is 0.046.`
+_COPULA = r"[ \t]+(?:is|was|are|were)[ \t]+"
+# `key: 1.0`, `key=1.0`, `Key 1.0`, `Train Loss: 1.0`, `Epoch 3/50`, `loss: 2.2 (2.3)`, `Loss is NaN.` (a key never
+# runs on past a full stop: `... records/second. Loss is 1.26`)
 FIELD = re.compile(
-    rf"(?<![\w.@/\-])(?P<key>{_KEYWORD}(?:[ \t]+{_KEYWORD}){{0,3}}?)[ \t]*(?:[:=][ \t]*|[ \t]+)"
+    rf"(?<![\w.@/\-])(?P<key>{_KEYWORD}(?:(?<!\.)[ \t]+{_KEYWORD}){{0,3}}?{_KEY_RANGE})[ \t]*(?:[:=][ \t]*|{_COPULA}|[ \t]+)"
     rf"(?P<val>{NUM}){_NUM_END}(?:[ \t]*/[ \t]*(?P<total>\d+))?"
 )
 # `train:` / `val:` opening a section whose fields belong to that split
@@ -68,6 +74,9 @@ MMENGINE_ITER = re.compile(r"\bIter(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<b>\d+)\s*/\
 TORCHVISION = re.compile(r"\bEpoch:\s*\[\s*(?P<ep>\d+)\s*\]\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # MXNet's Speedometer: `Epoch[0] Batch [20]\tSpeed: 165.86 samples/sec\taccuracy=0.1` (no batch total)
 MXNET = re.compile(r"\bEpoch\s*\[\s*(?P<ep>\d+)\s*\]\s*Batch\s*\[\s*(?P<b>\d+)\s*\]")
+# BigDL's optimizer: `[Epoch 64 736512/1281167][Iteration 45457]`: records seen out of the epoch's (the step is the
+# iteration field after it)
+EPOCH_RECORDS = re.compile(r"\[\s*Epoch\s+(\d+)\s+(\d+)\s*/\s*(\d+)\s*\]")
 # `Training Epoch:[1103/1500]`: an epoch out of the run's epochs
 EPOCH_OF = re.compile(r"\bEpoch\s*:?\s*\[\s*(?P<ep>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # Any of the framework prefixes above that carry a progress bar's `b/n` inside brackets
