@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, Optional
@@ -198,7 +199,9 @@ def namespace_pairs(body: str) -> list:
     """Keyword arguments of a printed ``Namespace(...)`` as :class:`Setting` pairs, read with ``ast`` (literals only,
     nothing executed)."""
     try:
-        call = ast.parse(f"f({body})", mode="eval").body
+        with warnings.catch_warnings():  # `lr=1if ...` parses with a SyntaxWarning: no noise on the user's terminal
+            warnings.simplefilter("ignore", SyntaxWarning)
+            call = ast.parse(f"f({body})", mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
         return []
     out = []
