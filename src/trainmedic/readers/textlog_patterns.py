@@ -90,9 +90,10 @@ PARTIAL_EVAL = re.compile(r"^\s*(?:Test|Val|Valid|Eval)\w*:\s*\[\s*\d+\s*/\s*\d+
                           r"|\bvalid on '[\w\-]+' subset\s+\d+\s*/\s*\d+")
 # The end of a line cut off and glued after another process's line: `36.9 | hardware_tflops: 36.9 | grad_norm: 1.27`
 FRAGMENT = re.compile(rf"^\s*{NUM}\s*\|\s*[A-Za-z_][\w ./()-]*:\s*{NUM}")
-# Caffe's net outputs: `Test net output #1: SoftmaxWithLoss1 = 87.3362 (* 1 = 87.3362 loss)`
+# Caffe's net outputs: `Test net output #1: SoftmaxWithLoss1 = 87.3362 (* 1 = 87.3362 loss)`, a loss output with its
+# weight and its weighted value (what the solver adds up)
 CAFFE_OUTPUT = re.compile(rf"\b(?P<net>Train|Test) net output #\d+:\s*(?P<name>[\w/.-]+)\s*=\s*(?P<val>{NUM})"
-                          r"(?P<loss>\s*\(\*[^)]*\bloss\))?")
+                          rf"(?P<loss>\s*\(\*\s*{NUM}\s*=\s*(?P<weighted>{NUM})\s*loss\))?")
 # tqdm: `desc: 45%|████▌  | 180/400 [00:47<00:57, 3.81it/s, loss=2.31]` (percent and bar optional). A count starts
 # after a non-digit: where the first digit of a run cannot start a bar no later one can, and trying each made a search
 # over a long digit run quadratic.
