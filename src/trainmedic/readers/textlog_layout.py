@@ -128,8 +128,8 @@ def line_kind(text: str) -> Optional[str]:
                                       or P.SAVE_WORD.search(text) or P.LR_REDUCED.search(text)):
         return None
     if "|" in text or "," in text or "\t" in text or "  " in text:
-        if not P.TABLE_RULE.match(text) and L.table_header(text) is not None:
-            return None  # a table header
+        if not P.TABLE_RULE.match(text) and L.table_header(text) is not None or P.YOLO_RESULTS.match(text):
+            return None  # a table header, or a row of a table whose columns are known
     if "/" in text and "[" in text:
         m = P.KERAS.match(text) or P.TQDM.search(text)
         if m and not P.FRAMEWORK_PROGRESS.search(text) and not P.PARTIAL_EVAL.match(text):

@@ -221,14 +221,14 @@ _HEADER_CELL = re.compile(r"^(?:#|[A-Za-z][\w./@()\-]*(?: [A-Za-z][\w./@()\-]*)*
 
 
 def table_cells(text: str) -> Optional[list]:
-    """Cells of a Markdown table row (with or without its outer bars), a CSV/TSV row, or a row of a table aligned
-    with spaces (spaCy's training table); None when the line is none of these."""
+    """Cells of a Markdown table row (with or without its outer bars, spaced or compact: `epoch|mem|loss`), a CSV/TSV
+    row, or a row of a table aligned with spaces (spaCy's training table); None when the line is none of these."""
     s = text.strip()
     if "|" in s:
         inner = s[1:] if s.startswith("|") else s
         inner = inner[:-1] if inner.endswith("|") else inner
         cells = [c.strip() for c in inner.split("|")]
-        if len(cells) >= 2 and (s.startswith("|") and s.endswith("|") or " | " in s):
+        if len(cells) >= 2 and (s.startswith("|") and s.endswith("|") or " | " in s or all(cells)):
             return cells
     for sep in (",", "\t"):
         if sep in s and " " not in s.replace(", ", ",").strip():

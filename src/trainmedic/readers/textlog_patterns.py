@@ -106,11 +106,20 @@ EPOCH_HEADER = re.compile(r"^\s*Epoch\s+(?P<ep>\d+)\s*/\s*(?P<n>\d+)\s*:?\s*$")
 # HF Trainer dict lines: {'loss': 0.5, 'grad_norm': nan, 'learning_rate': 2e-05, 'epoch': 0.1}
 DICT_LINE = re.compile(r"^\s*\{\s*['\"][\w/.\- ]+['\"]\s*:")
 DICT_PAIR = re.compile(rf"['\"](?P<key>[\w/.\-() ]+)['\"]\s*:\s*['\"]?(?P<val>{NUM}){_NUM_END}(?:/(?P<total>\d+))?")
-# Markdown table rows and CSV/TSV rows pasted into a log; the rule under a header (`|---|`, `-- | --`, spaCy's
-# `---  ------  ------`)
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:[|+ ]\s*:?-{2,}:?\s*)*\|?\s*$")
+# Markdown table rows and CSV/TSV rows pasted into a log; the rule under a header (`|---|`, `-- | --`, `-|-|-`,
+# spaCy's `---  ------  ------`)
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:[|+ ]\s*:?-{2,}:?\s*)*\|?\s*$"
+                        r"|^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$")
 CELL_NAME = re.compile(r"^[A-Za-z][\w./@ \-]*$")
 CELL_NUM = re.compile(rf"^\s*{NUM}\s*$")
+# A cell of a table row: a number, a size with its unit (YOLO's GPU memory `7.17G`), or a count out of a total
+# (YOLO's epoch `0/299`)
+CELL_VALUE = re.compile(rf"^\s*(?:(?P<num>{NUM})(?P<unit>[KMGT]i?B?)?|(?P<count>\d+)\s*/\s*(?P<of>\d+))\s*$")
+# Where the tqdm bar starts that a table row is the description of: `   43/99  4.2G  0.0112  0.0217  640: 100%|███`
+ROW_BAR = re.compile(r":?\s+\d{1,3}%\|")
+# A row of a YOLO `results.txt` (Ultralytics YOLOv3/YOLOv5, no header): the epoch out of the last one, the GPU memory,
+# then 13 numbers (see :data:`~.textlog_tables.YOLO_RESULTS_COLUMNS`)
+YOLO_RESULTS = re.compile(rf"^\s*\d+/\d+\s+{NUM}[GM]?(?:\s+{NUM}){{13}}\s*$")
 
 # --- settings lines ------------------------------------------------------------------------------------------------
 NAMESPACE = re.compile(r"\bNamespace\((?P<body>.*)\)\s*$")
