@@ -91,6 +91,7 @@ def strip_prefixes(line: str) -> Stripped:
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def split_of(word: str) -> Optional[str]:
+    """The split a word names (``val`` -> ``eval``, ``Training`` -> ``train``), or None."""
     return SPLIT_WORDS.get(word.lower())
 
 
