@@ -128,7 +128,7 @@ def line_kind(text: str) -> Optional[str]:
                                       or P.SAVE_WORD.search(text) or P.LR_REDUCED.search(text)):
         return None
     if "|" in text or "," in text or "\t" in text or "  " in text:
-        if not P.TABLE_RULE.match(text) and L.table_header(text) is not None or P.YOLO_RESULTS.match(text):
+        if not L.is_table_rule(text) and L.table_header(text) is not None or P.YOLO_RESULTS.match(text):
             return None  # a table header, or a row of a table whose columns are known
     if "/" in text and "[" in text:
         m = P.KERAS.match(text) or P.TQDM.search(text)

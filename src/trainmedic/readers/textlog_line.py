@@ -25,6 +25,8 @@ _KNOWN = set(METRIC_WORDS.values()) | set(METRIC_WORDS)
 _METRIC_RENAMES = {"lm_loss": "loss"}
 # Optimisation quantities: on a line with no step or epoch they read as settings (`lr=2e-05`), not as a curve.
 _SETTING_LIKE = {"lr", "grad_norm", "loss_scale", "weight_decay"}
+# Verbs of a sentence that stand between a metric's name and its value (`Loss is 1.26.`).
+_COPULAS = (" is", " was", " are", " were", "\tis")
 # Metrics only ever measured on held-out data: a detector's mean average precision is computed by its evaluation
 # (`Epoch: 50 | mAP@0.5: 0.62`), never on training batches, so a line that names no split means the eval split.
 EVALUATION_METRICS = {"map", "map50", "map50_95", "map75"}
@@ -116,15 +118,25 @@ def fields(text: str, default_split: Optional[str] = None) -> list:
         while si < len(sections) and sections[si][0] <= m.start():
             current = sections[si][1]
             si += 1
-        key = m.group("key")
+        key, key_span, raw, span = m.group("key"), m.span("key"), m.group("val"), m.span("val")
+        if ". " in key:  # a key never runs on past a full stop: `... records/second. Loss is 1.26`
+            cut = key.rindex(". ") + 2
+            key, key_span = key[cut:], (key_span[0] + cut, key_span[1])
+        if key.endswith(_COPULAS):  # a sentence's verb stands where a colon would: `Current learning rate is 0.046.`
+            key = key.rsplit(None, 1)[0]
+        elif key[-1].isdigit() and text.startswith(":", span[1]) and m.group("total") is None:
+            r = P.RANGE_VALUE.match(text, span[1])  # `mAP@0.50:0.95: 0.41`: the key ends in a range
+            if r is not None:
+                key, key_span = f"{key}:{raw}", (key_span[0], span[1])
+                raw, span = r.group("val"), r.span("val")
         for word in key.replace("_", " ").split():
             s = split_of(word)
             if s:
                 current = s  # `Val Loss: 2.1 | Acc: 0.9`: the bare field after a val field is a val field too
                 break
         total = m.group("total")
-        out.append(Field(key, m.group("val"), int(total) if total else None, current, m.span("val"),
-                         m.span("total") if total else None, m.span("key")))
+        out.append(Field(key, raw, int(total) if total else None, current, span, m.span("total") if total else None,
+                         key_span))
     return out
 
 
@@ -241,6 +253,15 @@ def table_cells(text: str) -> Optional[list]:
         if len(cells) >= 3:
             return cells
     return None
+
+
+# What a rule under a table header is made of: anything else on a line rejects it without a regex.
+_RULE_CHARS = " \t\r\n|:+-"
+
+
+def is_table_rule(text: str) -> bool:
+    """Whether ``text`` is the rule under a table's header (`|---|---|`, `-- | --`, `-|-|-`, `---  ------`)."""
+    return not text.strip(_RULE_CHARS) and "-" in text and P.TABLE_RULE.match(text) is not None
 
 
 def is_name_cell(cell: str) -> bool:

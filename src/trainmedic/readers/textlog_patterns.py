@@ -44,16 +44,16 @@ LEVEL_WARNING = re.compile(r"^\s*\[?(?:WARNING|WARN)\b")
 
 # --- fields --------------------------------------------------------------------------------------------------------
 _KEYWORD = r"[A-Za-z][\w./@\-]*"
-# A key ending in a range of IoU thresholds keeps it: `mAP@0.50:0.95: 0.41`, `mAP@.5:.95: 0.41`.
-_KEY_RANGE = r"(?:(?<=\d):\d*\.?\d+(?=[ \t]*[:=]))?"
-# A sentence's verb stands where a colon would: `Loss is 1.26.`, `Current learning rate is 0.046.`
-_COPULA = r"[ \t]+(?:is|was|are|were)[ \t]+"
-# `key: 1.0`, `key=1.0`, `Key 1.0`, `Train Loss: 1.0`, `Epoch 3/50`, `loss: 2.2 (2.3)`, `Loss is NaN.` (a key never
-# runs on past a full stop: `... records/second. Loss is 1.26`)
+# `key: 1.0`, `key=1.0`, `Key 1.0`, `Train Loss: 1.0`, `Epoch 3/50`, `loss: 2.2 (2.3)`. Sentences (`Loss is NaN.`) and
+# keys ending in a range (`mAP@0.50:0.95: 0.41`) are put right by :func:`~.textlog_line.fields`, not here: every
+# alternative this pattern tries costs on every line read in full.
 FIELD = re.compile(
-    rf"(?<![\w.@/\-])(?P<key>{_KEYWORD}(?:(?<!\.)[ \t]+{_KEYWORD}){{0,3}}?{_KEY_RANGE})[ \t]*(?:[:=][ \t]*|{_COPULA}|[ \t]+)"
+    rf"(?<![\w.@/\-])(?P<key>{_KEYWORD}(?:[ \t]+{_KEYWORD}){{0,3}}?)[ \t]*(?:[:=][ \t]*|[ \t]+)"
     rf"(?P<val>{NUM}){_NUM_END}(?:[ \t]*/[ \t]*(?P<total>\d+))?"
 )
+# The value after a key that ends in a range of IoU thresholds: `mAP@0.50:0.95: 0.41` is read as `mAP@0.50` = 0.95
+# first, and this is what stands after it.
+RANGE_VALUE = re.compile(rf":[ \t]*(?P<val>{NUM}){_NUM_END}")
 # `train:` / `val:` opening a section whose fields belong to that split
 SECTION = re.compile(r"(?<![\w/])(?P<split>train|training|val|valid|validation|eval|evaluation|test|dev)\s*:\s*(?=[A-Za-z])",
                      re.IGNORECASE)

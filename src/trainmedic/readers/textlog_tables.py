@@ -48,7 +48,7 @@ class TablesMixin:
     table = None  # (kind, cells) of the open table's header: kind is `rows`, `spaced` or `splits`
 
     def _table(self, text: str, rank: int) -> bool:
-        if P.TABLE_RULE.match(text):
+        if L.is_table_rule(text):
             return self.table is not None
         header = L.table_header(text)
         if header is not None:
