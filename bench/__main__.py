@@ -1,7 +1,8 @@
 """``python -m bench [STUDY ...]``: accuracy (zoo and real runs), speed against the floor of each format and
 start-up, live overhead, TensorBoard reading and hostile text logs; writes results/SUMMARY.md when every study runs.
 
-``python -m bench speed`` runs one study (``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
+``python -m bench speed`` runs one study (``startup`` is the start-up part of ``speed`` alone, in seconds;
+``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
 prints what the readers extract from each real run; ``scale`` and ``textlog``, the earlier timings inside a running
 process against easier floors, run only when named); ``--quick`` keeps the speed study to 10^4 and 10^5 steps.
 """
@@ -20,7 +21,7 @@ RESULTS = accuracy.RESULTS
 
 
 SUBCOMMANDS = {"corpus-series": "corpus_series"}
-STUDIES = ("accuracy", "corpus", "speed", "scale", "live", "textlog", "tensorboard", "hostile-text")
+STUDIES = ("accuracy", "corpus", "speed", "startup", "scale", "live", "textlog", "tensorboard", "hostile-text")
 
 
 def _one(study: str, args) -> int:
@@ -35,6 +36,10 @@ def _one(study: str, args) -> int:
         from . import speed
 
         return int(speed.main(["--quick"] if args.quick else []) or 0)
+    if study == "startup":
+        from . import startup
+
+        return int(startup.main([]) or 0)
     if study == "scale":
         return scale.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"]))
     if study == "live":

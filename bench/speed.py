@@ -8,7 +8,7 @@ floors are what merely parsing the file costs in Python:
 * Lightning ``metrics.csv``: ``csv.reader`` with every non-empty cell through ``float``;
 * console logs: one compiled key/value regex (``KV_FLOOR``) over the lines, every value through ``float``;
 * TensorBoard: the records read with ``struct`` and each one decoded as an ``Event`` protobuf (no CRC check);
-* start-up: ``python -c pass``.
+* start-up: ``python -c pass`` (the rows of :mod:`bench.startup`).
 
 For each format and size the table gives trainmedic's time (``trainmedic diagnose FILE``, the text report; and reading
 alone, ``load_run``), the floor's,
@@ -36,12 +36,8 @@ from .speed_report import markdown
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 TMP = RESULTS / "tmp" / "speed"
-# The start-up commands and their targets (CPU time); the reading targets are in speed_report.
-TARGET_STARTUP_MS = {"--help": 80, "rules": 80, "explain TM101": 80, "diagnose small.csv": 250}
-# Steps of the tiny input whose peak memory is the fixed cost of a diagnosis.
+# Steps of the tiny input whose peak memory is the fixed cost of a diagnosis (and the start-up study's small CSV).
 TINY_STEPS = 200
-# Heavy modules that a command should import only when it needs them.
-HEAVY = ("numpy", "rich", "yaml", "torch", "ftfy", "charset_normalizer", "tensorboard", "matplotlib", "pandas")
 KV_FLOOR = r"""([A-Za-z_][\w./-]*)['"]?\s*[:=]\s*([-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|inf))"""
 
 FLOORS = {
@@ -62,7 +58,6 @@ FLOORS = {
         "    event = Event.FromString(data[pos + 12:pos + 12 + n])\n    pos += n + 16\n"
         "    for v in event.summary.value:\n        v.simple_value\n"
     ),
-    "python -c pass": "pass\n",
 }
 
 # (row label, file name, writer, floor)
@@ -83,11 +78,11 @@ def _env() -> dict:
     return env
 
 
-def measure(cmd: list) -> dict:
-    """One fresh process: its CPU time, wall time, peak RSS and exit code."""
+def measure(cmd: list, env=None) -> dict:
+    """One fresh process (in ``env``, by default :func:`_env`): its CPU time, wall time, peak RSS and exit code."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=_env(), cwd=str(ROOT))
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env or _env(), cwd=str(ROOT))
         _, status, usage = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
@@ -106,12 +101,12 @@ def floor_cmd(floor: str, path: Path) -> list:
     return [sys.executable, "-c", FLOORS[floor], str(path)]
 
 
-def paired(cmd: list, base: list, repeat: int, *more: list) -> tuple:
+def paired(cmd: list, base: list, repeat: int, *more: list, env=None) -> tuple:
     """Medians of ``cmd``, ``base`` (and ``more`` commands) run alternately ``repeat`` times each."""
     runs: list = [[] for _ in range(2 + len(more))]
     for _ in range(repeat):
         for out, c in zip(runs, (cmd, base, *more)):
-            out.append(measure(c))
+            out.append(measure(c, env))
     return tuple(_median(r) for r in runs)
 
 
@@ -172,40 +167,6 @@ def _has(module: str) -> bool:
     return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
 
 
-def startup(repeat: int) -> list:
-    """CPU time of the light commands against ``python -c pass``, and the heavy modules each imports."""
-    small = input_path("metrics.csv", inputs.write_metrics_csv, TINY_STEPS)
-    rows = []
-    for label in TARGET_STARTUP_MS:
-        args = [str(small) if a == "small.csv" else a for a in label.split()]
-        cmd = [sys.executable, "-m", "trainmedic", *args]
-        tm, fl = paired(cmd, floor_cmd("python -c pass", small), repeat)
-        rows.append(
-            {
-                "command": f"trainmedic {label}",
-                "trainmedic": tm,
-                "floor_run": fl,
-                "target_ms": TARGET_STARTUP_MS[label],
-                "heavy": heavy_imports(cmd),
-            }
-        )
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    return rows
-
-
-def heavy_imports(cmd: list) -> list:
-    """The heavy top-level modules ``cmd`` imports (``python -X importtime``)."""
-    p = subprocess.run(
-        [cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True, text=True, env=_env(), cwd=str(ROOT)
-    )
-    names = {
-        line.rsplit("|", 1)[-1].strip().split(".")[0]
-        for line in p.stderr.splitlines()
-        if line.startswith("import time:")
-    }
-    return [m for m in HEAVY if m in names]
-
-
 def machine() -> str:
     import platform
 
@@ -233,11 +194,16 @@ def main(argv=None) -> int:
         "measured_at": time.strftime("%Y-%m-%d %H:%M"),
         "repeat": args.repeat,
         "reading": reading(steps, args.repeat, tuple(args.only)),
-        "startup": [] if args.no_startup else startup(max(args.repeat, 5)),
     }
+    if not args.no_startup:
+        from . import startup  # it measures with this module's helpers
+
+        res["startup"] = startup.measure(max(args.repeat, 5))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(res, indent=1) + "\n")
     text = markdown(res)
+    if res.get("startup"):
+        text += "\n".join(["## Start-up", "", *startup.table(res["startup"]), ""])
     (args.out / "speed.md").write_text(text)
     print(text)
     return 0

@@ -1,5 +1,5 @@
 """The tables of ``python -m bench speed`` (see :mod:`bench.speed`): figures per format and size, the ratio at each
-size and its growth, and the start-up commands."""
+size and its growth (the start-up rows are :mod:`bench.startup`'s)."""
 
 from __future__ import annotations
 
@@ -64,20 +64,6 @@ def reading_table(rows: list) -> list:
     return out
 
 
-def startup_table(rows: list) -> list:
-    out = ["| command | CPU time | `python -c pass` | target | heavy modules imported |", "|---|---|---|---|---|"]
-    for r in rows:
-        tm, fl = r["trainmedic"], r["floor_run"]
-        if "error" in tm:
-            out.append(f"| `{r['command']}` | error: {tm['error'][:80]} | | | |")
-            continue
-        out.append(
-            f"| `{r['command']}` | {1000 * tm['cpu']:.0f} ms | {1000 * fl['cpu']:.0f} ms | "
-            f"< {r['target_ms']} ms | {', '.join(r['heavy']) or 'none'} |"
-        )
-    return out
-
-
 def markdown(res: dict) -> str:
     """The results page."""
     lines = [
@@ -95,6 +81,4 @@ def markdown(res: dict) -> str:
     ]
     if res.get("reading"):
         lines += reading_table(res["reading"]) + [""]
-    if res.get("startup"):
-        lines += ["## Start-up", ""] + startup_table(res["startup"]) + [""]
     return "\n".join(lines)

@@ -54,3 +54,21 @@ def test_examples_hold_no_absolute_path_of_the_generating_machine():
             data = f.read_bytes()
             for marker in (b"/work/", b"/home/", b"/root/", b"/tmp/", b"C:\\Users", b"/Users/"):
                 assert marker not in data, f"{f.relative_to(ROOT)} holds {marker!r}"
+
+
+def test_the_readme_shows_what_the_first_command_prints():
+    """The sample under "Try it" is the head of the bundled example's report at 80 columns, as it is today."""
+    import os
+
+    from trainmedic import diagnose
+
+    text = README.read_text(encoding="utf-8")
+    sample = re.search(r"```text\n(─.*?)```", text, re.S).group(1)
+    cwd = os.getcwd()
+    try:
+        os.chdir(ROOT)  # the README's command is run from the project root
+        printed = diagnose("examples/hf_nan_lr").to_text(width=80)
+    finally:
+        os.chdir(cwd)
+    assert printed.startswith(sample), "README's sample output is stale: paste the head of " \
+                                       "`COLUMNS=80 trainmedic diagnose examples/hf_nan_lr`"

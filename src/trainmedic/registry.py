@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
+from importlib.machinery import PathFinder
 from typing import Callable, Generic, Optional, TypeVar
 
 T = TypeVar("T")
 ENTRY_POINT_GROUP = "trainmedic.plugins"
 log = logging.getLogger("trainmedic")
+# Where installed distributions keep their metadata, as importlib.metadata looks for it in each sys.path entry: a
+# folder per distribution, or an egg that is itself the entry.
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+_EGG_SUFFIX = ".egg"
+_EGG_METADATA = "egg-info"
 
 _plugins_loaded = False
 # What went wrong loading plugins, for the report's notes (a broken plugin must not break a diagnosis).
@@ -32,6 +39,8 @@ def load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
+    if not _may_declare_plugins():
+        return  # importlib.metadata and its parsing of every distribution cost more than the rest of `explain`
     from importlib.metadata import entry_points
 
     try:
@@ -46,6 +55,39 @@ def load_plugins() -> None:
         except Exception as exc:
             PLUGIN_ERRORS.append(f"plugin {ep.name} ({ep.value}): {type(exc).__name__}: {exc}")
             log.warning("trainmedic: plugin %s could not be loaded: %s", ep.name, exc)
+
+
+def _may_declare_plugins() -> bool:
+    """Whether an installed distribution may declare the plugin group: the group's name is in one of the
+    ``entry_points.txt`` files that importlib.metadata would read. Anything this look cannot see through (a zip or
+    another kind of entry on ``sys.path``, another finder of distributions) counts as a yes, and importlib.metadata
+    decides; so does every file that names the group, whose parsing stays importlib.metadata's."""
+    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+        return True
+    group = ENTRY_POINT_GROUP.encode()
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            return True
+        try:
+            children = os.scandir(entry or ".")
+        except FileNotFoundError:
+            continue
+        except OSError:  # a zip file or something else that is not a folder
+            return True
+        is_egg = os.path.basename(entry).lower().endswith(_EGG_SUFFIX)
+        with children:
+            for child in children:
+                name = child.name.lower()
+                if not (name.endswith(_METADATA_SUFFIXES) or (is_egg and name == _EGG_METADATA)):
+                    continue
+                path = os.path.join(child.path, "entry_points.txt")
+                try:
+                    with open(path, "rb") as fh:
+                        if group in fh.read():
+                            return True
+                except OSError:
+                    continue  # no entry points: the usual case
+    return False
 
 
 def reset_plugins() -> None:

@@ -139,6 +139,18 @@ def test_the_bundled_example_gets_one_plan():
     assert any(why.key == "prescription.dropped.warmup_long" for _, why in p.dropped)  # its warmup is 50%
 
 
+def test_the_bundled_example_is_told_from_where_the_loss_left_its_minimum():
+    """The loss climbs from step 24 long before the NaN at step 100: that is the failure, and the checkpoint before
+    it (step 20, the lowest eval loss) is where to resume, not the one just before the NaN."""
+    from trainmedic import diagnose
+
+    report = diagnose(ROOT / "examples" / "hf_nan_lr")
+    assert report.to_dict()["conclusion"].startswith("loss diverged at step 24 (epoch 0.19)")
+    first = report.to_dict()["findings"][0]
+    assert (first["code"], first["series"], first["at"]["step"]) == ("TM201", "train/loss", 24)
+    assert report.checkpoints["last_healthy"].endswith("checkpoint-20")
+
+
 def test_the_effective_batch_is_kept_exactly():
     from trainmedic.causes.context import Context
     from trainmedic.causes.step_size import _keep_batch_fix

@@ -225,6 +225,25 @@ def test_a_dozen_noisy_batch_losses_with_one_low_batch_are_no_divergence():
     assert not found(run_of(Series.build("train/loss", loss, epoch=np.linspace(0.7, 0.8, 13))), "TM201")
 
 
+@pytest.mark.rule("TM201")
+def test_four_evaluations_that_climb_and_fall_once_are_a_curve_not_batch_noise():
+    ev = Series.build("eval/loss", [1.44, 3.84, 8.63, 3.64, math.nan], step=steps(5, 20, 20))
+    train = Series.build("train/loss", np.full(50, 1.4), step=steps(50, 2, 2))
+    f = [x for x in found(run_of(train, ev), "TM201") if x.series == "eval/loss"]
+    assert len(f) == 1 and f[0].at.step == 40 and f[0].facts.minimum == pytest.approx(1.44)
+
+
+@pytest.mark.rule("TM201")
+def test_a_loss_that_climbs_into_the_trainers_masked_nan_diverged_where_it_left_its_minimum():
+    # lr far too high: the loss leaves 1.2 at step 14 and climbs; the Trainer then logs the NaN as exactly 0.0
+    climb = np.r_[[1.4, 1.3, 1.25, 1.2], np.linspace(2.5, 9.0, 40), [163340.0, 1.9e22], np.zeros(9)]
+    x = steps(climb.size, 2, 8)
+    norm = np.r_[np.full(46, 0.6), np.full(9, np.nan)]
+    f = found(run_of(Series.build("train/loss", climb, step=x), Series.build("train/grad_norm", norm, step=x)), "TM201")
+    assert len(f) == 1 and f[0].at.step == 16 and f[0].facts.minimum == pytest.approx(1.2)
+    assert f[0].evidence[-1].value == pytest.approx(1.9e22)  # the last real loss, not the masked 0.0
+
+
 def test_a_divergence_starts_where_the_loss_never_comes_back_not_at_an_earlier_bump():
     loss = [0.1, 0.09, 0.063, 0.1628, 0.0577, 5.4e19, 4.3e20, 2.1e21, 7.8e21]
     f = found(run_of(Series.build("train/loss", loss, step=steps(9, 1, 433))), "TM201")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 import sys
 import textwrap
+import zipfile
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -64,16 +67,39 @@ def loader_cause(ctx):
 '''
 
 
-@pytest.fixture
-def plugin(tmp_path: Path, monkeypatch):
-    site = tmp_path / "site"
-    (site / "myteam_rules").mkdir(parents=True)
-    (site / "myteam_rules" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
-    dist = site / "myteam_rules-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: myteam-rules\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[trainmedic.plugins]\nmyteam = myteam_rules\n")
-    monkeypatch.syspath_prepend(str(site))
+METADATA = "Metadata-Version: 2.1\nName: myteam-rules\nVersion: 1.0\n"
+ENTRY_POINTS = "[console_scripts]\nmyteam = myteam_rules:main\n\n[trainmedic.plugins]\nmyteam = myteam_rules\n"
+# The ways an installed package keeps its metadata, all read by importlib.metadata: a wheel's .dist-info folder, a
+# setuptools .egg-info folder, an egg on sys.path, a zip archive on sys.path.
+LAYOUTS = ("dist-info", "egg-info", "egg", "zip")
+
+
+def install(site: Path, layout: str) -> str:
+    """The plugin package and its metadata under ``site``; the entry to put on sys.path."""
+    files = {"myteam_rules/__init__.py": textwrap.dedent(PLUGIN)}
+    if layout == "egg-info":
+        files |= {"myteam_rules.egg-info/PKG-INFO": METADATA, "myteam_rules.egg-info/entry_points.txt": ENTRY_POINTS}
+    elif layout == "egg":
+        files |= {"EGG-INFO/PKG-INFO": METADATA, "EGG-INFO/entry_points.txt": ENTRY_POINTS}
+        site = site / "myteam_rules-1.0-py3.egg"
+    else:
+        files |= {"myteam_rules-1.0.dist-info/METADATA": METADATA,
+                  "myteam_rules-1.0.dist-info/entry_points.txt": ENTRY_POINTS}
+    if layout == "zip":
+        site.mkdir(parents=True)
+        with zipfile.ZipFile(site / "myteam_rules.zip", "w") as zf:
+            for name, text in files.items():
+                zf.writestr(name, text)
+        return str(site / "myteam_rules.zip")
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    return str(site)
+
+
+@pytest.fixture(params=LAYOUTS)
+def plugin(request, tmp_path: Path, monkeypatch):
+    monkeypatch.syspath_prepend(install(tmp_path / "site", request.param))
     importlib.invalidate_caches()
     registry.reset_plugins()
     yield
@@ -120,3 +146,19 @@ def test_a_broken_plugin_does_not_break_diagnose(tmp_path, monkeypatch, capsys):
         assert any("no_such_module_here" in e for e in registry.PLUGIN_ERRORS)
     finally:
         registry.reset_plugins()
+
+
+@pytest.mark.skipif(bool(entry_points(group=registry.ENTRY_POINT_GROUP)), reason="a plugin is installed here")
+def test_distributions_that_declare_no_plugin_are_not_parsed(tmp_path):
+    """importlib.metadata parses every installed distribution: with none declaring the group it is not imported."""
+    dist = tmp_path / "other-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: other\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    probe = (
+        "import sys\nsys.path.insert(0, sys.argv[1])\nfrom trainmedic.cli import main\n"
+        "main(['explain', 'TM101'])\nprint('importlib.metadata' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -18,7 +18,6 @@ from ..run import InputKind, Run, RunConfig, SourceInfo
 from . import Reader, config_keys, encoding, register
 from .config_python import read_python
 from .config_shell import read_shell
-from .config_yaml import read_yaml
 
 FORMAT = "config"
 # Config files and scripts are small; a larger file is something else.
@@ -128,6 +127,8 @@ def read_config(path: Path) -> RunConfig:
             raise InputError(path, t("readers.error.config_syntax", "en", detail=why)) from None
         read_python(tree, text, config, source)
     elif suffix in YAML_SUFFIXES:
+        from .config_yaml import read_yaml  # YAML's parser loads only for a YAML file
+
         read_yaml(text, config, source)
     elif suffix == ".json":
         read_json(text, config, source)

@@ -9,12 +9,15 @@ measures the expanded size of the composed document (each shared node measured o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from ..errors import InputError
 from ..i18n import t
 from ..run import RunConfig
 from . import config_keys
+from .checks import fail
 
 # Values a config document may hold once its aliases are expanded. Real configs (a Lightning hparams.yaml, a Hydra
 # config, a DeepSpeed JSON) hold hundreds to a few thousand; anchors reused a few times stay far below this.
@@ -67,6 +70,35 @@ class BoundedLoader(yaml.SafeLoader):
         if node is not None and expanded_size(node) > MAX_EXPANDED_NODES:
             raise ExpansionError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values")
         return node
+
+
+class PlainLoader(BoundedLoader):
+    """A safe loader that reads ``!!python/...`` tags (written for argparse Namespaces, enums) as plain data."""
+
+
+def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+PlainLoader.add_multi_constructor("tag:yaml.org,2002:python/", _plain)
+PlainLoader.add_multi_constructor("!", _plain)
+
+
+def load_plain(path: Path) -> dict:
+    """A YAML mapping (a Lightning ``hparams.yaml``, a W&B ``config.yaml``) read without constructing objects;
+    raises InputError when it is not one."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            data = yaml.load(fh, Loader=PlainLoader)  # noqa: S506 - PlainLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise fail(path, "readers.error.bad_yaml", detail=str(exc).splitlines()[0]) from None
+    except (OSError, RecursionError) as exc:
+        raise fail(path, "readers.error.unreadable", detail=str(exc)) from None
+    return data if isinstance(data, dict) else {}
 
 
 def _walk(root: yaml.Node, loader: yaml.Loader, config: RunConfig, source: str) -> None:

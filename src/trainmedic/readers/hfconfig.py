@@ -12,7 +12,6 @@ from typing import Any
 
 from ..i18n import Msg, msg
 from ..run import RunConfig
-from ..safe_pickle import TooLargeError, UnsafePickleError, load_file, to_plain
 
 # TrainingArguments field -> RunConfig key.
 TRAINING_ARGS_KEYS = {
@@ -41,6 +40,8 @@ TRAINING_ARGS_KEYS = {
 
 def read_training_args(path: Path, config: RunConfig) -> Msg:
     """Fill ``config`` from a ``training_args.bin``; the note for the report says what was read or why not."""
+    from ..safe_pickle import TooLargeError, UnsafePickleError, load_file, to_plain  # only a run that has one
+
     try:
         state = to_plain(load_file(path))
     except UnsafePickleError as exc:

@@ -11,46 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import yaml
-
 from ..i18n import t
 from ..run import Run
 from . import Reader, register
-from .checks import fail
 from .columns import SeriesBuilder, default_rename
-from .config_yaml import BoundedLoader
 from .hparams import apply_hparams
 from .table import delimiter, read_csv
 
 FORMAT = "lightning-csv"
 
 
-class _PlainLoader(BoundedLoader):
-    """A safe loader that reads ``!!python/...`` tags (written for argparse Namespaces, enums) as plain data."""
-
-
-def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_PlainLoader.add_multi_constructor("tag:yaml.org,2002:python/", _plain)
-_PlainLoader.add_multi_constructor("!", _plain)
-
-
 def load_yaml(path: Path) -> dict:
     """A YAML mapping read without constructing objects; raises InputError when it is not one."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            data = yaml.load(fh, Loader=_PlainLoader)  # noqa: S506 - _PlainLoader is a SafeLoader
-    except yaml.YAMLError as exc:
-        raise fail(path, "readers.error.bad_yaml", detail=str(exc).splitlines()[0]) from None
-    except (OSError, RecursionError) as exc:
-        raise fail(path, "readers.error.unreadable", detail=str(exc)) from None
-    return data if isinstance(data, dict) else {}
+    from .config_yaml import load_plain  # YAML's parser loads only for a run that has a YAML file
+
+    return load_plain(path)
 
 
 def _header(path: Path) -> list:

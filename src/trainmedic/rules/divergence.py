@@ -17,6 +17,7 @@ from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
 from .curves import SMOOTH_FROM_POINTS, eval_losses, evidence, make_finding, rolling_median, smoothed, train_loss
+from .nonfinite import hidden_nan_start
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,14 @@ class DivergenceParams(Params):
     eval_train_kept: float = param(0.5, "an eval loss diverges only while the train loss kept this share of its "
                                         "level; a train loss that halved makes it overfitting")
     min_points: int = param(3, "finite points needed")
+    train_flat: float = param(1.5, "an eval loss's divergence is told as the model knocked off its optimum while the "
+                                   "train loss stayed put only when the train loss ended below this multiple of "
+                                   "its level at the eval minimum; above it the train loss diverged too")
     noisy_reversals: float = param(0.4, "a short series whose moves reverse this often is batch noise, judged on a "
                                         "rolling median")
     noisy_window: int = param(5, "the rolling median's window for such a series")
+    noisy_min_points: int = param(8, "points a series needs before its reversals can call it noise: three or four "
+                                     "evaluations that rise and fall once are a curve, not a zig-zag")
 
 
 @dataclass(frozen=True)
@@ -63,15 +69,21 @@ def judged_curve(values: np.ndarray, p: DivergenceParams = DIVERGENCE) -> np.nda
     """The curve a trend is judged on: smoothed when long; a short series that mostly zig-zags (per-batch losses
     logged a dozen times) through a {noisy_window}-point rolling median, so that one low batch is not "the minimum"."""
     v = smoothed(values)
-    if len(values) < SMOOTH_FROM_POINTS and reversal_share(v) >= p.noisy_reversals:
+    short = p.noisy_min_points <= int(np.isfinite(values).sum()) and len(values) < SMOOTH_FROM_POINTS
+    if short and reversal_share(v) >= p.noisy_reversals:
         v = rolling_median(values, p.noisy_window)
     return v
 
 
-def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[dict]:
-    """Where a loss diverges: ``{"min": i, "onset": k, "peak": j, "ratio": last/min}`` or None."""
-    v = judged_curve(s.values, p)
-    fin = np.isfinite(v)
+def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: Optional[int] = None) -> Optional[dict]:
+    """Where a loss diverges: ``{"min": i, "onset": k, "peak": j, "ratio": last/min}`` or None. From index
+    ``masked_from`` on, the logged values are a trainer's masked NaN (exact 0.0) and are judged as NaN."""
+    raw = s.values
+    if masked_from is not None:
+        raw = raw.copy()
+        raw[masked_from:] = np.nan
+    v = judged_curve(raw, p)
+    fin = np.isfinite(v) & np.isfinite(raw)
     if fin.sum() < p.min_points:
         return None
     runmin = np.fmin.accumulate(np.where(fin, v, np.inf))
@@ -95,11 +107,11 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE) -> Optional[di
     if fall > 0 and float(v[j]) - vmin < p.min_rise_share * fall:
         return None
     last_fin = int(np.flatnonzero(fin)[-1])
-    ended_nonfinite = bool((~np.isfinite(s.values[j:])).any())
+    ended_nonfinite = bool((~np.isfinite(raw[j:])).any())
     if float(v[last_fin]) < p.sustain_ratio * vmin and not ended_nonfinite:
         return None
     k = m + 1 + int(np.flatnonzero(fin[m + 1: j + 1] & (v[m + 1: j + 1] >= p.onset_ratio * vmin))[0])
-    m, k = _raw_onset(s.values, m, k, j, p)
+    m, k = _raw_onset(raw, m, k, j, p)
     return {"min": m, "onset": k, "peak": j, "last": last_fin, "ratio": float(v[last_fin]) / vmin}
 
 
@@ -174,7 +186,9 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
     out = []
     for group in run.groups:
         train = train_loss(run, group)
-        candidates = [(train, divergence_point(train, p) if train is not None else None)]
+        hidden = hidden_nan_start(run, group, train)
+        masked = hidden[0] if hidden is not None else None
+        candidates = [(train, divergence_point(train, p, masked) if train is not None else None)]
         candidates += [(s, eval_divergence(run, group, s, p)) for s in eval_losses(run, group)]
         for s, d in candidates:
             if s is None or d is None:
@@ -182,7 +196,8 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
             vmin = float(s.values[d["min"]])
             ev = [evidence(s, d["min"], Msg("rule.TM201.ev_min")), evidence(s, d["onset"], Msg("rule.TM201.ev_onset")),
                   evidence(s, d["last"], Msg("rule.TM201.ev_last"))]
-            key = "rule.TM201.message_eval" if s.parsed.split == "eval" and d.get("train_kept") else None
+            kept = d.get("train_kept")
+            key = "rule.TM201.message_eval" if s.parsed.split == "eval" and kept and kept <= p.train_flat else None
             train_first = train_last = None
             if key and train is not None:
                 train_first = _value_near(train, float(s.x[d["min"]]))

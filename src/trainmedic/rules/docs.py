@@ -9,12 +9,12 @@ the catalogs.
 
 from __future__ import annotations
 
-import io
 from typing import Optional
 
 from ..i18n import catalog, fill, t
 from . import DOC_SECTIONS, Rule
 from .checks import all_checks, get_check
+from .docs_table import table
 from .index import documented_rules
 
 # `trainmedic rules` must stay readable in an 80-column terminal.
@@ -40,28 +40,13 @@ def rule_text(r: Rule, part: str, lang: str = "en") -> str:
     return fill(text, lang, **r.params.as_dict())
 
 
-def _table(header: list, rows: list, width: int) -> str:
-    """Rows rendered with rich.table at ``width`` columns (CJK text measured by cell width), as plain text."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold", expand=False)
-    for i, h in enumerate(header):
-        table.add_column(h, no_wrap=i < len(header) - 1, overflow="fold", ratio=1 if i == len(header) - 1 else None)
-    for row in rows:
-        table.add_row(*row)
-    buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, force_terminal=False, legacy_windows=False).print(table)
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
-
-
 def list_rules(lang: str = "en", width: int = WIDTH) -> str:
     """A table of every rule: code, name, severity and its one-line summary (the symptom is in `explain`)."""
     header = t("rules.docs.columns", lang).split("|")
     header = [header[0], header[1], header[3], header[4]]
     rows = [[r.code, r.name, t(SEVERITY_KEYS[r.severity.value], lang), rule_text(r, "summary", lang)]
             for r in documented_rules()]
-    return _table(header, rows, width)
+    return table(header, rows, width)
 
 
 def list_checks(lang: str = "en", width: int = WIDTH) -> str:
@@ -72,7 +57,7 @@ def list_checks(lang: str = "en", width: int = WIDTH) -> str:
     for command in ("preflight", "checkpoints", "compare"):
         rows = [[c.code, c.name, t(SEVERITY_KEYS[str(c.severity)], lang), t(c.summary, lang)]
                 for c in all_checks() if c.command == command]
-        parts += ["\n" + t(COMMAND_KEYS[command], lang) + "\n\n", _table(header, rows, width)]
+        parts += ["\n" + t(COMMAND_KEYS[command], lang) + "\n\n", table(header, rows, width)]
     return "".join(parts)
 
 

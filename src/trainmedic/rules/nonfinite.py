@@ -124,29 +124,40 @@ def check_hidden_nan(run: Run, p: HiddenNanParams = HiddenNanParams(), groups: O
     out = []
     for group in run.groups if groups is None else groups:
         loss = train_loss(run, group)
-        if loss is None or len(loss) < p.min_history_points + 1:
+        hidden = hidden_nan_start(run, group, loss, p)
+        if loss is None or hidden is None:
             continue
-        v = loss.values
-        zeros = np.flatnonzero(v == 0.0)
-        if not zeros.size:
-            continue
-        i = int(zeros[0])
-        history = v[:i][np.isfinite(v[:i])]
-        if history.size < p.min_history_points or np.median(history) < p.nonzero_history:
-            continue
-        tail = v[i:]
-        if not np.all((tail == 0.0) | ~np.isfinite(tail)):
-            continue  # a loss that comes back was a logging glitch, not a dead model
-        witness = _nan_witness(run, group, float(loss.x[i]))
-        if witness is None:
-            continue
-        ws, wi = witness
+        i, ws, wi = hidden
+        tail = loss.values[i:]
+        history = loss.values[:i][np.isfinite(loss.values[:i])]
         ev = [evidence(loss, i - 1, Msg("rule.TM102.ev_before")), evidence(loss, i, Msg("rule.TM102.ev_zero")),
               evidence(ws, wi, Msg("rule.TM102.ev_witness"))]
         out.append(make_finding("TM102", loss, i, ev=ev, until=len(loss) - 1,
                                 params={"before": float(history[-1]), "witness": ws.label, "zeros": int(tail.size)},
                                 facts=NonfiniteFacts(series=(loss.name, ws.name), hidden_nan=True, witness=ws.name)))
     return out
+
+
+def hidden_nan_start(run: Run, group, loss, p: HiddenNanParams = HiddenNanParams()) -> Optional[tuple]:
+    """``(i, witness series, witness index)`` when the train loss ``loss`` is the Trainer's masked NaN from its
+    point ``i`` on (exact 0.0 to the end after real history, with a NaN elsewhere to prove it); None otherwise."""
+    if loss is None or len(loss) < p.min_history_points + 1:
+        return None
+    v = loss.values
+    zeros = np.flatnonzero(v == 0.0)
+    if not zeros.size:
+        return None
+    i = int(zeros[0])
+    history = v[:i][np.isfinite(v[:i])]
+    if history.size < p.min_history_points or np.median(history) < p.nonzero_history:
+        return None
+    tail = v[i:]
+    if not np.all((tail == 0.0) | ~np.isfinite(tail)):
+        return None  # a loss that comes back was a logging glitch, not a dead model
+    witness = _nan_witness(run, group, float(loss.x[i]))
+    if witness is None:
+        return None
+    return i, witness[0], witness[1]
 
 
 def _nan_witness(run: Run, group, x0: float):
