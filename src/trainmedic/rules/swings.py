@@ -126,7 +126,7 @@ def check_train_oscillation(run: Run, p: SwingParams) -> list:
                                 message_key=f"rule.TM403.message_{scale}",
                                 params={"swings": len(sw), "typical": round(typical, 3 if scale == "abs" else 0),
                                         "background": round(f["background"] * (100 if f["log_scale"] else 1), 3),
-                                        "others": ", ".join(h[0].label for h in hits if h[0] is not s)},
+                                        "others": [h[0].label for h in hits if h[0] is not s]},
                                 facts=SwingFacts(swings=tuple(sw), typical_move=f["typical"],
                                                  background=f["background"], log_scale=f["log_scale"])))
     return out
