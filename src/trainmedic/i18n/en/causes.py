@@ -31,7 +31,7 @@ MESSAGES = {
     "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with lr {lr}{optimizer, select, none {} other { ({optimizer})}} each epoch lands somewhere else in a sharp valley",
 
     # batch_lr_mismatch
-    "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} -> {eff} while the learning rate stayed {lr}",
+    "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} → {eff} while the learning rate stayed {lr}",
     "cause.batch_lr_mismatch.change": "The effective batch went from {base_eff} ({base_pdb} x {base_accum}) in the "
                                       "stable baseline to {eff} ({pdb} x {accum}) here, {ratio}x larger, while the "
                                       "learning rate stayed {lr}",
