@@ -72,6 +72,11 @@ MESSAGES = {
     "cause.overfitting_capacity.explanation": "The train loss keeps falling while {series} rises from its minimum "
                                               "{min} ({where} is the first evaluation after it) to {last}: extra "
                                               "epochs fit the train set, not the task.",
+    "cause.overfitting_capacity.explanation_memorise": "The train loss fell to {train} while {series} stays at {eval} "
+                                                       "({ratio}x) and has not improved since {where}: extra epochs "
+                                                       "fit the train set, not the task.",
+    "cause.overfitting_capacity.explanation_short": "The train loss keeps falling while {series} rises from {where}: "
+                                                    "extra epochs fit the train set, not the task.",
 
     "cause.unknown.title": "Cause not determined",
     "cause.unknown.explanation": "The findings match none of the known causes with the configuration that could be "
@@ -139,9 +144,18 @@ MESSAGES = {
     "cause.fix.check_labels.why": "{series}{values, select, none {} other { of exactly {values}}} is only possible with a single-class validation set or a broken metric",
     "cause.fix.stratified_split.action": "rebuild the validation split stratified by label",
     "cause.fix.stratified_split.why": "every class must be present for the eval numbers to mean anything",
-    "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "
-                                        "metric_for_best_model='eval_loss') and stop early (patience 2-3)",
-    "cause.fix.best_checkpoint.why": "the best model of this run is the one at {series}'s minimum {min}",
+    "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum and stop early (patience 2-3 "
+                                        "evaluations)",
+    "cause.fix.best_checkpoint.action.hf": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "
+                                           "metric_for_best_model='eval_loss') and stop early "
+                                           "(EarlyStoppingCallback(early_stopping_patience=3))",
+    "cause.fix.best_checkpoint.action.lightning": "keep the checkpoint at the eval-loss minimum "
+                                                  "(ModelCheckpoint(monitor='val_loss', mode='min')) and stop early "
+                                                  "(EarlyStopping(monitor='val_loss', patience=3))",
+    "cause.fix.best_checkpoint.action.keras": "keep the weights at the eval-loss minimum and stop early "
+                                              "(EarlyStopping(monitor='val_loss', patience=3, "
+                                              "restore_best_weights=True))",
+    "cause.fix.best_checkpoint.why": "the best model of this run is the one at {series}'s minimum{min, select, none {} other { {min}}}",
     "cause.fix.regularise.action": "add weight decay (0.01-0.1), dropout or augmentation; fewer epochs or a lower "
                                    "lr for long runs",
     "cause.fix.regularise.why": "less capacity to memorise, more pressure to generalise",

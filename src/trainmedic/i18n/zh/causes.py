@@ -47,6 +47,8 @@ MESSAGES = {
 
     "cause.overfitting_capacity.title": "模型在记忆训练集",
     "cause.overfitting_capacity.explanation": "训练损失持续下降，而 {series} 从最小值 {min} 上升（{where}是其后的第一次评估）到 {last}：多出来的轮次拟合的是训练集而不是任务。",
+    "cause.overfitting_capacity.explanation_memorise": "训练损失降到 {train}，而 {series} 停在 {eval}（{ratio} 倍），自{where}以来没有改善：多出来的轮次拟合的是训练集而不是任务。",
+    "cause.overfitting_capacity.explanation_short": "训练损失持续下降，而 {series} 从{where}起上升：多出来的轮次拟合的是训练集而不是任务。",
 
     "cause.unknown.title": "未能确定原因",
     "cause.unknown.explanation": "在能读到的配置下，这些发现与已知原因都不匹配；请同时传入启动脚本或训练脚本，以便知道学习率、批量、精度和裁剪设置。",
@@ -93,8 +95,11 @@ MESSAGES = {
     "cause.fix.check_labels.why": "{series}{values, select, none {} other { 恰好为 {values}}}，只有单类别验证集或错误的指标才可能出现",
     "cause.fix.stratified_split.action": "按标签分层重新划分验证集",
     "cause.fix.stratified_split.why": "每个类别都必须出现，验证数字才有意义",
-    "cause.fix.best_checkpoint.action": "保留验证损失最小处的检查点（load_best_model_at_end=True，metric_for_best_model='eval_loss'）并提前停止（patience 2-3）",
-    "cause.fix.best_checkpoint.why": "这次运行最好的模型在 {series} 的最小值 {min} 处",
+    "cause.fix.best_checkpoint.action": "保留验证损失最小处的检查点，并提前停止（patience 为 2-3 次评估）",
+    "cause.fix.best_checkpoint.action.hf": "保留验证损失最小处的检查点（load_best_model_at_end=True，metric_for_best_model='eval_loss'）并提前停止（EarlyStoppingCallback(early_stopping_patience=3)）",
+    "cause.fix.best_checkpoint.action.lightning": "保留验证损失最小处的检查点（ModelCheckpoint(monitor='val_loss', mode='min')）并提前停止（EarlyStopping(monitor='val_loss', patience=3)）",
+    "cause.fix.best_checkpoint.action.keras": "保留验证损失最小处的权重并提前停止（EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)）",
+    "cause.fix.best_checkpoint.why": "这次运行最好的模型在 {series} 的最小值{min, select, none {} other { {min} }}处",
     "cause.fix.regularise.action": "加权重衰减（0.01-0.1）、dropout 或数据增强；长训练用更少的轮数或更低的学习率",
     "cause.fix.regularise.why": "降低记忆能力，增加泛化压力",
 
