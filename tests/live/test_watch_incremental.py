@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trainmedic.errors import InputError
-from trainmedic.live.follow import GrowingFile, WholeFile
+from trainmedic.live.follow import GrowingEvents, GrowingFile, WholeFile
 from trainmedic.live.stream import StreamAlarms
 from trainmedic.live.watch import _Follower, watch
 from trainmedic.readers import load_run
@@ -78,6 +78,29 @@ def test_alarms_while_following_are_those_of_rereading(tmp_path_factory, sample)
     said, _, _, _ = _follow(tmp_path_factory.mktemp("w"), name, data, list(range(0, len(data), 997)))
     if sample not in (S.late_steps,):
         assert said, "the sample's faults raise alarms"  # the comparison above is not between two empty lists
+
+
+def test_an_event_file_is_followed_record_by_record(tmp_path_factory):
+    name, data = S.event_file(tmp_path_factory.mktemp("tb"))
+
+    @CUTS
+    @given(cuts=_cuts(data))
+    def check(cuts):
+        said, said_again, follower, polls = _follow(tmp_path_factory.mktemp("w"), name, data, cuts)
+        assert said == said_again
+        assert {"TM402", "TM404", "TM801"} <= {code for code, _, _ in said}
+        assert isinstance(follower.inner, GrowingEvents)
+        assert not any(p.whole for pieces in polls for p in pieces)
+
+    check()
+
+
+def test_an_event_file_cut_inside_a_record_keeps_the_records_before(tmp_path):
+    name, data = S.event_file(tmp_path / "tb")
+    cut = tmp_path / name
+    cut.write_bytes(data[: len(data) * 2 // 3 + 5])  # a writer still at work: its last record is incomplete
+    loss = load_run([cut]).series["train/loss"]
+    assert len(loss) >= 190 and loss.step[-1] >= 190
 
 
 def test_a_character_cut_in_two_is_read_whole(tmp_path):

@@ -162,3 +162,21 @@ def jsonl_late_key(n: int = 200) -> tuple:
 LOGS = [step_lines, trainer_dicts, lambda: trainer_dicts(logging_steps=False), keras_epochs, epoch_summaries,
         progress_bars, two_processes, chinese, late_steps, resumed]
 TABLES = [csv_wide, lambda: csv_wide(newline="\r\n"), csv_epochs, lightning_metrics, csv_long, jsonl]
+
+
+def event_file(directory, n: int = 300) -> bytes:
+    """The bytes of a TensorBoard event file as ``SummaryWriter`` writes it: a loss, a gradient norm, an eval loss
+    and Lightning's ``epoch`` scalar."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    loss, norm = curves(n, 3, spike=n // 2, burst=n // 4, explode=int(n * 0.8))
+    writer = SummaryWriter(str(directory))
+    for i in range(n):
+        writer.add_scalar("Loss/train", loss[i], i + 1)
+        writer.add_scalar("grad_norm", norm[i], i + 1)
+        if i % 50 == 49:
+            writer.add_scalar("Loss/val", loss[i] + 0.1, i + 1)
+            writer.add_scalar("epoch", i // 100, i + 1)
+    writer.close()
+    (path,) = [p for p in directory.iterdir() if "tfevents" in p.name]
+    return path.name, path.read_bytes()

@@ -27,6 +27,7 @@ from typing import NamedTuple, Optional
 
 from ..errors import InputError
 from ..readers import encoding
+from ..readers.columns import SeriesBuilder, default_rename
 from ..run import Run
 
 # Formats read incrementally (see the module docstring); the others are re-read when they change.
@@ -148,6 +149,65 @@ class GrowingFile:
         return [Piece(run, whole)] if series else []
 
 
+class GrowingEvents:
+    """One TensorBoard event file, read a poll's new complete records at a time (records are only ever appended; a
+    file that shrinks or is replaced is read again from its start)."""
+
+    def __init__(self, path: Path, logdir: Path) -> None:
+        self.path, self.logdir = path, logdir
+        self.parsed = 0
+        self.ended: Optional[str] = None
+        self.missing = False
+        self._start()
+
+    def _start(self) -> None:
+        self.offset = 0
+        self.identity: Optional[tuple] = None
+        self.counts: dict = {}
+        self.naming = SeriesBuilder(str(self.path), rename=default_rename)  # names each label once, as reading does
+
+    def poll(self) -> Optional[list]:
+        """The pieces read (see :class:`Piece`), None when no new record was complete."""
+        from ..readers.table_follow import UNSTABLE, SeriesCounts
+        from ..readers.tensorboard import read_file, read_from
+
+        self.parsed = 0
+        try:
+            st = self.path.stat()
+        except OSError:
+            self.missing = True
+            return None
+        self.missing = False
+        identity = (st.st_ino, st.st_dev)
+        if identity != self.identity or st.st_size < self.offset:
+            self._start()
+            self.identity = identity
+        if st.st_size <= self.offset:
+            return None
+        try:
+            scalars, end = read_from(self.path, self.offset, self.logdir)
+        except InputError:
+            return None
+        self.parsed, self.offset = end - self.offset, end
+        run = Run(path=str(self.path))
+        unstable = False
+        builder = SeriesBuilder(str(self.path), rename=self.naming.name_for)
+        for label, (steps, values) in scalars.items():
+            builder.add(label, values, steps)
+        for s in builder.series():
+            counts = self.counts.setdefault(s.name, SeriesCounts())
+            before = counts.axis()
+            counts.add(s)
+            unstable = unstable or counts.axis() == UNSTABLE or before not in (None, counts.axis())
+            run.series[s.name] = s
+        if unstable:  # a step written again or going back: the reader keeps the later one; read the file whole
+            try:
+                return [Piece(read_file(self.path), True)]
+            except InputError:
+                return None
+        return [Piece(run, False)] if run.series else None
+
+
 class WholeFile:
     """A file or a run folder re-read with the readers whenever one of its files changes."""
 
@@ -199,6 +259,15 @@ class Folder:
             growing = frozenset(str(f.path) for f in found if _grows(f.reader))
             followers = {}
             for f in found:
+                if f.reader.name == "tensorboard":  # each event file of a log dir on its own
+                    from ..readers.tensorboard import event_files
+
+                    files = event_files(f.path) if f.reader.directory else [f.path]
+                    for e in files:
+                        key = ("tensorboard", str(e))
+                        logdir = f.path if f.reader.directory else e.parent
+                        followers[key] = self.followers.get(key) or GrowingEvents(e, logdir)
+                    continue
                 key = (f.reader.name, str(f.path))
                 old = self.followers.get(key)
                 if isinstance(old, WholeFile):

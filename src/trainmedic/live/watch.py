@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..i18n import msg, t
 from ..readers import HEAD_BYTES, load_run, pick_reader
 from ..readers.live import RecordCheck
-from .follow import FOLLOWED, Folder, GrowingFile, WholeFile
+from .follow import FOLLOWED, Folder, GrowingEvents, GrowingFile, WholeFile
 from .records import RunBuilder, parse_lines
 from .tail import Tail
 
@@ -90,7 +90,8 @@ class _Follower:
         if self.inner is None and not self._choose():
             return None
         pieces = self.inner.poll()
-        self._missing(self.inner.missing if isinstance(self.inner, GrowingFile) else not self.path.exists())
+        self._missing(self.inner.missing if isinstance(self.inner, (GrowingFile, GrowingEvents))
+                      else not self.path.exists())
         if not pieces:
             return None
         return pieces, self.inner.ended
@@ -110,7 +111,7 @@ class _Follower:
                 head = fh.read(HEAD_BYTES)
         except OSError:
             return False
-        if b"\n" not in head:
+        if b"\n" not in head and "tfevents" not in self.path.name:  # a first line tells a text format
             return False
         if _is_live_log(self.path):
             self.live = True
@@ -121,7 +122,10 @@ class _Follower:
             return False
         if reader is None:
             return False
-        self.inner = GrowingFile(self.path, reader.name) if reader.name in FOLLOWED else WholeFile(self.path)
+        if reader.name == "tensorboard":
+            self.inner = GrowingEvents(self.path, self.path.parent)
+        else:
+            self.inner = GrowingFile(self.path, reader.name) if reader.name in FOLLOWED else WholeFile(self.path)
         return True
 
     def _missing(self, missing: bool) -> None:

@@ -27,7 +27,7 @@ from .table import CHUNK_ROWS, TableBuilder, _columns, _flatten, _full_columns, 
 STEP, EPOCH, INDEX, UNSTABLE = "step", "epoch", "index", "unstable"
 
 
-class _Counts:
+class SeriesCounts:
     """What the axis of one series of a table depends on, over every row it has so far."""
 
     __slots__ = ("n", "with_step", "steps_rising", "last_step", "epochs_finite", "epochs_rising", "epochs_whole",
@@ -100,7 +100,7 @@ class NewRows:
         new = delta.series()
         unstable = bool(delta.superseded)
         for s in new:
-            counts = self.counts.setdefault(s.name, _Counts())
+            counts = self.counts.setdefault(s.name, SeriesCounts())
             before = counts.axis()
             counts.add(s)
             after = counts.axis()
