@@ -241,3 +241,30 @@ def test_a_folder_follows_its_log_and_rereads_the_trainer_state_only_when_saved(
     state.write_text(state.read_text().replace('"global_step": 100', '"global_step": 101'))
     pieces, _ = follower.poll()
     assert [p.whole for p in pieces] == [True]  # saved again: read again
+
+
+def test_a_live_log_in_a_folder_is_followed_line_by_line(tmp_path):
+    import json
+
+    header = {"format": "trainmedic-live", "version": 1, "type": "header", "policy": "observe", "config": {}}
+
+    def step(i, loss):
+        return json.dumps({"type": "step", "step": i, "loss": loss, "grad_norm": 1.0, "lr": [1e-3]}) + "\n"
+
+    (tmp_path / "run").mkdir()
+    log = tmp_path / "run" / "trainmedic-live.jsonl"
+    log.write_text(json.dumps(header) + "\n" + "".join(step(i, 1.0 / i) for i in range(1, 200)))
+    follower = _Follower(tmp_path / "run")
+    alarms = StreamAlarms()
+    said = []
+    for piece in follower.poll()[0]:
+        said += alarms.feed_run(piece.run, continues=not piece.whole)
+    for k in range(200, 260, 20):
+        new = "".join(step(i, 1.0 / i if i < 250 else "nan") for i in range(k, k + 20))
+        with open(log, "a") as fh:
+            fh.write(new)
+        pieces, _ = follower.poll()
+        assert follower.parsed == len(new) and [p.whole for p in pieces] == [False]  # only the new lines
+        for piece in pieces:
+            said += alarms.feed_run(piece.run, continues=not piece.whole)
+    assert [(a.code, a.at) for a in said] == [("TM101", 250.0)]

@@ -1,15 +1,17 @@
 """How ``trainmedic watch`` reads a run that is still writing its files, at a cost per poll that does not grow with
 the run.
 
-- A console log, a CSV/TSV table (Lightning's ``metrics.csv`` included) and a JSON Lines history are followed
+- A ``trainmedic-live`` log (:class:`GrowingLive`), a console log, a CSV/TSV table (Lightning's ``metrics.csv``
+  included) and a JSON Lines history are followed
   (:class:`GrowingFile`): only the complete lines written since the last poll are read, by one reader kept alive
   between polls (:class:`~trainmedic.readers.textlog_follow.NewPoints` over the log parser,
   :class:`~trainmedic.readers.table_follow.NewRows` over the table builders), and only the points they add are
   built. A file truncated, rewritten or rotated is read again from its start (:mod:`.tail`). A log in UTF-16 (split
   into lines only once decoded) is re-read whole, as is a JSON Lines history whose new keys rename earlier columns.
-- Anything else (``trainer_state.json``, which the Trainer rewrites whole at every save; TensorBoard event files;
-  MLflow and W&B folders; configuration) is re-read when it changes (:class:`WholeFile`): the cost is bounded by
-  how often the run saves, not by how long it has run.
+- TensorBoard event files are followed record by record (:class:`GrowingEvents`).
+- Anything else (``trainer_state.json``, which the Trainer rewrites whole at every save; MLflow and W&B folders;
+  configuration) is re-read when it changes (:class:`WholeFile`): the cost is bounded by how often the run saves,
+  not by how long it has run.
 - A folder (:class:`Folder`): each artifact in it is followed on its own, the growing files as above, the others
   re-read when their files change; it is walked again only when files appear or disappear.
 
@@ -23,25 +25,19 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Optional
 
 from ..errors import InputError
 from ..readers import encoding
-from ..readers.columns import SeriesBuilder, default_rename
 from ..run import Run
+from .follow_records import GrowingEvents, GrowingLive, Piece
 
 # Formats read incrementally (see the module docstring); the others are re-read when they change.
 FOLLOWED = ("text-log", "csv", "lightning-csv", "jsonl")
+LIVE_FORMAT = "trainmedic-live"
 _FINISHED = re.compile(rb"training (finished|completed|complete\b|done)", re.IGNORECASE)
 # Bytes of the end of a file searched for a "training finished" line when it is re-read whole.
 END_BYTES = 4096
-
-
-class Piece(NamedTuple):
-    """What one poll read of one artifact: a Run holding new points (``whole`` False) or every point."""
-
-    run: Run
-    whole: bool
 
 
 class GrowingFile:
@@ -149,65 +145,6 @@ class GrowingFile:
         return [Piece(run, whole)] if series else []
 
 
-class GrowingEvents:
-    """One TensorBoard event file, read a poll's new complete records at a time (records are only ever appended; a
-    file that shrinks or is replaced is read again from its start)."""
-
-    def __init__(self, path: Path, logdir: Path) -> None:
-        self.path, self.logdir = path, logdir
-        self.parsed = 0
-        self.ended: Optional[str] = None
-        self.missing = False
-        self._start()
-
-    def _start(self) -> None:
-        self.offset = 0
-        self.identity: Optional[tuple] = None
-        self.counts: dict = {}
-        self.naming = SeriesBuilder(str(self.path), rename=default_rename)  # names each label once, as reading does
-
-    def poll(self) -> Optional[list]:
-        """The pieces read (see :class:`Piece`), None when no new record was complete."""
-        from ..readers.table_follow import UNSTABLE, SeriesCounts
-        from ..readers.tensorboard import read_file, read_from
-
-        self.parsed = 0
-        try:
-            st = self.path.stat()
-        except OSError:
-            self.missing = True
-            return None
-        self.missing = False
-        identity = (st.st_ino, st.st_dev)
-        if identity != self.identity or st.st_size < self.offset:
-            self._start()
-            self.identity = identity
-        if st.st_size <= self.offset:
-            return None
-        try:
-            scalars, end = read_from(self.path, self.offset, self.logdir)
-        except InputError:
-            return None
-        self.parsed, self.offset = end - self.offset, end
-        run = Run(path=str(self.path))
-        unstable = False
-        builder = SeriesBuilder(str(self.path), rename=self.naming.name_for)
-        for label, (steps, values) in scalars.items():
-            builder.add(label, values, steps)
-        for s in builder.series():
-            counts = self.counts.setdefault(s.name, SeriesCounts())
-            before = counts.axis()
-            counts.add(s)
-            unstable = unstable or counts.axis() == UNSTABLE or before not in (None, counts.axis())
-            run.series[s.name] = s
-        if unstable:  # a step written again or going back: the reader keeps the later one; read the file whole
-            try:
-                return [Piece(read_file(self.path), True)]
-            except InputError:
-                return None
-        return [Piece(run, False)] if run.series else None
-
-
 class WholeFile:
     """A file or a run folder re-read with the readers whenever one of its files changes."""
 
@@ -269,6 +206,9 @@ class Folder:
                         followers[key] = self.followers.get(key) or GrowingEvents(e, logdir)
                     continue
                 key = (f.reader.name, str(f.path))
+                if f.reader.name == LIVE_FORMAT:
+                    followers[key] = self.followers.get(key) or GrowingLive(f.path)
+                    continue
                 old = self.followers.get(key)
                 if isinstance(old, WholeFile):
                     old.skip = growing
