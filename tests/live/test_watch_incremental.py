@@ -268,3 +268,21 @@ def test_a_live_log_in_a_folder_is_followed_line_by_line(tmp_path):
         for piece in pieces:
             said += alarms.feed_run(piece.run, continues=not piece.whole)
     assert [(a.code, a.at) for a in said] == [("TM101", 250.0)]
+
+
+def test_a_table_followed_a_row_at_a_time_keeps_few_blocks(tmp_path):
+    name, text = S.csv_wide(1200)
+    log = tmp_path / name
+    lines = text.splitlines(keepends=True)
+    log.write_text(lines[0])
+    follower = _Follower(log)
+    for line in lines[1:]:
+        with open(log, "a") as fh:
+            fh.write(line)
+        follower.poll()
+    blocks = follower.inner.reader.full._blocks
+    assert max(len(b) for b in blocks.values()) <= 12  # O(log n) blocks, not one per poll
+    whole = {s.name: s for s in follower.inner.reader.full.series(keep=True)}
+    again = load_run([log]).series
+    for name in ("train/loss", "train/grad_norm", "eval/loss"):
+        assert list(whole[name].values) == list(again[name].values)

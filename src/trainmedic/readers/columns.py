@@ -181,6 +181,15 @@ class SeriesBuilder:
         """Add one point (for sources that yield few points, e.g. one value per file)."""
         self.add(label, np.array([value]), np.array([step]), np.array([epoch]))
 
+    def compact(self) -> None:
+        """Merge the newest blocks of each metric while the newest holds at least half as many points as the one
+        before it: a history added a few rows at a time (a file being followed) keeps O(log n) blocks, and each row
+        is copied O(log n) times."""
+        for blocks in self._blocks.values():
+            while len(blocks) > 1 and 2 * len(blocks[-1][0]) >= len(blocks[-2][0]):
+                newest = blocks.pop()
+                blocks[-1] = [_joined([blocks[-1], newest], i) for i in range(4)]
+
     def series(self, *, keep: bool = False) -> list:
         """The built Series, each ordered along its axis (a resumed run's later rows win). The blocks are released
         as they are joined unless ``keep`` (a history still growing, built again later)."""

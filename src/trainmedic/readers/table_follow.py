@@ -97,6 +97,7 @@ class NewRows:
         for header, columns in chunks:
             TableBuilder(self.full).add_chunk(header, columns)
             TableBuilder(delta).add_chunk(header, columns)
+        self.full.compact()
         new = delta.series()
         unstable = bool(delta.superseded)
         for s in new:
