@@ -38,6 +38,7 @@ def _codes(values: Optional[list]) -> Optional[list]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: `diagnose`, `compare`, `checkpoints`, `watch`, `rules`, `explain` and their options."""
     parser = argparse.ArgumentParser(prog="trainmedic", description="Diagnose failing deep-learning training runs.")
     parser.add_argument("--version", action="version", version=f"trainmedic {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -116,6 +117,8 @@ def emit(report, args) -> None:
 
 
 def cmd_diagnose(args) -> int:
+    """`trainmedic diagnose`: the report of the run in ``args.paths``; exit 1 when something at or above
+    ``--fail-on`` was found."""
     from . import engine
     from .settings import Settings
 
@@ -127,6 +130,7 @@ def cmd_diagnose(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    """`trainmedic compare`: two runs' configs side by side and where their curves part."""
     from .compare import compare
 
     report = compare(args.run_a, args.run_b, lang=args.lang)
@@ -135,6 +139,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_checkpoints(args) -> int:
+    """`trainmedic checkpoints`: which checkpoint is the last healthy one; exit 2 when none could be judged."""
     from .checkpoints import triage
 
     report = triage(args.directory, lang=args.lang)
@@ -148,6 +153,7 @@ def cmd_checkpoints(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    """`trainmedic watch`: follow a run that is writing its logs and alert on what the rules find."""
     from .live.watch import watch
 
     return watch(args.path, on_alert=args.on_alert, interval=args.interval, idle_timeout=args.idle_timeout,
@@ -155,6 +161,7 @@ def cmd_watch(args) -> int:
 
 
 def cmd_rules(args) -> int:
+    """`trainmedic rules`: every rule and check, as a table or (``--format md``) as the rules page."""
     from .rules.docs import list_checks, list_rules, markdown
 
     lang = getattr(args, "lang", "en")
@@ -166,6 +173,7 @@ def cmd_rules(args) -> int:
 
 
 def cmd_explain(args) -> int:
+    """`trainmedic explain CODE`: what a rule or check detects, why it matters, an example and the fix."""
     from .rules.docs import explain
 
     text = explain(args.code, lang=args.lang)
@@ -189,6 +197,8 @@ def _one_blas_thread() -> None:
 
 
 def main(argv: Optional[list] = None) -> int:
+    """Run the command line (``argv``, else the process's arguments); the exit code: 0, 1 (something found at
+    or above ``--fail-on``) or 2 (an input that could not be read, a missing optional dependency)."""
     _one_blas_thread()
     parser = build_parser()
     args = parser.parse_args(argv)

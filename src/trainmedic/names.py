@@ -62,14 +62,19 @@ OPTIMISER_SETTINGS = {"lr", "loss_scale", "clip"}
 HIGHER_IS_BETTER = {"acc", "f1", "precision", "recall", "auc", "bleu", "rouge", "map", "miou", "iou", "dice", "pearson",
                     "spearman", "score", "map50", "map50_95", "map75", "top5_acc"}
 # Words that describe how a metric was reduced rather than which metric it is: `Average loss`, `total_loss`,
-# `lm loss value` and `Loss error` are the loss.
-DESCRIPTORS = {"average", "avg", "mean", "total", "overall", "lm", "value", "error"}
+# `lm loss value`, `Loss error` and `Current learning rate` are the loss and the lr.
+DESCRIPTORS = {"average", "avg", "mean", "total", "overall", "lm", "value", "error", "current"}
 
 _SEP = re.compile(r"[\s/_\-.:|()]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # `mAP50(B)` as Ultralytics writes it: mean average precision, of boxes (`B`) or masks (`M`).
 _MAP = re.compile(r"\bmAP")
 _BOX_MASK = re.compile(r"\((B|M)\)$")
+# The IoU thresholds of a mean average precision written as fractions: `mAP@0.5`, `mAP@.5:.95`, `mAP_0.5:0.95` are
+# `map50` and `map50_95`, the spelling of `mAP50`, `mAP50-95`.
+_MAP_IOU = re.compile(r"(?i)\bmAP[@_]?(0?\.\d+)(?:[:\-_](0?\.\d+))?(?![\d.])")
+# A word glued to `loss` (`genloss`, `closs`, `BCEloss`): the loss of what the word names (`gen_loss`).
+_GLUED_LOSS = re.compile(r"(?<=[A-Za-z])(?=(?i:loss)$)")
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,29 @@ class MetricName:
         return self.metric == "loss" or self.metric.endswith("_loss")
 
 
+def _iou_percent(fraction: str) -> str:
+    return str(round(float(fraction) * 100))
+
+
+def _map_iou(m: re.Match) -> str:
+    low, high = m.group(1), m.group(2)
+    return "map" + _iou_percent(low) + ("_" + _iou_percent(high) if high else "")
+
+
 def _tokens(name: str) -> list[str]:
-    name = _MAP.sub("map", name.strip())
+    name = name.strip()
+    if "." in name:
+        name = _MAP_IOU.sub(_map_iou, name)
+    name = _MAP.sub("map", name)
     m = _BOX_MASK.search(name)
     if m:
         name = name[: m.start()] + ("_mask" if m.group(1) == "M" else "")
     return [t.lower() for word in _SEP.split(name) if word
-            for t in (word.split("_") if word.isupper() else _CAMEL.sub("_", word).split("_")) if t]
+            for t in _split_word(_GLUED_LOSS.sub("_", word) if len(word) > 4 else word) if t]
+
+
+def _split_word(word: str) -> list[str]:
+    return word.split("_") if word.isupper() else _CAMEL.sub("_", word).split("_")
 
 
 def is_learning_signal(metric: str) -> bool:

@@ -93,10 +93,12 @@ class Series:
     # A Series' arrays are not reassigned after construction (merging builds a new Series).
     @cached_property
     def has_step(self) -> bool:
+        """Whether any point knows its optimisation step."""
         return bool(len(self) and np.isfinite(self.step).any())
 
     @cached_property
     def has_epoch(self) -> bool:
+        """Whether any point knows its epoch."""
         return bool(len(self) and np.isfinite(self.epoch).any())
 
     @cached_property
@@ -165,6 +167,7 @@ class Series:
         return self.take(order[keep])
 
     def finite(self) -> np.ndarray:
+        """Which values are finite numbers (not NaN, not infinite)."""
         return np.isfinite(self.values)
 
 
@@ -195,6 +198,8 @@ class Event:
     source: str = ""
 
     def at(self) -> dict:
+        """Where the event happened, as the JSON report writes a position: ``{"step": ..., "epoch": ...}`` with
+        whichever is known."""
         out: dict = {}
         if self.step is not None:
             out["step"] = int(self.step) if float(self.step).is_integer() else self.step
@@ -213,6 +218,8 @@ class ConfigValue:
     derived_from: tuple = ()
 
     def cite(self) -> str:
+        """Where the value came from, for a report to cite: ``file:line``, the file, or the values it was derived
+        from."""
         if self.derived_from:
             return "derived from " + ", ".join(self.derived_from)
         if self.source and self.line:
@@ -242,6 +249,8 @@ class RunConfig:
 
     def set(self, key: str, value: Any, source: str = "", line: Optional[int] = None, *, override: bool = False,
             derived_from: tuple = ()) -> None:
+        """Record ``key`` with where it came from; the first source to set a key wins unless ``override``; None
+        sets nothing."""
         if value is None:
             return
         if key in self._values and not override:
@@ -249,10 +258,12 @@ class RunConfig:
         self._values[key] = ConfigValue(value, source, line, tuple(derived_from))
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key`` (``default`` when the run does not say)."""
         cv = self._values.get(key)
         return default if cv is None else cv.value
 
     def entry(self, key: str) -> Optional[ConfigValue]:
+        """The value of ``key`` with its source and line, or None."""
         return self._values.get(key)
 
     def __contains__(self, key: str) -> bool:
@@ -262,12 +273,15 @@ class RunConfig:
         return iter(self._values)
 
     def items(self):
+        """``(key, ConfigValue)`` pairs of every setting known."""
         return self._values.items()
 
     def as_dict(self) -> dict:
+        """The settings as plain ``{key: value}``, without their sources."""
         return {k: v.value for k, v in self._values.items()}
 
     def merge(self, other: RunConfig) -> None:
+        """Take the settings of ``other`` that this config does not have yet (what was read first wins)."""
         for k, v in other._values.items():
             if k not in self._values:
                 self._values[k] = v
@@ -344,6 +358,7 @@ class Run:
         self.series[series.name] = merged.sorted()
 
     def get(self, name: str) -> Optional[Series]:
+        """The series of that normalised name (``train/loss``), or None."""
         return self.series.get(name)
 
     def _index(self) -> dict:
@@ -385,9 +400,11 @@ class Run:
 
     @property
     def points(self) -> int:
+        """How many points the run's series hold together."""
         return sum(len(s) for s in self.series.values())
 
     def events_of(self, kind: str) -> list:
+        """The events of one kind (``checkpoint``, ``early_stop``, ``warning``, ``error``, ...), in the order read."""
         return [e for e in self.events if e.kind == kind]
 
     def observed(self, kind: type[Observation]) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from readers_text_helpers import points
 
 from trainmedic.readers import load_run
@@ -127,6 +128,26 @@ def test_glog_and_caffe_solver_lines(tmp_path):
     assert points(run.series["train/loss"]) == [(1170, None, 87.3363)]  # the solver's, once
     assert points(run.series["eval/acc"]) == [(1170, None, 0.1), (1560, None, 0.1)]
     assert points(run.series["eval/loss"]) == [(1170, None, 87.3362)]
+
+
+def test_caffe_train_net_outputs_are_the_batch_loss_beside_the_smoothed_loss(tmp_path):
+    """The solver's `Iteration N, loss = X` (averaged over its last iterations) stays `train/loss`; the train net's
+    outputs give the loss of the displayed batch, its weighted loss outputs added up (GoogLeNet's three heads)."""
+    def block(it: int, smoothed: float, heads: tuple) -> str:
+        out = (f"I0515 11:05:31.873651 37636 solver.cpp:239] Iteration {it} (1.02 iter/s, 19.4s/20 iters), "
+               f"loss = {smoothed}\n")
+        for k, (name, value, weight) in enumerate(heads):
+            out += (f"I0515 11:05:31.873690 37636 solver.cpp:258]     Train net output #{k}: {name} = {value}"
+                    + (f" (* {weight} = {value * weight:g} loss)" if weight else "") + "\n")
+        return out + f"I0515 11:05:31.873761 37636 sgd_solver.cpp:112] Iteration {it}, lr = 0.01\n"
+
+    text = "".join(block(it, sm, (("loss1/loss1", v1, 0.3), ("loss1/top-1", 0.001, None), ("loss3/loss3", v3, 1)))
+                   for it, sm, v1, v3 in ((0, 9.1, 6.9, 7.0), (20, 6.9077, 6.9078, 6.9078), (40, 6.9076, 6.9078, 6.9078)))
+    run = _read(tmp_path, text)
+    assert points(run.series["train/loss"]) == [(0, None, 9.1), (20, None, 6.9077), (40, None, 6.9076)]
+    batch = run.series["train/batch_loss"]
+    assert batch.step.tolist() == [0, 20, 40]
+    assert batch.values.tolist() == pytest.approx([0.3 * 6.9 + 7.0, 1.3 * 6.9078, 1.3 * 6.9078], abs=1e-4)
 
 
 def test_spacy_training_table(tmp_path):

@@ -220,6 +220,19 @@ def test_a_per_epoch_train_loss_rising_while_accuracy_falls_is_a_slow_divergence
                      "TM202")
 
 
+@pytest.mark.rule("TM202")
+def test_a_log_cut_inside_an_epoch_is_still_read_per_epoch():
+    # a Keras log pasted while the sixth epoch was running: its bar's running mean stands at epoch 5.37
+    ep = [1.0, 2.0, 3.0, 4.0, 5.0, 5.37]
+    loss = [1.8887, 1.9328, 1.9986, 2.0482, 2.1057, 2.1578]
+    acc = [0.4243, 0.4118, 0.3866, 0.3752, 0.3539, 0.3390]
+    f = found(run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", acc, epoch=ep)), "TM202")
+    assert len(f) == 1 and f[0].at.epoch == 1.0 and f[0].facts.rises == 4  # the partial epoch is not counted
+    mid = [1.0, 2.0, 2.5, 3.0, 4.0, 5.0]  # a fractional epoch inside the run: per-batch points, not per epoch
+    assert not found(run_of(Series.build("train/loss", loss, epoch=mid), Series.build("train/acc", acc, epoch=mid)),
+                     "TM202")
+
+
 def test_a_dozen_noisy_batch_losses_with_one_low_batch_are_no_divergence():
     loss = [1.632, 1.212, 1.237, 0.841, 1.159, 2.141, 0.938, 0.053, 1.572, 1.891, 0.224, 1.302, 0.268]
     assert not found(run_of(Series.build("train/loss", loss, epoch=np.linspace(0.7, 0.8, 13))), "TM201")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
+
 from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.evaluation import DegenerateEvalFacts
-from ..rules.overfitting import OverfitFacts
+from ..rules.overfitting import MemoriseFacts, OverfitFacts
 from . import provider
 from .context import Context
 
@@ -39,16 +41,34 @@ def _degenerate_eval_set(ctx: Context) -> Optional[Diagnosis]:
                      findings=ctx.codes("degenerate_eval"), fixes=fixes)
 
 
+# Keeping the model at the eval-loss minimum, in the run's framework (others get the framework-neutral sentence).
+BEST_CHECKPOINT_ACTION = {"hf": "cause.fix.best_checkpoint.action.hf",
+                          "lightning": "cause.fix.best_checkpoint.action.lightning",
+                          "keras": "cause.fix.best_checkpoint.action.keras"}
+
+
 def _overfitting(ctx: Context) -> Optional[Diagnosis]:
     f = ctx.first("overfitting")
     if f is None:
         return None
-    facts = f.facts if isinstance(f.facts, OverfitFacts) else None
-    params = {"series": f.series_label or f.series, "where": f.where(),
-              "min": facts.minimum if facts else "?", "last": facts.last if facts else "?"}
-    fixes = [Fix(action=Msg("cause.fix.best_checkpoint.action"), why=Msg("cause.fix.best_checkpoint.why", params)),
+    series = f.series_label or f.series
+    if isinstance(f.facts, MemoriseFacts):  # TM502: the eval loss stopped improving far above a fitted train loss
+        m = f.facts
+        s = ctx.run.get(f.series)
+        fin = s.values[np.isfinite(s.values)] if s is not None else np.empty(0)
+        low = float(fin.min()) if fin.size else None
+        params = {"series": series, "where": f.where(), "min": low, "train": m.train_loss,
+                  "eval": m.eval_loss, "ratio": round(m.ratio)}
+        explanation = Msg("cause.overfitting_capacity.explanation_memorise", params)
+    else:
+        facts = f.facts if isinstance(f.facts, OverfitFacts) else None
+        params = {"series": series, "where": f.where(), "min": facts.minimum if facts else None,
+                  "last": facts.last if facts else None}
+        explanation = Msg("cause.overfitting_capacity.explanation" if facts else
+                          "cause.overfitting_capacity.explanation_short", params)
+    action = BEST_CHECKPOINT_ACTION.get(ctx.framework, "cause.fix.best_checkpoint.action")
+    fixes = [Fix(action=Msg(action), why=Msg("cause.fix.best_checkpoint.why", params)),
              Fix(action=Msg("cause.fix.regularise.action"), why=Msg("cause.fix.regularise.why"))]
     return Diagnosis(cause="overfitting_capacity", confidence=OVERFIT_BASE,
-                     title=Msg("cause.overfitting_capacity.title", params),
-                     explanation=Msg("cause.overfitting_capacity.explanation", params),
+                     title=Msg("cause.overfitting_capacity.title", params), explanation=explanation,
                      findings=ctx.codes("overfitting"), fixes=fixes)

@@ -64,7 +64,7 @@ def _lr_decayed(ctx: Context) -> Optional[Diagnosis]:
     f = next((g for g in ctx.by_symptom.get("plateau", []) if getattr(g.facts, "kind", "") == "lr_zero"), None)
     if f is None:
         return None
-    params = {"where": f.where(), "scheduler": ctx.get("scheduler") or "?", "lr": ctx.lr if ctx.lr else "?"}
+    params = {"where": f.where(), "scheduler": ctx.get("scheduler") or None, "lr": ctx.lr or None}  # unknown: unsaid
     fixes = [Fix(action=Msg("cause.fix.check_scheduler.action", params), why=Msg("cause.fix.check_scheduler.why")),
              Fix(action=Msg("cause.fix.print_lr.action"), why=Msg("cause.fix.print_lr.why"))]
     return Diagnosis(cause="lr_schedule_decayed", confidence=LR_DECAYED,
@@ -91,7 +91,7 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
     if base is not None and lr is not None and num(base.config.get("lr")) == lr:
         conf -= LR_SAME_AS_STABLE_PENALTY
     cut = LR_CUT_OSCILLATION if swings and not (rise or ctx.has("divergence")) else LR_CUT_DIVERGENCE
-    params = {"lr": lr if lr is not None else "?", "cite": ctx.cite("lr"), "optimizer": ctx.get("optimizer") or ""}
+    params = {"lr": lr, "cite": ctx.cite("lr"), "optimizer": ctx.get("optimizer") or ""}  # an unknown lr is left unsaid
     parts = [Msg("cause.lr_too_high.lead", params)]
     if rise:
         name, low, high = rise
@@ -113,6 +113,9 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
             to = _round_lr(lr * cut)
             fixes.append(Fix(param="lr", from_=lr, to=to,
                              why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
+    else:  # the files read do not give the lr: the change is still to lower it, by the same factor
+        fixes.append(Fix(action=Msg("cause.fix.lr_unknown.action", {"factor": round(1 / cut, 1)}),
+                         why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
     if swings:
         fixes.append(Fix(action=Msg("cause.fix.plateau_scheduler.action"), why=Msg("cause.fix.plateau_scheduler.why")))
         fixes.append(Fix(action=Msg("cause.fix.report_best.action"), why=Msg("cause.fix.report_best.why")))

@@ -103,7 +103,7 @@ def _suspects(ctx: Context) -> list:
     if parameters_counted(ctx) or explains_not_learning(ctx):
         return []  # the live guard counted the parameters, or saw the real reason: no guessing
     chance = f.facts if isinstance(f.facts, ChanceFacts) else None
-    params = {"lr": ctx.lr if ctx.lr is not None else "?", "k": chance.k if chance else "?",
+    params = {"lr": ctx.lr, "k": chance.k if chance else "?",
               "ln_k": round(chance.ln_k, 3) if chance else "?", "where": f.where(),
               "encoder_lr": ENCODER_LR}
     preflight = Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why"))

@@ -58,7 +58,7 @@ def _status(v: Verdict) -> Msg:
     if v.error:
         return msg("checkpoints.status.unreadable", error=v.error)
     if v.broken:
-        return msg("checkpoints.status.broken", reasons=", ".join(v.reasons))
+        return msg("checkpoints.status.broken", reasons=list(v.reasons))
     return msg("checkpoints.status.healthy")
 
 
@@ -129,7 +129,7 @@ def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
             ev.append(Evidence(series="checkpoint", value=float(value), at=_at(v), note=display_path(directory, v)))
         params = dict(checkpoint=display_path(directory, first), count=len(hit), factor=JUMP_FACTOR,
                       nonfinite=first.stats.nonfinite, jump=first.jump,
-                      where=", ".join(f"{k} {val}" for k, val in (failure or {}).items() if k in ("step", "epoch")))
+                      where=[f"{k} {val}" for k, val in (failure or {}).items() if k in ("step", "epoch")])
         out.append(Finding(code=code, rule=rule, symptom=symptom, severity="error", series="checkpoint",
                            at=_at(first), evidence=ev, message=msg(FINDING_KEYS[reason], **params)))
     return out
@@ -152,15 +152,15 @@ def build_report(directory: os.PathLike | str, verdicts: list, failure: Optional
         elif v.error:
             report.notes.append(msg("checkpoints.note.unreadable", path=summary_path(directory, v), error=v.error))
     if failure is not None:
-        report.notes.append(msg("checkpoints.note.failure", where=", ".join(
-            f"{k} {val}" for k, val in failure.items() if k in ("step", "epoch")), symptom=failure.get("symptom", "")))
+        report.notes.append(msg("checkpoints.note.failure", where=[
+            f"{k} {val}" for k, val in failure.items() if k in ("step", "epoch")], symptom=failure.get("symptom", "")))
     good = summary.get("last_healthy")
     if report.findings:
         fixes = []
         if good:
             fixes.append(Fix(action=msg("checkpoints.fix.resume", code=summary["resume"]),
                              why=msg("checkpoints.fix.resume.why", path=good)))
-        fixes.append(Fix(action=msg("checkpoints.fix.delete", paths=", ".join(summary["broken"])),
+        fixes.append(Fix(action=msg("checkpoints.fix.delete", paths=list(summary["broken"])),
                          why=msg("checkpoints.fix.delete.why")))
         report.diagnoses.append(Diagnosis(cause="unknown", confidence=0.5, findings=[f.code for f in report.findings],
                                           title=msg("checkpoints.diag.title", count=len(summary["broken"])),

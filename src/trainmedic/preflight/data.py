@@ -64,7 +64,7 @@ def check_batch(inputs: Any, labels: Any, k: Optional[int]) -> tuple:
     findings, diagnoses = [], []
     bad = nonfinite_inputs(inputs, labels)
     if bad:
-        where = ", ".join(f"{n} ({c})" for n, c in bad.items())
+        where = [f"{n} ({c})" for n, c in bad.items()]
         findings.append(Finding(code="TM1010", rule="nonfinite-inputs", symptom="nonfinite", severity="error",
                                 series="data", message=msg("preflight.finding.nonfinite_inputs", where=where)))
         diagnoses.append(Diagnosis(cause="bad_input_data", confidence=0.9, findings=["TM1010"],

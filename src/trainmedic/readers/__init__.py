@@ -68,6 +68,7 @@ def readers() -> list[Reader]:
 
 
 def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
+    """The first ``n`` bytes of ``path``, for the sniffers; an InputError when the file cannot be read."""
     try:
         with open(path, "rb") as fh:
             return fh.read(n)

@@ -83,10 +83,12 @@ def _is_summary(head: bytes) -> bool:
 
 
 def sniff_epoch(path: Path, head: bytes) -> float:
+    """Sure of a file named ``metrics_epoch_N.json``."""
     return 0.9 if _EPOCH_FILE.match(path.name) else 0.0
 
 
 def sniff_summary(path: Path, head: bytes) -> float:
+    """A JSON object holding AllenNLP's whole-run summary keys (``best_epoch`` and ``training_duration``)."""
     return 0.5 if path.suffix.lower() == ".json" and head.lstrip().startswith(b"{") and _is_summary(head) else 0.0
 
 

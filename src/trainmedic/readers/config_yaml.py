@@ -64,6 +64,7 @@ class BoundedLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses a document whose aliases expand past :data:`MAX_EXPANDED_NODES` values."""
 
     def compose_document(self) -> yaml.Node:
+        """The document's node tree, refused (a ``yaml.YAMLError``) when its aliases expand too far."""
         node = super().compose_document()
         # A node that contains itself (``&a [*a]``) counts as endless: the composer allows it, walkers would loop.
         if node is not None and expanded_size(node) > MAX_EXPANDED_NODES:

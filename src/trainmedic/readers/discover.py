@@ -254,7 +254,7 @@ def _unread_notes(unread: dict) -> list:
             rest = names[NAMED_SKIPS:]
             info = SourceInfo(path=str(directory), format=kind.value, role=kind, skipped=True,
                               notes=[msg("readers.note.skipped_many", count=len(rest), path=str(directory),
-                                         names=", ".join(rest[:3]) + (", ..." if len(rest) > 3 else ""))])
+                                         names=rest[:3] + (["..."] if len(rest) > 3 else []))])
             out.append(info)
     return out
 
@@ -283,7 +283,7 @@ def recover_steps(run: Run) -> None:
         recovered.setdefault(s.source, []).append(name)
     for src in run.sources:
         if src.path in recovered:
-            src.notes.append(msg("readers.note.steps_from_logging", series=", ".join(recovered[src.path]),
+            src.notes.append(msg("readers.note.steps_from_logging", series=list(recovered[src.path]),
                                  every=every))
 
 

@@ -248,6 +248,7 @@ def read_file(path: Path) -> Run:
 
 
 def sniff_file(path: Path, head: bytes) -> float:
+    """A ``trainer_state.json``, or a JSON file with a Trainer ``log_history``."""
     if path.name == STATE:
         return 0.95
     if path.suffix.lower() == ".json" and b'"log_history"' in head:
@@ -256,6 +257,7 @@ def sniff_file(path: Path, head: bytes) -> float:
 
 
 def sniff_dir(path: Path, head: bytes) -> float:
+    """A Trainer output folder: a ``trainer_state.json`` in it or in one of its ``checkpoint-N`` folders."""
     if (path / STATE).is_file():
         return 0.95
     if any((c / STATE).is_file() for c in checkpoints(path)):

@@ -74,10 +74,13 @@ def read_hparams(path: Path, run: Run) -> None:
 
 
 def read_version_dir(directory: Path) -> Run:
+    """A Lightning ``version_N`` folder: its ``metrics.csv`` (and the ``hparams.yaml`` beside it)."""
     return read_metrics(directory / "metrics.csv")
 
 
 def sniff_file(path: Path, head: bytes) -> float:
+    """A ``metrics.csv`` in a ``version_N`` folder, or a CSV whose header has ``step``, ``epoch`` and Lightning's
+    ``*_step``/``*_epoch`` columns."""
     if path.suffix.lower() != ".csv":
         return 0.0
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").strip()
@@ -91,12 +94,14 @@ def sniff_file(path: Path, head: bytes) -> float:
 
 
 def sniff_dir(path: Path, head: bytes) -> float:
+    """A ``version_N`` folder holding a ``metrics.csv``."""
     if (path / "metrics.csv").is_file() and path.name.startswith("version_"):
         return 0.9
     return 0.0
 
 
 def owns(directory: Path, path: Path) -> bool:
+    """The files of a ``version_N`` folder read with it: ``metrics.csv`` and ``hparams.yaml``."""
     return path.parent == directory and path.name in ("metrics.csv", "hparams.yaml")
 
 

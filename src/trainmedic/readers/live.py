@@ -121,6 +121,7 @@ def sniff(path: Path, head: bytes) -> float:
 
 
 def read(path: Path) -> Run:
+    """A Run from a trainmedic live log: its steps, guard actions and config, damaged records skipped and counted."""
     builder = RunBuilder(str(path))
     check = RecordCheck()
     steps = 0

@@ -23,6 +23,7 @@ MAX_METRIC_FILES = 2000  # a run logs tens of metrics; far more means this is no
 
 
 def is_run_dir(path: Path) -> bool:
+    """An MLflow run folder: ``metrics/`` beside a ``meta.yaml``."""
     return (path / "metrics").is_dir() and (path / "meta.yaml").is_file()
 
 
@@ -52,6 +53,7 @@ def _runs_below(path: Path, depth: int = 2) -> list:
 
 
 def latest_run(path: Path) -> Optional[Path]:
+    """The run folder started last below ``path`` (an ``mlruns`` folder, an experiment or a run), or None."""
     runs = _runs_below(path)
     return max(runs, key=_start_time) if runs else None
 
@@ -112,6 +114,7 @@ def read_run(run_dir: Path) -> Run:
 
 
 def read_dir(path: Path) -> Run:
+    """The latest run below an MLflow folder, as a Run."""
     run_dir = latest_run(path)
     if run_dir is None:
         raise fail(path, "readers.error.mlflow_no_metrics")
@@ -119,6 +122,7 @@ def read_dir(path: Path) -> Run:
 
 
 def sniff_dir(path: Path, head: bytes) -> float:
+    """An MLflow run folder, or an ``mlruns``/experiment folder holding one."""
     if is_run_dir(path):
         return 0.9
     if path.name == "mlruns" or (path / "meta.yaml").is_file():

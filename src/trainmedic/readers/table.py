@@ -55,6 +55,8 @@ class TableBuilder:
         self.settings: dict = {}  # config key -> value, from CONFIG_COLUMNS
 
     def add_chunk(self, header: list, columns: list) -> None:
+        """Add a chunk of rows, given column by column under ``header``: wide tables one series per column, long tables
+        one per name."""
         if not columns or not columns[0]:
             return
         n = len(columns[0])
@@ -237,6 +239,8 @@ def _finish(builder: SeriesBuilder, path: Path, fmt: str, table: TableBuilder) -
 
 
 def sniff_csv(path: Path, head: bytes) -> float:
+    """A ``.csv``/``.tsv`` file, or a ``.txt``/``.dat`` file whose first lines split into as many cells by one
+    delimiter, mostly numbers."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
         return 0.6
@@ -253,6 +257,7 @@ def sniff_csv(path: Path, head: bytes) -> float:
 
 
 def sniff_jsonl(path: Path, head: bytes) -> float:
+    """A ``.jsonl``/``.ndjson`` file, or a text file whose first line is a JSON object with more lines after it."""
     suffix = path.suffix.lower()
     text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
     if suffix in (".jsonl", ".ndjson"):

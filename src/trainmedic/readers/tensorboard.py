@@ -28,6 +28,7 @@ EPOCH_TAGS = {"epoch", "epochs", "trainer/epoch"}
 
 
 def is_event_file(path: Path) -> bool:
+    """A TensorBoard event file (``events.out.tfevents.*``)."""
     return MARKER in path.name and path.is_file()
 
 
@@ -159,6 +160,7 @@ def event_files(directory: Path) -> list:
 
 
 def read_dir(directory: Path) -> Run:
+    """Every event file of a log folder (``add_scalars`` sub-folders included), with Lightning's ``hparams.yaml``."""
     run = read_files(event_files(directory), directory, directory)
     hparams = directory / "hparams.yaml"
     if hparams.is_file():  # Lightning's TensorBoardLogger writes its hyperparameters beside the events
@@ -169,14 +171,17 @@ def read_dir(directory: Path) -> Run:
 
 
 def read_file(path: Path) -> Run:
+    """One event file, as a Run."""
     return read_files([path], path.parent, path)
 
 
 def sniff_file(path: Path, head: bytes) -> float:
+    """An event file, by its name."""
     return 0.95 if MARKER in path.name else 0.0
 
 
 def sniff_dir(path: Path, head: bytes) -> float:
+    """A folder holding event files."""
     try:
         return 0.85 if any(is_event_file(p) for p in path.iterdir()) else 0.0
     except OSError:

@@ -122,7 +122,7 @@ class BarsMixin:
             em = P.AT_EPOCH.search(head)
             counter = int(em.group(1)) if em else None
             key = "" if em else P.NUM_RE.sub("", head).strip()
-            step, epoch = self._bar_position(counter, key, b, n, m.re is P.KERAS, split)
+            step, epoch = self._bar_position(counter, key, b, n, m.re is P.KERAS, split, points)
             self._record(points, step, epoch, rank, flags=EXPLICIT if split != "eval" else 0)
         if glued:
             self._text(tail)  # a progress bar glued to the next line: read at the bar's position
@@ -133,12 +133,18 @@ class BarsMixin:
         b, n = int(Y.raw_of(b_ref, toks)), int(Y.raw_of(n_ref, toks))
         points = [(name, label, Y.value_of(ref, toks)) for name, label, ref in ops]
         counter = None if counter is None else int(Y.raw_of(counter, toks))
-        step, epoch = self._bar_position(counter, key, b, n, keras, split)
+        step, epoch = self._bar_position(counter, key, b, n, keras, split, points)
         self._record(points, step, epoch, rank, flags=EXPLICIT if split != "eval" else 0)
 
-    def _bar_position(self, counter: Optional[int], key: str, b: int, n: int, keras: bool, split: str) -> tuple:
+    def _bar_position(self, counter: Optional[int], key: str, b: int, n: int, keras: bool, split: str,
+                      points: list) -> tuple:
         """(step, epoch) of refresh ``b`` of ``n``: in the epoch the bar names (``counter``), else in the epoch a
-        Keras header opened, else counted on from the bar's earlier refreshes (``key`` names the bar)."""
+        Keras header opened, else counted on from the bar's earlier refreshes (``key`` names the bar).
+
+        Counted on, a bar that goes back restarted, and a completed bar printed again with other numbers is the next
+        pass (Keras' epoch-end lines pasted without their `Epoch N/M` headers): each is a new epoch. A completed bar
+        printed again with the same numbers is a redraw, or the epoch's last print adding its validation metrics.
+        A Keras bar spans one epoch, so its epoch is known too."""
         e = None
         if counter is not None:
             e = self._epoch_index(counter)
@@ -149,8 +155,17 @@ class BarsMixin:
         if e is not None:
             self.steps_per_epoch = n
             return float((e - 1) * n + b), (e - 1) + b / n
-        last_b, offset = self.bars.get((key, n), (0, 0))
-        if b < last_b:
-            offset += n  # the bar restarted: a new epoch
-        self.bars[(key, n)] = (b, offset)
-        return float(offset + b), NAN
+        last_b, offset, before = self.bars.get((key, n), (0, 0, None))
+        if b < last_b or (b == last_b == n and points and not _restates(before, points)):
+            offset += n
+        self.bars[(key, n)] = (b, offset, points if b == n else None)
+        return float(offset + b), (offset + b) / n if keras else NAN
+
+
+def _restates(before: Optional[list], points: list) -> bool:
+    """Whether ``points`` print the values of ``before`` again (the names both hold, with the same values)."""
+    if not before:
+        return False
+    values = {name: v for name, _, v in before}
+    shared = [(values[name], v) for name, _, v in points if name in values]
+    return bool(shared) and all(a == b or (a != a and b != b) for a, b in shared)

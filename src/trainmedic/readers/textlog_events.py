@@ -15,16 +15,41 @@ from .config_shell import read_command, shell_tokens
 from .textlog_buffer import INHERITED, NO_RANK
 from .textlog_crash import MAX_EVENTS
 
+# The series of the loss of the one batch that Caffe's train net outputs give at each displayed iteration.
+CAFFE_BATCH_LOSS = "train/batch_loss"
+
 
 class EventsMixin:
     """The part of :class:`~.textlog_parser.LogParser` that reads events and settings."""
 
+    _caffe_block: tuple = ("", -1, False)  # the net of the last net-output line, its line, whether it gave a loss
+
     def _caffe(self, m, rank: int) -> None:
-        """Caffe's test-net outputs at the iteration of the `Testing net` line before them. Train-net outputs restate
-        the solver's `Iteration N, loss = ...` line and are left to it."""
-        if m.group("net") == "Train":
+        """Caffe's net outputs, at the iteration of the solver's line before them (`Iteration N, loss = ...` for the
+        train net, `Iteration N, Testing net` for the test net).
+
+        The outputs printed together (consecutive lines) belong to one iteration; the weighted values of its loss
+        outputs add up to the objective the solver minimises (`loss1/loss` x 0.3 + ... + `loss3/loss` x 1).
+        Test outputs give that sum as ``eval/loss``. Train outputs give it as ``train/batch_loss``, the loss of the
+        displayed iteration's batch, while ``train/loss`` stays the solver's own line: the same objective averaged
+        over the last ``average_loss`` iterations, which is what other frameworks log as the loss of a logging
+        interval (the rules' noise estimates expect that), where one batch's loss is one noisy sample of it. Other
+        outputs (accuracies) become the split's metrics."""
+        net = m.group("net")
+        last_net, last_line, summed = self._caffe_block
+        same_iteration = last_net == net and last_line == self.lineno - 1
+        self._caffe_block = (net, self.lineno, summed and same_iteration)
+        if m.group("loss"):
+            name = CAFFE_BATCH_LOSS if net == "Train" else "eval/loss"
+            value = L.parse_number(m.group("weighted"))
+            buf = self.series.get(name)
+            if same_iteration and summed and buf is not None:
+                buf.values[-1] += value  # the next loss output of the same iteration
+                return
+            self._caffe_block = (net, self.lineno, True)
+            self._record([(name, m.group("name"), value)], self.last_step, self.last_epoch, rank)
             return
-        name = "eval/loss" if m.group("loss") else L.metric_name(m.group("name").rstrip("0123456789"), "eval")
+        name = L.metric_name(m.group("name").rstrip("0123456789"), "train" if net == "Train" else "eval")
         if name:
             self._record([(name, m.group("name"), L.parse_number(m.group("val")))], self.last_step, self.last_epoch,
                          rank)

@@ -128,8 +128,8 @@ def line_kind(text: str) -> Optional[str]:
                                       or P.SAVE_WORD.search(text) or P.LR_REDUCED.search(text)):
         return None
     if "|" in text or "," in text or "\t" in text or "  " in text:
-        if not P.TABLE_RULE.match(text) and L.table_header(text) is not None:
-            return None  # a table header
+        if not L.is_table_rule(text) and L.table_header(text) is not None or P.YOLO_RESULTS.match(text):
+            return None  # a table header, or a row of a table whose columns are known
     if "/" in text and "[" in text:
         m = P.KERAS.match(text) or P.TQDM.search(text)
         if m and not P.FRAMEWORK_PROGRESS.search(text) and not P.PARTIAL_EVAL.match(text):
@@ -234,7 +234,8 @@ def dict_layout(text: str, refs: Refs) -> Optional[tuple]:
 def _framework_prefix(text: str, refs: Refs) -> tuple:
     """(the position a framework's progress prefix gives, the text without it, its span): mmcv/mmengine
     `Epoch [1][50/500]`, `Iter(train) [50/1000]`, torchvision `Epoch: [0] [10/391]`, MXNet `Epoch[0] Batch [20]`,
-    fairseq `epoch 001:  50 / 400`, `EP2`, the PyTorch example's `Epoch: 1 [1280/60000 (2%)]`."""
+    fairseq `epoch 001:  50 / 400`, `EP2`, the PyTorch example's `Epoch: 1 [1280/60000 (2%)]`, BigDL's
+    `[Epoch 64 736512/1281167]`."""
     for rx in (P.MMCV, P.TORCHVISION, P.MMENGINE_ITER, P.MXNET):
         m = rx.search(text)
         if not m:
@@ -251,8 +252,8 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
             pre = ("mmcv", refs.raw(m.span("ep"), m.group("ep")), 1 if rx is P.TORCHVISION else 0, False,
                    refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")))
         return pre, text[:m.start()] + " " + text[m.end():], m.span()
-    m = P.FAIRSEQ_PROGRESS.search(text) or P.EXAMPLE_PROGRESS.search(text) or P.EPOCH_GLUED.search(text) \
-        or P.EPOCH_OF.search(text)
+    m = P.FAIRSEQ_PROGRESS.search(text) or P.EXAMPLE_PROGRESS.search(text) or P.EPOCH_RECORDS.search(text) \
+        or P.EPOCH_GLUED.search(text) or P.EPOCH_OF.search(text)
     if not m:
         return None, text, None
     if m.re is P.EPOCH_OF:
@@ -260,7 +261,7 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
     elif m.re is P.EPOCH_GLUED:
         g = 1 if m.group(1) is not None else 2
         pre = ("epoch", refs.raw(m.span(g), m.group(g)), None, None)
-    elif m.re is P.EXAMPLE_PROGRESS:
+    elif m.re is P.EXAMPLE_PROGRESS or m.re is P.EPOCH_RECORDS:
         pre = ("example", refs.raw(m.span(1), m.group(1)), refs.raw(m.span(2), m.group(2)),
                refs.raw(m.span(3), m.group(3)))
     else:
@@ -287,6 +288,8 @@ def fields_layout(text: str, refs: Refs) -> tuple:
     ops = []
     names = []
     for f in L.fields(text, split):  # a split word applies to the fields after it (see textlog_line.fields)
+        if ":" in f.key:
+            refs.check(at(f.key_span))  # `mAP@0.50:0.95`: a number inside the key is part of the name
         role = L.key_role(f.key)
         total = None if f.total_span is None else refs.raw(at(f.total_span), text[f.total_span[0]:f.total_span[1]])
         if role == "epoch":

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, Optional
 
-from ..names import METRIC_WORDS, SPLIT_WORDS, is_bookkeeping, normalise
+from ..names import METRIC_WORDS, SPLIT_WORDS, is_bookkeeping, normalise, parse_metric_name
 from . import textlog_patterns as P
 from .config_keys import spelling
 
@@ -24,6 +25,11 @@ _KNOWN = set(METRIC_WORDS.values()) | set(METRIC_WORDS)
 _METRIC_RENAMES = {"lm_loss": "loss"}
 # Optimisation quantities: on a line with no step or epoch they read as settings (`lr=2e-05`), not as a curve.
 _SETTING_LIKE = {"lr", "grad_norm", "loss_scale", "weight_decay"}
+# Verbs of a sentence that stand between a metric's name and its value (`Loss is 1.26.`).
+_COPULAS = (" is", " was", " are", " were", "\tis")
+# Metrics only ever measured on held-out data: a detector's mean average precision is computed by its evaluation
+# (`Epoch: 50 | mAP@0.5: 0.62`), never on training batches, so a line that names no split means the eval split.
+EVALUATION_METRICS = {"map", "map50", "map50_95", "map75"}
 
 
 @dataclass
@@ -36,14 +42,18 @@ class Field:
     split: Optional[str]
     span: tuple = (0, 0)  # where ``raw`` stands on the line read
     total_span: Optional[tuple] = None  # where ``total`` stands, when there is one
+    key_span: tuple = (0, 0)  # where ``key`` stands
 
     @property
     def value(self) -> float:
+        """The number the field holds (``nan``, ``-Infinity``, ``1,234`` and ``12.5%`` included)."""
         return parse_number(self.raw)
 
 
 def parse_number(raw: str) -> float:
-    """``1,234`` -> 1234.0, ``nan`` -> nan, ``12.5%`` -> 12.5."""
+    """``1,234`` -> 1234.0, ``nan``/``NaN`` -> nan, ``-Infinity`` -> -inf, ``12.5%`` -> 12.5, ``-1.#INF`` -> -inf."""
+    if "#" in raw:  # the Microsoft C runtime's non-finite numbers: 1.#INF, 1.#QNAN, -1.#IND (an indefinite NaN)
+        return float(raw.partition("1.#")[0] + ("inf" if "#INF" in raw else "nan"))
     return float(raw.replace(",", "").rstrip("%"))
 
 
@@ -83,6 +93,7 @@ def strip_prefixes(line: str) -> Stripped:
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def split_of(word: str) -> Optional[str]:
+    """The split a word names (``val`` -> ``eval``, ``Training`` -> ``train``), or None."""
     return SPLIT_WORDS.get(word.lower())
 
 
@@ -107,15 +118,25 @@ def fields(text: str, default_split: Optional[str] = None) -> list:
         while si < len(sections) and sections[si][0] <= m.start():
             current = sections[si][1]
             si += 1
-        key = m.group("key")
+        key, key_span, raw, span = m.group("key"), m.span("key"), m.group("val"), m.span("val")
+        if ". " in key:  # a key never runs on past a full stop: `... records/second. Loss is 1.26`
+            cut = key.rindex(". ") + 2
+            key, key_span = key[cut:], (key_span[0] + cut, key_span[1])
+        if key.endswith(_COPULAS):  # a sentence's verb stands where a colon would: `Current learning rate is 0.046.`
+            key = key.rsplit(None, 1)[0]
+        elif key[-1].isdigit() and text.startswith(":", span[1]) and m.group("total") is None:
+            r = P.RANGE_VALUE.match(text, span[1])  # `mAP@0.50:0.95: 0.41`: the key ends in a range
+            if r is not None:
+                key, key_span = f"{key}:{raw}", (key_span[0], span[1])
+                raw, span = r.group("val"), r.span("val")
         for word in key.replace("_", " ").split():
             s = split_of(word)
             if s:
                 current = s  # `Val Loss: 2.1 | Acc: 0.9`: the bare field after a val field is a val field too
                 break
         total = m.group("total")
-        out.append(Field(key, m.group("val"), int(total) if total else None, current, m.span("val"),
-                         m.span("total") if total else None))
+        out.append(Field(key, raw, int(total) if total else None, current, span, m.span("total") if total else None,
+                         key_span))
     return out
 
 
@@ -141,6 +162,8 @@ def metric_name(key: str, split: Optional[str]) -> Optional[str]:
     words = key.replace("_", " ").split()
     if words and words[0].lower() == "best":
         return None  # `best F1=0.93` restates an old point
+    if split is None and parse_metric_name(key).metric in EVALUATION_METRICS:
+        split = "eval"
     name = normalise(key, default_split=split)
     parts = name.split("/")
     metric = parts[-1]
@@ -189,7 +212,9 @@ def namespace_pairs(body: str) -> list:
     """Keyword arguments of a printed ``Namespace(...)`` as :class:`Setting` pairs, read with ``ast`` (literals only,
     nothing executed)."""
     try:
-        call = ast.parse(f"f({body})", mode="eval").body
+        with warnings.catch_warnings():  # `lr=1if ...` parses with a SyntaxWarning: no noise on the user's terminal
+            warnings.simplefilter("ignore", SyntaxWarning)
+            call = ast.parse(f"f({body})", mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
         return []
     out = []
@@ -209,14 +234,14 @@ _HEADER_CELL = re.compile(r"^(?:#|[A-Za-z][\w./@()\-]*(?: [A-Za-z][\w./@()\-]*)*
 
 
 def table_cells(text: str) -> Optional[list]:
-    """Cells of a Markdown table row (with or without its outer bars), a CSV/TSV row, or a row of a table aligned
-    with spaces (spaCy's training table); None when the line is none of these."""
+    """Cells of a Markdown table row (with or without its outer bars, spaced or compact: `epoch|mem|loss`), a CSV/TSV
+    row, or a row of a table aligned with spaces (spaCy's training table); None when the line is none of these."""
     s = text.strip()
     if "|" in s:
         inner = s[1:] if s.startswith("|") else s
         inner = inner[:-1] if inner.endswith("|") else inner
         cells = [c.strip() for c in inner.split("|")]
-        if len(cells) >= 2 and (s.startswith("|") and s.endswith("|") or " | " in s):
+        if len(cells) >= 2 and (s.startswith("|") and s.endswith("|") or " | " in s or all(cells)):
             return cells
     for sep in (",", "\t"):
         if sep in s and " " not in s.replace(", ", ",").strip():
@@ -228,6 +253,15 @@ def table_cells(text: str) -> Optional[list]:
         if len(cells) >= 3:
             return cells
     return None
+
+
+# What a rule under a table header is made of: anything else on a line rejects it without a regex.
+_RULE_CHARS = " \t\r\n|:+-"
+
+
+def is_table_rule(text: str) -> bool:
+    """Whether ``text`` is the rule under a table's header (`|---|---|`, `-- | --`, `-|-|-`, `---  ------`)."""
+    return not text.strip(_RULE_CHARS) and "-" in text and P.TABLE_RULE.match(text) is not None
 
 
 def is_name_cell(cell: str) -> bool:

@@ -157,6 +157,9 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
             return
         if self._table(text, r):
             return
+        if P.YOLO_RESULTS.match(text):
+            self._yolo_results(text, r)
+            return
         if P.LAUNCH.match(text):
             self._launch(text)
             return

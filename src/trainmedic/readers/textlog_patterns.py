@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 # --- numbers -------------------------------------------------------------------------------------------------------
-# nan/inf in any case, 1,234 thousands, 1.2e-05, 6.7E+00, .5, 12.5%; never the start of a word or a clock time.
-NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
-       r"|\.\d+(?:[eE][-+]?\d+)?)%?")
+# nan/inf/Infinity in any case, 1,234 thousands, 1.2e-05, 6.7E+00, .5, 12.5%, and the Microsoft C runtime's
+# `1.#INF`, `-1.#IND`, `1.#QNAN`; never the start of a word or a clock time.
+NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|1\.#(?:INF|IND|QNAN|SNAN)\d*"
+       r"|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)%?")
 NUM_RE = re.compile(NUM)
 _NUM_END = r"(?!\w|\.\w|:\S)"  # a sentence's full stop may follow (`Cls loss: 0.28937. Reg loss: 0`)
-# The numbers that change from one line to the next of the same shape (see ``textlog_shape``): digits only, so
+# The numbers that change from one line to the next of the same shape (see :mod:`.textlog_layout`): digits only, so
 # `nan`, `inf` stay part of the shape; never glued after a word character, `.`, `@`, `/` or `-`, so names (`top5`,
 # `acc@1`), dates, exponents and the total of `180/400` stay part of it too. One capture group: ``split`` keeps them.
 TOKEN = re.compile(r"(?<![\w.@/\-])([-+]?(?:(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
@@ -43,11 +44,16 @@ LEVEL_WARNING = re.compile(r"^\s*\[?(?:WARNING|WARN)\b")
 
 # --- fields --------------------------------------------------------------------------------------------------------
 _KEYWORD = r"[A-Za-z][\w./@\-]*"
-# `key: 1.0`, `key=1.0`, `Key 1.0`, `Train Loss: 1.0`, `Epoch 3/50`, `loss: 2.2 (2.3)`
+# `key: 1.0`, `key=1.0`, `Key 1.0`, `Train Loss: 1.0`, `Epoch 3/50`, `loss: 2.2 (2.3)`. Sentences (`Loss is NaN.`) and
+# keys ending in a range (`mAP@0.50:0.95: 0.41`) are put right by :func:`~.textlog_line.fields`, not here: every
+# alternative this pattern tries costs on every line read in full.
 FIELD = re.compile(
     rf"(?<![\w.@/\-])(?P<key>{_KEYWORD}(?:[ \t]+{_KEYWORD}){{0,3}}?)[ \t]*(?:[:=][ \t]*|[ \t]+)"
     rf"(?P<val>{NUM}){_NUM_END}(?:[ \t]*/[ \t]*(?P<total>\d+))?"
 )
+# The value after a key that ends in a range of IoU thresholds: `mAP@0.50:0.95: 0.41` is read as `mAP@0.50` = 0.95
+# first, and this is what stands after it.
+RANGE_VALUE = re.compile(rf":[ \t]*(?P<val>{NUM}){_NUM_END}")
 # `train:` / `val:` opening a section whose fields belong to that split
 SECTION = re.compile(r"(?<![\w/])(?P<split>train|training|val|valid|validation|eval|evaluation|test|dev)\s*:\s*(?=[A-Za-z])",
                      re.IGNORECASE)
@@ -68,6 +74,9 @@ MMENGINE_ITER = re.compile(r"\bIter(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<b>\d+)\s*/\
 TORCHVISION = re.compile(r"\bEpoch:\s*\[\s*(?P<ep>\d+)\s*\]\s*\[\s*(?P<b>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # MXNet's Speedometer: `Epoch[0] Batch [20]\tSpeed: 165.86 samples/sec\taccuracy=0.1` (no batch total)
 MXNET = re.compile(r"\bEpoch\s*\[\s*(?P<ep>\d+)\s*\]\s*Batch\s*\[\s*(?P<b>\d+)\s*\]")
+# BigDL's optimizer: `[Epoch 64 736512/1281167][Iteration 45457]`: records seen out of the epoch's (the step is the
+# iteration field after it)
+EPOCH_RECORDS = re.compile(r"\[\s*Epoch\s+(\d+)\s+(\d+)\s*/\s*(\d+)\s*\]")
 # `Training Epoch:[1103/1500]`: an epoch out of the run's epochs
 EPOCH_OF = re.compile(r"\bEpoch\s*:?\s*\[\s*(?P<ep>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # Any of the framework prefixes above that carry a progress bar's `b/n` inside brackets
@@ -81,9 +90,10 @@ PARTIAL_EVAL = re.compile(r"^\s*(?:Test|Val|Valid|Eval)\w*:\s*\[\s*\d+\s*/\s*\d+
                           r"|\bvalid on '[\w\-]+' subset\s+\d+\s*/\s*\d+")
 # The end of a line cut off and glued after another process's line: `36.9 | hardware_tflops: 36.9 | grad_norm: 1.27`
 FRAGMENT = re.compile(rf"^\s*{NUM}\s*\|\s*[A-Za-z_][\w ./()-]*:\s*{NUM}")
-# Caffe's net outputs: `Test net output #1: SoftmaxWithLoss1 = 87.3362 (* 1 = 87.3362 loss)`
+# Caffe's net outputs: `Test net output #1: SoftmaxWithLoss1 = 87.3362 (* 1 = 87.3362 loss)`, a loss output with its
+# weight and its weighted value (what the solver adds up)
 CAFFE_OUTPUT = re.compile(rf"\b(?P<net>Train|Test) net output #\d+:\s*(?P<name>[\w/.-]+)\s*=\s*(?P<val>{NUM})"
-                          r"(?P<loss>\s*\(\*[^)]*\bloss\))?")
+                          rf"(?P<loss>\s*\(\*\s*{NUM}\s*=\s*(?P<weighted>{NUM})\s*loss\))?")
 # tqdm: `desc: 45%|████▌  | 180/400 [00:47<00:57, 3.81it/s, loss=2.31]` (percent and bar optional). A count starts
 # after a non-digit: where the first digit of a run cannot start a bar no later one can, and trying each made a search
 # over a long digit run quadratic.
@@ -96,11 +106,20 @@ EPOCH_HEADER = re.compile(r"^\s*Epoch\s+(?P<ep>\d+)\s*/\s*(?P<n>\d+)\s*:?\s*$")
 # HF Trainer dict lines: {'loss': 0.5, 'grad_norm': nan, 'learning_rate': 2e-05, 'epoch': 0.1}
 DICT_LINE = re.compile(r"^\s*\{\s*['\"][\w/.\- ]+['\"]\s*:")
 DICT_PAIR = re.compile(rf"['\"](?P<key>[\w/.\-() ]+)['\"]\s*:\s*['\"]?(?P<val>{NUM}){_NUM_END}(?:/(?P<total>\d+))?")
-# Markdown table rows and CSV/TSV rows pasted into a log; the rule under a header (`|---|`, `-- | --`, spaCy's
-# `---  ------  ------`)
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:[|+ ]\s*:?-{2,}:?\s*)*\|?\s*$")
+# Markdown table rows and CSV/TSV rows pasted into a log; the rule under a header (`|---|`, `-- | --`, `-|-|-`,
+# spaCy's `---  ------  ------`)
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:[|+ ]\s*:?-{2,}:?\s*)*\|?\s*$"
+                        r"|^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$")
 CELL_NAME = re.compile(r"^[A-Za-z][\w./@ \-]*$")
 CELL_NUM = re.compile(rf"^\s*{NUM}\s*$")
+# A cell of a table row: a number, a size with its unit (YOLO's GPU memory `7.17G`), or a count out of a total
+# (YOLO's epoch `0/299`)
+CELL_VALUE = re.compile(rf"^\s*(?:(?P<num>{NUM})(?P<unit>[KMGT]i?B?)?|(?P<count>\d+)\s*/\s*(?P<of>\d+))\s*$")
+# Where the tqdm bar starts that a table row is the description of: `   43/99  4.2G  0.0112  0.0217  640: 100%|███`
+ROW_BAR = re.compile(r":?\s+\d{1,3}%\|")
+# A row of a YOLO `results.txt` (Ultralytics YOLOv3/YOLOv5, no header): the epoch out of the last one, the GPU memory,
+# then 13 numbers (see :data:`~.textlog_tables.YOLO_RESULTS_COLUMNS`)
+YOLO_RESULTS = re.compile(rf"^\s*\d+/\d+\s+{NUM}[GM]?(?:\s+{NUM}){{13}}\s*$")
 
 # --- settings lines ------------------------------------------------------------------------------------------------
 NAMESPACE = re.compile(r"\bNamespace\((?P<body>.*)\)\s*$")

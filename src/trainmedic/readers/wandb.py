@@ -155,6 +155,7 @@ def _is_run_dir(path: Path) -> bool:
 
 
 def read_dir(path: Path) -> Run:
+    """A W&B run folder, or the latest run of a ``wandb`` folder, as a Run."""
     if _is_run_dir(path):
         return read_run_dir(path)
     latest = path / "latest-run"
@@ -167,6 +168,7 @@ def read_dir(path: Path) -> Run:
 
 
 def sniff_dir(path: Path, head: bytes) -> float:
+    """A W&B run folder, or a ``wandb`` folder holding one."""
     if _is_run_dir(path):
         return 0.9
     if path.name == "wandb" and any(_is_run_dir(p) for p in _run_dirs(path)):
@@ -175,10 +177,12 @@ def sniff_dir(path: Path, head: bytes) -> float:
 
 
 def sniff_file(path: Path, head: bytes) -> float:
+    """A binary W&B run file (``run-*.wandb``), by its header."""
     return 0.95 if head.startswith(MAGIC) else 0.0
 
 
 def read_file(path: Path) -> Run:
+    """A binary W&B run file's history, as a Run."""
     return read_transaction_log(path)
 
 

@@ -159,7 +159,7 @@ def check_collapse(run: Run, p: CollapseParams) -> list:
         y = s.values
         params = {"best": float(y[c["best"]]), "onset_value": float(y[c["onset"]]), "low": float(y[c["low"]]),
                   "best_where": where(s, c["best"]), "low_where": where(s, c["low"]),
-                  "others": ", ".join(t[0].label for t in order[1:])}
+                  "others": [t[0].label for t in order[1:]]}
         if pattern:
             ps, rs = all_pr["precision"][0], all_pr["recall"][0]
             params.update(precision=float(ps.values[np.isfinite(ps.values)][-1]),

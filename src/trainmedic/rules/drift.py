@@ -19,7 +19,7 @@ from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, series_of
 from .divergence import divergence_point
-from .swings import _aggregate
+from .swings import per_epoch
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ def check_rising(run: Run, p: DriftParams) -> list:
     """
     out = []
     for s in series_of(run, split="train", metric="loss"):
-        if not _aggregate(s) or divergence_point(s) is not None:
+        s = per_epoch(s)
+        if s is None or divergence_point(s) is not None:
             continue
         fin = np.flatnonzero(np.isfinite(s.values))
         v = s.values[fin]

@@ -100,7 +100,7 @@ def check_nonfinite(run: Run, p: Params) -> list:
         out.append(make_finding("TM101", s0, i0, ev=ev, until=len(last[1]) - 1, until_series=last[1], facts=facts,
                                 severity=severity,
                                 params={"value": float(s0.values[i0]), "count": len(firsts),
-                                        "names": ", ".join(s.label for _, s, _ in firsts)}))
+                                        "names": [s.label for _, s, _ in firsts]}))
     return out
 
 

@@ -185,7 +185,7 @@ def check_oscillation(run: Run, p: OscillationParams) -> list:
                       "rough": round(100 * o["roughness"], 1),
                       "train": train.label if train is not None else "",
                       "train_rough": round(100 * (o["train_roughness"] or 0.0), 2),
-                      "others": ", ".join(h[1].label for h in hits[1:])}
+                      "others": [h[1].label for h in hits[1:]]}
             key = "rule.TM401.message" if o["train_roughness"] is not None else "rule.TM401.message_no_train"
             # Beyond noise: the eval set's size (exact k/n accuracies) bounds its sampling noise, or training itself
             # swings (a train curve that oscillates moves the weights between evaluations). Otherwise a small eval

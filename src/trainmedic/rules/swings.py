@@ -45,20 +45,34 @@ class SwingFacts(Facts):
 SWINGS = SwingParams()
 
 
-def _aggregate(s: Series) -> bool:
-    """A series logged once per epoch (whole-train-set averages), not per batch: its epochs are whole numbers, one
-    point each (a step counter beside them does not matter)."""
-    if not s.has_epoch:
-        return False
+def _whole(x: np.ndarray) -> bool:
+    return bool(np.isfinite(x).all()) and bool(np.all(np.abs(x - np.round(x)) < 1e-9)) and len(np.unique(x)) == x.size
+
+
+def per_epoch(s: Series) -> Optional[Series]:
+    """``s`` when it is logged once per epoch (whole-train-set averages, not per batch: its epochs are whole numbers,
+    one point each; a step counter beside them does not matter), else None.
+
+    A log that ends inside an epoch (a run still going or killed, a paste cut mid-epoch) adds that epoch's running
+    mean at a fractional epoch after the last whole one: the series is still per epoch, without that partial point.
+    """
+    if not s.has_epoch or s.epoch.size < 2:
+        return None
     x = s.epoch
-    return bool(np.isfinite(x).all()) and x.size >= 2 and bool(np.all(np.abs(x - np.round(x)) < 1e-9)) and len(
-        np.unique(x)) == x.size
+    if _whole(x):
+        return s
+    if s.epoch.size >= 3 and _whole(x[:-1]) and np.isfinite(x[-1]) and x[-1] > x[-2]:
+        return s.take(np.arange(s.epoch.size - 1))
+    return None
 
 
 def swings_of(s: Series, p: SwingParams = SWINGS) -> Optional[dict]:
     """Reversals of a per-epoch train curve that exceed its own ordinary change, or None."""
+    s = per_epoch(s)
+    if s is None:
+        return None
     fin = np.flatnonzero(np.isfinite(s.values))
-    if fin.size < p.min_points or not _aggregate(s):
+    if fin.size < p.min_points:
         return None
     v = s.values[fin]
     log_scale = s.parsed.is_loss
@@ -126,7 +140,7 @@ def check_train_oscillation(run: Run, p: SwingParams) -> list:
                                 message_key=f"rule.TM403.message_{scale}",
                                 params={"swings": len(sw), "typical": round(typical, 3 if scale == "abs" else 0),
                                         "background": round(f["background"] * (100 if f["log_scale"] else 1), 3),
-                                        "others": ", ".join(h[0].label for h in hits if h[0] is not s)},
+                                        "others": [h[0].label for h in hits if h[0] is not s]},
                                 facts=SwingFacts(swings=tuple(sw), typical_move=f["typical"],
                                                  background=f["background"], log_scale=f["log_scale"])))
     return out

@@ -24,14 +24,14 @@ MESSAGES = {
     "cause.no_grad_clipping.explanation": "Gradient clipping is off (max_grad_norm = {max_grad_norm}{cite, select, none {} other {, {cite}}}), so nothing bounds one large gradient: a single bad step can throw the weights off their optimum (swings, spikes) or overflow to NaN.",
 
     # lr_too_high
-    "cause.lr_too_high.title": "Learning rate too high ({lr})",
-    "cause.lr_too_high.lead": "The learning rate {lr}{cite, select, none {} other { ({cite})}} is larger than this run tolerates",
-    "cause.lr_too_high.rise": "{series} rose from {low} to {high} before it became non-finite: the run was diverging before the NaN, the signature of steps too large for the loss surface (lr {lr}{cite, select, none {} other {, {cite}}})",
+    "cause.lr_too_high.title": "Learning rate too high{lr, select, none {} other { ({lr})}}",
+    "cause.lr_too_high.lead": "The learning rate{lr, select, none {} other { {lr}}}{cite, select, none {} other { ({cite})}} is larger than this run tolerates",
+    "cause.lr_too_high.rise": "{series} rose from {low} to {high} before it became non-finite: the run was diverging before the NaN, the signature of steps too large for the loss surface{lr, select, none {} other { (lr {lr}{cite, select, none {} other {, {cite}}})}}",
     "cause.lr_too_high.divergence": "the loss left its minimum and climbed, which larger-than-stable updates do",
-    "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with lr {lr}{optimizer, select, none {} other { ({optimizer})}} each epoch lands somewhere else in a sharp valley",
+    "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with {lr, select, none {this lr} other {lr {lr}}}{optimizer, select, none {} other { ({optimizer})}} each epoch lands somewhere else in a sharp valley",
 
     # batch_lr_mismatch
-    "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} -> {eff} while the learning rate stayed {lr}",
+    "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} → {eff} while the learning rate stayed {lr}",
     "cause.batch_lr_mismatch.change": "The effective batch went from {base_eff} ({base_pdb} x {base_accum}) in the "
                                       "stable baseline to {eff} ({pdb} x {accum}) here, {ratio}x larger, while the "
                                       "learning rate stayed {lr}",
@@ -72,6 +72,11 @@ MESSAGES = {
     "cause.overfitting_capacity.explanation": "The train loss keeps falling while {series} rises from its minimum "
                                               "{min} ({where} is the first evaluation after it) to {last}: extra "
                                               "epochs fit the train set, not the task.",
+    "cause.overfitting_capacity.explanation_memorise": "The train loss fell to {train} while {series} stays at {eval} "
+                                                       "({ratio}x) and has not improved since {where}: extra epochs "
+                                                       "fit the train set, not the task.",
+    "cause.overfitting_capacity.explanation_short": "The train loss keeps falling while {series} rises from {where}: "
+                                                    "extra epochs fit the train set, not the task.",
 
     "cause.unknown.title": "Cause not determined",
     "cause.unknown.explanation": "The findings match none of the known causes with the configuration that could be "
@@ -102,6 +107,7 @@ MESSAGES = {
     "cause.fix.skip_nonfinite.action": "skip the update when the loss is not finite (check torch.isfinite(loss) "
                                        "before backward)",
     "cause.fix.skip_nonfinite.why": "one bad batch then costs one step, not the run",
+    "cause.fix.lr_unknown.action": "lower the learning rate {factor}x (its value is not in the files read: pass the launch script or config to get the number)",
     "cause.fix.lr_cut.why": "{factor}x lower keeps the steps inside the region where the loss was still falling",
     "cause.fix.lr_far_above.why": "far above what this optimizer trains with ({low} to {high}): halving is not enough; restart from its classic default and tune from there",
     "cause.fix.plateau_scheduler.action": "keep the lr and add ReduceLROnPlateau on the eval metric "
@@ -138,9 +144,18 @@ MESSAGES = {
     "cause.fix.check_labels.why": "{series}{values, select, none {} other { of exactly {values}}} is only possible with a single-class validation set or a broken metric",
     "cause.fix.stratified_split.action": "rebuild the validation split stratified by label",
     "cause.fix.stratified_split.why": "every class must be present for the eval numbers to mean anything",
-    "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "
-                                        "metric_for_best_model='eval_loss') and stop early (patience 2-3)",
-    "cause.fix.best_checkpoint.why": "the best model of this run is the one at {series}'s minimum {min}",
+    "cause.fix.best_checkpoint.action": "keep the checkpoint at the eval-loss minimum and stop early (patience 2-3 "
+                                        "evaluations)",
+    "cause.fix.best_checkpoint.action.hf": "keep the checkpoint at the eval-loss minimum (load_best_model_at_end=True, "
+                                           "metric_for_best_model='eval_loss') and stop early "
+                                           "(EarlyStoppingCallback(early_stopping_patience=3))",
+    "cause.fix.best_checkpoint.action.lightning": "keep the checkpoint at the eval-loss minimum "
+                                                  "(ModelCheckpoint(monitor='val_loss', mode='min')) and stop early "
+                                                  "(EarlyStopping(monitor='val_loss', patience=3))",
+    "cause.fix.best_checkpoint.action.keras": "keep the weights at the eval-loss minimum and stop early "
+                                              "(EarlyStopping(monitor='val_loss', patience=3, "
+                                              "restore_best_weights=True))",
+    "cause.fix.best_checkpoint.why": "the best model of this run is the one at {series}'s minimum{min, select, none {} other { {min}}}",
     "cause.fix.regularise.action": "add weight decay (0.01-0.1), dropout or augmentation; fewer epochs or a lower "
                                    "lr for long runs",
     "cause.fix.regularise.why": "less capacity to memorise, more pressure to generalise",
@@ -162,9 +177,9 @@ MESSAGES = {
     "cause.fix.check_optimizer.action": "check which parameters the optimizer holds: sum(p.numel() for g in optimizer.param_groups for p in g['params']) against sum(p.numel() for p in model.parameters() if p.requires_grad)",
     "cause.fix.check_optimizer.why": "a model at the class prior with an ordinary lr is almost always a model whose weights are not being updated",
     "cause.frozen_backbone.title_suspect": "Suspect: most of the model is frozen",
-    "cause.frozen_backbone.suspect": "The loss sits at ln({k}) = {ln_k} from {where} on with an ordinary lr ({lr}): the model outputs the class prior, which is what a trainable head on frozen, untuned features produces. The run does not say how many parameters train, so this is a suspect, not a finding.",
+    "cause.frozen_backbone.suspect": "The loss sits at ln({k}) = {ln_k} from {where} on{lr, select, none {} other { with an ordinary lr ({lr})}}: the model outputs the class prior, which is what a trainable head on frozen, untuned features produces. The run does not say how many parameters train, so this is a suspect, not a finding.",
     "cause.optimizer_misses_params.title_suspect": "Suspect: the optimizer holds only part of the model",
-    "cause.optimizer_misses_params.suspect": "With an ordinary lr ({lr}) nothing moves the loss off ln({k}) = {ln_k}: if the optimizer was built from a submodule's parameters (model.classifier.parameters()), everything else keeps its initial weights even though requires_grad is True and the parameter count looks right.",
+    "cause.optimizer_misses_params.suspect": "{lr, select, none {Nothing} other {With an ordinary lr ({lr}) nothing}} moves the loss off ln({k}) = {ln_k}: if the optimizer was built from a submodule's parameters (model.classifier.parameters()), everything else keeps its initial weights even though requires_grad is True and the parameter count looks right.",
 
     # loss_output_mismatch (the loss-floor variant of TM302 it rests on is in rules.py)
     "cause.loss_output_mismatch.title": "The loss and the model's output disagree (softmax applied twice?)",
@@ -209,7 +224,7 @@ MESSAGES = {
     "cause.recurrent_long_sequence.because": "the recurrent layer ({layers}) backpropagates through long sequences",
     "cause.mixed_precision_overflow.because": "half precision ({precision}) overflows or loses precision",
     "cause.no_grad_clipping.because": "gradient clipping is off",
-    "cause.lr_too_high.because": "the learning rate {lr} is too high",
+    "cause.lr_too_high.because": "the learning rate{lr, select, none {} other { {lr}}} is too high",
     "cause.lr_too_low.because": "the learning rate {lr} is too small to move the weights",
     "cause.batch_lr_mismatch.because": "the effective batch grew from {base_eff} to {eff} while the learning rate stayed {lr}",
     "cause.batch_lr_mismatch.because_no_baseline": "the loss is summed over the batch, so the step grows with the effective batch ({eff})",

@@ -25,7 +25,7 @@ MESSAGES = {
                                   "`set_to_none=True`); with gradient accumulation, after `optimizer.step()` only",
     "cause.fix.zero_grad.why": "each step must start from zero gradients, or it applies the sum of every earlier one",
     "cause.lr_schedule_decayed.title": "The learning-rate schedule has decayed the lr to zero",
-    "cause.lr_schedule_decayed.explanation": "The logged lr is 0 from {where} while training goes on: the schedule (scheduler {scheduler}, base lr {lr}) has already decayed it away, so no step changes the weights and the loss can only stay where it is.",
+    "cause.lr_schedule_decayed.explanation": "The logged lr is 0 from {where} while training goes on: the schedule{scheduler, select, none {{lr, select, none {} other { (base lr {lr})}}} other { (scheduler {scheduler}{lr, select, none {} other {, base lr {lr}}})}} has already decayed it away, so no step changes the weights and the loss can only stay where it is.",
     "cause.fix.check_scheduler.action": "check the schedule: milestones and gamma of a step schedule, whether the scheduler is stepped once per epoch (not per batch), and that the lr is not multiplied twice",
     "cause.fix.check_scheduler.why": "an lr of zero trains nothing, however long the run goes on",
     "cause.fix.print_lr.action": "log the lr with enough digits (e.g. `{{lr:.2e}}`)",

@@ -20,11 +20,11 @@ MESSAGES = {
     "compare.where.epoch": "epoch {epoch}",
     "compare.where.step": "step {step}",
     "compare.finding.parted": "{series} parts at {where}: {a} {value_a} vs {b} {value_b}; {worse} is worse from here on.",
-    "compare.finding.mismatch.sum": "Effective batch {eb_ref} -> {eb_chg} ({ratio}x) while the lr went {lr_ref} -> "
+    "compare.finding.mismatch.sum": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) while the lr went {lr_ref} → "
                                     "{lr_chg}. The loss is summed over the batch, so each step is {ratio}x larger.",
-    "compare.finding.mismatch.mean": "Effective batch {eb_ref} -> {eb_chg} ({ratio}x) while the lr went {lr_ref} -> "
+    "compare.finding.mismatch.mean": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) while the lr went {lr_ref} → "
                                      "{lr_chg}: higher than even the linear scaling rule allows ({linear}).",
-    "compare.finding.mismatch.unknown": "Effective batch {eb_ref} -> {eb_chg} ({ratio}x) while the lr went {lr_ref} -> "
+    "compare.finding.mismatch.unknown": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) while the lr went {lr_ref} → "
                                         "{lr_chg}; the loss reduction is unknown, and under a summed loss this step "
                                         "is {ratio}x larger.",
     "compare.fix.lr.keep_product": "The loss is summed over the batch, so the gradient already grows with the batch: "
@@ -36,7 +36,7 @@ MESSAGES = {
     "compare.fix.keep_batch.action": "keep the effective batch at {eb}: a per-device batch of {pdb} with "
                                      "{accum, plural, one {no gradient accumulation} other {# accumulation steps}}",
     "compare.fix.keep_batch.why": "The stable run's lr {lr} was tuned for an effective batch of {eb}.",
-    "compare.diag.title": "Effective batch {eb_ref} -> {eb_chg} at lr {lr_chg}: the learning rate was not rescaled",
+    "compare.diag.title": "Effective batch {eb_ref} → {eb_chg} at lr {lr_chg}: the learning rate was not rescaled",
     "compare.diag.explain.sum": "Losses in the hundreds (typical {loss}) mean the loss is summed over the batch, not "
                                 "averaged: the gradient and the update lr x gradient grow with the batch. {chg} takes "
                                 "{ratio}x larger steps than {ref} at the same lr. Keeping lr x batch constant gives "
@@ -50,11 +50,11 @@ MESSAGES = {
     "compare.diag.warmup.title": "The runs part after warmup ends, at the peak learning rate",
     "compare.diag.warmup.explain": "Warmup of {chg} ends at step {warm}; the curves part at step {step}, the first "
                                    "evaluation at the full lr {lr}. The warmup was hiding a step that is too large.",
-    "compare.batch_ok.sum": "Effective batch {eb_ref} -> {eb_chg} with lr {lr_ref} -> {lr_chg}: lr x batch stays within "
+    "compare.batch_ok.sum": "Effective batch {eb_ref} → {eb_chg} with lr {lr_ref} → {lr_chg}: lr x batch stays within "
                             "the rule for a summed loss.",
-    "compare.batch_ok.mean": "Effective batch {eb_ref} -> {eb_chg} with lr {lr_ref} -> {lr_chg}: with a mean loss this "
+    "compare.batch_ok.mean": "Effective batch {eb_ref} → {eb_chg} with lr {lr_ref} → {lr_chg}: with a mean loss this "
                              "does not enlarge the step (square-root rule {sqrt}, linear rule {linear}).",
-    "compare.batch_ok.unknown": "Effective batch {eb_ref} -> {eb_chg} with lr {lr_ref} -> {lr_chg}: within the scaling "
+    "compare.batch_ok.unknown": "Effective batch {eb_ref} → {eb_chg} with lr {lr_ref} → {lr_chg}: within the scaling "
                                 "rules.",
     "compare.watch.after_warmup": "Watch the eval loss right after warmup ends (step {warm}): that is where the "
                                   "changed run parted.",

@@ -51,7 +51,7 @@ MESSAGES = {
                                       "fine-tuning lr a pretrained model needs more); run {confident}+ steps or raise "
                                       "the lr for this check.",
     "preflight.finding.overfit.nonfinite": "The loss became {last} while overfitting one batch (from {first}, lr {lr}).",
-    "preflight.finding.overfit.no_params": "The loss did not fall on one repeated batch ({first} -> {last}): no "
+    "preflight.finding.overfit.no_params": "The loss did not fall on one repeated batch ({first} → {last}): no "
                                            "parameter the optimizer holds receives a gradient.",
     "preflight.diag.optimizer_misses.title": "The optimizer does not hold {modules}",
     "preflight.diag.optimizer_misses.explain": "{count, plural, one {# parameter has} other {# parameters have}} requires_grad=True but no optimizer group holds them, typically because the optimizer was built from one submodule (model.classifier.parameters()). Those layers stay at their initial values, and the loss sits near ln K.",

@@ -3,7 +3,7 @@ scheduler's cut, a saturated or clamped loss, an fp16 loss scale that collapsed,
 training, a periodic swing of the train loss, and memorisation."""
 
 MESSAGES = {
-    "rule.TM302.message_excerpt": "{series} does not move in the logged window ({n, plural, one {# point} other {# points}}, {start} -> {low}), but the log starts at {where}, late in training: it cannot say whether the run ever learnt.",
+    "rule.TM302.message_excerpt": "{series} does not move in the logged window ({n, plural, one {# point} other {# points}}, {start} → {low}), but the log starts at {where}, late in training: it cannot say whether the run ever learnt.",
     "rule.TM303.message": "{series} is exactly {value} at {repeats} logged steps in a row from {where}: a loss that "
                           "does not change from batch to batch comes from a model whose output no longer depends "
                           "on its input.",
@@ -39,8 +39,8 @@ MESSAGES = {
     "rule.TM702.ev_train": "train accuracy",
     "rule.TM801.message_leaving_plateau": "{series} jumps to {value} at {where}, {ratio}x its recent median {median}, while the train loss keeps falling: the model is leaving its initial plateau (larger gradients as it starts to learn), not exploding.",
     "rule.TM304.message_end": "The learning rate reaches 0 (to its printed precision) at {where}, at the end of a schedule that decayed into it: the run is finishing as planned.",
-    "rule.TM202.message": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} -> {end} (+{rise}%): each epoch of updates leaves the model worse at its own train set.",
-    "rule.TM202.message_acc": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} -> {end} (+{rise}%), while the train accuracy falls {acc_start} -> {acc_end}: each epoch of updates leaves the model worse at its own train set.",
+    "rule.TM202.message": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} → {end} (+{rise}%): each epoch of updates leaves the model worse at its own train set.",
+    "rule.TM202.message_acc": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} → {end} (+{rise}%), while the train accuracy falls {acc_start} → {acc_end}: each epoch of updates leaves the model worse at its own train set.",
     "rule.TM202.ev_start": "the rise begins",
     "rule.TM202.ev_end": "still rising",
 }

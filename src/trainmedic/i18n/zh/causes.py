@@ -17,11 +17,11 @@ MESSAGES = {
     "cause.no_grad_clipping.title": "没有梯度裁剪",
     "cause.no_grad_clipping.explanation": "梯度裁剪是关闭的（max_grad_norm = {max_grad_norm}{cite, select, none {} other {，{cite}}}），没有东西限制单个大梯度：一次坏的更新就能把权重推离最优点（摆动、尖峰）或溢出成 NaN。",
 
-    "cause.lr_too_high.title": "学习率过高（{lr}）",
-    "cause.lr_too_high.lead": "学习率 {lr}{cite, select, none {} other {（{cite}）}}超过了本次运行能承受的范围",
-    "cause.lr_too_high.rise": "{series} 在变成非有限值之前从 {low} 升到 {high}：NaN 之前运行已经在发散，这是步长对损失曲面来说太大的特征（学习率 {lr}{cite, select, none {} other {，{cite}}}）",
+    "cause.lr_too_high.title": "学习率过高{lr, select, none {} other {（{lr}）}}",
+    "cause.lr_too_high.lead": "学习率{lr, select, none {} other { {lr}}}{cite, select, none {} other {（{cite}）}}超过了本次运行能承受的范围",
+    "cause.lr_too_high.rise": "{series} 在变成非有限值之前从 {low} 升到 {high}：NaN 之前运行已经在发散，这是步长对损失曲面来说太大的特征{lr, select, none {} other {（学习率 {lr}{cite, select, none {} other {，{cite}}}）}}",
     "cause.lr_too_high.divergence": "损失离开最小值并上升，这正是超过稳定范围的更新造成的",
-    "cause.lr_too_high.swings": "训练损失平稳而验证指标在两次评估间跳动：学习率 {lr}{optimizer, select, none {} other {（{optimizer}）}}下每轮都落在尖锐谷底的不同位置",
+    "cause.lr_too_high.swings": "训练损失平稳而验证指标在两次评估间跳动：{lr, select, none {当前学习率} other {学习率 {lr}}}{optimizer, select, none {} other {（{optimizer}）}}下每轮都落在尖锐谷底的不同位置",
 
     "cause.batch_lr_mismatch.title": "有效批量从 {base_eff} 变为 {eff}，学习率仍是 {lr}",
     "cause.batch_lr_mismatch.change": "有效批量从稳定基线的 {base_eff}（{base_pdb} x {base_accum}）变为这里的 {eff}（{pdb} x {accum}），大了 {ratio} 倍，而学习率仍是 {lr}",
@@ -47,6 +47,8 @@ MESSAGES = {
 
     "cause.overfitting_capacity.title": "模型在记忆训练集",
     "cause.overfitting_capacity.explanation": "训练损失持续下降，而 {series} 从最小值 {min} 上升（{where}是其后的第一次评估）到 {last}：多出来的轮次拟合的是训练集而不是任务。",
+    "cause.overfitting_capacity.explanation_memorise": "训练损失降到 {train}，而 {series} 停在 {eval}（{ratio} 倍），自{where}以来没有改善：多出来的轮次拟合的是训练集而不是任务。",
+    "cause.overfitting_capacity.explanation_short": "训练损失持续下降，而 {series} 从{where}起上升：多出来的轮次拟合的是训练集而不是任务。",
 
     "cause.unknown.title": "未能确定原因",
     "cause.unknown.explanation": "在能读到的配置下，这些发现与已知原因都不匹配；请同时传入启动脚本或训练脚本，以便知道学习率、批量、精度和裁剪设置。",
@@ -67,6 +69,7 @@ MESSAGES = {
     "cause.fix.agreed_skip.why": "多 GPU 训练中只在一个进程上 `continue`，其他进程会在梯度 all-reduce 中永远等待：训练会卡住而不是跳过",
     "cause.fix.skip_nonfinite.action": "损失不是有限值时跳过这次更新（在 backward 之前检查 torch.isfinite(loss)）",
     "cause.fix.skip_nonfinite.why": "这样一个坏批次只损失一步，而不是整个训练",
+    "cause.fix.lr_unknown.action": "把学习率降低 {factor} 倍（读到的文件里没有它的值：传入启动脚本或配置即可得到具体数值）",
     "cause.fix.lr_cut.why": "降低 {factor} 倍，让步长保持在损失仍在下降的区域内",
     "cause.fix.lr_far_above.why": "远高于该优化器常用的学习率范围（{low} 到 {high}）：减半远远不够；从它的经典默认值重新开始再调",
     "cause.fix.plateau_scheduler.action": "保持学习率，在验证指标上加 ReduceLROnPlateau（factor 0.5，patience 2）",
@@ -92,8 +95,11 @@ MESSAGES = {
     "cause.fix.check_labels.why": "{series}{values, select, none {} other { 恰好为 {values}}}，只有单类别验证集或错误的指标才可能出现",
     "cause.fix.stratified_split.action": "按标签分层重新划分验证集",
     "cause.fix.stratified_split.why": "每个类别都必须出现，验证数字才有意义",
-    "cause.fix.best_checkpoint.action": "保留验证损失最小处的检查点（load_best_model_at_end=True，metric_for_best_model='eval_loss'）并提前停止（patience 2-3）",
-    "cause.fix.best_checkpoint.why": "这次运行最好的模型在 {series} 的最小值 {min} 处",
+    "cause.fix.best_checkpoint.action": "保留验证损失最小处的检查点，并提前停止（patience 为 2-3 次评估）",
+    "cause.fix.best_checkpoint.action.hf": "保留验证损失最小处的检查点（load_best_model_at_end=True，metric_for_best_model='eval_loss'）并提前停止（EarlyStoppingCallback(early_stopping_patience=3)）",
+    "cause.fix.best_checkpoint.action.lightning": "保留验证损失最小处的检查点（ModelCheckpoint(monitor='val_loss', mode='min')）并提前停止（EarlyStopping(monitor='val_loss', patience=3)）",
+    "cause.fix.best_checkpoint.action.keras": "保留验证损失最小处的权重并提前停止（EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)）",
+    "cause.fix.best_checkpoint.why": "这次运行最好的模型在 {series} 的最小值{min, select, none {} other { {min} }}处",
     "cause.fix.regularise.action": "加权重衰减（0.01-0.1）、dropout 或数据增强；长训练用更少的轮数或更低的学习率",
     "cause.fix.regularise.why": "降低记忆能力，增加泛化压力",
 
@@ -111,9 +117,9 @@ MESSAGES = {
     "cause.fix.check_optimizer.action": "检查优化器持有哪些参数：比较 sum(p.numel() for g in optimizer.param_groups for p in g['params']) 与 sum(p.numel() for p in model.parameters() if p.requires_grad)",
     "cause.fix.check_optimizer.why": "学习率正常而模型停在类别先验，几乎总是因为权重没有被更新",
     "cause.frozen_backbone.title_suspect": "怀疑：模型大部分被冻结",
-    "cause.frozen_backbone.suspect": "在正常学习率（{lr}）下，损失从 {where} 起一直停在 ln({k}) = {ln_k}：模型输出类别先验，这正是在冻结且未调优的特征上训练分类头的结果。运行记录没有给出可训练参数的数量，所以这是怀疑而非结论。",
+    "cause.frozen_backbone.suspect": "{lr, select, none {} other {在正常学习率（{lr}）下，}}损失从 {where} 起一直停在 ln({k}) = {ln_k}：模型输出类别先验，这正是在冻结且未调优的特征上训练分类头的结果。运行记录没有给出可训练参数的数量，所以这是怀疑而非结论。",
     "cause.optimizer_misses_params.title_suspect": "怀疑：优化器只持有模型的一部分参数",
-    "cause.optimizer_misses_params.suspect": "在正常学习率（{lr}）下，没有任何东西让损失离开 ln({k}) = {ln_k}：如果优化器是由子模块的参数构建的（model.classifier.parameters()），其余参数即使 requires_grad 为 True、参数计数看起来正确，也保持初始权重。",
+    "cause.optimizer_misses_params.suspect": "{lr, select, none {} other {在正常学习率（{lr}）下，}}没有任何东西让损失离开 ln({k}) = {ln_k}：如果优化器是由子模块的参数构建的（model.classifier.parameters()），其余参数即使 requires_grad 为 True、参数计数看起来正确，也保持初始权重。",
 
     # loss_output_mismatch (the loss-floor variant of TM302 it rests on is in rules.py)
     "cause.loss_output_mismatch.title": "损失函数与模型输出不匹配（softmax 用了两次？）",
@@ -152,7 +158,7 @@ MESSAGES = {
     "cause.recurrent_long_sequence.because": "循环层（{layers}）在长序列上做时间反向传播",
     "cause.mixed_precision_overflow.because": "半精度（{precision}）溢出或精度不够",
     "cause.no_grad_clipping.because": "没有做梯度裁剪",
-    "cause.lr_too_high.because": "学习率 {lr} 过高",
+    "cause.lr_too_high.because": "学习率{lr, select, none {} other { {lr} }}过高",
     "cause.lr_too_low.because": "学习率 {lr} 太小，推不动权重",
     "cause.batch_lr_mismatch.because": "有效批量从 {base_eff} 增至 {eff}，学习率却仍为 {lr}",
     "cause.batch_lr_mismatch.because_no_baseline": "损失在批量上求和，步长随有效批量（{eff}）变大",

@@ -18,7 +18,7 @@ MESSAGES = {
                                   "`set_to_none=True`）；有梯度累积时，只在 `optimizer.step()` 之后调用",
     "cause.fix.zero_grad.why": "每一步都必须从零梯度开始，否则它应用的是之前所有梯度之和",
     "cause.lr_schedule_decayed.title": "学习率调度已把学习率衰减到零",
-    "cause.lr_schedule_decayed.explanation": "从{where}起记录的学习率为 0，而训练仍在继续：调度（调度器 {scheduler}，基础学习率 {lr}）已经把它衰减没了，所以没有哪一步会改变权重，损失只能停在原处。",
+    "cause.lr_schedule_decayed.explanation": "从{where}起记录的学习率为 0，而训练仍在继续：调度{scheduler, select, none {{lr, select, none {} other {（基础学习率 {lr}）}}} other {（调度器 {scheduler}{lr, select, none {} other {，基础学习率 {lr}}}）}}已经把它衰减没了，所以没有哪一步会改变权重，损失只能停在原处。",
     "cause.fix.check_scheduler.action": "检查调度：阶梯调度的里程碑和 gamma、调度器是否每轮（而不是每批）调用一次、学习率是否被乘了两次",
     "cause.fix.check_scheduler.why": "学习率为零时，训练多久都学不到东西",
     "cause.fix.print_lr.action": "用足够的位数记录学习率（例如 `{{lr:.2e}}`）",

@@ -42,7 +42,7 @@ MESSAGES = {
                                       "步数太少，无法区分缓慢的微调与卡住的设置（以微调学习率训练预训练模型需要更多步）；"
                                       "请运行 {confident} 步以上，或为此检查提高学习率。",
     "preflight.finding.overfit.nonfinite": "过拟合单个 batch 时 loss 变成 {last}（起始 {first}，学习率 {lr}）。",
-    "preflight.finding.overfit.no_params": "在同一个 batch 上 loss 没有下降（{first} -> {last}）：优化器持有的参数都没有收到梯度。",
+    "preflight.finding.overfit.no_params": "在同一个 batch 上 loss 没有下降（{first} → {last}）：优化器持有的参数都没有收到梯度。",
     "preflight.diag.optimizer_misses.title": "优化器没有包含 {modules}",
     "preflight.diag.optimizer_misses.explain": "{count, plural, other {#}} 个参数 requires_grad=True 却不在任何优化器参数组中，通常是因为优化器只用一个子模块构建（model.classifier.parameters()）。这些层保持初始值，loss 停在 ln K 附近。",
     "preflight.diag.frozen.title": "只有 {ratio:.2f}% 的参数在训练",

@@ -2,7 +2,7 @@
 损失缩放、不跟随训练的评估、训练损失的周期性摆动，以及记忆化。"""
 
 MESSAGES = {
-    "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n, plural, other {#}} 个点，{start} -> {low}），但日志从{where}开始，已是训练后期：无法判断这次运行是否学到过东西。",
+    "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n, plural, other {#}} 个点，{start} → {low}），但日志从{where}开始，已是训练后期：无法判断这次运行是否学到过东西。",
     "rule.TM303.message": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}：损失在批次之间完全不变，说明模型的输出"
                           "已不再依赖输入。",
     "rule.TM303.message_k": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}；{value} 约等于 ln({k})：模型不论输入都输出约 {k, plural, other {#}} 个类别上的均匀先验。",
@@ -66,7 +66,7 @@ MESSAGES = {
     "rule.TM403.summary": "按轮次记录的训练损失或准确率反复反转，幅度远超其平常的变化",
     "rule.TM403.what": "读取每轮记录一次的训练损失和准确率（整个训练集的平均，抽样噪声很小），统计反转：一次上升紧接一次下降（或相反），两次变动都至少是该序列平常变动（较安静一半的中位数）的 {background_factor} 倍，且至少为 {min_acc_move}（准确率）或 e^{min_log_move} 倍（损失）。{min_swings} 次或更多即为振荡。",
     "rule.TM403.why": "对整个训练集平均的训练曲线只有在权重跳动时才会上下跳：每次更新都越过了所在的山谷。原因是步长（学习率太高、没有梯度裁剪、优化器 epsilon 太小），常常以发散告终。",
-    "rule.TM403.example": "第 99-106 轮训练准确率 0.889 -> 0.830 -> 0.763 -> 0.809 -> 0.888 -> 0.809 -> 0.885，而第 25-32 轮每轮变化不到 0.02。",
+    "rule.TM403.example": "第 99-106 轮训练准确率 0.889 → 0.830 → 0.763 → 0.809 → 0.888 → 0.809 → 0.885，而第 25-32 轮每轮变化不到 0.02。",
     "rule.TM403.fix": "把学习率降低 2-3 倍或加预热；开启梯度裁剪；检查优化器的 epsilon；从摆动开始前的最后一个检查点恢复。",
     "rule.TM502.summary": "训练集几乎被完美拟合，而验证端已不再改善",
     "rule.TM502.what": "找出降到首个值的 {train_fall} 以下的训练损失（或达到 1.0 的训练准确率），同时最后的验证损失是训练损失的 {loss_ratio} 倍以上，后一半评估的验证损失不比前一半的最好值更好（误差 {stall} 以内），且（如有记录）验证准确率低于其最佳值。",
@@ -80,13 +80,13 @@ MESSAGES = {
     "rule.TM702.fix": "让训练集走一遍评估路径（同样的变换、model.eval()）：如果它的准确率也下降，说明评估路径有问题；否则检查验证标签是否与输入对应，以及数据划分。",
     "rule.TM801.message_leaving_plateau": "{series} 在{where}跳到 {value}，是近期中位数 {median} 的 {ratio} 倍，而训练损失持续下降：这是模型在离开初始平台（开始学习时梯度变大），不是爆炸。",
     "rule.TM304.message_end": "学习率在{where}降到 0（按打印精度），这是调度按计划衰减到底：运行正在按计划结束。",
-    "rule.TM202.message": "{series} 从{where}起连续 {rises, plural, other {# 个轮次}}上升，{start} -> {end}（+{rise}%）：每一轮更新都让模型在自己的训练集上变差。",
-    "rule.TM202.message_acc": "{series} 从{where}起连续 {rises, plural, other {# 个轮次}}上升，{start} -> {end}（+{rise}%），同时训练准确率从 {acc_start} 降到 {acc_end}：每一轮更新都让模型在自己的训练集上变差。",
+    "rule.TM202.message": "{series} 从{where}起连续 {rises, plural, other {# 个轮次}}上升，{start} → {end}（+{rise}%）：每一轮更新都让模型在自己的训练集上变差。",
+    "rule.TM202.message_acc": "{series} 从{where}起连续 {rises, plural, other {# 个轮次}}上升，{start} → {end}（+{rise}%），同时训练准确率从 {acc_start} 降到 {acc_end}：每一轮更新都让模型在自己的训练集上变差。",
     "rule.TM202.ev_start": "上升开始",
     "rule.TM202.ev_end": "仍在上升",
     "rule.TM202.summary": "按轮次记录的训练损失一轮接一轮上升，同时训练准确率下降",
     "rule.TM202.what": "读取每轮记录一次的训练损失，找出最长的连续上升段：至少连续 {min_rises} 次上升，幅度达到起点的 {min_rise} 以上，且（如有记录）训练准确率在该段末尾低于起点；没有准确率时需要 {alone_rises} 次上升、幅度 {alone_rise}。已经翻倍的损失交给 TM201。",
     "rule.TM202.why": "对整个训练集的平均不会连续几轮偶然上升：每一轮更新都让模型在它训练的数据上变差。步长已经太大（自适应优化器的分母变小了、学习率调度在上升），如果什么都不改，最后会发散。",
-    "rule.TM202.example": "CIFAR-10 上用 RMSprop：从第 5 轮起训练损失 1.093 -> 1.132 -> 1.171 -> 1.208 -> 1.237，同时训练准确率从 0.629 降到 0.595。",
+    "rule.TM202.example": "CIFAR-10 上用 RMSprop：从第 5 轮起训练损失 1.093 → 1.132 → 1.171 → 1.208 → 1.237，同时训练准确率从 0.629 降到 0.595。",
     "rule.TM202.fix": "从上升开始处的检查点恢复并把学习率降低 2-3 倍，或改用带衰减调度的 Adam/AdamW；开启梯度裁剪。",
 }
