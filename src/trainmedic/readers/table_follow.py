@@ -39,6 +39,7 @@ class SeriesCounts:
         self.last_step = self.last_epoch = -np.inf
 
     def add(self, s: Series) -> None:
+        """Count the points of ``s``, the next rows of the series."""
         step, epoch = s.step, s.epoch
         has = np.isfinite(step)
         self.n += len(s)
