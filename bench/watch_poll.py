@@ -103,12 +103,23 @@ def run(steps: list, polls: int) -> list:
                 chunk = len(data) * NEW_STEPS // total
                 path = workdir / f"watched-{n}" / name
                 path.parent.mkdir(exist_ok=True)
-                inc, re = _time_polls(path, data, start, chunk, polls,
-                                      min(polls, REREAD_POLLS if n >= 100_000 else polls))
-                rows.append({"format": label, "steps": n, "bytes": start, "poll_ms": 1e3 * statistics.median(inc),
-                             "reread_ms": 1e3 * statistics.median(re)})
-                print(f"{label:50s} {n:>7d} steps  poll {rows[-1]['poll_ms']:8.2f} ms  "
-                      f"re-read {rows[-1]['reread_ms']:9.1f} ms", flush=True)
+                inc, re = _time_polls(
+                    path, data, start, chunk, polls, min(polls, REREAD_POLLS if n >= 100_000 else polls)
+                )
+                rows.append(
+                    {
+                        "format": label,
+                        "steps": n,
+                        "bytes": start,
+                        "poll_ms": 1e3 * statistics.median(inc),
+                        "reread_ms": 1e3 * statistics.median(re),
+                    }
+                )
+                print(
+                    f"{label:50s} {n:>7d} steps  poll {rows[-1]['poll_ms']:8.2f} ms  "
+                    f"re-read {rows[-1]['reread_ms']:9.1f} ms",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return rows
@@ -117,10 +128,15 @@ def run(steps: list, polls: int) -> list:
 def report(rows: list) -> str:
     steps = sorted({r["steps"] for r in rows})
     head = " | ".join(f"10^{len(str(s)) - 1} steps" for s in steps)
-    out = [f"# `trainmedic watch`: the cost of a poll against the history already read ({machine()})", "",
-           f"A poll finds about {NEW_STEPS} new steps appended. Median wall time of a poll: following the file "
-           "(this version) / re-reading it with `load_run` (before).", "",
-           f"| format | {head} |", "|---|" + "---|" * len(steps)]
+    out = [
+        f"# `trainmedic watch`: the cost of a poll against the history already read ({machine()})",
+        "",
+        f"A poll finds about {NEW_STEPS} new steps appended. Median wall time of a poll: following the file "
+        "(this version) / re-reading it with `load_run` (before).",
+        "",
+        f"| format | {head} |",
+        "|---|" + "---|" * len(steps),
+    ]
     for fmt in dict.fromkeys(r["format"] for r in rows):
         cells = []
         for s in steps:

@@ -19,8 +19,12 @@ from trainmedic.live.stream import StreamAlarms
 from trainmedic.live.watch import _Follower, watch
 from trainmedic.readers import load_run
 
-CUTS = settings(max_examples=3, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+CUTS = settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _key(alarm) -> tuple:
@@ -166,8 +170,9 @@ def test_watch_on_a_growing_log_alarms_during_the_run_and_ends_with_the_diagnosi
     monkeypatch.setattr(watch_module, "load_run", lambda paths: reads.append(1) or real(paths))
     lines: list = []
     box: dict = {}
-    th = threading.Thread(target=lambda: box.setdefault("rc", watch(log, interval=0.05, idle_timeout=1.5,
-                                                                  out=lines.append)))
+    th = threading.Thread(
+        target=lambda: box.setdefault("rc", watch(log, interval=0.05, idle_timeout=1.5, out=lines.append))
+    )
     th.start()
     data = text.encode()
     for i in range(0, len(data), len(data) // 8 + 1):
@@ -225,8 +230,14 @@ def test_a_folder_follows_its_log_and_rereads_the_trainer_state_only_when_saved(
     run = tmp_path / "run"
     (run / "checkpoint-100").mkdir(parents=True)
     state = run / "checkpoint-100" / "trainer_state.json"
-    state.write_text(json.dumps({"global_step": 100, "log_history": [
-        {"step": i, "eval_loss": 1.0 / i, "eval_accuracy": 0.5} for i in range(10, 101, 10)]}))
+    state.write_text(
+        json.dumps(
+            {
+                "global_step": 100,
+                "log_history": [{"step": i, "eval_loss": 1.0 / i, "eval_accuracy": 0.5} for i in range(10, 101, 10)],
+            }
+        )
+    )
     log = run / name
     lines_of = text.encode().splitlines(keepends=True)
     log.write_bytes(b"".join(lines_of[:100]))

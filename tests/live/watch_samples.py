@@ -37,10 +37,13 @@ def trainer_dicts(n: int = 250, logging_steps: bool = True) -> tuple:
     loss, norm = curves(n, 2, spike=n // 2, burst=n // 3)
     out = ["Namespace(learning_rate=5e-05, logging_steps=10, per_device_train_batch_size=8)\n"] if logging_steps else []
     for i in range(n):
-        out.append(f"{{'loss': {loss[i]:.4f}, 'grad_norm': {norm[i]:.4f}, 'learning_rate': 5e-05, "
-                   f"'epoch': {i / 100:.2f}}}\n")
+        out.append(
+            f"{{'loss': {loss[i]:.4f}, 'grad_norm': {norm[i]:.4f}, 'learning_rate': 5e-05, 'epoch': {i / 100:.2f}}}\n"
+        )
         if i % 50 == 49:
-            out.append(f"{{'eval_loss': {loss[i] + 0.1:.4f}, 'eval_accuracy': 0.{50 + i // 10}, 'epoch': {i / 100:.2f}}}\n")
+            out.append(
+                f"{{'eval_loss': {loss[i] + 0.1:.4f}, 'eval_accuracy': 0.{50 + i // 10}, 'epoch': {i / 100:.2f}}}\n"
+            )
     return "trainer.log", "".join(out)
 
 
@@ -49,8 +52,10 @@ def keras_epochs(n: int = 60) -> tuple:
     out = []
     for e in range(n):
         out.append(f"Epoch {e + 1}/{n}\n")
-        out.append(f"100/100 [==============================] - 2s 20ms/step - loss: {loss[e]:.4f} - accuracy: "
-                   f"0.{60 + e % 30} - val_loss: {loss[e] + 0.2:.4f} - val_accuracy: 0.{55 + e % 30}\n")
+        out.append(
+            f"100/100 [==============================] - 2s 20ms/step - loss: {loss[e]:.4f} - accuracy: "
+            f"0.{60 + e % 30} - val_loss: {loss[e] + 0.2:.4f} - val_accuracy: 0.{55 + e % 30}\n"
+        )
     return "keras.log", "".join(out)
 
 
@@ -61,8 +66,10 @@ def epoch_summaries(n: int = 300) -> tuple:
         ep = i // per + 1
         out.append(f"Epoch {ep} | Step {i + 1} | Train Loss: {loss[i]:.4f} | Grad Norm: {norm[i]:.3f}\n")
         if (i + 1) % per == 0:
-            out.append(f"Epoch {ep} done | Train Loss: {np.mean(loss[i + 1 - per:i + 1]):.4f} | Val Loss: "
-                       f"{loss[i] + 0.1:.4f} | Val Acc: 0.{70 + ep}\n")
+            out.append(
+                f"Epoch {ep} done | Train Loss: {np.mean(loss[i + 1 - per : i + 1]):.4f} | Val Loss: "
+                f"{loss[i] + 0.1:.4f} | Val Acc: 0.{70 + ep}\n"
+            )
     return "run.log", "".join(out)
 
 
@@ -71,8 +78,14 @@ def progress_bars(n: int = 200) -> tuple:
     out, per = [], 50
     loss[2 * per - 1] = float("nan")  # the bar's last refresh of the second epoch (the point a bar line gives)
     for e in range(n // per):
-        out.append("".join(f"\rEpoch {e}: {100 * (b + 1) // per}%|####| {b + 1}/{per} [00:01<00:00, 50.0it/s, "
-                           f"loss={loss[e * per + b]:.4f}]" for b in range(per)) + "\n")
+        out.append(
+            "".join(
+                f"\rEpoch {e}: {100 * (b + 1) // per}%|####| {b + 1}/{per} [00:01<00:00, 50.0it/s, "
+                f"loss={loss[e * per + b]:.4f}]"
+                for b in range(per)
+            )
+            + "\n"
+        )
         out.append(f"Epoch {e}: val_loss={loss[e * per + per - 1] + 0.1:.4f} val_acc=0.{60 + e}\n")
     return "bars.log", "".join(out)
 
@@ -88,8 +101,9 @@ def two_processes(n: int = 200) -> tuple:
 
 def chinese(n: int = 200) -> tuple:
     loss, norm = curves(n, 7, spike=n // 2)
-    return "train_zh.log", "".join(f"训练 step {i + 1} 损失 loss {loss[i]:.4f} 梯度 grad_norm {norm[i]:.4f} ✓\n"
-                                   for i in range(n))
+    return "train_zh.log", "".join(
+        f"训练 step {i + 1} 损失 loss {loss[i]:.4f} 梯度 grad_norm {norm[i]:.4f} ✓\n" for i in range(n)
+    )
 
 
 def late_steps(n: int = 150) -> tuple:
@@ -117,7 +131,8 @@ def csv_wide(n: int = 300, newline: str = "\n") -> tuple:
 def csv_epochs(n: int = 60) -> tuple:
     loss, _ = curves(n, 11, spike=n // 2)
     return "log.csv", "epoch,loss,accuracy,val_loss,val_accuracy\n" + "".join(
-        f"{e},{loss[e]:.5f},{0.5 + e / 200:.4f},{loss[e] + 0.2:.5f},{0.45 + e / 200:.4f}\n" for e in range(n))
+        f"{e},{loss[e]:.5f},{0.5 + e / 200:.4f},{loss[e] + 0.2:.5f},{0.45 + e / 200:.4f}\n" for e in range(n)
+    )
 
 
 def lightning_metrics(n: int = 300) -> tuple:
@@ -127,22 +142,31 @@ def lightning_metrics(n: int = 300) -> tuple:
         rows.append(f"{i // 100},{i},{loss[i]:.5f},{norm[i]:.5f},,,\n")
         if i % 100 == 99:
             rows.append(f"{i // 100},{i},,,{loss[i] + 0.1:.5f},0.{60 + i // 100},\n")
-            rows.append(f"{i // 100},{i},,,,,{np.mean(loss[i - 99:i + 1]):.5f}\n")
+            rows.append(f"{i // 100},{i},,,,,{np.mean(loss[i - 99 : i + 1]):.5f}\n")
     return "metrics.csv", "".join(rows)
 
 
 def csv_long(n: int = 200) -> tuple:
     loss, norm = curves(n, 13, burst=n // 2)
     return "long.csv", "step,metric,value\n" + "".join(
-        f"{i + 1},loss,{loss[i]:.5f}\n{i + 1},grad_norm,{norm[i]:.5f}\n" for i in range(n))
+        f"{i + 1},loss,{loss[i]:.5f}\n{i + 1},grad_norm,{norm[i]:.5f}\n" for i in range(n)
+    )
 
 
 def jsonl(n: int = 300) -> tuple:
     loss, norm = curves(n, 14, spike=n // 2, burst=n // 4, nan_at=n - 2)
     out = []
     for i in range(n):
-        out.append(json.dumps({"step": i + 1, "loss": "nan" if math.isnan(loss[i]) else float(loss[i]),
-                               "grad_norm": "nan" if math.isnan(norm[i]) else float(norm[i])}) + "\n")
+        out.append(
+            json.dumps(
+                {
+                    "step": i + 1,
+                    "loss": "nan" if math.isnan(loss[i]) else float(loss[i]),
+                    "grad_norm": "nan" if math.isnan(norm[i]) else float(norm[i]),
+                }
+            )
+            + "\n"
+        )
         if i % 100 == 99:
             out.append(json.dumps({"step": i + 1, "eval": {"loss": float(loss[i] + 0.1), "accuracy": 0.7}}) + "\n")
     return "metrics.jsonl", "".join(out)
@@ -159,8 +183,18 @@ def jsonl_late_key(n: int = 200) -> tuple:
     return "acc.jsonl", "".join(out)
 
 
-LOGS = [step_lines, trainer_dicts, lambda: trainer_dicts(logging_steps=False), keras_epochs, epoch_summaries,
-        progress_bars, two_processes, chinese, late_steps, resumed]
+LOGS = [
+    step_lines,
+    trainer_dicts,
+    lambda: trainer_dicts(logging_steps=False),
+    keras_epochs,
+    epoch_summaries,
+    progress_bars,
+    two_processes,
+    chinese,
+    late_steps,
+    resumed,
+]
 TABLES = [csv_wide, lambda: csv_wide(newline="\r\n"), csv_epochs, lightning_metrics, csv_long, jsonl]
 
 

@@ -48,14 +48,14 @@ class GrowingFile:
 
         self.path, self.fmt = path, fmt
         self.tail = Tail(path)
-        self.parsed = 0          # bytes read by the last poll (the cost a test holds flat)
+        self.parsed = 0  # bytes read by the last poll (the cost a test holds flat)
         self.ended: Optional[str] = None
         self.missing = False
         self.fallback: Optional[WholeFile] = None
         self._start()
 
     def _start(self) -> None:
-        self.head = b""          # the first SAMPLE_BYTES of the file, from which its encoding is told
+        self.head = b""  # the first SAMPLE_BYTES of the file, from which its encoding is told
         self.codec: Optional[tuple] = None
         self.lineno = 0
         self.reader = None
@@ -150,8 +150,8 @@ class WholeFile:
 
     def __init__(self, path: Path, reader=None, skip: frozenset = frozenset()) -> None:
         self.path = path
-        self.reader = reader     # the reader of a folder's artifact; None: ``load_run``
-        self.skip = skip         # files of the folder followed on their own: their growth is not this one's change
+        self.reader = reader  # the reader of a folder's artifact; None: ``load_run``
+        self.skip = skip  # files of the folder followed on their own: their growth is not this one's change
         self.fingerprint: tuple = ()
         self.parsed = 0
         self.ended: Optional[str] = None
@@ -212,8 +212,9 @@ class Folder:
                 old = self.followers.get(key)
                 if isinstance(old, WholeFile):
                     old.skip = growing
-                followers[key] = old or (GrowingFile(f.path, f.reader.name) if _grows(f.reader)
-                                         else WholeFile(f.path, f.reader, growing))
+                followers[key] = old or (
+                    GrowingFile(f.path, f.reader.name) if _grows(f.reader) else WholeFile(f.path, f.reader, growing)
+                )
             self.followers = followers
         pieces: list = []
         self.parsed = 0

@@ -36,11 +36,11 @@ class Tail:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fh: Optional[Any] = None
-        self.partial = b""   # a line still being written waits for the next poll
-        self.before = b""    # the TAIL_CHECK bytes before the read position
-        self.opened = 0      # files opened so far (a second one is a fresh reading)
-        self.fresh = False   # the bytes read since the last poll began at the start of a file
-        self.parsed = 0      # bytes the last poll gave
+        self.partial = b""  # a line still being written waits for the next poll
+        self.before = b""  # the TAIL_CHECK bytes before the read position
+        self.opened = 0  # files opened so far (a second one is a fresh reading)
+        self.fresh = False  # the bytes read since the last poll began at the start of a file
+        self.parsed = 0  # bytes the last poll gave
 
     def read_bytes(self) -> Chunk:
         """The complete new lines as bytes (see :class:`Chunk`)."""

@@ -5,14 +5,15 @@ findings and exit with its verdict. An alarm is raised only where the final diag
 (:mod:`.stream`), so nothing said during the run is taken back at the end.
 
 What a poll costs does not grow with the run (:mod:`.follow`). A ``trainmedic-live`` log, a console log, a CSV/TSV
-table (Lightning's ``metrics.csv``) and a JSON Lines history are followed incrementally: only the complete lines
-written since the last poll are read, by a reader kept alive between polls, and only the points they add are built
-and judged. A file truncated or rewritten in place is read again from its start, a file rotated (renamed and
-recreated) is read to its end and then the new file is followed, like ``tail -F``; points already judged raise no
-alarm again. Files rewritten whole at each save (``trainer_state.json``), TensorBoard event files, run folders of
-MLflow and W&B, a UTF-16 log and a JSON Lines history whose new keys rename earlier columns are re-read when they
-change: for the first this is bounded by how often the run saves, for the others it grows with the run. A folder is
-followed file by file. At the end the final diagnosis reads the files once, as ``trainmedic diagnose`` does.
+table (Lightning's ``metrics.csv``), a JSON Lines history and a TensorBoard event file are followed incrementally:
+only the complete lines (records) written since the last poll are read, by a reader kept alive between polls, and
+only the points they add are built and judged. A file truncated or rewritten in place is read again from its start,
+a file rotated (renamed and recreated) is read to its end and then the new file is followed, like ``tail -F``;
+points already judged raise no alarm again. Files rewritten whole at each save (``trainer_state.json``) and run
+folders of MLflow and W&B are re-read when they change, which is bounded by how often the run saves; a UTF-16 log
+and a JSON Lines history whose new keys rename earlier columns are re-read whole when they change, a cost that grows
+with the run. A folder is followed artifact by artifact. At the end the final diagnosis reads the files once, as
+``trainmedic diagnose`` does.
 
 The run has ended on a ``trainmedic-live`` ``end``/``stop`` event, a Hugging Face
 ``trainer_state.json`` whose control says ``should_training_stop``, a "Training finished/completed" line in a text
@@ -22,9 +23,6 @@ within :data:`REAPPEAR_TIMEOUT` is an input error (one line, exit 2).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +32,7 @@ from ..errors import InputError
 from ..i18n import msg, t
 from ..readers import HEAD_BYTES, load_run, pick_reader
 from ..readers.live import RecordCheck
+from .alerts import alarm_dict, run_alert, say
 from .follow import FOLLOWED, Folder, GrowingEvents, GrowingFile, WholeFile
 from .records import RunBuilder, parse_lines
 from .tail import Tail
@@ -41,8 +40,6 @@ from .tail import Tail
 # How long to wait for a PATH that does not exist yet (a run that has not started writing) when no idle timeout
 # says otherwise: long enough for a slow model load, short enough that a typo does not hang a CI job.
 APPEAR_TIMEOUT = 60.0
-# An --on-alert command that hangs must not stop the watch for ever.
-ALERT_TIMEOUT = 60.0
 # A rotation renames the log and creates a new one within milliseconds; a path still missing after this was deleted.
 REAPPEAR_TIMEOUT = 5.0
 
@@ -90,8 +87,9 @@ class _Follower:
         if self.inner is None and not self._choose():
             return None
         pieces = self.inner.poll()
-        self._missing(self.inner.missing if isinstance(self.inner, (GrowingFile, GrowingEvents))
-                      else not self.path.exists())
+        self._missing(
+            self.inner.missing if isinstance(self.inner, (GrowingFile, GrowingEvents)) else not self.path.exists()
+        )
         if not pieces:
             return None
         return pieces, self.inner.ended
@@ -147,35 +145,16 @@ def _final_run(path: Path):
         return None
 
 
-def _alert(cmd: str, finding: dict, path: Path) -> None:
-    env = dict(os.environ)
-    env.update({"TRAINMEDIC_CODE": finding["code"], "TRAINMEDIC_RULE": finding["rule"],
-                "TRAINMEDIC_SEVERITY": finding["severity"], "TRAINMEDIC_MESSAGE": finding["message"],
-                "TRAINMEDIC_STEP": str((finding.get("at") or {}).get("step", "")),
-                "TRAINMEDIC_PATH": str(path), "TRAINMEDIC_FINDING": json.dumps(finding, ensure_ascii=False)})
-    try:
-        rc = subprocess.run(cmd, shell=True, env=env, timeout=ALERT_TIMEOUT).returncode
-    except subprocess.TimeoutExpired:
-        rc = -1
-    if rc:
-        sys.stderr.write(t("live.watch.alert_failed", "en", code=rc) + "\n")
-
-
-def _alarm_dict(alarm, lang: str) -> dict:
-    """An alarm in the shape of a finding (what ``--on-alert`` receives and ``watch`` prints)."""
-    from ..rules import get_rule
-    from .tally import announcement
-
-    r = get_rule(alarm.code)
-    at = {"step": int(alarm.at)} if alarm.at is not None and float(alarm.at).is_integer() else {"index": alarm.at}
-    text = announcement(alarm, int(alarm.at or 0))
-    return {"code": alarm.code, "rule": r.name if r else alarm.detector, "series": alarm.series, "at": at,
-            "severity": "error" if r is not None and r.severity.value == "error" else "warning",
-            "message": text.render(lang) if text is not None else ""}
-
-
-def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_timeout: Optional[float] = None,
-          lang: str = "en", fail_on: str = "error", out: Optional[Callable[[str], None]] = None) -> int:
+def watch(
+    path,
+    *,
+    on_alert: Optional[str] = None,
+    interval: float = 0.5,
+    idle_timeout: Optional[float] = None,
+    lang: str = "en",
+    fail_on: str = "error",
+    out: Optional[Callable[[str], None]] = None,
+) -> int:
     """Follow ``path`` until the run ends; exit code 1 when a finding at or above ``fail_on`` was found, else 0.
 
     Raises :class:`InputError` when ``path`` has not appeared after a bounded wait.
@@ -186,8 +165,10 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
     from .tally import announcement
 
     if out is None:
+
         def out(line: str) -> None:
             print(line, flush=True)  # a watcher's output is read as it comes, often through a pipe
+
     path = Path(path)
     deadline = time.monotonic() + (min(idle_timeout, APPEAR_TIMEOUT) if idle_timeout else APPEAR_TIMEOUT)
     announced = False
@@ -228,16 +209,14 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
             for alarm in fresh:
                 if announcement(alarm, int(alarm.at or 0)) is None:
                     continue  # below warning level: the final diagnosis reports it
-                d = _alarm_dict(alarm, lang)
+                d = alarm_dict(alarm, lang)
                 if (d["code"], d["series"]) in said:
                     continue  # a log read again from its start (truncated or rotated) repeats its points
                 said.add((d["code"], d["series"]))
                 printed += 1
-                where = ", ".join(f"{k} {v}" for k, v in d["at"].items()) or "-"
-                out(t("live.watch.finding", lang, where=where, severity=d["severity"], code=d["code"],
-                      rule=d["rule"], message=d["message"]))
+                say(out, d, lang)
                 if on_alert:
-                    _alert(on_alert, d, path)
+                    run_alert(on_alert, d, path)
             fresh.clear()
         grace = min(REAPPEAR_TIMEOUT, idle_timeout) if idle_timeout is not None else REAPPEAR_TIMEOUT
         if ended is None and follower.missing_since is not None:  # deleted: not idle, gone (unless it comes back)
@@ -255,11 +234,9 @@ def watch(path, *, on_alert: Optional[str] = None, interval: float = 0.5, idle_t
                     if (d["code"], d["series"]) in said:
                         continue
                     printed += 1
-                    where = ", ".join(f"{k} {v}" for k, v in d["at"].items()) or "-"
-                    out(t("live.watch.finding", lang, where=where, severity=d["severity"], code=d["code"],
-                          rule=d["rule"], message=d["message"]))
+                    say(out, d, lang)
                     if on_alert and d["severity"] in ("warning", "error"):
-                        _alert(on_alert, d, path)
+                        run_alert(on_alert, d, path)
             out(t("live.watch.ended", lang, why=ended, n=printed))
             return 1 if report is not None and report.fails_on(fail_on) else 0
         time.sleep(interval)

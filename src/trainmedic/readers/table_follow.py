@@ -30,8 +30,16 @@ STEP, EPOCH, INDEX, UNSTABLE = "step", "epoch", "index", "unstable"
 class SeriesCounts:
     """What the axis of one series of a table depends on, over every row it has so far."""
 
-    __slots__ = ("n", "with_step", "steps_rising", "last_step", "epochs_finite", "epochs_rising", "epochs_whole",
-                 "last_epoch")
+    __slots__ = (
+        "n",
+        "with_step",
+        "steps_rising",
+        "last_step",
+        "epochs_finite",
+        "epochs_rising",
+        "epochs_whole",
+        "last_epoch",
+    )
 
     def __init__(self) -> None:
         self.n = self.with_step = 0
@@ -45,12 +53,16 @@ class SeriesCounts:
         self.n += len(s)
         self.with_step += int(has.sum())
         if has.all():
-            self.steps_rising = self.steps_rising and bool((np.diff(np.concatenate(([self.last_step], step))) > 0).all())
+            self.steps_rising = self.steps_rising and bool(
+                (np.diff(np.concatenate(([self.last_step], step))) > 0).all()
+            )
             self.last_step = float(step[-1])
         if self.epochs_finite and not np.isfinite(epoch).all():
             self.epochs_finite = False
         if self.epochs_finite:
-            self.epochs_rising = self.epochs_rising and bool((np.diff(np.concatenate(([self.last_epoch], epoch))) > 0).all())
+            self.epochs_rising = self.epochs_rising and bool(
+                (np.diff(np.concatenate(([self.last_epoch], epoch))) > 0).all()
+            )
             self.epochs_whole = self.epochs_whole and bool((epoch == np.round(epoch)).all())
             self.last_epoch = float(epoch[-1])
 
@@ -80,9 +92,9 @@ class NewRows:
         self.delim = ","
         self.full: Optional[SeriesBuilder] = None
         self.counts: dict = {}
-        self.keys: list = []       # JSON Lines: the keys of the rows of the current chunk of CHUNK_ROWS
-        self.named: dict = {}      # JSON Lines: label -> name given, for the labels first met in the current chunk
-        self.renamed = False       # JSON Lines: a new key renamed an earlier column: read the file again whole
+        self.keys: list = []  # JSON Lines: the keys of the rows of the current chunk of CHUNK_ROWS
+        self.named: dict = {}  # JSON Lines: label -> name given, for the labels first met in the current chunk
+        self.renamed = False  # JSON Lines: a new key renamed an earlier column: read the file again whole
         self.rows = 0
 
     def feed(self, text: str) -> tuple:

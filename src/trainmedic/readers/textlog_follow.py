@@ -50,7 +50,9 @@ class _Counts:
         if self.epochs_finite:
             d = np.diff(np.concatenate(([self.last_epoch], epoch)))
             self.epochs_back = self.epochs_back or bool((d < 0).any())
-            self.epochs_whole_rising = self.epochs_whole_rising and bool((d > 0).all() and (epoch == np.round(epoch)).all())
+            self.epochs_whole_rising = self.epochs_whole_rising and bool(
+                (d > 0).all() and (epoch == np.round(epoch)).all()
+            )
             self.last_epoch = float(epoch[-1])
 
     def axis(self, steps_per_epoch: Optional[int]) -> Optional[str]:
@@ -75,9 +77,9 @@ class NewPoints:
         self._reset()
 
     def _reset(self) -> None:
-        self.cursor: dict = {}   # buffer name -> points already taken
-        self.levels: dict = {}   # buffer name -> (has step-level points, has epoch-level points)
-        self.counts: dict = {}   # series name -> _Counts
+        self.cursor: dict = {}  # buffer name -> points already taken
+        self.levels: dict = {}  # buffer name -> (has step-level points, has epoch-level points)
+        self.counts: dict = {}  # series name -> _Counts
 
     def take(self, logging_steps=None) -> tuple:
         """(new series, whether they are the whole series): the points recorded since the last call. ``logging_steps``
@@ -99,8 +101,18 @@ class NewPoints:
             return [_recover(s, every) for s in built.series], True
         out = []
         for name, label, values, step, epoch, order in parts:
-            s = _delta_series(name, label, p.source, self.counts[name].axis(p.steps_per_epoch), values, step, epoch,
-                              order, p.steps_per_epoch, every)
+            s = _delta_series(
+                name,
+                label,
+                p.source,
+                self.counts[name].axis(p.steps_per_epoch),
+                values,
+                step,
+                epoch,
+                order,
+                p.steps_per_epoch,
+                every,
+            )
             s = segments(s, Built())
             if len(s):
                 out.append(s.sorted(dedupe=False))
@@ -126,11 +138,17 @@ class NewPoints:
             self.levels[name] = now
             if all(now) and not all(before) and any(before):
                 changed = True  # a metric that gains epoch summaries becomes two series
-            split = [(name, buf.label, ~level), (epoch_name(name), f"{buf.label} (epoch)", level)] if all(now) \
+            split = (
+                [(name, buf.label, ~level), (epoch_name(name), f"{buf.label} (epoch)", level)]
+                if all(now)
                 else [(name, buf.label, None)]
+            )
             for part, label, mask in split:
-                cut = (values, step, epoch, order) if mask is None else (values[mask], step[mask], epoch[mask],
-                                                                       order[mask])
+                cut = (
+                    (values, step, epoch, order)
+                    if mask is None
+                    else (values[mask], step[mask], epoch[mask], order[mask])
+                )
                 if not len(cut[0]):
                     continue
                 counts = self.counts.setdefault(part, _Counts())
@@ -159,8 +177,18 @@ def _columns(buf, start: int, records, kept_rank: int) -> Optional[tuple]:
     return values, step, epoch, order, flags
 
 
-def _delta_series(name: str, label: str, source: str, axis: str, values, step, epoch, order,
-                  steps_per_epoch: Optional[int], every: Optional[float]) -> Series:
+def _delta_series(
+    name: str,
+    label: str,
+    source: str,
+    axis: str,
+    values,
+    step,
+    epoch,
+    order,
+    steps_per_epoch: Optional[int],
+    every: Optional[float],
+) -> Series:
     """New points on the axis the whole series has (only that axis is kept: the alarms read nothing else)."""
     if axis == STEP:
         miss = ~np.isfinite(step)
