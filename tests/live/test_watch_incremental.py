@@ -1,7 +1,8 @@
-"""``trainmedic watch`` follows console logs, CSV tables and JSON Lines histories incrementally: written in pieces cut
-at any byte (mid-line, mid-character), the alarms raised while following are exactly those raised by re-reading the
-complete lines with ``load_run`` at every poll, each poll reads only the bytes written since the last one and builds
-only the points they add, and the final diagnosis is ``trainmedic diagnose``'s."""
+"""``trainmedic watch`` follows console logs, CSV tables, JSON Lines histories and TensorBoard event files
+incrementally: written in pieces cut at any byte (mid-line, mid-character, mid-record), the alarms raised while
+following are exactly those raised by re-reading the complete lines with ``load_run`` at every poll (and, for these
+samples, by reading the final file once), each poll reads only the bytes written since the last one and builds only
+the points they add, and the final diagnosis is ``trainmedic diagnose``'s."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ def test_alarms_while_following_are_those_of_rereading(tmp_path_factory, sample)
     def check(cuts):
         said, said_again, follower, _ = _follow(tmp_path_factory.mktemp("w"), name, data, cuts)
         assert said == said_again
+        assert said == sorted(map(_key, StreamAlarms().feed_run(load_run([follower.path]))))  # and reading it once
         assert isinstance(follower.inner, GrowingFile) and follower.inner.fallback is None
 
     check()

@@ -192,7 +192,7 @@ def watch(
     follower.builder.listener = listen
     said: set = set()  # (code, series) printed during the run
     printed = 0
-    latest = None  # the RunBuilder of a live log, True once anything else was read
+    latest = None  # the RunBuilder of a live log once it was read
     last_change = time.monotonic()
     ended: Optional[str] = None
     while True:
@@ -203,7 +203,6 @@ def watch(
             if isinstance(got, RunBuilder):
                 latest = got
             else:
-                latest = True
                 for piece in got:
                     fresh.extend(alarms.feed_run(piece.run, continues=not piece.whole))
             for alarm in fresh:
@@ -226,7 +225,10 @@ def watch(
             ended = "idle timeout"
         if ended is not None:
             report = None
-            run = latest.run() if isinstance(latest, RunBuilder) else _final_run(path) if latest else None
+            if isinstance(latest, RunBuilder):
+                run = latest.run()
+            else:  # read once, as diagnose reads it (a one-line log without its newline included)
+                run = None if follower.live else _final_run(path)
             if run is not None:
                 report = diagnose_run(run, lang=lang)
                 for f in report.findings:
