@@ -299,3 +299,14 @@ def test_a_table_followed_a_row_at_a_time_keeps_few_blocks(tmp_path):
     again = load_run([log]).series
     for name in ("train/loss", "train/grad_norm", "eval/loss"):
         assert list(whole[name].values) == list(again[name].values)
+
+
+def test_a_log_replaced_by_something_unreadable_is_an_input_error(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text("step 1 loss 0.5\nstep 2 loss 0.4\n")
+    follower = _Follower(log)
+    assert follower.poll() is not None
+    log.unlink()
+    log.mkdir()  # a folder where the log was: it cannot be opened as the next file
+    with pytest.raises(InputError, match="cannot read"):
+        follower.poll()

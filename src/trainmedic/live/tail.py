@@ -12,6 +12,9 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
+from ..errors import InputError
+from ..i18n import t
+
 # Bytes just before the read position remembered between polls: if they change, the file was rewritten in place
 # (truncated and written again past where we were), and it is read again from its start.
 TAIL_CHECK = 64
@@ -79,6 +82,8 @@ class Tail:
         except FileNotFoundError:
             self.fh = None
             return False
+        except OSError as exc:  # there but unreadable (permissions, a folder in its place): one line, exit 2
+            raise InputError(self.path, t("readers.error.unreadable", "en", detail=exc.strerror or exc)) from None
         self.partial, self.before = b"", b""
         self.opened += 1
         self.fresh = True
