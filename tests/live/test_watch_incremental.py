@@ -310,3 +310,21 @@ def test_a_log_replaced_by_something_unreadable_is_an_input_error(tmp_path):
     log.mkdir()  # a folder where the log was: it cannot be opened as the next file
     with pytest.raises(InputError, match="cannot read"):
         follower.poll()
+
+
+def test_a_rotated_log_is_read_to_its_end_then_the_new_file_followed(tmp_path):
+    import os
+
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"step {i} loss {1.0 / i:.4f}\n" for i in range(1, 100)))
+    follower = _Follower(log)
+    alarms = StreamAlarms()
+    said = [a for piece in follower.poll()[0] for a in alarms.feed_run(piece.run, continues=not piece.whole)]
+    os.rename(log, tmp_path / "train.log.1")
+    with open(tmp_path / "train.log.1", "a") as fh:
+        fh.write("step 100 loss nan\n")  # the writer's last line, into the renamed file
+    log.write_text("step 101 loss 0.01\nstep 102 loss 0.01\n")
+    pieces, _ = follower.poll()
+    said += [a for piece in pieces for a in alarms.feed_run(piece.run, continues=not piece.whole)]
+    assert [(a.code, a.at) for a in said] == [("TM101", 100.0)]
+    assert [p.whole for p in pieces] == [False, True]  # the old file's last line, then the new file from its start
