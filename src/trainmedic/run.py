@@ -329,6 +329,7 @@ class SourceInfo:
     notes: list = field(default_factory=list)
     role: InputKind = InputKind.METRICS  # what the input holds
     skipped: bool = False
+    framework: Optional[str] = None  # the framework that wrote it, when the artifact itself shows it (Keras' bars)
 
 
 @dataclass

@@ -55,6 +55,9 @@ def test_memorisation_names_the_numbers_it_found_and_no_trainer_argument_of_anot
     text = report.to_text(width=100)
     assert "?" not in _cause(report).explanation.render("en") and "minimum ?" not in text
     assert "load_best_model_at_end" not in text
+    # Keras' own progress bars say who wrote the log: the fix is Keras code
+    assert "EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)" in text
     assert "has not improved since" in _cause(report).explanation.render("en")
+    assert "val_loss stops improving from step" in report.to_dict()["conclusion"]  # it stalls: it need not rise
     zh = trainmedic.diagnose(_keras_memorising(tmp_path), lang="zh").to_text(width=100)
     assert "最小值 ?" not in zh and "自" in zh

@@ -71,6 +71,9 @@ def test_summed_loss_batch_tripled_recommends_lr_and_warmup_that_keep_the_step()
     # The warmup ended at step 15000 and the runs part at the next evaluation.
     assert any(d.cause == "warmup_peak_instability" for d in rep.diagnoses)
     assert "2.5e-05" in rep.to_json("zh")
+    mismatch = next(f for f in rep.findings if f.code == "TM1202").message
+    assert "while the lr stayed 7.5e-05" in mismatch.render("en") and "学习率仍为 7.5e-05" in mismatch.render("zh")
+    assert "→ 7.5e-05" not in mismatch.render("en")  # an lr that did not change is not written as a change
 
 
 def test_mean_loss_does_not_blame_a_bigger_batch_at_the_same_lr():

@@ -41,6 +41,9 @@ def framework_of(run: Run) -> str:
     for fmt in formats:
         if fmt in FORMAT_FRAMEWORK:
             return FORMAT_FRAMEWORK[fmt]
+    for s in run.sources:
+        if getattr(s, "framework", None) in FRAMEWORKS:
+            return s.framework
     launcher = str(run.config.get("launcher") or "").lower()
     if launcher in LAUNCHER_FRAMEWORK:
         return LAUNCHER_FRAMEWORK[launcher]

@@ -14,6 +14,7 @@ from ..findings import Finding, Severity, by_position
 from ..i18n import Msg
 from ..rules.curves import eval_losses, train_loss, where
 from ..rules.learning import ChanceFacts
+from ..rules.overfitting import MemoriseFacts
 from ..run import Run
 from .framework import framework_of
 from .resume import checkpoint_advice
@@ -93,8 +94,10 @@ def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
     # At the same point, name the loss rather than a gradient norm or a metric: it is what people watch.
     first = min(errors, key=lambda f: (f.at.key, 0 if f.series.endswith("loss") else 1))
     subject = first.series_label or first.series or Msg("narrative.subject.run")
-    params = {"what": Msg(WHAT.get(first.symptom, "narrative.symptom.other"),
-                          {"series": subject, "where": first.where() if first.at.known else ""})}
+    what = WHAT.get(first.symptom, "narrative.symptom.other")
+    if isinstance(first.facts, MemoriseFacts):
+        what = "narrative.symptom.overfitting_stalled"  # the eval loss stopped improving: it need not rise
+    params = {"what": Msg(what, {"series": subject, "where": first.where() if first.at.known else ""})}
     top = [d for d in diagnoses if d.cause != "unknown"][:2]
     if not top:
         return Msg("narrative.conclusion.no_cause", params)

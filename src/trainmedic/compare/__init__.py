@@ -231,7 +231,8 @@ def _explain_batch_change(report: Draft, sc: Scaling, red: Reduction, parting: O
     eb_ref, eb_chg = cfg_ref["effective_batch"], cfg_chg["effective_batch"]
     params = dict(ref=n_ref, chg=n_chg, eb_ref=eb_ref, eb_chg=eb_chg, lr_ref=lr_ref, lr_chg=lr_chg,
                   ratio=float(f"{sc.ratio:.3g}"), rec=sc.recommended, keep=float(f"{sc.keep_product:.3g}"),
-                  linear=float(f"{sc.linear:.3g}"), sqrt=float(f"{sc.sqrt:.3g}"), loss=red.typical_loss)
+                  linear=float(f"{sc.linear:.3g}"), sqrt=float(f"{sc.sqrt:.3g}"), loss=red.typical_loss,
+                  lr_same="yes" if lr_ref == lr_chg else "no")
     if not sc.mismatch:
         report.notes.append(msg(BATCH_OK[red.value], **params))
         return

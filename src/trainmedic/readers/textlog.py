@@ -92,7 +92,7 @@ def read_lines(path: Path, lines, fmt: str, notes: tuple = ()) -> Run:
     run.events = list(parser.events)
     run.config = parser.config
     run.sources.append(SourceInfo(path=str(path), format=fmt, points=run.points, series=list(run.series),
-                                  notes=list(notes) + _notes(parser, built, skipped)))
+                                  notes=list(notes) + _notes(parser, built, skipped), framework=parser.framework))
     return run
 
 

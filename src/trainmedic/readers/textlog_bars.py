@@ -145,6 +145,8 @@ class BarsMixin:
         pass (Keras' epoch-end lines pasted without their `Epoch N/M` headers): each is a new epoch. A completed bar
         printed again with the same numbers is a redraw, or the epoch's last print adding its validation metrics.
         A Keras bar spans one epoch, so its epoch is known too."""
+        if keras and points:
+            self.framework = "keras"  # Keras' own progress bar: fixes are written as Keras code
         e = None
         if counter is not None:
             e = self._epoch_index(counter)

@@ -268,6 +268,7 @@ def fixes_section(report: Report, lang: str) -> Optional[Section]:
     if not changes:
         return None
     titles = _titles(report, lang)
+    cause_titles = {d.cause: d.title for d in report.diagnoses}
     base = _common_dir([r.path for r in report.runs])
     # Which cause a change treats is worth a line only when the changes do not all treat the same ones.
     say_causes = len(titles) > 1 and len({c.causes for c in changes}) > 1
@@ -282,7 +283,8 @@ def fixes_section(report: Report, lang: str) -> Optional[Section]:
             details.append(t("report.fix.alternative", lang, action=fix_head(a, lang),
                              why=text_of(a.why[0], lang) if a.why else ""))
         if say_causes and c.causes:
-            details.append(t("report.fix.for", lang, causes=[titles[x] for x in c.causes if x in titles]))
+            # the cause titles as messages: a list of sentences is joined as clauses (`a; b`), not as words
+            details.append(t("report.fix.for", lang, causes=[cause_titles[x] for x in c.causes if x in cause_titles]))
         entries.append(Item(head=fix_head(c, lang), label=t("report.fix.first", lang) if c.first else "",
                             level="first" if c.first else "", body=text_of(c.why[0], lang) if c.why else "",
                             details=details, snippet=c.code, place=text_of(c.place, lang) if c.place else ""))

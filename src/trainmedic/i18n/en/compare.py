@@ -20,11 +20,11 @@ MESSAGES = {
     "compare.where.epoch": "epoch {epoch}",
     "compare.where.step": "step {step}",
     "compare.finding.parted": "{series} parts at {where}: {a} {value_a} vs {b} {value_b}; {worse} is worse from here on.",
-    "compare.finding.mismatch.sum": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) while the lr went {lr_ref} → "
+    "compare.finding.mismatch.sum": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) {lr_same, select, yes {while the lr stayed} other {while the lr went {lr_ref} →}} "
                                     "{lr_chg}. The loss is summed over the batch, so each step is {ratio}x larger.",
-    "compare.finding.mismatch.mean": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) while the lr went {lr_ref} → "
+    "compare.finding.mismatch.mean": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) {lr_same, select, yes {while the lr stayed} other {while the lr went {lr_ref} →}} "
                                      "{lr_chg}: higher than even the linear scaling rule allows ({linear}).",
-    "compare.finding.mismatch.unknown": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) while the lr went {lr_ref} → "
+    "compare.finding.mismatch.unknown": "Effective batch {eb_ref} → {eb_chg} ({ratio}x) {lr_same, select, yes {while the lr stayed} other {while the lr went {lr_ref} →}} "
                                         "{lr_chg}; the loss reduction is unknown, and under a summed loss this step "
                                         "is {ratio}x larger.",
     "compare.fix.lr.keep_product": "The loss is summed over the batch, so the gradient already grows with the batch: "

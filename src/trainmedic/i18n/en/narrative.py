@@ -12,6 +12,7 @@ MESSAGES = {
     "narrative.symptom.oscillation": "{series} oscillates{where, select, none {} other { from {where}}}",
     "narrative.symptom.spike": "{series} spiked{where, select, none {} other { at {where}}}",
     "narrative.symptom.overfitting": "{series} rises{where, select, none {} other { from {where}}}: the model overfits",
+    "narrative.symptom.overfitting_stalled": "{series} stops improving{where, select, none {} other { from {where}}}, far above the train loss: the model overfits",
     "narrative.symptom.metric_collapse": "{series} collapsed{where, select, none {} other { at {where}}}",
     "narrative.symptom.degenerate_eval": "the evaluation ({series}) is degenerate{where, select, none {} other { from {where}}}",
     "narrative.symptom.gradient_explosion": "{series} exploded{where, select, none {} other { at {where}}}",

@@ -17,11 +17,11 @@ MESSAGES = {
     "compare.where.epoch": "第 {epoch} 个 epoch",
     "compare.where.step": "step {step}",
     "compare.finding.parted": "{series} 在{where}分离：{a} {value_a}，{b} {value_b}；此后 {worse} 更差。",
-    "compare.finding.mismatch.sum": "有效 batch {eb_ref} → {eb_chg}（{ratio} 倍），学习率 {lr_ref} → {lr_chg}。"
+    "compare.finding.mismatch.sum": "有效 batch {eb_ref} → {eb_chg}（{ratio} 倍），{lr_same, select, yes {学习率仍为 {lr_chg}} other {学习率 {lr_ref} → {lr_chg}}}。"
                                     "loss 按 batch 求和，每步更新因此大了 {ratio} 倍。",
-    "compare.finding.mismatch.mean": "有效 batch {eb_ref} → {eb_chg}（{ratio} 倍），学习率 {lr_ref} → {lr_chg}："
+    "compare.finding.mismatch.mean": "有效 batch {eb_ref} → {eb_chg}（{ratio} 倍），{lr_same, select, yes {学习率仍为 {lr_chg}} other {学习率 {lr_ref} → {lr_chg}}}："
                                      "比线性缩放规则允许的值（{linear}）还高。",
-    "compare.finding.mismatch.unknown": "有效 batch {eb_ref} → {eb_chg}（{ratio} 倍），学习率 {lr_ref} → {lr_chg}；"
+    "compare.finding.mismatch.unknown": "有效 batch {eb_ref} → {eb_chg}（{ratio} 倍），{lr_same, select, yes {学习率仍为 {lr_chg}} other {学习率 {lr_ref} → {lr_chg}}}；"
                                         "loss 的归约方式未知，若为求和，每步更新大了 {ratio} 倍。",
     "compare.fix.lr.keep_product": "loss 按 batch 求和，梯度本身已随 batch 增大：保持 学习率 × 有效 batch 不变"
                                    "（{lr_ref} × {eb_ref} / {eb_chg} = {rec}）。",

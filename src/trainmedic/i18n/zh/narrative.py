@@ -12,6 +12,7 @@ MESSAGES = {
     "narrative.symptom.oscillation": "{where, select, none {} other {从{where}起，}}{series} 来回摆动",
     "narrative.symptom.spike": "{where, select, none {} other {{where}，}}{series} 出现尖峰",
     "narrative.symptom.overfitting": "{where, select, none {} other {从{where}起，}}{series} 上升：模型过拟合",
+    "narrative.symptom.overfitting_stalled": "{where, select, none {} other {从{where}起，}}{series} 不再改善，远高于训练损失：模型过拟合",
     "narrative.symptom.metric_collapse": "{where, select, none {} other {{where}，}}{series} 崩溃",
     "narrative.symptom.degenerate_eval": "{where, select, none {} other {从{where}起，}}评估（{series}）是退化的",
     "narrative.symptom.gradient_explosion": "{where, select, none {} other {{where}，}}{series} 爆炸",
