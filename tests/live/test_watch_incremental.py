@@ -328,3 +328,26 @@ def test_a_rotated_log_is_read_to_its_end_then_the_new_file_followed(tmp_path):
     said += [a for piece in pieces for a in alarms.feed_run(piece.run, continues=not piece.whole)]
     assert [(a.code, a.at) for a in said] == [("TM101", 100.0)]
     assert [p.whole for p in pieces] == [False, True]  # the old file's last line, then the new file from its start
+
+
+def test_a_console_log_in_a_trainer_folder_takes_its_steps_from_the_trainer_state(tmp_path):
+    import json
+
+    name, text = S.trainer_dicts(logging_steps=False)  # dicts without a step: the Nth is step N x logging_steps
+    run = tmp_path / "out"
+    (run / "checkpoint-50").mkdir(parents=True)
+    (run / "checkpoint-50" / "trainer_state.json").write_text(
+        json.dumps({"global_step": 50, "logging_steps": 10, "log_history": [{"step": 50, "eval_loss": 0.9}]})
+    )
+    log = run / "train.log"
+    data = text.encode()
+    log.write_bytes(b"")
+    follower, alarms, said = _Follower(run), StreamAlarms(), []
+    for cut in range(0, len(data) + 4000, 4000):
+        log.write_bytes(data[:cut])
+        got = follower.poll()
+        for piece in got[0] if got else []:
+            said += alarms.feed_run(piece.run, continues=not piece.whole)
+    once = StreamAlarms().feed_run(load_run([run]))
+    assert sorted(map(_key, said)) == sorted(map(_key, once))
+    assert ("TM404", "train/grad_norm", 840.0) in map(_key, said)  # the 84th dict, logged every 10 steps

@@ -52,6 +52,8 @@ class GrowingFile:
         self.ended: Optional[str] = None
         self.missing = False
         self.fallback: Optional[WholeFile] = None
+        # The run's logging_steps as the other files of its folder give it: (from a metrics file, from a config file)
+        self.logging_steps: tuple = (None, None)
         self._start()
 
     def _start(self) -> None:
@@ -121,7 +123,9 @@ class GrowingFile:
                 parser.feed(encoding.repair(line) if fix else line, self.lineno)
             except (ValueError, OverflowError):  # as reading the whole log does: the line is skipped
                 pass
-        series, whole = self.reader.take(parser.config.get("logging_steps"))
+        first, last = self.logging_steps
+        own = parser.config.get("logging_steps")
+        series, whole = self.reader.take(first if first is not None else own if own is not None else last)
         run = Run(path=str(self.path), config=parser.config)
         run.series = {s.name: s for s in series}
         return [Piece(run, whole)] if series else []
@@ -156,6 +160,7 @@ class WholeFile:
         self.parsed = 0
         self.ended: Optional[str] = None
         self.missing = False
+        self.config = None  # the configuration of the last reading
 
     def poll(self) -> Optional[list]:
         """The whole run when a file changed, else None."""
@@ -172,6 +177,7 @@ class WholeFile:
         except InputError:
             return None  # nothing readable yet: wait for more
         self.ended = ended_by_artifacts(self.path)
+        self.config = run.config
         return [Piece(run, True)]
 
 
@@ -218,13 +224,28 @@ class Folder:
             self.followers = followers
         pieces: list = []
         self.parsed = 0
-        for follower in self.followers.values():
+        # Files re-read whole first: their configuration (the Trainer's logging_steps) places a console log's points
+        whole = [f for f in self.followers.values() if isinstance(f, WholeFile)]
+        for follower in whole + [f for f in self.followers.values() if not isinstance(f, WholeFile)]:
+            if isinstance(follower, GrowingFile):
+                follower.logging_steps = _setting(whole, "logging_steps")
             got = follower.poll()
             self.parsed += follower.parsed
             if got:
                 pieces += got
             self.ended = self.ended or follower.ended
         return pieces or None
+
+
+def _setting(whole: list, key: str) -> tuple:
+    """(the value a metrics source of the folder gives, the value a configuration file gives) of one setting: reading
+    the folder keeps the first source's value, metric files before console logs before configuration files."""
+    found = [None, None]
+    for follower in whole:
+        if follower.config is not None and follower.config.get(key) is not None:
+            slot = 1 if follower.reader is not None and follower.reader.kind == "config" else 0
+            found[slot] = found[slot] if found[slot] is not None else follower.config.get(key)
+    return tuple(found)
 
 
 def _grows(reader) -> bool:
