@@ -1,5 +1,6 @@
 """``python -m bench [STUDY ...]``: accuracy (zoo and real runs), speed against the floor of each format and
-start-up, live overhead, TensorBoard reading and hostile text logs; writes results/SUMMARY.md when every study runs.
+start-up, live overhead, TensorBoard reading, hostile text logs and the cost of a ``watch`` poll; writes
+results/SUMMARY.md when every study runs.
 
 ``python -m bench speed`` runs one study (``startup`` is the start-up part of ``speed`` alone, in seconds;
 ``corpus`` is the real-run part of ``accuracy`` alone; ``corpus-series``
@@ -21,7 +22,8 @@ RESULTS = accuracy.RESULTS
 
 
 SUBCOMMANDS = {"corpus-series": "corpus_series"}
-STUDIES = ("accuracy", "corpus", "speed", "startup", "scale", "live", "textlog", "tensorboard", "hostile-text")
+STUDIES = ("accuracy", "corpus", "speed", "startup", "scale", "live", "textlog", "tensorboard", "hostile-text",
+           "watch")
 
 
 def _one(study: str, args) -> int:
@@ -48,6 +50,10 @@ def _one(study: str, args) -> int:
         from . import tensorboard_speed
 
         return int(tensorboard_speed.main(["--steps", "10000", "100000"] + ([] if args.quick else ["1000000"])) or 0)
+    if study == "watch":
+        from . import watch_poll
+
+        return int(watch_poll.main(["--steps", "1000", "10000"] if args.quick else []) or 0)
     if study == "hostile-text":
         from . import hostile_text
 
@@ -91,7 +97,7 @@ def main(argv=None) -> int:
             status |= int(exc.code or 0)
         md = RESULTS / "live_overhead.md"
         parts.append(md.read_text() if md.exists() else "# Live overhead\n\nsee bench/results/live_overhead.json\n")
-    for study, md in (("tensorboard", "tensorboard.md"), ("hostile-text", "hostile_text.md")):
+    for study, md in (("tensorboard", "tensorboard.md"), ("hostile-text", "hostile_text.md"), ("watch", "watch_poll.md")):
         status |= _one(study, args)
         parts.append((RESULTS / md).read_text())
     parts.append(f"\nTotal bench time: {time.perf_counter() - t0:.0f} s.\n")

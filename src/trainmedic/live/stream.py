@@ -1,6 +1,6 @@
 """The alarms ``trainmedic watch`` raises while a run is still writing: the streaming detectors of
-:mod:`trainmedic.rules.streaming`, fed only the points that are new since the last poll, so that the cost of a poll
-does not grow with the length of the run.
+:mod:`trainmedic.rules.streaming`, fed only the points that are new since the last poll (each detector keeps its own
+window), so that judging a poll costs what the poll added.
 
 An alarm is raised only for a rule whose offline definition is that same detector (:data:`SHARED_CODES`): the final
 diagnosis then finds what the alarm said, at the same point, by construction. No torch.
@@ -69,6 +69,7 @@ class StreamAlarms:
         self.loss_at: Optional[tuple] = None  # (x, value) of the last train loss fed
         self.nonfinite_said = False
         self.chance = math.nan  # 1/K when the run's config gives K (accuracies at chance are degenerate)
+        self.loss_before: Optional[tuple] = None  # (x, value, axis) of the last train loss of the last run fed
 
     def feed(self, name: str, x: float, value: float, loss: Optional[float] = None) -> list:
         """Alarms confirmed by one new point of series ``name`` (``loss``: the train loss at ``x``, when known)."""
@@ -114,12 +115,20 @@ class StreamAlarms:
         if k >= 2:
             self.chance = 1.0 / k
 
-    def feed_run(self, run) -> list:
-        """Alarms from the points of ``run`` beyond those already fed (a run re-read from files that grew)."""
+    def feed_run(self, run, *, continues: bool = False) -> list:
+        """Alarms from the points of ``run`` beyond those already fed: a run re-read from files that grew, or, with
+        ``continues``, only the points a followed file added (the train loss at a position is then the last one
+        fed at or before it when the new points hold none)."""
         self.know_classes(run.config.get("num_classes"))
         out = []
         loss = run.get(LOSS)
         loss = loss.sorted() if loss is not None else None
+        loss_x, loss_v = (loss.x, loss.values) if loss is not None else (None, None)
+        if loss is not None and continues and self.loss_before is not None and self.loss_before[2] == loss.axis:
+            loss_x = np.concatenate(([self.loss_before[0]], loss_x))
+            loss_v = np.concatenate(([self.loss_before[1]], loss_v))
+        if loss is not None and len(loss):
+            self.loss_before = (float(loss.x[-1]), float(loss.values[-1]), loss.axis)
         names = sorted(run.series, key=lambda n: (n != LOSS, n))  # the loss first: the gradient detectors read it
         for name in names:
             s = run.series[name].sorted()
@@ -127,7 +136,7 @@ class StreamAlarms:
             new = np.flatnonzero(s.x > last)
             if not new.size:
                 continue
-            beside = aligned(s.x[new], loss.x, loss.values) if loss is not None and loss.axis == s.axis else None
+            beside = aligned(s.x[new], loss_x, loss_v) if loss is not None and loss.axis == s.axis else None
             for j, i in enumerate(new):
                 lv = None if beside is None or not math.isfinite(beside[j]) else float(beside[j])
                 out += self.feed(name, float(s.x[i]), float(s.values[i]), lv)

@@ -181,11 +181,21 @@ class SeriesBuilder:
         """Add one point (for sources that yield few points, e.g. one value per file)."""
         self.add(label, np.array([value]), np.array([step]), np.array([epoch]))
 
-    def series(self) -> list:
-        """The built Series, each ordered along its axis (a resumed run's later rows win)."""
+    def compact(self) -> None:
+        """Merge the newest blocks of each metric while the newest holds at least half as many points as the one
+        before it: a history added a few rows at a time (a file being followed) keeps O(log n) blocks, and each row
+        is copied O(log n) times."""
+        for blocks in self._blocks.values():
+            while len(blocks) > 1 and 2 * len(blocks[-1][0]) >= len(blocks[-2][0]):
+                newest = blocks.pop()
+                blocks[-1] = [_joined([blocks[-1], newest], i) for i in range(4)]
+
+    def series(self, *, keep: bool = False) -> list:
+        """The built Series, each ordered along its axis (a resumed run's later rows win). The blocks are released
+        as they are joined unless ``keep`` (a history still growing, built again later)."""
         out = []
         for name, blocks in self._blocks.items():
-            vals, step, epoch, order = (_joined(blocks, i) for i in range(4))
+            vals, step, epoch, order = (_joined(blocks, i, keep) for i in range(4))
             if not is_unknown(step) and np.isfinite(step).all():
                 order = unknown(len(vals))  # the rows' order is never the axis of points that all have a step
             bad = ~((np.isnan(step) | (np.abs(step) < MAX_AXIS)) & (np.isnan(epoch) | (np.abs(epoch) < MAX_AXIS)))
@@ -283,12 +293,13 @@ def _qualifier(label: str) -> Optional[str]:
     return None
 
 
-def _joined(blocks: list, i: int) -> np.ndarray:
+def _joined(blocks: list, i: int, keep: bool = False) -> np.ndarray:
     """Column ``i`` of every block in one array, each block's part released once copied (the peak stays near one
-    copy of the column)."""
+    copy of the column) unless ``keep``."""
     parts = [b[i] for b in blocks]
-    for b in blocks:
-        b[i] = None
+    if not keep:
+        for b in blocks:
+            b[i] = None
     if all(is_unknown(p) for p in parts):
         return unknown(sum(len(p) for p in parts))
     return np.concatenate([np.asarray(p) for p in parts]) if len(parts) > 1 else parts[0]

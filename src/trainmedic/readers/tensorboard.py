@@ -42,8 +42,8 @@ def _label(tag: str, event_file: Path, logdir: Path) -> str:
     return tag
 
 
-def _scalars(path: Path) -> tuple:
-    """(tag -> (steps, values) arrays, the file's RecordScan) from one event file."""
+def _scalars(path: Path, start: int = 0) -> tuple:
+    """(tag -> (steps, values) arrays, the file's RecordScan) from one event file, from the record at ``start``."""
     try:
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2, types_pb2
@@ -56,7 +56,7 @@ def _scalars(path: Path) -> tuple:
     parse = event_pb2.Event.FromString
     dt_float, dt_double = types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE
     try:
-        for batch in scan.batches(str(path)):
+        for batch in scan.batches(str(path), start):
             for record in batch:
                 try:
                     event = parse(record)
@@ -135,6 +135,20 @@ def read_files(files: list, logdir: Path, source: Path) -> Run:
         raise fail(source, "readers.error.no_numbers")
     run.sources[0].notes.extend(damage)
     return run
+
+
+def read_from(path: Path, start: int, logdir: Path) -> tuple:
+    """(label -> (steps, values), the offset after the last complete record) of the scalars in the records of one
+    event file from offset ``start`` on: how ``trainmedic watch`` follows a file that is still being written. Labels
+    are those :func:`read_files` gives (``logdir``: the log dir the file belongs to); the ``epoch`` scalar is left
+    out, as it is only an axis there."""
+    scalars, scan = _scalars(path, start)
+    out = {}
+    for tag, (steps, values) in scalars.items():
+        label = _label(tag, path, logdir)
+        if label.strip().lower() not in EPOCH_TAGS:
+            out[label] = (np.frombuffer(steps, dtype=np.float64), np.frombuffer(values, dtype=np.float64))
+    return out, scan.end
 
 
 def event_files(directory: Path) -> list:

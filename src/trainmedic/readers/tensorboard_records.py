@@ -62,27 +62,30 @@ class RecordScan:
         self.bad_records = 0     # framing intact, data CRC wrong: the record was skipped
         self.skipped_bytes = 0   # framing lost: bytes passed over to reach the next valid record header
         self.records = 0
+        self.end = 0             # the offset after the last complete record read: where a later scan goes on
 
     @property
     def damaged(self) -> bool:
         """True when some data of the file could not be read."""
         return bool(self.bad_records or self.skipped_bytes)
 
-    def batches(self, path: str) -> Iterator[list]:
-        """Lists of record data, each record's CRC verified, in file order (see the module docstring for what is
-        skipped). Batches, not single records: a generator step per record would cost as much as the CRC."""
+    def batches(self, path: str, start: int = 0) -> Iterator[list]:
+        """Lists of record data, each record's CRC verified, in file order from offset ``start`` (a record boundary:
+        0, or the :attr:`end` of an earlier scan of a file still being written); see the module docstring for what
+        is skipped. Batches, not single records: a generator step per record would cost as much as the CRC."""
+        self.end = start
         with open(path, "rb") as fh:
             try:
                 buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
             except ValueError:  # an empty file cannot be mapped
                 return
         with buf:
-            yield from self._scan(buf, len(buf))
+            yield from self._scan(buf, len(buf), start)
 
-    def _scan(self, buf: mmap.mmap, n: int) -> Iterator[list]:
+    def _scan(self, buf: mmap.mmap, n: int, start: int = 0) -> Iterator[list]:
         # Fast path: the data CRC alone. A length damaged into another plausible value makes the data CRC fail
         # (all but 1 in 2^32), and only then is the length's own CRC checked, to tell a bad record from lost framing.
-        pos = 0
+        pos = start
         crc, unpack_q, unpack_i = crc32c, _U64.unpack_from, _U32.unpack_from
         batch: list = []
         append = batch.append
@@ -94,7 +97,7 @@ class RecordScan:
                     c = crc(data)
                     if (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF == unpack_i(buf, end)[0]:
                         append(data)
-                        pos = end + 4
+                        pos = self.end = end + 4
                         if len(batch) >= BATCH:
                             self.records += len(batch)
                             yield batch
@@ -105,13 +108,13 @@ class RecordScan:
                     found = self._resync(buf, pos + 1, n)
                     self.skipped_bytes += (n if found is None else found) - pos
                     if found is None:
-                        return
-                    pos = found
+                        break  # the records read before the damage are still handed over
+                    pos = self.end = found
                 elif end + 4 > n:
-                    return  # the last record is still being written (or the file was cut): not counted as damage
+                    break  # the last record is still being written (or the file was cut): not counted as damage
                 else:
                     self.bad_records += 1
-                    pos = end + 4
+                    pos = self.end = end + 4
         finally:
             if batch:
                 self.records += len(batch)
