@@ -148,3 +148,25 @@ def test_min_before_is_the_minimum_of_the_window_before_each_point():
         got = fastscan.min_before(f, w)
         want = [min(f[max(0, k - w) : k], default=math.inf) for k in range(len(f))]
         assert list(got) == want
+
+
+def test_the_tail_kept_by_a_bulk_step_is_the_last_finite_values_of_lists_and_arrays():
+    from trainmedic.rules.detector import last_finite
+
+    values = [1.0, math.nan, 2.0, 3.0, math.inf, 4.0]
+    assert last_finite(values, 2) == ([3.0, 4.0], 6)
+    assert last_finite(values, 50) == ([1.0, 2.0, 3.0, 4.0], 6)  # fewer finite values than asked: all of them
+    long = np.arange(100000, dtype=float)
+    long[-3] = math.nan
+    tail, count = last_finite(long, 4)
+    assert tail == [99995.0, 99996.0, 99998.0, 99999.0] and count == 100000
+    assert last_finite(np.full(5000, math.nan), 10) == ([], 5000)
+
+
+def test_the_prefilter_reads_long_series_in_chunks_with_the_answer_of_one_pass():
+    from trainmedic.rules import fastscan
+
+    rng = np.random.default_rng(3)
+    f = np.exp(rng.normal(0.0, 1.0, 3 * fastscan.CHUNK + 17))
+    lowest = fastscan.min_before(f, 50)
+    assert np.array_equal(fastscan.reaching(f, 4.0, 50), np.flatnonzero(f >= 4.0 * lowest))

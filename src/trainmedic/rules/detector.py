@@ -39,6 +39,28 @@ class Alarm:
         return asdict(self)
 
 
+def last_finite(values: Any, k: int) -> tuple:
+    """(the last ``k`` finite values of ``values`` in order, as floats; how many values there were), reading an array
+    from its end in slices: a bulk step over a million quiet points needs only the tail that stays in a window, and
+    listing them all would cost more memory than the series."""
+    if not isinstance(values, np.ndarray):
+        fin = [v for v in values if math.isfinite(v)]
+        return fin[max(0, len(fin) - k) :] if k > 0 else [], len(values)
+    parts, got, end = [], 0, len(values)
+    step = max(2 * k, 1024)
+    while end > 0 and got < k:
+        start = max(0, end - step)
+        seg = values[start:end]
+        seg = seg[np.isfinite(seg)]
+        parts.append(seg)
+        got += len(seg)
+        end = start
+    if not parts or k <= 0:
+        return [], len(values)
+    tail = np.concatenate(parts[::-1]) if len(parts) > 1 else parts[0]
+    return tail[len(tail) - min(k, len(tail)) :].tolist(), len(values)
+
+
 class Window:
     """The last ``size`` finite values in arrival order and sorted: median in O(log n), MAD on demand."""
 

@@ -21,6 +21,9 @@ import numpy as np
 
 # A quiet stretch shorter than this is fed point by point: a bulk step costs about a hundred points' worth.
 MIN_JUMP = 256
+# Points whose window minima are computed at once: the prefilter's working arrays stay a few MB however long the
+# series (a million points at once took 80 bytes a point, more than the series itself).
+CHUNK = 1 << 16
 
 
 def min_before(f: np.ndarray, w: int) -> np.ndarray:
@@ -36,6 +39,18 @@ def min_before(f: np.ndarray, w: int) -> np.ndarray:
     suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
     k = np.arange(n)
     return np.minimum(suffix[k], prefix[k + w - 1])
+
+
+def reaching(f: np.ndarray, ratio: float, w: int) -> np.ndarray:
+    """Indices ``k`` where ``f[k] >= ratio * min(f[k-w:k])`` (see :func:`min_before` and :func:`_at_least`),
+    computed :data:`CHUNK` points at a time so that the working memory does not grow with the series."""
+    out = []
+    for s in range(0, len(f), CHUNK):
+        lo = max(0, s - max(int(w), 0))  # the window of the chunk's first point starts w points before it
+        lowest = min_before(f[lo : s + CHUNK], w)[s - lo :]
+        with np.errstate(invalid="ignore", over="ignore"):
+            out.append(np.flatnonzero(_at_least(f[s : s + CHUNK], ratio, lowest)) + s)
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
 def _drive(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, next_candidate, once: bool = False) -> list:
@@ -63,10 +78,9 @@ def _drive(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict, next_candida
 def spikes(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
     """:class:`~trainmedic.rules.streaming.Spike` (and its gradient form): a point can start a spike only when it is
     SPIKE_RATIO times the median of the last LOCAL_WINDOW finite values, so at least that times their lowest."""
-    fin = np.flatnonzero(np.isfinite(values))
-    f = values[fin]
-    with np.errstate(invalid="ignore", over="ignore"):
-        cands = fin[_at_least(f, det.SPIKE_RATIO, min_before(f, det.LOCAL_WINDOW))]
+    fin, f = _finite(values)
+    cands = reaching(f, det.SPIKE_RATIO, det.LOCAL_WINDOW)
+    cands = cands if fin is None else fin[cands]
     return _drive(det, values, xs, ctx, lambda i: _next(cands, i))
 
 
@@ -82,11 +96,12 @@ def explosions(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
     """:class:`~trainmedic.rules.streaming.GradientExplosion`: a jump is EXPLODE_RATIO times the median of the
     baseline (the last BASELINE_WINDOW values taken while nothing was pending), so at least that times its lowest.
     Within BASELINE_WINDOW finite points of a stretch the baseline still holds older values: bounded by its lowest."""
-    fin = np.flatnonzero(np.isfinite(values))
-    f = values[fin]
+    fin, f = _finite(values)
     w, ratio = det.BASELINE_WINDOW, det.EXPLODE_RATIO
-    with np.errstate(invalid="ignore", over="ignore"):
-        late = fin[_at_least(f, ratio, min_before(f, w))]
+    late = reaching(f, ratio, w)
+    if fin is None:  # every value finite: positions among the finite values are positions in the series
+        fin = np.arange(len(values))
+    late = fin[late]
 
     def next_candidate(i: int) -> int:
         k = int(np.searchsorted(fin, i))
@@ -177,6 +192,16 @@ def frozen(det: Any, values: np.ndarray, xs: np.ndarray, ctx: dict) -> list:
             fresh.run_lo, fresh.run_hi = float(lo[s - 1]), float(hi[s - 1])
         out += fresh.feed(values, xs, ctx, int(s), int(e))
     return out
+
+
+def _finite(values: np.ndarray) -> tuple:
+    """(positions of the finite values, or None when every value is finite; the finite values): a series without
+    a NaN is used as it is, with no copy and no index array."""
+    ok = np.isfinite(values)
+    if ok.all():
+        return None, values
+    fin = np.flatnonzero(ok)
+    return fin, values[fin]
 
 
 def _next(cands: np.ndarray, i: int) -> int:

@@ -68,10 +68,15 @@ class SaturationFacts(Facts):
 
 def _clamped(values: np.ndarray, p: SaturationParams) -> Optional[tuple]:
     """(first index, constant, meaning) when the finite values end pinned at a clamping constant."""
-    fin = np.flatnonzero(np.isfinite(values))
-    if fin.size < p.min_points:
+    ok = np.isfinite(values)
+    if int(np.count_nonzero(ok)) < p.min_points:
         return None
-    for meaning, c in SATURATION.items():
+    last = float(values[len(values) - 1 - int(np.argmax(ok[::-1]))])
+    pinned = [(meaning, c) for meaning, c in SATURATION.items() if abs(last - c) <= p.rel_tol * c]
+    if not pinned:
+        return None  # the last finite value is at no constant: nothing ends pinned (no array built)
+    fin = np.flatnonzero(ok)
+    for meaning, c in pinned:
         on = np.abs(values[fin] - c) <= p.rel_tol * c
         if not on[-1]:
             continue

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import fastscan
-from .detector import Alarm, Detector, Window, aligned
+from .detector import Alarm, Detector, Window, aligned, last_finite
 
 __all__ = [
     "Alarm",
@@ -173,9 +173,10 @@ class Spike(Detector):
     def advance(self, values: Any, context: Optional[dict] = None) -> None:
         """Take quiet points (none would become a spike candidate; see :meth:`settled`) as :meth:`update` would:
         each finite one adds its residual to the noise window and joins the level window."""
-        vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        self.n += len(vals)
-        fin = [v for v in vals if math.isfinite(v)]
+        # Only the last NOISE_WINDOW residuals stay, each judged against the LOCAL_WINDOW values before it: the
+        # values before those change nothing.
+        fin, count = last_finite(values, self.NOISE_WINDOW + self.LOCAL_WINDOW)
+        self.n += count
         if not fin:
             return
         seq = self.level.state() + fin
@@ -271,15 +272,14 @@ class GradientExplosion(Detector):
     def advance(self, values: Any, context: Optional[dict] = None) -> None:
         """Take quiet points as :meth:`update` would: finite values join the baseline, finite losses the loss
         window."""
-        vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        self.n += len(vals)
+        tail, count = last_finite(values, self.BASELINE_WINDOW)  # what stays in the windows
+        self.n += count
         if self.fired:
             return
-        self.baseline.extend([v for v in vals if math.isfinite(v)])
+        self.baseline.extend(tail)
         losses = (context or {}).get("loss")
         if losses is not None:
-            losses = losses.tolist() if isinstance(losses, np.ndarray) else list(losses)
-            self.losses.extend([v for v in losses if math.isfinite(v)])
+            self.losses.extend(last_finite(losses, self.LOSS_WINDOW)[0])
 
 
 class GradientGrowth(Detector):
