@@ -22,8 +22,7 @@ RESULTS = accuracy.RESULTS
 
 
 SUBCOMMANDS = {"corpus-series": "corpus_series"}
-STUDIES = ("accuracy", "corpus", "speed", "startup", "scale", "live", "textlog", "tensorboard", "hostile-text",
-           "watch")
+STUDIES = ("accuracy", "corpus", "speed", "startup", "scale", "live", "textlog", "tensorboard", "hostile-text", "watch")
 
 
 def _one(study: str, args) -> int:
@@ -70,8 +69,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--regenerate", action="store_true", help="rerun every zoo scenario")
-    ap.add_argument("studies", nargs="*", choices=[[], *STUDIES], metavar="STUDY",
-                    help=f"studies to run ({', '.join(STUDIES)}; default: all)")
+    ap.add_argument(
+        "studies",
+        nargs="*",
+        choices=[[], *STUDIES],
+        metavar="STUDY",
+        help=f"studies to run ({', '.join(STUDIES)}; default: all)",
+    )
     args = ap.parse_args(argv)
     if args.studies:
         status = 0
@@ -93,11 +97,15 @@ def main(argv=None) -> int:
     if live is not None:
         try:
             status |= int(live.main([]) or 0)
-        except SystemExit as exc:   # a main() that exits instead of returning
+        except SystemExit as exc:  # a main() that exits instead of returning
             status |= int(exc.code or 0)
         md = RESULTS / "live_overhead.md"
         parts.append(md.read_text() if md.exists() else "# Live overhead\n\nsee bench/results/live_overhead.json\n")
-    for study, md in (("tensorboard", "tensorboard.md"), ("hostile-text", "hostile_text.md"), ("watch", "watch_poll.md")):
+    for study, md in (
+        ("tensorboard", "tensorboard.md"),
+        ("hostile-text", "hostile_text.md"),
+        ("watch", "watch_poll.md"),
+    ):
         status |= _one(study, args)
         parts.append((RESULTS / md).read_text())
     parts.append(f"\nTotal bench time: {time.perf_counter() - t0:.0f} s.\n")

@@ -60,6 +60,7 @@ CONSEQUENCES = {
     "plateau": {"stuck_at_chance"},
 }
 
+
 def judge(truth: dict, rep: dict) -> dict:
     """Compare one report with one truth.json."""
     alarms = [f for f in rep.get("findings", []) if f.get("severity") in ALARM]
@@ -72,13 +73,23 @@ def judge(truth: dict, rep: dict) -> dict:
     bad = truth.get("first_bad") or {}
     step_err = None
     if "step" in bad and bad["step"] is not None:
-        errs = [abs(float(f["at"]["step"]) - float(bad["step"])) for f in alarms
-                if f.get("symptom") in want and (f.get("at") or {}).get("step") is not None]
+        errs = [
+            abs(float(f["at"]["step"]) - float(bad["step"]))
+            for f in alarms
+            if f.get("symptom") in want and (f.get("at") or {}).get("step") is not None
+        ]
         step_err = min(errs) if errs else None
-    return {"found": found, "missed": sorted(want - set(found)), "extra": sorted(set(found) - ok_extra),
-            "top_causes": top, "cause_top1": (top[0] if top else None) == truth.get("cause"),
-            "cause_top3": truth.get("cause") in top, "step_error": step_err, "alarms": len(alarms),
-            "verdict": rep.get("verdict")}
+    return {
+        "found": found,
+        "missed": sorted(want - set(found)),
+        "extra": sorted(set(found) - ok_extra),
+        "top_causes": top,
+        "cause_top1": (top[0] if top else None) == truth.get("cause"),
+        "cause_top3": truth.get("cause") in top,
+        "step_error": step_err,
+        "alarms": len(alarms),
+        "verdict": rep.get("verdict"),
+    }
 
 
 def rates(runs: list) -> dict:
@@ -104,9 +115,14 @@ def rates(runs: list) -> dict:
             cause[top1]["fp"] += 1
 
     def table(d):
-        return {k: dict(v, recall=v["tp"] / (v["tp"] + v["fn"]) if v["tp"] + v["fn"] else None,
-                        precision=v["tp"] / (v["tp"] + v["fp"]) if v["tp"] + v["fp"] else None)
-                for k, v in sorted(d.items())}
+        return {
+            k: dict(
+                v,
+                recall=v["tp"] / (v["tp"] + v["fn"]) if v["tp"] + v["fn"] else None,
+                precision=v["tp"] / (v["tp"] + v["fp"]) if v["tp"] + v["fp"] else None,
+            )
+            for k, v in sorted(d.items())
+        }
 
     return {"symptoms": table(sym), "causes": table(cause)}
 
@@ -147,42 +163,65 @@ def run(zoo_dir: Path, regenerate: bool = False, shared: Path = SHARED) -> dict:
     for d in zoo_runs(zoo_dir):
         truth = json.loads((d / "truth.json").read_text())
         rep, err, secs = diagnose_dict([d / p for p in truth.get("inputs", ["."])])
-        runs.append({"run": d.name, "truth": truth, "error": err, "seconds": round(secs, 3),
-                     "judge": judge(truth, rep) if rep else None})
+        runs.append(
+            {
+                "run": d.name,
+                "truth": truth,
+                "error": err,
+                "seconds": round(secs, 3),
+                "judge": judge(truth, rep) if rep else None,
+            }
+        )
     healthy = [r for r in runs if r["truth"].get("healthy")]
     faulty = [r for r in runs if not r["truth"].get("healthy")]
     step_errs = [r["judge"]["step_error"] for r in faulty if r["judge"] and r["judge"]["step_error"] is not None]
     return {
-        "zoo_runs": len(runs), "errors": sum(1 for r in runs if r["error"]),
+        "zoo_runs": len(runs),
+        "errors": sum(1 for r in runs if r["error"]),
         "rates": rates(faulty),
-        "first_bad_step_error": {"n": len(step_errs), "median": sorted(step_errs)[len(step_errs) // 2]
-                                 if step_errs else None, "max": max(step_errs) if step_errs else None},
-        "healthy_false_alarms": {"runs": len(healthy), "runs_with_alarm": sum(1 for r in healthy if r["judge"] is None
-                                                                             or r["judge"]["alarms"]),
-                                 "alarms": sum(r["judge"]["alarms"] for r in healthy if r["judge"])},
-        "acceptance": acceptance(shared), "realworld": realworld(shared),
-        "runs": [{k: v for k, v in r.items() if k != "truth"} | {"cause": r["truth"].get("cause"),
-                                                                 "symptoms": r["truth"].get("symptoms")}
-                 for r in runs],
+        "first_bad_step_error": {
+            "n": len(step_errs),
+            "median": sorted(step_errs)[len(step_errs) // 2] if step_errs else None,
+            "max": max(step_errs) if step_errs else None,
+        },
+        "healthy_false_alarms": {
+            "runs": len(healthy),
+            "runs_with_alarm": sum(1 for r in healthy if r["judge"] is None or r["judge"]["alarms"]),
+            "alarms": sum(r["judge"]["alarms"] for r in healthy if r["judge"]),
+        },
+        "acceptance": acceptance(shared),
+        "realworld": realworld(shared),
+        "runs": [
+            {k: v for k, v in r.items() if k != "truth"}
+            | {"cause": r["truth"].get("cause"), "symptoms": r["truth"].get("symptoms")}
+            for r in runs
+        ],
     }
 
 
 def markdown(res: dict) -> str:
     """The result as the Markdown table the README links."""
+
     def pct(v):
         return "–" if v is None else f"{100 * v:.0f}%"
 
     acc = res["acceptance"]
-    lines = ["# Diagnosis accuracy", "",
-             f"Zoo runs: {res['zoo_runs']} ({res['errors']} could not be diagnosed). "
-             f"Acceptance: {acc.get('passed', '–')}/{acc.get('total', '–')} cases pass. "
-             f"Healthy runs with a warning/error finding: {res['healthy_false_alarms']['runs_with_alarm']}/"
-             f"{res['healthy_false_alarms']['runs']}. First-bad-step error (median/max steps): "
-             f"{res['first_bad_step_error']['median']}/{res['first_bad_step_error']['max']} "
-             f"over {res['first_bad_step_error']['n']} runs.", "",
-             "Symptoms that follow from a run's primary failure (e.g. wasted compute or a metric collapse after a "
-             "NaN) are neither hits nor false alarms; `CONSEQUENCES` in bench/accuracy.py lists them.", "",
-             "| symptom | recall | precision | tp | fn | fp |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Diagnosis accuracy",
+        "",
+        f"Zoo runs: {res['zoo_runs']} ({res['errors']} could not be diagnosed). "
+        f"Acceptance: {acc.get('passed', '–')}/{acc.get('total', '–')} cases pass. "
+        f"Healthy runs with a warning/error finding: {res['healthy_false_alarms']['runs_with_alarm']}/"
+        f"{res['healthy_false_alarms']['runs']}. First-bad-step error (median/max steps): "
+        f"{res['first_bad_step_error']['median']}/{res['first_bad_step_error']['max']} "
+        f"over {res['first_bad_step_error']['n']} runs.",
+        "",
+        "Symptoms that follow from a run's primary failure (e.g. wasted compute or a metric collapse after a "
+        "NaN) are neither hits nor false alarms; `CONSEQUENCES` in bench/accuracy.py lists them.",
+        "",
+        "| symptom | recall | precision | tp | fn | fp |",
+        "|---|---|---|---|---|---|",
+    ]
     for k, v in res["rates"]["symptoms"].items():
         lines.append(f"| {k} | {pct(v['recall'])} | {pct(v['precision'])} | {v['tp']} | {v['fn']} | {v['fp']} |")
     lines += ["", "| cause (in top 3) | recall | precision (top 1) | tp | fn | fp |", "|---|---|---|---|---|---|"]
@@ -191,9 +230,11 @@ def markdown(res: dict) -> str:
     lines += ["", "| run | cause | found symptoms | top causes | step error | error |", "|---|---|---|---|---|---|"]
     for r in res["runs"]:
         j = r["judge"] or {}
-        lines.append(f"| {r['run']} | {r['cause'] or 'healthy'} | {', '.join(j.get('found', []))} | "
-                     f"{', '.join(c or '' for c in j.get('top_causes', []))} | {j.get('step_error', '')} | "
-                     f"{(r['error'] or '')[:80]} |")
+        lines.append(
+            f"| {r['run']} | {r['cause'] or 'healthy'} | {', '.join(j.get('found', []))} | "
+            f"{', '.join(c or '' for c in j.get('top_causes', []))} | {j.get('step_error', '')} | "
+            f"{(r['error'] or '')[:80]} |"
+        )
     if acc.get("available"):
         lines += ["", "| acceptance case | result |", "|---|---|"]
         lines += [f"| {k} | {'pass' if not v else '; '.join(v)[:200]} |" for k, v in acc["cases"].items()]

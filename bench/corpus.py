@@ -46,8 +46,12 @@ def onset_error(truth_at: Optional[float], finding: dict, report: dict) -> Optio
         if v is None:
             continue
         v = float(v) + (1 if axis == "index" else 0)  # labels count lines from 1
-        xs = [e.get(axis) for f in report.get("findings", []) if f.get("series") == finding.get("series")
-              for e in f.get("evidence", [])]
+        xs = [
+            e.get(axis)
+            for f in report.get("findings", [])
+            if f.get("series") == finding.get("series")
+            for e in f.get("evidence", [])
+        ]
         interval = _interval(xs) or 1.0
         err = abs(v - float(truth_at)) / interval
         best = err if best is None else min(best, err)
@@ -82,12 +86,18 @@ def score(root: Path = DEFAULT_CORPUS) -> dict:
             if rep is not None:
                 alarms = [f for f in rep.get("findings", []) if f.get("severity") in ALARM]
                 found = sorted({f["symptom"] for f in alarms})
-                row.update(found=found, verdict=rep.get("verdict"),
-                           top_causes=[d["cause"] for d in rep.get("diagnoses", [])[:3]],
-                           correct=(rep.get("verdict") == "healthy") if want == "healthy" else (want in found))
+                row.update(
+                    found=found,
+                    verdict=rep.get("verdict"),
+                    top_causes=[d["cause"] for d in rep.get("diagnoses", [])[:3]],
+                    correct=(rep.get("verdict") == "healthy") if want == "healthy" else (want in found),
+                )
                 hits = [f for f in alarms if f["symptom"] == want]
-                errs = [e for e in (onset_error(truth.get("first_bad_step_or_epoch"), f, rep) for f in hits)
-                        if e is not None]
+                errs = [
+                    e
+                    for e in (onset_error(truth.get("first_bad_step_or_epoch"), f, rep) for f in hits)
+                    if e is not None
+                ]
                 row["onset_intervals"] = min(errs) if errs else None
             else:
                 row.update(found=[], verdict=None, top_causes=[], correct=False, onset_intervals=None)
@@ -109,16 +119,25 @@ def aggregate(rows: list) -> dict:
     timed = [r for r in caught if r["onset_intervals"] is not None]
     confirmed = [r for r in faulty if r["cause_id"]]
     return {
-        "cases": len(rows), "unreadable": sum(1 for r in rows if r["verdict"] is None),
+        "cases": len(rows),
+        "unreadable": sum(1 for r in rows if r["verdict"] is None),
         "symptom_accuracy": sum(r["correct"] for r in rows) / max(1, len(rows)),
-        "faults_caught": len(caught), "faults": len(faulty),
-        "healthy_false_alarms": sum(1 for r in healthy if not r["correct"]), "healthy": len(healthy),
-        "onset_within_one_interval": sum(1 for r in timed if r["onset_intervals"] <= 1.0), "onset_timed": len(timed),
+        "faults_caught": len(caught),
+        "faults": len(faulty),
+        "healthy_false_alarms": sum(1 for r in healthy if not r["correct"]),
+        "healthy": len(healthy),
+        "onset_within_one_interval": sum(1 for r in timed if r["onset_intervals"] <= 1.0),
+        "onset_timed": len(timed),
         "confirmed_causes_top3": sum(1 for r in confirmed if r["cause_id"] in r["top_causes"]),
         "confirmed_causes": len(confirmed),
-        "per_symptom": {k: dict(v, recall=v["tp"] / (v["tp"] + v["fn"]) if v["tp"] + v["fn"] else None,
-                                precision=v["tp"] / (v["tp"] + v["fp"]) if v["tp"] + v["fp"] else None)
-                        for k, v in sorted(per.items())},
+        "per_symptom": {
+            k: dict(
+                v,
+                recall=v["tp"] / (v["tp"] + v["fn"]) if v["tp"] + v["fn"] else None,
+                precision=v["tp"] / (v["tp"] + v["fp"]) if v["tp"] + v["fp"] else None,
+            )
+            for k, v in sorted(per.items())
+        },
         "rows": rows,
     }
 
@@ -127,21 +146,31 @@ def markdown(res: dict) -> str:
     def pct(v):
         return "–" if v is None else f"{100 * v:.0f}%"
 
-    lines = ["# Accuracy on real runs", "",
-             f"{res['cases']} cases, {res['unreadable']} unreadable. Symptom accuracy **{res['symptom_accuracy']:.2f}**; "
-             f"faults caught {res['faults_caught']}/{res['faults']}; healthy runs with a false alarm "
-             f"{res['healthy_false_alarms']}/{res['healthy']}; onset within one logging interval "
-             f"{res['onset_within_one_interval']}/{res['onset_timed']} of the caught faults with a labelled onset; "
-             f"confirmed causes in the top three {res['confirmed_causes_top3']}/{res['confirmed_causes']}.", "",
-             "| symptom | recall | precision | tp | fn | fp |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Accuracy on real runs",
+        "",
+        f"{res['cases']} cases, {res['unreadable']} unreadable. Symptom accuracy **{res['symptom_accuracy']:.2f}**; "
+        f"faults caught {res['faults_caught']}/{res['faults']}; healthy runs with a false alarm "
+        f"{res['healthy_false_alarms']}/{res['healthy']}; onset within one logging interval "
+        f"{res['onset_within_one_interval']}/{res['onset_timed']} of the caught faults with a labelled onset; "
+        f"confirmed causes in the top three {res['confirmed_causes_top3']}/{res['confirmed_causes']}.",
+        "",
+        "| symptom | recall | precision | tp | fn | fp |",
+        "|---|---|---|---|---|---|",
+    ]
     for k, v in res["per_symptom"].items():
         lines.append(f"| {k} | {pct(v['recall'])} | {pct(v['precision'])} | {v['tp']} | {v['fn']} | {v['fp']} |")
-    lines += ["", "| case | truth | found (warning/error) | onset error (intervals) | top causes | |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| case | truth | found (warning/error) | onset error (intervals) | top causes | |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in res["rows"]:
         onset = "" if r.get("onset_intervals") is None else f"{r['onset_intervals']:.1f}"
-        lines.append(f"| {r['case']} | {r['truth']} | {', '.join(r['found']) or (r['error'] or '')[:60]} | {onset} | "
-                     f"{', '.join(r['top_causes'])} | {'ok' if r['correct'] else 'WRONG'} |")
+        lines.append(
+            f"| {r['case']} | {r['truth']} | {', '.join(r['found']) or (r['error'] or '')[:60]} | {onset} | "
+            f"{', '.join(r['top_causes'])} | {'ok' if r['correct'] else 'WRONG'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

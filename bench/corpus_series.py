@@ -33,12 +33,28 @@ def case_series(case: Path) -> dict:
         return {"case": case.name, "unreadable": str(exc)}
     return {
         "case": case.name,
-        "inputs": [{"path": Path(s.path).name, "format": s.format, "kind": s.role.value, "points": s.points,
-                    "notes": [n.render("en") if hasattr(n, "render") else str(n) for n in s.notes]}
-                   for s in run.sources],
-        "series": [{"name": s.name, "label": s.label, "points": len(s), "axis": s.axis, "x": _range(s.x),
-                    "values": _range(s.values), "nonfinite": int((~s.finite()).sum())}
-                   for s in run.series.values()],
+        "inputs": [
+            {
+                "path": Path(s.path).name,
+                "format": s.format,
+                "kind": s.role.value,
+                "points": s.points,
+                "notes": [n.render("en") if hasattr(n, "render") else str(n) for n in s.notes],
+            }
+            for s in run.sources
+        ],
+        "series": [
+            {
+                "name": s.name,
+                "label": s.label,
+                "points": len(s),
+                "axis": s.axis,
+                "x": _range(s.x),
+                "values": _range(s.values),
+                "nonfinite": int((~s.finite()).sum()),
+            }
+            for s in run.series.values()
+        ],
         "config": {k: v.value for k, v in run.config.items()},
     }
 
@@ -71,8 +87,10 @@ def main(argv=None) -> int:
                 print(f"      note: {n}")
         for s in v["series"]:
             nf = f", {s['nonfinite']} non-finite" if s["nonfinite"] else ""
-            print(f"   {s['name']:<28} {s['label'][:24]:<24} {s['points']:>5} pts  {s['axis']:<5} "
-                  f"x={s['x']:<20} v={s['values']}{nf}")
+            print(
+                f"   {s['name']:<28} {s['label'][:24]:<24} {s['points']:>5} pts  {s['axis']:<5} "
+                f"x={s['x']:<20} v={s['values']}{nf}"
+            )
         if v["config"]:
             print(f"   config: {v['config']}")
     unreadable = sum(1 for v in views if "unreadable" in v)

@@ -56,7 +56,7 @@ def write_random_text(path: Path, target_bytes: int) -> None:
     with open(path, "w") as fh:
         while written < target_bytes:
             start = rng.randrange(len(block) - 300)
-            line = block[start:start + rng.randrange(1, 300)] + "\n"
+            line = block[start : start + rng.randrange(1, 300)] + "\n"
             fh.write(line)
             written += len(line)
 
@@ -65,8 +65,9 @@ def run_cell(path: Path, timeout: float) -> dict:
     """diagnose(path) in a fresh process: how it ended, seconds, peak MB."""
     started = time.perf_counter()
     try:
-        out = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, cwd=ROOT,
-                             timeout=timeout)
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"end": f"timeout ({timeout:.0f} s)", "seconds": None, "rss_mb": None}
     if out.returncode != 0:
@@ -104,10 +105,15 @@ def _linear(rows: list, kind: str) -> str:
 
 def write(rows: list) -> None:
     (RESULTS / "hostile_text.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["# Text logs of growing size: random text and a real-shaped log", "",
-             f"Machine: {platform.machine()}, Python {platform.python_version()}, shared with other work. "
-             "`trainmedic.diagnose(file)` in a fresh process; seconds exclude the interpreter's start; peak RSS.", "",
-             "| input | size | ended | seconds | s/MB | peak RSS |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Text logs of growing size: random text and a real-shaped log",
+        "",
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, shared with other work. "
+        "`trainmedic.diagnose(file)` in a fresh process; seconds exclude the interpreter's start; peak RSS.",
+        "",
+        "| input | size | ended | seconds | s/MB | peak RSS |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         secs, rss = r.get("seconds"), r.get("rss_mb")
         cells = [f"{secs:.1f}", f"{secs / r['mb']:.2f}"] if secs else ["-", "-"]

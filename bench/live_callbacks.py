@@ -98,8 +98,9 @@ def _instrument_monitor(monitor, ledger: Ledger) -> None:
 
 def _mlp():
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(128, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
-                               torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    return torch.nn.Sequential(
+        torch.nn.Linear(128, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)
+    )
 
 
 def hf_extra(steps: int) -> tuple:
@@ -132,9 +133,18 @@ def hf_extra(steps: int) -> tuple:
             trainer._get_grad_norm = _timed(trainer._get_grad_norm, ledger.now, 2)
 
     with tempfile.TemporaryDirectory() as tmp:
-        args = transformers.TrainingArguments(output_dir=tmp, max_steps=steps, per_device_train_batch_size=64,
-                                              learning_rate=1e-3, logging_steps=10**6, save_strategy="no",
-                                              report_to=[], use_cpu=True, disable_tqdm=True, max_grad_norm=1.0)
+        args = transformers.TrainingArguments(
+            output_dir=tmp,
+            max_steps=steps,
+            per_device_train_batch_size=64,
+            learning_rate=1e-3,
+            logging_steps=10**6,
+            save_strategy="no",
+            report_to=[],
+            use_cpu=True,
+            disable_tqdm=True,
+            max_grad_norm=1.0,
+        )
         trainer = transformers.Trainer(model=Model(), args=args, train_dataset=data, callbacks=[cb, Clock()])
         # the wrapped calls, timed inside the callback's wrappers (installed before it wraps them)
         trainer.training_step = _count(_timed(trainer.training_step, ledger.now, 3), ledger, 1)
@@ -172,9 +182,16 @@ def lightning_extra(steps: int) -> tuple:
 
     with tempfile.TemporaryDirectory() as tmp:
         cb.log_path = f"{tmp}/live.jsonl"
-        trainer = pl.Trainer(max_steps=steps, accelerator="cpu", logger=False, enable_checkpointing=False,
-                             enable_progress_bar=False, enable_model_summary=False, callbacks=[cb, Clock()],
-                             default_root_dir=tmp)
+        trainer = pl.Trainer(
+            max_steps=steps,
+            accelerator="cpu",
+            logger=False,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            callbacks=[cb, Clock()],
+            default_root_dir=tmp,
+        )
         loader = torch.utils.data.DataLoader(batches, batch_size=None)
         trainer.fit(Module(), train_dataloaders=loader)
     return ledger.extra_us(), ledger.events_per_step()
@@ -188,10 +205,18 @@ def main(argv: list | None = None) -> dict:
     torch.set_num_threads(1)
     hf_us, hf_events = hf_extra(args.steps)
     pl_us, pl_events = lightning_extra(args.steps)
-    out = {"steps": args.steps, "timer_us": 1e6 * _timer_cost(), "hf_us": hf_us, "hf_events": hf_events,
-           "lightning_us": pl_us, "lightning_events": pl_events}
-    print(f"HF callback: +{hf_us:.1f} us a step over the Monitor ({hf_events:g} events); Lightning: +{pl_us:.1f} us "
-          f"({pl_events:g} events); an empty timed call costs {out['timer_us']:.2f} us")
+    out = {
+        "steps": args.steps,
+        "timer_us": 1e6 * _timer_cost(),
+        "hf_us": hf_us,
+        "hf_events": hf_events,
+        "lightning_us": pl_us,
+        "lightning_events": pl_events,
+    }
+    print(
+        f"HF callback: +{hf_us:.1f} us a step over the Monitor ({hf_events:g} events); Lightning: +{pl_us:.1f} us "
+        f"({pl_events:g} events); an empty timed call costs {out['timer_us']:.2f} us"
+    )
     return out
 
 

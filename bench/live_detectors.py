@@ -79,25 +79,40 @@ def measure(points: int) -> list:
             fast = det.scan(s[key], x, fast=True, **ctx)
             fast_times.append(time.perf_counter() - t0)
         fast_s = statistics.median(fast_times)
-        rows.append({"detector": label, "points": points, "alarms": len(slow), "same_alarms": fast == slow,
-                     "point_by_point_s": slow_s, "bulk_s": fast_s, "speedup": slow_s / fast_s,
-                     "bulk_us_per_point": 1e6 * fast_s / points})
-        print(f"{label}: {slow_s:.2f} s point by point, {fast_s:.3f} s in bulk, {len(slow)} alarms, "
-              f"same: {fast == slow}")
+        rows.append(
+            {
+                "detector": label,
+                "points": points,
+                "alarms": len(slow),
+                "same_alarms": fast == slow,
+                "point_by_point_s": slow_s,
+                "bulk_s": fast_s,
+                "speedup": slow_s / fast_s,
+                "bulk_us_per_point": 1e6 * fast_s / points,
+            }
+        )
+        print(
+            f"{label}: {slow_s:.2f} s point by point, {fast_s:.3f} s in bulk, {len(slow)} alarms, same: {fast == slow}"
+        )
     return rows
 
 
 def render(rows: list) -> str:
     """The Markdown table."""
     n = rows[0]["points"] if rows else 0
-    lines = [f"Offline `Detector.scan` over {n:,} points: the bulk path against feeding every point (the same "
-             "series, symptoms planted; bulk: median of 3).", "",
-             "| detector | alarms | same alarms | point by point (s) | bulk (s) | speed-up | bulk (us/point) |",
-             "|---|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        f"Offline `Detector.scan` over {n:,} points: the bulk path against feeding every point (the same "
+        "series, symptoms planted; bulk: median of 3).",
+        "",
+        "| detector | alarms | same alarms | point by point (s) | bulk (s) | speed-up | bulk (us/point) |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['detector']} | {r['alarms']} | {'yes' if r['same_alarms'] else 'NO'} | "
-                     f"{r['point_by_point_s']:.2f} | {r['bulk_s']:.3f} | {r['speedup']:.0f}x | "
-                     f"{r['bulk_us_per_point']:.2f} |")
+        lines.append(
+            f"| {r['detector']} | {r['alarms']} | {'yes' if r['same_alarms'] else 'NO'} | "
+            f"{r['point_by_point_s']:.2f} | {r['bulk_s']:.3f} | {r['speedup']:.0f}x | "
+            f"{r['bulk_us_per_point']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

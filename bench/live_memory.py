@@ -83,8 +83,11 @@ def main(argv: list | None = None) -> int:
         "| steps | peak memory (MB) | recording cost (us/step) |",
         "|---:|---:|---:|",
     ]
-    lines += [f"| {r['steps']:,}{' (extrapolated)' if r.get('extrapolated') else ''} | {r['peak_mb']:.2f} | "
-              f"{r['us_per_step']:.1f} |" for r in rows]
+    lines += [
+        f"| {r['steps']:,}{' (extrapolated)' if r.get('extrapolated') else ''} | {r['peak_mb']:.2f} | "
+        f"{r['us_per_step']:.1f} |"
+        for r in rows
+    ]
     (HERE / "results" / "live_memory.md").write_text("\n".join(lines) + "\n")
     return 0
 
@@ -98,8 +101,13 @@ def extrapolated(rows: list, steps: int) -> dict:
         prev = rows[-2]
         slope = max(0.0, (last["peak_mb"] - prev["peak_mb"]) / (last["steps"] - prev["steps"]))
     peak = max(r["peak_mb"] for r in rows) + slope * (steps - last["steps"])
-    return {"steps": steps, "peak_mb": peak, "seconds": last["us_per_step"] * steps / 1e6,
-            "us_per_step": last["us_per_step"], "extrapolated": True}
+    return {
+        "steps": steps,
+        "peak_mb": peak,
+        "seconds": last["us_per_step"] * steps / 1e6,
+        "us_per_step": last["us_per_step"],
+        "extrapolated": True,
+    }
 
 
 if __name__ == "__main__":

@@ -40,16 +40,23 @@ POLICIES = ("observe", "skip", "rollback", "stop")
 
 
 def machine() -> dict:
-    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "gpu": "none (CPU only)",
-            "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-            "python": platform.python_version(), "system": platform.platform()}
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "gpu": "none (CPU only)",
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 # Small MLP ------------------------------------------------------------------------------------------------------
 def mlp():
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(128, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
-                                torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(128, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)
+    )
     return model, torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
@@ -106,9 +113,16 @@ def mlp_cost(policy: str, log: str | None, pairs: int, reps: int, part: str = "g
         monitor.close()
         per_rep.append(statistics.median(diffs))
         mean = statistics.mean(diffs)
-    return {"policy": policy, "part": part, "log": bool(log), "fixed_us": 1e6 * statistics.median(per_rep),
-            "reps_us": [round(1e6 * d, 1) for d in per_rep], "mean_us_last_rep": 1e6 * mean,
-            "bare_step_us": 1e6 * statistics.median(bare_steps), "item_us": 1e6 * statistics.median(item)}
+    return {
+        "policy": policy,
+        "part": part,
+        "log": bool(log),
+        "fixed_us": 1e6 * statistics.median(per_rep),
+        "reps_us": [round(1e6 * d, 1) for d in per_rep],
+        "mean_us_last_rep": 1e6 * mean,
+        "bare_step_us": 1e6 * statistics.median(bare_steps),
+        "item_us": 1e6 * statistics.median(item),
+    }
 
 
 def parts_of_step(pairs: int, reps: int) -> list:
@@ -119,8 +133,14 @@ def parts_of_step(pairs: int, reps: int) -> list:
     for _ in range(reps):
         for part in parts:
             runs[part].append(mlp_cost("skip", None, pairs, 1, part=part))
-    return [{"part": p, "fixed_us": statistics.median(r["fixed_us"] for r in runs[p]),
-             "reps_us": [r["reps_us"][0] for r in runs[p]]} for p in parts]
+    return [
+        {
+            "part": p,
+            "fixed_us": statistics.median(r["fixed_us"] for r in runs[p]),
+            "reps_us": [r["reps_us"][0] for r in runs[p]],
+        }
+        for p in parts
+    ]
 
 
 # Transformer ----------------------------------------------------------------------------------------------------
@@ -128,8 +148,15 @@ def bert(seed: int = 0):
     import transformers
 
     torch.manual_seed(seed)
-    config = transformers.BertConfig(vocab_size=8000, hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
-                                     intermediate_size=1024, max_position_embeddings=128, num_labels=2)
+    config = transformers.BertConfig(
+        vocab_size=8000,
+        hidden_size=256,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        intermediate_size=1024,
+        max_position_embeddings=128,
+        num_labels=2,
+    )
     model = transformers.BertForSequenceClassification(config)
     return model, torch.optim.AdamW(model.parameters(), lr=1e-4)
 
@@ -144,9 +171,14 @@ class Variant:
         if name.startswith("monitor"):
             policy = name.split(":")[1]
             clip = 1.0 if policy.endswith("+clip") else None
-            self.monitor = trainmedic.Monitor(self.model, self.opt, policy=policy.replace("+clip", ""),
-                                              max_grad_norm=clip, announce=False,
-                                              log_path=str(tmp / f"{name.replace(':', '_')}.jsonl"))
+            self.monitor = trainmedic.Monitor(
+                self.model,
+                self.opt,
+                policy=policy.replace("+clip", ""),
+                max_grad_norm=clip,
+                announce=False,
+                log_path=str(tmp / f"{name.replace(':', '_')}.jsonl"),
+            )
         self.times: list = []
         self.added: list = []
 
@@ -179,14 +211,16 @@ class Variant:
 
 def transformer(rounds: int, warmup: int) -> dict:
     g = torch.Generator().manual_seed(1)
-    data = [{"input_ids": torch.randint(0, 8000, (8, 64), generator=g), "labels": torch.randint(0, 2, (8,), generator=g)}
-            for _ in range(8)]
+    data = [
+        {"input_ids": torch.randint(0, 8000, (8, 64), generator=g), "labels": torch.randint(0, 2, (8,), generator=g)}
+        for _ in range(8)
+    ]
     names = ["bare", *(f"monitor:{p}" for p in POLICIES), "monitor:skip+clip", "naive_item"]
     with tempfile.TemporaryDirectory() as tmp:
         variants = [Variant(n, Path(tmp)) for n in names]
         ratios: dict = {n: [] for n in names}
         for i in range(warmup + rounds):
-            order = variants[i % len(variants):] + variants[:i % len(variants)]
+            order = variants[i % len(variants) :] + variants[: i % len(variants)]
             took = {v.name: v.step(data[i % len(data)]) for v in order}
             if i >= warmup:
                 for v in variants:
@@ -200,11 +234,24 @@ def transformer(rounds: int, warmup: int) -> dict:
     rows = []
     for v in variants:
         added = statistics.median(v.added[warmup:]) - base
-        rows.append({"variant": v.name, "median_step_ms": 1e3 * statistics.median(v.times), "added_ms": 1e3 * added,
-                     "overhead_pct": 100 * added / bare, "whole_step_ratio_pct": 100 * (statistics.median(ratios[v.name]) - 1)})
+        rows.append(
+            {
+                "variant": v.name,
+                "median_step_ms": 1e3 * statistics.median(v.times),
+                "added_ms": 1e3 * added,
+                "overhead_pct": 100 * added / bare,
+                "whole_step_ratio_pct": 100 * (statistics.median(ratios[v.name]) - 1),
+            }
+        )
     params = sum(p.numel() for p in variants[0].model.parameters())
-    return {"model": "BertForSequenceClassification (4 layers, hidden 256, vocab 8000)", "params": params,
-            "batch": "8 x 64 tokens", "rounds": rounds, "bare_step_ms": 1e3 * bare, "rows": rows}
+    return {
+        "model": "BertForSequenceClassification (4 layers, hidden 256, vocab 8000)",
+        "params": params,
+        "batch": "8 x 64 tokens",
+        "rounds": rounds,
+        "bare_step_ms": 1e3 * bare,
+        "rows": rows,
+    }
 
 
 # The log --------------------------------------------------------------------------------------------------------
@@ -235,10 +282,17 @@ def log_behaviour(steps: int) -> dict:
         monitor.close()
         size = path.stat().st_size
     gaps = [b - a for a, b in zip(flushes, flushes[1:])]
-    return {"flush_records": records.FLUSH_RECORDS, "flush_seconds": records.FLUSH_SECONDS, "steps": steps,
-            "flushes": len(flushes), "largest_gap_steps": max(gaps) if gaps else 0,
-            "flushed_at_skip": steps // 2 + 1 in flushes, "bytes_per_step": size / steps,
-            "on_disk_before_close": on_disk, "at_close": size}
+    return {
+        "flush_records": records.FLUSH_RECORDS,
+        "flush_seconds": records.FLUSH_SECONDS,
+        "steps": steps,
+        "flushes": len(flushes),
+        "largest_gap_steps": max(gaps) if gaps else 0,
+        "flushed_at_skip": steps // 2 + 1 in flushes,
+        "bytes_per_step": size / steps,
+        "on_disk_before_close": on_disk,
+        "at_close": size,
+    }
 
 
 def main(argv: list | None = None) -> int:

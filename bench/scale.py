@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 TMP = RESULTS / "tmp"
-TARGET_RATIO = 2.0   # diagnose within 2x of the bare parse
+TARGET_RATIO = 2.0  # diagnose within 2x of the bare parse
 
 
 def _loss(step: int, n: int, rng: random.Random) -> float:
@@ -37,11 +37,30 @@ def write_trainer_state(path: Path, n: int) -> None:
         fh.write(f'{{"best_metric": null, "epoch": 3.0, "global_step": {n}, "log_history": [\n')
         for s in range(1, n + 1):
             ep = 3.0 * s / n
-            fh.write(json.dumps({"epoch": round(ep, 4), "grad_norm": 1.0 + rng.random(), "learning_rate": 2e-5,
-                                 "loss": round(_loss(s, n, rng), 4), "step": s}))
+            fh.write(
+                json.dumps(
+                    {
+                        "epoch": round(ep, 4),
+                        "grad_norm": 1.0 + rng.random(),
+                        "learning_rate": 2e-5,
+                        "loss": round(_loss(s, n, rng), 4),
+                        "step": s,
+                    }
+                )
+            )
             if s % every == 0:
-                fh.write(",\n" + json.dumps({"epoch": round(ep, 4), "eval_loss": _loss(s, n, rng) + 0.05,
-                                             "eval_f1": 0.9, "eval_runtime": 1.2, "step": s}))
+                fh.write(
+                    ",\n"
+                    + json.dumps(
+                        {
+                            "epoch": round(ep, 4),
+                            "eval_loss": _loss(s, n, rng) + 0.05,
+                            "eval_f1": 0.9,
+                            "eval_runtime": 1.2,
+                            "step": s,
+                        }
+                    )
+                )
             fh.write(",\n" if s < n else "\n")
         fh.write(f'], "logging_steps": 1, "max_steps": {n}, "num_train_epochs": 3, "train_batch_size": 16}}\n')
 
@@ -130,8 +149,13 @@ def measure(kind: str, path: Path, timeout: int = 900) -> dict:
     """Run one probe in a fresh interpreter; its own time and peak RSS."""
     t0 = time.perf_counter()
     try:
-        p = subprocess.run([sys.executable, "-c", PROBE, kind, str(path)], capture_output=True, text=True,
-                           timeout=timeout, cwd=str(ROOT))
+        p = subprocess.run(
+            [sys.executable, "-c", PROBE, kind, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(ROOT),
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout}s"}
     if p.returncode != 0:
@@ -145,9 +169,11 @@ def has_pandas() -> bool:
 
 def profile(path: Path, top: int = 15) -> str:
     """cProfile's top functions (cumulative) for diagnosing ``path``."""
-    code = ("import cProfile, pstats, io, trainmedic\npr = cProfile.Profile(); pr.enable()\n"
-            f"trainmedic.diagnose({str(path)!r})\npr.disable(); s = io.StringIO()\n"
-            f"pstats.Stats(pr, stream=s).sort_stats('tottime').print_stats({top}); print(s.getvalue())")
+    code = (
+        "import cProfile, pstats, io, trainmedic\npr = cProfile.Profile(); pr.enable()\n"
+        f"trainmedic.diagnose({str(path)!r})\npr.disable(); s = io.StringIO()\n"
+        f"pstats.Stats(pr, stream=s).sort_stats('tottime').print_stats({top}); print(s.getvalue())"
+    )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=1800)
     return p.stdout[-6000:] if p.returncode == 0 else p.stderr[-2000:]
 
@@ -157,9 +183,11 @@ def run(steps: list, text_mb: list, do_profile: bool) -> dict:
     pandas = has_pandas()
     rows = []
     for n in steps:
-        for fmt, writer, floors in (("trainer_state.json", write_trainer_state, ["json"]),
-                                    ("metrics.csv", write_csv, ["csv"] + (["pandas"] if pandas else [])),
-                                    ("tensorboard", write_tensorboard, ["tensorboard"])):
+        for fmt, writer, floors in (
+            ("trainer_state.json", write_trainer_state, ["json"]),
+            ("metrics.csv", write_csv, ["csv"] + (["pandas"] if pandas else [])),
+            ("tensorboard", write_tensorboard, ["tensorboard"]),
+        ):
             path = TMP / f"{n}" / fmt
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
@@ -174,8 +202,12 @@ def run(steps: list, text_mb: list, do_profile: bool) -> dict:
         path = TMP / f"console_{mb}MB.log"
         if not path.exists():
             write_text_log(path, mb * 1024 * 1024)
-        row = {"format": "text log", "megabytes": mb, "diagnose": measure("diagnose", path),
-               "lines": measure("lines", path)}
+        row = {
+            "format": "text log",
+            "megabytes": mb,
+            "diagnose": measure("diagnose", path),
+            "lines": measure("lines", path),
+        }
         rows.append(row)
         print(json.dumps(row), flush=True)
     res = {"rows": rows, "pandas": pandas, "target_ratio": TARGET_RATIO}
@@ -183,8 +215,9 @@ def run(steps: list, text_mb: list, do_profile: bool) -> dict:
         ok = [r for r in rows if "seconds" in r["diagnose"]]
         if ok:
             worst = max(ok, key=lambda r: r["diagnose"]["seconds"])
-            path = TMP / (f"{worst['steps']}/{worst['format']}" if "steps" in worst
-                          else f"console_{worst['megabytes']}MB.log")
+            path = TMP / (
+                f"{worst['steps']}/{worst['format']}" if "steps" in worst else f"console_{worst['megabytes']}MB.log"
+            )
             res["profile"] = {"path": str(path.relative_to(ROOT)), "top": profile(path)}
     return res
 
@@ -195,20 +228,35 @@ def markdown(res: dict, machine: str) -> str:
             return f"error: {m['error'][:60]}"
         return f"{m['seconds']:.2f} s / {m['peak_rss_mb']} MB"
 
-    lines = ["# Scale: diagnose vs. bare parse", "", f"Machine: {machine}. Each cell: wall time / peak RSS of a "
-             "fresh process (VmHWM). Target: diagnose within "
-             f"{res['target_ratio']:.0f}x of the bare parse.", "",
-             "| input | size | diagnose | floor | floor time / RSS | ratio |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Scale: diagnose vs. bare parse",
+        "",
+        f"Machine: {machine}. Each cell: wall time / peak RSS of a "
+        "fresh process (VmHWM). Target: diagnose within "
+        f"{res['target_ratio']:.0f}x of the bare parse.",
+        "",
+        "| input | size | diagnose | floor | floor time / RSS | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in res["rows"]:
         size = f"{r['steps']:,} steps" if "steps" in r else f"{r['megabytes']} MB"
         floors = [k for k in r if k not in ("format", "steps", "megabytes", "diagnose")]
         for f in floors:
-            ratio = (f"{r['diagnose']['seconds'] / r[f]['seconds']:.1f}x"
-                     if "seconds" in r["diagnose"] and "seconds" in r[f] and r[f]["seconds"] > 0 else "–")
+            ratio = (
+                f"{r['diagnose']['seconds'] / r[f]['seconds']:.1f}x"
+                if "seconds" in r["diagnose"] and "seconds" in r[f] and r[f]["seconds"] > 0
+                else "–"
+            )
             lines.append(f"| {r['format']} | {size} | {cell(r['diagnose'])} | {f} | {cell(r[f])} | {ratio} |")
     if res.get("profile"):
-        lines += ["", f"## Profile of the slowest path ({res['profile']['path']})", "", "```",
-                  res["profile"]["top"].strip()[:4000], "```"]
+        lines += [
+            "",
+            f"## Profile of the slowest path ({res['profile']['path']})",
+            "",
+            "```",
+            res["profile"]["top"].strip()[:4000],
+            "```",
+        ]
     return "\n".join(lines) + "\n"
 
 

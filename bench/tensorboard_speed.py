@@ -110,8 +110,9 @@ print(json.dumps(info))
 def probe(kind: str, path: Path) -> dict:
     """One measurement in a fresh process (``wall`` of diagnose includes the interpreter and package start)."""
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", PROBE, kind, str(path)], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, kind, str(path)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     info = json.loads(out.stdout.strip().splitlines()[-1])
     if kind == "diagnose":
         info["wall"] = time.perf_counter() - started
@@ -137,15 +138,19 @@ def measure(steps: list, rounds: int) -> list:
                 samples[k].append(probe(k, path))
         row = {"steps": n, "bytes": path.stat().st_size}
         for k, runs in samples.items():
-            row[k] = {"cpu": statistics.median(r["cpu"] for r in runs),
-                      "wall": statistics.median(r["wall"] for r in runs),
-                      "rss_mb": statistics.median(r["rss_mb"] for r in runs),
-                      **{key: runs[0][key] for key in ("points", "crc", "findings") if key in runs[0]}}
+            row[k] = {
+                "cpu": statistics.median(r["cpu"] for r in runs),
+                "wall": statistics.median(r["wall"] for r in runs),
+                "rss_mb": statistics.median(r["rss_mb"] for r in runs),
+                **{key: runs[0][key] for key in ("points", "crc", "findings") if key in runs[0]},
+            }
         row["ratio"] = row["trainmedic"]["cpu"] / row["floor"]["cpu"]
         rows.append(row)
-        print(f"{n:>9,} steps: floor {row['floor']['cpu']:.3f} s, trainmedic {row['trainmedic']['cpu']:.3f} s "
-              f"({row['ratio']:.2f}x), diagnose {row['diagnose']['wall']:.2f} s / {row['diagnose']['rss_mb']:.0f} MB",
-              flush=True)
+        print(
+            f"{n:>9,} steps: floor {row['floor']['cpu']:.3f} s, trainmedic {row['trainmedic']['cpu']:.3f} s "
+            f"({row['ratio']:.2f}x), diagnose {row['diagnose']['wall']:.2f} s / {row['diagnose']['rss_mb']:.0f} MB",
+            flush=True,
+        )
     return rows
 
 
@@ -168,16 +173,24 @@ def write(rows: list) -> None:
     ]
     for r in rows:
         loader = f"{r['loader']['cpu']:.2f} s" if "loader" in r else "-"
-        lines.append(f"| {r['steps']:,} | {r['bytes'] / 1e6:.1f} MB | {r['floor']['cpu']:.3f} s | "
-                     f"{r['trainmedic']['cpu']:.3f} s | {r['ratio']:.2f}x | {loader} | "
-                     f"{r['diagnose']['wall']:.2f} s / {r['diagnose']['rss_mb']:.0f} MB |")
+        lines.append(
+            f"| {r['steps']:,} | {r['bytes'] / 1e6:.1f} MB | {r['floor']['cpu']:.3f} s | "
+            f"{r['trainmedic']['cpu']:.3f} s | {r['ratio']:.2f}x | {loader} | "
+            f"{r['diagnose']['wall']:.2f} s / {r['diagnose']['rss_mb']:.0f} MB |"
+        )
     pure = next((r for r in rows if "trainmedic-pure" in r), None)
     if pure:
-        lines += ["", f"Without `google-crc32c` (tensorboard's pure-Python CRC32C, every record still verified): "
-                      f"{pure['trainmedic-pure']['cpu']:.2f} s at {pure['steps']:,} steps, against "
-                      f"{pure['trainmedic']['cpu']:.3f} s with it."]
-    lines += ["", f"Target: within {TARGET_RATIO}x of the floor; "
-                  f"{'met' if all(r['ratio'] <= TARGET_RATIO for r in rows) else 'NOT met'} at every size."]
+        lines += [
+            "",
+            f"Without `google-crc32c` (tensorboard's pure-Python CRC32C, every record still verified): "
+            f"{pure['trainmedic-pure']['cpu']:.2f} s at {pure['steps']:,} steps, against "
+            f"{pure['trainmedic']['cpu']:.3f} s with it.",
+        ]
+    lines += [
+        "",
+        f"Target: within {TARGET_RATIO}x of the floor; "
+        f"{'met' if all(r['ratio'] <= TARGET_RATIO for r in rows) else 'NOT met'} at every size.",
+    ]
     (RESULTS / "tensorboard.md").write_text("\n".join(lines) + "\n")
 
 

@@ -73,18 +73,30 @@ def write_log(path: Path, target_bytes: int, seed: int = 0) -> int:
                 fh.write(f"Step {step} | Train Loss: {_odd_value(rng, loss)} | LR: {lr:.3e} | Epoch: {epoch:.2f}\n")
             elif style == 1:
                 sec = step % 60
-                fh.write(f"2025-12-13 10:{(step // 60) % 60:02d}:{sec:02d},{step % 1000:03d} - INFO - trainer - "
-                         f"Step {step} | Train Loss: {loss:.4f} | Grad Norm: {1 + rng.random():.3f} | LR: {lr:.3e}\n")
+                fh.write(
+                    f"2025-12-13 10:{(step // 60) % 60:02d}:{sec:02d},{step % 1000:03d} - INFO - trainer - "
+                    f"Step {step} | Train Loss: {loss:.4f} | Grad Norm: {1 + rng.random():.3f} | LR: {lr:.3e}\n"
+                )
             elif style == 2:
-                fh.write(str({"loss": round(loss, 4), "grad_norm": 1 + rng.random(), "learning_rate": lr,
-                              "epoch": round(epoch, 2)}) + "\n")
+                fh.write(
+                    str(
+                        {
+                            "loss": round(loss, 4),
+                            "grad_norm": 1 + rng.random(),
+                            "learning_rate": lr,
+                            "epoch": round(epoch, 2),
+                        }
+                    )
+                    + "\n"
+                )
             else:
                 b = step % STEPS_PER_EPOCH
                 if b % BAR_REFRESHES == 0:
                     bar = "".join(
                         f"\rEpoch {step // STEPS_PER_EPOCH}: {100 * (b + i) // STEPS_PER_EPOCH:3d}%|███▋      | "
                         f"{b + i}/{STEPS_PER_EPOCH} [01:02<01:45, 9.51it/s, loss={_loss(step + i, rng):.4f}]"
-                        for i in range(1, BAR_REFRESHES + 1))
+                        for i in range(1, BAR_REFRESHES + 1)
+                    )
                     fh.write(bar + "\n")
                 else:
                     continue
@@ -127,8 +139,9 @@ print(json.dumps({"seconds": secs, "peak_rss_mb": hwm, **info}))
 
 def measure(kind: str, path: Path, timeout: int = 3600) -> dict:
     """One probe in a fresh interpreter: its own time and peak RSS."""
-    p = subprocess.run([sys.executable, "-c", PROBE, kind, str(path)], capture_output=True, text=True,
-                       timeout=timeout, cwd=str(ROOT))
+    p = subprocess.run(
+        [sys.executable, "-c", PROBE, kind, str(path)], capture_output=True, text=True, timeout=timeout, cwd=str(ROOT)
+    )
     if p.returncode != 0:
         return {"error": (p.stderr.strip().splitlines() or ["?"])[-1][:200]}
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -136,10 +149,12 @@ def measure(kind: str, path: Path, timeout: int = 3600) -> dict:
 
 def profile(path: Path, top: int = 20) -> str:
     """cProfile's top functions (own time) for reading ``path``."""
-    code = ("import cProfile, pstats, io\nfrom pathlib import Path\nfrom trainmedic.readers import textlog\n"
-            f"pr = cProfile.Profile(); pr.enable(); textlog.read(Path({str(path)!r})); pr.disable()\n"
-            f"s = io.StringIO(); pstats.Stats(pr, stream=s).sort_stats('tottime').print_stats({top}); "
-            "print(s.getvalue())")
+    code = (
+        "import cProfile, pstats, io\nfrom pathlib import Path\nfrom trainmedic.readers import textlog\n"
+        f"pr = cProfile.Profile(); pr.enable(); textlog.read(Path({str(path)!r})); pr.disable()\n"
+        f"s = io.StringIO(); pstats.Stats(pr, stream=s).sort_stats('tottime').print_stats({top}); "
+        "print(s.getvalue())"
+    )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     return p.stdout[-8000:] if p.returncode == 0 else p.stderr[-2000:]
 
@@ -168,19 +183,25 @@ def run(sizes_mb: list) -> dict:
 
 def markdown(res: dict, machine: str) -> str:
     """The results as a Markdown table."""
-    out = ["# Console-log reader speed", "",
-           f"Machine: {machine}; Python {res['python']}. Each figure comes from a fresh process. The floor reads "
-           "the same file's lines and runs one number-finding regex on each. Target: within "
-           f"{res['target_ratio']:.0f}x of the floor, memory flat in the log's length.", "",
-           "| log | lines | lines/s | µs/line | floor µs/line | ratio | peak RSS (reader / floor) |",
-           "|---|---|---|---|---|---|---|"]
+    out = [
+        "# Console-log reader speed",
+        "",
+        f"Machine: {machine}; Python {res['python']}. Each figure comes from a fresh process. The floor reads "
+        "the same file's lines and runs one number-finding regex on each. Target: within "
+        f"{res['target_ratio']:.0f}x of the floor, memory flat in the log's length.",
+        "",
+        "| log | lines | lines/s | µs/line | floor µs/line | ratio | peak RSS (reader / floor) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in res["rows"]:
         if "ratio" not in r:
             out.append(f"| {r['megabytes']} MB | {r['lines']} | error: {r['textlog'].get('error', '?')} | | | | |")
             continue
-        out.append(f"| {r['megabytes']} MB | {r['lines']:,} | {r['lines_per_s']:,.0f} | {r['us_per_line']:.2f} | "
-                   f"{r['floor_us_per_line']:.2f} | {r['ratio']:.2f}x | {r['textlog']['peak_rss_mb']} MB / "
-                   f"{r['floor']['peak_rss_mb']} MB |")
+        out.append(
+            f"| {r['megabytes']} MB | {r['lines']:,} | {r['lines_per_s']:,.0f} | {r['us_per_line']:.2f} | "
+            f"{r['floor_us_per_line']:.2f} | {r['ratio']:.2f}x | {r['textlog']['peak_rss_mb']} MB / "
+            f"{r['floor']['peak_rss_mb']} MB |"
+        )
     return "\n".join(out) + "\n"
 
 

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.skipif(not ACCEPTANCE.is_dir(), reason=f"no acceptance 
 
 
 def diagnose(*paths):
-    p = subprocess.run([sys.executable, "-m", "trainmedic", "diagnose", *map(str, paths), "--format", "json"],
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "trainmedic", "diagnose", *map(str, paths), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.stdout, p.stderr[-2000:]
     return p.returncode, json.loads(p.stdout)
 
@@ -57,8 +61,11 @@ def test_acceptance_case(case):
     fixes = [fx for d in rep["diagnoses"] for fx in d["fixes"]]
     for fx in exp.get("fixes_must_include", []):
         if isinstance(fx, dict) and isinstance(fx.get("to"), (int, float)):
-            got = [float(f["to"]) for f in fixes if (f.get("param") or "").endswith(fx["param"])
-                   and isinstance(f.get("to"), (int, float))]
+            got = [
+                float(f["to"])
+                for f in fixes
+                if (f.get("param") or "").endswith(fx["param"]) and isinstance(f.get("to"), (int, float))
+            ]
             assert any(math.isclose(g, fx["to"], rel_tol=0.35) for g in got), (fx, got)
     assert rc == (1 if rep["verdict"] == "failed" else 0)  # exit 1 on an error finding (default --fail-on)
     assert rep["verdict"] != "healthy"

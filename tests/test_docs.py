@@ -70,5 +70,6 @@ def test_the_readme_shows_what_the_first_command_prints():
         printed = diagnose("examples/hf_nan_lr").to_text(width=80)
     finally:
         os.chdir(cwd)
-    assert printed.startswith(sample), "README's sample output is stale: paste the head of " \
-                                       "`COLUMNS=80 trainmedic diagnose examples/hf_nan_lr`"
+    assert printed.startswith(sample), (
+        "README's sample output is stale: paste the head of `COLUMNS=80 trainmedic diagnose examples/hf_nan_lr`"
+    )

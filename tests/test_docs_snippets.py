@@ -32,7 +32,7 @@ def snippets() -> list:
         for m in FENCE.finditer(text):
             lang = RUN_LANGS.get(m.group(1))
             if lang:
-                line = text[:m.start()].count("\n") + 1
+                line = text[: m.start()].count("\n") + 1
                 out.append(pytest.param(lang, m.group(2), id=f"{doc.relative_to(ROOT).as_posix()}:{line}"))
     return out
 

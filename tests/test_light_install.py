@@ -32,8 +32,9 @@ HEAVY = "torch,transformers,accelerate,lightning,pytorch_lightning,tensorboard,s
 
 
 def run(hidden: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", HIDE, hidden, *map(str, args)], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-c", HIDE, hidden, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
 
 
 def one_line_naming(p: subprocess.CompletedProcess, extra: str) -> None:

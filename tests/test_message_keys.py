@@ -53,9 +53,14 @@ def _named_keys(tree: ast.AST) -> list:
                 out.append((node.lineno, node.args[0].value))
     for node in getattr(tree, "body", []):
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
-        if isinstance(value, ast.Dict) and value.values and all(
+        if (
+            isinstance(value, ast.Dict)
+            and value.values
+            and all(
                 isinstance(v, ast.Constant) and isinstance(v.value, str) and KEY_LIKE.match(v.value)
-                for v in value.values):
+                for v in value.values
+            )
+        ):
             out += [(v.lineno, v.value) for v in value.values]
     return out
 

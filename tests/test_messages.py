@@ -16,22 +16,163 @@ from trainmedic.i18n.template import compile_template
 
 # Words a Chinese sentence keeps in English: code, formats, units and the names practitioners use untranslated.
 ZH_TERMS = {
-    "NaN", "nan", "inf", "lr", "batch", "loss", "epoch", "step", "logits", "softmax", "sigmoid", "tanh", "dropout",
-    "warmup", "patience", "token", "CrossEntropyLoss", "BCEWithLogitsLoss", "BCELoss", "NLLLoss", "LogSoftmax",
-    "Softmax", "ReduceLROnPlateau", "BatchNorm", "SyncBatchNorm", "GroupNorm", "LayerNorm", "ReLU", "LeakyReLU",
-    "GELU", "RNN", "LSTM", "GRU", "CNN", "BERT", "Adam", "AdamW", "SGD", "GPU", "CUDA", "Ampere", "Python", "JSON",
-    "YAML", "CSV", "MLflow", "TensorBoard", "Trainer", "Lightning", "Accelerate", "Keras", "PyTorch", "Hugging",
-    "Face", "Monitor", "GradScaler", "AUC", "F1", "trainmedic", "MAX", "ln", "True", "False", "pip", "install",
-    "autocast", "safetensors", "pickle", "unpickle", "Apex", "DeepSpeed", "Megatron", "fairseq", "FloatingPointError",
-    "Caffe", "gamma", "epsilon", "ID", "id", "argmax", "checkpoint", "rank", "tensorboard",
-    "detach", "forward", "backward", "assert", "lambda", "stratify", "labels", "shuffle", "dataset", "cuda", "mean",
-    "sum", "preflight", "checkpoints", "compare", "model", "classifier", "policy", "skip", "stop", "rollback",
-    "observe", "params", "for", "in", "if", "wandb", "W", "Acc", "Loss", "Val", "trainer", "state", "TrainingArguments", "enabled",
-    "factor", "dtype", "fp16", "bf16", "fp32", "float32", "MSE", "DDP", "torchrun", "deepspeed", "Accuracy", "ep",
+    "NaN",
+    "nan",
+    "inf",
+    "lr",
+    "batch",
+    "loss",
+    "epoch",
+    "step",
+    "logits",
+    "softmax",
+    "sigmoid",
+    "tanh",
+    "dropout",
+    "warmup",
+    "patience",
+    "token",
+    "CrossEntropyLoss",
+    "BCEWithLogitsLoss",
+    "BCELoss",
+    "NLLLoss",
+    "LogSoftmax",
+    "Softmax",
+    "ReduceLROnPlateau",
+    "BatchNorm",
+    "SyncBatchNorm",
+    "GroupNorm",
+    "LayerNorm",
+    "ReLU",
+    "LeakyReLU",
+    "GELU",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "CNN",
+    "BERT",
+    "Adam",
+    "AdamW",
+    "SGD",
+    "GPU",
+    "CUDA",
+    "Ampere",
+    "Python",
+    "JSON",
+    "YAML",
+    "CSV",
+    "MLflow",
+    "TensorBoard",
+    "Trainer",
+    "Lightning",
+    "Accelerate",
+    "Keras",
+    "PyTorch",
+    "Hugging",
+    "Face",
+    "Monitor",
+    "GradScaler",
+    "AUC",
+    "F1",
+    "trainmedic",
+    "MAX",
+    "ln",
+    "True",
+    "False",
+    "pip",
+    "install",
+    "autocast",
+    "safetensors",
+    "pickle",
+    "unpickle",
+    "Apex",
+    "DeepSpeed",
+    "Megatron",
+    "fairseq",
+    "FloatingPointError",
+    "Caffe",
+    "gamma",
+    "epsilon",
+    "ID",
+    "id",
+    "argmax",
+    "checkpoint",
+    "rank",
+    "tensorboard",
+    "detach",
+    "forward",
+    "backward",
+    "assert",
+    "lambda",
+    "stratify",
+    "labels",
+    "shuffle",
+    "dataset",
+    "cuda",
+    "mean",
+    "sum",
+    "preflight",
+    "checkpoints",
+    "compare",
+    "model",
+    "classifier",
+    "policy",
+    "skip",
+    "stop",
+    "rollback",
+    "observe",
+    "params",
+    "for",
+    "in",
+    "if",
+    "wandb",
+    "W",
+    "Acc",
+    "Loss",
+    "Val",
+    "trainer",
+    "state",
+    "TrainingArguments",
+    "enabled",
+    "factor",
+    "dtype",
+    "fp16",
+    "bf16",
+    "fp32",
+    "float32",
+    "MSE",
+    "DDP",
+    "torchrun",
+    "deepspeed",
+    "Accuracy",
+    "ep",
 }
-EN_PLURAL_NOUNS = ("steps", "epochs", "evaluations", "points", "checkpoints", "times", "layers", "processes", "batches",
-                   "values", "reversals", "tensors", "parameters", "modules", "classes", "runs", "files", "sets",
-                   "spikes", "swings", "records", "lines", "ranks", "groups")
+EN_PLURAL_NOUNS = (
+    "steps",
+    "epochs",
+    "evaluations",
+    "points",
+    "checkpoints",
+    "times",
+    "layers",
+    "processes",
+    "batches",
+    "values",
+    "reversals",
+    "tensors",
+    "parameters",
+    "modules",
+    "classes",
+    "runs",
+    "files",
+    "sets",
+    "spikes",
+    "swings",
+    "records",
+    "lines",
+    "ranks",
+    "groups",
+)
 CJK = "\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
 # "{steps} steps" written without a plural form (placeholders that hold names, not counts, excepted).
 COUNTED = r"\{(?!(?:series|kind|name|module|label)\b)(\w+)(:[^}]*)?\} (" + "|".join(EN_PLURAL_NOUNS) + r")\b"
@@ -49,26 +190,33 @@ def _defects(text: str, lang: str) -> list:
     prose = re.sub(r"`[^`]*`", "`code`", text)
     found = []
     checks = [
-        (r"\bNone\b", "None"), (r"(?<![\w)\]])\(\)|(?<![\w\]])\[\]", "empty brackets"),
-        (r"\{[A-Za-z_]\w*\}", "unfilled placeholder"), (r"\w\(s\)", "(s) instead of a plural form"),
-        (r"\S  +\S", "doubled space"), (r" [,;:)](?=\s|$)| \.(?=\s|$)", "space before punctuation"),
-        (r"\( ", "space after a bracket"), (r"(?<!\()\) \(", "two brackets in a row"),
+        (r"\bNone\b", "None"),
+        (r"(?<![\w)\]])\(\)|(?<![\w\]])\[\]", "empty brackets"),
+        (r"\{[A-Za-z_]\w*\}", "unfilled placeholder"),
+        (r"\w\(s\)", "(s) instead of a plural form"),
+        (r"\S  +\S", "doubled space"),
+        (r" [,;:)](?=\s|$)| \.(?=\s|$)", "space before punctuation"),
+        (r"\( ", "space after a bracket"),
+        (r"(?<!\()\) \(", "two brackets in a row"),
         (r"\bat {1,2}[(,.;]", "empty place"),
     ]
     if lang == "en":
-        checks += [(r"\b(with|and|or|of|to|by|from|on) (?!I\b|NaN\b|[A-Z]{2})[A-Z][a-z]+ [a-z]",
-                    "capital inside a sentence"),
-                   (r", (?!I\b|NaN\b|[A-Z]{2}|[A-Z]\w*[A-Z])[A-Z][a-z]", "capital after a comma"),
-                   (f"[{CJK}]", "Chinese in English")]
+        checks += [
+            (r"\b(with|and|or|of|to|by|from|on) (?!I\b|NaN\b|[A-Z]{2})[A-Z][a-z]+ [a-z]", "capital inside a sentence"),
+            (r", (?!I\b|NaN\b|[A-Z]{2}|[A-Z]\w*[A-Z])[A-Z][a-z]", "capital after a comma"),
+            (f"[{CJK}]", "Chinese in English"),
+        ]
     else:
-        checks += [(f"[{IDEO}][,;:!?](?!\\d)", "ASCII punctuation after Chinese"),
-                   (f"[,;](?=\\s*[{IDEO}])", "ASCII punctuation before Chinese"),
-                   (f"[{IDEO}]\\.(\\s|$)", "ASCII full stop after Chinese"),
-                   (f"[{IDEO}]\\(|\\)[{IDEO}]|\\([{IDEO}]|[{IDEO}]\\)", "ASCII bracket beside Chinese")]
+        checks += [
+            (f"[{IDEO}][,;:!?](?!\\d)", "ASCII punctuation after Chinese"),
+            (f"[,;](?=\\s*[{IDEO}])", "ASCII punctuation before Chinese"),
+            (f"[{IDEO}]\\.(\\s|$)", "ASCII full stop after Chinese"),
+            (f"[{IDEO}]\\(|\\)[{IDEO}]|\\([{IDEO}]|[{IDEO}]\\)", "ASCII bracket beside Chinese"),
+        ]
     for pattern, what in checks:
         m = re.search(pattern, prose)
         if m:
-            found.append(f"{what}: ...{prose[max(0, m.start() - 30):m.end() + 30]}...")
+            found.append(f"{what}: ...{prose[max(0, m.start() - 30) : m.end() + 30]}...")
     return found
 
 
@@ -112,8 +260,7 @@ def _words_with_fields(text: str) -> str:
 
 def _values(text: str, value) -> dict:
     plural = set(plural_forms(text))
-    return {name: (value if not isinstance(value, str) or name not in plural else 2)
-            for name in placeholders(text)}
+    return {name: (value if not isinstance(value, str) or name not in plural else 2) for name in placeholders(text)}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -124,7 +271,7 @@ def test_every_template_compiles_and_keys_are_written_out(lang):
 
 
 def test_counted_nouns_use_plural_forms():
-    """"{n} steps" reads "1 steps" when n is 1: a counted noun is written with its plural forms."""
+    """ "{n} steps" reads "1 steps" when n is 1: a counted noun is written with its plural forms."""
     bad = []
     for key, text in catalog("en").items():
         for m in re.finditer(COUNTED, _words_with_fields(text)):

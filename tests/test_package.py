@@ -5,7 +5,9 @@ import sys
 
 
 def run_cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "trainmedic", *args], capture_output=True, text=True, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "trainmedic", *args], capture_output=True, text=True, timeout=120, **kw
+    )
 
 
 def test_import_does_not_pull_heavy_dependencies():

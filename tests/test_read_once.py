@@ -23,8 +23,9 @@ def _hf_output(root):
         ck.mkdir(parents=True)
         value = np.nan if step >= 80 else 1.0
         save_file({"w": torch.full((4,), value)}, str(ck / "model.safetensors"))
-        (ck / "trainer_state.json").write_text(json.dumps({"global_step": step, "log_history": [
-            h for h in history if h["step"] <= step]}))
+        (ck / "trainer_state.json").write_text(
+            json.dumps({"global_step": step, "log_history": [h for h in history if h["step"] <= step]})
+        )
     (root / "trainer_state.json").write_text(json.dumps({"global_step": 120, "log_history": history}))
     return root
 

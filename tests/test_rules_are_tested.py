@@ -20,9 +20,25 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_rule_has_a_test_that_fails_without_it(tmp_path):
     log, junit = tmp_path / "silenced.tsv", tmp_path / "junit.xml"
     env = {**os.environ, "TRAINMEDIC_SILENCE_MARKED_RULES": str(log)}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "rule",
-                           f"--junitxml={junit}", str(ROOT / "tests")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "rule",
+            f"--junitxml={junit}",
+            str(ROOT / "tests"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert log.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     covered = {code for line in log.read_text().splitlines() for code in line.split("\t")[1].split(",") if code}
     missing = sorted(r.code for r in all_rules() if r.code not in covered)

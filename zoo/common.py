@@ -27,7 +27,7 @@ from torch import nn
 NUM_CLASSES = 4
 VOCAB = 64
 PAD = 0
-FIRST_KEYWORD = 1          # keyword token for class c is FIRST_KEYWORD + c
+FIRST_KEYWORD = 1  # keyword token for class c is FIRST_KEYWORD + c
 FIRST_FILLER = FIRST_KEYWORD + NUM_CLASSES
 CHANCE_LOSS = math.log(NUM_CLASSES)
 
@@ -46,15 +46,16 @@ def set_seed(seed: int) -> None:
 class KeywordData:
     """Token sequences whose class is the keyword they contain."""
 
-    input_ids: torch.Tensor   # (n, seq_len) int64
-    labels: torch.Tensor      # (n,) int64
+    input_ids: torch.Tensor  # (n, seq_len) int64
+    labels: torch.Tensor  # (n,) int64
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
 
-def keyword_data(n: int, seq_len: int = 16, *, seed: int = 0, classes: Optional[Sequence[int]] = None,
-                 label_noise: float = 0.0) -> KeywordData:
+def keyword_data(
+    n: int, seq_len: int = 16, *, seed: int = 0, classes: Optional[Sequence[int]] = None, label_noise: float = 0.0
+) -> KeywordData:
     """``n`` sequences of filler tokens with one keyword at a random position; label = keyword index.
 
     ``classes`` restricts the labels drawn (a one-class eval set); ``label_noise`` replaces that fraction of labels
@@ -96,11 +97,13 @@ class HFKeywordDataset(torch.utils.data.Dataset):
         return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": self.data.labels[i]}
 
 
-def batches(data: KeywordData, batch_size: int, *, seed: int, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def batches(
+    data: KeywordData, batch_size: int, *, seed: int, epoch: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Shuffled mini-batches for the plain PyTorch loops (a fresh, seeded order every epoch)."""
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
     for i in range(0, len(data), batch_size):
-        idx = order[i:i + batch_size]
+        idx = order[i : i + batch_size]
         yield data.input_ids[idx], data.labels[idx]
 
 
@@ -109,9 +112,17 @@ def tiny_bert_config(**overrides: Any):
     """A 2-layer, 32-wide BERT built from a config (no download)."""
     from transformers import BertConfig
 
-    cfg = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-               max_position_embeddings=128, num_labels=NUM_CLASSES, hidden_dropout_prob=0.0,
-               attention_probs_dropout_prob=0.0)
+    cfg = dict(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=NUM_CLASSES,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     cfg.update(overrides)
     return BertConfig(**cfg)
 
@@ -201,7 +212,7 @@ def console_log(path: Path) -> Iterator[io.TextIOBase]:
     with open(path, "w", encoding="utf-8") as fh:
         own = logging.StreamHandler(fh)
         own.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
-        swapped: list = []   # (handler, old stream): the framework's own handlers keep their format
+        swapped: list = []  # (handler, old stream): the framework's own handlers keep their format
         added: list = []
         saved_levels = []
         for name in FRAMEWORK_LOGGERS:
@@ -209,8 +220,11 @@ def console_log(path: Path) -> Iterator[io.TextIOBase]:
             saved_levels.append((lg, lg.level))
             if lg.level == logging.NOTSET or lg.level > logging.INFO:
                 lg.setLevel(logging.INFO)
-            streams = [h for h in lg.handlers if isinstance(h, logging.StreamHandler)
-                       and not isinstance(h, logging.FileHandler)]
+            streams = [
+                h
+                for h in lg.handlers
+                if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+            ]
             if streams:
                 swapped.extend((h, h.setStream(fh)) for h in streams)
             elif not lg.propagate or name in ("transformers", "lightning"):
@@ -232,8 +246,10 @@ def write_launch_script(out_dir: Path, script: str, args: dict, *, name: str = "
     """The shell command that starts this run, flags in the ``--key value`` form users write."""
     flags = " \\\n    ".join(f"--{k} {v}" for k, v in args.items())
     path = out_dir / name
-    path.write_text(f"#!/usr/bin/env bash\nset -e\npython {script} \\\n    {flags} \\\n    2>&1 | tee console.log\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"#!/usr/bin/env bash\nset -e\npython {script} \\\n    {flags} \\\n    2>&1 | tee console.log\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -265,8 +281,9 @@ def write_truth(out_dir: Path, **truth: Any) -> dict:
     truth.setdefault("cause", None)
     truth.setdefault("first_bad", None)
     truth.setdefault("inputs", ["."])
-    (Path(out_dir) / "truth.json").write_text(json.dumps(truth, indent=2, default=_json_default) + "\n",
-                                              encoding="utf-8")
+    (Path(out_dir) / "truth.json").write_text(
+        json.dumps(truth, indent=2, default=_json_default) + "\n", encoding="utf-8"
+    )
     return truth
 
 
@@ -312,8 +329,12 @@ class HFBagOfTokens(BagOfTokens):
     unnormalised networks do (a LayerNorm'd BERT only drifts to a large finite loss in fp32).
     """
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: Optional[torch.Tensor] = None,
-                labels: Optional[torch.Tensor] = None) -> dict:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: Optional[torch.Tensor] = None,
+        labels: Optional[torch.Tensor] = None,
+    ) -> dict:
         logits = super().forward(input_ids)
         out = {"logits": logits}
         if labels is not None:

@@ -19,8 +19,16 @@ from .make import DEFAULT_OUT, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-KEEP = {"trainer_state.json", "training_args.bin", "config.json", "metrics.csv", "hparams.yaml", "console.log",
-        "launch.sh", "train.py"}
+KEEP = {
+    "trainer_state.json",
+    "training_args.bin",
+    "config.json",
+    "metrics.csv",
+    "hparams.yaml",
+    "console.log",
+    "launch.sh",
+    "train.py",
+}
 
 
 def copy_small(src: Path, dest: Path) -> None:

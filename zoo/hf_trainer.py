@@ -31,8 +31,18 @@ DEFAULT_ARGS = dict(
 )
 
 
-def train_hf(out_dir: Path, model: nn.Module, train_set, eval_set, *, seed: int, args: dict,
-             optimizers: Optional[tuple] = None, callbacks: Sequence[Any] = (), trainer_cls=None) -> list[dict]:
+def train_hf(
+    out_dir: Path,
+    model: nn.Module,
+    train_set,
+    eval_set,
+    *,
+    seed: int,
+    args: dict,
+    optimizers: Optional[tuple] = None,
+    callbacks: Sequence[Any] = (),
+    trainer_cls=None,
+) -> list[dict]:
     """Train with ``transformers.Trainer`` into ``out_dir/output`` and return the final ``log_history``.
 
     ``args`` override :data:`DEFAULT_ARGS` (``learning_rate``, ``max_steps``, ``warmup_steps`` ...).
@@ -43,12 +53,26 @@ def train_hf(out_dir: Path, model: nn.Module, train_set, eval_set, *, seed: int,
     output = out_dir / "output"
     kwargs = dict(DEFAULT_ARGS)
     kwargs.update(args)
-    targs = TrainingArguments(output_dir=str(output), use_cpu=True, report_to="none", disable_tqdm=True, seed=seed,
-                              data_seed=seed, dataloader_num_workers=0, **kwargs)
+    targs = TrainingArguments(
+        output_dir=str(output),
+        use_cpu=True,
+        report_to="none",
+        disable_tqdm=True,
+        seed=seed,
+        data_seed=seed,
+        dataloader_num_workers=0,
+        **kwargs,
+    )
     cls = trainer_cls or Trainer
-    trainer = cls(model=model, args=targs, train_dataset=train_set, eval_dataset=eval_set,
-                  compute_metrics=hf_compute_metrics, optimizers=optimizers or (None, None),
-                  callbacks=list(callbacks))
+    trainer = cls(
+        model=model,
+        args=targs,
+        train_dataset=train_set,
+        eval_dataset=eval_set,
+        compute_metrics=hf_compute_metrics,
+        optimizers=optimizers or (None, None),
+        callbacks=list(callbacks),
+    )
     with console_log(out_dir / "console.log"):
         trainer.train()
         trainer.save_state()

@@ -22,21 +22,38 @@ class LitClassifier:
     """Factory for the LightningModule (built lazily so importing the zoo does not import lightning)."""
 
     @staticmethod
-    def build(model: nn.Module, *, lr: float, batch_size: int, loss_reduction: str = "mean",
-              optimizer: str = "adamw", softmax_before_loss: bool = False, warmup_steps: int = 0, **hparams):
+    def build(
+        model: nn.Module,
+        *,
+        lr: float,
+        batch_size: int,
+        loss_reduction: str = "mean",
+        optimizer: str = "adamw",
+        softmax_before_loss: bool = False,
+        warmup_steps: int = 0,
+        **hparams,
+    ):
         import lightning as L
 
         class Classifier(L.LightningModule):
             def __init__(self) -> None:
                 super().__init__()
                 self.model = model
-                self.save_hyperparameters(dict(lr=lr, batch_size=batch_size, loss_reduction=loss_reduction,
-                                               optimizer=optimizer, warmup_steps=warmup_steps,
-                                               model=type(model).__name__, **hparams))
+                self.save_hyperparameters(
+                    dict(
+                        lr=lr,
+                        batch_size=batch_size,
+                        loss_reduction=loss_reduction,
+                        optimizer=optimizer,
+                        warmup_steps=warmup_steps,
+                        model=type(model).__name__,
+                        **hparams,
+                    )
+                )
 
             def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
                 if softmax_before_loss:
-                    logits = torch.softmax(logits, dim=-1)   # the fault: CrossEntropyLoss applies its own softmax
+                    logits = torch.softmax(logits, dim=-1)  # the fault: CrossEntropyLoss applies its own softmax
                 return F.cross_entropy(logits, y, reduction=loss_reduction)
 
             def training_step(self, batch, batch_idx):
@@ -66,20 +83,39 @@ def loaders(train: tuple, val: tuple, batch_size: int, seed: int):
     from torch.utils.data import DataLoader, TensorDataset
 
     g = torch.Generator().manual_seed(seed)
-    return (DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=g),
-            DataLoader(TensorDataset(*val), batch_size=256))
+    return (
+        DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=g),
+        DataLoader(TensorDataset(*val), batch_size=256),
+    )
 
 
-def train_lightning(out_dir: Path, module, train_loader, val_loader, *, max_epochs: int, log_every_n_steps: int = 5,
-                    gradient_clip_val: Optional[float] = None) -> Path:
+def train_lightning(
+    out_dir: Path,
+    module,
+    train_loader,
+    val_loader,
+    *,
+    max_epochs: int,
+    log_every_n_steps: int = 5,
+    gradient_clip_val: Optional[float] = None,
+) -> Path:
     """Fit with ``lightning.Trainer`` on CPU; return the path of the ``metrics.csv`` written."""
     import lightning as L
     from lightning.pytorch.loggers import CSVLogger
 
     logger = CSVLogger(save_dir=str(out_dir), name="lightning_logs")
-    trainer = L.Trainer(accelerator="cpu", devices=1, max_epochs=max_epochs, logger=logger,
-                        enable_progress_bar=False, enable_model_summary=True, log_every_n_steps=log_every_n_steps,
-                        gradient_clip_val=gradient_clip_val, default_root_dir=str(out_dir), deterministic=True)
+    trainer = L.Trainer(
+        accelerator="cpu",
+        devices=1,
+        max_epochs=max_epochs,
+        logger=logger,
+        enable_progress_bar=False,
+        enable_model_summary=True,
+        log_every_n_steps=log_every_n_steps,
+        gradient_clip_val=gradient_clip_val,
+        default_root_dir=str(out_dir),
+        deterministic=True,
+    )
     with console_log(out_dir / "console.log"):
         trainer.fit(module, train_loader, val_loader)
     return Path(logger.log_dir) / "metrics.csv"

@@ -43,7 +43,7 @@ def generate(names: list, out: Path, *, all_seeds: bool = True) -> list:
     for name in names:
         mod = load(name)
         seeds = list(getattr(mod, "SEEDS", (0,)))
-        for seed in (seeds if all_seeds else seeds[:1]):
+        for seed in seeds if all_seeds else seeds[:1]:
             target = run_dir(out, name, seed, seeds[0])
             t0 = time.perf_counter()
             try:
@@ -51,14 +51,28 @@ def generate(names: list, out: Path, *, all_seeds: bool = True) -> list:
                 status = "ok"
             except Exception:  # keep going: one broken scenario must not hide the others
                 truth, status = {}, "error: " + traceback.format_exc(limit=3).strip().splitlines()[-1]
-            rows.append({"scenario": name, "seed": seed, "dir": str(target), "status": status,
-                         "seconds": round(time.perf_counter() - t0, 1), "healthy": truth.get("healthy"),
-                         "symptoms": truth.get("symptoms"), "cause": truth.get("cause"),
-                         "first_bad": (truth.get("first_bad") or {}).get("step",
-                                                                        (truth.get("first_bad") or {}).get("epoch")),
-                         "injected": bool(truth.get("injected"))})
-            print(f"{name:28s} seed {seed}  {rows[-1]['seconds']:6.1f}s  {status}  "
-                  f"cause={rows[-1]['cause']} first_bad={rows[-1]['first_bad']}", file=sys.__stdout__, flush=True)
+            rows.append(
+                {
+                    "scenario": name,
+                    "seed": seed,
+                    "dir": str(target),
+                    "status": status,
+                    "seconds": round(time.perf_counter() - t0, 1),
+                    "healthy": truth.get("healthy"),
+                    "symptoms": truth.get("symptoms"),
+                    "cause": truth.get("cause"),
+                    "first_bad": (truth.get("first_bad") or {}).get(
+                        "step", (truth.get("first_bad") or {}).get("epoch")
+                    ),
+                    "injected": bool(truth.get("injected")),
+                }
+            )
+            print(
+                f"{name:28s} seed {seed}  {rows[-1]['seconds']:6.1f}s  {status}  "
+                f"cause={rows[-1]['cause']} first_bad={rows[-1]['first_bad']}",
+                file=sys.__stdout__,
+                flush=True,
+            )
     return rows
 
 

@@ -25,8 +25,8 @@ from .common import accuracy_f1
 class History:
     """What the loop logged: one record per logged step and one per epoch evaluation."""
 
-    steps: list = field(default_factory=list)    # {"step", "epoch", "loss", "grad_norm", "lr"}
-    evals: list = field(default_factory=list)    # {"step", "epoch", "train_loss", "eval_loss", "eval_acc", "eval_f1"}
+    steps: list = field(default_factory=list)  # {"step", "epoch", "loss", "grad_norm", "lr"}
+    evals: list = field(default_factory=list)  # {"step", "epoch", "train_loss", "eval_loss", "eval_acc", "eval_f1"}
 
     def first_nonfinite_step(self) -> Optional[int]:
         """The first logged step whose loss is NaN or infinite."""
@@ -44,8 +44,8 @@ class LoopConfig:
     log_every: int = 5
     clip: Optional[float] = None
     autocast: Optional[torch.dtype] = None
-    prefix: str = ""                  # series prefix when one script trains several models ("rnn/")
-    label: str = ""                   # model name shown in console lines ("[RNN] ")
+    prefix: str = ""  # series prefix when one script trains several models ("rnn/")
+    label: str = ""  # model name shown in console lines ("[RNN] ")
     loss_fn: Callable = F.cross_entropy
 
 
@@ -69,9 +69,18 @@ def grad_norm(model: nn.Module) -> float:
     return float(torch.stack(norms).norm()) if norms else 0.0
 
 
-def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, epoch_batches: Callable[[int], Iterable],
-               eval_set: tuple[torch.Tensor, torch.Tensor], cfg: LoopConfig, *, writer=None,
-               scheduler=None, history: Optional[History] = None, stop_on_nonfinite: bool = False) -> History:
+def train_loop(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    epoch_batches: Callable[[int], Iterable],
+    eval_set: tuple[torch.Tensor, torch.Tensor],
+    cfg: LoopConfig,
+    *,
+    writer=None,
+    scheduler=None,
+    history: Optional[History] = None,
+    stop_on_nonfinite: bool = False,
+) -> History:
     """Train ``model`` for ``cfg.epochs`` epochs; ``epoch_batches(epoch)`` yields ``(inputs, labels)`` pairs.
 
     Non-finite losses are logged like any other value (as real scripts do) and training goes on unless
@@ -99,8 +108,10 @@ def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, epoch_batches
             if step % cfg.log_every == 0 or not math.isfinite(value):
                 lr = optimizer.param_groups[0]["lr"]
                 hist.steps.append({"step": step, "epoch": epoch + 1, "loss": value, "grad_norm": norm, "lr": lr})
-                print(f"{cfg.label}Epoch {epoch + 1} | Step {step} | Train Loss: {value:.4f} | "
-                      f"Grad Norm: {norm:.4f} | LR: {lr:.2e}")
+                print(
+                    f"{cfg.label}Epoch {epoch + 1} | Step {step} | Train Loss: {value:.4f} | "
+                    f"Grad Norm: {norm:.4f} | LR: {lr:.2e}"
+                )
                 if writer is not None:
                     writer.add_scalar(f"{cfg.prefix}train/loss", value, step)
                     writer.add_scalar(f"{cfg.prefix}train/grad_norm", norm, step)
@@ -110,10 +121,20 @@ def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, epoch_batches
                 return hist
         eval_loss, acc, f1 = evaluate(model, *eval_set, cfg)
         train_loss = sum(epoch_losses) / max(len(epoch_losses), 1)
-        hist.evals.append({"step": step, "epoch": epoch + 1, "train_loss": train_loss, "eval_loss": eval_loss,
-                           "eval_acc": acc, "eval_f1": f1})
-        print(f"{cfg.label}Epoch {epoch + 1}/{cfg.epochs} | Train Loss: {train_loss:.4f} | Val Loss: {eval_loss:.4f} | "
-              f"Val Acc: {acc:.4f} | Val F1: {f1:.4f}")
+        hist.evals.append(
+            {
+                "step": step,
+                "epoch": epoch + 1,
+                "train_loss": train_loss,
+                "eval_loss": eval_loss,
+                "eval_acc": acc,
+                "eval_f1": f1,
+            }
+        )
+        print(
+            f"{cfg.label}Epoch {epoch + 1}/{cfg.epochs} | Train Loss: {train_loss:.4f} | Val Loss: {eval_loss:.4f} | "
+            f"Val Acc: {acc:.4f} | Val F1: {f1:.4f}"
+        )
         if writer is not None:
             writer.add_scalar(f"{cfg.prefix}eval/loss", eval_loss, step)
             writer.add_scalar(f"{cfg.prefix}eval/accuracy", acc, step)

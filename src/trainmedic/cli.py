@@ -23,12 +23,20 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_rule_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--select", metavar="CODES", action="append",
-                   help="run only these rules (codes or prefixes, comma-separated: TM1,TM402)")
-    p.add_argument("--ignore", metavar="CODES", action="append",
-                   help="do not run these rules (codes or prefixes, comma-separated)")
-    p.add_argument("--config", metavar="FILE",
-                   help="settings file (default: the nearest trainmedic.toml or pyproject.toml [tool.trainmedic])")
+    p.add_argument(
+        "--select",
+        metavar="CODES",
+        action="append",
+        help="run only these rules (codes or prefixes, comma-separated: TM1,TM402)",
+    )
+    p.add_argument(
+        "--ignore", metavar="CODES", action="append", help="do not run these rules (codes or prefixes, comma-separated)"
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file (default: the nearest trainmedic.toml or pyproject.toml [tool.trainmedic])",
+    )
 
 
 def _codes(values: Optional[list]) -> Optional[list]:
@@ -44,10 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("diagnose", help="diagnose a run from its artifacts (logs, metric files, checkpoints, scripts)")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="run directory, log/metrics file, or launch/training script")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="run directory, log/metrics file, or launch/training script"
+    )
     _add_output_options(p)
-    p.add_argument("--fail-on", choices=("warning", "error"), default="error",
-                   help="exit 1 when a finding at or above this severity exists (default: error)")
+    p.add_argument(
+        "--fail-on",
+        choices=("warning", "error"),
+        default="error",
+        help="exit 1 when a finding at or above this severity exists (default: error)",
+    )
     _add_rule_options(p)
 
     p = sub.add_parser("compare", help="compare two runs: configs, where the curves part, what the difference explains")
@@ -63,15 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH")
     p.add_argument("--on-alert", metavar="CMD", help="shell command to run on each new warning or error finding")
     p.add_argument("--interval", type=float, default=0.5, help="seconds between checks (default: 0.5)")
-    p.add_argument("--idle-timeout", type=float, default=None,
-                   help="exit after this many seconds without new data (default: wait for the run to end)")
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="exit after this many seconds without new data (default: wait for the run to end)",
+    )
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--fail-on", choices=("warning", "error"), default="error")
 
     p = sub.add_parser("rules", help="list the rules and checks")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
-    p.add_argument("--format", choices=("text", "md"), default="text",
-                   help="text: a table for the terminal; md: the documentation page (docs/rules.md)")
+    p.add_argument(
+        "--format",
+        choices=("text", "md"),
+        default="text",
+        help="text: a table for the terminal; md: the documentation page (docs/rules.md)",
+    )
     p = sub.add_parser("explain", help="explain one rule or check")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
@@ -123,8 +145,9 @@ def cmd_diagnose(args) -> int:
     from .settings import Settings
 
     settings = Settings.load(args.config) if args.config else None
-    report = engine.diagnose(*args.paths, lang=args.lang, settings=settings, select=_codes(args.select),
-                             ignore=_codes(args.ignore))
+    report = engine.diagnose(
+        *args.paths, lang=args.lang, settings=settings, select=_codes(args.select), ignore=_codes(args.ignore)
+    )
     emit(report, args)
     return 1 if report.fails_on(args.fail_on) else 0
 
@@ -156,8 +179,14 @@ def cmd_watch(args) -> int:
     """`trainmedic watch`: follow a run that is writing its logs and alert on what the rules find."""
     from .live.watch import watch
 
-    return watch(args.path, on_alert=args.on_alert, interval=args.interval, idle_timeout=args.idle_timeout,
-                 lang=args.lang, fail_on=args.fail_on)
+    return watch(
+        args.path,
+        on_alert=args.on_alert,
+        interval=args.interval,
+        idle_timeout=args.idle_timeout,
+        lang=args.lang,
+        fail_on=args.fail_on,
+    )
 
 
 def cmd_rules(args) -> int:
@@ -184,8 +213,12 @@ def cmd_explain(args) -> int:
 
 
 COMMANDS = {
-    "diagnose": cmd_diagnose, "compare": cmd_compare, "checkpoints": cmd_checkpoints, "watch": cmd_watch,
-    "rules": cmd_rules, "explain": cmd_explain,
+    "diagnose": cmd_diagnose,
+    "compare": cmd_compare,
+    "checkpoints": cmd_checkpoints,
+    "watch": cmd_watch,
+    "rules": cmd_rules,
+    "explain": cmd_explain,
 }
 
 
@@ -233,8 +266,9 @@ def _fail(exc: InputError, args) -> int:
     from .report.escape import one_line
 
     if isinstance(exc, MissingExtra):
-        text = t("errors.missing_extra", getattr(args, "lang", "en"), feature=exc.feature, module=exc.module,
-                 extra=exc.extra)
+        text = t(
+            "errors.missing_extra", getattr(args, "lang", "en"), feature=exc.feature, module=exc.module, extra=exc.extra
+        )
     else:
         text = str(exc)
     sys.stderr.write(f"trainmedic: {one_line(text)}\n")

@@ -16,8 +16,16 @@ from .run import Run
 from .settings import DEFAULT, Settings
 
 
-def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", settings: Settings = DEFAULT,
-                 checkpoint_paths: tuple = (), extra: Optional[dict] = None, notes: tuple = ()) -> Report:
+def diagnose_run(
+    run: Run,
+    *,
+    lang: str = "en",
+    kind: str = "diagnosis",
+    settings: Settings = DEFAULT,
+    checkpoint_paths: tuple = (),
+    extra: Optional[dict] = None,
+    notes: tuple = (),
+) -> Report:
     """Judge a Run with every enabled rule, infer the causes, write the story and build the Report, once.
 
     ``checkpoint_paths`` are the folders that may hold checkpoints with weights: their triage takes this Run and its
@@ -49,16 +57,29 @@ def diagnose_run(run: Run, *, lang: str = "en", kind: str = "diagnosis", setting
     all_extra = dict(extra or {})
     if story.chain:
         all_extra["evidence_chain"] = list(story.chain)
-    return Report(kind=kind, runs=summarise_sources(run), findings=findings, diagnoses=diagnoses,
-                  prescription=prescription, lang=lang,
-                  series_data=dict(run.series), conclusion=story.conclusion, watch_next=story.watch_next,
-                  notes=(*story.notes, *run_notes(run), *notes), checkpoints=checkpoints,
-                  extra=all_extra)
+    return Report(
+        kind=kind,
+        runs=summarise_sources(run),
+        findings=findings,
+        diagnoses=diagnoses,
+        prescription=prescription,
+        lang=lang,
+        series_data=dict(run.series),
+        conclusion=story.conclusion,
+        watch_next=story.watch_next,
+        notes=(*story.notes, *run_notes(run), *notes),
+        checkpoints=checkpoints,
+        extra=all_extra,
+    )
 
 
 def run_notes(run: Run) -> list:
     """What the reader should know about the reading itself: inputs not used (with their role and why) and the
     readers' warnings."""
-    skipped = [msg("readers.note.input_skipped", path=s.path, kind=getattr(s.role, "value", s.role), why=n)
-               for s in run.sources if getattr(s, "skipped", False) for n in s.notes]
+    skipped = [
+        msg("readers.note.input_skipped", path=s.path, kind=getattr(s.role, "value", s.role), why=n)
+        for s in run.sources
+        if getattr(s, "skipped", False)
+        for n in s.notes
+    ]
     return skipped + [w for w in run.warnings if w not in skipped]

@@ -14,8 +14,13 @@ from .settings import Settings
 __all__ = ["diagnose", "diagnose_run"]
 
 
-def diagnose(*paths: os.PathLike | str | Iterable, lang: str = "en", settings: Optional[Settings] = None,
-             select: Optional[list] = None, ignore: Optional[list] = None) -> Report:
+def diagnose(
+    *paths: os.PathLike | str | Iterable,
+    lang: str = "en",
+    settings: Optional[Settings] = None,
+    select: Optional[list] = None,
+    ignore: Optional[list] = None,
+) -> Report:
     """Read the artifacts of one run (files or directories) and diagnose it.
 
     ``settings`` defaults to the nearest ``trainmedic.toml`` / ``pyproject.toml`` ``[tool.trainmedic]`` above the

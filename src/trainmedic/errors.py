@@ -17,10 +17,18 @@ class InputError(Exception):
 
 # Optional dependencies -> the extra that installs them (pyproject.toml [project.optional-dependencies]).
 EXTRAS = {
-    "jinja2": "html", "markupsafe": "html", "matplotlib": "html",
-    "torch": "torch", "safetensors": "hf", "transformers": "hf", "accelerate": "hf",
-    "lightning": "lightning", "pytorch_lightning": "lightning", "tensorboard": "tensorboard",
-    "mlflow": "mlflow", "wandb": "wandb",
+    "jinja2": "html",
+    "markupsafe": "html",
+    "matplotlib": "html",
+    "torch": "torch",
+    "safetensors": "hf",
+    "transformers": "hf",
+    "accelerate": "hf",
+    "lightning": "lightning",
+    "pytorch_lightning": "lightning",
+    "tensorboard": "tensorboard",
+    "mlflow": "mlflow",
+    "wandb": "wandb",
 }
 
 

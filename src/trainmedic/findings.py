@@ -16,8 +16,18 @@ from typing import Any, Optional, Union
 from .i18n import Msg
 
 SYMPTOMS = (
-    "nonfinite", "divergence", "stuck_at_chance", "plateau", "oscillation", "spike", "overfitting",
-    "metric_collapse", "degenerate_eval", "gradient_explosion", "vanishing_gradient", "wasted_compute",
+    "nonfinite",
+    "divergence",
+    "stuck_at_chance",
+    "plateau",
+    "oscillation",
+    "spike",
+    "overfitting",
+    "metric_collapse",
+    "degenerate_eval",
+    "gradient_explosion",
+    "vanishing_gradient",
+    "wasted_compute",
     "crash",
 )
 # Failures: the symptoms whose first occurrence marks where a run broke (the point to resume before).
@@ -25,12 +35,32 @@ FAILURE_SYMPTOMS = ("nonfinite", "divergence", "metric_collapse", "stuck_at_chan
 # Instability: what updates that are too large (or unbounded) produce.
 INSTABILITY_SYMPTOMS = ("nonfinite", "divergence", "oscillation", "spike", "gradient_explosion", "metric_collapse")
 CAUSES = (
-    "lr_too_high", "lr_too_low", "batch_lr_mismatch", "warmup_peak_instability", "no_grad_clipping",
-    "mixed_precision_overflow", "recurrent_long_sequence", "frozen_backbone", "optimizer_misses_params",
-    "bad_input_data", "bad_labels", "degenerate_eval_set", "overfitting_capacity", "small_batch_noise",
-    "batchnorm_small_batch", "loss_output_mismatch", "dead_units", "vanishing_gradients", "missing_zero_grad",
-    "labels_misaligned", "unnormalised_inputs", "no_gradient_flow", "eval_mode_mismatch", "class_imbalance",
-    "lr_schedule_decayed", "unknown",
+    "lr_too_high",
+    "lr_too_low",
+    "batch_lr_mismatch",
+    "warmup_peak_instability",
+    "no_grad_clipping",
+    "mixed_precision_overflow",
+    "recurrent_long_sequence",
+    "frozen_backbone",
+    "optimizer_misses_params",
+    "bad_input_data",
+    "bad_labels",
+    "degenerate_eval_set",
+    "overfitting_capacity",
+    "small_batch_noise",
+    "batchnorm_small_batch",
+    "loss_output_mismatch",
+    "dead_units",
+    "vanishing_gradients",
+    "missing_zero_grad",
+    "labels_misaligned",
+    "unnormalised_inputs",
+    "no_gradient_flow",
+    "eval_mode_mismatch",
+    "class_imbalance",
+    "lr_schedule_decayed",
+    "unknown",
 )
 
 

@@ -18,36 +18,116 @@ from dataclasses import dataclass
 from typing import Optional
 
 SPLIT_WORDS = {
-    "train": "train", "training": "train", "tr": "train",
-    "eval": "eval", "evaluation": "eval", "val": "eval", "valid": "eval", "validation": "eval",
-    "dev": "eval", "test": "eval", "testing": "eval",
+    "train": "train",
+    "training": "train",
+    "tr": "train",
+    "eval": "eval",
+    "evaluation": "eval",
+    "val": "eval",
+    "valid": "eval",
+    "validation": "eval",
+    "dev": "eval",
+    "test": "eval",
+    "testing": "eval",
 }
 
 # Canonical metric words and their spellings (lower case, separators removed).
 METRIC_WORDS = {
-    "loss": "loss", "losses": "loss", "nll": "loss", "ce": "loss", "objective": "loss",
-    "acc": "acc", "accuracy": "acc", "top1": "acc", "acc1": "acc", "top1acc": "acc",
-    "f1": "f1", "f1score": "f1", "macrof1": "f1", "f1macro": "f1", "microf1": "f1", "fscore": "f1", "fmeasure": "f1",
-    "precision": "precision", "prec": "precision",
-    "recall": "recall", "rec": "recall",
-    "auc": "auc", "rocauc": "auc", "auroc": "auc",
-    "ppl": "ppl", "perplexity": "ppl",
-    "lr": "lr", "learningrate": "lr", "cost": "loss",
-    "pearson": "pearson", "spearman": "spearman", "score": "score", "top5": "top5_acc", "acc5": "top5_acc",
-    "gradnorm": "grad_norm", "grad": "grad_norm", "gnorm": "grad_norm", "gradientnorm": "grad_norm",
-    "lossscale": "loss_scale", "scale": "loss_scale",
-    "mae": "mae", "mse": "mse", "rmse": "rmse", "bleu": "bleu", "rouge": "rouge", "wer": "wer", "map": "map",
-    "miou": "miou", "iou": "iou", "dice": "dice", "map50": "map50", "map5095": "map50_95", "map75": "map75",
-    "runtime": "runtime", "samplespersecond": "samples_per_second", "stepspersecond": "steps_per_second",
-    "steptime": "step_time", "time": "step_time",
+    "loss": "loss",
+    "losses": "loss",
+    "nll": "loss",
+    "ce": "loss",
+    "objective": "loss",
+    "acc": "acc",
+    "accuracy": "acc",
+    "top1": "acc",
+    "acc1": "acc",
+    "top1acc": "acc",
+    "f1": "f1",
+    "f1score": "f1",
+    "macrof1": "f1",
+    "f1macro": "f1",
+    "microf1": "f1",
+    "fscore": "f1",
+    "fmeasure": "f1",
+    "precision": "precision",
+    "prec": "precision",
+    "recall": "recall",
+    "rec": "recall",
+    "auc": "auc",
+    "rocauc": "auc",
+    "auroc": "auc",
+    "ppl": "ppl",
+    "perplexity": "ppl",
+    "lr": "lr",
+    "learningrate": "lr",
+    "cost": "loss",
+    "pearson": "pearson",
+    "spearman": "spearman",
+    "score": "score",
+    "top5": "top5_acc",
+    "acc5": "top5_acc",
+    "gradnorm": "grad_norm",
+    "grad": "grad_norm",
+    "gnorm": "grad_norm",
+    "gradientnorm": "grad_norm",
+    "lossscale": "loss_scale",
+    "scale": "loss_scale",
+    "mae": "mae",
+    "mse": "mse",
+    "rmse": "rmse",
+    "bleu": "bleu",
+    "rouge": "rouge",
+    "wer": "wer",
+    "map": "map",
+    "miou": "miou",
+    "iou": "iou",
+    "dice": "dice",
+    "map50": "map50",
+    "map5095": "map50_95",
+    "map75": "map75",
+    "runtime": "runtime",
+    "samplespersecond": "samples_per_second",
+    "stepspersecond": "steps_per_second",
+    "steptime": "step_time",
+    "time": "step_time",
 }
 
 # Metrics that are per-run bookkeeping rather than learning signals: timings, throughput, counters, memory, progress.
 BOOKKEEPING = {
-    "runtime", "samples_per_second", "steps_per_second", "step_time", "epoch", "step", "total_flos", "wps", "ups",
-    "wpb", "bsz", "wall", "oom", "gb_free", "percentage", "throughput", "total_tokens", "num_tokens", "memory",
-    "eta", "eta_seconds", "mfu", "tflops", "elapsed_time", "remaining_time", "num_input_tokens_seen", "v_num",
-    "consumed_samples", "consumed_tokens", "tokens_per_sec", "total_steps", "current_steps", "num_updates",
+    "runtime",
+    "samples_per_second",
+    "steps_per_second",
+    "step_time",
+    "epoch",
+    "step",
+    "total_flos",
+    "wps",
+    "ups",
+    "wpb",
+    "bsz",
+    "wall",
+    "oom",
+    "gb_free",
+    "percentage",
+    "throughput",
+    "total_tokens",
+    "num_tokens",
+    "memory",
+    "eta",
+    "eta_seconds",
+    "mfu",
+    "tflops",
+    "elapsed_time",
+    "remaining_time",
+    "num_input_tokens_seen",
+    "v_num",
+    "consumed_samples",
+    "consumed_tokens",
+    "tokens_per_sec",
+    "total_steps",
+    "current_steps",
+    "num_updates",
 }
 # Words that make any name bookkeeping (`memory(GiB)`, `train_speed(iter/s)`, `tokens_per_sec`).
 BOOKKEEPING_WORDS = {"memory", "mem", "speed", "gib", "mib", "eta", "percentage", "throughput", "elapsed"}
@@ -59,8 +139,26 @@ OPTIMISER_METRICS = {"lr", "grad_norm", "loss_scale", "step_time"}
 # Settings of the optimiser logged as series: what it was told to do, not what the model learnt.
 OPTIMISER_SETTINGS = {"lr", "loss_scale", "clip"}
 
-HIGHER_IS_BETTER = {"acc", "f1", "precision", "recall", "auc", "bleu", "rouge", "map", "miou", "iou", "dice", "pearson",
-                    "spearman", "score", "map50", "map50_95", "map75", "top5_acc"}
+HIGHER_IS_BETTER = {
+    "acc",
+    "f1",
+    "precision",
+    "recall",
+    "auc",
+    "bleu",
+    "rouge",
+    "map",
+    "miou",
+    "iou",
+    "dice",
+    "pearson",
+    "spearman",
+    "score",
+    "map50",
+    "map50_95",
+    "map75",
+    "top5_acc",
+}
 # Words that describe how a metric was reduced rather than which metric it is: `Average loss`, `total_loss`,
 # `lm loss value`, `Loss error` and `Current learning rate` are the loss and the lr.
 DESCRIPTORS = {"average", "avg", "mean", "total", "overall", "lm", "value", "error", "current"}
@@ -120,8 +218,13 @@ def _tokens(name: str) -> list[str]:
     m = _BOX_MASK.search(name)
     if m:
         name = name[: m.start()] + ("_mask" if m.group(1) == "M" else "")
-    return [t.lower() for word in _SEP.split(name) if word
-            for t in _split_word(_GLUED_LOSS.sub("_", word) if len(word) > 4 else word) if t]
+    return [
+        t.lower()
+        for word in _SEP.split(name)
+        if word
+        for t in _split_word(_GLUED_LOSS.sub("_", word) if len(word) > 4 else word)
+        if t
+    ]
 
 
 def _split_word(word: str) -> list[str]:
@@ -136,8 +239,11 @@ def is_learning_signal(metric: str) -> bool:
 
 def is_bookkeeping(metric: str) -> bool:
     """True for timings, throughput, counters and memory: numbers a run logs that say nothing about learning."""
-    return metric in BOOKKEEPING or metric.endswith(BOOKKEEPING_ENDINGS) or not BOOKKEEPING_WORDS.isdisjoint(
-        metric.split("_"))
+    return (
+        metric in BOOKKEEPING
+        or metric.endswith(BOOKKEEPING_ENDINGS)
+        or not BOOKKEEPING_WORDS.isdisjoint(metric.split("_"))
+    )
 
 
 def _match_metric(tokens: list[str]) -> tuple[int, str] | None:
@@ -150,8 +256,9 @@ def _match_metric(tokens: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def parse_metric_name(name: str, *, default_split: Optional[str] = None,
-                      evalsets: Optional[frozenset] = None) -> MetricName:
+def parse_metric_name(
+    name: str, *, default_split: Optional[str] = None, evalsets: Optional[frozenset] = None
+) -> MetricName:
     """Parse a metric name as a file wrote it into split, metric, group and eval set.
 
     ``default_split`` applies when the name carries none (``loss`` in a train log line is a train loss).
@@ -171,7 +278,7 @@ def parse_metric_name(name: str, *, default_split: Optional[str] = None,
     group = None
     evalset = None
     if split_at is not None:
-        before, after = tokens[:split_at], tokens[split_at + 1:]
+        before, after = tokens[:split_at], tokens[split_at + 1 :]
         if not after and before and _match_metric(before):
             before, after = [], before  # `Loss/train`, `acc_val`: TensorBoard-style names put the split last
         if before:
@@ -196,7 +303,9 @@ def parse_metric_name(name: str, *, default_split: Optional[str] = None,
             rest = []  # `Average loss`, `total_loss`
         if rest:
             qualifier = "_".join(rest)
-            named = qualifier in evalsets if evalsets is not None else (len(rest) == 1 and qualifier not in METRIC_WORDS)
+            named = (
+                qualifier in evalsets if evalsets is not None else (len(rest) == 1 and qualifier not in METRIC_WORDS)
+            )
             if split == "eval" and split_at is not None and split_at == 0 and named:
                 evalset = qualifier  # eval_g0_loss: a named eval dataset
             else:

@@ -44,8 +44,11 @@ def load_plugins() -> None:
     from importlib.metadata import entry_points
 
     try:
-        eps = entry_points(group=ENTRY_POINT_GROUP) if sys.version_info >= (3, 10) else \
-            entry_points().get(ENTRY_POINT_GROUP, [])  # type: ignore[attr-defined]
+        eps = (
+            entry_points(group=ENTRY_POINT_GROUP)
+            if sys.version_info >= (3, 10)
+            else entry_points().get(ENTRY_POINT_GROUP, [])
+        )  # type: ignore[attr-defined]
     except Exception as exc:  # a broken installation's metadata must not break trainmedic
         PLUGIN_ERRORS.append(f"entry points unreadable: {exc}")
         return

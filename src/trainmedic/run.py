@@ -73,13 +73,20 @@ class Series:
             self.label = self.name
 
     @classmethod
-    def build(cls, name: str, values, *, step=None, epoch=None, label: str = "", source: str = "",
-              order=None) -> Series:
+    def build(
+        cls, name: str, values, *, step=None, epoch=None, label: str = "", source: str = "", order=None
+    ) -> Series:
         """A Series from plain sequences (None for an axis the source does not record)."""
         values = np.asarray(values, dtype=np.float64)
-        return cls(name=name, values=values, step=_as_float_array(step, len(values)),
-                   epoch=_as_float_array(epoch, len(values)), label=label or name, source=source,
-                   order=_as_float_array(order, len(values)))
+        return cls(
+            name=name,
+            values=values,
+            step=_as_float_array(step, len(values)),
+            epoch=_as_float_array(epoch, len(values)),
+            label=label or name,
+            source=source,
+            order=_as_float_array(order, len(values)),
+        )
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -146,8 +153,15 @@ class Series:
         """A copy holding the points ``idx`` (an index array or a boolean mask)."""
         values = self.values[idx]
         n = len(values)
-        return Series(self.name, values, take_axis(self.step, idx, n), take_axis(self.epoch, idx, n), self.label,
-                      self.source, take_axis(self.order, idx, n))
+        return Series(
+            self.name,
+            values,
+            take_axis(self.step, idx, n),
+            take_axis(self.epoch, idx, n),
+            self.label,
+            self.source,
+            take_axis(self.order, idx, n),
+        )
 
     def sorted(self, *, dedupe: bool = True) -> Series:
         """The series ordered along :attr:`x` (itself when it already is). With ``dedupe``, later duplicates of the same position win (two sources
@@ -178,8 +192,9 @@ def parse_metric_name_canonical(name: str) -> MetricName:
     if len(parts) >= 2 and parts[0] in splits:
         return MetricName(split=parts[0], metric=parts[-1], evalset=parts[1] if len(parts) == 3 else None)
     if len(parts) >= 3 and parts[1] in splits:
-        return MetricName(split=parts[1], metric=parts[-1], group=parts[0],
-                          evalset=parts[2] if len(parts) == 4 else None)
+        return MetricName(
+            split=parts[1], metric=parts[-1], group=parts[0], evalset=parts[2] if len(parts) == 4 else None
+        )
     return parse_metric_name(name)
 
 
@@ -229,12 +244,42 @@ class ConfigValue:
 
 # Keys the rules and causes understand; readers may add others freely.
 CONFIG_KEYS = (
-    "lr", "per_device_batch", "grad_accum", "world_size", "effective_batch", "precision", "max_grad_norm",
-    "warmup_steps", "warmup_ratio", "scheduler", "num_classes", "max_len", "model", "model_family",
-    "recurrent_layers", "trainable_params", "total_params", "trainable_ratio", "freeze_layers",
-    "optimizer", "optimizer_params", "weight_decay", "loss", "loss_reduction", "early_stopping_patience",
-    "logging_steps", "eval_steps", "save_steps", "max_steps", "num_epochs", "steps_per_epoch", "output_path",
-    "seed", "launcher", "frozen_modules", "output_activation",
+    "lr",
+    "per_device_batch",
+    "grad_accum",
+    "world_size",
+    "effective_batch",
+    "precision",
+    "max_grad_norm",
+    "warmup_steps",
+    "warmup_ratio",
+    "scheduler",
+    "num_classes",
+    "max_len",
+    "model",
+    "model_family",
+    "recurrent_layers",
+    "trainable_params",
+    "total_params",
+    "trainable_ratio",
+    "freeze_layers",
+    "optimizer",
+    "optimizer_params",
+    "weight_decay",
+    "loss",
+    "loss_reduction",
+    "early_stopping_patience",
+    "logging_steps",
+    "eval_steps",
+    "save_steps",
+    "max_steps",
+    "num_epochs",
+    "steps_per_epoch",
+    "output_path",
+    "seed",
+    "launcher",
+    "frozen_modules",
+    "output_activation",
 )
 
 
@@ -247,8 +292,16 @@ class RunConfig:
     def __init__(self) -> None:
         self._values: dict[str, ConfigValue] = {}
 
-    def set(self, key: str, value: Any, source: str = "", line: Optional[int] = None, *, override: bool = False,
-            derived_from: tuple = ()) -> None:
+    def set(
+        self,
+        key: str,
+        value: Any,
+        source: str = "",
+        line: Optional[int] = None,
+        *,
+        override: bool = False,
+        derived_from: tuple = (),
+    ) -> None:
         """Record ``key`` with where it came from; the first source to set a key wins unless ``override``; None
         sets nothing."""
         if value is None:
@@ -353,9 +406,15 @@ class Run:
         if old is None:
             self.series[series.name] = series
             return
-        merged = Series(old.name, np.concatenate([old.values, series.values]),
-                        np.concatenate([old.step, series.step]), np.concatenate([old.epoch, series.epoch]),
-                        old.label, old.source, np.concatenate([old.order, series.order]))
+        merged = Series(
+            old.name,
+            np.concatenate([old.values, series.values]),
+            np.concatenate([old.step, series.step]),
+            np.concatenate([old.epoch, series.epoch]),
+            old.label,
+            old.source,
+            np.concatenate([old.order, series.order]),
+        )
         self.series[series.name] = merged.sorted()
 
     def get(self, name: str) -> Optional[Series]:
@@ -378,8 +437,7 @@ class Run:
         self.__dict__["_name_index"] = (key, index)
         return index
 
-    def find(self, *, split: Optional[str] = None, metric: Optional[str] = None,
-             group: Optional[str] = ...) -> list:
+    def find(self, *, split: Optional[str] = None, metric: Optional[str] = None, group: Optional[str] = ...) -> list:
         """Series matching split/metric (and group when given; ``None`` means the ungrouped ones)."""
         index = self._index()
         groups = index.values() if group is ... else ([index[group]] if group in index else [])

@@ -42,7 +42,7 @@ def _codes(value: Any, where: str) -> tuple:
     if isinstance(value, str):
         value = [v for v in value.replace(",", " ").split() if v]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise InputError(where, "select/ignore must be a list of rule codes, e.g. [\"TM402\"]")
+        raise InputError(where, 'select/ignore must be a list of rule codes, e.g. ["TM402"]')
     return tuple(v.strip().upper() for v in value if v.strip())
 
 
@@ -50,10 +50,10 @@ def _codes(value: Any, where: str) -> tuple:
 class Settings:
     """Which rules run and with which thresholds. The default runs every rule with its own thresholds."""
 
-    select: tuple = ()   # code prefixes to run (empty: all)
-    ignore: tuple = ()   # code prefixes not to run
+    select: tuple = ()  # code prefixes to run (empty: all)
+    ignore: tuple = ()  # code prefixes not to run
     thresholds: Mapping = field(default_factory=dict)  # rule code or name -> {threshold: value}
-    source: str = ""     # the file they came from, for error messages
+    source: str = ""  # the file they came from, for error messages
 
     def enabled(self, code: str) -> bool:
         """Whether rule ``code`` runs: selected (or no selection) and not ignored."""
@@ -85,10 +85,16 @@ class Settings:
             raise InputError(source, "[tool.trainmedic.rules.CODE] tables must map threshold names to values")
         unknown = set(table) - {"select", "ignore", "rules"}
         if unknown:
-            raise InputError(source, f"unknown setting(s) {', '.join(sorted(unknown))} in [tool.trainmedic] "
-                                     "(known: select, ignore, rules)")
-        return cls(select=_codes(table.get("select"), source), ignore=_codes(table.get("ignore"), source),
-                   thresholds={str(k): dict(v) for k, v in rules.items()}, source=source)
+            raise InputError(
+                source,
+                f"unknown setting(s) {', '.join(sorted(unknown))} in [tool.trainmedic] (known: select, ignore, rules)",
+            )
+        return cls(
+            select=_codes(table.get("select"), source),
+            ignore=_codes(table.get("ignore"), source),
+            thresholds={str(k): dict(v) for k, v in rules.items()},
+            source=source,
+        )
 
     @classmethod
     def load(cls, path: Optional[os.PathLike | str] = None, start: Optional[os.PathLike | str] = None) -> Settings:

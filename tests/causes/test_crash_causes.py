@@ -25,13 +25,16 @@ def test_target_out_of_bounds_is_bad_labels_with_the_head_size_raised():
     top = rep["diagnoses"][0]
     assert top["cause"] == "bad_labels" and top["confidence"] >= 0.8 and top["findings"] == ["TM950"]
     assert {"param": "num_labels", "from": 4, "to": 5} in [
-        {k: f[k] for k in ("param", "from", "to")} for f in top["fixes"] if f.get("param")]
+        {k: f[k] for k in ("param", "from", "to")} for f in top["fixes"] if f.get("param")
+    ]
     assert "[0, 4)" in top["fixes"][0]["action"]
 
 
 def test_cuda_class_assertion_is_bad_labels_without_numbers():
-    rep = crashed("Loss.cu:240: block: [0,0,0], thread: [5,0,0] Assertion `t >= 0 && t < n_classes` failed.",
-                  {"exception": "DeviceAssertion", "assertion": "t >= 0 && t < n_classes"})
+    rep = crashed(
+        "Loss.cu:240: block: [0,0,0], thread: [5,0,0] Assertion `t >= 0 && t < n_classes` failed.",
+        {"exception": "DeviceAssertion", "assertion": "t >= 0 && t < n_classes"},
+    )
     assert rep["diagnoses"][0]["cause"] == "bad_labels"
     assert not any(f.get("param") for f in rep["diagnoses"][0]["fixes"])
 

@@ -23,8 +23,9 @@ def test_a_loss_that_falls_then_climbs_smoothly_back_is_a_missing_zero_grad():
 
 def test_half_precision_is_a_suspect_for_a_nan_when_the_precision_is_unknown():
     x = np.arange(0, 400, 100, dtype=float)
-    at_init = run_of(Series.build("train/loss", [np.nan] * 4, step=x), Series.build("train/lr", [0, 2e-8, 4e-8, 6e-8],
-                                                                                       step=x))
+    at_init = run_of(
+        Series.build("train/loss", [np.nan] * 4, step=x), Series.build("train/lr", [0, 2e-8, 4e-8, 6e-8], step=x)
+    )
     found = infer(at_init, check_all(at_init))
     assert found[0].cause == "mixed_precision_overflow" and found[0].facts["before_updates"]
     assert "lr_too_high" not in [d.cause for d in found]  # nothing was updated yet: not the step size

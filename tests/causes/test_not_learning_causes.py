@@ -15,10 +15,12 @@ EVAL_STEPS = np.arange(25, 175, 25, dtype=float)
 def at_chance(config):
     rng = np.random.default_rng(0)
     loss = math.log(4) + rng.normal(0, 0.002, len(STEPS))
-    return run_of(Series.build("train/loss", loss, step=STEPS),
-                  Series.build("eval/loss", np.full(len(EVAL_STEPS), math.log(4)), step=EVAL_STEPS),
-                  Series.build("eval/acc", [0.28, 0.285, 0.285, 0.27, 0.29, 0.28], step=EVAL_STEPS),
-                  config={"num_classes": 4, **config})
+    return run_of(
+        Series.build("train/loss", loss, step=STEPS),
+        Series.build("eval/loss", np.full(len(EVAL_STEPS), math.log(4)), step=EVAL_STEPS),
+        Series.build("eval/acc", [0.28, 0.285, 0.285, 0.27, 0.29, 0.28], step=EVAL_STEPS),
+        config={"num_classes": 4, **config},
+    )
 
 
 def diagnoses(run):
@@ -51,7 +53,8 @@ def test_a_freeze_switch_in_the_config_names_frozen_backbone():
     d = diagnoses(run)
     assert d[0]["cause"] == "frozen_backbone" and d[0]["confidence"] >= 0.7
     assert {"param": "freeze_encoder", "from": True, "to": False} in [
-        {k: f[k] for k in ("param", "from", "to")} for f in d[0]["fixes"] if f.get("param")]
+        {k: f[k] for k in ("param", "from", "to")} for f in d[0]["fixes"] if f.get("param")
+    ]
 
 
 def test_an_lr_at_zero_names_the_schedule_as_the_cause_of_the_plateau():
@@ -63,8 +66,11 @@ def test_an_lr_at_zero_names_the_schedule_as_the_cause_of_the_plateau():
     from trainmedic.run import Series
 
     x = np.arange(3135, 3175, 10, dtype=float)
-    run = run_of(Series.build("train/loss", [0.5737, 0.5818, 0.5848, 0.5848], step=x),
-                 Series.build("train/lr", np.zeros(4), step=x))
+    run = run_of(
+        Series.build("train/loss", [0.5737, 0.5818, 0.5848, 0.5848], step=x),
+        Series.build("train/lr", np.zeros(4), step=x),
+    )
     top = infer(run, check_all(run))[0]
-    assert top.cause == "lr_schedule_decayed" and any("stepped once per epoch" in f.action.render()
-                                                      for f in top.fixes if f.action)
+    assert top.cause == "lr_schedule_decayed" and any(
+        "stepped once per epoch" in f.action.render() for f in top.fixes if f.action
+    )

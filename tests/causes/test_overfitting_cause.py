@@ -7,7 +7,7 @@ EPOCHS = 30
 
 
 def _curves():
-    train = [2.0 * 0.8 ** e for e in range(EPOCHS)]
+    train = [2.0 * 0.8**e for e in range(EPOCHS)]
     val = [1.0 - 0.05 * e if e <= 8 else 0.6 + 0.04 * (e - 8) for e in range(EPOCHS)]
     return train, val
 
@@ -28,11 +28,13 @@ def _keras_memorising(tmp_path):
     # the train loss goes to ~0 while the val loss, far above it, stops improving
     lines = []
     for e in range(1, EPOCHS + 1):
-        loss = 1.2 * 0.7 ** e
+        loss = 1.2 * 0.7**e
         val = max(0.40, 1.0 - 0.1 * e) + (0.001 * (e % 3) if e > 6 else 0.0)
-        lines += [f"Epoch {e}/{EPOCHS}",
-                  f"1500/1500 [==============================] - 3s 2ms/step - loss: {loss:.6f} - accuracy: "
-                  f"{min(0.999, 0.6 + 0.02 * e):.4f} - val_loss: {val:.4f} - val_accuracy: {0.90 if e <= 8 else 0.89:.4f}"]
+        lines += [
+            f"Epoch {e}/{EPOCHS}",
+            f"1500/1500 [==============================] - 3s 2ms/step - loss: {loss:.6f} - accuracy: "
+            f"{min(0.999, 0.6 + 0.02 * e):.4f} - val_loss: {val:.4f} - val_accuracy: {0.90 if e <= 8 else 0.89:.4f}",
+        ]
     path = tmp_path / "keras.log"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

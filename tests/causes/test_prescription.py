@@ -35,17 +35,24 @@ def lr_fix(to: float, why: str) -> Fix:
 
 
 WARMUP = Fix(action=Msg("cause.fix.warmup.action"), why=Msg("cause.fix.warmup.why"))
-KEEP_BATCH = Fix(action=Msg("cause.fix.keep_batch.action", {"target": 64, "pdb": 32, "accum": 2, "world_size": 1}),
-                 why=Msg("cause.fix.keep_batch.why"))
+KEEP_BATCH = Fix(
+    action=Msg("cause.fix.keep_batch.action", {"target": 64, "pdb": 32, "accum": 2, "world_size": 1}),
+    why=Msg("cause.fix.keep_batch.why"),
+)
 LOWER_PEAK = Fix(action=Msg("cause.fix.lower_peak.action"), why=Msg("cause.fix.lower_peak.why", {"peak": 7.5e-05}))
 
 
 def test_one_value_per_parameter_from_the_most_likely_cause_with_every_reason():
     run = run_with(lr=7.5e-05, warmup_steps=15000, max_steps=75000)
     shorten = Fix(param="warmup_steps", from_=15000, to=5000, why="keeps the warmup as long in samples")
-    p = prescribe(run, [diag("batch_lr_mismatch", 0.85, lr_fix(2.5e-05, "lr x batch constant"), KEEP_BATCH, shorten),
-                        diag("warmup_peak_instability", 0.7, LOWER_PEAK),
-                        diag("lr_too_high", 0.4, lr_fix(3.7e-05, "2x lower"), WARMUP)])
+    p = prescribe(
+        run,
+        [
+            diag("batch_lr_mismatch", 0.85, lr_fix(2.5e-05, "lr x batch constant"), KEEP_BATCH, shorten),
+            diag("warmup_peak_instability", 0.7, LOWER_PEAK),
+            diag("lr_too_high", 0.4, lr_fix(3.7e-05, "2x lower"), WARMUP),
+        ],
+    )
     lr = [c for c in p.changes if c.param == "lr"]
     assert len(lr) == 1 and lr[0].to == 2.5e-05 and lr[0].first
     assert lr[0].why[0] == "lr x batch constant" and len(lr[0].why) == 2  # the warmup peak's reason supports it
@@ -54,8 +61,10 @@ def test_one_value_per_parameter_from_the_most_likely_cause_with_every_reason():
     # 3.7e-05 is not offered next to 2.5e-05; "lengthen warmup" not next to "warmup 15000 -> 5000".
     assert [c.param or c.action.key for c in p.changes] == ["lr", "warmup_steps"]
     dropped = {(fx.param or fx.action.key): why.key for fx, why in p.dropped}
-    assert dropped == {"lr": "prescription.dropped.other_value", "cause.fix.warmup.action":
-                       "prescription.dropped.warmup_long"}
+    assert dropped == {
+        "lr": "prescription.dropped.other_value",
+        "cause.fix.warmup.action": "prescription.dropped.warmup_long",
+    }
     assert sum(c.first for c in p.changes) == 1
 
 
@@ -63,8 +72,14 @@ def test_what_the_config_already_does_is_left_out():
     run = run_with(warmup_steps=60, max_steps=120, max_grad_norm=1.0, precision="bf16")
     clip = Fix(param="max_grad_norm", from_=1.0, to=1.0, why="bound")
     bf16 = Fix(param="precision", from_="fp16", to="bf16", why="range")
-    p = prescribe(run, [diag("lr_too_high", 0.9, lr_fix(1e-05, "lower"), WARMUP),
-                        diag("no_grad_clipping", 0.5, clip), diag("mixed_precision_overflow", 0.4, bf16)])
+    p = prescribe(
+        run,
+        [
+            diag("lr_too_high", 0.9, lr_fix(1e-05, "lower"), WARMUP),
+            diag("no_grad_clipping", 0.5, clip),
+            diag("mixed_precision_overflow", 0.4, bf16),
+        ],
+    )
     assert [c.param for c in p.changes] == ["lr"]
     reasons = [why.render("en") for _, why in p.dropped]
     assert "the warmup already spans 50% of the run" in reasons
@@ -72,14 +87,22 @@ def test_what_the_config_already_does_is_left_out():
 
 
 def test_identical_fixes_of_two_causes_are_one_change_and_the_clip_call_is_the_clip_change():
-    rnn_fp32 = Fix(action=Msg("cause.fix.rnn_fp32.action", {"layers": "nn.LSTM", "precision": "bf16"}),
-                   why=Msg("cause.fix.rnn_fp32.why", {"precision": "bf16"}))
+    rnn_fp32 = Fix(
+        action=Msg("cause.fix.rnn_fp32.action", {"layers": "nn.LSTM", "precision": "bf16"}),
+        why=Msg("cause.fix.rnn_fp32.why", {"precision": "bf16"}),
+    )
     clip = Fix(param="max_grad_norm", from_="off", to=1.0, why=Msg("cause.fix.clip.why", {"to": 1.0}))
-    call = Fix(action=Msg("cause.fix.clip_call.action", {"clip": 1.0, "clip_rnn": 5.0}),
-               why=Msg("cause.fix.clip_call.why"))
-    p = prescribe(run_with(), [diag("recurrent_long_sequence", 0.85, rnn_fp32, clip),
-                               diag("mixed_precision_overflow", 0.7, rnn_fp32),
-                               diag("no_grad_clipping", 0.6, clip, call)])
+    call = Fix(
+        action=Msg("cause.fix.clip_call.action", {"clip": 1.0, "clip_rnn": 5.0}), why=Msg("cause.fix.clip_call.why")
+    )
+    p = prescribe(
+        run_with(),
+        [
+            diag("recurrent_long_sequence", 0.85, rnn_fp32, clip),
+            diag("mixed_precision_overflow", 0.7, rnn_fp32),
+            diag("no_grad_clipping", 0.6, clip, call),
+        ],
+    )
     assert [c.param or c.action.key for c in p.changes] == ["cause.fix.rnn_fp32.action", "max_grad_norm"]
     assert p.changes[0].causes == ("recurrent_long_sequence", "mixed_precision_overflow")
     assert p.changes[1].causes == ("recurrent_long_sequence", "no_grad_clipping")
@@ -157,5 +180,6 @@ def test_the_effective_batch_is_kept_exactly():
 
     fx = _keep_batch_fix(Context.build(run_with(per_device_batch=48, world_size=1), []), 64)
     assert fx.action.params["pdb"] * fx.action.params["accum"] == 64 and fx.action.params["pdb"] == 32
-    assert fx.action.render("en") == ("keep the effective batch at 64: a per-device batch of 32 with 2 "
-                                      "accumulation steps")
+    assert fx.action.render("en") == (
+        "keep the effective batch at 64: a per-device batch of 32 with 2 accumulation steps"
+    )

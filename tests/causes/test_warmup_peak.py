@@ -20,9 +20,13 @@ def warmup_run():
     grad[STEPS == 100] = 1.0
     grad[STEPS == 105] = 80.0  # the explosion, one interval after the peak
     ev = np.array([1.20, 1.25, 2.6, 3.5, 5.0, np.nan, np.nan, np.nan])  # degrading from step 50 on
-    return run_of(Series.build("train/loss", loss, step=STEPS), Series.build("train/lr", lr, step=STEPS),
-                  Series.build("train/grad_norm", grad, step=STEPS), Series.build("eval/loss", ev, step=EVAL_STEPS),
-                  config={"lr": PEAK, "warmup_steps": WARMUP, "max_grad_norm": 0.0})
+    return run_of(
+        Series.build("train/loss", loss, step=STEPS),
+        Series.build("train/lr", lr, step=STEPS),
+        Series.build("train/grad_norm", grad, step=STEPS),
+        Series.build("eval/loss", ev, step=EVAL_STEPS),
+        config={"lr": PEAK, "warmup_steps": WARMUP, "max_grad_norm": 0.0},
+    )
 
 
 def test_failure_near_the_lr_peak_is_warmup_peak_instability():

@@ -34,7 +34,10 @@ def write_series(folder, n, *, nan_at=None, jump_at=None, fmt="torch"):
             if ep == jump_at:
                 m[0].weight.mul_(30.0)
         if fmt == "safetensors":
-            save_file({k: v.contiguous() for k, v in m.state_dict().items()}, str(folder / f"model_step{ep * 100}.safetensors"))
+            save_file(
+                {k: v.contiguous() for k, v in m.state_dict().items()},
+                str(folder / f"model_step{ep * 100}.safetensors"),
+            )
         else:
             torch.save(m.state_dict(), folder / f"rag_bert.model.ep{ep}")
     return folder
@@ -45,8 +48,11 @@ def test_nan_in_suffixed_torch_files_names_last_healthy(tmp_path):
     rep = triage(d)
     ck = rep.checkpoints
     assert ck["last_healthy"].endswith("rag_bert.model.ep2")
-    assert [os.path.basename(b) for b in ck["broken"]] == ["rag_bert.model.ep3", "rag_bert.model.ep4",
-                                                            "rag_bert.model.ep5"]
+    assert [os.path.basename(b) for b in ck["broken"]] == [
+        "rag_bert.model.ep3",
+        "rag_bert.model.ep4",
+        "rag_bert.model.ep5",
+    ]
     assert "load_state_dict" in ck["resume"] and "rag_bert.model.ep2" in ck["resume"]
     f = next(f for f in rep.findings if f.code == "TM1101")
     assert f.symptom == "nonfinite" and f.severity == "error" and f.at.as_dict() == {"epoch": 3}
@@ -105,8 +111,15 @@ class HParams:
 
 
 def test_lightning_ckpt_with_object_hyperparameters_is_not_safely_readable(tmp_path):
-    torch.save({"state_dict": tiny_model().state_dict(), "hyper_parameters": {"cfg": HParams()}, "epoch": 0,
-                "global_step": 10}, tmp_path / "epoch=0-step=10.ckpt")
+    torch.save(
+        {
+            "state_dict": tiny_model().state_dict(),
+            "hyper_parameters": {"cfg": HParams()},
+            "epoch": 0,
+            "global_step": 10,
+        },
+        tmp_path / "epoch=0-step=10.ckpt",
+    )
     # The only checkpoint is refused and there are no metrics: nothing could be judged, which is not "healthy".
     with pytest.raises(InputError, match="epoch=0-step=10.ckpt needs a full unpickler, which can execute code"):
         triage(tmp_path)

@@ -20,12 +20,25 @@ def hf_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("hf") / "out"
     torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=37, max_position_embeddings=32, num_labels=3)
+    cfg = BertConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=32,
+        num_labels=3,
+    )
     model = BertForSequenceClassification(cfg)
     g = torch.Generator().manual_seed(0)
-    data = [{"input_ids": torch.randint(1, 64, (12,), generator=g), "attention_mask": torch.ones(12, dtype=torch.long),
-             "labels": torch.tensor(i % 3)} for i in range(48)]
+    data = [
+        {
+            "input_ids": torch.randint(1, 64, (12,), generator=g),
+            "attention_mask": torch.ones(12, dtype=torch.long),
+            "labels": torch.tensor(i % 3),
+        }
+        for i in range(48)
+    ]
 
     class PlantNaN(TrainerCallback):
         """At step 5 a weight of the classifier becomes NaN, as after an overflow."""
@@ -35,9 +48,18 @@ def hf_run(tmp_path_factory):
                 with torch.no_grad():
                     model.classifier.weight[0, 0] = float("nan")
 
-    args = TrainingArguments(output_dir=str(out), max_steps=8, save_steps=2, logging_steps=1,
-                             per_device_train_batch_size=4, report_to=[], use_cpu=True, disable_tqdm=True,
-                             save_total_limit=None, seed=0)
+    args = TrainingArguments(
+        output_dir=str(out),
+        max_steps=8,
+        save_steps=2,
+        logging_steps=1,
+        per_device_train_batch_size=4,
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        save_total_limit=None,
+        seed=0,
+    )
     transformers.logging.set_verbosity_error()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -94,8 +116,16 @@ def lightning_run(tmp_path_factory):
     ck = ModelCheckpoint(dirpath=str(out / "ckpts"), save_top_k=-1, every_n_epochs=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trainer = L.Trainer(max_epochs=4, accelerator="cpu", devices=1, logger=False, callbacks=[ck],
-                            enable_progress_bar=False, enable_model_summary=False, default_root_dir=str(out))
+        trainer = L.Trainer(
+            max_epochs=4,
+            accelerator="cpu",
+            devices=1,
+            logger=False,
+            callbacks=[ck],
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            default_root_dir=str(out),
+        )
         trainer.fit(Net(), loader)
     return out / "ckpts"
 

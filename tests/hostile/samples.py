@@ -153,8 +153,13 @@ def event_file(folder: Path, losses: list) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     writer = EventFileWriter(str(folder))
     for step, loss in enumerate(losses, 1):
-        writer.add_event(Event(wall_time=1.7e9 + step, step=step,
-                               summary=Summary(value=[Summary.Value(tag="train/loss", simple_value=loss)])))
+        writer.add_event(
+            Event(
+                wall_time=1.7e9 + step,
+                step=step,
+                summary=Summary(value=[Summary.Value(tag="train/loss", simple_value=loss)]),
+            )
+        )
     writer.close()
     return next(folder.glob("*tfevents*"))
 

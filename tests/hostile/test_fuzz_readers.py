@@ -129,8 +129,13 @@ def test_checkpoint_pickles(data):
 @HOSTILE
 @given(st.data())
 def test_safetensors_headers(data):
-    header = data.draw(st.one_of(S.json_values, S.deep_nesting, st.just('{"w":{"dtype":"F32","shape":[' +
-                                                                         "9" * 30 + '],"data_offsets":[0,8]}}')))
+    header = data.draw(
+        st.one_of(
+            S.json_values,
+            S.deep_nesting,
+            st.just('{"w":{"dtype":"F32","shape":[' + "9" * 30 + '],"data_offsets":[0,8]}}'),
+        )
+    )
     raw = header.encode("utf-8", errors="replace")
     declared = data.draw(st.one_of(st.just(len(raw)), st.integers(0, 2**64 - 1)))
     blob = data.draw(S.damaged(struct.pack("<Q", declared) + raw + bytes(data.draw(st.integers(0, 64)))))
@@ -149,5 +154,6 @@ def test_tensorboard_records(data):
 @HOSTILE
 @given(st.data())
 def test_live_log(data):
-    _in_folder({"trainmedic-live.jsonl": data.draw(S.damaged(data.draw(S.live_logs())))}, _read,
-               "trainmedic-live.jsonl")
+    _in_folder(
+        {"trainmedic-live.jsonl": data.draw(S.damaged(data.draw(S.live_logs())))}, _read, "trainmedic-live.jsonl"
+    )

@@ -26,7 +26,7 @@ def _damage(path, how: str) -> None:
     elif how == "garbage":  # bytes inserted between two records
         data[at:at] = b"\x07garbage\x00\x00\x00\x00\x01\x02\x03" * 5
     elif how == "zeros":  # a block of the file zeroed (a torn write)
-        data[at:at + 200] = bytes(200)
+        data[at : at + 200] = bytes(200)
     path.write_bytes(bytes(data))
 
 

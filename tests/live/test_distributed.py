@@ -32,8 +32,9 @@ def _worker(rank: int, world: int, port: int, out_dir: str, tests_dir: str) -> N
 
     import trainmedic
 
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,
-                            timeout=timedelta(seconds=60))
+    dist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world, timeout=timedelta(seconds=60)
+    )
     torch.manual_seed(0)
     model = torch.nn.parallel.DistributedDataParallel(Classifier())
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -41,8 +42,15 @@ def _worker(rank: int, world: int, port: int, out_dir: str, tests_dir: str) -> N
     def loss_fn(m, batch):
         return torch.nn.functional.cross_entropy(m(batch[0]), batch[1])
 
-    monitor = trainmedic.Monitor(model, opt, policy="skip", skip_spikes=True, spike_min_history=4,
-                                 loss_fn=loss_fn, log_path=f"{out_dir}/live-rank{rank}.jsonl")
+    monitor = trainmedic.Monitor(
+        model,
+        opt,
+        policy="skip",
+        skip_spikes=True,
+        spike_min_history=4,
+        loss_fn=loss_fn,
+        log_path=f"{out_dir}/live-rank{rank}.jsonl",
+    )
     actions = []
     for i, (x, y) in enumerate(make_batches(STEPS, seed=rank)):
         if i == NAN_STEP and rank == 1:
@@ -60,8 +68,16 @@ def _worker(rank: int, world: int, port: int, out_dir: str, tests_dir: str) -> N
     same = all(torch.equal(everyone[0], w) for w in everyone)
     provenance = monitor.provenance or {}
     with open(f"{out_dir}/rank{rank}.json", "w") as fh:
-        json.dump({"actions": actions, "same_weights": same, "provenance": provenance,
-                   "finite": bool(torch.isfinite(weights).all())}, fh, default=str)
+        json.dump(
+            {
+                "actions": actions,
+                "same_weights": same,
+                "provenance": provenance,
+                "finite": bool(torch.isfinite(weights).all()),
+            },
+            fh,
+            default=str,
+        )
     dist.barrier()  # both ranks are done with gloo before either tears it down
     dist.destroy_process_group()
     # Leave at once: gloo's threads can abort the interpreter's own shutdown ("terminate called without an active
@@ -72,8 +88,7 @@ def _worker(rank: int, world: int, port: int, out_dir: str, tests_dir: str) -> N
 
 
 def test_ddp_ranks_agree_on_every_skip(tmp_path):
-    ctx = mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), os.path.dirname(__file__)), nprocs=2,
-                   join=False)
+    ctx = mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), os.path.dirname(__file__)), nprocs=2, join=False)
     deadline = 120
     import time
 

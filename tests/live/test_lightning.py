@@ -52,9 +52,16 @@ def _fit(tmp_path, policy, poison, **kw):
         batches[i][0][0, 0] = float("nan")
     guard = TrainMedicCallback(policy, log_path=str(tmp_path / "live.jsonl"), **kw)
     watcher = Watcher(min(poison))
-    trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False, callbacks=[watcher, guard],
-                         default_root_dir=str(tmp_path))
+    trainer = pl.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[watcher, guard],
+        default_root_dir=str(tmp_path),
+    )
     module = Module()
     trainer.fit(module, train_dataloaders=torch.utils.data.DataLoader(batches, batch_size=None))
     return trainer, module, guard, watcher
@@ -67,8 +74,10 @@ def test_skip_in_lightning_moves_nothing(tmp_path):
     assert trainer.global_step == 24  # Lightning counts the skipped step as a step
     report = json.loads(guard.report.to_json())
     assert report["live"]["skipped_batches"] == [9]
-    assert "net.encoder.0 (fp32): the batch itself holds nan" in {f["code"]: f for f in report["findings"]}[
-        "TM151"]["message"]
+    assert (
+        "net.encoder.0 (fp32): the batch itself holds nan"
+        in {f["code"]: f for f in report["findings"]}["TM151"]["message"]
+    )
 
 
 def test_stop_in_lightning_sets_should_stop(tmp_path):
@@ -93,9 +102,16 @@ class PoisonOutput(pl.Callback):
 def test_rollback_in_lightning(tmp_path):
     torch.manual_seed(0)
     guard = TrainMedicCallback("rollback", log_path=str(tmp_path / "live.jsonl"), rollback_after=2, snapshot_every=4)
-    trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False,
-                         callbacks=[PoisonOutput({9, 10}), guard], default_root_dir=str(tmp_path))
+    trainer = pl.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[PoisonOutput({9, 10}), guard],
+        default_root_dir=str(tmp_path),
+    )
     trainer.fit(Module(), train_dataloaders=torch.utils.data.DataLoader(make_batches(24), batch_size=None))
     rollbacks = guard.monitor.run().events_of("rollback")
     assert len(rollbacks) == 1 and rollbacks[0].data["to_step"] == 8

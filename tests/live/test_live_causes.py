@@ -16,9 +16,9 @@ def _train(model, opt, x, y, ex, ey, steps: int = 48, **kw):
     monitor = trainmedic.Monitor(model, opt, policy="skip", announce=False, **kw)
     for i in range(steps):
         j = (i * BATCH) % len(x)
-        loss = nn.functional.cross_entropy(model(x[j:j + BATCH]), y[j:j + BATCH])
+        loss = nn.functional.cross_entropy(model(x[j : j + BATCH]), y[j : j + BATCH])
         loss.backward()
-        monitor.step(loss, (x[j:j + BATCH], y[j:j + BATCH]))
+        monitor.step(loss, (x[j : j + BATCH], y[j : j + BATCH]))
         opt.zero_grad()
         if i % 8 == 7:
             with torch.no_grad():

@@ -105,8 +105,16 @@ def test_rollback_restores_a_healthy_state_and_finishes_sane(tmp_path):
     model = torch.nn.Linear(8, 1)
     opt = torch.optim.SGD(model.parameters(), lr=2.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
-    monitor = trainmedic.Monitor(model, opt, policy="rollback", scheduler=sched, snapshot_every=5,
-                                 rollback_after=2, lr_factor=0.25, snapshot_dir=str(tmp_path / "snaps"))
+    monitor = trainmedic.Monitor(
+        model,
+        opt,
+        policy="rollback",
+        scheduler=sched,
+        snapshot_every=5,
+        rollback_after=2,
+        lr_factor=0.25,
+        snapshot_dir=str(tmp_path / "snaps"),
+    )
     g = torch.Generator().manual_seed(1)
     results = []
     for _ in range(80):
@@ -136,8 +144,9 @@ def test_rollback_gives_up_after_the_allowed_retries():
     w_true = torch.randn(8, 1)
     model = torch.nn.Linear(8, 1)
     opt = torch.optim.SGD(model.parameters(), lr=5.0)
-    monitor = trainmedic.Monitor(model, opt, policy="rollback", snapshot_every=2, rollback_after=2, max_rollbacks=2,
-                                 lr_factor=0.9)
+    monitor = trainmedic.Monitor(
+        model, opt, policy="rollback", snapshot_every=2, rollback_after=2, max_rollbacks=2, lr_factor=0.9
+    )
     g = torch.Generator().manual_seed(1)
     with pytest.raises(StopTraining) as info:
         for _ in range(200):

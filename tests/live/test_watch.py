@@ -189,8 +189,17 @@ def test_watch_raises_loss_spikes_and_gradient_explosions_with_the_rules_own_det
     loss[120] *= 12  # one bad batch
     norm = np.exp(0.2 * rng.standard_normal(n))
     norm[260:] *= 40  # the gradient norm runs away and stays up
-    records = [{"type": "step", "step": i + 1, "loss": float(loss[i]), "grad_norm": float(norm[i]), "lr": [1e-3],
-                "action": "step"} for i in range(n)]
+    records = [
+        {
+            "type": "step",
+            "step": i + 1,
+            "loss": float(loss[i]),
+            "grad_norm": float(norm[i]),
+            "lr": [1e-3],
+            "action": "step",
+        }
+        for i in range(n)
+    ]
     log = tmp_path / "live.jsonl"
     log.write_text(_line(HEADER))
     lines: list = []

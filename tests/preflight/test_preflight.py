@@ -124,10 +124,12 @@ def test_nan_inputs_and_labels_out_of_range():
 def test_one_class_batch_and_one_class_eval_loader():
     x, _ = batch()
     model = Classifier()
-    eval_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, torch.zeros(16, dtype=torch.long)),
-                                              batch_size=4, shuffle=True)
-    rep = trainmedic.preflight(model, (x, torch.full((16,), 2)), optimizer=torch.optim.Adam(model.parameters()),
-                               eval_loader=eval_loader)
+    eval_loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, torch.zeros(16, dtype=torch.long)), batch_size=4, shuffle=True
+    )
+    rep = trainmedic.preflight(
+        model, (x, torch.full((16,), 2)), optimizer=torch.optim.Adam(model.parameters()), eval_loader=eval_loader
+    )
     assert {"TM1012", "TM1013"} <= codes(rep)
     assert "degenerate_eval_set" in causes(rep)
     assert {t.key: t for t in rep.tables}["data"].rows == [[2, 16]]
@@ -145,12 +147,14 @@ def test_double_softmax_module_and_functional():
 
     model = Functional()
     ce, nll = nn.CrossEntropyLoss(), nn.NLLLoss()
-    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: ce(m(b[0]), b[1]),
-                               optimizer=torch.optim.Adam(model.parameters()))
+    rep = trainmedic.preflight(
+        model, batch(), loss_fn=lambda m, b: ce(m(b[0]), b[1]), optimizer=torch.optim.Adam(model.parameters())
+    )
     assert "TM1023" in codes(rep)
     # LogSoftmax + NLLLoss is correct.
-    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: nll(m(b[0]), b[1]),
-                               optimizer=torch.optim.Adam(model.parameters()))
+    rep = trainmedic.preflight(
+        model, batch(), loss_fn=lambda m, b: nll(m(b[0]), b[1]), optimizer=torch.optim.Adam(model.parameters())
+    )
     assert "TM1023" not in codes(rep)
 
 
@@ -159,12 +163,18 @@ def test_sigmoid_with_bceloss():
     x, _ = batch()
     y = (torch.arange(16) % 2).float().unsqueeze(1)
     bce, bce_logits = nn.BCELoss(), nn.BCEWithLogitsLoss()
-    rep = trainmedic.preflight(model, (x, y), loss_fn=lambda m, b: bce(m(b[0]), b[1]),
-                               optimizer=torch.optim.Adam(model.parameters()))
+    rep = trainmedic.preflight(
+        model, (x, y), loss_fn=lambda m, b: bce(m(b[0]), b[1]), optimizer=torch.optim.Adam(model.parameters())
+    )
     assert "TM1024" in codes(rep)
     model = Classifier(k=1)
-    rep = trainmedic.preflight(model, (x, y), loss_fn=lambda m, b: bce_logits(m(b[0]), b[1]),
-                               optimizer=torch.optim.Adam(model.parameters()), max_grad_norm=1.0)
+    rep = trainmedic.preflight(
+        model,
+        (x, y),
+        loss_fn=lambda m, b: bce_logits(m(b[0]), b[1]),
+        optimizer=torch.optim.Adam(model.parameters()),
+        max_grad_norm=1.0,
+    )
     assert codes(rep) == set()
 
 
@@ -172,15 +182,15 @@ def test_lstm_under_bf16_over_long_sequences_without_clipping():
     model = RNNTagger()
     x = torch.randn(2, 600, 6)
     y = torch.tensor([0, 2])
-    rep = trainmedic.preflight(model, (x, y), optimizer=torch.optim.Adam(model.parameters()),
-                               autocast_dtype=torch.bfloat16)
+    rep = trainmedic.preflight(
+        model, (x, y), optimizer=torch.optim.Adam(model.parameters()), autocast_dtype=torch.bfloat16
+    )
     assert {"TM1020", "TM1021"} <= codes(rep)
     assert {"recurrent_long_sequence", "no_grad_clipping", "mixed_precision_overflow"} <= causes(rep)
     clip = next(d for d in rep.diagnoses if d.cause == "no_grad_clipping").fixes[0]
     assert (clip.param, clip.to) == ("max_grad_norm", 1.0)
     # Short sequences in float32 with clipping: quiet.
-    rep = trainmedic.preflight(model, (x[:, :20], y), optimizer=torch.optim.Adam(model.parameters()),
-                               max_grad_norm=1.0)
+    rep = trainmedic.preflight(model, (x[:, :20], y), optimizer=torch.optim.Adam(model.parameters()), max_grad_norm=1.0)
     assert not {"TM1020", "TM1021"} & codes(rep)
 
 
@@ -204,12 +214,22 @@ def test_cannot_overfit_with_a_tiny_lr():
 
 def test_hf_dict_batch_with_labels():
     transformers = pytest.importorskip("transformers")
-    cfg = transformers.BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=37, max_position_embeddings=32, num_labels=4)
+    cfg = transformers.BertConfig(
+        vocab_size=50,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=32,
+        num_labels=4,
+    )
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification(cfg)
-    b = {"input_ids": torch.randint(1, 50, (8, 12)), "attention_mask": torch.ones(8, 12, dtype=torch.long),
-         "labels": torch.arange(8) % 4}
+    b = {
+        "input_ids": torch.randint(1, 50, (8, 12)),
+        "attention_mask": torch.ones(8, 12, dtype=torch.long),
+        "labels": torch.arange(8) % 4,
+    }
     opt = torch.optim.AdamW(model.classifier.parameters(), lr=2e-5)
     rep = trainmedic.preflight(model, b, optimizer=opt)
     assert rep.diagnoses[0].cause == "optimizer_misses_params"
@@ -233,8 +253,10 @@ def test_leaves_model_optimizer_and_rng_exactly_as_they_were():
     before_grads = {n: (None if p.grad is None else p.grad.clone()) for n, p in model.named_parameters()}
     before_modes = {n: m.training for n, m in model.named_modules()}
     before_rg = {n: p.requires_grad for n, p in model.named_parameters()}
-    before_opt = {k: {kk: (vv.clone() if torch.is_tensor(vv) else vv) for kk, vv in v.items()}
-                  for k, v in opt.state_dict()["state"].items()}
+    before_opt = {
+        k: {kk: (vv.clone() if torch.is_tensor(vv) else vv) for kk, vv in v.items()}
+        for k, v in opt.state_dict()["state"].items()
+    }
     torch.manual_seed(123)
     random.seed(5)
     np.random.seed(7)
@@ -244,7 +266,9 @@ def test_leaves_model_optimizer_and_rng_exactly_as_they_were():
     for k, v in model.state_dict().items():
         assert torch.equal(v, before_params[k]), k  # weights and BatchNorm running stats
     for n, p in model.named_parameters():
-        assert (p.grad is None) == (before_grads[n] is None) and (p.grad is None or torch.equal(p.grad, before_grads[n]))
+        assert (p.grad is None) == (before_grads[n] is None) and (
+            p.grad is None or torch.equal(p.grad, before_grads[n])
+        )
         assert p.requires_grad == before_rg[n]
     assert {n: m.training for n, m in model.named_modules()} == before_modes
     after_opt = opt.state_dict()["state"]
@@ -258,12 +282,22 @@ def test_leaves_model_optimizer_and_rng_exactly_as_they_were():
 
 def _tiny_bert(seed=0):
     transformers = pytest.importorskip("transformers")
-    cfg = transformers.BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=37, max_position_embeddings=32, num_labels=4)
+    cfg = transformers.BertConfig(
+        vocab_size=50,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=32,
+        num_labels=4,
+    )
     torch.manual_seed(seed)
     model = transformers.BertForSequenceClassification(cfg)
-    b = {"input_ids": torch.randint(1, 50, (8, 12)), "attention_mask": torch.ones(8, 12, dtype=torch.long),
-         "labels": torch.arange(8) % 4}
+    b = {
+        "input_ids": torch.randint(1, 50, (8, 12)),
+        "attention_mask": torch.ones(8, 12, dtype=torch.long),
+        "labels": torch.arange(8) % 4,
+    }
     return model, b
 
 
@@ -284,8 +318,9 @@ def test_overfit_with_no_gradient_reaching_the_weights_is_an_error():
         out = m(**batch)
         return out.loss.detach().requires_grad_()  # the loss no longer depends on the weights
 
-    rep = trainmedic.preflight(model, b, loss_fn=detached, optimizer=torch.optim.AdamW(model.parameters(), lr=1e-3),
-                               overfit_steps=5)
+    rep = trainmedic.preflight(
+        model, b, loss_fn=detached, optimizer=torch.optim.AdamW(model.parameters(), lr=1e-3), overfit_steps=5
+    )
     f = next(f for f in rep.findings if f.code == "TM1030")
     assert f.severity == "error" and "optimizer_misses_params" in causes(rep)
 
@@ -305,5 +340,7 @@ def test_one_loss_fn_contract_and_a_clear_error_for_a_criterion():
     f = next(f for f in rep.findings if f.code == "TM1000")
     assert "loss_fn(model, batch) raised TypeError" in f.message.render()
     # Dict and tuple returns are fine: the loss is found inside.
-    rep = trainmedic.preflight(model, batch(), loss_fn=lambda m, b: {"loss": nn.functional.cross_entropy(m(b[0]), b[1])})
+    rep = trainmedic.preflight(
+        model, batch(), loss_fn=lambda m, b: {"loss": nn.functional.cross_entropy(m(b[0]), b[1])}
+    )
     assert rep.to_dict()["preflight"]["loss_at_init"] == pytest.approx(math.log(4), abs=0.4)

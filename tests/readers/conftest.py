@@ -23,14 +23,27 @@ MAKE_TIMEOUT = 300
 class _Made:
     def __init__(self, root: Path) -> None:
         self.root = root
-        env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", PYTHONWARNINGS="ignore",
-                   TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1",
-                   # one thread each: on a shared 2-core machine, OpenMP threads spinning against each other
-                   # turn a one-second tiny run into many seconds
-                   OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        self.procs = {g: subprocess.Popen([sys.executable, str(HERE / "makers.py"), g, str(root)], env=env,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                      for g in ("torch", "trackers")}
+        env = dict(
+            os.environ,
+            WANDB_MODE="offline",
+            WANDB_SILENT="true",
+            PYTHONWARNINGS="ignore",
+            TOKENIZERS_PARALLELISM="false",
+            HF_HUB_OFFLINE="1",
+            # one thread each: on a shared 2-core machine, OpenMP threads spinning against each other
+            # turn a one-second tiny run into many seconds
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+        )
+        self.procs = {
+            g: subprocess.Popen(
+                [sys.executable, str(HERE / "makers.py"), g, str(root)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for g in ("torch", "trackers")
+        }
         self.paths: dict = {}
 
     def get(self, group: str, name: str) -> Path:

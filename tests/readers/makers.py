@@ -21,8 +21,15 @@ def make_hf_output(root: Path) -> Path:
     )
 
     torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-                     max_position_embeddings=32, num_labels=3)
+    cfg = BertConfig(
+        vocab_size=50,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=32,
+        num_labels=3,
+    )
     model = BertForSequenceClassification(cfg)
 
     class Data(torch.utils.data.Dataset):
@@ -39,12 +46,34 @@ def make_hf_output(root: Path) -> Path:
 
     out = root / "hf_output"
     args = TrainingArguments(
-        output_dir=str(out), per_device_train_batch_size=4, gradient_accumulation_steps=2, learning_rate=3e-4,
-        max_steps=12, logging_steps=2, eval_strategy="steps", eval_steps=4, save_steps=4, report_to=[],
-        warmup_steps=2, lr_scheduler_type="cosine", weight_decay=0.01, max_grad_norm=0.0, seed=7, use_cpu=True,
-        load_best_model_at_end=True, metric_for_best_model="eval_a_loss", greater_is_better=False, disable_tqdm=True)
-    trainer = Trainer(model=model, args=args, train_dataset=Data(64), eval_dataset={"a": Data(16), "b": Data(12)},
-                      callbacks=[EarlyStoppingCallback(early_stopping_patience=2)])
+        output_dir=str(out),
+        per_device_train_batch_size=4,
+        gradient_accumulation_steps=2,
+        learning_rate=3e-4,
+        max_steps=12,
+        logging_steps=2,
+        eval_strategy="steps",
+        eval_steps=4,
+        save_steps=4,
+        report_to=[],
+        warmup_steps=2,
+        lr_scheduler_type="cosine",
+        weight_decay=0.01,
+        max_grad_norm=0.0,
+        seed=7,
+        use_cpu=True,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_a_loss",
+        greater_is_better=False,
+        disable_tqdm=True,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=Data(64),
+        eval_dataset={"a": Data(16), "b": Data(12)},
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=2)],
+    )
     trainer.train()
     trainer.save_state()
     trainer.save_model()
@@ -86,8 +115,16 @@ def _lightning_fit(root: Path, logger) -> None:
     x = torch.randn(64, 3)
     y = x.sum(1, keepdim=True)
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
-    trainer = L.Trainer(max_epochs=3, logger=logger, log_every_n_steps=2, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, accelerator="cpu", devices=1)
+    trainer = L.Trainer(
+        max_epochs=3,
+        logger=logger,
+        log_every_n_steps=2,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+        devices=1,
+    )
     trainer.fit(_lightning_module()(lr=0.05, batch_size=8), data, data)
 
 

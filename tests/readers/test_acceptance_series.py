@@ -13,8 +13,10 @@ from trainmedic.readers import load_run
 EXPECTED = {
     "seed000_lstm_bf16_nan": ({"train/loss", "train/grad_norm", "train/lr", "eval/loss", "eval/f1"}, {"hf-trainer"}),
     "seed001_frozen_stuck": ({"train/loss"}, set()),
-    "seed002_batch_lr_mismatch": ({"train/loss", "eval/loss", "eval/f1", "eval/precision", "eval/recall",
-                                   "train/lr"}, {"csv"}),
+    "seed002_batch_lr_mismatch": (
+        {"train/loss", "eval/loss", "eval/f1", "eval/precision", "eval/recall", "train/lr"},
+        {"csv"},
+    ),
     "seed003_rnn_oscillation": ({"cnn2/eval/acc", "rnn/eval/acc", "cnn2/train/loss", "rnn/train/loss"}, {"csv"}),
     "seed004_nan_degenerate_val": ({"train/loss", "eval/loss", "eval/acc"}, set()),
 }

@@ -34,8 +34,9 @@ def test_trainer_state_and_console_log_of_the_same_steps_are_not_doubled():
 
 def test_points_only_one_source_has_are_added_on_the_step_axis(tmp_path):
     (tmp_path / "metrics.csv").write_text("epoch,global_step,val_loss\n1,100,2.0\n2,200,1.5\n3,300,1.2\n")
-    (tmp_path / "history.jsonl").write_text("\n".join(json.dumps({"epoch": e, "val_loss": v})
-                                                      for e, v in ((1, 2.01), (2, 1.51), (4, 1.1))))
+    (tmp_path / "history.jsonl").write_text(
+        "\n".join(json.dumps({"epoch": e, "val_loss": v}) for e, v in ((1, 2.01), (2, 1.51), (4, 1.1)))
+    )
     run = load_run([tmp_path])
     s = run.series["eval/loss"]
     assert s.epoch.tolist() == [1, 2, 3, 4] and s.values.tolist() == [2.0, 1.5, 1.2, 1.1]
@@ -98,11 +99,14 @@ def test_a_broken_file_is_skipped_with_a_note_whether_found_in_a_folder_or_named
         load_run([tmp_path / "bad.jsonl"])
 
 
-@pytest.mark.parametrize("setup, reason", [
-    (lambda d: None, "no training artifact"),
-    (lambda d: (d / "readme.md").write_text("# notes\n"), "no training artifact"),
-    (lambda d: (d / "model.safetensors").write_bytes(b"\x00" * 64), "no training artifact"),
-])
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        (lambda d: None, "no training artifact"),
+        (lambda d: (d / "readme.md").write_text("# notes\n"), "no training artifact"),
+        (lambda d: (d / "model.safetensors").write_bytes(b"\x00" * 64), "no training artifact"),
+    ],
+)
 def test_folders_with_nothing_readable_are_input_errors(tmp_path, setup, reason):
     setup(tmp_path)
     with pytest.raises(InputError, match=reason):
@@ -119,15 +123,17 @@ def test_missing_path_and_unknown_binary_file(tmp_path):
 
 
 def test_cli_on_an_empty_folder_says_one_line_and_exits_2(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "trainmedic", "diagnose", str(tmp_path)], capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "trainmedic", "diagnose", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip().count("\n") == 0 and "no training artifact" in p.stderr
 
 
 def test_config_keeps_the_first_source_metric_files_then_launch_scripts_then_scripts(tmp_path):
-    (tmp_path / "train.py").write_text("from transformers import TrainingArguments\n"
-                                       "args = TrainingArguments(output_dir='o', learning_rate=1e-3)\n")
+    (tmp_path / "train.py").write_text(
+        "from transformers import TrainingArguments\nargs = TrainingArguments(output_dir='o', learning_rate=1e-3)\n"
+    )
     (tmp_path / "run.sh").write_text("#!/bin/bash\npython train.py --max_grad_norm 0.5 --lr 2e-4\n")
     (tmp_path / "history.csv").write_text("step,loss\n1,1.0\n2,0.5\n")
     run = load_run([tmp_path / "train.py", tmp_path / "history.csv", tmp_path / "run.sh"])
@@ -138,8 +144,9 @@ def test_config_keeps_the_first_source_metric_files_then_launch_scripts_then_scr
 def test_structured_sources_are_listed_before_a_console_log_found_first(tmp_path):
     (tmp_path / "a_train.log").write_text("".join(f"step {s} | loss: {1.0 / s:.4f}\n" for s in range(1, 6)))
     (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "trainer_state.json").write_text(json.dumps(
-        {"global_step": 5, "log_history": [{"loss": 1.0 / s, "step": s} for s in range(1, 6)]}))
+    (tmp_path / "out" / "trainer_state.json").write_text(
+        json.dumps({"global_step": 5, "log_history": [{"loss": 1.0 / s, "step": s} for s in range(1, 6)]})
+    )
     run = load_run([tmp_path])
     assert [s.format for s in run.sources][:2] == ["hf-trainer", "text-log"]
     assert len(run.series["train/loss"]) == 5
@@ -158,12 +165,15 @@ def test_a_sibling_named_baseline_with_the_same_logs_is_a_reference(tmp_path):
 def test_a_checkpoint_logged_with_another_machines_path_is_the_folder_found_here(tmp_path):
     out = tmp_path / "output"
     (out / "checkpoint-40").mkdir(parents=True)
-    state = {"global_step": 40, "log_history": [{"loss": 1.0, "step": 20, "epoch": 0.5},
-                                                {"loss": 0.9, "step": 40, "epoch": 1.0}]}
+    state = {
+        "global_step": 40,
+        "log_history": [{"loss": 1.0, "step": 20, "epoch": 0.5}, {"loss": 0.9, "step": 40, "epoch": 1.0}],
+    }
     (out / "checkpoint-40" / "trainer_state.json").write_text(json.dumps(state))
     (tmp_path / "console.log").write_text(
         "{'loss': 1.0, 'epoch': 0.5}\nSaving model checkpoint to /train/box/output/checkpoint-40\n"
-        "{'loss': 0.9, 'epoch': 1.0}\n")
+        "{'loss': 0.9, 'epoch': 1.0}\n"
+    )
     run = load_run([tmp_path])
     ckpts = [e.data["path"] for e in run.events_of("checkpoint")]
     assert len(ckpts) == 1 and ckpts[0].endswith("output/checkpoint-40") and not ckpts[0].startswith("/train")

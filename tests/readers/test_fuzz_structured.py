@@ -16,15 +16,26 @@ from trainmedic.safe_pickle import UnsafePickleError, loads
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-CSV = b"epoch,step,train_loss,val_acc\n1,10,0.9,50%\n2,20,nan,\"55.5\"\n\n3,30,0.5,60\n"
+CSV = b'epoch,step,train_loss,val_acc\n1,10,0.9,50%\n2,20,nan,"55.5"\n\n3,30,0.5,60\n'
 JSONL = b'{"step": 1, "loss": 1.0, "val": {"acc": 0.5}}\n{"step": 2, "loss": NaN}\n'
-STATE = json.dumps({"global_step": 20, "train_batch_size": 8, "log_history": [
-    {"epoch": 0.5, "grad_norm": float("nan"), "learning_rate": 1e-5, "loss": 1.0, "step": 10},
-    {"epoch": 0.5, "eval_loss": 0.9, "eval_f1": 0.5, "step": 10},
-    {"epoch": 1.0, "grad_norm": 2.0, "learning_rate": 2e-5, "loss": 0.5, "step": 20}],
-    "stateful_callbacks": {"EarlyStoppingCallback": {"args": {"early_stopping_patience": 1},
-                                                     "attributes": {"early_stopping_patience_counter": 1}}}},
-    indent=2).encode()
+STATE = json.dumps(
+    {
+        "global_step": 20,
+        "train_batch_size": 8,
+        "log_history": [
+            {"epoch": 0.5, "grad_norm": float("nan"), "learning_rate": 1e-5, "loss": 1.0, "step": 10},
+            {"epoch": 0.5, "eval_loss": 0.9, "eval_f1": 0.5, "step": 10},
+            {"epoch": 1.0, "grad_norm": 2.0, "learning_rate": 2e-5, "loss": 0.5, "step": 20},
+        ],
+        "stateful_callbacks": {
+            "EarlyStoppingCallback": {
+                "args": {"early_stopping_patience": 1},
+                "attributes": {"early_stopping_patience_counter": 1},
+            }
+        },
+    },
+    indent=2,
+).encode()
 LIGHTNING = b"epoch,step,train_loss_step,train_loss_epoch,val_loss\n0,1,1.0,,\n0,1,,0.9,\n0,1,,,1.1\n"
 HPARAMS = b"lr: 0.001\nbatch_size: 8\nprecision: bf16-mixed\n"
 
@@ -40,7 +51,7 @@ def _mutate(data: bytes, draw) -> bytes:
         return data[:at]
     if kind == "flip":
         i = min(at, len(data) - 1)
-        return data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1:]
+        return data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
     return data[:at] + draw(st.binary(min_size=1, max_size=40)) + data[at:]
 
 

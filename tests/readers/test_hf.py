@@ -79,8 +79,9 @@ def test_seed000_nan_tokens_newest_checkpoint_and_early_stop():
     assert [e.step for e in run.events_of("checkpoint")] == [500, 1000, 1500, 2000, 2500, 3000, 3500]
 
 
-@pytest.mark.parametrize("case", ["029_hf_trainer_state_lora_distilbert_imdb_healthy",
-                                  "030_hf_trainer_state_multi_eval_overfit_30ep"])
+@pytest.mark.parametrize(
+    "case", ["029_hf_trainer_state_lora_distilbert_imdb_healthy", "030_hf_trainer_state_multi_eval_overfit_30ep"]
+)
 def test_realworld_trainer_states(case):
     path = REALWORLD / case / "trainer_state.json"
     if not path.is_file():
@@ -98,15 +99,23 @@ def test_realworld_trainer_states(case):
 
 
 def _state(entries, **top):
-    return json.dumps({"global_step": entries[-1]["step"] if entries else 0, "log_history": entries, **top},
-                      indent=2, sort_keys=True)
+    return json.dumps(
+        {"global_step": entries[-1]["step"] if entries else 0, "log_history": entries, **top}, indent=2, sort_keys=True
+    )
 
 
 def test_streaming_matches_json_load_on_a_large_state(tmp_path):
     entries = []
     for i in range(1, 20001):
-        entries.append({"epoch": i / 1000, "grad_norm": float("nan") if i % 997 == 0 else 1.0 + i % 5,
-                        "learning_rate": 1e-5, "loss": 1.0 / i, "step": i})
+        entries.append(
+            {
+                "epoch": i / 1000,
+                "grad_norm": float("nan") if i % 997 == 0 else 1.0 + i % 5,
+                "learning_rate": 1e-5,
+                "loss": 1.0 / i,
+                "step": i,
+            }
+        )
         if i % 250 == 0:
             entries.append({"epoch": i / 1000, "eval_loss": float("inf") if i == 5000 else 0.5, "step": i})
     path = tmp_path / "trainer_state.json"
@@ -123,17 +132,24 @@ def test_resumed_checkpoint_newer_than_top_level_state_adds_its_points(tmp_path)
     (out / "checkpoint-40").mkdir(parents=True)
     first = [{"loss": 1.0, "step": 10}, {"loss": 0.9, "step": 20}]
     (out / "trainer_state.json").write_text(_state(first))
-    (out / "checkpoint-40" / "trainer_state.json").write_text(_state(first + [{"loss": 0.5, "step": 30},
-                                                                             {"loss": 0.4, "step": 40}]))
+    (out / "checkpoint-40" / "trainer_state.json").write_text(
+        _state(first + [{"loss": 0.5, "step": 30}, {"loss": 0.4, "step": 40}])
+    )
     run = load_run([out])
     assert list(run.series["train/loss"].step) == [10, 20, 30, 40]
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "empty"), ("{\"log_history\": [{\"loss\": 1.0, \"step\": 1}", "not valid JSON"),
-    ("{\"global_step\": 3}", "no log_history"), ("[1, 2, 3]", "not valid JSON"),
-    ("{\"log_history\": []}", "no numbers"), ("{\"log_history\": [{\"step\": 1, \"note\": \"x\"}]}", "no numbers"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "empty"),
+        ('{"log_history": [{"loss": 1.0, "step": 1}', "not valid JSON"),
+        ('{"global_step": 3}', "no log_history"),
+        ("[1, 2, 3]", "not valid JSON"),
+        ('{"log_history": []}', "no numbers"),
+        ('{"log_history": [{"step": 1, "note": "x"}]}', "no numbers"),
+    ],
+)
 def test_broken_trainer_state_is_an_input_error(tmp_path, text, reason):
     path = tmp_path / "trainer_state.json"
     path.write_text(text)
@@ -144,8 +160,12 @@ def test_broken_trainer_state_is_an_input_error(tmp_path, text, reason):
 def test_cli_reports_the_hf_source_in_json(hf_output, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(hf_output, out, ignore=shutil.ignore_patterns("*.safetensors", "*.pt", "*.pth"))
-    p = subprocess.run([sys.executable, "-m", "trainmedic", "diagnose", str(out), "--format", "json"],
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "trainmedic", "diagnose", str(out), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode in (0, 1), p.stderr
     runs = json.loads(p.stdout)["runs"]
     assert runs[0]["format"] == "hf-trainer" and "eval/a/loss" in runs[0]["series"]

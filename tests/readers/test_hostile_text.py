@@ -17,20 +17,48 @@ LIMIT_S = 120  # generous: these took minutes or never ended before reading was 
 
 
 def _diagnose(*paths) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trainmedic", "diagnose", *map(str, paths), "--format", "json"],
-                          capture_output=True, text=True, timeout=LIMIT_S)
+    return subprocess.run(
+        [sys.executable, "-m", "trainmedic", "diagnose", *map(str, paths), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=LIMIT_S,
+    )
 
 
 def _random_text(n_bytes: int, seed: int = 0) -> str:
     rng = random.Random(seed)
-    words = ["loss", "acc", "lr", "epoch", "step", "val", "nan", "inf", "grad_norm", "=", ":", "|", ",", "[", "]",
-             "(", "{", "'", "%", "/"]
+    words = [
+        "loss",
+        "acc",
+        "lr",
+        "epoch",
+        "step",
+        "val",
+        "nan",
+        "inf",
+        "grad_norm",
+        "=",
+        ":",
+        "|",
+        ",",
+        "[",
+        "]",
+        "(",
+        "{",
+        "'",
+        "%",
+        "/",
+    ]
     out, size = [], 0
     while size < n_bytes:
-        toks = [rng.choice(words) if rng.random() < 0.3 else
-                str(round(rng.uniform(-1e3, 1e3), rng.randint(0, 6))) if rng.random() < 0.5 else
-                "".join(rng.choice(string.ascii_letters + "_.-") for _ in range(rng.randint(1, 10)))
-                for _ in range(rng.randint(1, 30))]
+        toks = [
+            rng.choice(words)
+            if rng.random() < 0.3
+            else str(round(rng.uniform(-1e3, 1e3), rng.randint(0, 6)))
+            if rng.random() < 0.5
+            else "".join(rng.choice(string.ascii_letters + "_.-") for _ in range(rng.randint(1, 10)))
+            for _ in range(rng.randint(1, 30))
+        ]
         out.append(" ".join(toks))
         size += len(out[-1]) + 1
     return "\n".join(out)
@@ -58,8 +86,13 @@ def test_a_100_mb_single_line_finishes(tmp_path):
 
 def test_overflowing_and_huge_steps_in_jsonl_are_dropped_with_a_note(tmp_path):
     p = tmp_path / "history.jsonl"
-    rows = ['{"step": 1, "loss": 1.0}', '{"step": 2, "loss": 0.9}', '{"step": 1e400, "loss": 50.0}',
-            '{"step": ' + "9" * 400 + ', "loss": 60.0}', '{"step": 3, "loss": 0.8}']
+    rows = [
+        '{"step": 1, "loss": 1.0}',
+        '{"step": 2, "loss": 0.9}',
+        '{"step": 1e400, "loss": 50.0}',
+        '{"step": ' + "9" * 400 + ', "loss": 60.0}',
+        '{"step": 3, "loss": 0.8}',
+    ]
     p.write_text("\n".join(rows) + "\n")
     run = load_run([p])
     loss = run.series["train/loss"]
@@ -78,8 +111,9 @@ def test_a_5000_digit_integer_in_trainer_state_is_one_line(tmp_path):
 def test_a_csv_with_400_model_groups_is_diagnosed(tmp_path):
     rng = random.Random(0)
     cols = ["epoch"] + [f"m{i}_{m}" for i in range(400) for m in ("train_loss", "test_acc")]
-    lines = [",".join(cols)] + [",".join([str(e)] + [f"{rng.uniform(0.1, 2):.4f}" for _ in cols[1:]])
-                                for e in range(30)]
+    lines = [",".join(cols)] + [
+        ",".join([str(e)] + [f"{rng.uniform(0.1, 2):.4f}" for _ in cols[1:]]) for e in range(30)
+    ]
     p = tmp_path / "groups.csv"
     p.write_text("\n".join(lines) + "\n")
     proc = _diagnose(p)

@@ -45,8 +45,10 @@ def test_lightning_logs_parent_folder_is_walked(lightning_version):
 
 def test_python_tags_in_hparams_are_read_as_plain_values(tmp_path):
     path = tmp_path / "hparams.yaml"
-    path.write_text("args: !!python/object:argparse.Namespace\n  lr: 0.001\n  batch_size: 32\n"
-                    "sched: !!python/name:torch.optim.lr_scheduler.StepLR ''\nprecision: bf16-mixed\n")
+    path.write_text(
+        "args: !!python/object:argparse.Namespace\n  lr: 0.001\n  batch_size: 32\n"
+        "sched: !!python/name:torch.optim.lr_scheduler.StepLR ''\nprecision: bf16-mixed\n"
+    )
     data = load_yaml(path)
     assert data["args"] == {"lr": 0.001, "batch_size": 32} and data["precision"] == "bf16-mixed"
     (tmp_path / "metrics.csv").write_text("epoch,step,train_loss_epoch,val_loss\n0,9,1.0,\n0,9,,1.2\n")

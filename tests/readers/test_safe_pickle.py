@@ -114,7 +114,8 @@ def test_malicious_training_args_in_an_output_dir_is_skipped_with_a_note(tmp_pat
 
 def test_real_training_args_pickle_names_only_stand_ins(hf_output):
     data = zipfile.ZipFile(hf_output / "training_args.bin").read(
-        next(n for n in zipfile.ZipFile(hf_output / "training_args.bin").namelist() if n.endswith("data.pkl")))
+        next(n for n in zipfile.ZipFile(hf_output / "training_args.bin").namelist() if n.endswith("data.pkl"))
+    )
     globals_named = {arg for op, arg, _ in pickletools.genops(io.BytesIO(data)) if op.name == "GLOBAL"}
     assert any("TrainingArguments" in g for g in globals_named)
     args = to_plain(loads(data))

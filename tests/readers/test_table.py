@@ -44,8 +44,10 @@ def test_seed002_metrics_use_global_step_and_epoch():
 
 
 def test_messy_csv_blank_lines_percent_quotes_nan_bom_and_repeated_header(tmp_path):
-    text = ("\ufeffstep,Train Loss,Val Acc,note\n\n1,\"0.9\",50%,start\n2,nan,55.5%,x\n\n"
-            "step,Train Loss,Val Acc,note\n3,Infinity,\"1,234\",y\n4,0.5,,z\n")
+    text = (
+        '\ufeffstep,Train Loss,Val Acc,note\n\n1,"0.9",50%,start\n2,nan,55.5%,x\n\n'
+        'step,Train Loss,Val Acc,note\n3,Infinity,"1,234",y\n4,0.5,,z\n'
+    )
     run = load_run([_write(tmp_path, "log.csv", text)])
     loss = run.series["train/loss"]
     assert loss.step.tolist() == [1, 2, 3, 4]
@@ -76,9 +78,11 @@ def test_utf16_csv(tmp_path):
 
 
 def test_jsonl_nested_keys_step_and_cut_last_line(tmp_path):
-    text = ('{"step": 1, "train": {"loss": 1.0}, "lr": 0.001}\n'
-            '{"step": 2, "train": {"loss": NaN}, "val": {"acc": 0.7}}\n'
-            '{"step": 3, "train": {"loss": 0.5}\n')
+    text = (
+        '{"step": 1, "train": {"loss": 1.0}, "lr": 0.001}\n'
+        '{"step": 2, "train": {"loss": NaN}, "val": {"acc": 0.7}}\n'
+        '{"step": 3, "train": {"loss": 0.5}\n'
+    )
     run = load_run([_write(tmp_path, "history.jsonl", text)])
     loss = run.series["train/loss"]
     assert loss.step.tolist() == [1, 2] and math.isnan(loss.values[1])
@@ -95,14 +99,17 @@ def test_large_table_streams_in_chunks(tmp_path):
     assert len(run.series["train/loss"]) == n and run.series["train/loss"].step[-1] == n - 1
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("empty.csv", b"", "empty"),
-    ("blank.csv", b"\n\n  \n", "empty"),
-    ("words.csv", b"a,b,c\nx,y,z\n", "no numbers"),
-    ("noheader.csv", b"1,2,3\n4,5,6\n", "no header"),
-    ("binary.csv", b"\x00\x01\x02\x03PK\x00\x00" * 50, "binary"),
-    ("words.jsonl", b'{"a": "x"}\n{"b": "y"}\n', "no numbers"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\n\n  \n", "empty"),
+        ("words.csv", b"a,b,c\nx,y,z\n", "no numbers"),
+        ("noheader.csv", b"1,2,3\n4,5,6\n", "no header"),
+        ("binary.csv", b"\x00\x01\x02\x03PK\x00\x00" * 50, "binary"),
+        ("words.jsonl", b'{"a": "x"}\n{"b": "y"}\n', "no numbers"),
+    ],
+)
 def test_unreadable_tables_are_input_errors(tmp_path, name, data, reason):
     path = tmp_path / name
     path.write_bytes(data)

@@ -14,10 +14,14 @@ ACCEPTANCE = Path(__file__).resolve().parents[3] / "shared" / "acceptance"
 
 def points(series) -> list:
     """(step, epoch, value) triples with NaN written as None, easy to compare."""
+
     def clean(x):
         return None if isinstance(x, float) and math.isnan(x) else x
-    return [(clean(float(s)), clean(round(float(e), 4)), clean(float(v)))
-            for s, e, v in zip(series.step, series.epoch, series.values)]
+
+    return [
+        (clean(float(s)), clean(round(float(e), 4)), clean(float(v)))
+        for s, e, v in zip(series.step, series.epoch, series.values)
+    ]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -21,13 +21,27 @@ def test_seed000_training_log(acceptance):
     assert [e.kind for e in run.events] == ["early_stop"] and run.events[0].step == 3500
     cfg = run.config.as_dict()
     assert {k: cfg[k] for k in ("max_len", "precision", "per_device_batch", "world_size", "lr")} == {
-        "max_len": 4096, "precision": "bf16", "per_device_batch": 16, "world_size": 5, "lr": 2e-05}
+        "max_len": 4096,
+        "precision": "bf16",
+        "per_device_batch": 16,
+        "world_size": 5,
+        "lr": 2e-05,
+    }
 
 
 def test_seed000_script(acceptance):
     cfg = read_config(acceptance / "seed000_lstm_bf16_nan" / "bertTextRNN_FT.py")
-    want = {"precision": "bf16", "max_len": 4096, "max_grad_norm": 0.0, "per_device_batch": 16, "world_size": 5,
-            "early_stopping_patience": 3, "num_classes": 14, "warmup_steps": 500, "lr": 2e-05}
+    want = {
+        "precision": "bf16",
+        "max_len": 4096,
+        "max_grad_norm": 0.0,
+        "per_device_batch": 16,
+        "world_size": 5,
+        "early_stopping_patience": 3,
+        "num_classes": 14,
+        "warmup_steps": 500,
+        "lr": 2e-05,
+    }
     assert {k: cfg.get(k) for k in want} == want
     assert "nn.LSTM" in cfg.get("recurrent_layers")
     assert cfg.entry("max_grad_norm").line == 40 and cfg.entry("world_size").line == 2

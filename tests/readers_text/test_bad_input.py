@@ -13,12 +13,15 @@ from trainmedic.errors import InputError
 from trainmedic.readers import config, textlog
 
 
-@pytest.mark.parametrize("name,content,reason", [
-    ("empty.log", b"", "empty"),
-    ("blob.log", bytes(range(256)) * 40, "binary file"),
-    ("words.txt", b"just some words\nwithout any digits at all\n", "no numbers"),
-    ("numbers.log", b"the year 1999 and room 101\n", "no training metrics"),
-])
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [
+        ("empty.log", b"", "empty"),
+        ("blob.log", bytes(range(256)) * 40, "binary file"),
+        ("words.txt", b"just some words\nwithout any digits at all\n", "no numbers"),
+        ("numbers.log", b"the year 1999 and room 101\n", "no training metrics"),
+    ],
+)
 def test_cli_rejects_with_one_line_and_exit_2(tmp_path, name, content, reason):
     p = tmp_path / name
     p.write_bytes(content)
@@ -46,7 +49,7 @@ def _mutated(draw):
     data = bytearray(_SEED_TEXT)
     kind = draw(st.sampled_from(["truncate", "flip", "random", "splice", "utf16"]))
     if kind == "truncate":
-        data = data[:draw(st.integers(0, len(data)))]
+        data = data[: draw(st.integers(0, len(data)))]
     elif kind == "flip":
         for _ in range(draw(st.integers(1, 30))):
             i = draw(st.integers(0, len(data) - 1))
@@ -61,7 +64,11 @@ def _mutated(draw):
     return bytes(data)
 
 
-@settings(max_examples=int(os.environ.get("TM_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("TM_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=_mutated(), suffix=st.sampled_from([".log", ".txt", ".sh", ".py", ".yaml", ".json"]))
 def test_fuzz_only_input_errors(tmp_path, data, suffix):
     p = tmp_path / f"fuzz{suffix}"

@@ -12,7 +12,11 @@ def test_traceback_and_device_assert_become_error_events_after_the_last_step():
     run = read(DATA / "crash.log")
     errors = run.events_of("error")
     assert [(e.data["exception"], e.step, e.epoch) for e in errors] == [
-        ("DeviceAssertion", 3, 1.0), ("RuntimeError", 3, 1.0), ("ValueError", 3, 1.0), ("KeyError", 3, 1.0)]
+        ("DeviceAssertion", 3, 1.0),
+        ("RuntimeError", 3, 1.0),
+        ("ValueError", 3, 1.0),
+        ("KeyError", 3, 1.0),
+    ]
     assert errors[0].data["assertion"] == "t >= 0 && t < n_classes"  # printed by two threads, one event
     assert errors[1].message == "RuntimeError: CUDA error: device-side assert triggered"
     assert errors[1].data["device_assert"] is True
@@ -23,12 +27,14 @@ def test_traceback_and_device_assert_become_error_events_after_the_last_step():
 
 def test_label_out_of_range_traceback(tmp_path):
     log = tmp_path / "console.log"
-    log.write_text("Epoch 1 | Step 40 | Train Loss: 1.1688\n"
-                   "Traceback (most recent call last):\n"
-                   '  File "/work/train.py", line 54, in run\n'
-                   "    loss = cfg.loss_fn(logits.float(), y)\n"
-                   "           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
-                   "IndexError: Target 4 is out of bounds.\n")
+    log.write_text(
+        "Epoch 1 | Step 40 | Train Loss: 1.1688\n"
+        "Traceback (most recent call last):\n"
+        '  File "/work/train.py", line 54, in run\n'
+        "    loss = cfg.loss_fn(logits.float(), y)\n"
+        "           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "IndexError: Target 4 is out of bounds.\n"
+    )
     (ev,) = read(log).events
     assert (ev.kind, ev.step, ev.message) == ("error", 41, "IndexError: Target 4 is out of bounds.")
     assert ev.data == {"exception": "IndexError", "detail": "Target 4 is out of bounds."}

@@ -13,10 +13,18 @@ from trainmedic.readers.textlog import read
 LOG = "训练开始 模型=bert\nEpoch 1/2 | 训练 Train Loss: 0.50 | Val Acc: 0.80\nEpoch 2/2 | 训练 Train Loss: 0.40 | Val Acc: 0.85\n"
 
 
-@pytest.mark.parametrize("codec,bom", [
-    ("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
-    ("utf-16-le", b""), ("gbk", b""), ("gb18030", b""),
-])
+@pytest.mark.parametrize(
+    "codec,bom",
+    [
+        ("utf-8", b""),
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-16-le", b""),
+        ("gbk", b""),
+        ("gb18030", b""),
+    ],
+)
 def test_same_series_whatever_the_encoding(tmp_path, codec, bom):
     p = tmp_path / "train.log"
     p.write_bytes(bom + LOG.encode(codec))

@@ -24,7 +24,11 @@ def test_prefixed_lines_numbers_events_and_header_config():
     assert ("warning", 30) in kinds and ("early_stop", 30) in kinds
     cfg = run.config
     assert (cfg.get("lr"), cfg.get("per_device_batch"), cfg.get("world_size"), cfg.get("precision")) == (
-        3e-05, 8, 2, "bf16")
+        3e-05,
+        8,
+        2,
+        "bf16",
+    )
     assert cfg.entry("max_len").line == 1 and cfg.get("recurrent_layers") == ["nn.LSTM"]
     assert "train/max_len" not in run.series  # settings are config, not a curve
 
@@ -106,8 +110,10 @@ def test_markdown_table_quoted_and_csv_rows_with_blank_lines():
 
 def test_batch_lines_and_epoch_summaries_stay_apart(tmp_path):
     p = tmp_path / "console.log"
-    p.write_text("Epoch 1/2 | Batch 50/100 | Loss: 1.5\nEpoch 1/2 | Batch 100/100 | Loss: 1.4\n"
-                 "Epoch 1: Loss=1.45, Acc=0.31\nEpoch 2/2 | Batch 50/100 | Loss: 1.2\nEpoch 2: Loss=1.2, Acc=0.5\n")
+    p.write_text(
+        "Epoch 1/2 | Batch 50/100 | Loss: 1.5\nEpoch 1/2 | Batch 100/100 | Loss: 1.4\n"
+        "Epoch 1: Loss=1.45, Acc=0.31\nEpoch 2/2 | Batch 50/100 | Loss: 1.2\nEpoch 2: Loss=1.2, Acc=0.5\n"
+    )
     run = read(p)
     # every batch line is a point of the per-step series; the epoch summaries (the epoch's mean) are their own series,
     # placed at the end of their epoch so that both line up
@@ -118,10 +124,12 @@ def test_batch_lines_and_epoch_summaries_stay_apart(tmp_path):
 
 def test_sections_json_strings_ansi_and_duplicates(tmp_path):
     p = tmp_path / "run.out"
-    p.write_text('\x1b[32mEP1 train: loss=2.0 | val: loss=3.0 f1=0.5\x1b[0m\n'
-                 'EP1 train: loss=2.0 | val: loss=3.0 f1=0.5\n'
-                 '{"step": 5, "loss": "0.25", "eval_acc": "0.75"}\n'
-                 'saved ckpt/model.ep1\n')
+    p.write_text(
+        "\x1b[32mEP1 train: loss=2.0 | val: loss=3.0 f1=0.5\x1b[0m\n"
+        "EP1 train: loss=2.0 | val: loss=3.0 f1=0.5\n"
+        '{"step": 5, "loss": "0.25", "eval_acc": "0.75"}\n'
+        "saved ckpt/model.ep1\n"
+    )
     run = read(p)
     assert points(run.series["eval/f1"]) == [(None, 1.0, 0.5)]  # printed twice, one point
     assert (5, None, 0.25) in points(run.series["train/loss"])  # numbers inside JSON strings

@@ -57,17 +57,32 @@ def _mixed_log(rng: random.Random) -> str:
         if style == 0:
             out.append(f"Step {step} | Train Loss: {loss} | LR: {2e-5 * rng.random():.3e} | Epoch: {step / 300:.2f}")
         elif style == 1:
-            out.append(f"2025-12-13 {step % 24}:{step % 60:02d}:07,{step % 1000} - INFO - trainer - "
-                       f"step {step} loss={loss} grad_norm={rng.random()}")
+            out.append(
+                f"2025-12-13 {step % 24}:{step % 60:02d}:07,{step % 1000} - INFO - trainer - "
+                f"step {step} loss={loss} grad_norm={rng.random()}"
+            )
         elif style == 2:
-            out.append(str({"loss": loss if rng.random() < 0.5 else rng.random(), "learning_rate": 2e-5,
-                            "epoch": round(step / 300, 2)}))
+            out.append(
+                str(
+                    {
+                        "loss": loss if rng.random() < 0.5 else rng.random(),
+                        "learning_rate": 2e-5,
+                        "epoch": round(step / 300, 2),
+                    }
+                )
+            )
         elif style == 3:
-            out.append("".join(f"\rEpoch {step // 300}: {i * 10}%|##  | {i}/10 [00:01<00:02, 3.1it/s, loss={loss}]"
-                               for i in range(1, 11)))
+            out.append(
+                "".join(
+                    f"\rEpoch {step // 300}: {i * 10}%|##  | {i}/10 [00:01<00:02, 3.1it/s, loss={loss}]"
+                    for i in range(1, 11)
+                )
+            )
         else:
-            out.append(f"[rank{step % 2}]: Epoch [{step // 300}][{step % 300}/300] lr: 1e-4, loss: {loss}, "
-                       f"acc@1: {rng.random() * 100:.2f}")
+            out.append(
+                f"[rank{step % 2}]: Epoch [{step // 300}][{step % 300}/300] lr: 1e-4, loss: {loss}, "
+                f"acc@1: {rng.random() * 100:.2f}"
+            )
         if step % 250 == 0:
             out.append(f"Step {step} | Eval Loss: {loss} | Eval Acc: {rng.random():.4f}")
             out.append(f"Saving model checkpoint to out/checkpoint-{step}")
@@ -93,7 +108,7 @@ def test_fixture_lines_with_rewritten_numbers_read_the_same(tmp_path):
     out = []
     for _ in range(FUZZ_BLOCKS):
         i = rng.randrange(len(lines))
-        block = lines[i:i + rng.randint(1, 12)]
+        block = lines[i : i + rng.randint(1, 12)]
         for _ in range(rng.randint(1, 3)):
             out += [re.sub(r"\d+", rewrite, line) for line in block]
     path = tmp_path / "rewritten.log"
@@ -117,10 +132,16 @@ def _hf_console(rng: random.Random, steps: int) -> str:
     out = ["***** Running training *****", f"  Num examples = {steps * 16:,}", f"  Total optimization steps = {steps}"]
     text = f"  0%|          | 0/{steps} [00:00<?, ?it/s]"
     for s in range(1, steps + 1):
-        bar = f"{100 * s // steps:3d}%|{'█' * (10 * s // steps):10s}| {s}/{steps} [00:{s % 60:02d}<01:{s % 7:02d}, " \
-              f"{rng.random() * 10:.2f}it/s]"
-        logs = {"loss": round(rng.random() * 3, rng.randint(1, 4)), "grad_norm": rng.random() * 10 ** rng.randint(0, 3),
-                "learning_rate": 2e-5 * (1 - s / steps), "epoch": round(3 * s / steps, 2)}
+        bar = (
+            f"{100 * s // steps:3d}%|{'█' * (10 * s // steps):10s}| {s}/{steps} [00:{s % 60:02d}<01:{s % 7:02d}, "
+            f"{rng.random() * 10:.2f}it/s]"
+        )
+        logs = {
+            "loss": round(rng.random() * 3, rng.randint(1, 4)),
+            "grad_norm": rng.random() * 10 ** rng.randint(0, 3),
+            "learning_rate": 2e-5 * (1 - s / steps),
+            "epoch": round(3 * s / steps, 2),
+        }
         if rng.random() < 0.03:
             logs["grad_norm"] = rng.choice([float("nan"), float("inf")])
         text += f"\r{bar}\r{' ' * len(bar)}\r{logs}"
@@ -128,12 +149,19 @@ def _hf_console(rng: random.Random, steps: int) -> str:
         text = f"\r{bar}"
         if s % 40 == 0:
             evals = "".join(f"\r{10 * b:3d}%|{'#' * b:10s}| {b}/10 [00:0{b}<00:01, 9.{b}it/s]" for b in range(11))
-            out.append(text + "\n" + evals + f"\r{' ' * 40}\r{{'eval_loss': {rng.random()}, 'eval_acc': "
-                                             f"{rng.random():.4f}, 'epoch': {round(3 * s / steps, 2)}}}")
+            out.append(
+                text + "\n" + evals + f"\r{' ' * 40}\r{{'eval_loss': {rng.random()}, 'eval_acc': "
+                f"{rng.random():.4f}, 'epoch': {round(3 * s / steps, 2)}}}"
+            )
             text = ""
         if s % 25 == 0:
-            out.append("".join(f"\rEpoch {s // 25}: {b * 20}%|{'#' * b:5s}| {b}/5 [00:0{b}<00:01, "
-                               f"acc={rng.random():.{rng.randint(2, 5)}f}, f1={rng.random():.3f}]" for b in range(6)))
+            out.append(
+                "".join(
+                    f"\rEpoch {s // 25}: {b * 20}%|{'#' * b:5s}| {b}/5 [00:0{b}<00:01, "
+                    f"acc={rng.random():.{rng.randint(2, 5)}f}, f1={rng.random():.3f}]"
+                    for b in range(6)
+                )
+            )
     return "\n".join(out) + "\n"
 
 
@@ -163,9 +191,17 @@ def test_digits_outside_numbers_are_part_of_the_shape(tmp_path):
     assert sorted(set(run.series["eval/loss"].epoch.tolist())) == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
-_PIECES = ("  5%|#    | 5/100 [00:01<00:19, 5.0it/s]", " 10%|##   | 10/100 [00:02<00:18, 5.1it/s]",
-           "  5%|#    | 5/200 [00:01<00:39, 5.0it/s]", "10/100 [00:02<00:18, loss=0.52]", "   ", "",
-           "{'loss': 0.5}", " 10%|##   | 10/100 [00:02<00:18, 5.1it/s]tail text", "step 3 loss 0.1")
+_PIECES = (
+    "  5%|#    | 5/100 [00:01<00:19, 5.0it/s]",
+    " 10%|##   | 10/100 [00:02<00:18, 5.1it/s]",
+    "  5%|#    | 5/200 [00:01<00:39, 5.0it/s]",
+    "10/100 [00:02<00:18, loss=0.52]",
+    "   ",
+    "",
+    "{'loss': 0.5}",
+    " 10%|##   | 10/100 [00:02<00:18, 5.1it/s]tail text",
+    "step 3 loss 0.1",
+)
 
 
 @given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12), st.lists(st.integers(0, 999), max_size=12))

@@ -51,8 +51,9 @@ def test_text_out_file_is_plain(diagnosed, tmp_path):
 def test_fail_on_warning(diagnosed, capsys):
     diagnosed["report"] = failed_report()
     diagnosed["report"] = diagnosed["report"].replace(
-        findings=[f for f in diagnosed["report"].findings if f.severity == "warning"])
-    assert cli.main(["diagnose", "run/", "--format", "json"]) == 0          # default: fail on error only
+        findings=[f for f in diagnosed["report"].findings if f.severity == "warning"]
+    )
+    assert cli.main(["diagnose", "run/", "--format", "json"]) == 0  # default: fail on error only
     assert cli.main(["diagnose", "run/", "--format", "json", "--fail-on", "warning"]) == 1
     diagnosed["report"] = healthy_report()
     assert cli.main(["diagnose", "run/", "--format", "json", "--fail-on", "warning"]) == 0
@@ -83,15 +84,21 @@ def test_end_to_end_from_a_console_log(tmp_path):
     import subprocess
     import sys
 
-    lines = [f"Epoch {ep}/6 | Train Loss: {0.9 / ep if ep < 4 else float('nan'):.4f} | Val Acc: {0.5 + ep / 20:.4f}"
-             for ep in range(1, 7)]
+    lines = [
+        f"Epoch {ep}/6 | Train Loss: {0.9 / ep if ep < 4 else float('nan'):.4f} | Val Acc: {0.5 + ep / 20:.4f}"
+        for ep in range(1, 7)
+    ]
     log = tmp_path / "train.log"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     page = tmp_path / "report.html"
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "trainmedic", "diagnose", str(log), *args],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "trainmedic", "diagnose", str(log), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     p = run("--format", "json")
     assert p.returncode == 1, p.stderr

@@ -15,8 +15,9 @@ from trainmedic.report.model import Report
 from trainmedic.report.plots import decimate, plan_panels
 from trainmedic.run import Series
 
-EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
-                      re.I)
+EXTERNAL = re.compile(
+    r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I
+)
 
 
 def svgs(html: str) -> list:
@@ -35,8 +36,12 @@ def test_a_plot_per_panel_with_findings_marked(failed):
     html = failed.to_html()
     assert [k for k, _ in plan_panels(failed)] == ["loss", "metrics", "lr", "grad_norm"]
     figures = re.findall(r'<figure id="plot-(\w+)"><figcaption>([^<]*)</figcaption>', html)
-    assert figures == [("loss", "Loss"), ("metrics", "Evaluation metrics"), ("lr", "Learning rate"),
-                       ("grad_norm", "Gradient norm")]
+    assert figures == [
+        ("loss", "Loss"),
+        ("metrics", "Evaluation metrics"),
+        ("lr", "Learning rate"),
+        ("grad_norm", "Gradient norm"),
+    ]
     loss_svg, metrics_svg = svgs(html)[:2]
     assert "TM101" in loss_svg and "TM108" in metrics_svg
     # Non-finite points are counted in the legend, not silently dropped.
@@ -52,8 +57,14 @@ def test_action_first_and_inputs_folded(failed):
     html = failed.to_html()
     ids = re.findall(r'<(?:section|details) id="([\w-]+)">', html)
     assert ids == ["fixes", "why", "evidence", "checkpoints", "watch", "notes", "read"]
-    assert html.index('id="headline-conclusion"') < html.index('id="headline-first"') < html.index(
-        'id="headline-resume"') < html.index('id="fixes"') < html.index('id="plots"') < html.index('id="read"')
+    assert (
+        html.index('id="headline-conclusion"')
+        < html.index('id="headline-first"')
+        < html.index('id="headline-resume"')
+        < html.index('id="fixes"')
+        < html.index('id="plots"')
+        < html.index('id="read"')
+    )
     assert '<details id="read">' in html and "<code>2e-05</code>" in html and "bertTextRNN_FT.py:10" in html
     assert "max_grad_norm: 0 → 1" in html and '<span class="badge first">do this first</span>' in html
 
@@ -61,16 +72,36 @@ def test_action_first_and_inputs_folded(failed):
 def test_chinese_html(failed):
     html = failed.to_html("zh")
     assert '<html lang="zh">' in html
-    for word in ("结论", "首先修改", "从此恢复", "读取了什么", "证据", "原因", "修复建议", "检查点", "损失", "梯度范数",
-                 ">步<", "个非有限值"):
+    for word in (
+        "结论",
+        "首先修改",
+        "从此恢复",
+        "读取了什么",
+        "证据",
+        "原因",
+        "修复建议",
+        "检查点",
+        "损失",
+        "梯度范数",
+        ">步<",
+        "个非有限值",
+    ):
         assert word in html
     assert "font-family" in html and "Noto Sans CJK SC" in html
 
 
 def test_text_from_logs_is_escaped():
     evil = "<script>alert(1)</script>"
-    f = Finding(code="TM101", rule="x", symptom="nonfinite", severity="error", message=evil, series=evil,
-                series_label=evil, at={"step": 3})
+    f = Finding(
+        code="TM101",
+        rule="x",
+        symptom="nonfinite",
+        severity="error",
+        message=evil,
+        series=evil,
+        series_label=evil,
+        at={"step": 3},
+    )
     s = Series.build(evil, [1.0, float("nan"), 2.0], step=[1, 2, 3], label=evil)
     html = Report(findings=[f], series_data={"train/loss": s}).to_html()
     assert "<script>" not in html
@@ -109,8 +140,10 @@ def test_long_runs_render_fast():
 
 
 def test_import_does_not_load_renderer_dependencies():
-    code = ("import sys, trainmedic; from trainmedic.report import Report; "
-            "print(','.join(m for m in ('matplotlib', 'jinja2') if m in sys.modules))")
+    code = (
+        "import sys, trainmedic; from trainmedic.report import Report; "
+        "print(','.join(m for m in ('matplotlib', 'jinja2') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
 
@@ -122,14 +155,31 @@ def test_hidden_nan_is_drawn_as_non_finite_and_chance_line_is_drawn():
     steps = np.arange(1, 41, dtype=float)
     loss = np.where(steps >= 30, 0.0, 1.1 + 0.01 * np.sin(steps))
     acc = np.full(8, 1 / 3)
-    series = {"train/loss": Series.build("train/loss", loss, step=steps, label="loss"),
-              "eval/acc": Series.build("eval/acc", acc, step=steps[4::5], label="eval_accuracy")}
-    hidden = Finding(code="TM102", rule="hidden-nan-loss", symptom="nonfinite", severity="error", message="hidden",
-                     series="train/loss", at={"step": 30}, until={"step": 40},
-                     facts=NonfiniteFacts(series=("train/loss",), hidden_nan=True, witness="train/grad_norm"))
-    chance = Finding(code="TM301", rule="stuck-at-chance", symptom="stuck_at_chance", severity="error",
-                     message="chance", series="train/loss", at={"step": 1},
-                     facts=ChanceFacts(k=3, ln_k=float(np.log(3)), loss=1.1, k_source="config"))
+    series = {
+        "train/loss": Series.build("train/loss", loss, step=steps, label="loss"),
+        "eval/acc": Series.build("eval/acc", acc, step=steps[4::5], label="eval_accuracy"),
+    }
+    hidden = Finding(
+        code="TM102",
+        rule="hidden-nan-loss",
+        symptom="nonfinite",
+        severity="error",
+        message="hidden",
+        series="train/loss",
+        at={"step": 30},
+        until={"step": 40},
+        facts=NonfiniteFacts(series=("train/loss",), hidden_nan=True, witness="train/grad_norm"),
+    )
+    chance = Finding(
+        code="TM301",
+        rule="stuck-at-chance",
+        symptom="stuck_at_chance",
+        severity="error",
+        message="chance",
+        series="train/loss",
+        at={"step": 1},
+        facts=ChanceFacts(k=3, ln_k=float(np.log(3)), loss=1.1, k_source="config"),
+    )
     html = Report(findings=[hidden, chance], series_data=series).to_html()
     loss_svg, metrics_svg = svgs(html)[:2]
     assert "loss (11 hidden NaNs logged as 0.0)" in loss_svg
@@ -140,8 +190,10 @@ def test_hidden_nan_is_drawn_as_non_finite_and_chance_line_is_drawn():
 
 def test_a_val_loss_that_dwarfs_the_train_loss_gets_a_log_axis():
     steps = np.arange(1, 11, dtype=float)
-    series = {"train/loss": Series.build("train/loss", 130 - steps, step=steps * 100),
-              "eval/loss": Series.build("eval/loss", 100 * steps ** 1.4, step=steps * 100)}
+    series = {
+        "train/loss": Series.build("train/loss", 130 - steps, step=steps * 100),
+        "eval/loss": Series.build("eval/loss", 100 * steps**1.4, step=steps * 100),
+    }
     svg = svgs(Report(series_data=series).to_html())[0]
     assert "10^{" in svg  # log-axis tick labels (10^2, 10^3)
 

@@ -24,9 +24,20 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (a
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCEPTANCE = ROOT.parent / "shared" / "acceptance"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         "--disable-extensions", "--mute-audio", "--force-device-scale-factor=1"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--disable-extensions",
+    "--mute-audio",
+    "--force-device-scale-factor=1",
+]
 FOLD = (1400, 900)
 HEADLINE = ("headline-conclusion", "headline-first", "headline-resume")
 # Measures where the headline's parts are once the page is laid out; written into the page for --dump-dom to show.
@@ -68,8 +79,9 @@ def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
 def _measure(tmp_path: Path, html: str, window: tuple) -> dict:
     page = tmp_path / "measure.html"
     page.write_text(html.replace("</body>", MEASURE + "\n</body>"), encoding="utf-8")
-    proc = chromium(tmp_path, f"--window-size={window[0]},{window[1]}", "--virtual-time-budget=5000", "--dump-dom",
-                    page.as_uri())
+    proc = chromium(
+        tmp_path, f"--window-size={window[0]},{window[1]}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()
+    )
     m = re.search(r'<pre id="tm-measure">(.*?)</pre>', proc.stdout, re.S)
     assert m, proc.stderr[-2000:]
     return json.loads(m.group(1).replace("&quot;", '"'))
@@ -192,5 +204,7 @@ def test_no_network_request_is_possible(page):
     assert all(u.startswith("#") for u in urls), [u for u in urls if not u.startswith("#")]
     assert not re.search(r"""url\(\s*["']?(?!#)|@import|<link|<script|<iframe""", html, re.I)  # url(#clip) is local
     # The only absolute URLs are the SVG namespace names, which are identifiers, never fetched.
-    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg",
-                                                              "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }

@@ -28,8 +28,12 @@ def test_json_is_strict_and_follows_the_contract(failed):
     assert {"series": "train/loss", "step": 2100, "epoch": 0.67, "value": "nan"} in f["evidence"]
     d = data["diagnoses"][0]
     assert d["cause"] == "recurrent_long_sequence" and d["confidence"] == 0.85 and d["findings"] == ["TM101", "TM108"]
-    assert d["fixes"][0] == {"param": "max_grad_norm", "from": 0.0, "to": 1.0,
-                             "why": "clipping bounds the step the optimizer takes"}
+    assert d["fixes"][0] == {
+        "param": "max_grad_norm",
+        "from": 0.0,
+        "to": 1.0,
+        "why": "clipping bounds the step the optimizer takes",
+    }
     assert d["fixes"][1]["action"].startswith("run the LSTM in float32")
     assert data["checkpoints"]["last_healthy"] == "output/checkpoint-2000"
 
@@ -53,16 +57,32 @@ def test_prescription_is_in_the_json_with_the_code_to_write():
     from trainmedic.i18n import Msg
     from trainmedic.report.model import Report
 
-    change = Change(why=(Msg("cause.fix.clip.why", {"to": 1.0}),), param="max_grad_norm", from_=0.0, to=1.0,
-                    code="torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
-                    place=Msg("framework.where.torch_clip"), set_at="train.py:12", causes=("no_grad_clipping",),
-                    first=True)
+    change = Change(
+        why=(Msg("cause.fix.clip.why", {"to": 1.0}),),
+        param="max_grad_norm",
+        from_=0.0,
+        to=1.0,
+        code="torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+        place=Msg("framework.where.torch_clip"),
+        set_at="train.py:12",
+        causes=("no_grad_clipping",),
+        first=True,
+    )
     data = strict_loads(Report(prescription=Prescription(framework="torch", changes=(change,))).to_json())
     p = data["prescription"]
     assert p["framework"] == "torch" and p["dropped"] == []
-    assert p["changes"] == [{
-        "param": "max_grad_norm", "from": 0.0, "to": 1.0,
-        "code": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
-        "where": "between loss.backward() and optimizer.step()", "set_at": "train.py:12",
-        "why": ["bounds every update to a gradient norm of 1, a safe bound for fine-tuning that rarely slows training"],
-        "causes": ["no_grad_clipping"], "first": True}]
+    assert p["changes"] == [
+        {
+            "param": "max_grad_norm",
+            "from": 0.0,
+            "to": 1.0,
+            "code": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+            "where": "between loss.backward() and optimizer.step()",
+            "set_at": "train.py:12",
+            "why": [
+                "bounds every update to a gradient norm of 1, a safe bound for fine-tuning that rarely slows training"
+            ],
+            "causes": ["no_grad_clipping"],
+            "first": True,
+        }
+    ]

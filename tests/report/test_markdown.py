@@ -30,8 +30,12 @@ def test_no_h1_and_sections_in_the_order_people_act(failed):
     assert md.startswith("**FAILED** · trainmedic · Training run diagnosis\n")
     headings = [line[3:] for line in md.splitlines() if line.startswith("## ")]
     assert headings == ["Fixes", "Why", "Evidence", "Checkpoints", "What to watch next", "Notes"]
-    assert md.index("**Conclusion:**") < md.index("**First change:**") < md.index("**Resume from:**") < md.index(
-        "## Fixes")
+    assert (
+        md.index("**Conclusion:**")
+        < md.index("**First change:**")
+        < md.index("**Resume from:**")
+        < md.index("## Fixes")
+    )
     assert "<details><summary>What was read</summary>" in md and md.rstrip().endswith("</details>")
 
 
@@ -45,8 +49,11 @@ def test_values_a_user_acts_on(failed):
 
 
 def test_cells_from_logs_do_not_break_tables():
-    r = Report(kind="compare", runs=[RunSummary(path="runs/a|b.csv", format="csv")],
-               tables=[Table(title="Config", columns=["key", "A", "B"], rows=[["lr", 7.5e-05, "x|y"]])])
+    r = Report(
+        kind="compare",
+        runs=[RunSummary(path="runs/a|b.csv", format="csv")],
+        tables=[Table(title="Config", columns=["key", "A", "B"], rows=[["lr", 7.5e-05, "x|y"]])],
+    )
     md = r.to_markdown()
     assert "| runs/a\\|b.csv | csv | 0 | 0 |" in md
     assert "| lr | 7.5e-05 | x\\|y |" in md
@@ -70,14 +77,33 @@ EVIL = [
 
 @pytest.mark.parametrize("evil", EVIL)
 def test_artifact_text_cannot_inject_markdown(evil):
-    run = RunSummary(path=f"runs/{evil}.log", format="text-log", config={"model": evil, "lr": 0.1},
-                     config_sources={"model": f"{evil}:3", "lr": "train.sh:2"}, notes=(evil,))
-    f = Finding(code="TM101", rule="nonfinite-loss", symptom="nonfinite", severity="error", message=evil,
-                series=evil, series_label=evil, at={"step": 3},
-                evidence=[Evidence(series=evil, value=float("nan"), at={"step": 3}, note=evil)])
-    report = Report(runs=[run], findings=[f], conclusion=evil, notes=[evil], watch_next=[evil],
-                    checkpoints={"last_healthy": evil, "broken": [evil]},
-                    tables=[Table(title=evil, columns=[evil, "b"], rows=[[evil, evil]])])
+    run = RunSummary(
+        path=f"runs/{evil}.log",
+        format="text-log",
+        config={"model": evil, "lr": 0.1},
+        config_sources={"model": f"{evil}:3", "lr": "train.sh:2"},
+        notes=(evil,),
+    )
+    f = Finding(
+        code="TM101",
+        rule="nonfinite-loss",
+        symptom="nonfinite",
+        severity="error",
+        message=evil,
+        series=evil,
+        series_label=evil,
+        at={"step": 3},
+        evidence=[Evidence(series=evil, value=float("nan"), at={"step": 3}, note=evil)],
+    )
+    report = Report(
+        runs=[run],
+        findings=[f],
+        conclusion=evil,
+        notes=[evil],
+        watch_next=[evil],
+        checkpoints={"last_healthy": evil, "broken": [evil]},
+        tables=[Table(title=evil, columns=[evil, "b"], rows=[[evil, evil]])],
+    )
     md = report.to_markdown()
     html = html_of(md)
     assert not re.search(r"<a |<img|<script|<h[13-6]|<blockquote|<hr|<del|<em>em|<strong>bold", html), html

@@ -14,8 +14,10 @@ ACCEPTANCE = ROOT.parent / "shared" / "acceptance"
 
 
 def runs() -> list:
-    out = [pytest.param([ROOT / "examples" / "hf_nan_lr"], id="hf_nan_lr"),
-           pytest.param([ROOT / "examples" / "healthy_lightning"], id="healthy_lightning")]
+    out = [
+        pytest.param([ROOT / "examples" / "hf_nan_lr"], id="hf_nan_lr"),
+        pytest.param([ROOT / "examples" / "healthy_lightning"], id="healthy_lightning"),
+    ]
     if ACCEPTANCE.is_dir():
         for case in sorted(p.parent for p in ACCEPTANCE.glob("*/expected.json")):
             inputs = json.loads((case / "expected.json").read_text())["inputs"]
@@ -26,7 +28,10 @@ def runs() -> list:
 DEFECTS = {
     "en": [
         (r"\w\(s\)", "a plural written (s)"),
-        (r"\b1 (steps|epochs|evaluations|points|checkpoints|times|classes|layers|processes|lines)\b", "1 with a plural"),
+        (
+            r"\b1 (steps|epochs|evaluations|points|checkpoints|times|classes|layers|processes|lines)\b",
+            "1 with a plural",
+        ),
         (r"\b(with|and|because) [A-Z][a-z]+ [a-z]", "a title's capital inside a sentence"),
         (r"\) \((?!\d)", "two brackets in a row"),
         (r"\bat {2}|\bat [(,.;]", "an empty place"),
@@ -47,8 +52,9 @@ DEFECTS = {
 def _prose(text: str) -> str:
     """What a reader reads as sentences: code spans, paths, identifiers and table rows are left out."""
     text = re.sub(r"`[^`]*`", " ", text)
-    text = "\n".join(line for line in text.splitlines()
-                     if not line.lstrip().startswith(("|", "- `", "<", "─")) and " = " not in line)
+    text = "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith(("|", "- `", "<", "─")) and " = " not in line
+    )
     return re.sub(r"\S*[/_]\S*", "X", text)  # paths and series names (eval/loss, max_grad_norm)
 
 
@@ -58,8 +64,11 @@ def test_reports_have_no_concatenation_defects(paths, lang):
     from trainmedic import diagnose
 
     report = diagnose(*paths, lang=lang)
-    texts = {"text": report.to_text(lang, width=200), "md": report.to_markdown(lang),
-             "json": " ".join(str(v) for v in _strings(report.to_dict(lang)))}
+    texts = {
+        "text": report.to_text(lang, width=200),
+        "md": report.to_markdown(lang),
+        "json": " ".join(str(v) for v in _strings(report.to_dict(lang))),
+    }
     bad = []
     for fmt, text in texts.items():
         prose = _prose(text)
@@ -68,7 +77,7 @@ def test_reports_have_no_concatenation_defects(paths, lang):
             for pattern, what in DEFECTS[lang]:
                 m = re.search(pattern, body)
                 if m:
-                    bad.append(f"{fmt}: {what}: ...{body[max(0, m.start() - 40):m.end() + 40]}...")
+                    bad.append(f"{fmt}: {what}: ...{body[max(0, m.start() - 40) : m.end() + 40]}...")
     for sentence in _strings(report.to_dict(lang)):  # the sentences themselves, without any layout
         if re.search(r"\S {2,}\S", re.sub(r"`[^`]*`", "x", sentence)):
             bad.append(f"json: a doubled space: {sentence}")
@@ -77,8 +86,26 @@ def test_reports_have_no_concatenation_defects(paths, lang):
 
 def _strings(data) -> list:
     if isinstance(data, dict):
-        machine = ("runs", "series", "config", "config_sources", "schema", "kind", "verdict", "symptom", "code",
-                   "rule", "cause", "causes", "findings", "framework", "param", "format", "role", "series_label")
+        machine = (
+            "runs",
+            "series",
+            "config",
+            "config_sources",
+            "schema",
+            "kind",
+            "verdict",
+            "symptom",
+            "code",
+            "rule",
+            "cause",
+            "causes",
+            "findings",
+            "framework",
+            "param",
+            "format",
+            "role",
+            "series_label",
+        )
         return [s for k, v in data.items() if k not in machine for s in _strings(v)]
     if isinstance(data, list):
         return [s for v in data for s in _strings(v)]

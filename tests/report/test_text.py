@@ -12,10 +12,30 @@ from trainmedic.findings import Finding
 from trainmedic.i18n import Msg, add_messages, remove_messages
 from trainmedic.report.model import Report, RunSummary, Table
 
-EN_ORDER = ["Conclusion:", "First change:", "Resume from:", "\nFixes ─", "\nWhy ─", "\nEvidence ─",
-            "\nCheckpoints ─", "\nWhat to watch next ─", "\nNotes ─", "\nWhat was read ─"]
-ZH_ORDER = ["结论：", "首先修改：", "从此恢复：", "\n修复建议 ─", "\n原因 ─", "\n证据 ─", "\n检查点 ─",
-            "\n下一次运行要关注什么 ─", "\n备注 ─", "\n读取了什么 ─"]
+EN_ORDER = [
+    "Conclusion:",
+    "First change:",
+    "Resume from:",
+    "\nFixes ─",
+    "\nWhy ─",
+    "\nEvidence ─",
+    "\nCheckpoints ─",
+    "\nWhat to watch next ─",
+    "\nNotes ─",
+    "\nWhat was read ─",
+]
+ZH_ORDER = [
+    "结论：",
+    "首先修改：",
+    "从此恢复：",
+    "\n修复建议 ─",
+    "\n原因 ─",
+    "\n证据 ─",
+    "\n检查点 ─",
+    "\n下一次运行要关注什么 ─",
+    "\n备注 ─",
+    "\n读取了什么 ─",
+]
 LONG_PATH = "/data/experiments/2024-06-bert-rnn-finetune/very_long_output_directory_name/checkpoint-2000"
 
 
@@ -27,7 +47,7 @@ def test_action_comes_first_then_evidence_then_inputs(failed):
     text = failed.to_text(width=120)
     pos = positions(text, EN_ORDER)
     assert pos == sorted(pos)
-    head = text[:pos[3]]
+    head = text[: pos[3]]
     assert "FAILED" in head and "became NaN at step 2100" in head
     assert "First change: max_grad_norm: 0 → 1" in head and "output/checkpoint-2000" in head
 
@@ -50,11 +70,11 @@ def test_evidence_is_ordered_by_where_findings_start(failed):
 
 def test_fixes_carry_values_once_and_checkpoints_say_where_to_resume(failed):
     text = failed.to_text(width=140)
-    fixes = text[text.index("Fixes ─"):text.index("Why ─")]
+    fixes = text[text.index("Fixes ─") : text.index("Why ─")]
     assert fixes.count("max_grad_norm: 0 → 1") == 1  # both causes propose it; shown once
     assert "· do this first" in fixes
     assert "run the LSTM in float32 (autocast disabled)" in fixes
-    ck = text[text.index("Checkpoints ─"):]
+    ck = text[text.index("Checkpoints ─") :]
     assert "Last healthy checkpoint" in ck and "output/checkpoint-2000" in ck and "output/checkpoint-2500" in ck
 
 
@@ -96,8 +116,14 @@ def test_chinese_in_the_same_order_without_english_headings(failed):
 def test_missing_chinese_message_falls_back_to_english():
     add_messages("en", {"test.report.only_en": "loss became {value} at step {step}"})
     try:
-        f = Finding(code="TM999", rule="test", symptom="nonfinite", severity="error",
-                    message=Msg("test.report.only_en", {"value": float("nan"), "step": 7}), at={"step": 7})
+        f = Finding(
+            code="TM999",
+            rule="test",
+            symptom="nonfinite",
+            severity="error",
+            message=Msg("test.report.only_en", {"value": float("nan"), "step": 7}),
+            at={"step": 7},
+        )
         text = Report(findings=[f]).to_text("zh")
     finally:
         remove_messages(["test.report.only_en"])
@@ -116,7 +142,7 @@ def test_evidence_chain_adds_only_what_findings_do_not_say(failed):
     failed = failed.replace(extra={"evidence_chain": [retold, "eval loss is 4.1x the train loss at step 500"]})
     text = failed.to_text(width=140)
     assert text.count("Train loss became NaN at step 2100") == 1
-    evidence = text[text.index("Evidence ─"):text.index("Checkpoints ─")]
+    evidence = text[text.index("Evidence ─") : text.index("Checkpoints ─")]
     assert "• eval loss is 4.1x the train loss at step 500" in evidence
 
 
@@ -131,9 +157,15 @@ def test_paths_are_never_cut_at_80_columns(failed):
 
 
 def test_tables_fold_into_key_value_lines_when_narrow():
-    table = Table(title="Checkpoints", key="checkpoints", columns=["Checkpoint", "Step", "Status", "Metrics"],
-                  rows=[["output/checkpoint-2000", 2000, "healthy", "eval_loss=0.21, eval_f1=0.93"],
-                        ["output/checkpoint-2500", 2500, "broken: non-finite weights", "eval_loss=nan"]])
+    table = Table(
+        title="Checkpoints",
+        key="checkpoints",
+        columns=["Checkpoint", "Step", "Status", "Metrics"],
+        rows=[
+            ["output/checkpoint-2000", 2000, "healthy", "eval_loss=0.21, eval_f1=0.93"],
+            ["output/checkpoint-2500", 2500, "broken: non-finite weights", "eval_loss=nan"],
+        ],
+    )
     report = Report(kind="checkpoints", tables=[table], conclusion="Two checkpoints.")
     wide = report.to_text(width=140)
     assert re.search(r"output/checkpoint-2000\s+2000\s+healthy", wide)
@@ -144,10 +176,22 @@ def test_tables_fold_into_key_value_lines_when_narrow():
 
 def test_escape_sequences_from_artifacts_never_reach_the_terminal():
     evil = "\x1b[2J\x1b[31mALL CHECKS PASSED\x1b[0m\x07"
-    run = RunSummary(path="logs/a\nb\x1b]0;title\x07.log", format="csv", config={"lr": evil, "model": "x\ry"},
-                     config_sources={"lr": "train\x1b[1m.sh:3"})
-    f = Finding(code="TM101", rule="x", symptom="nonfinite", severity="error", message=f"loss {evil}",
-                series="train/loss", series_label=evil, at={"step": 3})
+    run = RunSummary(
+        path="logs/a\nb\x1b]0;title\x07.log",
+        format="csv",
+        config={"lr": evil, "model": "x\ry"},
+        config_sources={"lr": "train\x1b[1m.sh:3"},
+    )
+    f = Finding(
+        code="TM101",
+        rule="x",
+        symptom="nonfinite",
+        severity="error",
+        message=f"loss {evil}",
+        series="train/loss",
+        series_label=evil,
+        at={"step": 3},
+    )
     text = Report(runs=[run], findings=[f], conclusion=evil).to_text(width=100)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text)
     assert "ALL CHECKS PASSED" in text  # the words stay, their effect does not

@@ -20,20 +20,31 @@ def _loss(n=20):
 
 @pytest.mark.rule("TM150")
 def test_guard_actions_are_reported_with_the_skipped_batches():
-    events = [Event("skip", step=5, data={"batch": 4, "reason": "nonfinite", "loss": float("nan")}),
-              Event("skip", step=9, data={"batch": 8, "reason": "nonfinite", "loss": float("nan")})]
+    events = [
+        Event("skip", step=5, data={"batch": 4, "reason": "nonfinite", "loss": float("nan")}),
+        Event("skip", step=9, data={"batch": 8, "reason": "nonfinite", "loss": float("nan")}),
+    ]
     f = _codes(run_of(_loss(), events=events), "TM150")
     assert len(f) == 1 and f[0].severity == "warning" and f[0].at.step == 5 and f[0].until.step == 9
     assert f[0].facts.skipped_batches == (4, 8) and not f[0].facts.stopped
-    stopped = _codes(run_of(_loss(), events=[*events, Event("stop", step=10, data={"reason": "nonfinite"})]),
-                     "TM150")
+    stopped = _codes(run_of(_loss(), events=[*events, Event("stop", step=10, data={"reason": "nonfinite"})]), "TM150")
     assert stopped[0].severity == "error" and stopped[0].facts.stopped
 
 
 @pytest.mark.rule("TM151")
 def test_provenance_names_the_module():
-    ev = Event("provenance", step=7, data={"phase": "forward", "module": "lstm", "dtype": "torch.bfloat16",
-                                           "kind": "nonfinite", "input_finite": True, "loss": float("nan")})
+    ev = Event(
+        "provenance",
+        step=7,
+        data={
+            "phase": "forward",
+            "module": "lstm",
+            "dtype": "torch.bfloat16",
+            "kind": "nonfinite",
+            "input_finite": True,
+            "loss": float("nan"),
+        },
+    )
     f = _codes(run_of(_loss(), events=[ev]), "TM151")
     assert len(f) == 1 and f[0].at.step == 7 and f[0].facts.module == "lstm"
     assert "lstm" in f[0].message.render()
@@ -41,8 +52,13 @@ def test_provenance_names_the_module():
 
 @pytest.mark.rule("TM950")
 def test_crash_is_an_error_at_the_step_after_the_last_logged():
-    ev = Event("error", step=21, message="IndexError: Target 4 is out of bounds.",
-               data={"exception": "IndexError"}, source="train.log")
+    ev = Event(
+        "error",
+        step=21,
+        message="IndexError: Target 4 is out of bounds.",
+        data={"exception": "IndexError"},
+        source="train.log",
+    )
     f = _codes(run_of(_loss(), events=[ev]), "TM950")
     assert len(f) == 1 and f[0].severity == "error" and f[0].at.step == 21
     assert f[0].facts.exception == "IndexError" and "Target 4" in f[0].message.render()

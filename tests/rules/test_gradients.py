@@ -39,8 +39,9 @@ def test_vanishing_while_the_loss_stays_at_chance_is_reported_with_the_loss():
     rng = np.random.default_rng(1)
     loss = math.log(4) + rng.normal(0, 0.01, n)
     grad = np.r_[np.full(30, 1.5), 1.5 * np.logspace(0, -4, n - 30)] * rng.uniform(0.8, 1.2, n)
-    f = codes(run_of(Series.build("train/loss", loss, step=steps), Series.build("train/grad_norm", grad, step=steps)),
-              "TM802")
+    f = codes(
+        run_of(Series.build("train/loss", loss, step=steps), Series.build("train/grad_norm", grad, step=steps)), "TM802"
+    )
     assert len(f) == 1 and f[0].severity == "warning"
     assert f[0].facts.loss_last > 0.9 * math.log(4)
     assert f[0].at.step > 300 and f[0].until.step == n * 10
@@ -94,6 +95,11 @@ def test_a_grad_norm_rising_while_the_loss_falls_is_a_model_leaving_its_plateau(
     steps = np.arange(1, 121, dtype=float)
     loss = np.r_[np.full(60, 2.3), np.linspace(2.3, 0.4, 60)]  # flat at first, then learning
     grad = np.r_[np.full(60, 0.05), np.full(60, 1.0)]  # 20x as the model starts to learn
-    f = [x for x in check_all(run_of(Series.build("train/loss", loss, step=steps),
-                                     Series.build("train/grad_norm", grad, step=steps))) if x.code == "TM801"]
+    f = [
+        x
+        for x in check_all(
+            run_of(Series.build("train/loss", loss, step=steps), Series.build("train/grad_norm", grad, step=steps))
+        )
+        if x.code == "TM801"
+    ]
     assert f and all(x.severity == "info" for x in f) and "plateau" in f[0].message.render()

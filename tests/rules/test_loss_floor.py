@@ -16,8 +16,11 @@ EVAL_STEPS = np.array([62, 125, 188, 251, 314], dtype=float)
 
 def floored(floor, config=None):
     loss = floor + (math.log(4) - floor) * np.exp(-(STEPS - STEPS[0]) / 50.0)
-    return run_of(Series.build("train/loss", loss, step=STEPS),
-                  Series.build("eval/acc", [0.66, 0.95, 0.998, 1.0, 1.0], step=EVAL_STEPS), config=config or {})
+    return run_of(
+        Series.build("train/loss", loss, step=STEPS),
+        Series.build("eval/acc", [0.66, 0.95, 0.998, 1.0, 1.0], step=EVAL_STEPS),
+        config=config or {},
+    )
 
 
 @pytest.mark.rule("TM302")

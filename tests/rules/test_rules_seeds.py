@@ -111,8 +111,9 @@ def test_spike_that_recovers_and_gradient_explosion_before_nan():
     loss = np.full(60, 0.5)
     loss[30] = 5.0
     grad = np.r_[np.full(40, 1.0), [30.0, math.nan, math.nan]]
-    fs = check_all(run_of(Series.build("train/loss", loss, step=steps),
-                          Series.build("train/grad_norm", grad, step=steps[:43])))
+    fs = check_all(
+        run_of(Series.build("train/loss", loss, step=steps), Series.build("train/grad_norm", grad, step=steps[:43]))
+    )
     sp = by_code(fs, "TM402")
     assert sp and sp[0].at.step == 31 and sp[0].severity == "warning"
     ex = by_code(fs, "TM801")
@@ -129,8 +130,12 @@ def test_transient_grad_norm_overflow_is_only_info():
     steps = np.arange(1, 31, dtype=float)
     grad = np.ones(30)
     grad[10] = math.inf  # the fp16 loss scaler skipped one step
-    fs = check_all(run_of(Series.build("train/grad_norm", grad, step=steps),
-                          Series.build("train/loss", np.linspace(1, 0.5, 30), step=steps)))
+    fs = check_all(
+        run_of(
+            Series.build("train/grad_norm", grad, step=steps),
+            Series.build("train/loss", np.linspace(1, 0.5, 30), step=steps),
+        )
+    )
     assert [f.severity for f in by_code(fs, "TM101")] == ["info"]
 
 

@@ -12,8 +12,11 @@ STEPS = np.arange(10, 410, 10, dtype=float)
 
 def _run(loss, warmup=100):
     lr = np.where(STEPS <= warmup, 1e-4 * STEPS / warmup, 1e-4 * (1 - (STEPS - warmup) / 400))
-    return run_of(Series.build("train/loss", loss, step=STEPS), Series.build("train/lr", lr, step=STEPS),
-                  config={"warmup_steps": warmup, "lr": 1e-4})
+    return run_of(
+        Series.build("train/loss", loss, step=STEPS),
+        Series.build("train/lr", lr, step=STEPS),
+        config={"warmup_steps": warmup, "lr": 1e-4},
+    )
 
 
 @pytest.mark.rule("TM210")

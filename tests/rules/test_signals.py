@@ -102,8 +102,12 @@ def test_an_lr_printed_as_zero_while_the_loss_stays_is_a_plateau_with_a_reason()
 def test_a_plateau_scheduler_cut_is_a_plateau_unless_the_metric_improves_after_it():
     x = steps(3, 462, 121044)
     ev = Series.build("eval/loss", [0.3062, 0.30601, 0.30648], step=x)
-    cut = Event("lr_change", step=121967, message="Epoch 17: reducing learning rate of group 0 to 2.0000e-06.",
-                data={"lr": 2e-6})
+    cut = Event(
+        "lr_change",
+        step=121967,
+        message="Epoch 17: reducing learning rate of group 0 to 2.0000e-06.",
+        data={"lr": 2e-6},
+    )
     f = found(run_of(ev, events=[cut]), "TM305")
     assert len(f) == 1 and f[0].severity == "warning" and f[0].facts.lr == 2e-6
     later = Series.build("eval/loss", [0.3062, 0.30601, 0.30648, 0.2901], step=steps(4, 462, 121044))
@@ -121,8 +125,24 @@ def test_a_flat_excerpt_late_in_training_is_not_a_plateau_warning():
 @pytest.mark.rule("TM403")
 def test_a_per_epoch_train_curve_that_keeps_reversing_is_oscillation():
     ep = steps(16)
-    acc = [0.913, 0.908, 0.914, 0.911, 0.912, 0.915, 0.897, 0.909, 0.889, 0.886, 0.830, 0.763, 0.809, 0.888, 0.809,
-           0.885]
+    acc = [
+        0.913,
+        0.908,
+        0.914,
+        0.911,
+        0.912,
+        0.915,
+        0.897,
+        0.909,
+        0.889,
+        0.886,
+        0.830,
+        0.763,
+        0.809,
+        0.888,
+        0.809,
+        0.885,
+    ]
     f = found(run_of(Series.build("train/acc", acc, epoch=ep)), "TM403")
     assert len(f) == 1 and f[0].symptom == "oscillation" and f[0].severity == "warning"
     assert f[0].at.epoch == 11.0 and len(f[0].facts.swings) >= 3
@@ -138,38 +158,47 @@ def test_eval_metric_swings_without_a_known_noise_level_are_info():
     trend = 0.2 + 0.6 * (1 - np.exp(-ep / 8))
     map50 = np.clip(trend + rng.normal(0, 0.12, 25), 0, 1)
     train = Series.build("train/loss", 2.0 * np.exp(-ep / 10) + 0.6, epoch=ep)
-    f = found(run_of(train, Series.build("eval/map50", map50, epoch=ep),
-                     Series.build("eval/precision", map50, epoch=ep)), "TM401")
+    f = found(
+        run_of(train, Series.build("eval/map50", map50, epoch=ep), Series.build("eval/precision", map50, epoch=ep)),
+        "TM401",
+    )
     assert all(g.severity == "info" for g in f)
 
 
 @pytest.mark.rule("TM702")
 def test_an_eval_far_below_training_from_its_first_point_is_not_measuring_the_model():
     ep = steps(5, start=0)
-    run = run_of(Series.build("train/acc", [0.893, 0.976, 0.983, 0.980, 0.982], epoch=ep),
-                 Series.build("train/loss", [0.357, 0.075, 0.053, 0.060, 0.057], epoch=ep),
-                 Series.build("eval/acc", [0.495, 0.161, 0.496, 0.469, 0.500], epoch=ep),
-                 Series.build("eval/loss", [3.0, 11.4, 4.25, 5.4, 4.33], epoch=ep))
+    run = run_of(
+        Series.build("train/acc", [0.893, 0.976, 0.983, 0.980, 0.982], epoch=ep),
+        Series.build("train/loss", [0.357, 0.075, 0.053, 0.060, 0.057], epoch=ep),
+        Series.build("eval/acc", [0.495, 0.161, 0.496, 0.469, 0.500], epoch=ep),
+        Series.build("eval/loss", [3.0, 11.4, 4.25, 5.4, 4.33], epoch=ep),
+    )
     f = found(run, "TM702")
     assert len(f) == 1 and f[0].symptom == "degenerate_eval" and f[0].at.epoch == 0.0
     assert not found(run, "TM501")  # an eval that never followed training cannot be said to overfit
-    follows = run_of(Series.build("train/acc", [0.29, 0.36, 0.44, 0.49, 0.54], epoch=ep),
-                     Series.build("eval/acc", [0.17, 0.32, 0.45, 0.42, 0.56], epoch=ep))
+    follows = run_of(
+        Series.build("train/acc", [0.29, 0.36, 0.44, 0.49, 0.54], epoch=ep),
+        Series.build("eval/acc", [0.17, 0.32, 0.45, 0.42, 0.56], epoch=ep),
+    )
     assert not found(follows, "TM702")
 
 
 @pytest.mark.rule("TM502")
 def test_a_train_set_fitted_perfectly_while_the_eval_stalls_is_memorisation():
     ep = np.array([12, 95, 96, 97, 98, 99, 100], dtype=float)
-    run = run_of(Series.build("train/loss", [0.1026, 0.0005, 0.0006, 0.0006, 0.0005, 0.0004, 0.0005], epoch=ep),
-                 Series.build("train/acc", [0.9667, 1, 1, 1, 1, 1, 1], epoch=ep),
-                 Series.build("eval/loss", [0.1384, 0.129, 0.1321, 0.1312, 0.1322, 0.1326, 0.1295], epoch=ep),
-                 Series.build("eval/acc", [0.9733, 0.96, 0.96, 0.96, 0.96, 0.96, 0.96], epoch=ep))
+    run = run_of(
+        Series.build("train/loss", [0.1026, 0.0005, 0.0006, 0.0006, 0.0005, 0.0004, 0.0005], epoch=ep),
+        Series.build("train/acc", [0.9667, 1, 1, 1, 1, 1, 1], epoch=ep),
+        Series.build("eval/loss", [0.1384, 0.129, 0.1321, 0.1312, 0.1322, 0.1326, 0.1295], epoch=ep),
+        Series.build("eval/acc", [0.9733, 0.96, 0.96, 0.96, 0.96, 0.96, 0.96], epoch=ep),
+    )
     f = found(run, "TM502")
     assert len(f) == 1 and f[0].symptom == "overfitting" and f[0].facts.ratio > 100
     still_learning = run_of(
         Series.build("train/loss", [1.0, 0.3, 0.1, 0.05, 0.03, 0.02, 0.01], epoch=ep),
-        Series.build("eval/loss", [1.1, 0.5, 0.4, 0.35, 0.33, 0.31, 0.29], epoch=ep))
+        Series.build("eval/loss", [1.1, 0.5, 0.4, 0.35, 0.33, 0.31, 0.29], epoch=ep),
+    )
     assert not found(still_learning, "TM502")
 
 
@@ -183,8 +212,9 @@ def test_an_accuracy_falling_from_1_to_a_half_is_a_collapse_whatever_the_chance_
 def test_heavy_tailed_batch_noise_of_a_converged_model_is_no_spike():
     rng = np.random.default_rng(6)
     loss = np.exp(rng.normal(np.log(0.01), 1.3, 170))  # per-step losses spread over decades
-    assert not [f for f in found(run_of(Series.build("train/loss", loss, step=steps(170, 50))), "TM402")
-                if f.severity != "info"]
+    assert not [
+        f for f in found(run_of(Series.build("train/loss", loss, step=steps(170, 50))), "TM402") if f.severity != "info"
+    ]
     one = np.full(60, 0.12) * np.exp(rng.normal(0, 0.2, 60))
     one[40] = 27.6  # one outlier batch, 230x its level
     f = found(run_of(Series.build("train/loss", one, step=steps(60))), "TM402")
@@ -193,8 +223,10 @@ def test_heavy_tailed_batch_noise_of_a_converged_model_is_no_spike():
 
 def test_a_language_model_loss_near_ln_k_is_not_stuck():
     x = steps(4, 400, 4399)
-    run = run_of(Series.build("train/loss", [4.102, 4.051, 4.010, 3.974], step=x),
-                 Series.build("eval/loss", [4.013, 3.987, 3.941, 3.907], step=x))
+    run = run_of(
+        Series.build("train/loss", [4.102, 4.051, 4.010, 3.974], step=x),
+        Series.build("eval/loss", [4.013, 3.987, 3.941, 3.907], step=x),
+    )
     assert not serious(run)
     assert math.isclose(math.log(56), 4.025, abs_tol=1e-3)  # the coincidence the old rule fell for
 
@@ -216,8 +248,9 @@ def test_a_per_epoch_train_loss_rising_while_accuracy_falls_is_a_slow_divergence
     f = found(run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", acc, epoch=ep)), "TM202")
     assert len(f) == 1 and f[0].symptom == "divergence" and f[0].at.epoch == 4.0 and f[0].facts.rises == 5
     learning = [0.4241, 0.5706, 0.6111, 0.6293, 0.64, 0.65, 0.66, 0.67, 0.68]  # the loss rises, accuracy does not fall
-    assert not found(run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", learning, epoch=ep)),
-                     "TM202")
+    assert not found(
+        run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", learning, epoch=ep)), "TM202"
+    )
 
 
 @pytest.mark.rule("TM202")
@@ -229,8 +262,9 @@ def test_a_log_cut_inside_an_epoch_is_still_read_per_epoch():
     f = found(run_of(Series.build("train/loss", loss, epoch=ep), Series.build("train/acc", acc, epoch=ep)), "TM202")
     assert len(f) == 1 and f[0].at.epoch == 1.0 and f[0].facts.rises == 4  # the partial epoch is not counted
     mid = [1.0, 2.0, 2.5, 3.0, 4.0, 5.0]  # a fractional epoch inside the run: per-batch points, not per epoch
-    assert not found(run_of(Series.build("train/loss", loss, epoch=mid), Series.build("train/acc", acc, epoch=mid)),
-                     "TM202")
+    assert not found(
+        run_of(Series.build("train/loss", loss, epoch=mid), Series.build("train/acc", acc, epoch=mid)), "TM202"
+    )
 
 
 def test_a_dozen_noisy_batch_losses_with_one_low_batch_are_no_divergence():

@@ -226,8 +226,11 @@ def test_zeros_written_while_validation_does_not_run_are_no_frozen_metric():
     ep = np.arange(1, 21, dtype=float)
     zeros = np.r_[np.zeros(19), [0.61]]  # a results table writes 0 until the last epoch's validation
     loss_zeros = np.r_[np.zeros(19), [1.2]]
-    run = run_of(Series.build("train/box_loss", np.linspace(1.6, 1.1, 20), epoch=ep),
-                 Series.build("train/loss", np.linspace(2.4, 1.0, 20), epoch=ep),
-                 Series.build("eval/map50", zeros, epoch=ep), Series.build("eval/precision", zeros, epoch=ep),
-                 Series.build("eval/box_loss", loss_zeros, epoch=ep))
+    run = run_of(
+        Series.build("train/box_loss", np.linspace(1.6, 1.1, 20), epoch=ep),
+        Series.build("train/loss", np.linspace(2.4, 1.0, 20), epoch=ep),
+        Series.build("eval/map50", zeros, epoch=ep),
+        Series.build("eval/precision", zeros, epoch=ep),
+        Series.build("eval/box_loss", loss_zeros, epoch=ep),
+    )
     assert not [f for f in check_all(run) if f.code == "TM703"]

@@ -83,8 +83,10 @@ def install(site: Path, layout: str) -> str:
         files |= {"EGG-INFO/PKG-INFO": METADATA, "EGG-INFO/entry_points.txt": ENTRY_POINTS}
         site = site / "myteam_rules-1.0-py3.egg"
     else:
-        files |= {"myteam_rules-1.0.dist-info/METADATA": METADATA,
-                  "myteam_rules-1.0.dist-info/entry_points.txt": ENTRY_POINTS}
+        files |= {
+            "myteam_rules-1.0.dist-info/METADATA": METADATA,
+            "myteam_rules-1.0.dist-info/entry_points.txt": ENTRY_POINTS,
+        }
     if layout == "zip":
         site.mkdir(parents=True)
         with zipfile.ZipFile(site / "myteam_rules.zip", "w") as zf:

@@ -17,7 +17,8 @@ from trainmedic.settings import Settings
 # A loss that falls and spikes 4x its local level twice: a warning-free run has no TM402; one spike of 4x with the
 # default ratio 3 is an info finding, and the count and size decide the severity.
 SPIKY = "step,train_loss\n" + "\n".join(
-    f"{i},{(4.0 if i in (40, 80, 120) else 1.0) * (2.0 - i / 200):.4f}" for i in range(1, 161))
+    f"{i},{(4.0 if i in (40, 80, 120) else 1.0) * (2.0 - i / 200):.4f}" for i in range(1, 161)
+)
 
 
 @pytest.fixture
@@ -51,7 +52,9 @@ def test_ignore_and_select_on_the_command_line(spiky, capsys, monkeypatch, tmp_p
 def test_pyproject_threshold_override_changes_the_finding(spiky, capsys, monkeypatch, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.trainmedic.rules.loss-spike]\nspike_ratio = 5.0\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.trainmedic.rules.loss-spike]\nspike_ratio = 5.0\n'
+    )
     (project / "sub").mkdir()
     monkeypatch.chdir(project / "sub")  # found from a subdirectory, as ruff finds its settings
     main(["diagnose", str(spiky), "--format", "json"])
@@ -64,19 +67,22 @@ def test_trainmedic_toml_ignore_and_explicit_config(spiky, capsys, monkeypatch, 
     main(["diagnose", str(spiky), "--format", "json"])
     assert "TM402" not in _codes(capsys)
     other = tmp_path / "strict.toml"
-    other.write_text('[rules.TM402]\nspike_ratio = 2.0\n')
+    other.write_text("[rules.TM402]\nspike_ratio = 2.0\n")
     main(["diagnose", str(spiky), "--format", "json", "--config", str(other)])
     assert "TM402" in _codes(capsys)
 
 
-@pytest.mark.parametrize("text,word", [
-    ('[rules.TM999]\nratio = 2.0\n', "TM999"),
-    ('[rules.TM402]\nnot_a_threshold = 2.0\n', "not_a_threshold"),
-    ('[rules.TM402]\nspike_ratio = "high"\n', "spike_ratio"),
-    ('select = ["ZZ"]\n', "ZZ"),
-    ('colour = "red"\n', "colour"),
-    ('ratio = [\n', "TOML"),
-])
+@pytest.mark.parametrize(
+    "text,word",
+    [
+        ("[rules.TM999]\nratio = 2.0\n", "TM999"),
+        ("[rules.TM402]\nnot_a_threshold = 2.0\n", "not_a_threshold"),
+        ('[rules.TM402]\nspike_ratio = "high"\n', "spike_ratio"),
+        ('select = ["ZZ"]\n', "ZZ"),
+        ('colour = "red"\n', "colour"),
+        ("ratio = [\n", "TOML"),
+    ],
+)
 def test_bad_settings_are_one_line_and_exit_2(spiky, capsys, monkeypatch, tmp_path, text, word):
     (tmp_path / "trainmedic.toml").write_text(text)
     monkeypatch.chdir(tmp_path)

@@ -33,7 +33,7 @@ pytest.importorskip("tensorboard")
 
 from zoo.make import scenario_names  # noqa: E402
 
-LN_K = math.log(4)   # the zoo's task has four classes
+LN_K = math.log(4)  # the zoo's task has four classes
 
 
 # --------------------------------------------------------------------------------------------- artifact readers
@@ -84,7 +84,7 @@ def _finite(values) -> bool:
 
 def _swings(values: list) -> float:
     """Mean absolute epoch-to-epoch change over the second half of a series."""
-    tail = values[len(values) // 2:]
+    tail = values[len(values) // 2 :]
     return sum(abs(b - a) for a, b in zip(tail, tail[1:])) / max(len(tail) - 1, 1)
 
 
@@ -141,8 +141,10 @@ def check_hf_nan_lr(out: Path, truth: dict) -> None:
     before = [e for e in history if e["step"] < step and "loss" in e]
     assert before and all(math.isfinite(e["loss"]) and math.isfinite(e["grad_norm"]) for e in before)
     at = [e for e in history if e["step"] == step]
-    assert any(not math.isfinite(e.get("grad_norm", 0.0)) or not math.isfinite(e.get("loss", e.get("eval_loss", 0)))
-               for e in at)
+    assert any(
+        not math.isfinite(e.get("grad_norm", 0.0)) or not math.isfinite(e.get("loss", e.get("eval_loss", 0)))
+        for e in at
+    )
     after = [e for e in history if e["step"] > step and "loss" in e]
     assert after and all(e["loss"] == 0.0 and math.isnan(e["grad_norm"]) for e in after)
     ckpts = sorted(int(p.name.split("-")[1]) for p in (out / "output").glob("checkpoint-*"))
@@ -175,11 +177,11 @@ def check_hf_single_class_eval(out: Path, truth: dict) -> None:
     from zoo.scenarios import hf_single_class_eval as scenario
 
     evals = _evals(_log_history(out))
-    tail = evals[len(evals) // 2:]
+    tail = evals[len(evals) // 2 :]
     assert len(tail) >= 2
     assert all(e["eval_accuracy"] == 1.0 and e["eval_f1"] == 1.0 for e in tail), tail
     train = _train(_log_history(out))
-    assert train[-1][1] > 0.05        # training is still imperfect while the eval says "perfect"
+    assert train[-1][1] > 0.05  # training is still imperfect while the eval says "perfect"
     data = keyword_data(200, seed=truth["seed"] + 100, classes=scenario.EVAL_CLASSES)
     assert len(set(data.labels.tolist())) == 1
     assert truth["first_bad"]["step"] == evals[0]["step"]
@@ -228,7 +230,7 @@ def check_lightning_batch_x3(out: Path, truth: dict) -> None:
 
 def check_lightning_double_softmax(out: Path, truth: dict) -> None:
     """Train loss never goes below the double-softmax floor ln(e + K - 1) - 1 although val accuracy reaches ~1."""
-    floor = math.log(math.e + 3) - 1          # loss of a perfectly confident softmax fed to CrossEntropyLoss
+    floor = math.log(math.e + 3) - 1  # loss of a perfectly confident softmax fed to CrossEntropyLoss
     path = _lightning_metrics(out)
     train = [v for _, v in _metrics_csv(path, "train_loss")]
     val = [v for _, v in _metrics_csv(path, "val_loss")]
@@ -236,7 +238,7 @@ def check_lightning_double_softmax(out: Path, truth: dict) -> None:
     assert _finite(train) and _finite(val)
     assert min(train) >= floor - 1e-3, (min(train), floor)
     assert min(val) >= floor - 1e-3
-    assert min(train[-5:]) < floor + 0.1      # it does reach the floor: the plateau is the loss, not the model
+    assert min(train[-5:]) < floor + 0.1  # it does reach the floor: the plateau is the loss, not the model
     assert acc[-1] >= 0.95
     assert abs(truth["measured"]["loss_floor"] - floor) < 1e-6
 
@@ -321,7 +323,7 @@ def check_torch_rnn_oscillation(out: Path, truth: dict) -> None:
     rnn_swing, cnn_swing = _swings(rnn), _swings(cnn)
     # measured at seed 0: about 6.4 points for the RNN against 0.0 for the CNN
     assert rnn_swing >= 3.0 and rnn_swing >= cnn_swing + 3.0, (rnn_swing, cnn_swing)
-    assert min(cnn[len(cnn) // 2:]) >= 95.0
+    assert min(cnn[len(cnn) // 2 :]) >= 95.0
     tb = [v for _, v in _tb_scalars(out, "rnn/eval/accuracy")]
     assert max(abs(b - a) for a, b in zip(tb, tb[1:])) >= 0.05
 

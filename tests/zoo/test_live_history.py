@@ -24,8 +24,11 @@ def _live_alarms(run: Run) -> list:
             continue
         s = s.sorted()
         for a in det.scan(s.values, s.x):
-            out.append(LiveAlarm(step=int(a.x), code=code, detector=a.detector, series=name, at=a.x, value=a.value,
-                                 ratio=a.ratio))
+            out.append(
+                LiveAlarm(
+                    step=int(a.x), code=code, detector=a.detector, series=name, at=a.x, value=a.value, ratio=a.ratio
+                )
+            )
     return out
 
 

@@ -21,13 +21,27 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     """Fine-tune; truth: healthy, with the measured eval loss and accuracy at the end."""
     out_dir = fresh_dir(out_dir)
     set_seed(seed)
-    args = dict(learning_rate=LEARNING_RATE, max_steps=MAX_STEPS, warmup_steps=WARMUP_STEPS,
-                lr_scheduler_type="linear")
-    history = train_hf(out_dir, tiny_bert(), HFKeywordDataset(keyword_data(3200, seed=seed)),
-                       HFKeywordDataset(keyword_data(256, seed=seed + 100)), seed=seed, args=args)
+    args = dict(learning_rate=LEARNING_RATE, max_steps=MAX_STEPS, warmup_steps=WARMUP_STEPS, lr_scheduler_type="linear")
+    history = train_hf(
+        out_dir,
+        tiny_bert(),
+        HFKeywordDataset(keyword_data(3200, seed=seed)),
+        HFKeywordDataset(keyword_data(256, seed=seed + 100)),
+        seed=seed,
+        args=args,
+    )
     write_launch_script(out_dir, "run_glue.py", {"output_dir": "output", **args, "seed": seed})
     evals = eval_entries(history)
-    return write_truth(out_dir, scenario="hf_healthy", seed=seed, framework="hf-trainer", healthy=True,
-                       inputs=["output", "launch.sh"],
-                       measured={"first_eval_loss": evals[0]["eval_loss"], "final_eval_loss": evals[-1]["eval_loss"],
-                                 "final_eval_accuracy": evals[-1]["eval_accuracy"]})
+    return write_truth(
+        out_dir,
+        scenario="hf_healthy",
+        seed=seed,
+        framework="hf-trainer",
+        healthy=True,
+        inputs=["output", "launch.sh"],
+        measured={
+            "first_eval_loss": evals[0]["eval_loss"],
+            "final_eval_loss": evals[-1]["eval_loss"],
+            "final_eval_accuracy": evals[-1]["eval_accuracy"],
+        },
+    )

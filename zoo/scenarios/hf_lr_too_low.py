@@ -30,17 +30,32 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     out_dir = fresh_dir(out_dir)
     set_seed(seed)
     args = dict(learning_rate=LEARNING_RATE, max_steps=MAX_STEPS)
-    history = train_hf(out_dir, tiny_bert(), HFKeywordDataset(keyword_data(2400, seed=seed)),
-                       HFKeywordDataset(keyword_data(256, seed=seed + 100)), seed=seed, args=args)
+    history = train_hf(
+        out_dir,
+        tiny_bert(),
+        HFKeywordDataset(keyword_data(2400, seed=seed)),
+        HFKeywordDataset(keyword_data(256, seed=seed + 100)),
+        seed=seed,
+        args=args,
+    )
     write_launch_script(out_dir, "train.py", {"output_dir": "output", **args, "seed": seed})
     losses = [e["loss"] for e in train_entries(history)]
     evals = eval_entries(history)
     return write_truth(
-        out_dir, scenario="hf_lr_too_low", seed=seed, framework="hf-trainer",
-        symptoms=["plateau"], also_symptoms=["stuck_at_chance"], cause="lr_too_low",
+        out_dir,
+        scenario="hf_lr_too_low",
+        seed=seed,
+        framework="hf-trainer",
+        symptoms=["plateau"],
+        also_symptoms=["stuck_at_chance"],
+        cause="lr_too_low",
         also_acceptable=["frozen_backbone"],
         first_bad={"step": evals[0]["step"], "series": "eval/loss", "how": "flat from the first evaluation"},
         inputs=["output", "launch.sh"],
         fix=[{"param": "learning_rate", "from": LEARNING_RATE, "to": 2e-3}],
-        measured={"chance_loss": CHANCE_LOSS, "eval_loss": [e["eval_loss"] for e in evals],
-                  "train_loss_first_last": [losses[0], losses[-1]]})
+        measured={
+            "chance_loss": CHANCE_LOSS,
+            "eval_loss": [e["eval_loss"] for e in evals],
+            "train_loss_first_last": [losses[0], losses[-1]],
+        },
+    )

@@ -33,11 +33,25 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     """Train until the weights overflow; truth: nonfinite from the first NaN window in trainer_state.json."""
     out_dir = fresh_dir(out_dir)
     set_seed(seed)
-    args = dict(learning_rate=LEARNING_RATE, max_steps=MAX_STEPS, warmup_steps=WARMUP_STEPS, optim=OPTIM,
-                lr_scheduler_type="linear", max_grad_norm=MAX_GRAD_NORM, logging_steps=2, eval_steps=20,
-                save_steps=20)
-    history = train_hf(out_dir, HFBagOfTokens(), HFKeywordDataset(keyword_data(2000, seed=seed)),
-                       HFKeywordDataset(keyword_data(256, seed=seed + 100)), seed=seed, args=args)
+    args = dict(
+        learning_rate=LEARNING_RATE,
+        max_steps=MAX_STEPS,
+        warmup_steps=WARMUP_STEPS,
+        optim=OPTIM,
+        lr_scheduler_type="linear",
+        max_grad_norm=MAX_GRAD_NORM,
+        logging_steps=2,
+        eval_steps=20,
+        save_steps=20,
+    )
+    history = train_hf(
+        out_dir,
+        HFBagOfTokens(),
+        HFKeywordDataset(keyword_data(2000, seed=seed)),
+        HFKeywordDataset(keyword_data(256, seed=seed + 100)),
+        seed=seed,
+        args=args,
+    )
     write_launch_script(out_dir, "train.py", {"output_dir": "output", **args, "seed": seed})
     bad = first_nonfinite(history)
     bad_eval = first_nonfinite_eval(history)
@@ -45,13 +59,29 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     bad_step = min(e["step"] for e in (bad, bad_eval) if e) if (bad or bad_eval) else None
     healthy_ckpts = [s for s in checkpoint_steps(out_dir / "output") if bad_step and s < bad_step]
     return write_truth(
-        out_dir, scenario="hf_nan_lr", seed=seed, framework="hf-trainer",
-        symptoms=["nonfinite"], cause="lr_too_high", also_acceptable=["no_grad_clipping", "warmup_peak_instability"],
-        first_bad={"step": bad_step, "series": "train/loss",
-                   "how": "first log_history entry with a non-finite loss, grad_norm or eval_loss"} if bad_step else None,
+        out_dir,
+        scenario="hf_nan_lr",
+        seed=seed,
+        framework="hf-trainer",
+        symptoms=["nonfinite"],
+        cause="lr_too_high",
+        also_acceptable=["no_grad_clipping", "warmup_peak_instability"],
+        first_bad={
+            "step": bad_step,
+            "series": "train/loss",
+            "how": "first log_history entry with a non-finite loss, grad_norm or eval_loss",
+        }
+        if bad_step
+        else None,
         inputs=["output", "launch.sh"],
-        fix=[{"param": "learning_rate", "from": LEARNING_RATE, "to": SANE_LEARNING_RATE},
-             {"param": "max_grad_norm", "from": MAX_GRAD_NORM, "to": 1.0}],
+        fix=[
+            {"param": "learning_rate", "from": LEARNING_RATE, "to": SANE_LEARNING_RATE},
+            {"param": "max_grad_norm", "from": MAX_GRAD_NORM, "to": 1.0},
+        ],
         last_healthy_checkpoint=f"output/checkpoint-{healthy_ckpts[-1]}" if healthy_ckpts else None,
-        measured={"first_nonfinite_train_step": bad and bad["step"], "logged_loss_there": bad and bad["loss"],
-                  "first_nonfinite_eval_step": bad_eval and bad_eval["step"]})
+        measured={
+            "first_nonfinite_train_step": bad and bad["step"],
+            "logged_loss_there": bad and bad["loss"],
+            "first_nonfinite_eval_step": bad_eval and bad_eval["step"],
+        },
+    )

@@ -33,23 +33,38 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     out_dir = fresh_dir(out_dir)
     set_seed(seed)
     model = tiny_bert()
-    optimizer = torch.optim.AdamW(model.classifier.parameters(), lr=LEARNING_RATE)   # the fault
+    optimizer = torch.optim.AdamW(model.classifier.parameters(), lr=LEARNING_RATE)  # the fault
     args = dict(learning_rate=LEARNING_RATE, max_steps=MAX_STEPS)
-    history = train_hf(out_dir, model, HFKeywordDataset(keyword_data(2400, seed=seed)),
-                       HFKeywordDataset(keyword_data(256, seed=seed + 100)), seed=seed, args=args,
-                       optimizers=(optimizer, None))
+    history = train_hf(
+        out_dir,
+        model,
+        HFKeywordDataset(keyword_data(2400, seed=seed)),
+        HFKeywordDataset(keyword_data(256, seed=seed + 100)),
+        seed=seed,
+        args=args,
+        optimizers=(optimizer, None),
+    )
     write_launch_script(out_dir, "train.py", {"output_dir": "output", **args, "seed": seed})
     losses = [e["loss"] for e in train_entries(history)]
     evals = eval_entries(history)
     in_optimizer = sum(p.numel() for g in optimizer.param_groups for p in g["params"])
     return write_truth(
-        out_dir, scenario="hf_optimizer_head_only", seed=seed, framework="hf-trainer",
-        symptoms=["stuck_at_chance"], also_symptoms=["plateau"], cause="optimizer_misses_params",
+        out_dir,
+        scenario="hf_optimizer_head_only",
+        seed=seed,
+        framework="hf-trainer",
+        symptoms=["stuck_at_chance"],
+        also_symptoms=["plateau"],
+        cause="optimizer_misses_params",
         also_acceptable=["frozen_backbone", "lr_too_low"],
         first_bad={"step": evals[0]["step"], "series": "eval/loss", "how": "the first evaluation is already at ln(K)"},
         inputs=["output", "launch.sh"],
         fix=["build the optimizer from model.parameters() (or let the Trainer build it)"],
-        measured={"chance_loss": CHANCE_LOSS,
-                  "max_rel_dev_from_chance": max(abs(v - CHANCE_LOSS) / CHANCE_LOSS for v in losses),
-                  "eval_accuracy": [e["eval_accuracy"] for e in evals],
-                  "params_in_optimizer": in_optimizer, "total_params": sum(p.numel() for p in model.parameters())})
+        measured={
+            "chance_loss": CHANCE_LOSS,
+            "max_rel_dev_from_chance": max(abs(v - CHANCE_LOSS) / CHANCE_LOSS for v in losses),
+            "eval_accuracy": [e["eval_accuracy"] for e in evals],
+            "params_in_optimizer": in_optimizer,
+            "total_params": sum(p.numel() for p in model.parameters()),
+        },
+    )

@@ -22,15 +22,25 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     out_dir = fresh_dir(out_dir)
     set_seed(seed)
     args = dict(learning_rate=LEARNING_RATE, max_steps=MAX_STEPS, warmup_steps=15, lr_scheduler_type="linear")
-    history = train_hf(out_dir, tiny_bert(), HFKeywordDataset(keyword_data(2400, seed=seed)),
-                       HFKeywordDataset(keyword_data(200, seed=seed + 100, classes=EVAL_CLASSES)), seed=seed,
-                       args=args)
+    history = train_hf(
+        out_dir,
+        tiny_bert(),
+        HFKeywordDataset(keyword_data(2400, seed=seed)),
+        HFKeywordDataset(keyword_data(200, seed=seed + 100, classes=EVAL_CLASSES)),
+        seed=seed,
+        args=args,
+    )
     write_launch_script(out_dir, "train.py", {"output_dir": "output", **args, "seed": seed})
     evals = eval_entries(history)
     return write_truth(
-        out_dir, scenario="hf_single_class_eval", seed=seed, framework="hf-trainer",
-        symptoms=["degenerate_eval"], cause="degenerate_eval_set",
+        out_dir,
+        scenario="hf_single_class_eval",
+        seed=seed,
+        framework="hf-trainer",
+        symptoms=["degenerate_eval"],
+        cause="degenerate_eval_set",
         first_bad={"step": evals[0]["step"], "series": "eval/accuracy", "how": "every evaluation"},
         inputs=["output", "launch.sh"],
         fix=["build the eval split with every class (stratified, shuffled)"],
-        measured={"eval_accuracy": [e["eval_accuracy"] for e in evals], "eval_classes": list(EVAL_CLASSES)})
+        measured={"eval_accuracy": [e["eval_accuracy"] for e in evals], "eval_classes": list(EVAL_CLASSES)},
+    )

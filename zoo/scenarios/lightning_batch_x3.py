@@ -24,9 +24,16 @@ SEEDS = (0,)
 def _fit(out_dir: Path, seed: int, batch: int) -> list:
     set_seed(seed)
     train, val = keyword_data(2400, seed=seed), keyword_data(400, seed=seed + 100)
-    warmup = len(train) // batch        # one epoch of warmup at this batch size, as in the seed run
-    module = LitClassifier.build(BagOfTokens(), lr=LEARNING_RATE, batch_size=batch, loss_reduction="sum",
-                                 optimizer="sgd", warmup_steps=warmup, grad_accum=1)
+    warmup = len(train) // batch  # one epoch of warmup at this batch size, as in the seed run
+    module = LitClassifier.build(
+        BagOfTokens(),
+        lr=LEARNING_RATE,
+        batch_size=batch,
+        loss_reduction="sum",
+        optimizer="sgd",
+        warmup_steps=warmup,
+        grad_accum=1,
+    )
     tl, vl = loaders((train.input_ids, train.labels), (val.input_ids, val.labels), batch, seed)
     return read_metrics(train_lightning(out_dir, module, tl, vl, max_epochs=EPOCHS))
 
@@ -41,13 +48,29 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     epochs = {r["step"]: r["epoch"] for r in big if "val_loss" in r}
     rise = first_rise(big_val, 1.5)
     return write_truth(
-        out_dir, scenario="lightning_batch_x3", seed=seed, framework="lightning",
-        symptoms=["divergence"], also_symptoms=["nonfinite", "metric_collapse"], cause="batch_lr_mismatch",
+        out_dir,
+        scenario="lightning_batch_x3",
+        seed=seed,
+        framework="lightning",
+        symptoms=["divergence"],
+        also_symptoms=["nonfinite", "metric_collapse"],
+        cause="batch_lr_mismatch",
         also_acceptable=["warmup_peak_instability", "lr_too_high"],
-        first_bad={"step": rise, "epoch": epochs.get(rise), "series": "eval/loss",
-                   "how": "first eval loss above 1.5x the lowest before it"} if rise else None,
-        inputs=["batch48"], references=["baseline"],
+        first_bad={
+            "step": rise,
+            "epoch": epochs.get(rise),
+            "series": "eval/loss",
+            "how": "first eval loss above 1.5x the lowest before it",
+        }
+        if rise
+        else None,
+        inputs=["batch48"],
+        references=["baseline"],
         fix=[{"param": "lr", "from": LEARNING_RATE, "to": LEARNING_RATE * BASE_BATCH / BIG_BATCH}],
-        measured={"baseline_val_loss": [v for _, v in base_val], "batch48_val_loss": [v for _, v in big_val],
-                  "baseline_val_acc": [v for _, v in column(base, "val_acc")],
-                  "batch48_val_acc": [v for _, v in column(big, "val_acc")]})
+        measured={
+            "baseline_val_loss": [v for _, v in base_val],
+            "batch48_val_loss": [v for _, v in big_val],
+            "baseline_val_acc": [v for _, v in column(base, "val_acc")],
+            "batch48_val_acc": [v for _, v in column(big, "val_acc")],
+        },
+    )

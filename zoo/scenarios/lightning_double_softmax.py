@@ -25,16 +25,31 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     out_dir = fresh_dir(out_dir)
     set_seed(seed)
     train, val = keyword_data(2000, seed=seed), keyword_data(400, seed=seed + 100)
-    module = LitClassifier.build(BagOfTokens(), lr=LEARNING_RATE, batch_size=BATCH_SIZE, softmax_before_loss=True,
-                                 output_activation="softmax", loss="CrossEntropyLoss")
+    module = LitClassifier.build(
+        BagOfTokens(),
+        lr=LEARNING_RATE,
+        batch_size=BATCH_SIZE,
+        softmax_before_loss=True,
+        output_activation="softmax",
+        loss="CrossEntropyLoss",
+    )
     tl, vl = loaders((train.input_ids, train.labels), (val.input_ids, val.labels), BATCH_SIZE, seed)
     rows = read_metrics(train_lightning(out_dir, module, tl, vl, max_epochs=EPOCHS))
     train_loss = [v for _, v in column(rows, "train_loss")]
     return write_truth(
-        out_dir, scenario="lightning_double_softmax", seed=seed, framework="lightning",
-        symptoms=["plateau"], cause="loss_output_mismatch", also_acceptable=["lr_too_low"],
+        out_dir,
+        scenario="lightning_double_softmax",
+        seed=seed,
+        framework="lightning",
+        symptoms=["plateau"],
+        cause="loss_output_mismatch",
+        also_acceptable=["lr_too_low"],
         first_bad={"epoch": 1, "series": "train/loss", "how": "the floor is there from the start"},
         inputs=["lightning_logs"],
         fix=["return logits from forward; CrossEntropyLoss applies log-softmax itself"],
-        measured={"loss_floor": LOSS_FLOOR, "min_train_loss": min(train_loss),
-                  "val_acc": [v for _, v in column(rows, "val_acc")]})
+        measured={
+            "loss_floor": LOSS_FLOOR,
+            "min_train_loss": min(train_loss),
+            "val_acc": [v for _, v in column(rows, "val_acc")],
+        },
+    )

@@ -25,7 +25,15 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     tl, vl = loaders((train.input_ids, train.labels), (val.input_ids, val.labels), BATCH_SIZE, seed)
     metrics = train_lightning(out_dir, module, tl, vl, max_epochs=EPOCHS)
     rows = read_metrics(metrics)
-    return write_truth(out_dir, scenario="lightning_healthy", seed=seed, framework="lightning", healthy=True,
-                       inputs=["lightning_logs"],
-                       measured={"val_loss": [v for _, v in column(rows, "val_loss")],
-                                 "val_acc": [v for _, v in column(rows, "val_acc")]})
+    return write_truth(
+        out_dir,
+        scenario="lightning_healthy",
+        seed=seed,
+        framework="lightning",
+        healthy=True,
+        inputs=["lightning_logs"],
+        measured={
+            "val_loss": [v for _, v in column(rows, "val_loss")],
+            "val_acc": [v for _, v in column(rows, "val_acc")],
+        },
+    )

@@ -34,9 +34,14 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     rows = read_metrics(train_lightning(out_dir, module, tl, vl, max_epochs=EPOCHS, log_every_n_steps=1))
     bad = first_nonfinite_row(rows, "train_loss")
     return write_truth(
-        out_dir, scenario="lightning_nan_inputs", seed=seed, framework="lightning",
-        symptoms=["nonfinite"], cause="bad_input_data",
+        out_dir,
+        scenario="lightning_nan_inputs",
+        seed=seed,
+        framework="lightning",
+        symptoms=["nonfinite"],
+        cause="bad_input_data",
         first_bad={"step": bad, "series": "train/loss", "how": "first NaN train_loss row in metrics.csv"},
         inputs=["lightning_logs"],
         fix=["drop or impute the rows with NaN features (torch.isfinite(x).all(dim=1))"],
-        measured={"first_nonfinite_step": bad, "nan_rows": list(NAN_ROWS)})
+        measured={"first_nonfinite_step": bad, "nan_rows": list(NAN_ROWS)},
+    )

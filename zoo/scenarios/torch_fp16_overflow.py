@@ -40,21 +40,35 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     def epoch_batches(epoch: int):
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
         for i in range(0, len(y), BATCH_SIZE):
-            yield x[order[i:i + BATCH_SIZE]], y[order[i:i + BATCH_SIZE]]
+            yield x[order[i : i + BATCH_SIZE]], y[order[i : i + BATCH_SIZE]]
 
     writer = tensorboard_writer(out_dir)
     with console_log(out_dir / "console.log"):
-        print(f"Namespace(lr={LEARNING_RATE}, batch_size={BATCH_SIZE}, precision='{PRECISION}', amp=True, "
-              f"grad_scaler=False, normalize_features=False)")
-        hist = train_loop(model, opt, epoch_batches, (vx, vy),
-                          LoopConfig(epochs=EPOCHS, log_every=1, autocast=torch.float16), writer=writer)
+        print(
+            f"Namespace(lr={LEARNING_RATE}, batch_size={BATCH_SIZE}, precision='{PRECISION}', amp=True, "
+            f"grad_scaler=False, normalize_features=False)"
+        )
+        hist = train_loop(
+            model,
+            opt,
+            epoch_batches,
+            (vx, vy),
+            LoopConfig(epochs=EPOCHS, log_every=1, autocast=torch.float16),
+            writer=writer,
+        )
     writer.close()
     copy_training_script(out_dir, __file__)
     bad = hist.first_nonfinite_step()
     return write_truth(
-        out_dir, scenario="torch_fp16_overflow", seed=seed, framework="pytorch",
-        symptoms=["nonfinite"], cause="mixed_precision_overflow", also_acceptable=["bad_input_data", "lr_too_high"],
+        out_dir,
+        scenario="torch_fp16_overflow",
+        seed=seed,
+        framework="pytorch",
+        symptoms=["nonfinite"],
+        cause="mixed_precision_overflow",
+        also_acceptable=["bad_input_data", "lr_too_high"],
         first_bad={"step": bad, "series": "train/loss", "how": "first logged non-finite loss"} if bad else None,
         inputs=["console.log", "tb", "train.py"],
         fix=["normalise the input features", "use bf16 or a GradScaler with fp16"],
-        measured={"first_nonfinite_step": bad, "first_loss": hist.steps[0]["loss"]})
+        measured={"first_nonfinite_step": bad, "first_loss": hist.steps[0]["loss"]},
+    )

@@ -38,12 +38,26 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     writer = tensorboard_writer(out_dir)
     with console_log(out_dir / "console.log"):
         print(f"Namespace(lr={LEARNING_RATE}, batch_size={BATCH_SIZE}, epochs={EPOCHS}, seed={seed})")
-        hist = train_loop(model, opt, lambda e: batches(train, BATCH_SIZE, seed=seed, epoch=e),
-                          (val.input_ids, val.labels), LoopConfig(epochs=EPOCHS), writer=writer)
+        hist = train_loop(
+            model,
+            opt,
+            lambda e: batches(train, BATCH_SIZE, seed=seed, epoch=e),
+            (val.input_ids, val.labels),
+            LoopConfig(epochs=EPOCHS),
+            writer=writer,
+        )
     writer.close()
     copy_training_script(out_dir, __file__)
-    return write_truth(out_dir, scenario="torch_healthy", seed=seed, framework="pytorch", healthy=True,
-                       inputs=["console.log", "tb", "train.py"],
-                       measured={"first_eval_loss": hist.evals[0]["eval_loss"],
-                                 "final_eval_loss": hist.evals[-1]["eval_loss"],
-                                 "final_eval_acc": hist.evals[-1]["eval_acc"]})
+    return write_truth(
+        out_dir,
+        scenario="torch_healthy",
+        seed=seed,
+        framework="pytorch",
+        healthy=True,
+        inputs=["console.log", "tb", "train.py"],
+        measured={
+            "first_eval_loss": hist.evals[0]["eval_loss"],
+            "final_eval_loss": hist.evals[-1]["eval_loss"],
+            "final_eval_acc": hist.evals[-1]["eval_acc"],
+        },
+    )

@@ -47,8 +47,14 @@ def run(out_dir: Path, seed: int = 0) -> dict:
 
     writer = tensorboard_writer(out_dir)
     with console_log(out_dir / "console.log"):
-        hist = train_loop(model, opt, epoch_batches, (val.input_ids, val.labels),
-                          LoopConfig(epochs=EPOCHS, log_every=1), writer=writer)
+        hist = train_loop(
+            model,
+            opt,
+            epoch_batches,
+            (val.input_ids, val.labels),
+            LoopConfig(epochs=EPOCHS, log_every=1),
+            writer=writer,
+        )
     writer.close()
     copy_training_script(out_dir, __file__)
     losses = {r["step"]: r["loss"] for r in hist.steps}
@@ -57,11 +63,22 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     baseline = sorted(before)[len(before) // 2]
     recovered = next((s for s in range(peak_step, max(losses) + 1) if losses[s] < 2 * baseline + 0.05), None)
     return write_truth(
-        out_dir, scenario="torch_loss_spike", seed=seed, framework="pytorch",
-        symptoms=["spike"], cause="bad_input_data", also_acceptable=["bad_labels", "unknown"],
+        out_dir,
+        scenario="torch_loss_spike",
+        seed=seed,
+        framework="pytorch",
+        symptoms=["spike"],
+        cause="bad_input_data",
+        also_acceptable=["bad_labels", "unknown"],
         first_bad={"step": CORRUPT_STEPS[0], "series": "train/loss", "how": "first corrupted batch (logged)"},
         inputs=["console.log", "tb", "train.py"],
         injected=f"labels shifted by one class in the batches of steps {list(CORRUPT_STEPS)}",
         fix=["find and drop the corrupted shard; the run itself recovered"],
-        measured={"median_loss_before": baseline, "peak_step": peak_step, "peak_loss": losses[peak_step],
-                  "recovered_at_step": recovered, "final_eval_acc": hist.evals[-1]["eval_acc"]})
+        measured={
+            "median_loss_before": baseline,
+            "peak_step": peak_step,
+            "peak_loss": losses[peak_step],
+            "recovered_at_step": recovered,
+            "final_eval_acc": hist.evals[-1]["eval_acc"],
+        },
+    )

@@ -59,22 +59,37 @@ def run(out_dir: Path, seed: int = 0) -> dict:
     model.lstm.weight_hh_l0.register_hook(overflow)
     writer = tensorboard_writer(out_dir)
     with console_log(out_dir / "console.log"):
-        print(f"Namespace(model='encoder+lstm', max_len={SEQ_LEN}, lr={LEARNING_RATE}, batch_size={BATCH_SIZE}, "
-              f"bf16=True, max_grad_norm={MAX_GRAD_NORM})")
-        hist = train_loop(model, opt, lambda e: batches(train, BATCH_SIZE, seed=seed, epoch=e),
-                          (val.input_ids, val.labels), LoopConfig(epochs=EPOCHS, log_every=5,
-                                                                  autocast=torch.bfloat16), writer=writer)
+        print(
+            f"Namespace(model='encoder+lstm', max_len={SEQ_LEN}, lr={LEARNING_RATE}, batch_size={BATCH_SIZE}, "
+            f"bf16=True, max_grad_norm={MAX_GRAD_NORM})"
+        )
+        hist = train_loop(
+            model,
+            opt,
+            lambda e: batches(train, BATCH_SIZE, seed=seed, epoch=e),
+            (val.input_ids, val.labels),
+            LoopConfig(epochs=EPOCHS, log_every=5, autocast=torch.bfloat16),
+            writer=writer,
+        )
     writer.close()
     copy_training_script(out_dir, __file__)
     bad = hist.first_nonfinite_step()
     return write_truth(
-        out_dir, scenario="torch_lstm_bf16_nan", seed=seed, framework="pytorch",
-        symptoms=["nonfinite"], also_symptoms=["metric_collapse"], cause="recurrent_long_sequence",
+        out_dir,
+        scenario="torch_lstm_bf16_nan",
+        seed=seed,
+        framework="pytorch",
+        symptoms=["nonfinite"],
+        also_symptoms=["metric_collapse"],
+        cause="recurrent_long_sequence",
         also_acceptable=["mixed_precision_overflow", "no_grad_clipping"],
         first_bad={"step": bad, "series": "train/loss", "how": "first logged non-finite loss"} if bad else None,
         inputs=["console.log", "tb", "train.py"],
         injected=f"the LSTM recurrent weight gradient is set to inf by a backward hook at step {INJECT_AT_STEP}, "
-                 "standing in for the bf16 BPTT overflow a long run hits; the NaN that follows is real",
-        fix=[{"param": "max_grad_norm", "from": MAX_GRAD_NORM, "to": 1.0},
-             "run the LSTM in float32 (autocast disabled for that module)"],
-        measured={"first_nonfinite_step": bad, "evals": hist.evals})
+        "standing in for the bf16 BPTT overflow a long run hits; the NaN that follows is real",
+        fix=[
+            {"param": "max_grad_norm", "from": MAX_GRAD_NORM, "to": 1.0},
+            "run the LSTM in float32 (autocast disabled for that module)",
+        ],
+        measured={"first_nonfinite_step": bad, "evals": hist.evals},
+    )

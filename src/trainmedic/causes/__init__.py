@@ -22,12 +22,27 @@ if TYPE_CHECKING:
     from .narrative import Narrative
 
 # Modules that propose causes, in no particular order (ranking is by confidence).
-CAUSE_MODULES = ("numerics", "step_size", "trainability", "generalisation", "objective", "data", "labels",
-                 "accumulation", "live")
+CAUSE_MODULES = (
+    "numerics",
+    "step_size",
+    "trainability",
+    "generalisation",
+    "objective",
+    "data",
+    "labels",
+    "accumulation",
+    "live",
+)
 # Causes that explain a non-finite loss by the size of the steps or the numbers' range: when the guard saw the NaN in
 # the batch itself, they stand only on evidence other than the non-finite values (a divergence, an explosion).
-STEP_CAUSES = ("lr_too_high", "no_grad_clipping", "mixed_precision_overflow", "recurrent_long_sequence",
-               "warmup_peak_instability", "batch_lr_mismatch")
+STEP_CAUSES = (
+    "lr_too_high",
+    "no_grad_clipping",
+    "mixed_precision_overflow",
+    "recurrent_long_sequence",
+    "warmup_peak_instability",
+    "batch_lr_mismatch",
+)
 EXPLAINED_BY_DATA = ("nonfinite", "spike", "wasted_compute")
 # A cause that preflight also found before training is corroborated.
 PREFLIGHT_BONUS = 0.1
@@ -72,8 +87,12 @@ def infer(run: Run, findings: list) -> list:
         factor *= NO_CONFIG_FACTOR
     if ctx.bad_data:
         symptom = {f.code: f.symptom for f in findings if f.serious}
-        out = [d for d in out if d.cause not in STEP_CAUSES
-               or any(symptom.get(c) not in EXPLAINED_BY_DATA for c in d.findings if c in symptom)]
+        out = [
+            d
+            for d in out
+            if d.cause not in STEP_CAUSES
+            or any(symptom.get(c) not in EXPLAINED_BY_DATA for c in d.findings if c in symptom)
+        ]
     found_before = {c for o in run.observed(PreflightResult) for c in o.causes}
     out = [replace(d, confidence=d.confidence + (PREFLIGHT_BONUS if d.cause in found_before else 0.0)) for d in out]
     best: dict = {}
@@ -82,9 +101,15 @@ def infer(run: Run, findings: list) -> list:
             best[d.cause] = d
     out = [replace(d, confidence=round(max(0.05, min(0.99, d.confidence * factor)), 3)) for d in best.values()]
     if not out and ctx.by_symptom:
-        out.append(Diagnosis(cause="unknown", confidence=UNKNOWN_CONFIDENCE, title=Msg("cause.unknown.title"),
-                             explanation=Msg("cause.unknown.explanation"),
-                             findings=sorted({f.code for fs in ctx.by_symptom.values() for f in fs})))
+        out.append(
+            Diagnosis(
+                cause="unknown",
+                confidence=UNKNOWN_CONFIDENCE,
+                title=Msg("cause.unknown.title"),
+                explanation=Msg("cause.unknown.explanation"),
+                findings=sorted({f.code for fs in ctx.by_symptom.values() for f in fs}),
+            )
+        )
     out.sort(key=lambda d: -d.confidence)
     return out
 

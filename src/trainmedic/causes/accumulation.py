@@ -73,6 +73,12 @@ def _missing_zero_grad(ctx: Context) -> Optional[Diagnosis]:
     parts = [Msg("cause.missing_zero_grad.rebound", params)]
     if grows:
         parts.append(Msg("cause.missing_zero_grad.grad_grows", params))
-    return Diagnosis(cause="missing_zero_grad", confidence=ZERO_GRAD_BASE + (GRAD_GROWTH_BONUS if grows else 0.0),
-                     title=Msg("cause.missing_zero_grad.title"), explanation=Msg("cause.explain", {"parts": parts}),
-                     findings=ctx.codes("divergence"), fixes=fixes, facts={"rebound": r, "grad_grows": grows})
+    return Diagnosis(
+        cause="missing_zero_grad",
+        confidence=ZERO_GRAD_BASE + (GRAD_GROWTH_BONUS if grows else 0.0),
+        title=Msg("cause.missing_zero_grad.title"),
+        explanation=Msg("cause.explain", {"parts": parts}),
+        findings=ctx.codes("divergence"),
+        fixes=fixes,
+        facts={"rebound": r, "grad_grows": grows},
+    )

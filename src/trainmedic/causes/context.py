@@ -120,9 +120,11 @@ class Context:
         """The live guard saw the batch itself hold NaN/inf: the replay found it at the input, a skipped step's
         batch held it, or the first batch's inputs did."""
         run = self.run
-        return (any(o.phase == "input" for o in run.observed(Provenance))
-                or any(o.input_nonfinite for o in run.observed(GuardAction))
-                or any(o.nonfinite for o in run.observed(InputStats)))
+        return (
+            any(o.phase == "input" for o in run.observed(Provenance))
+            or any(o.input_nonfinite for o in run.observed(GuardAction))
+            or any(o.nonfinite for o in run.observed(InputStats))
+        )
 
     @property
     def framework(self) -> str:

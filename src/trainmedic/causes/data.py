@@ -32,8 +32,11 @@ def _sudden_nan(ctx: Context) -> Optional[Diagnosis]:
     f = ctx.first("nonfinite")
     if f is None or ctx.rise_before_nan() or ctx.mixed or ctx.bad_data:
         return None  # (what the live guard saw in the batch is stated by causes.live)
-    early = [g for g in ctx.by_symptom.get("gradient_explosion", []) + ctx.by_symptom.get("divergence", [])
-             if position(g) < position(f)]
+    early = [
+        g
+        for g in ctx.by_symptom.get("gradient_explosion", []) + ctx.by_symptom.get("divergence", [])
+        if position(g) < position(f)
+    ]
     if early:
         return None  # the run showed the instability coming: a step-size cause, not the data
     s = ctx.run.get(f.series)
@@ -43,22 +46,37 @@ def _sudden_nan(ctx: Context) -> Optional[Diagnosis]:
         idx = [i for i in range(len(s)) if s.at(i) == f.at.as_dict()]
         recovers = bool(idx) and idx[0] + 1 < len(s) and bool(s.values[idx[0] + 1] == s.values[idx[0] + 1])
     params = {"series": f.series_label or f.series, "where": f.where()}
-    fixes = [Fix(action=Msg("cause.fix.check_batch_finite.action"), why=Msg("cause.fix.check_batch_finite.why")),
-             Fix(action=Msg("cause.fix.skip_nonfinite.action"), why=Msg("cause.fix.skip_nonfinite.why"))]
-    return Diagnosis(cause="bad_input_data", confidence=SUDDEN_NAN_BASE + (NAN_RECOVERS_BONUS if recovers else 0.0),
-                     title=Msg("cause.bad_input_data.title", params),
-                     explanation=Msg("cause.bad_input_data.sudden_nan", params), findings=ctx.codes("nonfinite"),
-                     fixes=fixes, facts={"recovers": recovers})
+    fixes = [
+        Fix(action=Msg("cause.fix.check_batch_finite.action"), why=Msg("cause.fix.check_batch_finite.why")),
+        Fix(action=Msg("cause.fix.skip_nonfinite.action"), why=Msg("cause.fix.skip_nonfinite.why")),
+    ]
+    return Diagnosis(
+        cause="bad_input_data",
+        confidence=SUDDEN_NAN_BASE + (NAN_RECOVERS_BONUS if recovers else 0.0),
+        title=Msg("cause.bad_input_data.title", params),
+        explanation=Msg("cause.bad_input_data.sudden_nan", params),
+        findings=ctx.codes("nonfinite"),
+        fixes=fixes,
+        facts={"recovers": recovers},
+    )
 
 
 def _isolated_spikes(ctx: Context) -> Optional[Diagnosis]:
-    spikes = [f for f in ctx.by_symptom.get("spike", [])
-              if isinstance(f.facts, SpikeFacts) and 0 < len(f.facts.spikes) <= ISOLATED_SPIKES]
+    spikes = [
+        f
+        for f in ctx.by_symptom.get("spike", [])
+        if isinstance(f.facts, SpikeFacts) and 0 < len(f.facts.spikes) <= ISOLATED_SPIKES
+    ]
     if not spikes or ctx.has("nonfinite", "divergence", "oscillation"):
         return None
     f = spikes[0]
     params = {"series": f.series_label or f.series, "where": f.where(), "ratio": round(f.facts.worst_ratio, 1)}
     fixes = [Fix(action=Msg("cause.fix.find_batch.action", params), why=Msg("cause.fix.find_batch.why"))]
-    return Diagnosis(cause="bad_input_data", confidence=ISOLATED_SPIKE_BASE,
-                     title=Msg("cause.bad_input_data.title", params),
-                     explanation=Msg("cause.bad_input_data.spike", params), findings=ctx.codes("spike"), fixes=fixes)
+    return Diagnosis(
+        cause="bad_input_data",
+        confidence=ISOLATED_SPIKE_BASE,
+        title=Msg("cause.bad_input_data.title", params),
+        explanation=Msg("cause.bad_input_data.spike", params),
+        findings=ctx.codes("spike"),
+        fixes=fixes,
+    )

@@ -18,8 +18,15 @@ FRAMEWORKS = ("hf", "lightning", "accelerate", "keras", "torch", "unknown")
 # What the formats read say about the code that wrote them.
 FORMAT_FRAMEWORK = {"hf-trainer": "hf", "lightning-csv": "lightning"}
 # The live log names the integration that fed the Monitor; a launcher names how a script was started.
-LAUNCHER_FRAMEWORK = {"hf-trainer": "hf", "hf": "hf", "lightning": "lightning", "accelerate": "accelerate",
-                      "torchrun": "torch", "torch.distributed.launch": "torch", "deepspeed": "torch"}
+LAUNCHER_FRAMEWORK = {
+    "hf-trainer": "hf",
+    "hf": "hf",
+    "lightning": "lightning",
+    "accelerate": "accelerate",
+    "torchrun": "torch",
+    "torch.distributed.launch": "torch",
+    "deepspeed": "torch",
+}
 # Optimizer names as the config spells them -> the class a line of code builds.
 OPTIMIZER_CLASS = {"adamw": "AdamW", "adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
 
@@ -86,10 +93,16 @@ def render_fix(fix: Fix, framework: str, config: Optional[dict] = None) -> Optio
     p, to = fix.param, _literal(fix.to)
     opt = _optimizer(config)
     if framework == "hf":
-        hf = {"lr": "learning_rate", "max_grad_norm": "max_grad_norm", "warmup_steps": "warmup_steps",
-              "warmup_ratio": "warmup_ratio", "per_device_batch": "per_device_train_batch_size",
-              "grad_accum": "gradient_accumulation_steps", "weight_decay": "weight_decay",
-              "num_epochs": "num_train_epochs"}
+        hf = {
+            "lr": "learning_rate",
+            "max_grad_norm": "max_grad_norm",
+            "warmup_steps": "warmup_steps",
+            "warmup_ratio": "warmup_ratio",
+            "per_device_batch": "per_device_train_batch_size",
+            "grad_accum": "gradient_accumulation_steps",
+            "weight_decay": "weight_decay",
+            "num_epochs": "num_train_epochs",
+        }
         if p in hf:
             return FixCode(f"TrainingArguments({hf[p]}={to})")
         if p == "precision":
@@ -103,11 +116,15 @@ def render_fix(fix: Fix, framework: str, config: Optional[dict] = None) -> Optio
         if p == "grad_accum":
             return FixCode(f"Trainer(accumulate_grad_batches={to})")
         if p == "precision":
-            return FixCode(f'Trainer(precision="{fix.to}-mixed")' if str(fix.to) in ("bf16", "16") else
-                           f'Trainer(precision="{fix.to}")')
+            return FixCode(
+                f'Trainer(precision="{fix.to}-mixed")'
+                if str(fix.to) in ("bf16", "16")
+                else f'Trainer(precision="{fix.to}")'
+            )
         if p == "lr":
-            return FixCode(f"torch.optim.{opt}(self.parameters(), lr={to})",
-                           _where("framework.where.configure_optimizers"))
+            return FixCode(
+                f"torch.optim.{opt}(self.parameters(), lr={to})", _where("framework.where.configure_optimizers")
+            )
         if p == "per_device_batch":
             return FixCode(f"DataLoader(..., batch_size={to})")
         return None
@@ -125,17 +142,20 @@ def render_fix(fix: Fix, framework: str, config: Optional[dict] = None) -> Optio
     if framework in ("torch", "accelerate"):
         if p == "max_grad_norm":
             if framework == "accelerate":
-                return FixCode(f"accelerator.clip_grad_norm_(model.parameters(), {to})",
-                               _where("framework.where.accelerate_clip"))
-            return FixCode(f"torch.nn.utils.clip_grad_norm_(model.parameters(), {to})",
-                           _where("framework.where.torch_clip"))
+                return FixCode(
+                    f"accelerator.clip_grad_norm_(model.parameters(), {to})", _where("framework.where.accelerate_clip")
+                )
+            return FixCode(
+                f"torch.nn.utils.clip_grad_norm_(model.parameters(), {to})", _where("framework.where.torch_clip")
+            )
         if p == "lr":
             return FixCode(f"torch.optim.{opt}(model.parameters(), lr={to})")
         if p == "precision" and str(fix.to) == "bf16":
             if framework == "accelerate":
                 return FixCode('Accelerator(mixed_precision="bf16")')
-            return FixCode('torch.autocast(device_type="cuda", dtype=torch.bfloat16)',
-                           _where("framework.where.torch_autocast"))
+            return FixCode(
+                'torch.autocast(device_type="cuda", dtype=torch.bfloat16)', _where("framework.where.torch_autocast")
+            )
         if p == "grad_accum" and framework == "accelerate":
             return FixCode(f"Accelerator(gradient_accumulation_steps={to})")
         if p == "per_device_batch":

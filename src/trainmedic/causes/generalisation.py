@@ -33,18 +33,26 @@ def _degenerate_eval_set(ctx: Context) -> Optional[Diagnosis]:
         s = s.sorted()
         values = ", ".join(f"{s.values[i]:.4f}" for i in f.facts.points[:6] if i < len(s))
     params = {"series": f.series_label or f.series, "values": values, "where": f.where()}
-    fixes = [Fix(action=Msg("cause.fix.check_labels.action"), why=Msg("cause.fix.check_labels.why", params)),
-             Fix(action=Msg("cause.fix.stratified_split.action"), why=Msg("cause.fix.stratified_split.why"))]
-    return Diagnosis(cause="degenerate_eval_set", confidence=DEGENERATE_BASE,
-                     title=Msg("cause.degenerate_eval_set.title", params),
-                     explanation=Msg("cause.degenerate_eval_set.explanation", params),
-                     findings=ctx.codes("degenerate_eval"), fixes=fixes)
+    fixes = [
+        Fix(action=Msg("cause.fix.check_labels.action"), why=Msg("cause.fix.check_labels.why", params)),
+        Fix(action=Msg("cause.fix.stratified_split.action"), why=Msg("cause.fix.stratified_split.why")),
+    ]
+    return Diagnosis(
+        cause="degenerate_eval_set",
+        confidence=DEGENERATE_BASE,
+        title=Msg("cause.degenerate_eval_set.title", params),
+        explanation=Msg("cause.degenerate_eval_set.explanation", params),
+        findings=ctx.codes("degenerate_eval"),
+        fixes=fixes,
+    )
 
 
 # Keeping the model at the eval-loss minimum, in the run's framework (others get the framework-neutral sentence).
-BEST_CHECKPOINT_ACTION = {"hf": "cause.fix.best_checkpoint.action.hf",
-                          "lightning": "cause.fix.best_checkpoint.action.lightning",
-                          "keras": "cause.fix.best_checkpoint.action.keras"}
+BEST_CHECKPOINT_ACTION = {
+    "hf": "cause.fix.best_checkpoint.action.hf",
+    "lightning": "cause.fix.best_checkpoint.action.lightning",
+    "keras": "cause.fix.best_checkpoint.action.keras",
+}
 
 
 def _overfitting(ctx: Context) -> Optional[Diagnosis]:
@@ -57,18 +65,37 @@ def _overfitting(ctx: Context) -> Optional[Diagnosis]:
         s = ctx.run.get(f.series)
         fin = s.values[np.isfinite(s.values)] if s is not None else np.empty(0)
         low = float(fin.min()) if fin.size else None
-        params = {"series": series, "where": f.where(), "min": low, "train": m.train_loss,
-                  "eval": m.eval_loss, "ratio": round(m.ratio)}
+        params = {
+            "series": series,
+            "where": f.where(),
+            "min": low,
+            "train": m.train_loss,
+            "eval": m.eval_loss,
+            "ratio": round(m.ratio),
+        }
         explanation = Msg("cause.overfitting_capacity.explanation_memorise", params)
     else:
         facts = f.facts if isinstance(f.facts, OverfitFacts) else None
-        params = {"series": series, "where": f.where(), "min": facts.minimum if facts else None,
-                  "last": facts.last if facts else None}
-        explanation = Msg("cause.overfitting_capacity.explanation" if facts else
-                          "cause.overfitting_capacity.explanation_short", params)
+        params = {
+            "series": series,
+            "where": f.where(),
+            "min": facts.minimum if facts else None,
+            "last": facts.last if facts else None,
+        }
+        explanation = Msg(
+            "cause.overfitting_capacity.explanation" if facts else "cause.overfitting_capacity.explanation_short",
+            params,
+        )
     action = BEST_CHECKPOINT_ACTION.get(ctx.framework, "cause.fix.best_checkpoint.action")
-    fixes = [Fix(action=Msg(action), why=Msg("cause.fix.best_checkpoint.why", params)),
-             Fix(action=Msg("cause.fix.regularise.action"), why=Msg("cause.fix.regularise.why"))]
-    return Diagnosis(cause="overfitting_capacity", confidence=OVERFIT_BASE,
-                     title=Msg("cause.overfitting_capacity.title", params), explanation=explanation,
-                     findings=ctx.codes("overfitting"), fixes=fixes)
+    fixes = [
+        Fix(action=Msg(action), why=Msg("cause.fix.best_checkpoint.why", params)),
+        Fix(action=Msg("cause.fix.regularise.action"), why=Msg("cause.fix.regularise.why")),
+    ]
+    return Diagnosis(
+        cause="overfitting_capacity",
+        confidence=OVERFIT_BASE,
+        title=Msg("cause.overfitting_capacity.title", params),
+        explanation=explanation,
+        findings=ctx.codes("overfitting"),
+        fixes=fixes,
+    )

@@ -21,8 +21,9 @@ BAD_LABELS_CONFIDENCE = 0.9
 # `Target 4 is out of bounds.` (CPU), the CUDA kernel's assertion, and `label 7 is out of range` written by hand.
 TARGET_OUT_OF_BOUNDS = re.compile(r"\bTarget (?P<target>-?\d+) is out of bounds")
 CLASS_ASSERT = re.compile(r"t >= 0 && t < n_classes|t < n_classes")
-LABEL_OUT_OF_RANGE = re.compile(r"\blabels?\b.*\bout of (?:range|bounds)\b|\bout of (?:range|bounds)\b.*\blabels?\b",
-                                re.IGNORECASE)
+LABEL_OUT_OF_RANGE = re.compile(
+    r"\blabels?\b.*\bout of (?:range|bounds)\b|\bout of (?:range|bounds)\b.*\blabels?\b", re.IGNORECASE
+)
 LABEL_VALUE = re.compile(r"\blabels?\s*[:=]?\s*(?P<target>-?\d+)", re.IGNORECASE)
 
 
@@ -56,17 +57,41 @@ def _bad_labels(ctx: Context) -> Optional[Diagnosis]:
     k = num(ctx.get("num_classes"))
     k = int(k) if k is not None else None
     where = Position.of(e.at())
-    params = {"line": e.message, "source": e.source, "target": "?" if target is None else target,
-              "k": k, "last": None if k is None else k - 1, "cite": ctx.cite("num_classes"),
-              "where": where.where()}
+    params = {
+        "line": e.message,
+        "source": e.source,
+        "target": "?" if target is None else target,
+        "k": k,
+        "last": None if k is None else k - 1,
+        "cite": ctx.cite("num_classes"),
+        "where": where.where(),
+    }
     known = target is not None and k is not None
     key = "cause.bad_labels.explanation_known" if known else "cause.bad_labels.explanation"
-    fixes = [Fix(action=Msg("cause.fix.labels_in_range.action_known" if known else "cause.fix.labels_in_range.action",
-                            params), why=Msg("cause.fix.labels_in_range.why", params))]
+    fixes = [
+        Fix(
+            action=Msg(
+                "cause.fix.labels_in_range.action_known" if known else "cause.fix.labels_in_range.action", params
+            ),
+            why=Msg("cause.fix.labels_in_range.why", params),
+        )
+    ]
     if known and target >= k:
-        fixes.append(Fix(param="num_labels", from_=k, to=target + 1,
-                         why=Msg("cause.fix.num_labels.why", {**params, "to": target + 1})))
+        fixes.append(
+            Fix(
+                param="num_labels",
+                from_=k,
+                to=target + 1,
+                why=Msg("cause.fix.num_labels.why", {**params, "to": target + 1}),
+            )
+        )
     fixes.append(Fix(action=Msg("cause.fix.remap_labels.action", params), why=Msg("cause.fix.remap_labels.why")))
-    return Diagnosis(cause="bad_labels", confidence=BAD_LABELS_CONFIDENCE, title=Msg("cause.bad_labels.title", params),
-                     explanation=Msg(key, params), findings=ctx.codes("crash"), fixes=fixes,
-                     facts={"target": target, "num_classes": k, "error": e.message})
+    return Diagnosis(
+        cause="bad_labels",
+        confidence=BAD_LABELS_CONFIDENCE,
+        title=Msg("cause.bad_labels.title", params),
+        explanation=Msg(key, params),
+        findings=ctx.codes("crash"),
+        fixes=fixes,
+        facts={"target": target, "num_classes": k, "error": e.message},
+    )

@@ -24,12 +24,18 @@ from .resume import checkpoint_advice
 EVAL_TRAIN_GAP = 3.0
 # The symptom and where it happened, in words ("eval_loss diverged at step 40"), by symptom.
 WHAT = {
-    "nonfinite": "narrative.symptom.nonfinite", "divergence": "narrative.symptom.divergence",
-    "stuck_at_chance": "narrative.symptom.stuck_at_chance", "plateau": "narrative.symptom.plateau",
-    "oscillation": "narrative.symptom.oscillation", "spike": "narrative.symptom.spike",
-    "overfitting": "narrative.symptom.overfitting", "metric_collapse": "narrative.symptom.metric_collapse",
-    "degenerate_eval": "narrative.symptom.degenerate_eval", "gradient_explosion": "narrative.symptom.gradient_explosion",
-    "vanishing_gradient": "narrative.symptom.vanishing_gradient", "wasted_compute": "narrative.symptom.wasted_compute",
+    "nonfinite": "narrative.symptom.nonfinite",
+    "divergence": "narrative.symptom.divergence",
+    "stuck_at_chance": "narrative.symptom.stuck_at_chance",
+    "plateau": "narrative.symptom.plateau",
+    "oscillation": "narrative.symptom.oscillation",
+    "spike": "narrative.symptom.spike",
+    "overfitting": "narrative.symptom.overfitting",
+    "metric_collapse": "narrative.symptom.metric_collapse",
+    "degenerate_eval": "narrative.symptom.degenerate_eval",
+    "gradient_explosion": "narrative.symptom.gradient_explosion",
+    "vanishing_gradient": "narrative.symptom.vanishing_gradient",
+    "wasted_compute": "narrative.symptom.wasted_compute",
     "crash": "narrative.symptom.crash",
 }
 # A cause as the clause of a sentence ("because the learning rate 20 is too high"), by the key of its title, with the
@@ -55,8 +61,12 @@ BECAUSE = {
     "cause.bad_labels.title": "cause.bad_labels.because",
 }
 # How to log the gradient norm, in the run's framework.
-LOG_GRAD_NORM = {"hf": "narrative.watch.log_grad_norm_hf", "torch": "narrative.watch.log_grad_norm_torch",
-                 "accelerate": "narrative.watch.log_grad_norm_torch", "lightning": "narrative.watch.log_grad_norm_torch"}
+LOG_GRAD_NORM = {
+    "hf": "narrative.watch.log_grad_norm_hf",
+    "torch": "narrative.watch.log_grad_norm_torch",
+    "accelerate": "narrative.watch.log_grad_norm_torch",
+    "lightning": "narrative.watch.log_grad_norm_torch",
+}
 # Healthy gradient norms as a multiple of the run's own median: 0.1-5x is normal, 5-10x suspicious, >10x exploding.
 GRAD_HEALTHY = (0.1, 5.0)
 GRAD_EXPLODING = 10.0
@@ -78,12 +88,17 @@ def narrate(run: Run, findings: list, diagnoses: list) -> Narrative:
     """The story of a diagnosis, from the findings (in any order) and the ranked diagnoses."""
     findings = by_position(findings)
     serious = [f for f in findings if f.serious]
-    chain = [Msg("narrative.chain.item", {"where": f.where() if f.at.known else "", "message": f.message})
-             for f in serious]
+    chain = [
+        Msg("narrative.chain.item", {"where": f.where() if f.at.known else "", "message": f.message}) for f in serious
+    ]
     chain += _gaps(run)
-    return Narrative(conclusion=_conclusion(run, serious, diagnoses), chain=tuple(chain),
-                     checkpoints=checkpoint_advice(run, findings), watch_next=tuple(_watch(run, serious)),
-                     notes=tuple(_notes(run, serious, diagnoses)))
+    return Narrative(
+        conclusion=_conclusion(run, serious, diagnoses),
+        chain=tuple(chain),
+        checkpoints=checkpoint_advice(run, findings),
+        watch_next=tuple(_watch(run, serious)),
+        notes=tuple(_notes(run, serious, diagnoses)),
+    )
 
 
 def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
@@ -133,8 +148,12 @@ def _gaps(run: Run) -> list:
                 if j.size:
                     t, e = float(tr.values[j[0]]), float(ev.values[i])
                     if t > 0 and e / t >= EVAL_TRAIN_GAP:
-                        out.append(Msg("narrative.chain.gap", {"eval": e, "train": t, "where": where(ev, int(i)),
-                                                               "ratio": round(e / t, 1)}))
+                        out.append(
+                            Msg(
+                                "narrative.chain.gap",
+                                {"eval": e, "train": t, "where": where(ev, int(i)), "ratio": round(e / t, 1)},
+                            )
+                        )
                     break
     return out
 
@@ -152,9 +171,17 @@ def _watch(run: Run, serious: list[Finding]) -> list:
     out = []
     med = _grad_median(run)
     if med is not None:
-        out.append(Msg("narrative.watch.grad_norm", {"median": med, "low": round(GRAD_HEALTHY[0] * med, 3),
-                                                      "high": round(GRAD_HEALTHY[1] * med, 3),
-                                                      "explode": round(GRAD_EXPLODING * med, 3)}))
+        out.append(
+            Msg(
+                "narrative.watch.grad_norm",
+                {
+                    "median": med,
+                    "low": round(GRAD_HEALTHY[0] * med, 3),
+                    "high": round(GRAD_HEALTHY[1] * med, 3),
+                    "explode": round(GRAD_EXPLODING * med, 3),
+                },
+            )
+        )
     elif symptoms & {"nonfinite", "divergence", "oscillation", "spike", "metric_collapse"}:
         out.append(Msg(LOG_GRAD_NORM.get(framework_of(run), "narrative.watch.log_grad_norm")))
     if "nonfinite" in symptoms:

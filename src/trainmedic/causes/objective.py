@@ -38,8 +38,10 @@ def double_softmax_floor(k: int) -> float:
 
 
 def _loss_output_mismatch(ctx: Context) -> Optional[Diagnosis]:
-    f = next((f for f in ctx.by_symptom.get("plateau", [])
-              if isinstance(f.facts, PlateauFacts) and f.facts.kind == "floor"), None)
+    f = next(
+        (f for f in ctx.by_symptom.get("plateau", []) if isinstance(f.facts, PlateauFacts) and f.facts.kind == "floor"),
+        None,
+    )
     if f is None:
         return None
     floor, k = f.facts.floor, f.facts.k
@@ -55,10 +57,16 @@ def _loss_output_mismatch(ctx: Context) -> Optional[Diagnosis]:
     act = str(ctx.get("output_activation") or "").lower()
     if act in SQUASHING:
         conf += ACTIVATION_BONUS
-        parts.append(Msg("cause.loss_output_mismatch.config", {"activation": act,
-                                                               "cite": ctx.cite("output_activation")}))
+        parts.append(
+            Msg("cause.loss_output_mismatch.config", {"activation": act, "cite": ctx.cite("output_activation")})
+        )
     fixes = [Fix(action=Msg("cause.fix.return_logits.action"), why=Msg("cause.fix.return_logits.why"))]
-    return Diagnosis(cause="loss_output_mismatch", confidence=conf,
-                     title=Msg("cause.loss_output_mismatch.title", params),
-                     explanation=Msg("cause.explain", {"parts": parts}), findings=ctx.codes("plateau"), fixes=fixes,
-                     facts={"floor": floor, "k": k})
+    return Diagnosis(
+        cause="loss_output_mismatch",
+        confidence=conf,
+        title=Msg("cause.loss_output_mismatch.title", params),
+        explanation=Msg("cause.explain", {"parts": parts}),
+        findings=ctx.codes("plateau"),
+        fixes=fixes,
+        facts={"floor": floor, "k": k},
+    )

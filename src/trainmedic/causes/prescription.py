@@ -30,8 +30,8 @@ class Topic:
     """What an action is about: the parameter (or concern) it changes, and how it relates to a change of it."""
 
     name: str
-    same: bool = False          # another wording of the parameter's own change (the clip call of a hand-written loop)
-    alternative: bool = False   # another way to the same end ("or keep the effective batch")
+    same: bool = False  # another wording of the parameter's own change (the clip call of a hand-written loop)
+    alternative: bool = False  # another way to the same end ("or keep the effective batch")
     lengthens_warmup: bool = False
 
 
@@ -196,8 +196,16 @@ def _change(e: _Entry, run: Run, framework: str, config: dict, first: bool) -> C
     entry = run.config.entry(fx.param) if fx.param else None
     set_at = entry.cite() if entry is not None and not entry.derived_from else ""
     alternatives = tuple(Change(why=(a.why,), action=a.action, causes=tuple(e.causes[:1])) for a in e.alternatives)
-    change = Change(why=tuple(e.why), param=fx.param, from_=fx.from_, to=fx.to, action=fx.action,
-                    code=code.code if code else "", place=code.where if code else None,
-                    set_at=set_at if set_at != "unknown" else "", causes=tuple(e.causes),
-                    alternatives=alternatives)
+    change = Change(
+        why=tuple(e.why),
+        param=fx.param,
+        from_=fx.from_,
+        to=fx.to,
+        action=fx.action,
+        code=code.code if code else "",
+        place=code.where if code else None,
+        set_at=set_at if set_at != "unknown" else "",
+        causes=tuple(e.causes),
+        alternatives=alternatives,
+    )
     return replace(change, first=True) if first else change

@@ -36,8 +36,11 @@ def checkpoint_advice(run: Run, findings: list) -> Optional[dict]:
     x0 = _x(fail, axis)
     if x0 is None:
         return None
-    pos = [(float(e.step if axis == "step" else e.epoch), e.data["path"]) for e in ckpts
-           if (e.step if axis == "step" else e.epoch) is not None]
+    pos = [
+        (float(e.step if axis == "step" else e.epoch), e.data["path"])
+        for e in ckpts
+        if (e.step if axis == "step" else e.epoch) is not None
+    ]
     pos.sort()
     healthy = [p for x, p in pos if x < x0]
     broken = [p for x, p in pos if x >= x0]
@@ -45,8 +48,9 @@ def checkpoint_advice(run: Run, findings: list) -> Optional[dict]:
     if healthy:
         out["last_healthy"] = healthy[-1]
         key = "cause.resume.with_broken" if broken else "cause.resume.plain"
-        out["resume"] = Msg(key, {"path": healthy[-1], "broken": ", ".join(_short(b) for b in broken),
-                                  "count": len(broken)})
+        out["resume"] = Msg(
+            key, {"path": healthy[-1], "broken": ", ".join(_short(b) for b in broken), "count": len(broken)}
+        )
     else:
         out["last_healthy"] = None
         out["resume"] = Msg("cause.resume.none", {"first": pos[0][1] if pos else ""})

@@ -21,7 +21,7 @@ from .context import FAILURE_SYMPTOMS, Context, nan_before_updates, num
 from .trainability import USUAL_LR, optimizer_family
 
 LR_BASE = 0.45
-LR_RISE_BONUS = 0.3          # the loss was climbing before the NaN: the textbook lr divergence
+LR_RISE_BONUS = 0.3  # the loss was climbing before the NaN: the textbook lr divergence
 LR_DIVERGENCE_BONUS = 0.2
 LR_SAME_AS_STABLE_PENALTY = 0.25  # a stable sibling ran at the same lr: the lr alone is not the problem
 # lr cut: halve for a divergence (the usual first step); about 3x for oscillation (1e-3 -> 3e-4 for Adam).
@@ -52,8 +52,9 @@ WARMUP_ESCALATION = 0.55
 def candidates(ctx: Context) -> list:
     """An effective batch changed without rescaling the lr, a failure at the end of warmup, an lr too high and an lr
     decayed to zero."""
-    return [d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx), _lr_decayed(ctx))
-            if d is not None]
+    return [
+        d for d in (_batch_lr_mismatch(ctx), _warmup_peak(ctx), _lr_too_high(ctx), _lr_decayed(ctx)) if d is not None
+    ]
 
 
 # An lr at zero while training goes on: the schedule is the cause of the plateau, named with confidence.
@@ -65,12 +66,18 @@ def _lr_decayed(ctx: Context) -> Optional[Diagnosis]:
     if f is None:
         return None
     params = {"where": f.where(), "scheduler": ctx.get("scheduler") or None, "lr": ctx.lr or None}  # unknown: unsaid
-    fixes = [Fix(action=Msg("cause.fix.check_scheduler.action", params), why=Msg("cause.fix.check_scheduler.why")),
-             Fix(action=Msg("cause.fix.print_lr.action"), why=Msg("cause.fix.print_lr.why"))]
-    return Diagnosis(cause="lr_schedule_decayed", confidence=LR_DECAYED,
-                     title=Msg("cause.lr_schedule_decayed.title"),
-                     explanation=Msg("cause.lr_schedule_decayed.explanation", params), findings=ctx.codes("plateau"),
-                     fixes=fixes)
+    fixes = [
+        Fix(action=Msg("cause.fix.check_scheduler.action", params), why=Msg("cause.fix.check_scheduler.why")),
+        Fix(action=Msg("cause.fix.print_lr.action"), why=Msg("cause.fix.print_lr.why")),
+    ]
+    return Diagnosis(
+        cause="lr_schedule_decayed",
+        confidence=LR_DECAYED,
+        title=Msg("cause.lr_schedule_decayed.title"),
+        explanation=Msg("cause.lr_schedule_decayed.explanation", params),
+        findings=ctx.codes("plateau"),
+        fixes=fixes,
+    )
 
 
 def _round_lr(x: float) -> float:
@@ -107,23 +114,34 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
             # Far outside what this optimizer ever trains with (SGD at 20, Adam at 0.5): halving is not enough;
             # start again from its classic default (SGD 0.1, Adam 1e-3).
             to = _round_lr(high * FAR_ABOVE_RESTART)
-            fixes.append(Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_far_above.why",
-                                                                   {"low": low, "high": high})))
+            fixes.append(
+                Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_far_above.why", {"low": low, "high": high}))
+            )
         else:
             to = _round_lr(lr * cut)
-            fixes.append(Fix(param="lr", from_=lr, to=to,
-                             why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
+            fixes.append(
+                Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)}))
+            )
     else:  # the files read do not give the lr: the change is still to lower it, by the same factor
-        fixes.append(Fix(action=Msg("cause.fix.lr_unknown.action", {"factor": round(1 / cut, 1)}),
-                         why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)})))
+        fixes.append(
+            Fix(
+                action=Msg("cause.fix.lr_unknown.action", {"factor": round(1 / cut, 1)}),
+                why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)}),
+            )
+        )
     if swings:
         fixes.append(Fix(action=Msg("cause.fix.plateau_scheduler.action"), why=Msg("cause.fix.plateau_scheduler.why")))
         fixes.append(Fix(action=Msg("cause.fix.report_best.action"), why=Msg("cause.fix.report_best.why")))
     else:
         fixes.append(Fix(action=Msg("cause.fix.warmup.action"), why=Msg("cause.fix.warmup.why")))
-    return Diagnosis(cause="lr_too_high", confidence=conf, title=Msg("cause.lr_too_high.title", params),
-                     explanation=Msg("cause.explain", {"parts": parts}),
-                     findings=ctx.codes("nonfinite", "divergence", "oscillation", "spike"), fixes=fixes)
+    return Diagnosis(
+        cause="lr_too_high",
+        confidence=conf,
+        title=Msg("cause.lr_too_high.title", params),
+        explanation=Msg("cause.explain", {"parts": parts}),
+        findings=ctx.codes("nonfinite", "divergence", "oscillation", "spike"),
+        fixes=fixes,
+    )
 
 
 def _batch_lr_mismatch(ctx: Context) -> Optional[Diagnosis]:
@@ -141,10 +159,18 @@ def _batch_lr_mismatch(ctx: Context) -> Optional[Diagnosis]:
     conf = BATCH_BASE + (BATCH_SUMMED_BONUS if summed else 0.0)
     ratio = eff / b_eff
     level = ctx.loss_level()
-    params = {"eff": int(eff), "base_eff": int(b_eff), "lr": lr, "ratio": round(ratio, 2), "level": level or "?",
-              "pdb": ctx.get("per_device_batch") or "?", "accum": ctx.get("grad_accum") or 1,
-              "base_pdb": base.config.get("per_device_batch") or "?", "base_accum": base.config.get("grad_accum") or 1,
-              "cite": ctx.cite("per_device_batch")}
+    params = {
+        "eff": int(eff),
+        "base_eff": int(b_eff),
+        "lr": lr,
+        "ratio": round(ratio, 2),
+        "level": level or "?",
+        "pdb": ctx.get("per_device_batch") or "?",
+        "accum": ctx.get("grad_accum") or 1,
+        "base_pdb": base.config.get("per_device_batch") or "?",
+        "base_accum": base.config.get("grad_accum") or 1,
+        "cite": ctx.cite("per_device_batch"),
+    }
     parts = [Msg("cause.batch_lr_mismatch.change", params)]
     if summed:
         to = _round_lr(lr * b_eff / eff)
@@ -159,24 +185,44 @@ def _batch_lr_mismatch(ctx: Context) -> Optional[Diagnosis]:
     warm = num(ctx.get("warmup_steps"))
     b_warm = num(base.config.get("warmup_steps"))
     if warm and b_warm and warm == b_warm:
-        fixes.append(Fix(param="warmup_steps", from_=int(warm), to=int(round(warm * b_eff / eff)),
-                         why=Msg("cause.fix.warmup_samples.why", {**params, "warm": int(warm)})))
-    return Diagnosis(cause="batch_lr_mismatch", confidence=conf, title=Msg("cause.batch_lr_mismatch.title", params),
-                     explanation=Msg("cause.explain", {"parts": parts}),
-                     findings=ctx.codes("divergence", "metric_collapse", "nonfinite"), fixes=fixes,
-                     facts={"effective_batch": [int(b_eff), int(eff)], "lr": [b_lr, lr], "summed": summed})
+        fixes.append(
+            Fix(
+                param="warmup_steps",
+                from_=int(warm),
+                to=int(round(warm * b_eff / eff)),
+                why=Msg("cause.fix.warmup_samples.why", {**params, "warm": int(warm)}),
+            )
+        )
+    return Diagnosis(
+        cause="batch_lr_mismatch",
+        confidence=conf,
+        title=Msg("cause.batch_lr_mismatch.title", params),
+        explanation=Msg("cause.explain", {"parts": parts}),
+        findings=ctx.codes("divergence", "metric_collapse", "nonfinite"),
+        fixes=fixes,
+        facts={"effective_batch": [int(b_eff), int(eff)], "lr": [b_lr, lr], "summed": summed},
+    )
 
 
 def _summed_without_baseline(ctx: Context, eff: float, lr: float) -> Diagnosis:
     """A summed loss in a failing run, no baseline to compare: the batch is a suspect, with a rule but no number."""
-    params = {"eff": int(eff), "lr": lr, "level": ctx.loss_level() or "?", "pdb": ctx.get("per_device_batch") or "?",
-              "accum": ctx.get("grad_accum") or 1}
+    params = {
+        "eff": int(eff),
+        "lr": lr,
+        "level": ctx.loss_level() or "?",
+        "pdb": ctx.get("per_device_batch") or "?",
+        "accum": ctx.get("grad_accum") or 1,
+    }
     fixes = [Fix(action=Msg("cause.fix.lr_by_batch.action", params), why=Msg("cause.fix.lr_by_batch.why", params))]
-    return Diagnosis(cause="batch_lr_mismatch", confidence=BATCH_NO_BASELINE,
-                     title=Msg("cause.batch_lr_mismatch.title_no_baseline", params),
-                     explanation=Msg("cause.batch_lr_mismatch.no_baseline", params),
-                     findings=ctx.codes("divergence", "metric_collapse", "nonfinite"), fixes=fixes,
-                     facts={"effective_batch": [None, int(eff)], "summed": True})
+    return Diagnosis(
+        cause="batch_lr_mismatch",
+        confidence=BATCH_NO_BASELINE,
+        title=Msg("cause.batch_lr_mismatch.title_no_baseline", params),
+        explanation=Msg("cause.batch_lr_mismatch.no_baseline", params),
+        findings=ctx.codes("divergence", "metric_collapse", "nonfinite"),
+        fixes=fixes,
+        facts={"effective_batch": [None, int(eff)], "summed": True},
+    )
 
 
 def _keep_batch_fix(ctx: Context, target: int) -> Fix:
@@ -218,13 +264,23 @@ def _warmup_peak(ctx: Context) -> Optional[Diagnosis]:
     prev = _previous_eval_step(ctx, f)
     if prev is None or not (prev <= end <= onset):
         return _near_peak(ctx, end, peak)  # not in the first interval after warmup ended: near the peak, maybe
-    params = {"warmup": int(end), "peak": peak if peak is not None else "?", "prev": int(prev),
-              "where": f.where(), "epoch": f.at.epoch if f.at.epoch is not None else "?"}
+    params = {
+        "warmup": int(end),
+        "peak": peak if peak is not None else "?",
+        "prev": int(prev),
+        "where": f.where(),
+        "epoch": f.at.epoch if f.at.epoch is not None else "?",
+    }
     fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
-    return Diagnosis(cause="warmup_peak_instability", confidence=WARMUP_BASE,
-                     title=Msg("cause.warmup_peak_instability.title", params),
-                     explanation=Msg("cause.warmup_peak_instability.explanation", params),
-                     findings=ctx.codes(*FAILURE_SYMPTOMS), fixes=fixes, facts={"warmup_end": end, "peak_lr": peak})
+    return Diagnosis(
+        cause="warmup_peak_instability",
+        confidence=WARMUP_BASE,
+        title=Msg("cause.warmup_peak_instability.title", params),
+        explanation=Msg("cause.warmup_peak_instability.explanation", params),
+        findings=ctx.codes(*FAILURE_SYMPTOMS),
+        fixes=fixes,
+        facts={"warmup_end": end, "peak_lr": peak},
+    )
 
 
 def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diagnosis]:
@@ -232,8 +288,12 @@ def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diag
     the peak lr or more; ranked lower when the run was already failing before it."""
     if not _ramped(ctx, peak):
         return None
-    cands = [g for g in ctx.by_symptom.get("gradient_explosion", []) + [
-        g for s in FAILURE_SYMPTOMS for g in ctx.by_symptom.get(s, [])] if g.at.step is not None]
+    cands = [
+        g
+        for g in ctx.by_symptom.get("gradient_explosion", [])
+        + [g for s in FAILURE_SYMPTOMS for g in ctx.by_symptom.get(s, [])]
+        if g.at.step is not None
+    ]
     for g in sorted(cands, key=lambda g: float(g.at.step)):
         onset = float(g.at.step)
         interval = _interval(ctx, g)
@@ -245,18 +305,28 @@ def _near_peak(ctx: Context, end: float, peak: Optional[float]) -> Optional[Diag
         first = ctx.first("divergence", "metric_collapse", "nonfinite", "gradient_explosion")
         earlier = first is not None and first.at.step is not None and float(first.at.step) < onset
         warm = num(ctx.get("warmup_steps")) or end  # the lr series peaks at the first step logged after warmup
-        params = {"warmup": int(warm), "peak": peak if peak is not None else "?",
-                  "where": g.where(), "series": g.series_label or g.series,
-                  "share": f"{100 * share:.0f}%", "distance": int(abs(onset - warm)), "prev": int(warm)}
+        params = {
+            "warmup": int(warm),
+            "peak": peak if peak is not None else "?",
+            "where": g.where(),
+            "series": g.series_label or g.series,
+            "share": f"{100 * share:.0f}%",
+            "distance": int(abs(onset - warm)),
+            "prev": int(warm),
+        }
         parts = [Msg("cause.warmup_peak_instability.near_peak", params)]
         if earlier:
             parts.append(Msg("cause.warmup_peak_instability.earlier", {**params, "first": first.where()}))
         fixes = [Fix(action=Msg("cause.fix.lower_peak.action", params), why=Msg("cause.fix.lower_peak.why", params))]
-        return Diagnosis(cause="warmup_peak_instability", confidence=WARMUP_ESCALATION if earlier else WARMUP_BASE,
-                         title=Msg("cause.warmup_peak_instability.title", params),
-                         explanation=Msg("cause.explain", {"parts": parts}),
-                         findings=ctx.codes(*FAILURE_SYMPTOMS, "gradient_explosion"), fixes=fixes,
-                         facts={"warmup_end": end, "peak_lr": peak, "onset": onset, "lr_share": share})
+        return Diagnosis(
+            cause="warmup_peak_instability",
+            confidence=WARMUP_ESCALATION if earlier else WARMUP_BASE,
+            title=Msg("cause.warmup_peak_instability.title", params),
+            explanation=Msg("cause.explain", {"parts": parts}),
+            findings=ctx.codes(*FAILURE_SYMPTOMS, "gradient_explosion"),
+            fixes=fixes,
+            facts={"warmup_end": end, "peak_lr": peak, "onset": onset, "lr_share": share},
+        )
     return None
 
 

@@ -43,7 +43,7 @@ FAR_BELOW = 5.0
 # bigger jump risks the opposite failure); aimed at the geometric middle of the usual range.
 LR_RAISE_MIN, LR_RAISE_MAX = 10.0, 100.0
 LR_TOO_LOW_BASE = 0.7
-LR_LOWISH = 0.35             # below the usual range but not far below: a suspect, not the answer
+LR_LOWISH = 0.35  # below the usual range but not far below: a suspect, not the answer
 # Suspects when nothing says what trains: a loss at ln K from the first evaluation with an ordinary lr means the
 # weights that matter are not updated. Frozen layers are the commoner mistake; a subset optimizer the sneakier one.
 SUSPECT_FROZEN = 0.45
@@ -83,15 +83,29 @@ def _lr_too_low(ctx: Context) -> Optional[Diagnosis]:
     target = math.sqrt(low * high)
     factor = min(LR_RAISE_MAX, max(LR_RAISE_MIN, 10 ** math.ceil(math.log10(target / lr) - 1e-9)))
     to = float(f"{lr * factor:.2g}")
-    params = {"lr": lr, "cite": ctx.cite("lr"), "optimizer": ctx.get("optimizer") or fam, "low": low,
-              "high": high, "factor": int(factor), "to": to}
+    params = {
+        "lr": lr,
+        "cite": ctx.cite("lr"),
+        "optimizer": ctx.get("optimizer") or fam,
+        "low": low,
+        "high": high,
+        "factor": int(factor),
+        "to": to,
+    }
     key = "cause.lr_too_low.far" if far else "cause.lr_too_low.lowish"
-    fixes = [Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_raise.why", params)),
-             Fix(action=Msg("cause.fix.lr_range_test.action"), why=Msg("cause.fix.lr_range_test.why"))]
-    return Diagnosis(cause="lr_too_low", confidence=LR_TOO_LOW_BASE if far else LR_LOWISH,
-                     title=Msg("cause.lr_too_low.title", params), explanation=Msg(key, params),
-                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes,
-                     facts={"lr": lr, "usual": [low, high], "factor": factor})
+    fixes = [
+        Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_raise.why", params)),
+        Fix(action=Msg("cause.fix.lr_range_test.action"), why=Msg("cause.fix.lr_range_test.why")),
+    ]
+    return Diagnosis(
+        cause="lr_too_low",
+        confidence=LR_TOO_LOW_BASE if far else LR_LOWISH,
+        title=Msg("cause.lr_too_low.title", params),
+        explanation=Msg(key, params),
+        findings=ctx.codes("stuck_at_chance", "plateau"),
+        fixes=fixes,
+        facts={"lr": lr, "usual": [low, high], "factor": factor},
+    )
 
 
 def _suspects(ctx: Context) -> list:
@@ -103,23 +117,41 @@ def _suspects(ctx: Context) -> list:
     if parameters_counted(ctx) or explains_not_learning(ctx):
         return []  # the live guard counted the parameters, or saw the real reason: no guessing
     chance = f.facts if isinstance(f.facts, ChanceFacts) else None
-    params = {"lr": ctx.lr, "k": chance.k if chance else "?",
-              "ln_k": round(chance.ln_k, 3) if chance else "?", "where": f.where(),
-              "encoder_lr": ENCODER_LR}
+    params = {
+        "lr": ctx.lr,
+        "k": chance.k if chance else "?",
+        "ln_k": round(chance.ln_k, 3) if chance else "?",
+        "where": f.where(),
+        "encoder_lr": ENCODER_LR,
+    }
     preflight = Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why"))
     check = Fix(action=Msg("cause.fix.check_optimizer.action"), why=Msg("cause.fix.check_optimizer.why"))
-    frozen = Diagnosis(cause="frozen_backbone", confidence=SUSPECT_FROZEN,
-                       title=Msg("cause.frozen_backbone.title_suspect", params),
-                       explanation=Msg("cause.frozen_backbone.suspect", params),
-                       findings=ctx.codes("stuck_at_chance"), fixes=[check, preflight,
-                       Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params))],
-                       facts={"suspect": True})
-    subset = Diagnosis(cause="optimizer_misses_params", confidence=SUSPECT_OPTIMIZER,
-                       title=Msg("cause.optimizer_misses_params.title_suspect", params),
-                       explanation=Msg("cause.optimizer_misses_params.suspect", params),
-                       findings=ctx.codes("stuck_at_chance"), fixes=[check, preflight,
-                       Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params))],
-                       facts={"suspect": True})
+    frozen = Diagnosis(
+        cause="frozen_backbone",
+        confidence=SUSPECT_FROZEN,
+        title=Msg("cause.frozen_backbone.title_suspect", params),
+        explanation=Msg("cause.frozen_backbone.suspect", params),
+        findings=ctx.codes("stuck_at_chance"),
+        fixes=[
+            check,
+            preflight,
+            Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params)),
+        ],
+        facts={"suspect": True},
+    )
+    subset = Diagnosis(
+        cause="optimizer_misses_params",
+        confidence=SUSPECT_OPTIMIZER,
+        title=Msg("cause.optimizer_misses_params.title_suspect", params),
+        explanation=Msg("cause.optimizer_misses_params.suspect", params),
+        findings=ctx.codes("stuck_at_chance"),
+        fixes=[
+            check,
+            preflight,
+            Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params)),
+        ],
+        facts={"suspect": True},
+    )
     return [frozen, subset]
 
 
@@ -146,9 +178,15 @@ def _frozen(ctx: Context) -> Optional[Diagnosis]:
         return None
     conf = FROZEN_BASE + (FROZEN_STUCK_BONUS if ctx.has("stuck_at_chance") else 0.0)
     tp, total = int(num(ctx.get("trainable_params")) or 0), int(num(ctx.get("total_params")) or 0)
-    params = {"ratio": f"{100 * ratio:.2f}%", "trainable": f"{tp:,}", "total": f"{total:,}",
-              "cite": ctx.cite("trainable_params"), "freeze": ctx.get("freeze_layers", "?"),
-              "subset": _optimizer_subset(ctx) or "", "encoder_lr": ENCODER_LR}
+    params = {
+        "ratio": f"{100 * ratio:.2f}%",
+        "trainable": f"{tp:,}",
+        "total": f"{total:,}",
+        "cite": ctx.cite("trainable_params"),
+        "freeze": ctx.get("freeze_layers", "?"),
+        "subset": _optimizer_subset(ctx) or "",
+        "encoder_lr": ENCODER_LR,
+    }
     parts = [Msg("cause.frozen_backbone.ratio", params)]
     exp = expected_trainable(ctx)
     if exp:
@@ -162,10 +200,15 @@ def _frozen(ctx: Context) -> Optional[Diagnosis]:
         fixes.append(Fix(param="freeze_layers", from_=int(freeze), to=0, why=Msg("cause.fix.unfreeze.why", params)))
     fixes.append(Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params)))
     fixes.append(Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why")))
-    return Diagnosis(cause="frozen_backbone", confidence=conf, title=Msg("cause.frozen_backbone.title", params),
-                     explanation=Msg("cause.explain", {"parts": parts}),
-                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes,
-                     facts={"trainable_ratio": ratio, "expected_trainable": exp})
+    return Diagnosis(
+        cause="frozen_backbone",
+        confidence=conf,
+        title=Msg("cause.frozen_backbone.title", params),
+        explanation=Msg("cause.explain", {"parts": parts}),
+        findings=ctx.codes("stuck_at_chance", "plateau"),
+        fixes=fixes,
+        facts={"trainable_ratio": ratio, "expected_trainable": exp},
+    )
 
 
 def _frozen_by_switch(ctx: Context) -> Optional[Diagnosis]:
@@ -175,15 +218,25 @@ def _frozen_by_switch(ctx: Context) -> Optional[Diagnosis]:
     if not modules or not ctx.has("stuck_at_chance", "plateau"):
         return None
     conf = FROZEN_BASE + (FROZEN_STUCK_BONUS if ctx.has("stuck_at_chance") else 0.0)
-    params = {"modules": ", ".join(modules), "cite": ctx.cite("frozen_modules"), "encoder_lr": ENCODER_LR,
-              "ratio": "?", "subset": ""}
-    fixes = [Fix(param=f"freeze_{m}", from_=True, to=False, why=Msg("cause.fix.unfreeze.why", params))
-             for m in modules]
+    params = {
+        "modules": ", ".join(modules),
+        "cite": ctx.cite("frozen_modules"),
+        "encoder_lr": ENCODER_LR,
+        "ratio": "?",
+        "subset": "",
+    }
+    fixes = [Fix(param=f"freeze_{m}", from_=True, to=False, why=Msg("cause.fix.unfreeze.why", params)) for m in modules]
     fixes.append(Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params)))
     fixes.append(Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why")))
-    return Diagnosis(cause="frozen_backbone", confidence=conf, title=Msg("cause.frozen_backbone.title_switch", params),
-                     explanation=Msg("cause.frozen_backbone.switch", params),
-                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes, facts={"frozen_modules": modules})
+    return Diagnosis(
+        cause="frozen_backbone",
+        confidence=conf,
+        title=Msg("cause.frozen_backbone.title_switch", params),
+        explanation=Msg("cause.frozen_backbone.switch", params),
+        findings=ctx.codes("stuck_at_chance", "plateau"),
+        fixes=fixes,
+        facts={"frozen_modules": modules},
+    )
 
 
 def _optimizer_subset_diagnosis(ctx: Context) -> Optional[Diagnosis]:
@@ -192,7 +245,11 @@ def _optimizer_subset_diagnosis(ctx: Context) -> Optional[Diagnosis]:
         return None
     params = {"subset": sub, "cite": ctx.cite("optimizer_params")}
     fixes = [Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params))]
-    return Diagnosis(cause="optimizer_misses_params", confidence=OPTIMIZER_SUBSET_BASE,
-                     title=Msg("cause.optimizer_misses_params.title", params),
-                     explanation=Msg("cause.optimizer_misses_params.explanation", params),
-                     findings=ctx.codes("stuck_at_chance", "plateau"), fixes=fixes)
+    return Diagnosis(
+        cause="optimizer_misses_params",
+        confidence=OPTIMIZER_SUBSET_BASE,
+        title=Msg("cause.optimizer_misses_params.title", params),
+        explanation=Msg("cause.optimizer_misses_params.explanation", params),
+        findings=ctx.codes("stuck_at_chance", "plateau"),
+        fixes=fixes,
+    )

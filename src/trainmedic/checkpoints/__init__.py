@@ -129,10 +129,15 @@ def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
     if not verdicts:
         if any(Path(directory).glob("**/checkpoint-*/trainer_state.json")):
             # Checkpoint folders copied or pruned without their weights: say so rather than "none found".
-            raise InputError(directory, "the checkpoint-* folders hold no weights (model.safetensors or "
-                                        "pytorch_model.bin); `trainmedic diagnose` reads their trainer_state.json")
-        raise InputError(directory, "no checkpoint found (checkpoint-* folders, .ckpt, .pt, .pth, .bin, "
-                                    ".safetensors or files like model.ep3)")
+            raise InputError(
+                directory,
+                "the checkpoint-* folders hold no weights (model.safetensors or "
+                "pytorch_model.bin); `trainmedic diagnose` reads their trainer_state.json",
+            )
+        raise InputError(
+            directory,
+            "no checkpoint found (checkpoint-* folders, .ckpt, .pt, .pth, .bin, .safetensors or files like model.ep3)",
+        )
     if not any(v.readable for v in verdicts):
         reason = why_unread(verdicts)
         if run is None:
@@ -142,8 +147,9 @@ def triage(directory: os.PathLike | str, *, lang: str = "en") -> Report:
     return build_report(directory, verdicts, failure, run, summary(directory, verdicts), lang=lang)
 
 
-def triage_paths(paths: Iterable[os.PathLike | str], run: Optional[Run] = None,
-                 findings: Optional[list] = None) -> Optional[dict]:
+def triage_paths(
+    paths: Iterable[os.PathLike | str], run: Optional[Run] = None, findings: Optional[list] = None
+) -> Optional[dict]:
     """Weight-based checkpoint evidence for the diagnose path: :func:`summary` of the first path holding checkpoints
     with weights, or None when none does (logs only). Takes the Run and findings the diagnosis has. Never raises on
     unreadable checkpoints."""

@@ -13,14 +13,24 @@ from ..run import Run
 from .judge import JUMP_FACTOR, Verdict
 
 # Column headings and finding messages (full catalog keys).
-COLUMNS = {"checkpoint": "checkpoints.col.checkpoint", "step": "checkpoints.col.step", "epoch": "checkpoints.col.epoch",
-           "framework": "checkpoints.col.framework", "nonfinite_weights": "checkpoints.col.nonfinite_weights",
-           "nonfinite_optimizer": "checkpoints.col.nonfinite_optimizer", "weight_norm": "checkpoints.col.weight_norm",
-           "norm_jump": "checkpoints.col.norm_jump", "metrics": "checkpoints.col.metrics",
-           "status": "checkpoints.col.status"}
-FINDING_KEYS = {"nonfinite_weights": "checkpoints.finding.nonfinite_weights",
-                "nonfinite_optimizer": "checkpoints.finding.nonfinite_optimizer",
-                "norm_jump": "checkpoints.finding.norm_jump", "run_failed": "checkpoints.finding.run_failed"}
+COLUMNS = {
+    "checkpoint": "checkpoints.col.checkpoint",
+    "step": "checkpoints.col.step",
+    "epoch": "checkpoints.col.epoch",
+    "framework": "checkpoints.col.framework",
+    "nonfinite_weights": "checkpoints.col.nonfinite_weights",
+    "nonfinite_optimizer": "checkpoints.col.nonfinite_optimizer",
+    "weight_norm": "checkpoints.col.weight_norm",
+    "norm_jump": "checkpoints.col.norm_jump",
+    "metrics": "checkpoints.col.metrics",
+    "status": "checkpoints.col.status",
+}
+FINDING_KEYS = {
+    "nonfinite_weights": "checkpoints.finding.nonfinite_weights",
+    "nonfinite_optimizer": "checkpoints.finding.nonfinite_optimizer",
+    "norm_jump": "checkpoints.finding.norm_jump",
+    "run_failed": "checkpoints.finding.run_failed",
+}
 
 # How to resume, per framework: code, not prose, so it is not translated.
 RESUME = {
@@ -75,16 +85,35 @@ def checkpoint_table(directory: os.PathLike | str, verdicts: list) -> Table:
     rows = []
     for v in verdicts:
         st = v.stats
-        rows.append([
-            display_path(directory, v), v.checkpoint.step, v.checkpoint.epoch, v.checkpoint.framework,
-            st.nonfinite if st else None, st.optimizer_nonfinite if st and st.optimizer_numel else None,
-            round(st.global_norm, 4) if st else None, round(v.jump, 4) if v.jump is not None else None,
-            _metrics_cell(v.metrics), _status(v),
-        ])
-    cols = ["checkpoint", "step", "epoch", "framework", "nonfinite_weights", "nonfinite_optimizer", "weight_norm",
-            "norm_jump", "metrics", "status"]
-    return Table(title=msg("checkpoints.table.title"), key="checkpoints",
-                 columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
+        rows.append(
+            [
+                display_path(directory, v),
+                v.checkpoint.step,
+                v.checkpoint.epoch,
+                v.checkpoint.framework,
+                st.nonfinite if st else None,
+                st.optimizer_nonfinite if st and st.optimizer_numel else None,
+                round(st.global_norm, 4) if st else None,
+                round(v.jump, 4) if v.jump is not None else None,
+                _metrics_cell(v.metrics),
+                _status(v),
+            ]
+        )
+    cols = [
+        "checkpoint",
+        "step",
+        "epoch",
+        "framework",
+        "nonfinite_weights",
+        "nonfinite_optimizer",
+        "weight_norm",
+        "norm_jump",
+        "metrics",
+        "status",
+    ]
+    return Table(
+        title=msg("checkpoints.table.title"), key="checkpoints", columns=[msg(COLUMNS[c]) for c in cols], rows=rows
+    )
 
 
 def module_table(directory: os.PathLike | str, verdicts: list) -> Optional[Table]:
@@ -107,8 +136,12 @@ def module_table(directory: os.PathLike | str, verdicts: list) -> Optional[Table
             n, nf = norms.get(m, (None, 0))
             row.append(None if n is None else (f"{n:.4g} ({nf} nonfinite)" if nf else round(n, 4)))
         rows.append(row)
-    return Table(title=msg("checkpoints.modules.title"), key="module_norms",
-                 columns=[msg("checkpoints.col.module")] + [display_path(directory, v) for v in readable], rows=rows)
+    return Table(
+        title=msg("checkpoints.modules.title"),
+        key="module_norms",
+        columns=[msg("checkpoints.col.module")] + [display_path(directory, v) for v in readable],
+        rows=rows,
+    )
 
 
 def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
@@ -124,19 +157,45 @@ def _findings(directory, verdicts: list, failure: Optional[dict]) -> list:
             symptom = failure.get("symptom", symptom)
         ev = []
         for v in hit:
-            value = {"nonfinite_weights": v.stats.nonfinite, "nonfinite_optimizer": v.stats.optimizer_nonfinite,
-                     "norm_jump": v.jump or 0.0, "run_failed": v.stats.global_norm}[reason]
+            value = {
+                "nonfinite_weights": v.stats.nonfinite,
+                "nonfinite_optimizer": v.stats.optimizer_nonfinite,
+                "norm_jump": v.jump or 0.0,
+                "run_failed": v.stats.global_norm,
+            }[reason]
             ev.append(Evidence(series="checkpoint", value=float(value), at=_at(v), note=display_path(directory, v)))
-        params = dict(checkpoint=display_path(directory, first), count=len(hit), factor=JUMP_FACTOR,
-                      nonfinite=first.stats.nonfinite, jump=first.jump,
-                      where=[f"{k} {val}" for k, val in (failure or {}).items() if k in ("step", "epoch")])
-        out.append(Finding(code=code, rule=rule, symptom=symptom, severity="error", series="checkpoint",
-                           at=_at(first), evidence=ev, message=msg(FINDING_KEYS[reason], **params)))
+        params = dict(
+            checkpoint=display_path(directory, first),
+            count=len(hit),
+            factor=JUMP_FACTOR,
+            nonfinite=first.stats.nonfinite,
+            jump=first.jump,
+            where=[f"{k} {val}" for k, val in (failure or {}).items() if k in ("step", "epoch")],
+        )
+        out.append(
+            Finding(
+                code=code,
+                rule=rule,
+                symptom=symptom,
+                severity="error",
+                series="checkpoint",
+                at=_at(first),
+                evidence=ev,
+                message=msg(FINDING_KEYS[reason], **params),
+            )
+        )
     return out
 
 
-def build_report(directory: os.PathLike | str, verdicts: list, failure: Optional[dict], run: Optional[Run],
-                 summary: dict, *, lang: str = "en") -> Report:
+def build_report(
+    directory: os.PathLike | str,
+    verdicts: list,
+    failure: Optional[dict],
+    run: Optional[Run],
+    summary: dict,
+    *,
+    lang: str = "en",
+) -> Report:
     """Assemble the Report(kind="checkpoints")."""
     report = Draft(kind="checkpoints", lang=lang, checkpoints=summary)
     if run is not None:
@@ -152,24 +211,47 @@ def build_report(directory: os.PathLike | str, verdicts: list, failure: Optional
         elif v.error:
             report.notes.append(msg("checkpoints.note.unreadable", path=summary_path(directory, v), error=v.error))
     if failure is not None:
-        report.notes.append(msg("checkpoints.note.failure", where=[
-            f"{k} {val}" for k, val in failure.items() if k in ("step", "epoch")], symptom=failure.get("symptom", "")))
+        report.notes.append(
+            msg(
+                "checkpoints.note.failure",
+                where=[f"{k} {val}" for k, val in failure.items() if k in ("step", "epoch")],
+                symptom=failure.get("symptom", ""),
+            )
+        )
     good = summary.get("last_healthy")
     if report.findings:
         fixes = []
         if good:
-            fixes.append(Fix(action=msg("checkpoints.fix.resume", code=summary["resume"]),
-                             why=msg("checkpoints.fix.resume.why", path=good)))
-        fixes.append(Fix(action=msg("checkpoints.fix.delete", paths=list(summary["broken"])),
-                         why=msg("checkpoints.fix.delete.why")))
-        report.diagnoses.append(Diagnosis(cause="unknown", confidence=0.5, findings=[f.code for f in report.findings],
-                                          title=msg("checkpoints.diag.title", count=len(summary["broken"])),
-                                          explanation=msg("checkpoints.diag.explain"), fixes=fixes))
+            fixes.append(
+                Fix(
+                    action=msg("checkpoints.fix.resume", code=summary["resume"]),
+                    why=msg("checkpoints.fix.resume.why", path=good),
+                )
+            )
+        fixes.append(
+            Fix(
+                action=msg("checkpoints.fix.delete", paths=list(summary["broken"])),
+                why=msg("checkpoints.fix.delete.why"),
+            )
+        )
+        report.diagnoses.append(
+            Diagnosis(
+                cause="unknown",
+                confidence=0.5,
+                findings=[f.code for f in report.findings],
+                title=msg("checkpoints.diag.title", count=len(summary["broken"])),
+                explanation=msg("checkpoints.diag.explain"),
+                fixes=fixes,
+            )
+        )
         report.watch_next.append(msg("checkpoints.watch.norm"))
     if good:
-        report.conclusion = msg("checkpoints.conclusion.healthy" if not summary["broken"] else
-                                "checkpoints.conclusion.broken", path=good, count=len(summary["broken"]),
-                                code=summary["resume"])
+        report.conclusion = msg(
+            "checkpoints.conclusion.healthy" if not summary["broken"] else "checkpoints.conclusion.broken",
+            path=good,
+            count=len(summary["broken"]),
+            code=summary["resume"],
+        )
     elif summary["broken"]:
         report.conclusion = msg("checkpoints.conclusion.none_healthy", count=len(summary["broken"]))
     else:

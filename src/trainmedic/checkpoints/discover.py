@@ -26,9 +26,9 @@ TRAILING_NUMBER = re.compile(r"(\d+)(?:\.[A-Za-z]+)?$")
 class Checkpoint:
     """One checkpoint: where it is, which files hold its weights, and where in the run it was saved."""
 
-    name: str                       # path relative to the triaged directory, e.g. "checkpoint-2000"
+    name: str  # path relative to the triaged directory, e.g. "checkpoint-2000"
     path: Path
-    framework: str                  # "hf" | "lightning" | "torch"
+    framework: str  # "hf" | "lightning" | "torch"
     weight_files: list = field(default_factory=list)
     optimizer_file: Optional[Path] = None
     step: Optional[int] = None
@@ -43,8 +43,11 @@ def _number(pattern: re.Pattern, text: str) -> Optional[int]:
 
 
 def _hf_folder(folder: Path, root: Path) -> Optional[Checkpoint]:
-    weights = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".safetensors", ".bin", ".pt")
-                     and p.name not in HF_NON_WEIGHTS)
+    weights = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix in (".safetensors", ".bin", ".pt") and p.name not in HF_NON_WEIGHTS
+    )
     # Prefer safetensors when a folder holds both formats of the same weights.
     if any(p.suffix == ".safetensors" for p in weights):
         weights = [p for p in weights if p.suffix == ".safetensors"]
@@ -72,8 +75,9 @@ def _is_weight_file(p: Path) -> bool:
 
 def _file_checkpoint(p: Path, root: Path) -> Checkpoint:
     framework = "lightning" if p.suffix == ".ckpt" else "torch"
-    ck = Checkpoint(name=str(p.relative_to(root)) if p != root else p.name, path=p, framework=framework,
-                    weight_files=[p])
+    ck = Checkpoint(
+        name=str(p.relative_to(root)) if p != root else p.name, path=p, framework=framework, weight_files=[p]
+    )
     m = SUFFIXED.search(p.name)
     if m:
         kind, n = m.group(1).lower(), int(m.group(2))
@@ -112,14 +116,20 @@ def find_checkpoints(root: Path) -> list:
 
 def order(checkpoints: list) -> list:
     """Training order: step, else epoch, else the trailing number of the name, else modification time."""
+
     def key(ck: Checkpoint) -> tuple:
         tail = _number(TRAILING_NUMBER, ck.path.name)
         try:
             mtime = ck.path.stat().st_mtime
         except OSError:
             mtime = 0.0
-        return (ck.step if ck.step is not None else -1, ck.epoch if ck.epoch is not None else -1,
-                tail if tail is not None else -1, mtime, ck.name)
+        return (
+            ck.step if ck.step is not None else -1,
+            ck.epoch if ck.epoch is not None else -1,
+            tail if tail is not None else -1,
+            mtime,
+            ck.name,
+        )
 
     for ck in checkpoints:
         ck.order_key = key(ck)

@@ -28,11 +28,13 @@ class Verdict:
 
     checkpoint: Checkpoint
     stats: Optional[CheckpointStats] = None
-    unsafe_reason: str = ""        # set when the file would need code execution to read
-    error: Any = ""                # str | Msg: why the file could not be read (truncated, a package missing ...)
-    jump: Optional[float] = None   # |norm - previous norm|
+    unsafe_reason: str = ""  # set when the file would need code execution to read
+    error: Any = ""  # str | Msg: why the file could not be read (truncated, a package missing ...)
+    jump: Optional[float] = None  # |norm - previous norm|
     module_jumps: dict = field(default_factory=dict)
-    reasons: list = field(default_factory=list)  # nonfinite_weights | nonfinite_optimizer | norm_jump | run_failed | after_broken
+    reasons: list = field(
+        default_factory=list
+    )  # nonfinite_weights | nonfinite_optimizer | norm_jump | run_failed | after_broken
     metrics: dict = field(default_factory=dict)
 
     @property

@@ -188,8 +188,12 @@ def _counter(obj: Any, keys: tuple) -> Optional[float]:
     return None
 
 
-def read_checkpoint(files: list, optimizer_file: Optional[Path], on_weight: Callable[[str, Any], None],
-                    on_optimizer: Callable[[str, Any], None]) -> Counters:
+def read_checkpoint(
+    files: list,
+    optimizer_file: Optional[Path],
+    on_weight: Callable[[str, Any], None],
+    on_optimizer: Callable[[str, Any], None],
+) -> Counters:
     """Stream the tensors of one checkpoint to ``on_weight`` (model) and ``on_optimizer`` (optimizer state), safely.
 
     Raises :class:`UnsafeCheckpoint` when a file would need code execution to read.

@@ -23,7 +23,7 @@ class TensorStat:
 class CheckpointStats:
     """What the weights of a checkpoint look like. ``tensors`` is kept small: three numbers per tensor."""
 
-    tensors: dict = field(default_factory=dict)           # name -> TensorStat (model weights)
+    tensors: dict = field(default_factory=dict)  # name -> TensorStat (model weights)
     optimizer_nonfinite: int = 0
     optimizer_numel: int = 0
 
@@ -87,7 +87,7 @@ def strip_wrappers(name: str) -> str:
         changed = False
         for p in WRAPPER_PREFIXES:
             if name.startswith(p) and len(name) > len(p):
-                name, changed = name[len(p):], True
+                name, changed = name[len(p) :], True
     return name
 
 

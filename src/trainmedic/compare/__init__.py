@@ -23,18 +23,44 @@ from .scaling import Reduction, Scaling, loss_reduction, scale
 
 AXIS_NOTES = {"samples": "compare.axis.samples", "epoch": "compare.axis.epoch", "step": "compare.axis.step"}
 BATCH_OK = {"sum": "compare.batch_ok.sum", "mean": "compare.batch_ok.mean", "unknown": "compare.batch_ok.unknown"}
-MISMATCH = {"sum": "compare.finding.mismatch.sum", "mean": "compare.finding.mismatch.mean",
-            "unknown": "compare.finding.mismatch.unknown"}
-LR_RULE = {"keep_product": "compare.fix.lr.keep_product", "sqrt": "compare.fix.lr.sqrt",
-           "linear": "compare.fix.lr.linear"}
-EXPLAIN = {"sum": "compare.diag.explain.sum", "mean": "compare.diag.explain.mean",
-           "unknown": "compare.diag.explain.unknown"}
+MISMATCH = {
+    "sum": "compare.finding.mismatch.sum",
+    "mean": "compare.finding.mismatch.mean",
+    "unknown": "compare.finding.mismatch.unknown",
+}
+LR_RULE = {
+    "keep_product": "compare.fix.lr.keep_product",
+    "sqrt": "compare.fix.lr.sqrt",
+    "linear": "compare.fix.lr.linear",
+}
+EXPLAIN = {
+    "sum": "compare.diag.explain.sum",
+    "mean": "compare.diag.explain.mean",
+    "unknown": "compare.diag.explain.unknown",
+}
 
 # Rows of the side-by-side table, in the order a practitioner reads a config.
 CONFIG_ROWS = (
-    "lr", "per_device_batch", "grad_accum", "world_size", "effective_batch", "lr_per_sample", "warmup_steps",
-    "warmup_samples", "warmup_ratio", "scheduler", "loss_reduction", "precision", "max_grad_norm", "clipping",
-    "optimizer", "weight_decay", "loss", "num_epochs", "max_steps", "model",
+    "lr",
+    "per_device_batch",
+    "grad_accum",
+    "world_size",
+    "effective_batch",
+    "lr_per_sample",
+    "warmup_steps",
+    "warmup_samples",
+    "warmup_ratio",
+    "scheduler",
+    "loss_reduction",
+    "precision",
+    "max_grad_norm",
+    "clipping",
+    "optimizer",
+    "weight_decay",
+    "loss",
+    "num_epochs",
+    "max_steps",
+    "model",
 )
 
 
@@ -90,9 +116,12 @@ def config_table(cfg_a: dict, cfg_b: dict, names: tuple, red_a: Reduction, red_b
             for row in rows:
                 if row[0] == "loss_reduction":
                     row[col] = msg("compare.table.reduction_inferred", value=red.value, loss=red.typical_loss)
-    return Table(title=msg("compare.table.title"), key="config",
-                 columns=[msg("compare.table.setting"), names[0], names[1], msg("compare.table.differs_col")],
-                 rows=rows)
+    return Table(
+        title=msg("compare.table.title"),
+        key="config",
+        columns=[msg("compare.table.setting"), names[0], names[1], msg("compare.table.differs_col")],
+        rows=rows,
+    )
 
 
 def _cell(v):
@@ -101,10 +130,15 @@ def _cell(v):
 
 def _evidence(p: Parting, names: tuple) -> list:
     return [
-        Evidence(series=p.series, value=p.value_a, at=Position(epoch=p.epoch),
-                 note=msg("compare.evidence.run", run=names[0])),
-        Evidence(series=p.series, value=p.value_b, at=Position(step=p.step, epoch=p.epoch),
-                 note=msg("compare.evidence.run", run=names[1])),
+        Evidence(
+            series=p.series, value=p.value_a, at=Position(epoch=p.epoch), note=msg("compare.evidence.run", run=names[0])
+        ),
+        Evidence(
+            series=p.series,
+            value=p.value_b,
+            at=Position(step=p.step, epoch=p.epoch),
+            note=msg("compare.evidence.run", run=names[1]),
+        ),
     ]
 
 
@@ -137,8 +171,9 @@ def side_by_side_series(a: Run, b: Run, names: tuple, compared: list, axis: Axis
             s = run.get(name)
             if s is not None:
                 x = positions(s, axis, factor)
-                out[f"{tag}/{name}"] = Series(f"{tag}/{name}", s.values, x, np.full(len(s), np.nan),
-                                              f"{tag}: {s.label}", s.source)
+                out[f"{tag}/{name}"] = Series(
+                    f"{tag}/{name}", s.values, x, np.full(len(s), np.nan), f"{tag}: {s.label}", s.source
+                )
     return out
 
 
@@ -156,13 +191,20 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
     report.series_data = side_by_side_series(a, b, names, names_list, axis)
     report.notes.append(msg(AXIS_NOTES[axis.kind]))
     summary: dict = {
-        "runs": list(names), "effective_batch": [eb_a, eb_b], "lr": [cfg_a.get("lr"), cfg_b.get("lr")],
+        "runs": list(names),
+        "effective_batch": [eb_a, eb_b],
+        "lr": [cfg_a.get("lr"), cfg_b.get("lr")],
         "lr_per_sample": [cfg_a.get("lr_per_sample"), cfg_b.get("lr_per_sample")],
         "warmup_steps": [cfg_a.get("warmup_steps"), cfg_b.get("warmup_steps")],
         "warmup_samples": [cfg_a.get("warmup_samples"), cfg_b.get("warmup_samples")],
-        "loss_reduction": [red_a.value, red_b.value], "axis": axis.kind, "compared_series": names_list,
-        "first_divergent_epoch": None, "first_divergent_step": None, "first_divergent_samples": None,
-        "first_divergent_series": None, "worse_run": None,
+        "loss_reduction": [red_a.value, red_b.value],
+        "axis": axis.kind,
+        "compared_series": names_list,
+        "first_divergent_epoch": None,
+        "first_divergent_step": None,
+        "first_divergent_samples": None,
+        "first_divergent_series": None,
+        "worse_run": None,
     }
     report.extra["compare"] = summary
     if not names_list:
@@ -174,15 +216,35 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
         own = own_findings(worse_run)
         severity = Severity.ERROR if worst(f.severity for f in own) is Severity.ERROR else Severity.WARNING
         report.checkpoints = checkpoint_advice(worse_run, own)
-        summary.update(first_divergent_epoch=_at(parting).get("epoch"), first_divergent_step=_at(parting).get("step"),
-                       first_divergent_samples=parting.samples, first_divergent_series=parting.series,
-                       worse_run=worse_name)
-        report.findings.append(Finding(
-            code="TM1201", rule="curves-part", symptom="divergence" if parting.is_loss else "metric_collapse",
-            severity=severity, series=parting.series, series_label=parting.label, at=_at(parting),
-            evidence=_evidence(parting, names),
-            message=msg("compare.finding.parted", series=parting.label, worse=worse_name, a=names[0], b=names[1],
-                        value_a=parting.value_a, value_b=parting.value_b, where=_where(parting))))
+        summary.update(
+            first_divergent_epoch=_at(parting).get("epoch"),
+            first_divergent_step=_at(parting).get("step"),
+            first_divergent_samples=parting.samples,
+            first_divergent_series=parting.series,
+            worse_run=worse_name,
+        )
+        report.findings.append(
+            Finding(
+                code="TM1201",
+                rule="curves-part",
+                symptom="divergence" if parting.is_loss else "metric_collapse",
+                severity=severity,
+                series=parting.series,
+                series_label=parting.label,
+                at=_at(parting),
+                evidence=_evidence(parting, names),
+                message=msg(
+                    "compare.finding.parted",
+                    series=parting.label,
+                    worse=worse_name,
+                    a=names[0],
+                    b=names[1],
+                    value_a=parting.value_a,
+                    value_b=parting.value_b,
+                    where=_where(parting),
+                ),
+            )
+        )
     else:
         report.notes.append(msg("compare.no_parting"))
 
@@ -198,10 +260,16 @@ def compare_runs(a: Run, b: Run, *, lang: str = "en", names: tuple = ("A", "B"))
     eb_ref, eb_chg = cfg_ref.get("effective_batch"), cfg_chg.get("effective_batch")
     if lr_ref and lr_chg and eb_ref and eb_chg and eb_ref != eb_chg:
         sc = scale(float(lr_ref), float(lr_chg), eb_ref, eb_chg, red.value, cfg_ref.get("warmup_steps"))
-        summary.update(recommended_lr=sc.recommended, recommended_lr_rule=sc.rule,
-                       lr_rules={"keep_lr_x_batch": float(f"{sc.keep_product:.3g}"), "linear": float(f"{sc.linear:.3g}"),
-                                 "sqrt": float(f"{sc.sqrt:.3g}")},
-                       recommended_warmup_steps=sc.warmup_steps)
+        summary.update(
+            recommended_lr=sc.recommended,
+            recommended_lr_rule=sc.rule,
+            lr_rules={
+                "keep_lr_x_batch": float(f"{sc.keep_product:.3g}"),
+                "linear": float(f"{sc.linear:.3g}"),
+                "sqrt": float(f"{sc.sqrt:.3g}"),
+            },
+            recommended_warmup_steps=sc.warmup_steps,
+        )
         _explain_batch_change(report, sc, red, parting, cfg_ref, cfg_chg, n_ref, n_chg)
     elif eb_ref is None or eb_chg is None:
         report.notes.append(msg("compare.no_batch"))
@@ -224,44 +292,97 @@ def _where(p: Parting) -> Msg:
     return Position.of(_at(p)).where()
 
 
-def _explain_batch_change(report: Draft, sc: Scaling, red: Reduction, parting: Optional[Parting], cfg_ref: dict,
-                          cfg_chg: dict, n_ref: str, n_chg: str) -> None:
+def _explain_batch_change(
+    report: Draft,
+    sc: Scaling,
+    red: Reduction,
+    parting: Optional[Parting],
+    cfg_ref: dict,
+    cfg_chg: dict,
+    n_ref: str,
+    n_chg: str,
+) -> None:
     """Findings, diagnoses and fixes for an effective-batch change between the runs."""
     lr_ref, lr_chg = cfg_ref["lr"], cfg_chg["lr"]
     eb_ref, eb_chg = cfg_ref["effective_batch"], cfg_chg["effective_batch"]
-    params = dict(ref=n_ref, chg=n_chg, eb_ref=eb_ref, eb_chg=eb_chg, lr_ref=lr_ref, lr_chg=lr_chg,
-                  ratio=float(f"{sc.ratio:.3g}"), rec=sc.recommended, keep=float(f"{sc.keep_product:.3g}"),
-                  linear=float(f"{sc.linear:.3g}"), sqrt=float(f"{sc.sqrt:.3g}"), loss=red.typical_loss,
-                  lr_same="yes" if lr_ref == lr_chg else "no")
+    params = dict(
+        ref=n_ref,
+        chg=n_chg,
+        eb_ref=eb_ref,
+        eb_chg=eb_chg,
+        lr_ref=lr_ref,
+        lr_chg=lr_chg,
+        ratio=float(f"{sc.ratio:.3g}"),
+        rec=sc.recommended,
+        keep=float(f"{sc.keep_product:.3g}"),
+        linear=float(f"{sc.linear:.3g}"),
+        sqrt=float(f"{sc.sqrt:.3g}"),
+        loss=red.typical_loss,
+        lr_same="yes" if lr_ref == lr_chg else "no",
+    )
     if not sc.mismatch:
         report.notes.append(msg(BATCH_OK[red.value], **params))
         return
-    report.findings.append(Finding(
-        code="TM1202", rule="batch-lr-mismatch", symptom="divergence", severity="warning", series="train/lr",
-        message=msg(MISMATCH[red.value], **params)))
+    report.findings.append(
+        Finding(
+            code="TM1202",
+            rule="batch-lr-mismatch",
+            symptom="divergence",
+            severity="warning",
+            series="train/lr",
+            message=msg(MISMATCH[red.value], **params),
+        )
+    )
     fixes = [Fix(param="lr", from_=lr_chg, to=sc.recommended, why=msg(LR_RULE[sc.rule], **params))]
     warm_chg = cfg_chg.get("warmup_steps")
     if sc.warmup_steps is not None and warm_chg is not None and int(warm_chg) != sc.warmup_steps:
-        fixes.append(Fix(param="warmup_steps", from_=warm_chg, to=sc.warmup_steps,
-                         why=msg("compare.fix.warmup", warm_ref=cfg_ref.get("warmup_steps"), eb_ref=eb_ref,
-                                 eb_chg=eb_chg, to=sc.warmup_steps, samples=cfg_ref.get("warmup_samples"))))
+        fixes.append(
+            Fix(
+                param="warmup_steps",
+                from_=warm_chg,
+                to=sc.warmup_steps,
+                why=msg(
+                    "compare.fix.warmup",
+                    warm_ref=cfg_ref.get("warmup_steps"),
+                    eb_ref=eb_ref,
+                    eb_chg=eb_chg,
+                    to=sc.warmup_steps,
+                    samples=cfg_ref.get("warmup_samples"),
+                ),
+            )
+        )
     opt = keep_batch_options(int(eb_ref), cfg_chg.get("per_device_batch"), int(cfg_chg.get("world_size") or 1))
     if opt:
-        fixes.append(Fix(action=msg("compare.fix.keep_batch.action", pdb=opt[0], accum=opt[1], eb=eb_ref),
-                         why=msg("compare.fix.keep_batch.why", lr=lr_ref, eb=eb_ref)))
+        fixes.append(
+            Fix(
+                action=msg("compare.fix.keep_batch.action", pdb=opt[0], accum=opt[1], eb=eb_ref),
+                why=msg("compare.fix.keep_batch.why", lr=lr_ref, eb=eb_ref),
+            )
+        )
     confidence = 0.85 if (parting is not None and red.value == "sum") else (0.6 if parting is not None else 0.4)
     codes = ["TM1202"] + (["TM1201"] if parting is not None else [])
-    report.diagnoses.append(Diagnosis(
-        cause="batch_lr_mismatch", confidence=confidence, findings=codes, fixes=fixes,
-        title=msg("compare.diag.title", **params),
-        explanation=msg(EXPLAIN[red.value], **params)))
+    report.diagnoses.append(
+        Diagnosis(
+            cause="batch_lr_mismatch",
+            confidence=confidence,
+            findings=codes,
+            fixes=fixes,
+            title=msg("compare.diag.title", **params),
+            explanation=msg(EXPLAIN[red.value], **params),
+        )
+    )
     warm = cfg_chg.get("warmup_steps")
     if parting is not None and parting.step is not None and warm and parting.step >= float(warm):
-        report.diagnoses.append(Diagnosis(
-            cause="warmup_peak_instability", confidence=0.5, findings=codes,
-            title=msg("compare.diag.warmup.title"),
-            explanation=msg("compare.diag.warmup.explain", warm=warm, step=parting.step, lr=lr_chg, chg=n_chg),
-            fixes=fixes[:1]))
+        report.diagnoses.append(
+            Diagnosis(
+                cause="warmup_peak_instability",
+                confidence=0.5,
+                findings=codes,
+                title=msg("compare.diag.warmup.title"),
+                explanation=msg("compare.diag.warmup.explain", warm=warm, step=parting.step, lr=lr_chg, chg=n_chg),
+                fixes=fixes[:1],
+            )
+        )
     report.watch_next.append(msg("compare.watch.after_warmup", warm=sc.warmup_steps or warm))
 
 

@@ -56,6 +56,7 @@ class Parting:
 
 def choose_axis(a: Run, b: Run, eb_a: Optional[int], eb_b: Optional[int], names: list) -> Axis:
     """Samples when both runs have steps and an effective batch; else epochs when both have them; else steps."""
+
     def all_have(attr: str, run: Run) -> bool:
         return all(getattr(run.series[n], attr) for n in names)
 

@@ -28,8 +28,8 @@ RULE_TOLERANCE = 1.2
 class Reduction:
     """The loss reduction of a run and the evidence for it."""
 
-    value: str          # "sum" | "mean" | "unknown"
-    source: str         # "config" | "loss_magnitude" | ""
+    value: str  # "sum" | "mean" | "unknown"
+    source: str  # "config" | "loss_magnitude" | ""
     typical_loss: Optional[float] = None
 
 
@@ -57,18 +57,19 @@ def loss_reduction(run: Run) -> Reduction:
 class Scaling:
     """What the lr of the changed run should be, from the reference run's lr and the batch ratio."""
 
-    ratio: float                 # effective batch changed / reference
-    keep_product: float          # lr x batch constant (summed loss)
-    linear: float                # lr proportional to batch (mean loss)
-    sqrt: float                  # lr proportional to sqrt(batch) (mean loss, conservative)
+    ratio: float  # effective batch changed / reference
+    keep_product: float  # lr x batch constant (summed loss)
+    linear: float  # lr proportional to batch (mean loss)
+    sqrt: float  # lr proportional to sqrt(batch) (mean loss, conservative)
     recommended: float
-    rule: str                    # "keep_product" | "sqrt" | "linear"
-    mismatch: bool               # the changed run's lr is too high for the rule that applies
+    rule: str  # "keep_product" | "sqrt" | "linear"
+    mismatch: bool  # the changed run's lr is too high for the rule that applies
     warmup_steps: Optional[int] = None  # warmup steps that keep the reference warmup length in samples
 
 
-def scale(lr_ref: float, lr_new: float, eb_ref: int, eb_new: int, reduction: str,
-          warmup_ref: Optional[float] = None) -> Scaling:
+def scale(
+    lr_ref: float, lr_new: float, eb_ref: int, eb_new: int, reduction: str, warmup_ref: Optional[float] = None
+) -> Scaling:
     """Apply the rules. ``reduction`` picks the one that applies; with ``unknown`` the safer (lower) lr is chosen."""
     r = float(eb_new) / float(eb_ref)
     keep = lr_ref / r

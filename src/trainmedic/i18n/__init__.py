@@ -30,9 +30,27 @@ from .numbers import fmt_number, fmt_value
 from .template import TemplateError, placeholders, plural_forms, render
 
 __all__ = [
-    "LANGS", "Msg", "msg", "t", "fill", "catalog", "add_messages", "remove_messages", "set_strict", "is_strict",
-    "UnknownMessage", "MessageError", "fmt_value", "fmt_number", "format_value", "placeholders", "plural_forms",
-    "text_for", "escaping", "escape_artifact", "Rendered",
+    "LANGS",
+    "Msg",
+    "msg",
+    "t",
+    "fill",
+    "catalog",
+    "add_messages",
+    "remove_messages",
+    "set_strict",
+    "is_strict",
+    "UnknownMessage",
+    "MessageError",
+    "fmt_value",
+    "fmt_number",
+    "format_value",
+    "placeholders",
+    "plural_forms",
+    "text_for",
+    "escaping",
+    "escape_artifact",
+    "Rendered",
 ]
 
 LANGS = ("en", "zh")
@@ -201,7 +219,9 @@ def format_value(name: str, v: Any, spec: str = "", lang: str = "en") -> str:
             pass
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return format(v, spec) if spec else fmt_number(name, v)
-    return escape_artifact(v if isinstance(v, Rendered) else str(v))  # a spec is for numbers: a word given where a number was expected stays a word
+    return escape_artifact(
+        v if isinstance(v, Rendered) else str(v)
+    )  # a spec is for numbers: a word given where a number was expected stays a word
 
 
 @dataclass

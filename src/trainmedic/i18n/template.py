@@ -126,7 +126,7 @@ class _Parser:
             end = self.text.find("}", self.i)
             if end < 0:
                 raise self.error("unclosed placeholder")
-            spec = self.text[self.i + 1:end]
+            spec = self.text[self.i + 1 : end]
             self.i = end + 1
             return Field(name, spec)
         if c != ",":
@@ -213,8 +213,9 @@ def plural_forms(text: str) -> dict:
     return out
 
 
-def render(text: str, values: dict, lang: str, fmt: Callable[[str, Any, str], str],
-           missing: Callable[[str], str]) -> str:
+def render(
+    text: str, values: dict, lang: str, fmt: Callable[[str, Any, str], str], missing: Callable[[str], str]
+) -> str:
     """Fill a template. ``fmt(name, value, spec)`` writes one value; ``missing(name)`` is what an absent one becomes
     (or raises)."""
     plural_rule = PLURAL_RULES.get(lang, PLURAL_RULES["en"])

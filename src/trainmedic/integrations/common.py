@@ -14,8 +14,13 @@ def summary_line(monitor: Any, report: Any) -> str:
     """``30 steps, 1 skipped, 0 rollbacks; failed. Most likely cause: ... Full report: ...``"""
     lang = monitor.lang
     top = report.diagnoses[0] if report.diagnoses else None
-    counts = {"steps": monitor.step_count, "skipped": monitor.guard.skipped, "rollbacks": monitor.guard.rollbacks,
-              "verdict": t(VERDICTS[report.verdict], lang), "where": monitor.announcer.details}
+    counts = {
+        "steps": monitor.step_count,
+        "skipped": monitor.guard.skipped,
+        "rollbacks": monitor.guard.rollbacks,
+        "verdict": t(VERDICTS[report.verdict], lang),
+        "where": monitor.announcer.details,
+    }
     if top is None or top.cause == "unknown":
         return t("live.summary.no_cause", lang, **counts)
     title = top.title.render(lang) if hasattr(top.title, "render") else str(top.title)

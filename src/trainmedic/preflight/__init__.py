@@ -50,10 +50,20 @@ def _batch_shape(inputs: Any) -> tuple:
     return None, None
 
 
-def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, optimizer: Optional[Any] = None,
-              num_classes: Optional[int] = None, eval_loader: Optional[Iterable] = None, overfit_steps: int = 0,
-              autocast_dtype: Any = None, per_device_batch: Optional[int] = None,
-              max_grad_norm: Optional[float] = None, lang: str = "en") -> Report:
+def preflight(
+    model: Any,
+    batch: Any,
+    *,
+    loss_fn: Optional[Callable] = None,
+    optimizer: Optional[Any] = None,
+    num_classes: Optional[int] = None,
+    eval_loader: Optional[Iterable] = None,
+    overfit_steps: int = 0,
+    autocast_dtype: Any = None,
+    per_device_batch: Optional[int] = None,
+    max_grad_norm: Optional[float] = None,
+    lang: str = "en",
+) -> Report:
     """Check a training setup before training; returns ``Report(kind="preflight")``.
 
     ``batch``: an HF-style dict with ``labels``, an ``(inputs, labels)`` tuple, or anything ``loss_fn`` takes.
@@ -95,9 +105,16 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
         try:
             fw = forward(model, batch, loss_fn, autocast_dtype)
         except Exception as exc:  # noqa: BLE001 - a crash in the user's forward is a finding, not a preflight bug
-            findings.append(Finding(code="TM1000", rule="forward-failed", symptom="nonfinite", severity="error",
-                                    series="forward", message=msg("preflight.finding.forward_failed",
-                                                                  error=f"{type(exc).__name__}: {exc}")))
+            findings.append(
+                Finding(
+                    code="TM1000",
+                    rule="forward-failed",
+                    symptom="nonfinite",
+                    severity="error",
+                    series="forward",
+                    message=msg("preflight.finding.forward_failed", error=f"{type(exc).__name__}: {exc}"),
+                )
+            )
         k = _num_classes(num_classes, fw, model)
         f, d, table = data.check_batch(inputs, labels, k)
         findings += f
@@ -108,8 +125,11 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
             f, d, value = data.check_loss(fw.loss, k, fw.loss_kind, bad_inputs, autocast_dtype is not None)
             findings += f
             diagnoses += d
-            report.extra["preflight"] = {"loss_at_init": value, "num_classes": k,
-                                         "chance_loss": (math.log(k) if k and k > 1 else None)}
+            report.extra["preflight"] = {
+                "loss_at_init": value,
+                "num_classes": k,
+                "chance_loss": (math.log(k) if k and k > 1 else None),
+            }
             if value is not None and torch.isfinite(fw.loss.detach()).item() and fw.loss.requires_grad:
                 fw.loss.backward()
                 res = gradients.analyse(model, optimizer)
@@ -117,35 +137,53 @@ def preflight(model: Any, batch: Any, *, loss_fn: Optional[Callable] = None, opt
                 f, d = gradients.check(res)
                 findings += f
                 diagnoses += d
-        f, d = structure.check(model, fw, autocast_dtype=autocast_dtype, per_device_batch=per_device_batch,
-                               max_grad_norm=max_grad_norm, seq_len=seq_len)
+        f, d = structure.check(
+            model,
+            fw,
+            autocast_dtype=autocast_dtype,
+            per_device_batch=per_device_batch,
+            max_grad_norm=max_grad_norm,
+            seq_len=seq_len,
+        )
         findings += f
         diagnoses += d
         if eval_loader is not None:
             f, d, counts = data.check_eval_loader(eval_loader)
             findings += f
             diagnoses += d
-            report.tables.append(Table(title=msg("preflight.table.eval"), key="eval_classes",
-                                       columns=[msg("preflight.col.class"), msg("preflight.col.count")],
-                                       rows=[[c, n] for c, n in sorted(counts.items())]))
+            report.tables.append(
+                Table(
+                    title=msg("preflight.table.eval"),
+                    key="eval_classes",
+                    columns=[msg("preflight.col.class"), msg("preflight.col.count")],
+                    rows=[[c, n] for c, n in sorted(counts.items())],
+                )
+            )
         fw = None  # drop the graph before restoring
         if overfit_steps > 0:
             from .overfit import overfit
 
             lr_cannot_move = any(x.code == "TM1008" for x in findings)  # the update-to-weight ratio says so
-            f, d, losses = overfit(model, batch, loss_fn, optimizer, overfit_steps, max_grad_norm,
-                                   lr_cannot_move=lr_cannot_move)
+            f, d, losses = overfit(
+                model, batch, loss_fn, optimizer, overfit_steps, max_grad_norm, lr_cannot_move=lr_cannot_move
+            )
             findings += f
             diagnoses += d
             report.extra.setdefault("preflight", {})["overfit_losses"] = [round(x, 6) for x in losses]
     report.extra.setdefault("preflight", {}).update(
-        total_params=cov.total, trainable_params=cov.trainable, optimized_params=cov.optimized,
-        trained_ratio=(cov.optimized / cov.total) if cov.total else None)
+        total_params=cov.total,
+        trainable_params=cov.trainable,
+        optimized_params=cov.optimized,
+        trained_ratio=(cov.optimized / cov.total) if cov.total else None,
+    )
     report.findings = findings
     report.diagnoses = sorted(diagnoses, key=lambda x: -x.confidence)
     worst = [x for x in findings if x.severity in ("warning", "error")]
-    report.conclusion = (msg("preflight.conclusion.problems", count=len(worst), first=worst[0].message)
-                         if worst else msg("preflight.conclusion.ok"))
+    report.conclusion = (
+        msg("preflight.conclusion.problems", count=len(worst), first=worst[0].message)
+        if worst
+        else msg("preflight.conclusion.ok")
+    )
     return report.build()
 
 

@@ -65,12 +65,26 @@ def check_batch(inputs: Any, labels: Any, k: Optional[int]) -> tuple:
     bad = nonfinite_inputs(inputs, labels)
     if bad:
         where = [f"{n} ({c})" for n, c in bad.items()]
-        findings.append(Finding(code="TM1010", rule="nonfinite-inputs", symptom="nonfinite", severity="error",
-                                series="data", message=msg("preflight.finding.nonfinite_inputs", where=where)))
-        diagnoses.append(Diagnosis(cause="bad_input_data", confidence=0.9, findings=["TM1010"],
-                                   title=msg("preflight.diag.bad_input.title"),
-                                   explanation=msg("preflight.diag.bad_input.explain", where=where),
-                                   fixes=[Fix(action=msg("preflight.fix.bad_input"), why=msg("preflight.fix.bad_input.why"))]))
+        findings.append(
+            Finding(
+                code="TM1010",
+                rule="nonfinite-inputs",
+                symptom="nonfinite",
+                severity="error",
+                series="data",
+                message=msg("preflight.finding.nonfinite_inputs", where=where),
+            )
+        )
+        diagnoses.append(
+            Diagnosis(
+                cause="bad_input_data",
+                confidence=0.9,
+                findings=["TM1010"],
+                title=msg("preflight.diag.bad_input.title"),
+                explanation=msg("preflight.diag.bad_input.explain", where=where),
+                fixes=[Fix(action=msg("preflight.fix.bad_input"), why=msg("preflight.fix.bad_input.why"))],
+            )
+        )
     rows = []
     cl = class_labels(labels)
     if cl is not None and cl.numel():
@@ -78,22 +92,47 @@ def check_batch(inputs: Any, labels: Any, k: Optional[int]) -> tuple:
         lo, hi = int(cl.min()), int(cl.max())
         if k is not None and (lo < 0 or hi >= k):
             outside = int(((cl < 0) | (cl >= k)).sum())
-            findings.append(Finding(code="TM1011", rule="labels-out-of-range", symptom="nonfinite", severity="error",
-                                    series="data", message=msg("preflight.finding.labels_range", lo=lo, hi=hi, k=k,
-                                                               count=outside)))
-            diagnoses.append(Diagnosis(cause="bad_labels", confidence=0.9, findings=["TM1011"],
-                                       title=msg("preflight.diag.bad_labels.title", k=k),
-                                       explanation=msg("preflight.diag.bad_labels.explain", lo=lo, hi=hi, k=k),
-                                       fixes=[Fix(param="num_classes", from_=k, to=max(hi + 1, k),
-                                                  why=msg("preflight.fix.bad_labels.why"))]))
+            findings.append(
+                Finding(
+                    code="TM1011",
+                    rule="labels-out-of-range",
+                    symptom="nonfinite",
+                    severity="error",
+                    series="data",
+                    message=msg("preflight.finding.labels_range", lo=lo, hi=hi, k=k, count=outside),
+                )
+            )
+            diagnoses.append(
+                Diagnosis(
+                    cause="bad_labels",
+                    confidence=0.9,
+                    findings=["TM1011"],
+                    title=msg("preflight.diag.bad_labels.title", k=k),
+                    explanation=msg("preflight.diag.bad_labels.explain", lo=lo, hi=hi, k=k),
+                    fixes=[
+                        Fix(param="num_classes", from_=k, to=max(hi + 1, k), why=msg("preflight.fix.bad_labels.why"))
+                    ],
+                )
+            )
         if counts is not None:
             rows = [[c, int(n)] for c, n in enumerate(counts.tolist()) if n]
         if cl.numel() > 1 and lo == hi:
-            findings.append(Finding(code="TM1012", rule="one-class-batch", symptom="degenerate_eval", severity="warning",
-                                    series="data", message=msg("preflight.finding.one_class_batch", label=lo,
-                                                               n=int(cl.numel()))))
-    table = Table(title=msg("preflight.table.data"), key="data",
-                  columns=[msg("preflight.col.class"), msg("preflight.col.count")], rows=rows)
+            findings.append(
+                Finding(
+                    code="TM1012",
+                    rule="one-class-batch",
+                    symptom="degenerate_eval",
+                    severity="warning",
+                    series="data",
+                    message=msg("preflight.finding.one_class_batch", label=lo, n=int(cl.numel())),
+                )
+            )
+    table = Table(
+        title=msg("preflight.table.data"),
+        key="data",
+        columns=[msg("preflight.col.class"), msg("preflight.col.count")],
+        rows=rows,
+    )
     return findings, diagnoses, table
 
 
@@ -114,12 +153,26 @@ def check_eval_loader(loader: Iterable) -> tuple:
     findings, diagnoses = [], []
     if len(counts) == 1:
         label, n = next(iter(counts.items()))
-        findings.append(Finding(code="TM1013", rule="one-class-eval-set", symptom="degenerate_eval", severity="error",
-                                series="eval", message=msg("preflight.finding.one_class_eval", label=label, n=n)))
-        diagnoses.append(Diagnosis(cause="degenerate_eval_set", confidence=0.9, findings=["TM1013"],
-                                   title=msg("preflight.diag.eval.title"),
-                                   explanation=msg("preflight.diag.eval.explain", label=label),
-                                   fixes=[Fix(action=msg("preflight.fix.eval"), why=msg("preflight.fix.eval.why"))]))
+        findings.append(
+            Finding(
+                code="TM1013",
+                rule="one-class-eval-set",
+                symptom="degenerate_eval",
+                severity="error",
+                series="eval",
+                message=msg("preflight.finding.one_class_eval", label=label, n=n),
+            )
+        )
+        diagnoses.append(
+            Diagnosis(
+                cause="degenerate_eval_set",
+                confidence=0.9,
+                findings=["TM1013"],
+                title=msg("preflight.diag.eval.title"),
+                explanation=msg("preflight.diag.eval.explain", label=label),
+                fixes=[Fix(action=msg("preflight.fix.eval"), why=msg("preflight.fix.eval.why"))],
+            )
+        )
     return findings, diagnoses, counts
 
 
@@ -130,17 +183,39 @@ def check_loss(loss: Any, k: Optional[int], kind: str, nonfinite_inputs_found: b
         return findings, diagnoses, None
     value = float(loss.detach().float())
     if not math.isfinite(value):
-        findings.append(Finding(code="TM1004", rule="nonfinite-loss-at-init", symptom="nonfinite", severity="error",
-                                series="train/loss", message=msg("preflight.finding.nonfinite_loss", value=value)))
+        findings.append(
+            Finding(
+                code="TM1004",
+                rule="nonfinite-loss-at-init",
+                symptom="nonfinite",
+                severity="error",
+                series="train/loss",
+                message=msg("preflight.finding.nonfinite_loss", value=value),
+            )
+        )
         if not nonfinite_inputs_found and autocast:
-            diagnoses.append(Diagnosis(cause="mixed_precision_overflow", confidence=0.5, findings=["TM1004"],
-                                       title=msg("preflight.diag.amp.title"), explanation=msg("preflight.diag.amp.explain"),
-                                       fixes=[Fix(action=msg("preflight.fix.amp"), why=msg("preflight.fix.amp.why"))]))
+            diagnoses.append(
+                Diagnosis(
+                    cause="mixed_precision_overflow",
+                    confidence=0.5,
+                    findings=["TM1004"],
+                    title=msg("preflight.diag.amp.title"),
+                    explanation=msg("preflight.diag.amp.explain"),
+                    fixes=[Fix(action=msg("preflight.fix.amp"), why=msg("preflight.fix.amp.why"))],
+                )
+            )
         return findings, diagnoses, value
     if k and k > 1 and kind in ("cross_entropy", "model"):
         chance = math.log(k)
         if value > chance + max(INIT_LOSS_EXCESS, 0.5 * chance):
-            findings.append(Finding(code="TM1009", rule="init-loss-vs-chance", symptom="divergence", severity="info",
-                                    series="train/loss", message=msg("preflight.finding.init_loss_high", value=value,
-                                                                     chance=chance, k=k)))
+            findings.append(
+                Finding(
+                    code="TM1009",
+                    rule="init-loss-vs-chance",
+                    symptom="divergence",
+                    severity="info",
+                    series="train/loss",
+                    message=msg("preflight.finding.init_loss_high", value=value, chance=chance, k=k),
+                )
+            )
     return findings, diagnoses, value

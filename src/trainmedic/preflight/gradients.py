@@ -62,8 +62,9 @@ def analyse(model: Any, optimizer: Optional[Any]) -> dict:
     for row in layers.values():
         row["grad_norm"] = math.sqrt(row["g2"])
         row["weight_norm"] = math.sqrt(row["w2"])
-        row["update_ratio"] = (math.sqrt(row["upd2"]) / row["weight_norm"]
-                               if row["lr"] is not None and row["weight_norm"] > 0 else None)
+        row["update_ratio"] = (
+            math.sqrt(row["upd2"]) / row["weight_norm"] if row["lr"] is not None and row["weight_norm"] > 0 else None
+        )
     return {"layers": layers, "no_grad": no_grad, "zero_grad": zero_grad, "adaptive": adaptive}
 
 
@@ -72,11 +73,20 @@ def gradient_table(res: dict) -> Table:
     rows = []
     for layer, r in res["layers"].items():
         ratio = r["update_ratio"]
-        rows.append([layer, r["numel"], float(f"{r['grad_norm']:.4g}"), float(f"{r['weight_norm']:.4g}"), r["lr"],
-                     None if ratio is None else float(f"{ratio:.3g}")])
+        rows.append(
+            [
+                layer,
+                r["numel"],
+                float(f"{r['grad_norm']:.4g}"),
+                float(f"{r['weight_norm']:.4g}"),
+                r["lr"],
+                None if ratio is None else float(f"{ratio:.3g}"),
+            ]
+        )
     cols = ["layer", "params", "grad_norm", "weight_norm", "lr", "update_ratio"]
-    return Table(title=msg("preflight.table.gradients"), key="gradients",
-                 columns=[msg(COLUMNS[c]) for c in cols], rows=rows)
+    return Table(
+        title=msg("preflight.table.gradients"), key="gradients", columns=[msg(COLUMNS[c]) for c in cols], rows=rows
+    )
 
 
 def check(res: dict) -> tuple:
@@ -86,45 +96,108 @@ def check(res: dict) -> tuple:
     layers = res["layers"]
     if res["no_grad"]:
         mods = sorted({_layer(n) for n in res["no_grad"]})
-        findings.append(Finding(code="TM1005", rule="no-gradient", symptom="vanishing_gradient", severity="error",
-                                series="gradients", message=msg("preflight.finding.no_grad", tensors=len(res["no_grad"]),
-                                                                layers=", ".join(mods[:8]))))
-        diagnoses.append(Diagnosis(cause="vanishing_gradients", confidence=0.6, findings=["TM1005"],
-                                   title=msg("preflight.diag.no_grad.title"),
-                                   explanation=msg("preflight.diag.no_grad.explain", layers=", ".join(mods[:8])),
-                                   fixes=[Fix(action=msg("preflight.fix.no_grad"), why=msg("preflight.fix.no_grad.why"))]))
+        findings.append(
+            Finding(
+                code="TM1005",
+                rule="no-gradient",
+                symptom="vanishing_gradient",
+                severity="error",
+                series="gradients",
+                message=msg("preflight.finding.no_grad", tensors=len(res["no_grad"]), layers=", ".join(mods[:8])),
+            )
+        )
+        diagnoses.append(
+            Diagnosis(
+                cause="vanishing_gradients",
+                confidence=0.6,
+                findings=["TM1005"],
+                title=msg("preflight.diag.no_grad.title"),
+                explanation=msg("preflight.diag.no_grad.explain", layers=", ".join(mods[:8])),
+                fixes=[Fix(action=msg("preflight.fix.no_grad"), why=msg("preflight.fix.no_grad.why"))],
+            )
+        )
     if res["zero_grad"]:
         mods = sorted({_layer(n) for n in res["zero_grad"]})
-        findings.append(Finding(code="TM1006", rule="zero-gradient", symptom="vanishing_gradient", severity="warning",
-                                series="gradients", message=msg("preflight.finding.zero_grad",
-                                                                tensors=len(res["zero_grad"]), layers=", ".join(mods[:8]))))
-        diagnoses.append(Diagnosis(cause="dead_units", confidence=0.4, findings=["TM1006"],
-                                   title=msg("preflight.diag.zero_grad.title"),
-                                   explanation=msg("preflight.diag.zero_grad.explain", layers=", ".join(mods[:8])),
-                                   fixes=[Fix(action=msg("preflight.fix.zero_grad"), why=msg("preflight.fix.zero_grad.why"))]))
+        findings.append(
+            Finding(
+                code="TM1006",
+                rule="zero-gradient",
+                symptom="vanishing_gradient",
+                severity="warning",
+                series="gradients",
+                message=msg("preflight.finding.zero_grad", tensors=len(res["zero_grad"]), layers=", ".join(mods[:8])),
+            )
+        )
+        diagnoses.append(
+            Diagnosis(
+                cause="dead_units",
+                confidence=0.4,
+                findings=["TM1006"],
+                title=msg("preflight.diag.zero_grad.title"),
+                explanation=msg("preflight.diag.zero_grad.explain", layers=", ".join(mods[:8])),
+                fixes=[Fix(action=msg("preflight.fix.zero_grad"), why=msg("preflight.fix.zero_grad.why"))],
+            )
+        )
     ratios = {k: r["update_ratio"] for k, r in layers.items() if r["update_ratio"] is not None and r["g2"] > 0}
     high = {k: v for k, v in ratios.items() if v > UPDATE_RATIO_HIGH}
     if high:
         worst = max(high, key=high.get)
         lr = layers[worst]["lr"]
-        findings.append(Finding(code="TM1007", rule="update-ratio-high", symptom="divergence", severity="warning",
-                                series="gradients", message=msg("preflight.finding.ratio_high", layer=worst,
-                                                                ratio=high[worst], limit=UPDATE_RATIO_HIGH, lr=lr)))
+        findings.append(
+            Finding(
+                code="TM1007",
+                rule="update-ratio-high",
+                symptom="divergence",
+                severity="warning",
+                series="gradients",
+                message=msg(
+                    "preflight.finding.ratio_high", layer=worst, ratio=high[worst], limit=UPDATE_RATIO_HIGH, lr=lr
+                ),
+            )
+        )
         target = lr * 1e-2 / high[worst] if lr else None
-        diagnoses.append(Diagnosis(cause="lr_too_high", confidence=0.5, findings=["TM1007"],
-                                   title=msg("preflight.diag.ratio_high.title", lr=lr),
-                                   explanation=msg("preflight.diag.ratio_high.explain", layer=worst, ratio=high[worst]),
-                                   fixes=[Fix(param="lr", from_=lr, to=float(f"{target:.2g}"),
-                                              why=msg("preflight.fix.ratio_high.why"))] if target else []))
+        diagnoses.append(
+            Diagnosis(
+                cause="lr_too_high",
+                confidence=0.5,
+                findings=["TM1007"],
+                title=msg("preflight.diag.ratio_high.title", lr=lr),
+                explanation=msg("preflight.diag.ratio_high.explain", layer=worst, ratio=high[worst]),
+                fixes=[Fix(param="lr", from_=lr, to=float(f"{target:.2g}"), why=msg("preflight.fix.ratio_high.why"))]
+                if target
+                else [],
+            )
+        )
     if ratios and all(v < UPDATE_RATIO_LOW for v in ratios.values()):
         best = max(ratios, key=ratios.get)
         lr = layers[best]["lr"]
-        findings.append(Finding(code="TM1008", rule="update-ratio-low", symptom="plateau", severity="warning",
-                                series="gradients", message=msg("preflight.finding.ratio_low", ratio=ratios[best],
-                                                                limit=UPDATE_RATIO_LOW, lr=lr)))
-        diagnoses.append(Diagnosis(cause="lr_too_low", confidence=0.5, findings=["TM1008"],
-                                   title=msg("preflight.diag.ratio_low.title", lr=lr),
-                                   explanation=msg("preflight.diag.ratio_low.explain", ratio=ratios[best]),
-                                   fixes=[Fix(param="lr", from_=lr, to=float(f"{lr * 1e-3 / ratios[best]:.2g}"),
-                                              why=msg("preflight.fix.ratio_low.why"))] if lr else []))
+        findings.append(
+            Finding(
+                code="TM1008",
+                rule="update-ratio-low",
+                symptom="plateau",
+                severity="warning",
+                series="gradients",
+                message=msg("preflight.finding.ratio_low", ratio=ratios[best], limit=UPDATE_RATIO_LOW, lr=lr),
+            )
+        )
+        diagnoses.append(
+            Diagnosis(
+                cause="lr_too_low",
+                confidence=0.5,
+                findings=["TM1008"],
+                title=msg("preflight.diag.ratio_low.title", lr=lr),
+                explanation=msg("preflight.diag.ratio_low.explain", ratio=ratios[best]),
+                fixes=[
+                    Fix(
+                        param="lr",
+                        from_=lr,
+                        to=float(f"{lr * 1e-3 / ratios[best]:.2g}"),
+                        why=msg("preflight.fix.ratio_low.why"),
+                    )
+                ]
+                if lr
+                else [],
+            )
+        )
     return findings, diagnoses

@@ -24,7 +24,7 @@ HEAD_BYTES = 64 * 1024
 class Reader:
     """A registered reader. ``kind`` is ``metrics`` (series) or ``config`` (configuration only)."""
 
-    name: str          # format name used in reports: hf-trainer, lightning-csv, tensorboard, csv, jsonl, text-log ...
+    name: str  # format name used in reports: hf-trainer, lightning-csv, tensorboard, csv, jsonl, text-log ...
     sniff: Callable[[Path, bytes], float]
     read: Callable[[Path], Run]
     kind: str = "metrics"
@@ -38,7 +38,17 @@ _REGISTRY: list[Reader] = []
 
 # Modules that register readers, imported lazily on first use so that `import trainmedic` stays fast.
 READER_MODULES = (
-    "hf", "lightning", "tensorboard", "table", "mlflow", "wandb", "live", "config", "textlog", "allennlp", "document",
+    "hf",
+    "lightning",
+    "tensorboard",
+    "table",
+    "mlflow",
+    "wandb",
+    "live",
+    "config",
+    "textlog",
+    "allennlp",
+    "document",
 )
 
 

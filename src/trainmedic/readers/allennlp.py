@@ -54,8 +54,12 @@ def read_epoch(path: Path) -> Run:
         epoch = float(m.group(1)) if m else None
     builder = SeriesBuilder(str(path))
     for key, raw in data.items():
-        if key.startswith(_NOT_CURVES) or key in _RUN_KEYS or not isinstance(raw, (int, float)) \
-                or isinstance(raw, bool):
+        if (
+            key.startswith(_NOT_CURVES)
+            or key in _RUN_KEYS
+            or not isinstance(raw, (int, float))
+            or isinstance(raw, bool)
+        ):
             continue
         split = next((s for prefix, s in _SPLITS.items() if key.startswith(prefix)), None)
         if split is None:
@@ -73,8 +77,11 @@ def read_epoch(path: Path) -> Run:
 def read_summary(path: Path) -> Run:
     """The run's final ``metrics.json``: noted as a summary, not read as points."""
     run = Run(path=str(path))
-    run.sources.append(SourceInfo(path=str(path), format=FORMAT, role=InputKind.METRICS, skipped=True,
-                                  notes=[msg("readers.note.summary")]))
+    run.sources.append(
+        SourceInfo(
+            path=str(path), format=FORMAT, role=InputKind.METRICS, skipped=True, notes=[msg("readers.note.summary")]
+        )
+    )
     return run
 
 

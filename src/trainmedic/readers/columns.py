@@ -22,9 +22,16 @@ from ..run import Run, Series, SourceInfo, is_unknown, take_axis, unknown
 
 # Spellings of non-finite numbers that training code prints (Python, numpy, JSON-ish, C printf).
 _NONFINITE = {
-    "nan": math.nan, "-nan": math.nan, "+nan": math.nan, "nan%": math.nan,
-    "inf": math.inf, "+inf": math.inf, "infinity": math.inf, "+infinity": math.inf,
-    "-inf": -math.inf, "-infinity": -math.inf,
+    "nan": math.nan,
+    "-nan": math.nan,
+    "+nan": math.nan,
+    "nan%": math.nan,
+    "inf": math.inf,
+    "+inf": math.inf,
+    "infinity": math.inf,
+    "+infinity": math.inf,
+    "-inf": -math.inf,
+    "-infinity": -math.inf,
 }
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
@@ -112,8 +119,13 @@ class SeriesBuilder:
     processes), and positions that go back are a restarted run whose later segment wins.
     """
 
-    def __init__(self, source: str, *, rename: Optional[Callable[[str], Optional[str]]] = None,
-                 default_split: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        *,
+        rename: Optional[Callable[[str], Optional[str]]] = None,
+        default_split: Optional[str] = None,
+    ) -> None:
         self.source = source
         self._rename = rename
         self._default_split = default_split
@@ -153,9 +165,15 @@ class SeriesBuilder:
         self._names[label] = name
         return name
 
-    def add(self, label: str, values: np.ndarray, step: Optional[np.ndarray] = None,
-            epoch: Optional[np.ndarray] = None, present: Optional[np.ndarray] = None,
-            order: Optional[np.ndarray] = None) -> None:
+    def add(
+        self,
+        label: str,
+        values: np.ndarray,
+        step: Optional[np.ndarray] = None,
+        epoch: Optional[np.ndarray] = None,
+        present: Optional[np.ndarray] = None,
+        order: Optional[np.ndarray] = None,
+    ) -> None:
         """Add a block of points of one metric (arrays of equal length; ``present`` masks missing cells; ``order``
         numbers the rows, by default the rows added since the last :meth:`next_rows`)."""
         name = self.name_for(label)
@@ -237,8 +255,11 @@ class SeriesBuilder:
         run = Run(path=path)
         for s in self.series():
             run.series[s.name] = s
-        run.sources.append(SourceInfo(path=path, format=fmt, points=run.points, series=sorted(run.series),
-                                      notes=list(notes) + self.notes()))
+        run.sources.append(
+            SourceInfo(
+                path=path, format=fmt, points=run.points, series=sorted(run.series), notes=list(notes) + self.notes()
+            )
+        )
         return run
 
 
@@ -256,8 +277,11 @@ class Naming:
         parsed = {lab: parse_metric_name(lab, default_split=_NO_SPLIT) for lab in labels}
         self.unmarked_loss = any(p.split == _NO_SPLIT and p.is_loss for p in parsed.values())
         self.held_out = {p.metric for lab, p in parsed.items() if p.split == "eval" and _first_split(lab) != "test"}
-        self.evalsets = frozenset(p.evalset or _qualifier(lab) for lab, p in parsed.items()
-                                  if p.split == "eval" and p.metric == "loss" and (p.evalset or _qualifier(lab)))
+        self.evalsets = frozenset(
+            p.evalset or _qualifier(lab)
+            for lab, p in parsed.items()
+            if p.split == "eval" and p.metric == "loss" and (p.evalset or _qualifier(lab))
+        )
 
     def name(self, label: str, default_split: Optional[str]) -> Optional[str]:
         """The normalised name of ``label`` in this source (None for bookkeeping columns)."""
@@ -269,10 +293,15 @@ class Naming:
             return None
         if parsed.split == _NO_SPLIT:
             train = parsed.metric in self.held_out or self.unmarked_loss or not parsed.higher_is_better
-            parsed = MetricName(split="train" if train else "eval", metric=parsed.metric, group=parsed.group,
-                                evalset=parsed.evalset)
-        elif parsed.split == "eval" and _first_split(label) == "test" and parsed.metric in self.held_out \
-                and parsed.evalset is None:
+            parsed = MetricName(
+                split="train" if train else "eval", metric=parsed.metric, group=parsed.group, evalset=parsed.evalset
+            )
+        elif (
+            parsed.split == "eval"
+            and _first_split(label) == "test"
+            and parsed.metric in self.held_out
+            and parsed.evalset is None
+        ):
             parsed = MetricName(split="eval", metric=parsed.metric, group=parsed.group, evalset="test")
         return parsed.canonical
 
@@ -289,7 +318,7 @@ def _qualifier(label: str) -> Optional[str]:
     low = label.lower()
     for head in ("eval_", "eval/"):
         if low.startswith(head) and low.endswith("_loss") and len(low) > len(head) + len("_loss"):
-            return low[len(head):-len("_loss")]
+            return low[len(head) : -len("_loss")]
     return None
 
 

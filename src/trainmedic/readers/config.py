@@ -38,8 +38,10 @@ _JSON_METRIC_FILE = re.compile(rb'"(?:log_history|best_metric|global_step)"')
 
 # Lines that belong to a shell command: flags, a line continued with a backslash, environment assignments, other
 # shell commands of the script.
-_CONTINUATION = re.compile(r"^(?:-{1,2}[\w.-]|[A-Za-z_][A-Za-z0-9_]*=|(?:export|cd|source|set|echo|CUDA_VISIBLE_DEVICES|"
-                           r"nohup|time|srun|mpirun)\b)|.*\\$")
+_CONTINUATION = re.compile(
+    r"^(?:-{1,2}[\w.-]|[A-Za-z_][A-Za-z0-9_]*=|(?:export|cd|source|set|echo|CUDA_VISIBLE_DEVICES|"
+    r"nohup|time|srun|mpirun)\b)|.*\\$"
+)
 
 
 def is_launch_command(head: bytes) -> bool:

@@ -14,20 +14,20 @@ from ..run import RunConfig
 _ALIASES = {
     "lr": "lr learningrate baselr maxlr peaklr initlr lr0",
     "per_device_batch": "batchsize bs trainbatchsize perdevicetrainbatchsize perdevicebatchsize batchsizepergpu "
-                        "batchsizeperdevice microbatchsize perdevicebatch batchpergpu trainmicrobatchsizepergpu batch",
+    "batchsizeperdevice microbatchsize perdevicebatch batchpergpu trainmicrobatchsizepergpu batch",
     "grad_accum": "gradaccumsteps gradaccum gradientaccumulationsteps gradientaccumulation accumulationsteps "
-                  "accumsteps accumulategradbatches accumgradbatches updatefreq gradaccumulationsteps",
+    "accumsteps accumulategradbatches accumgradbatches updatefreq gradaccumulationsteps",
     "world_size": "worldsize gpus numgpus ngpus ngpu nprocpernode numprocesses nproc numgpu",
     "effective_batch": "effectivebatchsize globalbatchsize totalbatchsize effectivebatch totaltrainbatchsize "
-                       "imsperbatch",
+    "imsperbatch",
     "precision": "precision mixedprecision bf16 fp16 usefp16 usebf16 enablefp16 enablebf16 amp useamp enableamp",
     "max_grad_norm": "maxgradnorm gradientclipval clipgradnorm gradclip gradclipping clipnorm gradientclipping "
-                     "clipgrad gradnormclip clipgradnormmax gradclipnorm maxnorm",
+    "clipgrad gradnormclip clipgradnormmax gradclipnorm maxnorm",
     "warmup_steps": "warmupsteps warmup numwarmupsteps warmupiters lrwarmupiters",
     "warmup_ratio": "warmupratio",
     "num_classes": "numclasses numlabels nclasses nlabels numclass nc",
     "max_len": "maxlen maxseqlength maxlength seqlen maxseqlen blocksize maxsequencelength maxsourcelength "
-               "seqlength contextlength cutofflen",
+    "seqlength contextlength cutofflen",
     "model": "model modelname modelnameorpath arch architecture backbone pretrainedmodel",
     "trainable_params": "trainableparams trainableparameters numtrainableparams",
     "total_params": "totalparams totalparameters numparams allparams",
@@ -52,9 +52,24 @@ _ALIASES = {
 ALIASES = {spelling: key for key, words in _ALIASES.items() for spelling in words.split()}
 
 INT_KEYS = {
-    "per_device_batch", "grad_accum", "world_size", "effective_batch", "warmup_steps", "num_classes", "max_len",
-    "trainable_params", "total_params", "freeze_layers", "early_stopping_patience", "logging_steps", "eval_steps",
-    "save_steps", "max_steps", "num_epochs", "steps_per_epoch", "seed",
+    "per_device_batch",
+    "grad_accum",
+    "world_size",
+    "effective_batch",
+    "warmup_steps",
+    "num_classes",
+    "max_len",
+    "trainable_params",
+    "total_params",
+    "freeze_layers",
+    "early_stopping_patience",
+    "logging_steps",
+    "eval_steps",
+    "save_steps",
+    "max_steps",
+    "num_epochs",
+    "steps_per_epoch",
+    "seed",
 }
 FLOAT_KEYS = {"lr", "weight_decay", "warmup_ratio", "max_grad_norm"}
 STRING_KEYS = {"model", "optimizer", "loss", "loss_reduction", "scheduler", "output_path", "output_activation"}

@@ -18,19 +18,45 @@ from .config_shell import apply_hints, read_command
 
 _NOTHING = object()
 OPTIMIZERS = {
-    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "SparseAdam", "LBFGS",
-    "Adafactor", "Lion", "LAMB", "Lamb", "AdamW8bit", "FusedAdam", "FusedLAMB",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "SparseAdam",
+    "LBFGS",
+    "Adafactor",
+    "Lion",
+    "LAMB",
+    "Lamb",
+    "AdamW8bit",
+    "FusedAdam",
+    "FusedLAMB",
 }
 RECURRENT = {"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"}
 # Calls whose keyword arguments are the run's configuration.
 ARGUMENT_CALLS = {
-    "TrainingArguments", "Seq2SeqTrainingArguments", "SFTConfig", "Trainer", "EarlyStoppingCallback",
-    "EarlyStopping", "Accelerator", "DataLoader", "get_linear_schedule_with_warmup", "get_cosine_schedule_with_warmup",
+    "TrainingArguments",
+    "Seq2SeqTrainingArguments",
+    "SFTConfig",
+    "Trainer",
+    "EarlyStoppingCallback",
+    "EarlyStopping",
+    "Accelerator",
+    "DataLoader",
+    "get_linear_schedule_with_warmup",
+    "get_cosine_schedule_with_warmup",
 }
 # The Hugging Face Trainer clips at 1.0 unless told otherwise.
 HF_DEFAULT_MAX_GRAD_NORM = 1.0
 _HF_ARGS = {"TrainingArguments", "Seq2SeqTrainingArguments", "SFTConfig"}
-_LAUNCH_COMMENT = re.compile(r"#.*?\b((?:torchrun|accelerate\s+launch|deepspeed|python\d?\s+-m\s+torch\.distributed\.\w+)\b.*)$")
+_LAUNCH_COMMENT = re.compile(
+    r"#.*?\b((?:torchrun|accelerate\s+launch|deepspeed|python\d?\s+-m\s+torch\.distributed\.\w+)\b.*)$"
+)
 _DTYPES = {"bfloat16": "bf16", "bf16": "bf16", "float16": "fp16", "half": "fp16", "fp16": "fp16"}
 
 
@@ -122,8 +148,11 @@ class _ScriptReader:
                     self.config.set("precision", dtype, self.source, line)
         elif last in ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"):
             self.clipping_line = self.clipping_line or line
-            arg = node.args[1] if len(node.args) > 1 else next(
-                (k.value for k in node.keywords if k.arg in ("max_norm", "clip_value")), None)
+            arg = (
+                node.args[1]
+                if len(node.args) > 1
+                else next((k.value for k in node.keywords if k.arg in ("max_norm", "clip_value")), None)
+            )
             if arg is not None and last != "clip_grad_value_":
                 config_keys.apply(self.config, "max_grad_norm", self.resolve(arg), self.source, line)
         elif last == "backward":

@@ -72,8 +72,12 @@ def read_command(tokens: list, config: RunConfig, source: str, hints: dict) -> N
     words = [w for w, _ in tokens]
     launcher = _launcher(words)
     if launcher:
-        config.set("launcher", launcher, source, tokens[words.index(next(
-            w for w in words if any(m in w for _, ms in _LAUNCHERS for m in ms)))][1])
+        config.set(
+            "launcher",
+            launcher,
+            source,
+            tokens[words.index(next(w for w in words if any(m in w for _, ms in _LAUNCHERS for m in ms)))][1],
+        )
     nodes = 1
     i = 0
     while i < len(tokens):
@@ -92,8 +96,11 @@ def read_command(tokens: list, config: RunConfig, source: str, hints: dict) -> N
         if "=" in name:
             name, value = name.split("=", 1)
             i += 1
-        elif i + 1 < len(tokens) and not _FLAG.match(tokens[i + 1][0]) or (
-                i + 1 < len(tokens) and config_keys.to_number(tokens[i + 1][0]) is not None):
+        elif (
+            i + 1 < len(tokens)
+            and not _FLAG.match(tokens[i + 1][0])
+            or (i + 1 < len(tokens) and config_keys.to_number(tokens[i + 1][0]) is not None)
+        ):
             value = tokens[i + 1][0]
             i += 2
         else:

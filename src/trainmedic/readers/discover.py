@@ -31,17 +31,70 @@ from .checks import fail, read_text_head
 from .merge import TEXT_FORMATS, merge_runs
 from .siblings import LAUNCH_SUFFIXES, find_siblings
 
-SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv", "venv",
-             ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", "site-packages", ".idea", ".vscode", ".trash"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    "node_modules",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    "site-packages",
+    ".idea",
+    ".vscode",
+    ".trash",
+}
 # Weights and optimizer states: checkpoints, never logs, and some are gigabytes.
-CHECKPOINT_SUFFIXES = {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".onnx", ".pb", ".msgpack",
-                       ".gguf", ".pkl", ".pickle", ".joblib", ".model", ".th"}
+CHECKPOINT_SUFFIXES = {
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".hdf5",
+    ".onnx",
+    ".pb",
+    ".msgpack",
+    ".gguf",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".model",
+    ".th",
+}
 # Documents: notes and write-ups, read only for a log or table pasted into them.
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".ipynb", ".tex"}
 # Data and media: never logs.
-SKIP_SUFFIXES = CHECKPOINT_SUFFIXES | {".npy", ".npz", ".tar", ".gz", ".zip", ".xz", ".bz2", ".7z", ".parquet",
-                                       ".arrow", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".mp4", ".wav",
-                                       ".so", ".pyc", ".spm", ".lock"}
+SKIP_SUFFIXES = CHECKPOINT_SUFFIXES | {
+    ".npy",
+    ".npz",
+    ".tar",
+    ".gz",
+    ".zip",
+    ".xz",
+    ".bz2",
+    ".7z",
+    ".parquet",
+    ".arrow",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".pdf",
+    ".mp4",
+    ".wav",
+    ".so",
+    ".pyc",
+    ".spm",
+    ".lock",
+}
 MAX_DEPTH = 6  # run folders nest output/checkpoint-N/..., lightning_logs/version_N/, mlruns/exp/run/metrics
 MAX_FILES = 5000  # files looked at in one walk; beyond that the user should name the artifacts
 # Files of one kind skipped in one folder that are named one by one; the rest are counted.
@@ -135,8 +188,9 @@ def _kind_reason(p: Path) -> Optional[str]:
 
 
 def _skip(path: Path, kind: InputKind, why: str) -> SourceInfo:
-    return SourceInfo(path=str(path), format=kind.value, role=kind, skipped=True,
-                      notes=[msg("readers.note.skipped", why=why)])
+    return SourceInfo(
+        path=str(path), format=kind.value, role=kind, skipped=True, notes=[msg("readers.note.skipped", why=why)]
+    )
 
 
 def _nothing_read(paths: list, parts: list, errors: list) -> InputError:
@@ -148,7 +202,8 @@ def _nothing_read(paths: list, parts: list, errors: list) -> InputError:
     if len(paths) == 1:
         return fail(paths[0], "readers.error.no_numbers")
     why = "; ".join(f"{Path(e.path).name}: {e.reason}" for e in errors[:NAMED_SKIPS]) or t(
-        "readers.error.no_numbers", "en")
+        "readers.error.no_numbers", "en"
+    )
     read = sum(1 for part in parts for s in part.sources if not s.series)
     key = "readers.error.no_metrics_read" if read else "readers.error.nothing_read"
     return InputError(paths[0], t(key, "en", count=len(paths), read=read, why=why))
@@ -159,6 +214,7 @@ def _read_all(jobs: list, skipped: list, errors: list) -> list:
     scripts (what the user set), then other configuration sources (which may hold library defaults). The first
     source to set a config key keeps it, and the report lists the sources in this order. A file that cannot be read
     is skipped with a note naming it and why."""
+
     def order(job) -> int:
         reader, path, _ = job
         if reader.kind != "config":
@@ -226,8 +282,11 @@ def walk(root: Path, warnings: Optional[list] = None, *, skipped: Optional[list]
                 if warnings is not None:
                     warnings.append(t("readers.warn.walk_limit", "en", path=str(root), count=MAX_FILES))
                 if skipped is not None:
-                    skipped.append(_skip(root, InputKind.UNKNOWN, t("readers.warn.walk_limit", "en", path=str(root),
-                                                                     count=MAX_FILES)))
+                    skipped.append(
+                        _skip(
+                            root, InputKind.UNKNOWN, t("readers.warn.walk_limit", "en", path=str(root), count=MAX_FILES)
+                        )
+                    )
                 return found
             try:
                 file_reader = pick_reader(path)
@@ -252,9 +311,20 @@ def _unread_notes(unread: dict) -> list:
             out.append(_skip(directory / name, kind, why))
         if len(names) > NAMED_SKIPS:
             rest = names[NAMED_SKIPS:]
-            info = SourceInfo(path=str(directory), format=kind.value, role=kind, skipped=True,
-                              notes=[msg("readers.note.skipped_many", count=len(rest), path=str(directory),
-                                         names=rest[:3] + (["..."] if len(rest) > 3 else []))])
+            info = SourceInfo(
+                path=str(directory),
+                format=kind.value,
+                role=kind,
+                skipped=True,
+                notes=[
+                    msg(
+                        "readers.note.skipped_many",
+                        count=len(rest),
+                        path=str(directory),
+                        names=rest[:3] + (["..."] if len(rest) > 3 else []),
+                    )
+                ],
+            )
             out.append(info)
     return out
 
@@ -283,8 +353,7 @@ def recover_steps(run: Run) -> None:
         recovered.setdefault(s.source, []).append(name)
     for src in run.sources:
         if src.path in recovered:
-            src.notes.append(msg("readers.note.steps_from_logging", series=list(recovered[src.path]),
-                                 every=every))
+            src.notes.append(msg("readers.note.steps_from_logging", series=list(recovered[src.path]), every=every))
 
 
 def _read_references(directory: Path) -> list:

@@ -59,7 +59,9 @@ def _reads_as_chinese(sample: bytes, complete: bool) -> bool:
     except UnicodeDecodeError:
         return False
     wide = [c for c in text if ord(c) > 0x7F]
-    hanzi = sum(1 for c in wide if 0x4E00 <= ord(c) <= 0x9FFF or 0x3000 <= ord(c) <= 0x303F or 0xFF00 <= ord(c) <= 0xFFEF)
+    hanzi = sum(
+        1 for c in wide if 0x4E00 <= ord(c) <= 0x9FFF or 0x3000 <= ord(c) <= 0x303F or 0xFF00 <= ord(c) <= 0xFFEF
+    )
     return bool(wide) and hanzi >= CHINESE_SHARE * len(wide)
 
 

@@ -183,9 +183,15 @@ def _early_stop(state: dict, run: Run, source: str) -> None:
     stopped = bool(((control or {}).get("args") or {}).get("should_training_stop"))
     if isinstance(patience, int) and isinstance(counter, int) and patience > 0 and counter >= patience and stopped:
         step, epoch = state.get("global_step"), state.get("epoch")
-        run.events.append(Event(kind="early_stop", step=float(step) if isinstance(step, (int, float)) else None,
-                                epoch=float(epoch) if isinstance(epoch, (int, float)) else None,
-                                data={"patience": patience, "counter": counter}, source=source))
+        run.events.append(
+            Event(
+                kind="early_stop",
+                step=float(step) if isinstance(step, (int, float)) else None,
+                epoch=float(epoch) if isinstance(epoch, (int, float)) else None,
+                data={"patience": patience, "counter": counter},
+                source=source,
+            )
+        )
 
 
 def _newest_checkpoint_state(ckpts: list) -> Optional[Path]:
@@ -210,14 +216,16 @@ def read_dir(directory: Path) -> Run:
     done = parts[0].config.get("global_step") or 0 if parts else -1
     if newest is not None and checkpoint_number(newest.parent) > done:
         parts.append(read_state(newest))
-        parts[-1].sources[0].notes.append(t("readers.note.newest_checkpoint", "en",
-                                            checkpoint=newest.parent.name, count=len(ckpts)))
+        parts[-1].sources[0].notes.append(
+            t("readers.note.newest_checkpoint", "en", checkpoint=newest.parent.name, count=len(ckpts))
+        )
     parts.sort(key=lambda r: -(r.config.get("global_step") or 0))
     run = merge_runs(parts)
     run.path = str(directory)
     for c in ckpts:
-        run.events.append(Event(kind="checkpoint", step=float(checkpoint_number(c)), data={"path": str(c)},
-                                source=str(c)))
+        run.events.append(
+            Event(kind="checkpoint", step=float(checkpoint_number(c)), data={"path": str(c)}, source=str(c))
+        )
     states = [p for p in (top, newest) if p is not None]
     _read_companions([directory] + [p.parent for p in states if p.parent != directory], run)
     return run

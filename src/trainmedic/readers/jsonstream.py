@@ -39,7 +39,7 @@ class _Buffer:
         if not more:
             self.eof = True
             return False
-        self.text = self.text[self.pos:] + more
+        self.text = self.text[self.pos :] + more
         self.pos = 0
         return True
 
@@ -102,7 +102,7 @@ def iter_batches(buf: _Buffer) -> Iterator[list]:
         batch = None
         if cut > pos:
             try:
-                batch = _DECODER.decode("[" + text[pos:cut + 1] + "]")
+                batch = _DECODER.decode("[" + text[pos : cut + 1] + "]")
             except (ValueError, RecursionError):
                 batch = None
         if batch is not None:
@@ -128,8 +128,7 @@ def iter_items(buf: _Buffer) -> Iterator[Any]:
         yield from batch
 
 
-def read_object(path: Path, stream: dict[str, Callable[[Iterator[Any]], Any]], *,
-                encoding: str = "utf-8-sig") -> dict:
+def read_object(path: Path, stream: dict[str, Callable[[Iterator[Any]], Any]], *, encoding: str = "utf-8-sig") -> dict:
     """Read the top-level JSON object in ``path``.
 
     Members named in ``stream`` are not built in memory: their array is handed, as an iterator of lists of items

@@ -70,8 +70,9 @@ class RecordCheck:
         if kind == "step":
             return rec if _step_ok(rec) else None
         if kind == "event":
-            return {**rec, "step": _float(rec.get("step")), "epoch": _float(rec.get("epoch"))} if _event_ok(rec) \
-                else None
+            return (
+                {**rec, "step": _float(rec.get("step")), "epoch": _float(rec.get("epoch"))} if _event_ok(rec) else None
+            )
         if kind == "eval":
             return rec if _eval_ok(rec) else None
         if kind == "observation":  # typed facts: the builder keeps only those whose fields fit their types
@@ -90,14 +91,22 @@ def _step_ok(rec: dict) -> bool:
 
 
 def _event_ok(rec: dict) -> bool:
-    return (isinstance(rec.get("kind"), str) and all(_optional_number(rec.get(k)) for k in ("step", "epoch"))
-            and isinstance(rec.get("message", ""), str) and isinstance(rec.get("data") or {}, dict))
+    return (
+        isinstance(rec.get("kind"), str)
+        and all(_optional_number(rec.get(k)) for k in ("step", "epoch"))
+        and isinstance(rec.get("message", ""), str)
+        and isinstance(rec.get("data") or {}, dict)
+    )
 
 
 def _eval_ok(rec: dict) -> bool:
     metrics = rec.get("metrics")
-    return (_number(rec.get("step")) and _optional_number(rec.get("epoch")) and isinstance(metrics, dict)
-            and all(isinstance(k, str) and _number(v) for k, v in metrics.items()))
+    return (
+        _number(rec.get("step"))
+        and _optional_number(rec.get("epoch"))
+        and isinstance(metrics, dict)
+        and all(isinstance(k, str) and _number(v) for k, v in metrics.items())
+    )
 
 
 def _float(v: Any) -> Optional[float]:

@@ -23,7 +23,11 @@ VALUE_TOLERANCE = 1e-3
 # Values that must match at the shifted epochs before two sources are taken to number epochs one apart.
 MIN_SHIFT_MATCHES = 2
 # Events told apart by what they say (a loss-scale cascade within one step), not only by kind and position.
-_SAID_EVENTS = {"warning", "error", "lr_change"}  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
+_SAID_EVENTS = {
+    "warning",
+    "error",
+    "lr_change",
+}  # epochs printed with 2 decimals (0.03) and stored with 4 (0.0321) are the same point
 
 
 def _rank(series: Series, fmt: str) -> tuple:
@@ -115,16 +119,20 @@ def fold(primary: Series, other: Series) -> Folded:
     elif primary.has_epoch and other.has_epoch:
         shift = _epoch_shift(primary, other)
         if shift:
-            other = Series(other.name, other.values, other.step, other.epoch + shift, other.label, other.source,
-                           other.order)
+            other = Series(
+                other.name, other.values, other.step, other.epoch + shift, other.label, other.source, other.order
+            )
         p_axis, o_axis, tol = primary.epoch, other.epoch, EPOCH_TOLERANCE
     else:
         return Folded(primary, msg("readers.note.unaligned", series=primary.name, primary=where))
     known = np.sort(p_axis[np.isfinite(p_axis)])
     new = np.isfinite(o_axis)
     if len(known):
-        idx = np.clip(np.searchsorted(known, o_axis), 1, len(known) - 1) if len(known) > 1 else np.zeros(
-            len(o_axis), dtype=int)
+        idx = (
+            np.clip(np.searchsorted(known, o_axis), 1, len(known) - 1)
+            if len(known) > 1
+            else np.zeros(len(o_axis), dtype=int)
+        )
         nearest = np.minimum(np.abs(known[idx] - o_axis), np.abs(known[np.maximum(idx - 1, 0)] - o_axis))
         new &= ~(nearest <= tol)
     added = int(new.sum())
@@ -134,15 +142,21 @@ def fold(primary: Series, other: Series) -> Folded:
     step, epoch = other.step[new], other.epoch[new]
     if primary.has_step and not np.isfinite(step).all():
         step = np.where(np.isfinite(step), step, _steps_for_epochs(primary, epoch))
-    merged = Series(primary.name, np.concatenate([primary.values, other.values[new]]),
-                    np.concatenate([primary.step, step]), np.concatenate([primary.epoch, epoch]),
-                    primary.label, primary.source)
+    merged = Series(
+        primary.name,
+        np.concatenate([primary.values, other.values[new]]),
+        np.concatenate([primary.step, step]),
+        np.concatenate([primary.epoch, epoch]),
+        primary.label,
+        primary.source,
+    )
     return Folded(merged.sorted(dedupe=False), note)
 
 
 def _epoch_shift(primary: Series, other: Series) -> int:
     """-1 or +1 when ``other`` numbers the same epochs one apart (a console that counts from 1 beside a file that
     counts from 0): its values match the primary's at the shifted epochs, and more often than unshifted; else 0."""
+
     def matches(shift: int) -> int:
         known = dict(zip(np.round(primary.epoch, 3).tolist(), primary.values.tolist()))
         hits = 0
@@ -150,6 +164,7 @@ def _epoch_shift(primary: Series, other: Series) -> int:
             p = known.get(e)
             hits += p is not None and (p == v or abs(p - v) <= VALUE_TOLERANCE * max(abs(p), abs(v)))
         return hits
+
     base = matches(0)
     best = max((-1, 1), key=matches)
     return best if matches(best) >= MIN_SHIFT_MATCHES and matches(best) > base else 0

@@ -18,8 +18,19 @@ MAX_SIBLINGS_LISTED = 50  # a parent with hundreds of folders is a store of unre
 MIN_STEM = 3  # shared name prefix that makes two folders look like variants of one experiment ("v17")
 
 LAUNCH_SUFFIXES = (".sh", ".bash", ".slurm", ".sbatch")
-METRIC_NAMES = {"metrics.csv", "history.csv", "trainer_state.json", "log_history.json", "metrics.jsonl",
-                "history.jsonl", "train.log", "training.log", "log.txt", "hparams.yaml", "console.log"}
+METRIC_NAMES = {
+    "metrics.csv",
+    "history.csv",
+    "trainer_state.json",
+    "log_history.json",
+    "metrics.jsonl",
+    "history.jsonl",
+    "train.log",
+    "training.log",
+    "log.txt",
+    "hparams.yaml",
+    "console.log",
+}
 # Folders a logger writes its runs into: two siblings holding the same one were written by the same script.
 METRIC_DIRS = {"lightning_logs", "mlruns", "wandb", "runs", "tb_logs", "logs"}
 # Names people give the run a variant is compared with; such a sibling needs no shared stem (`baseline` vs `batch48`),
@@ -30,15 +41,19 @@ BASELINE_NAMES = {"baseline", "base", "reference", "ref", "control", "stable", "
 def _top_files(directory: Path) -> set:
     """Names of the files at the top of ``directory``, and of its logger folders with a trailing ``/``."""
     try:
-        return {e.name if e.is_file() else e.name + "/" for e in os.scandir(directory)
-                if e.is_file() or (e.is_dir() and e.name in METRIC_DIRS)}
+        return {
+            e.name if e.is_file() else e.name + "/"
+            for e in os.scandir(directory)
+            if e.is_file() or (e.is_dir() and e.name in METRIC_DIRS)
+        }
     except OSError:
         return set()
 
 
 def _artifacts(names: set) -> tuple:
-    metrics = {n for n in names if n in METRIC_NAMES or n.rstrip("/") in METRIC_DIRS
-               or n.startswith("events.out.tfevents")}
+    metrics = {
+        n for n in names if n in METRIC_NAMES or n.rstrip("/") in METRIC_DIRS or n.startswith("events.out.tfevents")
+    }
     if any(n.startswith("events.out.tfevents") for n in names):
         metrics.add("events.out.tfevents")
     launch = any(n.endswith(LAUNCH_SUFFIXES) for n in names)
@@ -70,8 +85,9 @@ def find_siblings(directory: Path) -> list:
     if not mine and not my_launch:
         return []
     try:
-        others = sorted(e.path for e in os.scandir(parent)
-                        if e.is_dir() and not e.name.startswith(".") and e.path != str(directory))
+        others = sorted(
+            e.path for e in os.scandir(parent) if e.is_dir() and not e.name.startswith(".") and e.path != str(directory)
+        )
     except OSError:
         return []
     if len(others) > MAX_SIBLINGS_LISTED:

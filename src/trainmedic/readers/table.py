@@ -27,9 +27,26 @@ from .columns import SeriesBuilder, float_column, parse_number
 # the garbage collector does not walk them again and again (50000 made a million rows 1.6x slower).
 CHUNK_ROWS = 2048
 
-STEP_COLUMNS = {"step", "steps", "global_step", "globalstep", "iter", "iters", "iteration", "iterations", "it",
-                "batch", "batch_idx", "_step", "trainer/global_step", "train/global_step", "update", "updates",
-                "current_steps", "num_updates"}
+STEP_COLUMNS = {
+    "step",
+    "steps",
+    "global_step",
+    "globalstep",
+    "iter",
+    "iters",
+    "iteration",
+    "iterations",
+    "it",
+    "batch",
+    "batch_idx",
+    "_step",
+    "trainer/global_step",
+    "train/global_step",
+    "update",
+    "updates",
+    "current_steps",
+    "num_updates",
+}
 # Columns that state a setting of the run on every row (LLaMA-Factory's `total_steps`), by config key.
 CONFIG_COLUMNS = {"total_steps": "max_steps"}
 EPOCH_COLUMNS = {"epoch", "epochs", "ep", "train/epoch", "trainer/epoch"}
@@ -270,6 +287,7 @@ def sniff_jsonl(path: Path, head: bytes) -> float:
             return 0.0
         return 0.4
     return 0.0
+
 
 register(Reader("csv", sniff_csv, read_csv))
 register(Reader("jsonl", sniff_jsonl, read_jsonl))

@@ -38,7 +38,7 @@ def _label(tag: str, event_file: Path, logdir: Path) -> str:
     if folder != logdir:
         prefix = tag.replace("/", "_") + "_"
         if folder.name.startswith(prefix) and len(folder.name) > len(prefix):
-            return f"{tag}/{folder.name[len(prefix):]}"
+            return f"{tag}/{folder.name[len(prefix) :]}"
     return tag
 
 
@@ -115,9 +115,13 @@ def read_files(files: list, logdir: Path, source: Path) -> Run:
             damage.append(msg("safety.tb.damaged", path=str(f), records=scan.bad_records, bytes=scan.skipped_bytes))
         for tag, (steps, values) in scalars.items():
             tags.setdefault(_label(tag, f, logdir), []).append((steps, values))
-    columns = {label: (np.concatenate([np.frombuffer(s, dtype=np.float64) for s, _ in parts]),
-                       np.concatenate([np.frombuffer(v, dtype=np.float64) for _, v in parts]))
-               for label, parts in tags.items()}
+    columns = {
+        label: (
+            np.concatenate([np.frombuffer(s, dtype=np.float64) for s, _ in parts]),
+            np.concatenate([np.frombuffer(v, dtype=np.float64) for _, v in parts]),
+        )
+        for label, parts in tags.items()
+    }
     epoch_map = None
     for tag in list(columns):
         if tag.strip().lower() in EPOCH_TAGS:

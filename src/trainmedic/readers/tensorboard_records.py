@@ -59,10 +59,10 @@ class RecordScan:
     """The payloads of one event file's records, in order; counts what damage made it skip."""
 
     def __init__(self) -> None:
-        self.bad_records = 0     # framing intact, data CRC wrong: the record was skipped
-        self.skipped_bytes = 0   # framing lost: bytes passed over to reach the next valid record header
+        self.bad_records = 0  # framing intact, data CRC wrong: the record was skipped
+        self.skipped_bytes = 0  # framing lost: bytes passed over to reach the next valid record header
         self.records = 0
-        self.end = 0             # the offset after the last complete record read: where a later scan goes on
+        self.end = 0  # the offset after the last complete record read: where a later scan goes on
 
     @property
     def damaged(self) -> bool:
@@ -93,7 +93,7 @@ class RecordScan:
             while pos + 12 <= n:
                 end = pos + 12 + unpack_q(buf, pos)[0]
                 if end + 4 <= n:
-                    data = buf[pos + 12:end]
+                    data = buf[pos + 12 : end]
                     c = crc(data)
                     if (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF == unpack_i(buf, end)[0]:
                         append(data)
@@ -104,7 +104,7 @@ class RecordScan:
                             batch = []
                             append = batch.append
                         continue
-                if masked_crc(buf[pos:pos + 8]) != unpack_i(buf, pos + 8)[0]:
+                if masked_crc(buf[pos : pos + 8]) != unpack_i(buf, pos + 8)[0]:
                     found = self._resync(buf, pos + 1, n)
                     self.skipped_bytes += (n if found is None else found) - pos
                     if found is None:
@@ -142,6 +142,6 @@ class RecordScan:
                 at = max(m.start() - 4, at + 1)
                 continue
             length = int.from_bytes(low, "little")
-            if cand + 16 + length <= n and masked_crc(buf[cand:z + 4]) == _U32.unpack_from(buf, z + 4)[0]:
+            if cand + 16 + length <= n and masked_crc(buf[cand : z + 4]) == _U32.unpack_from(buf, z + 4)[0]:
                 return cand
             at = cand + 1

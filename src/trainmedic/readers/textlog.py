@@ -22,9 +22,34 @@ FORMAT = "text-log"
 LOG_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout", ".stderr"}
 # Files other readers own; a text log never claims them.
 STRUCTURED_SUFFIXES = {
-    ".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".py", ".sh", ".bash", ".zsh",
-    ".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".pkl", ".npz", ".npy", ".h5", ".parquet", ".html", ".png",
-    ".md", ".markdown", ".rst",
+    ".csv",
+    ".tsv",
+    ".json",
+    ".jsonl",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".py",
+    ".sh",
+    ".bash",
+    ".zsh",
+    ".pt",
+    ".pth",
+    ".bin",
+    ".ckpt",
+    ".safetensors",
+    ".pkl",
+    ".npz",
+    ".npy",
+    ".h5",
+    ".parquet",
+    ".html",
+    ".png",
+    ".md",
+    ".markdown",
+    ".rst",
 }
 # Sniff scores: a log by its name, a text file by its content; structured readers score higher on their files.
 SCORE_BY_NAME = 0.5
@@ -91,8 +116,16 @@ def read_lines(path: Path, lines, fmt: str, notes: tuple = ()) -> Run:
         run.series[s.name] = s
     run.events = list(parser.events)
     run.config = parser.config
-    run.sources.append(SourceInfo(path=str(path), format=fmt, points=run.points, series=list(run.series),
-                                  notes=list(notes) + _notes(parser, built, skipped), framework=parser.framework))
+    run.sources.append(
+        SourceInfo(
+            path=str(path),
+            format=fmt,
+            points=run.points,
+            series=list(run.series),
+            notes=list(notes) + _notes(parser, built, skipped),
+            framework=parser.framework,
+        )
+    )
     return run
 
 
@@ -111,8 +144,9 @@ def _notes(parser, built, skipped: int) -> list:
     if parser.fragments:
         notes.append(msg("readers.note.fragments", count=parser.fragments))
     if built.superseded:
-        notes.append(msg("readers.note.restarted", count=len(built.restarts), points=built.superseded,
-                         at=built.restarts[0]))
+        notes.append(
+            msg("readers.note.restarted", count=len(built.restarts), points=built.superseded, at=built.restarts[0])
+        )
     if built.bad_axis:
         notes.append(msg("readers.note.bad_axis", count=built.bad_axis))
     if parser.bad_counters:

@@ -53,7 +53,7 @@ def refreshes(raw: str, seen: Optional[dict] = None) -> list:
                 hit = _remember_bar(seg, zeroed, seen)
         same_bar = False
         if hit:
-            n = seg[hit[0]:hit[1]]
+            n = seg[hit[0] : hit[1]]
             same_bar = pending is not None and pending_n == n
             if hit[2]:  # a bar ends the refresh
                 if pending is not None and not same_bar:
@@ -79,7 +79,7 @@ def _searched(raw: str) -> list:
             continue
         m = P.TQDM.search(seg)
         same_bar = m is not None and pending is not None and pending_n == m.group("n")
-        if m and not seg[m.end():].strip():
+        if m and not seg[m.end() :].strip():
             if pending is not None and not same_bar:
                 out.append(pending)
             pending, pending_n = (seg, None), m.group("n")
@@ -98,7 +98,7 @@ def _remember_bar(seg: str, zeroed: bytes, seen: dict) -> tuple:
     m = P.TQDM.search(seg)
     if len(seen) >= MAX_REFRESH_SHAPES:
         seen.clear()
-    seen[zeroed] = hit = (*m.span("n"), not seg[m.end():].strip()) if m else ()
+    seen[zeroed] = hit = (*m.span("n"), not seg[m.end() :].strip()) if m else ()
     return hit
 
 
@@ -107,9 +107,9 @@ class BarsMixin:
 
     def _bar(self, text: str, m, rank: int) -> None:
         b, n = int(m.group("b")), int(m.group("n"))
-        head = text[:m.start()]
-        post = text[m.end():] if m.re is P.KERAS else m.group("post")
-        tail = "" if m.re is P.KERAS else text[m.end():]
+        head = text[: m.start()]
+        post = text[m.end() :] if m.re is P.KERAS else m.group("post")
+        tail = "" if m.re is P.KERAS else text[m.end() :]
         glued = bool(tail.strip()) and not tail.lstrip().startswith(("-", ","))
         split = L.line_split(head) or "train"
         points = []
@@ -136,8 +136,9 @@ class BarsMixin:
         step, epoch = self._bar_position(counter, key, b, n, keras, split, points)
         self._record(points, step, epoch, rank, flags=EXPLICIT if split != "eval" else 0)
 
-    def _bar_position(self, counter: Optional[int], key: str, b: int, n: int, keras: bool, split: str,
-                      points: list) -> tuple:
+    def _bar_position(
+        self, counter: Optional[int], key: str, b: int, n: int, keras: bool, split: str, points: list
+    ) -> tuple:
         """(step, epoch) of refresh ``b`` of ``n``: in the epoch the bar names (``counter``), else in the epoch a
         Keras header opened, else counted on from the bar's earlier refreshes (``key`` names the bar).
 

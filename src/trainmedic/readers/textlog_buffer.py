@@ -88,8 +88,13 @@ class SeriesBuffer:
     def columns(self) -> tuple:
         """The bytes of the (values, step, epoch, rank, order, flags) of every point, for comparing two readings."""
         r = self.records
-        return (self.values.tobytes(), *(array(c.typecode, [c[i] for i in self.rec]).tobytes()
-                                         for c in (r.step, r.epoch, r.rank, r.order, r.flags)))
+        return (
+            self.values.tobytes(),
+            *(
+                array(c.typecode, [c[i] for i in self.rec]).tobytes()
+                for c in (r.step, r.epoch, r.rank, r.order, r.flags)
+            ),
+        )
 
 
 def _same(a: float, b: float) -> bool:
@@ -106,13 +111,19 @@ class Built:
         self.restarts: list = []  # the step (or epoch) each restart went back to
 
 
-def build_series(buffers: dict, records: Records, source: str, kept_rank: int,
-                 steps_per_epoch: Optional[int]) -> Built:
+def build_series(buffers: dict, records: Records, source: str, kept_rank: int, steps_per_epoch: Optional[int]) -> Built:
     """Series from the parser's buffers (each buffer freed once copied), keeping the lines of one process."""
     out = Built()
-    table = tuple(_column(getattr(records, c), t) for c, t in
-                  (("step", np.float64), ("epoch", np.float64), ("rank", np.int16), ("order", np.float64),
-                   ("flags", np.int8)))
+    table = tuple(
+        _column(getattr(records, c), t)
+        for c, t in (
+            ("step", np.float64),
+            ("epoch", np.float64),
+            ("rank", np.int16),
+            ("order", np.float64),
+            ("flags", np.int8),
+        )
+    )
     for name in list(buffers):
         buf = buffers.pop(name)
         cols = _columns(buf, table, kept_rank)
@@ -124,14 +135,18 @@ def build_series(buffers: dict, records: Records, source: str, kept_rank: int,
             out.bad_axis += int(bad.sum())
             values, step, epoch, order, flags = (c[~bad] for c in (values, step, epoch, order, flags))
         level = (flags & EPOCH_LEVEL).astype(bool)
-        parts = [(name, buf.label, ~level), (_epoch_name(name), f"{buf.label} (epoch)", level)] \
-            if level.any() and not level.all() else [(name, buf.label, None)]
+        parts = (
+            [(name, buf.label, ~level), (_epoch_name(name), f"{buf.label} (epoch)", level)]
+            if level.any() and not level.all()
+            else [(name, buf.label, None)]
+        )
         for part_name, label, mask in parts:
             if mask is None:
                 s = Series(part_name, values, step, epoch, label=label, source=source, order=order)
             else:
-                s = Series(part_name, values[mask], step[mask], epoch[mask], label=label, source=source,
-                           order=order[mask])
+                s = Series(
+                    part_name, values[mask], step[mask], epoch[mask], label=label, source=source, order=order[mask]
+                )
             s = _fill_steps(s, steps_per_epoch)
             s = _segments(s, out)
             if len(s):

@@ -26,10 +26,13 @@ DEVICE_ASSERT = "DeviceAssertion"
 # The settings of the Trainer's training banner (keys lower-cased), by config key. `Gradient Accumulation steps` and
 # `Total optimization steps` would otherwise read as a step counter.
 HF_BANNER_KEYS = {
-    "num examples": "train_examples", "num epochs": "num_epochs", "num update steps per epoch": "steps_per_epoch",
+    "num examples": "train_examples",
+    "num epochs": "num_epochs",
+    "num update steps per epoch": "steps_per_epoch",
     "instantaneous batch size per device": "per_device_batch",
     "total train batch size (w. parallel, distributed & accumulation)": "effective_batch",
-    "gradient accumulation steps": "grad_accum", "total optimization steps": "max_steps",
+    "gradient accumulation steps": "grad_accum",
+    "total optimization steps": "max_steps",
     "number of trainable parameters": "trainable_params",
 }
 
@@ -56,9 +59,13 @@ class CrashMixin:
             self._error(text, data, m.group("expr") or text)  # one event however many threads print it
             return True
         self._traceback += 1
-        rest = line[P.TRACEBACK_PREFIX.match(line).end():]
-        if (rest[:1].isspace() or text.startswith(('File "', "[Previous line")) or P.TRACEBACK_START.match(text)
-                or P.TRACEBACK_CHAIN.match(text)):
+        rest = line[P.TRACEBACK_PREFIX.match(line).end() :]
+        if (
+            rest[:1].isspace()
+            or text.startswith(('File "', "[Previous line"))
+            or P.TRACEBACK_START.match(text)
+            or P.TRACEBACK_CHAIN.match(text)
+        ):
             if self._traceback > MAX_TRACEBACK_LINES:
                 self._traceback = None
             return True
@@ -95,8 +102,9 @@ class CrashMixin:
         if event_key not in self._event_keys and len(self.events) < MAX_EVENTS:
             self._event_keys.add(event_key)
             data = dict(data, records_before=self.records)
-            self.events.append(Event("error", step=step, epoch=epoch, message=text, data=data,
-                                     source=f"{self.source}:{self.lineno}"))
+            self.events.append(
+                Event("error", step=step, epoch=epoch, message=text, data=data, source=f"{self.source}:{self.lineno}")
+            )
 
     def settle_errors(self) -> None:
         """An exception after which the log records more training did not stop the run: it becomes a warning."""

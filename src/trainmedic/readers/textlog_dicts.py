@@ -58,8 +58,11 @@ class DictsMixin:
         if plan[1] == last_plan[1]:
             return False  # the same keys: the next event of one logger, however close its numbers
         named, last_raws = _printed(plan[0], toks), _printed(last_plan[0], last_toks)
-        shared = [(self.series[n], v, named[n], last_raws.get(n, "")) for n, _, v in points
-                  if n in self.series and self.series[n].last("order") == self._order]
+        shared = [
+            (self.series[n], v, named[n], last_raws.get(n, ""))
+            for n, _, v in points
+            if n in self.series and self.series[n].last("order") == self._order
+        ]
         if not shared or not all(_agree(buf.values[-1], v, r, q) for buf, v, r, q in shared):
             return False
         at = shared[0][0].last("step")  # the event's step, as its first print recorded it

@@ -51,8 +51,9 @@ class EventsMixin:
             return
         name = L.metric_name(m.group("name").rstrip("0123456789"), "train" if net == "Train" else "eval")
         if name:
-            self._record([(name, m.group("name"), L.parse_number(m.group("val")))], self.last_step, self.last_epoch,
-                         rank)
+            self._record(
+                [(name, m.group("name"), L.parse_number(m.group("val")))], self.last_step, self.last_epoch, rank
+            )
 
     def _settings(self, text: str) -> None:
         for key, raw in L.settings(text):
@@ -92,8 +93,13 @@ class EventsMixin:
                 scale = L.parse_number(m.group("val"))
                 data = {"loss_scale": scale} if math.isfinite(scale) else {}
                 if rank in (NO_RANK, self.kept_rank()):
-                    self._record([("train/loss_scale", "loss scale", scale)], self.last_step, self.last_epoch,
-                                 rank, flags=INHERITED)
+                    self._record(
+                        [("train/loss_scale", "loss scale", scale)],
+                        self.last_step,
+                        self.last_epoch,
+                        rank,
+                        flags=INHERITED,
+                    )
             elif P.LOSS_SCALE_FLOOR.search(text):
                 data = {"loss_scale_floor": True}
         else:
@@ -111,8 +117,9 @@ class EventsMixin:
         key = (kind, step, epoch, text)
         if key not in self._event_keys and len(self.events) < MAX_EVENTS:
             self._event_keys.add(key)
-            self.events.append(Event(kind, step=step, epoch=epoch, message=text, data=data,
-                                     source=f"{self.source}:{self.lineno}"))
+            self.events.append(
+                Event(kind, step=step, epoch=epoch, message=text, data=data, source=f"{self.source}:{self.lineno}")
+            )
         return True
 
     def _event_position(self, text: str) -> tuple:

@@ -121,11 +121,21 @@ def raw_of(r, toks: list) -> str:
 def line_kind(text: str) -> Optional[str]:
     """What the parser does with ``text`` when no table is open, without doing it: ``None`` for the lines read in
     full every time (tracebacks, banners, events, tables, settings)."""
-    if P.TRACEBACK_START.match(text) or P.CUDA_ASSERT.search(text) or P.HF_RUNNING.search(text) \
-            or P.HF_BANNER.match(text) or P.LAUNCH.match(text):
+    if (
+        P.TRACEBACK_START.match(text)
+        or P.CUDA_ASSERT.search(text)
+        or P.HF_RUNNING.search(text)
+        or P.HF_BANNER.match(text)
+        or P.LAUNCH.match(text)
+    ):
         return None
-    if P.EVENT_HINT.search(text) and (P.EARLY_STOP.search(text) or P.WARNINGS.search(text) or P.RESUME.search(text)
-                                      or P.SAVE_WORD.search(text) or P.LR_REDUCED.search(text)):
+    if P.EVENT_HINT.search(text) and (
+        P.EARLY_STOP.search(text)
+        or P.WARNINGS.search(text)
+        or P.RESUME.search(text)
+        or P.SAVE_WORD.search(text)
+        or P.LR_REDUCED.search(text)
+    ):
         return None
     if "|" in text or "," in text or "\t" in text or "  " in text:
         if not L.is_table_rule(text) and L.table_header(text) is not None or P.YOLO_RESULTS.match(text):
@@ -154,7 +164,7 @@ def plan(line: str, parts: list) -> tuple:
     if rank is not None and _RANK_SPACED.search(line):
         return SLOW
     offset = len(line.rstrip()) - len(text)
-    if offset < 0 or line[offset:offset + len(text)] != text:
+    if offset < 0 or line[offset : offset + len(text)] != text:
         return SLOW
     kind = line_kind(text)
     if kind is None:
@@ -177,10 +187,10 @@ def bar_layout(text: str, refs: Refs) -> Optional[tuple]:
     records nothing (no metric in its postfix: most refreshes). A bar with text glued after it is read in full."""
     m = P.KERAS.match(text) or P.TQDM.search(text)
     keras = m.re is P.KERAS
-    tail = "" if keras else text[m.end():]
+    tail = "" if keras else text[m.end() :]
     if tail.strip() and not tail.lstrip().startswith(("-", ",")):
         raise Uncacheable  # the glued text is a line of its own, read at the bar's position
-    head = text[:m.start()]
+    head = text[: m.start()]
     post_at = m.end() if keras else m.start("post")
     split = L.line_split(head) or "train"
     points = []
@@ -198,8 +208,15 @@ def bar_layout(text: str, refs: Refs) -> Optional[tuple]:
         for n in P.NUM_RE.finditer(head):
             refs.whole(n.span())  # the key leaves out numbers: each must be a whole token or fixed text
         key = P.NUM_RE.sub("", head).strip()
-    return (refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")), keras, counter, key, split,
-            tuple(points))
+    return (
+        refs.raw(m.span("b"), m.group("b")),
+        refs.raw(m.span("n"), m.group("n")),
+        keras,
+        counter,
+        key,
+        split,
+        tuple(points),
+    )
 
 
 def dict_layout(text: str, refs: Refs) -> Optional[tuple]:
@@ -242,18 +259,33 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
             continue
         mode = m.groupdict().get("mode")
         if rx is P.MMENGINE_ITER:
-            pre = ("iter", refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")),
-                   mode in ("val", "test"))
+            pre = (
+                "iter",
+                refs.raw(m.span("b"), m.group("b")),
+                refs.raw(m.span("n"), m.group("n")),
+                mode in ("val", "test"),
+            )
         elif rx is P.MXNET:
             pre = ("mxnet", refs.raw(m.span("ep"), m.group("ep")), refs.raw(m.span("b"), m.group("b")))
         elif mode in ("val", "test"):
             pre = ("mmcv", refs.raw(m.span("ep"), m.group("ep")), 1 if rx is P.TORCHVISION else 0, True, None, None)
         else:
-            pre = ("mmcv", refs.raw(m.span("ep"), m.group("ep")), 1 if rx is P.TORCHVISION else 0, False,
-                   refs.raw(m.span("b"), m.group("b")), refs.raw(m.span("n"), m.group("n")))
-        return pre, text[:m.start()] + " " + text[m.end():], m.span()
-    m = P.FAIRSEQ_PROGRESS.search(text) or P.EXAMPLE_PROGRESS.search(text) or P.EPOCH_RECORDS.search(text) \
-        or P.EPOCH_GLUED.search(text) or P.EPOCH_OF.search(text)
+            pre = (
+                "mmcv",
+                refs.raw(m.span("ep"), m.group("ep")),
+                1 if rx is P.TORCHVISION else 0,
+                False,
+                refs.raw(m.span("b"), m.group("b")),
+                refs.raw(m.span("n"), m.group("n")),
+            )
+        return pre, text[: m.start()] + " " + text[m.end() :], m.span()
+    m = (
+        P.FAIRSEQ_PROGRESS.search(text)
+        or P.EXAMPLE_PROGRESS.search(text)
+        or P.EPOCH_RECORDS.search(text)
+        or P.EPOCH_GLUED.search(text)
+        or P.EPOCH_OF.search(text)
+    )
     if not m:
         return None, text, None
     if m.re is P.EPOCH_OF:
@@ -262,12 +294,20 @@ def _framework_prefix(text: str, refs: Refs) -> tuple:
         g = 1 if m.group(1) is not None else 2
         pre = ("epoch", refs.raw(m.span(g), m.group(g)), None, None)
     elif m.re is P.EXAMPLE_PROGRESS or m.re is P.EPOCH_RECORDS:
-        pre = ("example", refs.raw(m.span(1), m.group(1)), refs.raw(m.span(2), m.group(2)),
-               refs.raw(m.span(3), m.group(3)))
+        pre = (
+            "example",
+            refs.raw(m.span(1), m.group(1)),
+            refs.raw(m.span(2), m.group(2)),
+            refs.raw(m.span(3), m.group(3)),
+        )
     else:
-        pre = ("epoch", refs.raw(m.span(1), m.group(1)), refs.raw(m.span(2), m.group(2)),
-               refs.raw(m.span(3), m.group(3)))
-    return pre, text[:m.start()] + " " + text[m.end():], m.span()
+        pre = (
+            "epoch",
+            refs.raw(m.span(1), m.group(1)),
+            refs.raw(m.span(2), m.group(2)),
+            refs.raw(m.span(3), m.group(3)),
+        )
+    return pre, text[: m.start()] + " " + text[m.end() :], m.span()
 
 
 def fields_layout(text: str, refs: Refs) -> tuple:
@@ -277,7 +317,7 @@ def fields_layout(text: str, refs: Refs) -> tuple:
     running = P.EPOCH_MEAN_PROGRESS.match(text) is not None
     pre, text, cut = _framework_prefix(text, refs)
     # A split word inside the framework prefix (`Epoch(val) [1][100/100]`) applies to every field after it.
-    split = L.line_split(whole[cut[0]:cut[1]]) if cut is not None else None
+    split = L.line_split(whole[cut[0] : cut[1]]) if cut is not None else None
 
     def at(span: tuple) -> tuple:  # a span of the text after the cut, on the text before it
         if cut is None:
@@ -291,13 +331,16 @@ def fields_layout(text: str, refs: Refs) -> tuple:
         if ":" in f.key:
             refs.check(at(f.key_span))  # `mAP@0.50:0.95`: a number inside the key is part of the name
         role = L.key_role(f.key)
-        total = None if f.total_span is None else refs.raw(at(f.total_span), text[f.total_span[0]:f.total_span[1]])
+        total = None if f.total_span is None else refs.raw(at(f.total_span), text[f.total_span[0] : f.total_span[1]])
         if role == "epoch":
             ops.append((EPOCH if "." in f.raw else EPOCH_INDEX, refs.value(at(f.span), f.raw)))
             if total is not None:
                 ops.append((TOTAL, "num_epochs", total))
-        elif role in ("batch", "step") and total is not None and (
-                role == "batch" or any(op[0] is EPOCH_INDEX for op in ops) or pre is not None):
+        elif (
+            role in ("batch", "step")
+            and total is not None
+            and (role == "batch" or any(op[0] is EPOCH_INDEX for op in ops) or pre is not None)
+        ):
             if total.__class__ is int:
                 raise Uncacheable  # whether `batch 5 / 0` is a batch depends on the token's digits
             ops.append((BATCH, refs.value(at(f.span), f.raw), f.total))  # `iter 3/15` inside an epoch

@@ -77,7 +77,7 @@ def strip_prefixes(line: str) -> Stripped:
         m = P.RANK.match(line)
         if m:
             rank = int(next(g for g in m.groups() if g is not None))
-            line = line[m.end():]
+            line = line[m.end() :]
         if P.LEVEL_WARNING.match(line):
             warning = True
         if line[:1].isalpha() and not P.MAYBE_PREFIX.match(line):
@@ -85,7 +85,7 @@ def strip_prefixes(line: str) -> Stripped:
         for rx in P.PREFIXES:
             m = rx.match(line)
             if m and m.end() < len(line):
-                line = line[m.end():]
+                line = line[m.end() :]
         if line == before:
             break
     return Stripped(rank, line.strip(), warning)
@@ -135,8 +135,9 @@ def fields(text: str, default_split: Optional[str] = None) -> list:
                 current = s  # `Val Loss: 2.1 | Acc: 0.9`: the bare field after a val field is a val field too
                 break
         total = m.group("total")
-        out.append(Field(key, raw, int(total) if total else None, current, span, m.span("total") if total else None,
-                         key_span))
+        out.append(
+            Field(key, raw, int(total) if total else None, current, span, m.span("total") if total else None, key_span)
+        )
     return out
 
 
@@ -288,7 +289,7 @@ def checkpoint_path(text: str) -> Optional[str]:
         path = cand.group(0).rstrip(".,;:")
         if any(c.isalpha() for c in path) and not P.CELL_NUM.match(path):
             return path
-    for cand in P.PATHLIKE.finditer(text[:m.start()]):
+    for cand in P.PATHLIKE.finditer(text[: m.start()]):
         path = cand.group(0).rstrip(".,;:")
         if any(c.isalpha() for c in path) and ("/" in path or "\\" in path):
             return path

@@ -80,7 +80,7 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
         self.lineno = lineno
         if len(raw) > MAX_LINE_CHARS:
             self.long_lines += 1  # no log line is this long: its start and its latest refresh are what count
-            raw = raw[:MAX_LINE_CHARS // 2] + "\r" + raw[-(MAX_LINE_CHARS // 2):]
+            raw = raw[: MAX_LINE_CHARS // 2] + "\r" + raw[-(MAX_LINE_CHARS // 2) :]
         if "\r" not in raw:
             self._text(raw)
             return
@@ -209,8 +209,9 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
     def _end_step(self, epoch_index: int) -> float:
         return float(epoch_index * self.steps_per_epoch) if self.steps_per_epoch else NAN
 
-    def _record(self, points: list, step: float, epoch: float, rank: int, flags: int = 0,
-                train: Optional[bool] = None) -> None:
+    def _record(
+        self, points: list, step: float, epoch: float, rank: int, flags: int = 0, train: Optional[bool] = None
+    ) -> None:
         """Record ``(name, label, value)`` points at one position; ``train`` says whether one is a training metric
         (worked out from the names when not given)."""
         if step == step:

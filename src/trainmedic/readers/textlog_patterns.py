@@ -9,15 +9,19 @@ import re
 # --- numbers -------------------------------------------------------------------------------------------------------
 # nan/inf/Infinity in any case, 1,234 thousands, 1.2e-05, 6.7E+00, .5, 12.5%, and the Microsoft C runtime's
 # `1.#INF`, `-1.#IND`, `1.#QNAN`; never the start of a word or a clock time.
-NUM = (r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|1\.#(?:INF|IND|QNAN|SNAN)\d*"
-       r"|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)%?")
+NUM = (
+    r"[-+]?(?:(?i:nan|inf(?:inity)?)(?![A-Za-z])|1\.#(?:INF|IND|QNAN|SNAN)\d*"
+    r"|(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)%?"
+)
 NUM_RE = re.compile(NUM)
 _NUM_END = r"(?!\w|\.\w|:\S)"  # a sentence's full stop may follow (`Cls loss: 0.28937. Reg loss: 0`)
 # The numbers that change from one line to the next of the same shape (see :mod:`.textlog_layout`): digits only, so
 # `nan`, `inf` stay part of the shape; never glued after a word character, `.`, `@`, `/` or `-`, so names (`top5`,
 # `acc@1`), dates, exponents and the total of `180/400` stay part of it too. One capture group: ``split`` keeps them.
-TOKEN = re.compile(r"(?<![\w.@/\-])([-+]?(?:(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
-                   r"|\.\d+(?:[eE][-+]?\d+)?)%?)")
+TOKEN = re.compile(
+    r"(?<![\w.@/\-])([-+]?(?:(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
+    r"|\.\d+(?:[eE][-+]?\d+)?)%?)"
+)
 # Two or more fraction digits once digits are written as 0: how long a fraction is never changes how a line reads.
 LONG_FRACTION = re.compile(r"\.00+")
 
@@ -27,7 +31,9 @@ RANK = re.compile(r"^\s*(?:\[(?:rank|RANK|Rank)\s*(\d+)\]|\[default(\d+)\]|(?:ra
 PREFIXES = (
     re.compile(r"^\s*>+\s?"),  # pasted as a Markdown quote
     # 2025-12-13 09:12:01[,123] [|-] and [2025-12-01 08:00:12]
-    re.compile(r"^\s*\[?\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*[|,\-]?\s*"),
+    re.compile(
+        r"^\s*\[?\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*[|,\-]?\s*"
+    ),
     re.compile(r"^\s*\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?\s*[|\-]?\s*"),
     # glog: I1213 09:12:01.123456 12345 trainer.cc:42]
     re.compile(r"^\s*[IWEF]\d{4}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?\s+\d+\s+[\w./-]+:\d+\]\s*"),
@@ -38,8 +44,10 @@ PREFIXES = (
     re.compile(r"^\s*[\w.]+:\d+\s*>>\s*"),  # LLaMA-Factory's `llamafactory.train.callbacks:157 >> `
 )
 # Lines starting with a letter that may still carry a prefix (glog, log levels, logger names).
-MAYBE_PREFIX = re.compile(r"[IWEF]\d{4}\s|(?:INFO|WARN|ERROR|DEBUG|CRITICAL|NOTICE)\b|[\w.<>]+(?::[\w<>]+:\d+)?\s+-\s"
-                          r"|[\w.]+:\d+\s*>>")
+MAYBE_PREFIX = re.compile(
+    r"[IWEF]\d{4}\s|(?:INFO|WARN|ERROR|DEBUG|CRITICAL|NOTICE)\b|[\w.<>]+(?::[\w<>]+:\d+)?\s+-\s"
+    r"|[\w.]+:\d+\s*>>"
+)
 LEVEL_WARNING = re.compile(r"^\s*\[?(?:WARNING|WARN)\b")
 
 # --- fields --------------------------------------------------------------------------------------------------------
@@ -55,8 +63,10 @@ FIELD = re.compile(
 # first, and this is what stands after it.
 RANGE_VALUE = re.compile(rf":[ \t]*(?P<val>{NUM}){_NUM_END}")
 # `train:` / `val:` opening a section whose fields belong to that split
-SECTION = re.compile(r"(?<![\w/])(?P<split>train|training|val|valid|validation|eval|evaluation|test|dev)\s*:\s*(?=[A-Za-z])",
-                     re.IGNORECASE)
+SECTION = re.compile(
+    r"(?<![\w/])(?P<split>train|training|val|valid|validation|eval|evaluation|test|dev)\s*:\s*(?=[A-Za-z])",
+    re.IGNORECASE,
+)
 SPLIT_WORD = re.compile(r"\b(train|training|val|valid|validation|eval|evaluation|test|testing|dev)\b", re.IGNORECASE)
 # `EP2` glued; `Epoch 1:` summary; fairseq `epoch 001:  50 / 400` (the legacy format has no colon)
 EPOCH_GLUED = re.compile(r"\bEP(\d+)\b|\bEpoch\[\s*(\d+)\s*\](?!\s*Batch)")
@@ -80,20 +90,26 @@ EPOCH_RECORDS = re.compile(r"\[\s*Epoch\s+(\d+)\s+(\d+)\s*/\s*(\d+)\s*\]")
 # `Training Epoch:[1103/1500]`: an epoch out of the run's epochs
 EPOCH_OF = re.compile(r"\bEpoch\s*:?\s*\[\s*(?P<ep>\d+)\s*/\s*(?P<n>\d+)\s*\]")
 # Any of the framework prefixes above that carry a progress bar's `b/n` inside brackets
-FRAMEWORK_PROGRESS = re.compile(f"{MMCV.pattern}|{MMENGINE_ITER.pattern.replace('?P<', '?P<i_')}"
-                                f"|{TORCHVISION.pattern.replace('?P<', '?P<t_')}"
-                                f"|{EXAMPLE_PROGRESS.pattern}")
+FRAMEWORK_PROGRESS = re.compile(
+    f"{MMCV.pattern}|{MMENGINE_ITER.pattern.replace('?P<', '?P<i_')}"
+    f"|{TORCHVISION.pattern.replace('?P<', '?P<t_')}"
+    f"|{EXAMPLE_PROGRESS.pattern}"
+)
 # Partial evaluations: torchvision `Test:  [ 0/79]`, mmengine `Epoch(val) [1][ 50/313]  eta: ...`, fairseq's
 # `| valid on 'valid' subset  1000 / 1311 loss=1.27` progress.
-PARTIAL_EVAL = re.compile(r"^\s*(?:Test|Val|Valid|Eval)\w*:\s*\[\s*\d+\s*/\s*\d+\s*\]"
-                          r"|\((?:val|test)\)\s*(?:\[\s*\d+\s*\]\s*)?\[\s*\d+\s*/\s*\d+\s*\]\s+eta:"
-                          r"|\bvalid on '[\w\-]+' subset\s+\d+\s*/\s*\d+")
+PARTIAL_EVAL = re.compile(
+    r"^\s*(?:Test|Val|Valid|Eval)\w*:\s*\[\s*\d+\s*/\s*\d+\s*\]"
+    r"|\((?:val|test)\)\s*(?:\[\s*\d+\s*\]\s*)?\[\s*\d+\s*/\s*\d+\s*\]\s+eta:"
+    r"|\bvalid on '[\w\-]+' subset\s+\d+\s*/\s*\d+"
+)
 # The end of a line cut off and glued after another process's line: `36.9 | hardware_tflops: 36.9 | grad_norm: 1.27`
 FRAGMENT = re.compile(rf"^\s*{NUM}\s*\|\s*[A-Za-z_][\w ./()-]*:\s*{NUM}")
 # Caffe's net outputs: `Test net output #1: SoftmaxWithLoss1 = 87.3362 (* 1 = 87.3362 loss)`, a loss output with its
 # weight and its weighted value (what the solver adds up)
-CAFFE_OUTPUT = re.compile(rf"\b(?P<net>Train|Test) net output #\d+:\s*(?P<name>[\w/.-]+)\s*=\s*(?P<val>{NUM})"
-                          rf"(?P<loss>\s*\(\*\s*{NUM}\s*=\s*(?P<weighted>{NUM})\s*loss\))?")
+CAFFE_OUTPUT = re.compile(
+    rf"\b(?P<net>Train|Test) net output #\d+:\s*(?P<name>[\w/.-]+)\s*=\s*(?P<val>{NUM})"
+    rf"(?P<loss>\s*\(\*\s*{NUM}\s*=\s*(?P<weighted>{NUM})\s*loss\))?"
+)
 # tqdm: `desc: 45%|████▌  | 180/400 [00:47<00:57, 3.81it/s, loss=2.31]` (percent and bar optional). A count starts
 # after a non-digit: where the first digit of a run cannot start a bar no later one can, and trying each made a search
 # over a long digit run quadratic.
@@ -108,8 +124,10 @@ DICT_LINE = re.compile(r"^\s*\{\s*['\"][\w/.\- ]+['\"]\s*:")
 DICT_PAIR = re.compile(rf"['\"](?P<key>[\w/.\-() ]+)['\"]\s*:\s*['\"]?(?P<val>{NUM}){_NUM_END}(?:/(?P<total>\d+))?")
 # Markdown table rows and CSV/TSV rows pasted into a log; the rule under a header (`|---|`, `-- | --`, `-|-|-`,
 # spaCy's `---  ------  ------`)
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:[|+ ]\s*:?-{2,}:?\s*)*\|?\s*$"
-                        r"|^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$")
+TABLE_RULE = re.compile(
+    r"^\s*\|?\s*:?-{2,}:?\s*(?:[|+ ]\s*:?-{2,}:?\s*)*\|?\s*$"
+    r"|^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$"
+)
 CELL_NAME = re.compile(r"^[A-Za-z][\w./@ \-]*$")
 CELL_NUM = re.compile(rf"^\s*{NUM}\s*$")
 # A cell of a table row: a number, a size with its unit (YOLO's GPU memory `7.17G`), or a count out of a total
@@ -137,12 +155,16 @@ ACCUM_PRODUCT = re.compile(r"\(\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:accum|grad)", re.I
 GRAD_FN = re.compile(r"grad_fn=<(?P<fn>\w*?(?:Loss|Entropy|EntropyWithLogits|Nll)\w*?)Backward\d*>", re.IGNORECASE)
 TENSOR = re.compile(rf"\btensor\(\s*\[?\s*(?P<val>{NUM})\s*\]?\s*(?:,[^()]*)?\)")
 # A launch command pasted into a log or saved as a file: `python train.py --lr ...`, `torchrun ...`, `deepspeed ...`
-LAUNCH = re.compile(r"^(?:\$\s*)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:python[\d.]*(?:\s+-u)?\s+(?:-m\s+)?[\w./-]+|"
-                    r"torchrun|deepspeed|accelerate\s+launch|(?:ba)?sh\s+[\w./-]+\.sh|[\w./-]+\.sh)\b")
+LAUNCH = re.compile(
+    r"^(?:\$\s*)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:python[\d.]*(?:\s+-u)?\s+(?:-m\s+)?[\w./-]+|"
+    r"torchrun|deepspeed|accelerate\s+launch|(?:ba)?sh\s+[\w./-]+\.sh|[\w./-]+\.sh)\b"
+)
 # An fp16 optimizer changing its loss scale: apex `reducing loss scale to 512`, fairseq `setting loss scale to: 0.5`,
 # DeepSpeed `Attempted loss scale: 65536, reducing to 32768`
-LOSS_SCALE_SET = re.compile(rf"(?i)\b(?:setting|reducing|reduced|decreasing|lowering)\b(?:\s+(?:loss\s+)?scale)?"
-                            rf"\s+to:?\s*(?P<val>{NUM})")
+LOSS_SCALE_SET = re.compile(
+    rf"(?i)\b(?:setting|reducing|reduced|decreasing|lowering)\b(?:\s+(?:loss\s+)?scale)?"
+    rf"\s+to:?\s*(?P<val>{NUM})"
+)
 LOSS_SCALE_FLOOR = re.compile(r"(?i)minimum loss scale reached")
 # PyTorch's ReduceLROnPlateau (verbose): `Epoch    17: reducing learning rate of group 0 to 2.0000e-06.`
 LR_REDUCED = re.compile(rf"(?i)reducing learning rate(?: of group (?P<group>\d+))? to (?P<val>{NUM})")
@@ -170,7 +192,8 @@ HF_RUNNING = re.compile(r"\*{3,}\s*Running (?P<what>training|Evaluation|Predicti
 HF_BANNER = re.compile(
     r"^(?:\[\w+\]\s*)?(?P<key>Num examples|Num Epochs|Num update steps per epoch|Instantaneous batch size per device"
     r"|Total train batch size \(w\. parallel, distributed & accumulation\)|Gradient Accumulation steps"
-    r"|Total optimization steps|Number of trainable parameters|Batch size)\s*=\s*(?P<val>\d[\d,]*)\s*$")
+    r"|Total optimization steps|Number of trainable parameters|Batch size)\s*=\s*(?P<val>\d[\d,]*)\s*$"
+)
 
 # --- crashes ---------------------------------------------------------------------------------------------------------
 # A Python traceback opens with this line, lists its frames indented, and ends with the exception's own line.
@@ -179,15 +202,20 @@ TRACEBACK_START = re.compile(r"^Traceback \(most recent call last\):")
 TRACEBACK_CHAIN = re.compile(r"^(?:During handling of the above exception|The above exception was the direct cause)")
 # The exception's line: `IndexError: Target 4 is out of bounds.`, `torch.OutOfMemoryError: ...`, `KeyboardInterrupt`.
 EXCEPTION_LINE = re.compile(
-    r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration))(?::\s*(?P<msg>.*))?$")
+    r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration))(?::\s*(?P<msg>.*))?$"
+)
 # A CUDA kernel's assertion (printed once per failing thread) and the error it raises on the host.
 CUDA_ASSERT = re.compile(r"Assertion `(?P<expr>[^`]*)` failed|device-side assert(?:ion)? triggered")
 # A rank prefix with the one space after it: what stands after it tells a traceback's frame (indented) from its end.
 TRACEBACK_PREFIX = re.compile(r"^(?:\[(?:rank|RANK|Rank)\s*\d+\]:? ?|\[default\d+\]:? ?)?")
 
 # Any word an event line must hold: lines without one skip the event patterns.
-EVENT_HINT = re.compile(r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.{0,200}?detect|found (?:nan|inf)|accelerate"
-                        r"|minimum loss|reducing learning rate")
+EVENT_HINT = re.compile(
+    r"(?i)sav|stop|resum|overflow|skipping|scale|finite|nan\b.{0,200}?detect|found (?:nan|inf)|accelerate"
+    r"|minimum loss|reducing learning rate"
+)
 # A cheap first look: a line without any of these characters holds nothing for us.
-MAYBE_USEFUL = re.compile(r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow"
-                          r"|Traceback|Error|Exception|Interrupt|ssert|Running")
+MAYBE_USEFUL = re.compile(
+    r"\d|nan|inf|NaN|Inf|NAN|INF|save|Save|SAVE|stop|Stop|accelerate|overflow|Overflow"
+    r"|Traceback|Error|Exception|Interrupt|ssert|Running"
+)

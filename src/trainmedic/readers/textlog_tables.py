@@ -36,9 +36,21 @@ LOSS_PARTS = {"box", "obj", "cls", "dfl", "seg", "giou", "total"}
 # GPU memory, the label count, the image size, and the twelfth column, the F1 score in YOLOv3 but mAP@0.5:0.95 in
 # YOLOv5 (a file cannot tell which).
 YOLO_RESULTS_COLUMNS = (
-    None, None, ("train/box_loss", "box"), ("train/obj_loss", "obj"), ("train/cls_loss", "cls"), ("train/loss", "total"),
-    None, None, ("eval/precision", "P"), ("eval/recall", "R"), ("eval/map50", "mAP@0.5"), None,
-    ("eval/box_loss", "val box"), ("eval/obj_loss", "val obj"), ("eval/cls_loss", "val cls"),
+    None,
+    None,
+    ("train/box_loss", "box"),
+    ("train/obj_loss", "obj"),
+    ("train/cls_loss", "cls"),
+    ("train/loss", "total"),
+    None,
+    None,
+    ("eval/precision", "P"),
+    ("eval/recall", "R"),
+    ("eval/map50", "mAP@0.5"),
+    None,
+    ("eval/box_loss", "val box"),
+    ("eval/obj_loss", "val obj"),
+    ("eval/cls_loss", "val cls"),
 )
 
 
@@ -65,7 +77,7 @@ class TablesMixin:
             return self._split_row(text, names, rank)
         if kind == "spaced":
             bar = P.ROW_BAR.search(text)
-            cells = (text[:bar.start()] if bar else text).split()
+            cells = (text[: bar.start()] if bar else text).split()
         else:
             cells = L.table_cells(text)
         values = None if cells is None or len(cells) != len(names) else [P.CELL_VALUE.match(c) for c in cells]
@@ -100,8 +112,11 @@ class TablesMixin:
         """A row of a YOLO results.txt: its epoch, then the columns of :data:`YOLO_RESULTS_COLUMNS`."""
         cells = text.split()
         epoch = float(self._epoch_index(int(cells[0].partition("/")[0])))
-        points = [(column[0], column[1], L.parse_number(cell)) for column, cell in zip(YOLO_RESULTS_COLUMNS, cells)
-                  if column is not None]
+        points = [
+            (column[0], column[1], L.parse_number(cell))
+            for column, cell in zip(YOLO_RESULTS_COLUMNS, cells)
+            if column is not None
+        ]
         self._record(points, NAN, epoch, rank, flags=EXPLICIT)
 
     def _split_row(self, text: str, splits: list, rank: int) -> bool:

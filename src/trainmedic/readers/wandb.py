@@ -40,7 +40,7 @@ def records(data: bytes):
             continue
         _crc, length, kind = struct.unpack_from("<IHB", data, pos)
         pos += RECORD_HEADER
-        chunk = data[pos:pos + length]
+        chunk = data[pos : pos + length]
         pos += length
         if kind == FULL:
             yield chunk
@@ -122,8 +122,11 @@ def _config_yaml(run_dir: Path, run: Run) -> None:
     except Exception as exc:  # noqa: BLE001 - a broken config does not hide the metrics
         run.warnings.append(str(exc))
         return
-    plain = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v) for k, v in data.items()
-             if not str(k).startswith("_")}
+    plain = {
+        k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
+        for k, v in data.items()
+        if not str(k).startswith("_")
+    }
     apply_hparams(plain, run.config, str(path))
 
 

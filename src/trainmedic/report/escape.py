@@ -27,9 +27,12 @@ def clean(text: str) -> str:
 def one_line(text: str) -> str:
     """``text`` for a one-line error message: control characters shown as escapes (``\\n``, ``\\x1b``), never acted
     on, so a file name with a newline cannot split the line."""
+
     def show(m: re.Match) -> str:
         c = m.group(0)
-        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
+            c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+        )
 
     return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", show, str(text))
 

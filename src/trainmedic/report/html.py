@@ -36,8 +36,13 @@ def _code_spans(text: str):
 
 def _environment():
     jinja2 = require("jinja2", "html", "--format html")
-    env = jinja2.Environment(loader=jinja2.PackageLoader("trainmedic.report", "templates"), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("trainmedic.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.tests["number_like"] = _number_like
     env.filters["code_spans"] = _code_spans
     return env
@@ -56,7 +61,9 @@ def render_html(report: Report, lang: str = "en") -> str:
         doc = build_document(report, lang)
         plots = [dict(key=p.key, title=p.title, svg=Markup(p.svg)) for p in render_plots(report, lang)]
     labels = {
-        "setting": t("report.col.setting", lang), "value": t("report.col.value", lang),
-        "source": t("report.col.source", lang), "generated": t("report.label.generated", lang, version=__version__),
+        "setting": t("report.col.setting", lang),
+        "value": t("report.col.value", lang),
+        "source": t("report.col.source", lang),
+        "generated": t("report.label.generated", lang, version=__version__),
     }
     return env.get_template("report.html.j2").render(doc=doc, plots=plots, labels=labels, version=__version__)

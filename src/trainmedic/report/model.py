@@ -26,7 +26,7 @@ class RunSummary:
     format: str
     series: list = field(default_factory=list)
     points: int = 0
-    config: dict = field(default_factory=dict)          # key -> value
+    config: dict = field(default_factory=dict)  # key -> value
     config_sources: dict = field(default_factory=dict)  # key -> "file:line"
     notes: tuple = ()
     role: str = "metrics"  # metrics | config | checkpoint | document | unknown
@@ -61,10 +61,10 @@ class Report:
     prescription: Optional[Prescription] = None  # the diagnoses' fixes as one plan (None: the fixes as listed)
     checkpoints: Optional[Mapping] = None  # {"last_healthy": ..., "broken": [...], "resume": Msg|str, ...}
     conclusion: Optional[Msg | str] = None
-    watch_next: tuple = ()    # Msg | str
-    notes: tuple = ()         # Msg | str: things the reader should know (thin evidence, files skipped ...)
+    watch_next: tuple = ()  # Msg | str
+    notes: tuple = ()  # Msg | str: things the reader should know (thin evidence, files skipped ...)
     tables: tuple = ()
-    extra: Mapping = field(default_factory=dict)        # kind-specific machine-readable data, copied into JSON
+    extra: Mapping = field(default_factory=dict)  # kind-specific machine-readable data, copied into JSON
     series_data: Mapping = field(default_factory=dict)  # name -> Series, for plots (not serialised)
     lang: str = "en"
     undecided: Optional[Msg | str] = None  # why nothing could be judged (no checkpoint readable): verdict "unknown"
@@ -160,6 +160,7 @@ class Draft:
 
 # JSON ----------------------------------------------------------------------------------------------------------
 
+
 def text_of(m: Any, lang: str) -> str:
     """A message rendered in ``lang``; a plain string as it is, None as ``""``."""
     if isinstance(m, Msg):
@@ -214,8 +215,12 @@ def finding_dict(f: Finding, lang: str) -> dict:
             item["note"] = text_of(e.note, lang)
         ev.append(item)
     out = {
-        "code": f.code, "rule": f.rule, "symptom": f.symptom, "severity": f.severity.value,
-        "series": f.series, "series_label": f.series_label or f.series,
+        "code": f.code,
+        "rule": f.rule,
+        "symptom": f.symptom,
+        "severity": f.severity.value,
+        "series": f.series,
+        "series_label": f.series_label or f.series,
         "at": _at(f.at) or {},
     }
     if f.until is not None and f.until.known:
@@ -240,8 +245,12 @@ def diagnosis_dict(d: Diagnosis, lang: str) -> dict:
     """One diagnosis in the JSON report: cause, confidence, explanation, the findings it explains, its fixes."""
     fixes = [{**_fix_fields(fx, lang), "why": text_of(fx.why, lang)} for fx in d.fixes]
     return {
-        "cause": d.cause, "confidence": round(float(d.confidence), 3), "title": text_of(d.title, lang),
-        "explanation": text_of(d.explanation, lang), "findings": list(d.findings), "fixes": fixes,
+        "cause": d.cause,
+        "confidence": round(float(d.confidence), 3),
+        "title": text_of(d.title, lang),
+        "explanation": text_of(d.explanation, lang),
+        "findings": list(d.findings),
+        "fixes": fixes,
     }
 
 
@@ -257,16 +266,20 @@ def change_dict(c: Change, lang: str) -> dict:
     item["why"] = [text_of(w, lang) for w in c.why]
     item["causes"] = list(c.causes)
     if c.alternatives:
-        item["alternatives"] = [{**_fix_fields(a, lang), "why": [text_of(w, lang) for w in a.why]}
-                                for a in c.alternatives]
+        item["alternatives"] = [
+            {**_fix_fields(a, lang), "why": [text_of(w, lang) for w in a.why]} for a in c.alternatives
+        ]
     item["first"] = bool(c.first)
     return item
 
 
 def prescription_dict(p: Prescription, lang: str) -> dict:
     """The prescription in the JSON report: the changes in order, and the fixes dropped with the reason."""
-    return {"framework": p.framework, "changes": [change_dict(c, lang) for c in p.changes],
-            "dropped": [{**_fix_fields(fx, lang), "reason": text_of(why, lang)} for fx, why in p.dropped]}
+    return {
+        "framework": p.framework,
+        "changes": [change_dict(c, lang) for c in p.changes],
+        "dropped": [{**_fix_fields(fx, lang), "reason": text_of(why, lang)} for fx, why in p.dropped],
+    }
 
 
 def to_dict(report: Report, lang: str) -> dict:
@@ -288,15 +301,28 @@ def to_dict(report: Report, lang: str) -> dict:
     if report.notes:
         out["notes"] = [text_of(n, lang) for n in report.notes]
     out["runs"] = [
-        {"path": r.path, "format": r.format, "series": list(r.series), "points": int(r.points),
-         "config": _plain(r.config, lang), "config_sources": dict(r.config_sources),
-         "role": r.role, **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {})}
+        {
+            "path": r.path,
+            "format": r.format,
+            "series": list(r.series),
+            "points": int(r.points),
+            "config": _plain(r.config, lang),
+            "config_sources": dict(r.config_sources),
+            "role": r.role,
+            **({"notes": [text_of(n, lang) for n in r.notes]} if r.notes else {}),
+        }
         for r in report.runs
     ]
     if report.tables:
-        out["tables"] = [{"key": tb.key, "title": text_of(tb.title, lang),
-                          "columns": [text_of(c, lang) for c in tb.columns], "rows": _plain(tb.rows, lang)}
-                         for tb in report.tables]
+        out["tables"] = [
+            {
+                "key": tb.key,
+                "title": text_of(tb.title, lang),
+                "columns": [text_of(c, lang) for c in tb.columns],
+                "rows": _plain(tb.rows, lang),
+            }
+            for tb in report.tables
+        ]
     for k, v in report.extra.items():
         out.setdefault(k, _plain(v, lang))
     return out
@@ -309,10 +335,27 @@ def summarise_sources(run: Any) -> list:
     out = []
     for i, s in enumerate(run.sources):
         # The merged run has one config: it is listed once, on the first artifact, not repeated per file.
-        out.append(RunSummary(path=s.path, format=s.format, series=list(s.series), points=int(s.points),
-                              config=config if i == 0 else {}, config_sources=sources if i == 0 else {},
-                              notes=list(s.notes), role=getattr(s, "role", "metrics")))
+        out.append(
+            RunSummary(
+                path=s.path,
+                format=s.format,
+                series=list(s.series),
+                points=int(s.points),
+                config=config if i == 0 else {},
+                config_sources=sources if i == 0 else {},
+                notes=list(s.notes),
+                role=getattr(s, "role", "metrics"),
+            )
+        )
     if not out:
-        out.append(RunSummary(path=run.path, format="unknown", series=list(run.series), points=run.points,
-                              config=config, config_sources=sources))
+        out.append(
+            RunSummary(
+                path=run.path,
+                format="unknown",
+                series=list(run.series),
+                points=run.points,
+                config=config,
+                config_sources=sources,
+            )
+        )
     return out

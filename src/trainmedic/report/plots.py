@@ -33,30 +33,44 @@ from .svg import svg_of
 
 # Decades labelled on a log axis at most, so a loss that ran to 1e22 keeps a readable axis.
 MAX_DECADE_TICKS = 6
-LOG_SCALE_RATIO = 100.0  # values spanning more than this factor (a val loss of 2,360 over a train loss of 0.5): log axis
+LOG_SCALE_RATIO = (
+    100.0  # values spanning more than this factor (a val loss of 2,360 over a train loss of 0.5): log axis
+)
 # A curve whose peak is this many times another's flattens it into the bottom tenth of the panel: log axis too.
 DWARF_RATIO = 10.0
-MARKER_LIMIT = 60        # series with at most this many points are drawn with point markers (eval curves)
-HOVER_POINTS = 120       # points per series that say their value on hover
+MARKER_LIMIT = 60  # series with at most this many points are drawn with point markers (eval curves)
+HOVER_POINTS = 120  # points per series that say their value on hover
 PANEL_ORDER = ("loss", "metrics", "lr", "grad_norm", "loss_scale", "other")
-PANEL_TITLES = {"loss": "report.plot.loss", "metrics": "report.plot.metrics", "lr": "report.plot.lr",
-                "grad_norm": "report.plot.grad_norm", "loss_scale": "report.plot.loss_scale",
-                "other": "report.plot.other"}
-AXIS_LABELS = {"step": "report.axis.step", "epoch": "report.axis.epoch", "index": "report.axis.index",
-               "samples": "report.axis.samples"}
+PANEL_TITLES = {
+    "loss": "report.plot.loss",
+    "metrics": "report.plot.metrics",
+    "lr": "report.plot.lr",
+    "grad_norm": "report.plot.grad_norm",
+    "loss_scale": "report.plot.loss_scale",
+    "other": "report.plot.other",
+}
+AXIS_LABELS = {
+    "step": "report.axis.step",
+    "epoch": "report.axis.epoch",
+    "index": "report.axis.index",
+    "samples": "report.axis.samples",
+}
 SEVERITY_COLOR = {"error": "#d62728", "warning": "#e6850e", "info": "#1f77b4"}
 SKIP_METRICS = BOOKKEEPING  # timings and counters are not curves worth a panel
-FIGURE = (6.4, 3.1)      # inches; the page scales the SVG to its column
-AXIS_BAND = 0.6          # inches below the axes for the tick labels and the axis label
-LEGEND_ROW = 0.2         # inches per row of the legend under them
-FONT, SMALL = 10, 9      # points at that size: about 11 and 10 px in a two-column page at 1400 px
-LABEL_ROWS = 3           # rows of finding codes at the top of a panel before labels share a row
-LABEL_WIDTH = 0.016      # axes fraction per character of a finding-code label at SMALL points
+FIGURE = (6.4, 3.1)  # inches; the page scales the SVG to its column
+AXIS_BAND = 0.6  # inches below the axes for the tick labels and the axis label
+LEGEND_ROW = 0.2  # inches per row of the legend under them
+FONT, SMALL = 10, 9  # points at that size: about 11 and 10 px in a two-column page at 1400 px
+LABEL_ROWS = 3  # rows of finding codes at the top of a panel before labels share a row
+LABEL_WIDTH = 0.016  # axes fraction per character of a finding-code label at SMALL points
 LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)))
 CHANCE_COLOR = "#7f7f7f"
 # Where a comparison's parting sits on the axis the runs were aligned by (report.extra["compare"]).
-COMPARE_POSITION = {"samples": "first_divergent_samples", "epoch": "first_divergent_epoch",
-                    "step": "first_divergent_step"}
+COMPARE_POSITION = {
+    "samples": "first_divergent_samples",
+    "epoch": "first_divergent_epoch",
+    "step": "first_divergent_step",
+}
 
 
 @dataclass
@@ -149,7 +163,8 @@ class Painter:
         bad = ~np.isfinite(v) & ~hidden
         label = s.label or s.name
         notes = ([Msg("report.label.nonfinite", {"count": int(bad.sum())})] if bad.any() else []) + (
-            [Msg("report.plot.hidden_nan", {"count": int(hidden.sum())})] if hidden.any() else [])
+            [Msg("report.plot.hidden_nan", {"count": int(hidden.sum())})] if hidden.any() else []
+        )
         if notes:
             label = t("report.plot.series_notes", self.lang, series=label, notes=notes)
         marker = "o" if len(v) <= MARKER_LIMIT else None
@@ -160,20 +175,39 @@ class Painter:
             return
         edge = self.ax.get_xaxis_transform()  # x in data, y in axes fraction: marks sit on the frame
         lo, hi = float(x.min()), float(x.max())
-        for mask, y, mk in ((np.isnan(v) & ~hidden, 0.02, "x"), (v == -np.inf, 0.02, "v"), (v == np.inf, 0.98, "^"),
-                            (hidden, 0.02, "X")):
+        for mask, y, mk in (
+            (np.isnan(v) & ~hidden, 0.02, "x"),
+            (v == -np.inf, 0.02, "v"),
+            (v == np.inf, 0.98, "^"),
+            (hidden, 0.02, "X"),
+        ):
             if mask.any():
                 xs = thin(x[mask], lo, hi)
-                self.ax.plot(xs, np.full(len(xs), y), transform=edge, ls="none", marker=mk, ms=6, mew=1.3,
-                             color=color, clip_on=False)
+                self.ax.plot(
+                    xs,
+                    np.full(len(xs), y),
+                    transform=edge,
+                    ls="none",
+                    marker=mk,
+                    ms=6,
+                    mew=1.3,
+                    color=color,
+                    clip_on=False,
+                )
 
     def _hover(self, s: Series, x: np.ndarray, v: np.ndarray, step, epoch, color: str) -> None:
         fin = np.flatnonzero(np.isfinite(v))
         if not fin.size:
             return
         if fin.size > HOVER_POINTS:
-            pick = np.unique(np.concatenate([fin[np.linspace(0, fin.size - 1, HOVER_POINTS).astype(int)],
-                                             [fin[np.argmin(v[fin])], fin[np.argmax(v[fin])]]]))
+            pick = np.unique(
+                np.concatenate(
+                    [
+                        fin[np.linspace(0, fin.size - 1, HOVER_POINTS).astype(int)],
+                        [fin[np.argmin(v[fin])], fin[np.argmax(v[fin])]],
+                    ]
+                )
+            )
         else:
             pick = fin
         gid = f"hover-{id(self)}-{len(self.hover)}"
@@ -194,8 +228,9 @@ class Painter:
             k = f.facts.k
             if key == "loss":
                 value, label = f.facts.ln_k, t("report.plot.chance_loss", self.lang, k=k, value=round(f.facts.ln_k, 3))
-            elif key == "metrics" and any(parse_metric_name_canonical(s.name).metric in ("acc", "accuracy")
-                                          for s in group):
+            elif key == "metrics" and any(
+                parse_metric_name_canonical(s.name).metric in ("acc", "accuracy") for s in group
+            ):
                 value, label = 1.0 / k, t("report.plot.chance_acc", self.lang, k=k, value=round(1.0 / k, 3))
             else:
                 continue
@@ -212,8 +247,11 @@ class Painter:
         positive = finite[finite > 0]
         peaks = [float(np.max(np.abs(d))) for d in self.drawn if d.size]
         dwarfed = len(peaks) > 1 and min(peaks) > 0 and max(peaks) / min(peaks) > DWARF_RATIO
-        if not len(positive) or not (finite >= 0).all() or (
-                positive.max() / positive.min() <= LOG_SCALE_RATIO and not dwarfed):
+        if (
+            not len(positive)
+            or not (finite >= 0).all()
+            or (positive.max() / positive.min() <= LOG_SCALE_RATIO and not dwarfed)
+        ):
             return
         if finite.min() > 0:
             self.ax.set_yscale("log")
@@ -222,7 +260,7 @@ class Painter:
         self.ax.set_yscale("symlog", linthresh=low)
         lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(float(positive.max())))
         stride = max(1, math.ceil((hi - lo) / MAX_DECADE_TICKS))
-        self.ax.set_yticks([0.0] + [10.0 ** k for k in range(lo, hi + 1, stride)])
+        self.ax.set_yticks([0.0] + [10.0**k for k in range(lo, hi + 1, stride)])
         self.ax.set_ylim(bottom=-low / 2)
 
     def findings(self, findings: list, own: bool) -> None:
@@ -253,8 +291,9 @@ class Painter:
             return self.amap.point(f.at, self.axis)
         summary = self.report.extra.get("compare", {})
         value = summary.get(COMPARE_POSITION.get(str(summary.get("axis")), ""))
-        return float(value) if isinstance(value, (int, float)) and f.series in summary.get("compared_series", ()) \
-            else None
+        return (
+            float(value) if isinstance(value, (int, float)) and f.series in summary.get("compared_series", ()) else None
+        )
 
     def _codes(self, labels: list) -> None:
         lo, hi = self.ax.get_xlim()
@@ -268,9 +307,19 @@ class Painter:
             fx = (x0 - lo) / span
             row = next((r for r in range(LABEL_ROWS) if ends[r] < fx), min(range(LABEL_ROWS), key=lambda r: ends[r]))
             ends[row] = fx + LABEL_WIDTH * (len(text) + 1)
-            self.ax.annotate(text, xy=(x0, 1.0 - 0.085 * row), xycoords=("data", "axes fraction"), xytext=(3, -2),
-                             textcoords="offset points", va="top", ha="left", fontsize=SMALL, color=color,
-                             fontweight="bold", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
+            self.ax.annotate(
+                text,
+                xy=(x0, 1.0 - 0.085 * row),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -2),
+                textcoords="offset points",
+                va="top",
+                ha="left",
+                fontsize=SMALL,
+                color=color,
+                fontweight="bold",
+                bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8),
+            )
 
 
 def _colors() -> list:
@@ -294,8 +343,13 @@ def render_plots(report: Report, lang: str = "en") -> list:
     runs = list(dict.fromkeys(s.name.split("/", 1)[0] for _, g in planned for s in g))
     metrics = list(dict.fromkeys(s.name.split("/", 1)[-1] for _, g in planned for s in g))
     out = []
-    style = {"svg.fonttype": "none", "svg.hashsalt": "trainmedic", "font.size": FONT,
-             "axes.spines.top": False, "axes.spines.right": False}
+    style = {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "trainmedic",
+        "font.size": FONT,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
     with matplotlib.rc_context(style), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # glyphs missing from matplotlib's font: the browser draws the text
         for key, group in planned:
@@ -324,7 +378,15 @@ def render_plots(report: Report, lang: str = "en") -> list:
             height = FIGURE[1] + LEGEND_ROW * rows
             fig.set_size_inches(FIGURE[0], height)
             fig.subplots_adjust(left=0.11, right=0.98, top=0.97, bottom=(AXIS_BAND + LEGEND_ROW * rows) / height)
-            fig.legend(handles, texts, loc="lower left", bbox_to_anchor=(0.01, 0.01), ncol=ncol, fontsize=SMALL,
-                       frameon=False, borderaxespad=0.0)
+            fig.legend(
+                handles,
+                texts,
+                loc="lower left",
+                bbox_to_anchor=(0.01, 0.01),
+                ncol=ncol,
+                fontsize=SMALL,
+                frameon=False,
+                borderaxespad=0.0,
+            )
             out.append(Plot(key, panel_title(key, group, lang), svg_of(fig, painter.hover, painter.titles)))
     return out

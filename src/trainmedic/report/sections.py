@@ -19,12 +19,24 @@ from ..run import CONFIG_KEYS
 from .model import Report
 
 # Full message keys of the words chosen at run time.
-TITLES = {"diagnosis": "report.title.diagnosis", "live": "report.title.live", "preflight": "report.title.preflight",
-          "checkpoints": "report.title.checkpoints", "compare": "report.title.compare"}
-VERDICTS = {"healthy": "core.verdict.healthy", "warning": "core.verdict.warning", "failed": "core.verdict.failed",
-            "unknown": "core.verdict.unknown"}
-SEVERITIES = {Severity.INFO: "report.severity.info", Severity.WARNING: "report.severity.warning",
-              Severity.ERROR: "report.severity.error"}
+TITLES = {
+    "diagnosis": "report.title.diagnosis",
+    "live": "report.title.live",
+    "preflight": "report.title.preflight",
+    "checkpoints": "report.title.checkpoints",
+    "compare": "report.title.compare",
+}
+VERDICTS = {
+    "healthy": "core.verdict.healthy",
+    "warning": "core.verdict.warning",
+    "failed": "core.verdict.failed",
+    "unknown": "core.verdict.unknown",
+}
+SEVERITIES = {
+    Severity.INFO: "report.severity.info",
+    Severity.WARNING: "report.severity.warning",
+    Severity.ERROR: "report.severity.error",
+}
 SOURCE_COLUMNS = ("report.col.path", "report.col.format", "report.col.series", "report.col.points")
 
 
@@ -47,7 +59,7 @@ class Item:
     body: str = ""
     details: list = field(default_factory=list)
     snippet: str = ""  # code to write, in the run's framework (never wrapped, never escaped as prose)
-    place: str = ""    # where the snippet goes
+    place: str = ""  # where the snippet goes
 
 
 @dataclass
@@ -99,11 +111,11 @@ class Headline:
     verdict: str
     verdict_label: str
     conclusion: str = ""
-    first_fix: str = ""     # the change, in words
-    first_code: str = ""    # the change as code in the run's framework
+    first_fix: str = ""  # the change, in words
+    first_code: str = ""  # the change as code in the run's framework
     first_place: str = ""
-    resume: str = ""        # the checkpoint path to resume from (code)
-    resume_note: str = ""   # when there is none: what to do instead
+    resume: str = ""  # the checkpoint path to resume from (code)
+    resume_note: str = ""  # when there is none: what to do instead
 
 
 @dataclass
@@ -134,6 +146,7 @@ class Document:
 
 
 # Text -------------------------------------------------------------------------------------------------------------
+
 
 def text_of(m: Any, lang: str) -> str:
     """A message rendered in ``lang``, or a plain string from an artifact made safe for the output."""
@@ -192,7 +205,7 @@ def source_text(src: str, lang: str) -> str:
     """A config value's source; ``derived from a, b`` is said in the report's language."""
     prefix = "derived from "
     if src.startswith(prefix):
-        return t("report.derived_from", lang, names=src[len(prefix):])
+        return t("report.derived_from", lang, names=src[len(prefix) :])
     return escape_artifact(src)
 
 
@@ -229,10 +242,11 @@ def _common_dir(paths: list) -> str:
 
 
 def _relative(src: str, base: str) -> str:
-    return src[len(base) + 1:] if base and src.startswith(base + os.sep) else src
+    return src[len(base) + 1 :] if base and src.startswith(base + os.sep) else src
 
 
 # Fixes ------------------------------------------------------------------------------------------------------------
+
 
 def fix_head(fx: Union[Fix, Change], lang: str) -> str:
     """``max_grad_norm: 0 → 1`` for a parameter change, the action's words otherwise."""
@@ -253,8 +267,17 @@ def changes_of(report: Report) -> list:
             head = fix_head(fx, "en")
             if head not in seen:
                 seen.add(head)
-                out.append(Change(why=(fx.why,), param=fx.param, from_=fx.from_, to=fx.to, action=fx.action,
-                                  causes=(d.cause,), first=not out))
+                out.append(
+                    Change(
+                        why=(fx.why,),
+                        param=fx.param,
+                        from_=fx.from_,
+                        to=fx.to,
+                        action=fx.action,
+                        causes=(d.cause,),
+                        first=not out,
+                    )
+                )
     return out
 
 
@@ -280,24 +303,42 @@ def fixes_section(report: Report, lang: str) -> Optional[Section]:
         if c.set_at:
             details.append(t("report.fix.set_at", lang, source=escape_artifact(_relative(c.set_at, base))))
         for a in c.alternatives:
-            details.append(t("report.fix.alternative", lang, action=fix_head(a, lang),
-                             why=text_of(a.why[0], lang) if a.why else ""))
+            details.append(
+                t(
+                    "report.fix.alternative",
+                    lang,
+                    action=fix_head(a, lang),
+                    why=text_of(a.why[0], lang) if a.why else "",
+                )
+            )
         if say_causes and c.causes:
             # the cause titles as messages: a list of sentences is joined as clauses (`a; b`), not as words
             details.append(t("report.fix.for", lang, causes=[cause_titles[x] for x in c.causes if x in cause_titles]))
-        entries.append(Item(head=fix_head(c, lang), label=t("report.fix.first", lang) if c.first else "",
-                            level="first" if c.first else "", body=text_of(c.why[0], lang) if c.why else "",
-                            details=details, snippet=c.code, place=text_of(c.place, lang) if c.place else ""))
+        entries.append(
+            Item(
+                head=fix_head(c, lang),
+                label=t("report.fix.first", lang) if c.first else "",
+                level="first" if c.first else "",
+                body=text_of(c.why[0], lang) if c.why else "",
+                details=details,
+                snippet=c.code,
+                place=text_of(c.place, lang) if c.place else "",
+            )
+        )
     return Section("fixes", t("report.section.fixes", lang), [Items(entries)])
 
 
 # Headline ---------------------------------------------------------------------------------------------------------
 
+
 def headline(report: Report, lang: str) -> Headline:
     """The verdict, the conclusion, the first change and the checkpoint to resume from, each said once."""
     verdict = report.verdict
-    h = Headline(verdict=verdict, verdict_label=t(VERDICTS.get(verdict, "core.verdict.unknown"), lang),
-                 conclusion=text_of(report.conclusion, lang))
+    h = Headline(
+        verdict=verdict,
+        verdict_label=t(VERDICTS.get(verdict, "core.verdict.unknown"), lang),
+        conclusion=text_of(report.conclusion, lang),
+    )
     changes = changes_of(report)
     if changes and verdict != "healthy":
         first = next((c for c in changes if c.first), changes[0])
@@ -314,11 +355,14 @@ def headline(report: Report, lang: str) -> Headline:
 
 # Sections ---------------------------------------------------------------------------------------------------------
 
+
 def _config_rows(config: dict, sources: dict, lang: str, base: str = "") -> list:
     known = [k for k in CONFIG_KEYS if k in config]
     rest = [k for k in config if k not in CONFIG_KEYS]
-    return [(code_text(k), code_text(config[k]), source_text(_relative(str(sources.get(k, "")), base), lang))
-            for k in known + rest]
+    return [
+        (code_text(k), code_text(config[k]), source_text(_relative(str(sources.get(k, "")), base), lang))
+        for k in known + rest
+    ]
 
 
 def read_section(report: Report, lang: str) -> Optional[Section]:
@@ -327,17 +371,20 @@ def read_section(report: Report, lang: str) -> Optional[Section]:
         return None
     sec = Section("read", t("report.section.read", lang), folded=True)
     cols = [t(key, lang) for key in SOURCE_COLUMNS]
-    rows = [[text_of(r.path, lang), text_of(r.format, lang), cell(len(r.series), lang), cell(int(r.points), lang)]
-            for r in report.runs]
+    rows = [
+        [text_of(r.path, lang), text_of(r.format, lang), cell(len(r.series), lang), cell(int(r.points), lang)]
+        for r in report.runs
+    ]
     sec.blocks.append(Grid(cols, rows, key="sources"))
     # A run lists its config once (on its first artifact); several differing configs mean several runs (compare).
     configs = [(r.path, r.config, r.config_sources) for r in report.runs if r.config] or [
-        (r.path, r.config, r.config_sources) for r in report.runs[:1]]
+        (r.path, r.config, r.config_sources) for r in report.runs[:1]
+    ]
     shared = all(c == configs[0][1] for _, c, _ in configs)
     base = _common_dir([r.path for r in report.runs])
     if base and any(c for _, c, _ in configs):
         sec.blocks.append(Para(t("report.label.sources_relative", lang, base=base)))
-    for path, config, sources in (configs[:1] if shared else configs):
+    for path, config, sources in configs[:1] if shared else configs:
         title = t("report.label.config", lang) if shared else t("report.label.config_of", lang, path=path)
         if config:
             sec.blocks.append(Settings(_config_rows(config, sources, lang, base), title))
@@ -365,8 +412,11 @@ def _chain_item(x: Any, lang: str) -> Item:
 def _chain_beyond_findings(report: Report) -> list:
     """Lines of ``extra["evidence_chain"]`` that do not just retell a finding (those are listed with their values)."""
     told = {id(f.message) for f in report.findings}
-    return [x for x in report.extra.get("evidence_chain") or []
-            if not (isinstance(x, Msg) and id(x.params.get("message")) in told)]
+    return [
+        x
+        for x in report.extra.get("evidence_chain") or []
+        if not (isinstance(x, Msg) and id(x.params.get("message")) in told)
+    ]
 
 
 def evidence_section(report: Report, lang: str) -> Optional[Section]:
@@ -383,8 +433,16 @@ def evidence_section(report: Report, lang: str) -> Optional[Section]:
         head = span(f.at, f.until, lang)
         if series:
             head = t("report.evidence.head", lang, where=head, series=series)
-        entries.append(Item(head=head, code=f"{f.code} {f.rule}".strip(), label=label, level=f.severity.value,
-                            body=text_of(f.message, lang), details=[_evidence_line(e, lang) for e in f.evidence]))
+        entries.append(
+            Item(
+                head=head,
+                code=f"{f.code} {f.rule}".strip(),
+                label=label,
+                level=f.severity.value,
+                body=text_of(f.message, lang),
+                details=[_evidence_line(e, lang) for e in f.evidence],
+            )
+        )
     if entries:
         sec.blocks.append(Items(entries))
     if chain:
@@ -399,9 +457,15 @@ def why_section(report: Report, lang: str) -> Optional[Section]:
     entries = []
     for d in report.diagnoses:
         details = [t("report.label.findings", lang, codes=list(d.findings))] if d.findings else []
-        entries.append(Item(head=text_of(d.title, lang), code=d.cause,
-                            label=t("report.label.confidence", lang, pct=int(round(float(d.confidence) * 100))),
-                            body=text_of(d.explanation, lang), details=details))
+        entries.append(
+            Item(
+                head=text_of(d.title, lang),
+                code=d.cause,
+                label=t("report.label.confidence", lang, pct=int(round(float(d.confidence) * 100))),
+                body=text_of(d.explanation, lang),
+                details=details,
+            )
+        )
     return Section("why", t("report.section.why", lang), [Items(entries)])
 
 
@@ -414,11 +478,17 @@ def checkpoints_section(report: Report, lang: str) -> Optional[Section]:
     if not ck:
         return None
     reasons = ck.get("evidence") if isinstance(ck.get("evidence"), dict) else {}
-    entries = [Item(head=t("report.label.last_healthy", lang),
-                    body=cell(ck.get("last_healthy"), lang) or t("report.label.none", lang))]
+    entries = [
+        Item(
+            head=t("report.label.last_healthy", lang),
+            body=cell(ck.get("last_healthy"), lang) or t("report.label.none", lang),
+        )
+    ]
     if ck.get("broken"):
-        details = [t("report.label.broken_because", lang, path=b, why=reasons[b]) if reasons.get(b)
-                   else cell(b, lang) for b in ck["broken"]]
+        details = [
+            t("report.label.broken_because", lang, path=b, why=reasons[b]) if reasons.get(b) else cell(b, lang)
+            for b in ck["broken"]
+        ]
         entries.append(Item(head=t("report.label.broken", lang), details=details))
     if ck.get("unreadable"):
         entries.append(Item(head=t("report.label.unreadable", lang), details=[cell(b, lang) for b in ck["unreadable"]]))
@@ -454,24 +524,38 @@ def tables_section(report: Report, lang: str) -> list:
     """One section per table a producer attached (checkpoints, parameters, configuration ...)."""
     out = []
     for tb in report.tables:
-        grid = Grid([cell(c, lang) for c in tb.columns], [[cell(v, lang) for v in row] for row in tb.rows],
-                    key=tb.key)
+        grid = Grid([cell(c, lang) for c in tb.columns], [[cell(v, lang) for v in row] for row in tb.rows], key=tb.key)
         out.append(Section(f"table:{tb.key}" if tb.key else "table", text_of(tb.title, lang), [grid]))
     return out
 
 
 def build_document(report: Report, lang: str) -> Document:
     """Everything a renderer lays out, in reading order, already in ``lang``."""
-    sections = [fixes_section(report, lang), why_section(report, lang), *tables_section(report, lang),
-                evidence_section(report, lang), checkpoints_section(report, lang),
-                _bullets("watch", "report.section.watch", [text_of(w, lang) for w in report.watch_next], lang),
-                _bullets("notes", "report.section.notes", notes(report, lang), lang),
-                read_section(report, lang)]
-    labels = dict(conclusion=t("report.caption", lang, label=Msg("report.section.conclusion")),
-                  verdict=t("report.caption", lang, label=Msg("report.verdict")),
-                  first=t("report.caption", lang, label=Msg("report.headline.first")),
-                  resume=t("report.caption", lang, label=Msg("report.headline.resume")),
-                  plots=t("report.section.plots", lang), conclusion_name=t("report.section.conclusion", lang),
-                  first_name=t("report.headline.first", lang), resume_name=t("report.headline.resume", lang))
-    return Document(kind=report.kind, lang=lang, title=t(TITLES.get(report.kind, "report.title.diagnosis"), lang),
-                    headline=headline(report, lang), sections=[s for s in sections if s is not None], labels=labels)
+    sections = [
+        fixes_section(report, lang),
+        why_section(report, lang),
+        *tables_section(report, lang),
+        evidence_section(report, lang),
+        checkpoints_section(report, lang),
+        _bullets("watch", "report.section.watch", [text_of(w, lang) for w in report.watch_next], lang),
+        _bullets("notes", "report.section.notes", notes(report, lang), lang),
+        read_section(report, lang),
+    ]
+    labels = dict(
+        conclusion=t("report.caption", lang, label=Msg("report.section.conclusion")),
+        verdict=t("report.caption", lang, label=Msg("report.verdict")),
+        first=t("report.caption", lang, label=Msg("report.headline.first")),
+        resume=t("report.caption", lang, label=Msg("report.headline.resume")),
+        plots=t("report.section.plots", lang),
+        conclusion_name=t("report.section.conclusion", lang),
+        first_name=t("report.headline.first", lang),
+        resume_name=t("report.headline.resume", lang),
+    )
+    return Document(
+        kind=report.kind,
+        lang=lang,
+        title=t(TITLES.get(report.kind, "report.title.diagnosis"), lang),
+        headline=headline(report, lang),
+        sections=[s for s in sections if s is not None],
+        labels=labels,
+    )

@@ -19,7 +19,7 @@ def svg_of(fig, hover: dict, titles: dict) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]  # drop the XML declaration and DOCTYPE: the SVG sits inside HTML
+    svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: the SVG sits inside HTML
     # Scale with the page: keep the viewBox, drop the fixed size.
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="plot"', svg, count=1)
     for gid, text in titles.items():

@@ -26,8 +26,10 @@ from .sections import Document, Grid, Headline, Item, Items, Para, Section, Sett
 VERDICT_STYLE = {"healthy": "bold green", "warning": "bold yellow", "failed": "bold red", "unknown": "bold"}
 LEVEL_STYLE = {"info": "cyan", "warning": "yellow", "error": "bold red", "first": "bold green", "": "magenta"}
 # A token: one CJK character with the punctuation that must not start a line, or a run of other non-space characters.
-_CJK_TOKEN = (r"[\u2e80-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af][\u3000-\u303f\uff00-\uffef]*"
-              r"|[^\s\u2e80-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+|\s+")
+_CJK_TOKEN = (
+    r"[\u2e80-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af][\u3000-\u303f\uff00-\uffef]*"
+    r"|[^\s\u2e80-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+|\s+"
+)
 # A text whose characters all come before the first CJK block has the tokens of this cheaper pattern; compiling the
 # other one builds a table of forty thousand characters (about 2 ms at every start).
 _FIRST_CJK = "\u2e80"
@@ -77,8 +79,8 @@ class Lines:
         for i, line in enumerate(wrap(self.text, options.max_width, self.first, self.rest)):
             prefix = self.first if i == 0 else self.rest
             out = Text(no_wrap=True, overflow="ignore", end="\n")
-            out.append(line[:len(prefix)], style=self.prefix_style)
-            out.append(line[len(prefix):], style=self.style)
+            out.append(line[: len(prefix)], style=self.prefix_style)
+            out.append(line[len(prefix) :], style=self.style)
             yield out
 
 
@@ -119,8 +121,15 @@ def _headline(doc: Document) -> Iterator[RenderableType]:
 def _item(item: Item, number: str, lang: str) -> Iterator[RenderableType]:
     """A numbered or bulleted entry; wrapped lines hang under the text, not under the number."""
     pad = " " * cell_len(number)
-    head = " ".join(x for x in (item.head, f"[{item.code}]" if item.code else "",
-                                t("report.text.label", lang, label=Rendered(item.label)) if item.label else "") if x)
+    head = " ".join(
+        x
+        for x in (
+            item.head,
+            f"[{item.code}]" if item.code else "",
+            t("report.text.label", lang, label=Rendered(item.label)) if item.label else "",
+        )
+        if x
+    )
     first = number
     if head:
         yield Lines(head, "bold", first, pad, prefix_style="bold")
@@ -155,6 +164,7 @@ class FoldingGrid:
         if b.title:
             yield Text(clean(b.title), style="bold")
         if sum(widths) + 2 * (len(widths) - 1) <= options.max_width:
+
             def line(values: list) -> str:
                 return "  ".join(v + " " * (w - cell_len(v)) for v, w in zip(values, widths)).rstrip()
 
@@ -167,8 +177,9 @@ class FoldingGrid:
             yield Lines(r[0] if r else "", "bold", "• ", "  ")
             for c, v in zip(cols[1:], r[1:]):
                 if v:  # an empty cell says nothing on a line of its own
-                    yield Lines(t("report.text.field", self.lang, name=Rendered(c), value=Rendered(v)), "", "    ",
-                                "      ")
+                    yield Lines(
+                        t("report.text.field", self.lang, name=Rendered(c), value=Rendered(v)), "", "    ", "      "
+                    )
 
 
 def _settings(block: Settings) -> Iterator[RenderableType]:
@@ -208,8 +219,17 @@ def rich_renderables(report: Report, lang: str = "en") -> Iterator[RenderableTyp
 def render_text(report: Report, lang: str = "en", width: int = DEFAULT_WIDTH, color: bool = False) -> str:
     """The report as terminal text; plain (no ANSI escape codes) unless ``color`` is true."""
     buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=color, color_system="truecolor" if color else None,
-                      no_color=not color, highlight=False, emoji=False, markup=False, legacy_windows=False)
+    console = Console(
+        file=buf,
+        width=width,
+        force_terminal=color,
+        color_system="truecolor" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+    )
     for r in rich_renderables(report, lang):
         console.print(r, crop=False)
     out = buf.getvalue()

@@ -39,8 +39,26 @@ if TYPE_CHECKING:  # a name for the annotations: importing the data model (and n
 
 # Modules that define the built-in rules; imported on first use.
 RULE_MODULES = (
-    "nonfinite", "saturation", "divergence", "drift", "learning", "plateau", "oscillation", "swings", "spikes", "overfitting", "collapse", "evaluation", "eval_gap",
-    "gradients", "compute", "live", "crash", "schedule", "streamed", "transfer",
+    "nonfinite",
+    "saturation",
+    "divergence",
+    "drift",
+    "learning",
+    "plateau",
+    "oscillation",
+    "swings",
+    "spikes",
+    "overfitting",
+    "collapse",
+    "evaluation",
+    "eval_gap",
+    "gradients",
+    "compute",
+    "live",
+    "crash",
+    "schedule",
+    "streamed",
+    "transfer",
 )
 DOC_SECTIONS = ("what", "why", "example", "fix")
 _HEADINGS = {"what it does": "what", "why it matters": "why", "example": "example", "fix": "fix"}
@@ -145,8 +163,7 @@ class Rule:
 
     def params_for(self, settings: Settings) -> Params:
         """This rule's thresholds with the settings' overrides applied."""
-        return self.params.overridden(settings.overrides_for(self.code, self.name),
-                                      settings.source or "settings")
+        return self.params.overridden(settings.overrides_for(self.code, self.name), settings.source or "settings")
 
     def __call__(self, run: Run, params: Optional[Params] = None, findings: Optional[list] = None) -> list:
         """Run the rule over ``run`` (with its default thresholds unless ``params`` are given)."""
@@ -157,8 +174,9 @@ class Rule:
 REGISTRY: Registry = Registry("rule", __name__, RULE_MODULES, key=lambda r: r.code)
 
 
-def rule(code: str, name: str, *, symptom: str, severity: str | Severity, params: type = Params,
-         after_findings: bool = False) -> Callable:
+def rule(
+    code: str, name: str, *, symptom: str, severity: str | Severity, params: type = Params, after_findings: bool = False
+) -> Callable:
     """Register ``fn(run, params) -> list[Finding]`` as rule ``code`` (``fn(run, params, findings)`` with
     ``after_findings``). The function's docstring is the rule's documentation."""
     if not _CODE.match(code):
@@ -167,8 +185,18 @@ def rule(code: str, name: str, *, symptom: str, severity: str | Severity, params
         raise ValueError(f"rule {code}: symptom {symptom!r} is not one of {', '.join(SYMPTOMS)}")
 
     def deco(fn: Callable[..., list]) -> Callable[..., list]:
-        REGISTRY.add(Rule(code=code, name=name, symptom=symptom, severity=Severity.of(severity), check=fn,
-                          params=params(), doc=RuleDoc.parse(fn.__doc__), after_findings=after_findings))
+        REGISTRY.add(
+            Rule(
+                code=code,
+                name=name,
+                symptom=symptom,
+                severity=Severity.of(severity),
+                check=fn,
+                params=params(),
+                doc=RuleDoc.parse(fn.__doc__),
+                after_findings=after_findings,
+            )
+        )
         return fn
 
     return deco

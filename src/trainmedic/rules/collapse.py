@@ -19,10 +19,14 @@ from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, sorted_series, where
 
 # Sentences and evidence notes by precision/recall pattern (full catalog keys).
-PATTERNS = {"precision_high_recall_low": "rule.TM601.precision_high_recall_low",
-            "recall_high_precision_low": "rule.TM601.recall_high_precision_low"}
-PATTERN_NOTES = {"precision_high_recall_low": "rule.TM601.ev_precision_high_recall_low",
-                 "recall_high_precision_low": "rule.TM601.ev_recall_high_precision_low"}
+PATTERNS = {
+    "precision_high_recall_low": "rule.TM601.precision_high_recall_low",
+    "recall_high_precision_low": "rule.TM601.recall_high_precision_low",
+}
+PATTERN_NOTES = {
+    "precision_high_recall_low": "rule.TM601.ev_precision_high_recall_low",
+    "recall_high_precision_low": "rule.TM601.ev_recall_high_precision_low",
+}
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,18 @@ class CollapseParams(Params):
     """Thresholds of TM601: how far an eval metric must fall from its best, and stay down."""
 
     min_points: int = param(3, "evaluations needed")
-    share: float = param(0.5, "collapsed: lost this share of the way from its floor (0, or 1/K for accuracy) to its "
-                              "best ...")
+    share: float = param(
+        0.5, "collapsed: lost this share of the way from its floor (0, or 1/K for accuracy) to its best ..."
+    )
     min_drop_abs: float = param(0.1, "... by at least this much (a rare-class F1 of 0.02 falling to 0 is noise)")
-    still_down_share: float = param(0.3, "... and still this share down at the end (a dip that recovers is not a "
-                                         "collapse)")
-    large_drop_abs: float = param(0.3, "or it fell by this much in absolute terms and stays down (an accuracy of 1.0 "
-                                       "falling to 0.51 is a collapse whatever the unknown chance level)")
+    still_down_share: float = param(
+        0.3, "... and still this share down at the end (a dip that recovers is not a collapse)"
+    )
+    large_drop_abs: float = param(
+        0.3,
+        "or it fell by this much in absolute terms and stays down (an accuracy of 1.0 "
+        "falling to 0.51 is a collapse whatever the unknown chance level)",
+    )
     onset_share: float = param(0.1, "onset: the first evaluation after the best that carries this share of the fall")
     pr_kept: float = param(0.6, "precision held: it keeps this share of its best ...")
     pr_lost: float = param(0.5, "... while recall falls below this share of its best (or the reverse)")
@@ -90,8 +99,14 @@ def collapse_point(s: Series, floor: float = 0.0, p: CollapseParams = COLLAPSE) 
         return None
     total = best - float(y[low_i])
     k = idx_after[np.flatnonzero(best - y[idx_after] >= p.onset_share * total)[0]]
-    return {"best": b, "onset": int(k), "collapse": c, "low": low_i, "last": last,
-            "share": float((best - y[last]) / (best - floor))}
+    return {
+        "best": b,
+        "onset": int(k),
+        "collapse": c,
+        "low": low_i,
+        "last": last,
+        "share": float((best - y[last]) / (best - floor)),
+    }
 
 
 def _pattern(found: dict, p: CollapseParams) -> Optional[str]:
@@ -144,30 +159,42 @@ def check_collapse(run: Run, p: CollapseParams) -> list:
         if not collapsed:
             continue
         rank = {m: i for i, m in enumerate(PREFERENCE)}
-        order = sorted(collapsed.values(), key=lambda t: (float(t[0].x[t[1]["onset"]]),
-                                                           rank.get(t[0].parsed.metric, 99)))
+        order = sorted(
+            collapsed.values(), key=lambda t: (float(t[0].x[t[1]["onset"]]), rank.get(t[0].parsed.metric, 99))
+        )
         s, c = order[0]
         ev = []
         for ss, cc in order[:5]:
-            ev += [evidence(ss, cc["best"], Msg("rule.TM601.ev_best")),
-                   evidence(ss, cc["onset"], Msg("rule.TM601.ev_onset")),
-                   evidence(ss, cc["low"], Msg("rule.TM601.ev_low"))]
+            ev += [
+                evidence(ss, cc["best"], Msg("rule.TM601.ev_best")),
+                evidence(ss, cc["onset"], Msg("rule.TM601.ev_onset")),
+                evidence(ss, cc["low"], Msg("rule.TM601.ev_low")),
+            ]
         pattern = _pattern(all_pr, p)
         if pattern:
             for ss, _ in all_pr.values():
                 ev.append(evidence(ss, int(np.flatnonzero(np.isfinite(ss.values))[-1]), Msg(PATTERN_NOTES[pattern])))
         y = s.values
-        params = {"best": float(y[c["best"]]), "onset_value": float(y[c["onset"]]), "low": float(y[c["low"]]),
-                  "best_where": where(s, c["best"]), "low_where": where(s, c["low"]),
-                  "others": [t[0].label for t in order[1:]]}
+        params = {
+            "best": float(y[c["best"]]),
+            "onset_value": float(y[c["onset"]]),
+            "low": float(y[c["low"]]),
+            "best_where": where(s, c["best"]),
+            "low_where": where(s, c["low"]),
+            "others": [t[0].label for t in order[1:]],
+        }
         if pattern:
             ps, rs = all_pr["precision"][0], all_pr["recall"][0]
-            params.update(precision=float(ps.values[np.isfinite(ps.values)][-1]),
-                          recall=float(rs.values[np.isfinite(rs.values)][-1]),
-                          pattern=Msg(PATTERNS[pattern], {}))
+            params.update(
+                precision=float(ps.values[np.isfinite(ps.values)][-1]),
+                recall=float(rs.values[np.isfinite(rs.values)][-1]),
+                pattern=Msg(PATTERNS[pattern], {}),
+            )
         key = "rule.TM601.message_pattern" if pattern else None
-        facts = CollapseFacts(metrics=tuple(t[0].name for t in order), best=float(y[c["best"]]),
-                              low=float(y[c["low"]]), pattern=pattern)
-        out.append(make_finding("TM601", s, c["onset"], ev=ev, until=c["last"], params=params, facts=facts,
-                                message_key=key))
+        facts = CollapseFacts(
+            metrics=tuple(t[0].name for t in order), best=float(y[c["best"]]), low=float(y[c["low"]]), pattern=pattern
+        )
+        out.append(
+            make_finding("TM601", s, c["onset"], ev=ev, until=c["last"], params=params, facts=facts, message_key=key)
+        )
     return out

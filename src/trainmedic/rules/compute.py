@@ -24,8 +24,9 @@ from .nonfinite import check_hidden_nan
 class WasteParams(Params):
     """Thresholds of TM901: how much training after the failure counts as wasted."""
 
-    min_wasted_share: float = param(0.05, "count waste only when an evaluation or this share of the run came after "
-                                          "the failure")
+    min_wasted_share: float = param(
+        0.05, "count waste only when an evaluation or this share of the run came after the failure"
+    )
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,16 @@ def check_wasted_compute(run: Run, p: WasteParams) -> list:
         ckpts = [e for e in run.events_of("checkpoint") if _event_x(e, axis) is not None and _event_x(e, axis) > x0]
         patience = run.config.get("early_stopping_patience")
         stopped = bool(run.events_of("early_stop")) or (patience is not None and len(evals) >= int(patience))
-        params = {"wasted": _num(last - x0), "axis": axis, "fail": _num(x0), "evals": len(evals),
-                  "eval_first": _num(evals[0]) if evals else None, "eval_last": _num(evals[-1]) if evals else None,
-                  "checkpoints": len(ckpts), "patience": int(patience) if patience is not None else None}
+        params = {
+            "wasted": _num(last - x0),
+            "axis": axis,
+            "fail": _num(x0),
+            "evals": len(evals),
+            "eval_first": _num(evals[0]) if evals else None,
+            "eval_last": _num(evals[-1]) if evals else None,
+            "checkpoints": len(ckpts),
+            "patience": int(patience) if patience is not None else None,
+        }
         parts = [Msg("rule.TM901.part_evals", dict(params))] if evals else []
         if stopped and patience is not None:
             parts.append(Msg("rule.TM901.part_patience", dict(params)))
@@ -125,9 +133,16 @@ def check_wasted_compute(run: Run, p: WasteParams) -> list:
         ev = [evidence(s, i, Msg("rule.TM901.ev_fail"))]
         if end is not None:
             ev.append(evidence(end[0], end[1], Msg("rule.TM901.ev_end")))
-        facts = WasteFacts(axis=axis, failed_at=x0, last=last, wasted=last - x0, evaluations=tuple(evals),
-                           checkpoints=tuple(e.data.get("path") for e in ckpts),
-                           patience=int(patience) if patience is not None else None, early_stopped=stopped)
+        facts = WasteFacts(
+            axis=axis,
+            failed_at=x0,
+            last=last,
+            wasted=last - x0,
+            evaluations=tuple(evals),
+            checkpoints=tuple(e.data.get("path") for e in ckpts),
+            patience=int(patience) if patience is not None else None,
+            early_stopped=stopped,
+        )
         f = make_finding("TM901", s, i, ev=ev, until=None, params=params, facts=facts)
         out.append(f if end is None else replace(f, until=position(end[0], end[1])))
     return out
@@ -151,4 +166,3 @@ def _index_of_last(run: Run, group, axis: str) -> Optional[tuple]:
 
 def _num(x: float):
     return int(x) if float(x).is_integer() else round(float(x), 2)
-

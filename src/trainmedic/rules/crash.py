@@ -48,16 +48,41 @@ def check_crash(run: Run, p: Params) -> list:
         return []
     e = errors[0]
     at = Position.of(e.at())
-    params = {"where": at.where(), "exception": e.data.get("exception", ""), "line": e.message, "source": e.source,
-              "count": len(errors)}
+    params = {
+        "where": at.where(),
+        "exception": e.data.get("exception", ""),
+        "line": e.message,
+        "source": e.source,
+        "count": len(errors),
+    }
     ev = []
     loss = train_loss(run, None)
     if loss is not None and len(loss):
-        ev.append(Evidence(series=loss.name, value=float(loss.values[-1]), at=position(loss, len(loss) - 1),
-                           note=Msg("rule.TM950.ev_last")))
-    facts = CrashFacts(exception=str(e.data.get("exception") or ""), line=e.message, source=e.source,
-                       errors=tuple(x.message for x in errors))
-    return [Finding(code="TM950", rule="training-crashed", symptom="crash", severity="error",
-                    message=Msg("rule.TM950.message", params), series=loss.name if loss is not None else "",
-                    series_label=(loss.label or loss.name) if loss is not None else "", at=at, evidence=ev,
-                    facts=facts)]
+        ev.append(
+            Evidence(
+                series=loss.name,
+                value=float(loss.values[-1]),
+                at=position(loss, len(loss) - 1),
+                note=Msg("rule.TM950.ev_last"),
+            )
+        )
+    facts = CrashFacts(
+        exception=str(e.data.get("exception") or ""),
+        line=e.message,
+        source=e.source,
+        errors=tuple(x.message for x in errors),
+    )
+    return [
+        Finding(
+            code="TM950",
+            rule="training-crashed",
+            symptom="crash",
+            severity="error",
+            message=Msg("rule.TM950.message", params),
+            series=loss.name if loss is not None else "",
+            series_label=(loss.label or loss.name) if loss is not None else "",
+            at=at,
+            evidence=ev,
+            facts=facts,
+        )
+    ]

@@ -69,8 +69,9 @@ def sorted_series(s: Series) -> Series:
     return _remembered("sorted", s, s.sorted)
 
 
-def series_of(run: Run, *, split: Optional[str] = None, metric: Optional[str] = None,
-              group: Optional[str] = ...) -> list:
+def series_of(
+    run: Run, *, split: Optional[str] = None, metric: Optional[str] = None, group: Optional[str] = ...
+) -> list:
     """Series of the run matching split/metric/group, ordered along their axis."""
     return [sorted_series(s) for s in run.find(split=split, metric=metric, group=group)]
 
@@ -95,8 +96,11 @@ def train_loss(run: Run, group: Optional[str]) -> Optional[Series]:
     found = [s for s in series_of(run, split="train", metric="loss", group=group) if s.parsed.evalset is None]
     if found:
         return found[0]
-    named = [s for s in run.find(split="train", group=group) if s.parsed.is_loss and s.parsed.evalset is None
-             and not s.parsed.metric.endswith(("_epoch", "_avg"))]
+    named = [
+        s
+        for s in run.find(split="train", group=group)
+        if s.parsed.is_loss and s.parsed.evalset is None and not s.parsed.metric.endswith(("_epoch", "_avg"))
+    ]
     if not named:
         return None
     totals = [s for s in named if any(w in s.parsed.metric for w in ("total", "all", "overall", "sum"))]
@@ -122,20 +126,20 @@ def median_of_rows(rows: np.ndarray) -> np.ndarray:
     n, width = rows.shape
     out = np.full(n, np.nan)
     for start in range(0, n, ROWS_PER_CHUNK):
-        part = rows[start: start + ROWS_PER_CHUNK]
+        part = rows[start : start + ROWS_PER_CHUNK]
         if np.isinf(part).any():
             part = np.where(np.isfinite(part), part, np.nan)
         part = np.sort(part, axis=1)  # NaN sorts last
         missing = np.isnan(part[:, -1])
         if not missing.any():  # every row full: the middle columns
             lo, hi = part[:, (width - 1) // 2], part[:, width // 2]
-            out[start: start + len(part)] = lo if width % 2 else (lo + hi) / 2
+            out[start : start + len(part)] = lo if width % 2 else (lo + hi) / 2
             continue
         count = width - np.isnan(part).sum(axis=1)
         lo = np.take_along_axis(part, np.maximum(count - 1, 0)[:, None] // 2, axis=1)[:, 0]
         hi = np.take_along_axis(part, (count // 2)[:, None], axis=1)[:, 0]
         med = np.where(count % 2 == 1, lo, (lo + hi) / 2)
-        out[start: start + len(part)] = np.where(count > 0, med, np.nan)
+        out[start : start + len(part)] = np.where(count > 0, med, np.nan)
     return out
 
 
@@ -205,9 +209,19 @@ def evidence(s: Series, i: int, note: Msg | str = "", value: Optional[float] = N
     return Evidence(series=s.name, value=v, at=position(s, i), note=note)
 
 
-def make_finding(code: str, s: Series, i: int, *, params: dict, ev: list, until: Optional[int] = None,
-                 until_series: Optional[Series] = None, severity: Optional[Severity | str] = None,
-                 facts: Optional[Facts] = None, message_key: Optional[str] = None) -> Finding:
+def make_finding(
+    code: str,
+    s: Series,
+    i: int,
+    *,
+    params: dict,
+    ev: list,
+    until: Optional[int] = None,
+    until_series: Optional[Series] = None,
+    severity: Optional[Severity | str] = None,
+    facts: Optional[Facts] = None,
+    message_key: Optional[str] = None,
+) -> Finding:
     """A finding of rule ``code`` about series ``s`` starting at point ``i``.
 
     The rule's name, symptom and default severity come from the registry; the message is the catalog entry
@@ -220,9 +234,19 @@ def make_finding(code: str, s: Series, i: int, *, params: dict, ev: list, until:
     at = position(s, i)
     full = {"series": s.label or s.name, "where": at.where(), **params}
     end = None if until is None else position(until_series or s, until)
-    return Finding(code=code, rule=r.name, symptom=r.symptom, severity=severity or r.severity,
-                   message=Msg(message_key or f"rule.{code}.message", full), series=s.name,
-                   series_label=s.label or s.name, at=at, until=end, evidence=tuple(ev), facts=facts)
+    return Finding(
+        code=code,
+        rule=r.name,
+        symptom=r.symptom,
+        severity=severity or r.severity,
+        message=Msg(message_key or f"rule.{code}.message", full),
+        series=s.name,
+        series_label=s.label or s.name,
+        at=at,
+        until=end,
+        evidence=tuple(ev),
+        facts=facts,
+    )
 
 
 def where(s: Series, i: int) -> Msg:

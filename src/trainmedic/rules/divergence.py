@@ -25,22 +25,34 @@ class DivergenceParams(Params):
     """Thresholds of TM201: how far above its running minimum a smoothed loss must climb, and stay."""
 
     ratio: float = param(2.0, "noise and ordinary bumps of a smoothed loss stay well below twice its running minimum")
-    onset_ratio: float = param(1.25, "where the climb is first visible: the first point after the minimum this far "
-                                     "above it")
-    sustain_ratio: float = param(1.5, "the last value must still be this far above the minimum (or non-finite); "
-                                      "otherwise it was a spike")
+    onset_ratio: float = param(
+        1.25, "where the climb is first visible: the first point after the minimum this far above it"
+    )
+    sustain_ratio: float = param(
+        1.5, "the last value must still be this far above the minimum (or non-finite); otherwise it was a spike"
+    )
     min_rise_share: float = param(0.05, "a curve that fell first must climb back this share of its fall")
-    eval_train_kept: float = param(0.5, "an eval loss diverges only while the train loss kept this share of its "
-                                        "level; a train loss that halved makes it overfitting")
+    eval_train_kept: float = param(
+        0.5,
+        "an eval loss diverges only while the train loss kept this share of its "
+        "level; a train loss that halved makes it overfitting",
+    )
     min_points: int = param(3, "finite points needed")
-    train_flat: float = param(1.5, "an eval loss's divergence is told as the model knocked off its optimum while the "
-                                   "train loss stayed put only when the train loss ended below this multiple of "
-                                   "its level at the eval minimum; above it the train loss diverged too")
-    noisy_reversals: float = param(0.4, "a short series whose moves reverse this often is batch noise, judged on a "
-                                        "rolling median")
+    train_flat: float = param(
+        1.5,
+        "an eval loss's divergence is told as the model knocked off its optimum while the "
+        "train loss stayed put only when the train loss ended below this multiple of "
+        "its level at the eval minimum; above it the train loss diverged too",
+    )
+    noisy_reversals: float = param(
+        0.4, "a short series whose moves reverse this often is batch noise, judged on a rolling median"
+    )
     noisy_window: int = param(5, "the rolling median's window for such a series")
-    noisy_min_points: int = param(8, "points a series needs before its reversals can call it noise: three or four "
-                                     "evaluations that rise and fall once are a curve, not a zig-zag")
+    noisy_min_points: int = param(
+        8,
+        "points a series needs before its reversals can call it noise: three or four "
+        "evaluations that rise and fall once are a curve, not a zig-zag",
+    )
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,10 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: O
     # the later, lower minimum (the first hit after it).
     while hit.size:
         j = int(hit[0])
-        later = v[j + 1:][fin[j + 1:]]
+        later = v[j + 1 :][fin[j + 1 :]]
         if not later.size or float(np.min(later)) >= float(runmin[j]):
             break
-        new_min = j + 1 + int(np.flatnonzero(fin[j + 1:] & (v[j + 1:] < runmin[j]))[0])
+        new_min = j + 1 + int(np.flatnonzero(fin[j + 1 :] & (v[j + 1 :] < runmin[j]))[0])
         hit = hit[hit > new_min]
     if not hit.size:
         return None
@@ -110,7 +122,7 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: O
     ended_nonfinite = bool((~np.isfinite(raw[j:])).any())
     if float(v[last_fin]) < p.sustain_ratio * vmin and not ended_nonfinite:
         return None
-    k = m + 1 + int(np.flatnonzero(fin[m + 1: j + 1] & (v[m + 1: j + 1] >= p.onset_ratio * vmin))[0])
+    k = m + 1 + int(np.flatnonzero(fin[m + 1 : j + 1] & (v[m + 1 : j + 1] >= p.onset_ratio * vmin))[0])
     m, k = _raw_onset(raw, m, k, j, p)
     return {"min": m, "onset": k, "peak": j, "last": last_fin, "ratio": float(v[last_fin]) / vmin}
 
@@ -194,22 +206,38 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
             if s is None or d is None:
                 continue
             vmin = float(s.values[d["min"]])
-            ev = [evidence(s, d["min"], Msg("rule.TM201.ev_min")), evidence(s, d["onset"], Msg("rule.TM201.ev_onset")),
-                  evidence(s, d["last"], Msg("rule.TM201.ev_last"))]
+            ev = [
+                evidence(s, d["min"], Msg("rule.TM201.ev_min")),
+                evidence(s, d["onset"], Msg("rule.TM201.ev_onset")),
+                evidence(s, d["last"], Msg("rule.TM201.ev_last")),
+            ]
             kept = d.get("train_kept")
             key = "rule.TM201.message_eval" if s.parsed.split == "eval" and kept and kept <= p.train_flat else None
             train_first = train_last = None
             if key and train is not None:
                 train_first = _value_near(train, float(s.x[d["min"]]))
                 train_last = _value_near(train, float(s.x[d["last"]]))
-                ev.append(evidence(train, int(np.argmin(np.abs(train.x - s.x[d["last"]]))),
-                                   Msg("rule.TM201.ev_train")))
-            params = {"min": vmin, "last": float(s.values[d["last"]]), "ratio": round(d["ratio"], 1),
-                      "train": (train.label if train is not None else ""),
-                      "train_first": train_first, "train_last": train_last,
-                      "trail": ", ".join(f"{x:.4g}" for x in s.values[d["min"]: d["last"] + 1][:8])}
-            facts = DivergenceFacts(split=s.parsed.split, minimum=vmin, ratio=d["ratio"],
-                                    train_kept=d.get("train_kept"), train_first=train_first, train_last=train_last)
-            out.append(make_finding("TM201", s, d["onset"], ev=ev, until=d["last"], facts=facts, params=params,
-                                    message_key=key))
+                ev.append(evidence(train, int(np.argmin(np.abs(train.x - s.x[d["last"]]))), Msg("rule.TM201.ev_train")))
+            params = {
+                "min": vmin,
+                "last": float(s.values[d["last"]]),
+                "ratio": round(d["ratio"], 1),
+                "train": (train.label if train is not None else ""),
+                "train_first": train_first,
+                "train_last": train_last,
+                "trail": ", ".join(f"{x:.4g}" for x in s.values[d["min"] : d["last"] + 1][:8]),
+            }
+            facts = DivergenceFacts(
+                split=s.parsed.split,
+                minimum=vmin,
+                ratio=d["ratio"],
+                train_kept=d.get("train_kept"),
+                train_first=train_first,
+                train_last=train_last,
+            )
+            out.append(
+                make_finding(
+                    "TM201", s, d["onset"], ev=ev, until=d["last"], facts=facts, params=params, message_key=key
+                )
+            )
     return out

@@ -101,12 +101,28 @@ def check_rising(run: Run, p: DriftParams) -> list:
                 continue
         elif rises < p.alone_rises or rise < p.alone_rise:
             continue
-        ev = [evidence(s, int(fin[start]), Msg("rule.TM202.ev_start")),
-              evidence(s, int(fin[end]), Msg("rule.TM202.ev_end"))]
+        ev = [
+            evidence(s, int(fin[start]), Msg("rule.TM202.ev_start")),
+            evidence(s, int(fin[end]), Msg("rule.TM202.ev_end")),
+        ]
         key = "rule.TM202.message_acc" if a0 is not None and a1 is not None else "rule.TM202.message"
-        out.append(make_finding("TM202", s, int(fin[start]), ev=ev, until=int(fin[end]), message_key=key,
-                                params={"rises": rises, "start": float(v[start]), "end": float(v[end]),
-                                        "rise": round(100 * rise), "acc_start": a0 or "", "acc_end": a1 or ""},
-                                facts=DriftFacts(rises=rises, start=float(v[start]), end=float(v[end]),
-                                                 acc_start=a0, acc_end=a1)))
+        out.append(
+            make_finding(
+                "TM202",
+                s,
+                int(fin[start]),
+                ev=ev,
+                until=int(fin[end]),
+                message_key=key,
+                params={
+                    "rises": rises,
+                    "start": float(v[start]),
+                    "end": float(v[end]),
+                    "rise": round(100 * rise),
+                    "acc_start": a0 or "",
+                    "acc_end": a1 or "",
+                },
+                facts=DriftFacts(rises=rises, start=float(v[start]), end=float(v[end]), acc_start=a0, acc_end=a1),
+            )
+        )
     return out

@@ -27,11 +27,15 @@ class EvalGapParams(Params):
     """Thresholds of TM702: how far below the train accuracy an eval accuracy must stay."""
 
     min_evals: int = param(2, "evaluations needed (every one of them must show the gap)")
-    acc_ratio: float = param(0.65, "eval accuracy at most this share of the train accuracy at the same point (an "
-                                   "overfit model's eval accuracy stays far closer)")
+    acc_ratio: float = param(
+        0.65,
+        "eval accuracy at most this share of the train accuracy at the same point (an "
+        "overfit model's eval accuracy stays far closer)",
+    )
     min_train_acc: float = param(0.6, "training must have learnt something: its accuracy at least this high")
-    loss_ratio: float = param(2.0, "the eval loss at least this many times the train loss at the same points, when "
-                                   "both are logged")
+    loss_ratio: float = param(
+        2.0, "the eval loss at least this many times the train loss at the same points, when both are logged"
+    )
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,15 @@ def eval_gap(run: Run, group: Optional[str], p: EvalGapParams) -> Optional[dict]
     k, _ = configured_classes(run)
     chance = 1.0 / k if k else None
     at_chance = chance is not None and float(np.median(e[idx])) <= chance * 1.3
-    return {"series": ev_acc, "train": tr_acc, "points": idx, "acc_ratio": max(ratios), "loss_ratio": loss_ratio,
-            "chance": chance, "at_chance": at_chance}
+    return {
+        "series": ev_acc,
+        "train": tr_acc,
+        "points": idx,
+        "acc_ratio": max(ratios),
+        "loss_ratio": loss_ratio,
+        "chance": chance,
+        "at_chance": at_chance,
+    }
 
 
 @rule("TM702", "eval-not-tracking-train", symptom="degenerate_eval", severity="warning", params=EvalGapParams)
@@ -120,11 +131,28 @@ def check_eval_gap(run: Run, p: EvalGapParams) -> list:
         tr = f["train"]
         ev.append(evidence(tr, int(np.flatnonzero(np.isfinite(tr.values))[-1]), Msg("rule.TM702.ev_train")))
         key = "rule.TM702.message_chance" if f["at_chance"] else "rule.TM702.message"
-        out.append(make_finding("TM702", s, int(pts[0]), ev=ev, until=int(pts[-1]), message_key=key,
-                                params={"ratio": round(f["acc_ratio"], 2), "n": len(pts), "train": tr.label,
-                                        "loss_ratio": round(f["loss_ratio"], 1) if f["loss_ratio"] else "?",
-                                        "chance": f["chance"] or ""},
-                                facts=EvalGapFacts(acc_ratio=f["acc_ratio"], loss_ratio=f["loss_ratio"],
-                                                   evaluations=len(pts), chance=f["chance"],
-                                                   at_chance=f["at_chance"])))
+        out.append(
+            make_finding(
+                "TM702",
+                s,
+                int(pts[0]),
+                ev=ev,
+                until=int(pts[-1]),
+                message_key=key,
+                params={
+                    "ratio": round(f["acc_ratio"], 2),
+                    "n": len(pts),
+                    "train": tr.label,
+                    "loss_ratio": round(f["loss_ratio"], 1) if f["loss_ratio"] else "?",
+                    "chance": f["chance"] or "",
+                },
+                facts=EvalGapFacts(
+                    acc_ratio=f["acc_ratio"],
+                    loss_ratio=f["loss_ratio"],
+                    evaluations=len(pts),
+                    chance=f["chance"],
+                    at_chance=f["at_chance"],
+                ),
+            )
+        )
     return out

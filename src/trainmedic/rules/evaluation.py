@@ -31,16 +31,24 @@ class DegenerateEvalParams(Params):
     """Thresholds of TM701: when exact 0s and 1s say the eval set, not the model, decides the score."""
 
     min_extreme_evals: int = param(2, "exact-extreme values need this many evaluations in the series")
-    all_wrong_max_loss: float = param(round(math.log(2) * 0.9, 4), "every example wrong means a mean cross-entropy "
-                                                                   "above ln 2; below it (with a margin) an accuracy "
-                                                                   "of exactly 0 is not the model's")
-    perfect_ceiling_fallback: float = param(round(math.log(4), 4), "every example right means a loss of at most "
-                                                                   "ln K; without K, ln 4")
-    easier_than_train: float = param(0.6, "a perfect score whose eval loss is below this share of the train loss "
-                                          "(healthy runs sit at 0.7-1.3x, a one-class eval set at 0.4-0.5x)")
+    all_wrong_max_loss: float = param(
+        round(math.log(2) * 0.9, 4),
+        "every example wrong means a mean cross-entropy "
+        "above ln 2; below it (with a margin) an accuracy "
+        "of exactly 0 is not the model's",
+    )
+    perfect_ceiling_fallback: float = param(
+        round(math.log(4), 4), "every example right means a loss of at most ln K; without K, ln 4"
+    )
+    easier_than_train: float = param(
+        0.6,
+        "a perfect score whose eval loss is below this share of the train loss "
+        "(healthy runs sit at 0.7-1.3x, a one-class eval set at 0.4-0.5x)",
+    )
     easier_min_evals: int = param(3, "perfect evaluations needed for the easier-than-train test")
-    constant_points: int = param(4, "an accuracy identical to the last digit over this many evaluations in a row "
-                                    "while training moves is frozen")
+    constant_points: int = param(
+        4, "an accuracy identical to the last digit over this many evaluations in a row while training moves is frozen"
+    )
     train_moves: float = param(0.1, "training moves: the train loss changed by this share of its level and range")
 
 
@@ -108,8 +116,13 @@ def extreme_evaluation(run: Run, s: Series, p: DegenerateEvalParams = DEGENERATE
     losses = {i: _eval_loss_at(run, s, i) for i in ext}
     nan_loss = [i for i in ext if losses[i] is not None and not math.isfinite(losses[i])]
     ceiling = _perfect_ceiling(run, p)
-    impossible = [i for i in ext if losses[i] is not None and math.isfinite(losses[i])
-                  and ((y[i] == 0.0 and losses[i] < p.all_wrong_max_loss) or (y[i] == 1.0 and losses[i] > ceiling))]
+    impossible = [
+        i
+        for i in ext
+        if losses[i] is not None
+        and math.isfinite(losses[i])
+        and ((y[i] == 0.0 and losses[i] < p.all_wrong_max_loss) or (y[i] == 1.0 and losses[i] > ceiling))
+    ]
     ratios = []
     for i in ext:
         tl = _train_loss_at(run, s, i)
@@ -122,8 +135,14 @@ def extreme_evaluation(run: Run, s: Series, p: DegenerateEvalParams = DEGENERATE
         points = ext
     else:
         points = sorted(set(nan_loss) | set(impossible))
-    return {"points": points, "both": both, "nan_loss": bool(nan_loss), "impossible_loss": bool(impossible),
-            "eval_below_train": round(float(np.median(ratios)), 3) if easier else None, "kind": "extreme"}
+    return {
+        "points": points,
+        "both": both,
+        "nan_loss": bool(nan_loss),
+        "impossible_loss": bool(impossible),
+        "eval_below_train": round(float(np.median(ratios)), 3) if easier else None,
+        "kind": "extreme",
+    }
 
 
 def _moves(values: np.ndarray, whole: np.ndarray, p: DegenerateEvalParams) -> bool:
@@ -198,9 +217,24 @@ def check_degenerate_eval(run: Run, p: DegenerateEvalParams) -> list:
         ev = [evidence(s, i, Msg(EVIDENCE_NOTES[f["kind"]])) for i in pts[:6]]
         values = ", ".join(f"{s.values[i]:.4f}" for i in pts[:6])
         key = "rule.TM701.message" if f["kind"] == "extreme" else "rule.TM701.message_frozen"
-        facts = DegenerateEvalFacts(kind=f["kind"], points=tuple(pts), both=f.get("both", False),
-                                    nan_loss=f.get("nan_loss", False), impossible_loss=f.get("impossible_loss", False),
-                                    eval_below_train=f.get("eval_below_train"))
-        out.append(make_finding("TM701", s, pts[0], ev=ev, until=pts[-1], message_key=key, facts=facts,
-                                params={"values": values, "n": len(pts)}))
+        facts = DegenerateEvalFacts(
+            kind=f["kind"],
+            points=tuple(pts),
+            both=f.get("both", False),
+            nan_loss=f.get("nan_loss", False),
+            impossible_loss=f.get("impossible_loss", False),
+            eval_below_train=f.get("eval_below_train"),
+        )
+        out.append(
+            make_finding(
+                "TM701",
+                s,
+                pts[0],
+                ev=ev,
+                until=pts[-1],
+                message_key=key,
+                facts=facts,
+                params={"values": values, "n": len(pts)},
+            )
+        )
     return out

@@ -24,18 +24,27 @@ from .streaming import GradientExplosion, aligned
 class ExplosionParams(Params):
     """Thresholds of TM801: how far above its recent level a gradient norm must jump."""
 
-    baseline_min_points: int = param(GradientExplosion.BASELINE_MIN_POINTS, "logged points before a norm can be "
-                                                                            "judged (short excerpts of a run)")
-    baseline_window: int = param(GradientExplosion.BASELINE_WINDOW, "the baseline is the median of this many points "
-                                                                    "before: the recent level, following the slow "
-                                                                    "drift of a long run")
-    explode_ratio: float = param(GradientExplosion.EXPLODE_RATIO, "a healthy run's grad norm varies 2-4x around its "
-                                                                  "median; ten times is a jump")
-    sustain_points: int = param(GradientExplosion.SUSTAIN_POINTS, "an explosion is not back to the ordinary range "
-                                                                  "within this many points (a hard batch is "
-                                                                  "forgotten at the next step)")
-    recovered_ratio: float = param(GradientExplosion.RECOVERED_RATIO, "under this many times the baseline is the "
-                                                                      "ordinary range again")
+    baseline_min_points: int = param(
+        GradientExplosion.BASELINE_MIN_POINTS, "logged points before a norm can be judged (short excerpts of a run)"
+    )
+    baseline_window: int = param(
+        GradientExplosion.BASELINE_WINDOW,
+        "the baseline is the median of this many points "
+        "before: the recent level, following the slow "
+        "drift of a long run",
+    )
+    explode_ratio: float = param(
+        GradientExplosion.EXPLODE_RATIO, "a healthy run's grad norm varies 2-4x around its median; ten times is a jump"
+    )
+    sustain_points: int = param(
+        GradientExplosion.SUSTAIN_POINTS,
+        "an explosion is not back to the ordinary range "
+        "within this many points (a hard batch is "
+        "forgotten at the next step)",
+    )
+    recovered_ratio: float = param(
+        GradientExplosion.RECOVERED_RATIO, "under this many times the baseline is the ordinary range again"
+    )
 
 
 @dataclass(frozen=True)
@@ -77,8 +86,9 @@ EXPLOSION = ExplosionParams()
 VANISHING = VanishingParams()
 
 
-def explosion_point(g: np.ndarray, p: ExplosionParams = EXPLOSION, x: Optional[np.ndarray] = None,
-                    loss: Optional[np.ndarray] = None) -> Optional[tuple]:
+def explosion_point(
+    g: np.ndarray, p: ExplosionParams = EXPLOSION, x: Optional[np.ndarray] = None, loss: Optional[np.ndarray] = None
+) -> Optional[tuple]:
     """``(index, baseline)`` of the first gradient norm ``p.explode_ratio`` times its baseline that does not come
     back within ``p.sustain_points`` logged points, or None: the streaming :class:`GradientExplosion` detector over
     the array (the definition the live guard and ``watch`` use). With ``loss`` (aligned with ``g``), a jump while the
@@ -118,8 +128,10 @@ def check_explosion(run: Run, p: ExplosionParams) -> list:
         then_nan = bool((~np.isfinite(g[i:])).any())
         fin = np.flatnonzero(np.isfinite(g))
         ratio = float(g[i]) / base
-        ev = [evidence(s, fin[fin < i][-1], Msg("rule.TM801.ev_before")),
-              evidence(s, i, Msg("rule.TM801.ev_jump", {"ratio": round(ratio, 1)}))]
+        ev = [
+            evidence(s, fin[fin < i][-1], Msg("rule.TM801.ev_before")),
+            evidence(s, i, Msg("rule.TM801.ev_jump", {"ratio": round(ratio, 1)})),
+        ]
         later = fin[fin >= i]
         peak = int(later[np.argmax(g[later])])
         # The same detector with the loss beside it: silent when the loss falls through the jump (a model leaving its
@@ -127,9 +139,19 @@ def check_explosion(run: Run, p: ExplosionParams) -> list:
         falling = not then_nan and beside is not None and explosion_point(g, p, s.x, beside) is None
         severity = Severity.ERROR if then_nan else (Severity.INFO if falling else None)
         key = "rule.TM801.message_leaving_plateau" if falling else None
-        out.append(make_finding("TM801", s, i, ev=ev, until=peak, severity=severity, message_key=key,
-                                params={"value": float(g[i]), "median": base, "ratio": round(ratio, 1)},
-                                facts=GradientFacts(kind="explosion", median=base, ratio=ratio, then_nan=then_nan)))
+        out.append(
+            make_finding(
+                "TM801",
+                s,
+                i,
+                ev=ev,
+                until=peak,
+                severity=severity,
+                message_key=key,
+                params={"value": float(g[i]), "median": base, "ratio": round(ratio, 1)},
+                facts=GradientFacts(kind="explosion", median=base, ratio=ratio, then_nan=then_nan),
+            )
+        )
     return out
 
 
@@ -142,7 +164,7 @@ def _loss_stalled_high(loss: Optional[Series], p: VanishingParams = VANISHING) -
     if v.size < p.min_points:
         return None
     q = max(2, v.size // 4)
-    first, prev, last = (float(np.median(v[:q])), float(np.median(v[-2 * q: -q])), float(np.median(v[-q:])))
+    first, prev, last = (float(np.median(v[:q])), float(np.median(v[-2 * q : -q])), float(np.median(v[-q:])))
     if first <= 0 or last < p.loss_kept * first or last < (1 - p.stall) * prev:
         return None
     return {"loss": loss, "loss_first": first, "loss_last": last}
@@ -181,15 +203,36 @@ def check_vanishing(run: Run, p: VanishingParams) -> list:
             continue
         loss = stalled["loss"]
         i = int(fin[np.flatnonzero(g[fin] * p.ratio <= first)[0]])
-        ev = [evidence(s, fin[0]), evidence(s, i, Msg("rule.TM802.ev_small")), evidence(s, fin[-1]),
-              evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM802.ev_loss"))]
-        out.append(make_finding("TM802", s, i, ev=ev, until=int(fin[-1]),
-                                params={"first": first, "last": last, "ratio": round(first / max(last, 1e-30)),
-                                        "loss": loss.label, "loss_first": stalled["loss_first"],
-                                        "loss_last": stalled["loss_last"]},
-                                facts=GradientFacts(kind="vanishing", first=first, last=last,
-                                                    loss_first=stalled["loss_first"],
-                                                    loss_last=stalled["loss_last"])))
+        ev = [
+            evidence(s, fin[0]),
+            evidence(s, i, Msg("rule.TM802.ev_small")),
+            evidence(s, fin[-1]),
+            evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM802.ev_loss")),
+        ]
+        out.append(
+            make_finding(
+                "TM802",
+                s,
+                i,
+                ev=ev,
+                until=int(fin[-1]),
+                params={
+                    "first": first,
+                    "last": last,
+                    "ratio": round(first / max(last, 1e-30)),
+                    "loss": loss.label,
+                    "loss_first": stalled["loss_first"],
+                    "loss_last": stalled["loss_last"],
+                },
+                facts=GradientFacts(
+                    kind="vanishing",
+                    first=first,
+                    last=last,
+                    loss_first=stalled["loss_first"],
+                    loss_last=stalled["loss_last"],
+                ),
+            )
+        )
     return out
 
 
@@ -225,7 +268,16 @@ def check_clipping(run: Run, p: ClippingParams) -> list:
         med = float(np.median(g))
         severity = Severity.WARNING if med >= p.warn_factor * clip else Severity.INFO
         first = int(np.flatnonzero(np.isfinite(s.values))[0])
-        out.append(make_finding("TM803", s, first, ev=[evidence(s, first)], until=len(s) - 1, severity=severity,
-                                params={"share": round(100 * share), "clip": clip, "median": med},
-                                facts=GradientFacts(kind="clipping", share=share, median=med, clip=clip)))
+        out.append(
+            make_finding(
+                "TM803",
+                s,
+                first,
+                ev=[evidence(s, first)],
+                until=len(s) - 1,
+                severity=severity,
+                params={"share": round(100 * share), "clip": clip, "median": med},
+                facts=GradientFacts(kind="clipping", share=share, median=med, clip=clip),
+            )
+        )
     return out

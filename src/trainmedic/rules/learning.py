@@ -23,8 +23,17 @@ from . import Params, param, rule
 from .curves import as_fraction, evidence, make_finding, series_of, smoothed, train_loss
 
 # Loss functions whose chance level is ln 2 whatever the dataset: one sigmoid output per example.
-BINARY_LOSSES = ("bce", "binarycrossentropy", "binary_crossentropy", "bcewithlogits", "bceloss", "sigmoid",
-                 "binary_cross_entropy", "logloss", "binary")
+BINARY_LOSSES = (
+    "bce",
+    "binarycrossentropy",
+    "binary_crossentropy",
+    "bcewithlogits",
+    "bceloss",
+    "sigmoid",
+    "binary_cross_entropy",
+    "logloss",
+    "binary",
+)
 
 
 @dataclass(frozen=True)
@@ -43,10 +52,14 @@ class ChanceParams(Params):
 class FrozenLossParams(Params):
     """Thresholds of TM303: how many identical values in a row make a frozen loss."""
 
-    min_repeats: int = param(8, "consecutive logged points of one identical value: per-batch noise makes even two "
-                                "rare, and a repeat of eight is a model whose output does not change")
-    min_digits: int = param(2, "the value must carry at least this many significant digits (a loss printed as 0.1 "
-                                "repeats by rounding)")
+    min_repeats: int = param(
+        8,
+        "consecutive logged points of one identical value: per-batch noise makes even two "
+        "rare, and a repeat of eight is a model whose output does not change",
+    )
+    min_digits: int = param(
+        2, "the value must carry at least this many significant digits (a loss printed as 0.1 repeats by rounding)"
+    )
     ln_k_tol: float = param(0.005, "the constant names K when it is within 0.5% of ln K")
 
 
@@ -116,8 +129,11 @@ def _classes_from_accuracy(acc: Series, p: ChanceParams, loss_level: Optional[fl
     if level <= 0 or level > 0.5 + p.acc_min_tol:
         return None
     centre = 1.0 / level
-    candidates = [k for k in range(max(2, int(centre) - 1), int(centre) + 3) if k <= p.max_classes
-                  and abs(level - 1.0 / k) <= max(p.acc_min_tol, p.acc_rel_tol / k)]
+    candidates = [
+        k
+        for k in range(max(2, int(centre) - 1), int(centre) + 3)
+        if k <= p.max_classes and abs(level - 1.0 / k) <= max(p.acc_min_tol, p.acc_rel_tol / k)
+    ]
     candidates = [k for k in candidates if float(np.max(a) - np.min(a)) <= max(p.acc_flat / k, 2 * p.acc_min_tol)]
     if not candidates:
         return None
@@ -142,7 +158,7 @@ def chance_level(run: Run, group: Optional[str], p: ChanceParams = CHANCE) -> Op
     if not k:
         return None
     ln_k = math.log(k)
-    tail = smoothed(loss.values)[fin[len(fin) // 2:]]
+    tail = smoothed(loss.values)[fin[len(fin) // 2 :]]
     if abs(level - ln_k) > p.loss_tol * ln_k or np.nanmin(tail) < (1 - p.loss_tol) * ln_k:
         return None
     facts = {"k": k, "ln_k": ln_k, "loss": level, "loss_series": loss, "k_source": source}
@@ -153,8 +169,14 @@ def chance_level(run: Run, group: Optional[str], p: ChanceParams = CHANCE) -> Op
         near = np.abs(a[afin] - 1.0 / k) <= tol
         if not near.all() and np.median(np.abs(a[afin] - 1.0 / k)) > tol:
             return None  # the accuracy says it learns: the loss level is a coincidence
-        facts.update(acc_series=acc, acc=float(np.median(a[afin])), at_series=acc, at=int(afin[np.argmax(near)]),
-                     acc_low=float(np.min(a[afin])), acc_high=float(np.max(a[afin])))
+        facts.update(
+            acc_series=acc,
+            acc=float(np.median(a[afin])),
+            at_series=acc,
+            at=int(afin[np.argmax(near)]),
+            acc_low=float(np.min(a[afin])),
+            acc_high=float(np.max(a[afin])),
+        )
         return facts
     facts.update(at_series=loss, at=int(fin[p.min_points - 1]))
     return facts
@@ -187,11 +209,21 @@ def check_stuck_at_chance(run: Run, p: ChanceParams) -> list:
             continue
         loss: Series = f["loss_series"]
         fin = np.flatnonzero(np.isfinite(loss.values))
-        ev = [evidence(loss, fin[0], Msg("rule.TM301.ev_loss_first")),
-              evidence(loss, fin[-1], Msg("rule.TM301.ev_loss_last"))]
-        params = {"loss": f["loss"], "k": f["k"], "ln_k": round(f["ln_k"], 3), "chance": round(1.0 / f["k"], 4),
-                  "low": float(np.min(loss.values[fin])), "high": float(np.max(loss.values[fin])),
-                  "acc": f.get("acc"), "acc_low": f.get("acc_low"), "acc_high": f.get("acc_high")}
+        ev = [
+            evidence(loss, fin[0], Msg("rule.TM301.ev_loss_first")),
+            evidence(loss, fin[-1], Msg("rule.TM301.ev_loss_last")),
+        ]
+        params = {
+            "loss": f["loss"],
+            "k": f["k"],
+            "ln_k": round(f["ln_k"], 3),
+            "chance": round(1.0 / f["k"], 4),
+            "low": float(np.min(loss.values[fin])),
+            "high": float(np.max(loss.values[fin])),
+            "acc": f.get("acc"),
+            "acc_low": f.get("acc_low"),
+            "acc_high": f.get("acc_high"),
+        }
         key = None
         if "acc_series" in f:
             acc = f["acc_series"]
@@ -199,10 +231,27 @@ def check_stuck_at_chance(run: Run, p: ChanceParams) -> list:
             ev.append(evidence(acc, len(acc) - 1, Msg("rule.TM301.ev_acc")))
         else:
             key = "rule.TM301.message_loss_only"
-        facts = ChanceFacts(k=f["k"], ln_k=f["ln_k"], loss=f["loss"], k_source=f["k_source"], acc=f.get("acc"),
-                            acc_low=f.get("acc_low"), acc_high=f.get("acc_high"))
-        out.append(make_finding("TM301", f["at_series"], f["at"], ev=ev, until=len(f["at_series"]) - 1, facts=facts,
-                                params=params, message_key=key))
+        facts = ChanceFacts(
+            k=f["k"],
+            ln_k=f["ln_k"],
+            loss=f["loss"],
+            k_source=f["k_source"],
+            acc=f.get("acc"),
+            acc_low=f.get("acc_low"),
+            acc_high=f.get("acc_high"),
+        )
+        out.append(
+            make_finding(
+                "TM301",
+                f["at_series"],
+                f["at"],
+                ev=ev,
+                until=len(f["at_series"]) - 1,
+                facts=facts,
+                params=params,
+                message_key=key,
+            )
+        )
     return out
 
 
@@ -257,19 +306,29 @@ def check_frozen_loss(run: Run, p: FrozenLossParams) -> list:
         value = float(loss.values[start]) if length else 0.0
         if length < p.min_repeats or value == 0.0 or _significant_digits(value) < p.min_digits:
             continue
-        steps = loss.x[start: start + length]
+        steps = loss.x[start : start + length]
         if len(np.unique(steps)) < length:
             continue  # the same step printed again is one point, not a repeat
         k = int(round(math.exp(value))) if 0 < value < math.log(1e6) else None
         if k is not None and (k < 2 or abs(value - math.log(k)) > p.ln_k_tol * math.log(k)):
             k = None
-        ev = [evidence(loss, start, Msg("rule.TM303.ev_first")),
-              evidence(loss, start + length - 1, Msg("rule.TM303.ev_last"))]
+        ev = [
+            evidence(loss, start, Msg("rule.TM303.ev_first")),
+            evidence(loss, start + length - 1, Msg("rule.TM303.ev_last")),
+        ]
         if start > 0:
             ev.insert(0, evidence(loss, start - 1, Msg("rule.TM303.ev_before")))
         key = "rule.TM303.message_k" if k else "rule.TM303.message"
-        out.append(make_finding("TM303", loss, start, ev=ev, until=start + length - 1, message_key=key,
-                                params={"value": value, "repeats": length, "k": k or "", "ln_k": math.log(k) if k
-                                        else ""},
-                                facts=FrozenLossFacts(value=value, repeats=length, k=k)))
+        out.append(
+            make_finding(
+                "TM303",
+                loss,
+                start,
+                ev=ev,
+                until=start + length - 1,
+                message_key=key,
+                params={"value": value, "repeats": length, "k": k or "", "ln_k": math.log(k) if k else ""},
+                facts=FrozenLossFacts(value=value, repeats=length, k=k),
+            )
+        )
     return out

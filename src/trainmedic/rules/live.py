@@ -21,8 +21,9 @@ PHASES = {"input": "live.provenance.input", "loss": "live.provenance.loss", "err
 class GuardParams(Params):
     """Thresholds of TM150: how much of what the guard skipped a message lists."""
 
-    max_listed_batches: int = param(10, "skipped batch indices a message lists before '...'; the JSON evidence "
-                                        "holds every one")
+    max_listed_batches: int = param(
+        10, "skipped batch indices a message lists before '...'; the JSON evidence holds every one"
+    )
 
 
 @dataclass(frozen=True)
@@ -92,26 +93,54 @@ def check_guard(run: Run, p: GuardParams) -> list:
         return []
     first = (skips or rollbacks or stops)[0]
     batches = [e.data.get("batch") for e in skips]
-    listed = ", ".join(str(b) for b in batches[:p.max_listed_batches])
+    listed = ", ".join(str(b) for b in batches[: p.max_listed_batches])
     listed += " ..." if len(batches) > p.max_listed_batches else ""
     reasons = {e.data.get("reason") for e in skips + stops}
     symptom = "spike" if reasons == {"spike"} else "nonfinite"
-    ev = [Evidence(series="train/loss", value=e.data.get("loss", float("nan")), at=_at(e.step),
-                   note=Msg("rule.TM150.ev_skip", {"batch": e.data.get("batch"), "reason": e.data.get("reason")}))
-          for e in skips]
-    ev += [Evidence(series="train/lr", value=(e.data.get("lr") or [float("nan")])[0], at=_at(e.step),
-                    note=Msg("rule.TM150.ev_rollback", {"to": e.data.get("to_step")})) for e in rollbacks]
+    ev = [
+        Evidence(
+            series="train/loss",
+            value=e.data.get("loss", float("nan")),
+            at=_at(e.step),
+            note=Msg("rule.TM150.ev_skip", {"batch": e.data.get("batch"), "reason": e.data.get("reason")}),
+        )
+        for e in skips
+    ]
+    ev += [
+        Evidence(
+            series="train/lr",
+            value=(e.data.get("lr") or [float("nan")])[0],
+            at=_at(e.step),
+            note=Msg("rule.TM150.ev_rollback", {"to": e.data.get("to_step")}),
+        )
+        for e in rollbacks
+    ]
     last = (stops or rollbacks or skips)[-1]
     # A long run keeps only its first skip events; the end event carries the total.
     ends = run.events_of("end")
     total = max(len(skips), int(ends[-1].data.get("skipped") or 0)) if ends else len(skips)
     params = {"skipped": total, "batches": listed, "rollbacks": len(rollbacks), "step": first.step}
     key = "rule.TM150.stopped" if stops else "rule.TM150.message"
-    facts = GuardFacts(skipped_batches=tuple(batches), rollbacks=len(rollbacks), stopped=bool(stops),
-                       reasons=tuple(sorted(str(r) for r in reasons if r)))
-    return [Finding(code="TM150", rule="guard-intervened", symptom=symptom,
-                    severity=Severity.ERROR if stops else Severity.WARNING, message=Msg(key, params),
-                    series="train/loss", at=_at(first.step), until=_at(last.step), evidence=ev, facts=facts)]
+    facts = GuardFacts(
+        skipped_batches=tuple(batches),
+        rollbacks=len(rollbacks),
+        stopped=bool(stops),
+        reasons=tuple(sorted(str(r) for r in reasons if r)),
+    )
+    return [
+        Finding(
+            code="TM150",
+            rule="guard-intervened",
+            symptom=symptom,
+            severity=Severity.ERROR if stops else Severity.WARNING,
+            message=Msg(key, params),
+            series="train/loss",
+            at=_at(first.step),
+            until=_at(last.step),
+            evidence=ev,
+            facts=facts,
+        )
+    ]
 
 
 @rule("TM151", "nonfinite-provenance", symptom="nonfinite", severity="warning")
@@ -136,15 +165,33 @@ def check_provenance(run: Run, p: Params) -> list:
         if e.data.get("phase") in (None, "none", "error"):
             continue
         d = e.data
-        facts = ProvenanceFacts(phase=str(d.get("phase")), module=str(d.get("module") or ""),
-                                dtype=str(d.get("dtype") or ""), kind=str(d.get("kind") or ""),
-                                input_finite=bool(d.get("input_finite", True)), max_abs=d.get("max_abs"),
-                                limit=d.get("limit"), timestep=d.get("timestep"))
-        out.append(Finding(code="TM151", rule="nonfinite-provenance", symptom="nonfinite", severity="warning",
-                           message=provenance_message(d), series="train/loss", at=_at(e.step),
-                           evidence=[Evidence(series="train/loss", value=_number(d.get("loss")), at=_at(e.step),
-                                              note=provenance_message(d))],
-                           facts=facts))
+        facts = ProvenanceFacts(
+            phase=str(d.get("phase")),
+            module=str(d.get("module") or ""),
+            dtype=str(d.get("dtype") or ""),
+            kind=str(d.get("kind") or ""),
+            input_finite=bool(d.get("input_finite", True)),
+            max_abs=d.get("max_abs"),
+            limit=d.get("limit"),
+            timestep=d.get("timestep"),
+        )
+        out.append(
+            Finding(
+                code="TM151",
+                rule="nonfinite-provenance",
+                symptom="nonfinite",
+                severity="warning",
+                message=provenance_message(d),
+                series="train/loss",
+                at=_at(e.step),
+                evidence=[
+                    Evidence(
+                        series="train/loss", value=_number(d.get("loss")), at=_at(e.step), note=provenance_message(d)
+                    )
+                ],
+                facts=facts,
+            )
+        )
     return out
 
 

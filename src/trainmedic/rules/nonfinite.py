@@ -33,8 +33,11 @@ class NonfiniteFacts(Facts):
 class HiddenNanParams(Params):
     """Thresholds of TM102: the history that makes an exact 0.0 loss the Trainer's NaN filter."""
 
-    nonzero_history: float = param(1e-3, "real losses of classifiers and language models sit far above it, so a "
-                                         "later exact 0.0 after such history is the trainer's NaN filter")
+    nonzero_history: float = param(
+        1e-3,
+        "real losses of classifiers and language models sit far above it, so a "
+        "later exact 0.0 after such history is the trainer's NaN filter",
+    )
     min_history_points: int = param(2, "logged points of non-zero history needed before an exact 0.0 is a mask")
 
 
@@ -94,13 +97,23 @@ def check_nonfinite(run: Run, p: Params) -> list:
         if transient:
             only_grad = all(s.parsed.metric == "grad_norm" for _, s, _ in firsts)
             severity = Severity.INFO if only_grad else Severity.WARNING
-        facts = NonfiniteFacts(series=tuple(s.name for _, s, _ in firsts), rise_before=tuple(rises),
-                               recovered=transient)
+        facts = NonfiniteFacts(
+            series=tuple(s.name for _, s, _ in firsts), rise_before=tuple(rises), recovered=transient
+        )
         last = max(firsts, key=lambda t: float(t[1].x[-1]))
-        out.append(make_finding("TM101", s0, i0, ev=ev, until=len(last[1]) - 1, until_series=last[1], facts=facts,
-                                severity=severity,
-                                params={"value": float(s0.values[i0]), "count": len(firsts),
-                                        "names": [s.label for _, s, _ in firsts]}))
+        out.append(
+            make_finding(
+                "TM101",
+                s0,
+                i0,
+                ev=ev,
+                until=len(last[1]) - 1,
+                until_series=last[1],
+                facts=facts,
+                severity=severity,
+                params={"value": float(s0.values[i0]), "count": len(firsts), "names": [s.label for _, s, _ in firsts]},
+            )
+        )
     return out
 
 
@@ -130,11 +143,22 @@ def check_hidden_nan(run: Run, p: HiddenNanParams = HiddenNanParams(), groups: O
         i, ws, wi = hidden
         tail = loss.values[i:]
         history = loss.values[:i][np.isfinite(loss.values[:i])]
-        ev = [evidence(loss, i - 1, Msg("rule.TM102.ev_before")), evidence(loss, i, Msg("rule.TM102.ev_zero")),
-              evidence(ws, wi, Msg("rule.TM102.ev_witness"))]
-        out.append(make_finding("TM102", loss, i, ev=ev, until=len(loss) - 1,
-                                params={"before": float(history[-1]), "witness": ws.label, "zeros": int(tail.size)},
-                                facts=NonfiniteFacts(series=(loss.name, ws.name), hidden_nan=True, witness=ws.name)))
+        ev = [
+            evidence(loss, i - 1, Msg("rule.TM102.ev_before")),
+            evidence(loss, i, Msg("rule.TM102.ev_zero")),
+            evidence(ws, wi, Msg("rule.TM102.ev_witness")),
+        ]
+        out.append(
+            make_finding(
+                "TM102",
+                loss,
+                i,
+                ev=ev,
+                until=len(loss) - 1,
+                params={"before": float(history[-1]), "witness": ws.label, "zeros": int(tail.size)},
+                facts=NonfiniteFacts(series=(loss.name, ws.name), hidden_nan=True, witness=ws.name),
+            )
+        )
     return out
 
 

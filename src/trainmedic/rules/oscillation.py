@@ -27,14 +27,20 @@ class OscillationParams(Params):
 
     min_points: int = param(8, "evaluations needed before oscillation can be told from a trend")
     trend_window: int = param(5, "a real trend survives a 5-point median, a swing does not")
-    min_rel_roughness: float = param(0.01, "mean residual from the trend, relative to the level, for accuracy-like "
-                                           "metrics (a stable curve stays near 0.3%)")
+    min_rel_roughness: float = param(
+        0.01,
+        "mean residual from the trend, relative to the level, for accuracy-like "
+        "metrics (a stable curve stays near 0.3%)",
+    )
     min_rel_roughness_loss: float = param(0.05, "the same for losses")
     swing_factor: float = param(2.0, "a swing is a move of at least this many times the roughness, reversed next")
     min_swings: int = param(3, "swings that make oscillation")
     train_factor: float = param(3.0, "the eval curve must be this many times rougher than the train loss")
-    noise_factor: float = param(2.5, "with exact k/n accuracies, swings must be this many binomial standard "
-                                     "deviations of a difference of two evaluations")
+    noise_factor: float = param(
+        2.5,
+        "with exact k/n accuracies, swings must be this many binomial standard "
+        "deviations of a difference of two evaluations",
+    )
     max_eval_set: int = param(20000, "largest eval-set size inferred from accuracies that are fractions k/n")
 
 
@@ -139,9 +145,15 @@ def oscillation(s: Series, train: Optional[Series], p: OscillationParams = OSCIL
         swing_sizes = np.abs(np.diff(y[idx]))[[i - 1 for i in sw]]
         if float(np.median(swing_sizes)) < p.noise_factor * noise:
             return None  # the swings are what an eval set of n examples gives by chance
-    return {"eval_set_size": n, "roughness": rough, "train_roughness": t_rough, "swings": [int(idx[i]) for i in sw],
-            "start": int(idx[sw[0] - 1]), "max_move": float(np.max(moves)),
-            "typical_move": float(np.median(moves[moves >= np.median(moves)]))}
+    return {
+        "eval_set_size": n,
+        "roughness": rough,
+        "train_roughness": t_rough,
+        "swings": [int(idx[i]) for i in sw],
+        "start": int(idx[sw[0] - 1]),
+        "max_move": float(np.max(moves)),
+        "typical_move": float(np.median(moves[moves >= np.median(moves)])),
+    }
 
 
 @rule("TM401", "eval-oscillation", symptom="oscillation", severity="warning", params=OscillationParams)
@@ -181,11 +193,15 @@ def check_oscillation(run: Run, p: OscillationParams) -> list:
             _, s, o = hits[0]
             ev = [evidence(s, i - 1, Msg("rule.TM401.ev_swing_from")) for i in o["swings"][:1]]
             ev += [evidence(s, i, Msg("rule.TM401.ev_swing")) for i in o["swings"][:6]]
-            params = {"typical": o["typical_move"], "max": o["max_move"], "swings": len(o["swings"]),
-                      "rough": round(100 * o["roughness"], 1),
-                      "train": train.label if train is not None else "",
-                      "train_rough": round(100 * (o["train_roughness"] or 0.0), 2),
-                      "others": [h[1].label for h in hits[1:]]}
+            params = {
+                "typical": o["typical_move"],
+                "max": o["max_move"],
+                "swings": len(o["swings"]),
+                "rough": round(100 * o["roughness"], 1),
+                "train": train.label if train is not None else "",
+                "train_rough": round(100 * (o["train_roughness"] or 0.0), 2),
+                "others": [h[1].label for h in hits[1:]],
+            }
             key = "rule.TM401.message" if o["train_roughness"] is not None else "rule.TM401.message_no_train"
             # Beyond noise: the eval set's size (exact k/n accuracies) bounds its sampling noise, or training itself
             # swings (a train curve that oscillates moves the weights between evaluations). Otherwise a small eval
@@ -194,11 +210,26 @@ def check_oscillation(run: Run, p: OscillationParams) -> list:
             severity = None if corroborated else Severity.INFO
             if not corroborated:
                 key = "rule.TM401.message_unknown_noise"
-            facts = OscillationFacts(roughness=o["roughness"], train_roughness=o["train_roughness"],
-                                     eval_set_size=o["eval_set_size"], swings=len(o["swings"]),
-                                     max_move=o["max_move"], typical_move=o["typical_move"],
-                                     others=tuple(h[1].name for h in hits[1:]))
-            out.append(make_finding("TM401", s, o["start"], ev=ev, until=len(s) - 1, params=params, message_key=key,
-                                    severity=severity,
-                                    facts=facts))
+            facts = OscillationFacts(
+                roughness=o["roughness"],
+                train_roughness=o["train_roughness"],
+                eval_set_size=o["eval_set_size"],
+                swings=len(o["swings"]),
+                max_move=o["max_move"],
+                typical_move=o["typical_move"],
+                others=tuple(h[1].name for h in hits[1:]),
+            )
+            out.append(
+                make_finding(
+                    "TM401",
+                    s,
+                    o["start"],
+                    ev=ev,
+                    until=len(s) - 1,
+                    params=params,
+                    message_key=key,
+                    severity=severity,
+                    facts=facts,
+                )
+            )
     return out

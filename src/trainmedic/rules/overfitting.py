@@ -25,11 +25,17 @@ class OverfitParams(Params):
     """Thresholds of TM501: how far the eval loss must climb from its minimum while the train loss falls."""
 
     min_eval_points: int = param(3, "evaluations needed")
-    min_rise: float = param(0.10, "the last eval loss must stay this far above its minimum: a small set's noise is "
-                                  "a few percent, and a bump that ends near the minimum is not overfitting")
+    min_rise: float = param(
+        0.10,
+        "the last eval loss must stay this far above its minimum: a small set's noise is "
+        "a few percent, and a bump that ends near the minimum is not overfitting",
+    )
     min_points_after: int = param(2, "evaluations after the minimum: one high point is a bump")
-    min_train_drop: float = param(0.03, "over the same span the train loss must not have risen and have fallen this "
-                                        "share (late in training it falls slowly while the eval loss climbs)")
+    min_train_drop: float = param(
+        0.03,
+        "over the same span the train loss must not have risen and have fallen this "
+        "share (late in training it falls slowly while the eval loss climbs)",
+    )
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,20 @@ EVAL_GAP = EvalGapParams()
 class MemoriseParams(Params):
     """Thresholds of TM502: a train set fitted while the eval loss, far above it, stopped improving."""
 
-    loss_ratio: float = param(20.0, "the eval loss at the end at least this many times the train loss: the model "
-                                    "is far surer of the examples it trained on than of any other")
-    train_fall: float = param(0.05, "the train loss fell to this share of its first value (or the train accuracy "
-                                    "reached 1.0): it has fitted its train set")
+    loss_ratio: float = param(
+        20.0,
+        "the eval loss at the end at least this many times the train loss: the model "
+        "is far surer of the examples it trained on than of any other",
+    )
+    train_fall: float = param(
+        0.05,
+        "the train loss fell to this share of its first value (or the train accuracy "
+        "reached 1.0): it has fitted its train set",
+    )
     min_evals: int = param(4, "evaluations needed to say the eval side stopped improving")
-    stall: float = param(0.01, "no improvement: the best eval loss of the later half within 1% of the earlier "
-                               "half's best")
+    stall: float = param(
+        0.01, "no improvement: the best eval loss of the later half within 1% of the earlier half's best"
+    )
 
 
 @dataclass(frozen=True)
@@ -124,15 +137,30 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
         hits.sort(key=lambda h: (h[0], h[1]))
         _, _, s, o = hits[0]
         train = train_loss(run, group)
-        ev = [evidence(s, o["min"], Msg("rule.TM501.ev_min")), evidence(s, o["onset"], Msg("rule.TM501.ev_onset")),
-              evidence(s, o["last"], Msg("rule.TM501.ev_last"))]
-        ev += [evidence(h[2], h[3]["last"], Msg("rule.TM501.ev_other", {"rise": round(h[3]["rise"], 2)}))
-               for h in hits[1:6]]
-        params = {"min": float(s.values[o["min"]]), "last": float(s.values[o["last"]]), "rise": round(o["rise"], 2),
-                  "train": train.label if train is not None else "", "train_drop": round(100 * (1 - o["train_kept"])),
-                  "sets": len(hits)}
-        facts = OverfitFacts(minimum=float(s.values[o["min"]]), last=float(s.values[o["last"]]), rise=o["rise"],
-                             train_kept=o["train_kept"], series_all=tuple(h[2].name for h in hits))
+        ev = [
+            evidence(s, o["min"], Msg("rule.TM501.ev_min")),
+            evidence(s, o["onset"], Msg("rule.TM501.ev_onset")),
+            evidence(s, o["last"], Msg("rule.TM501.ev_last")),
+        ]
+        ev += [
+            evidence(h[2], h[3]["last"], Msg("rule.TM501.ev_other", {"rise": round(h[3]["rise"], 2)}))
+            for h in hits[1:6]
+        ]
+        params = {
+            "min": float(s.values[o["min"]]),
+            "last": float(s.values[o["last"]]),
+            "rise": round(o["rise"], 2),
+            "train": train.label if train is not None else "",
+            "train_drop": round(100 * (1 - o["train_kept"])),
+            "sets": len(hits),
+        }
+        facts = OverfitFacts(
+            minimum=float(s.values[o["min"]]),
+            last=float(s.values[o["last"]]),
+            rise=o["rise"],
+            train_kept=o["train_kept"],
+            series_all=tuple(h[2].name for h in hits),
+        )
         out.append(make_finding("TM501", s, o["onset"], ev=ev, until=o["last"], params=params, facts=facts))
     return out
 
@@ -159,8 +187,15 @@ def memorisation(run: Run, group: Optional[str], p: MemoriseParams) -> Optional[
     first_best = float(np.min(el.values[ev_idx[:half]]))
     if float(np.min(el.values[ev_idx[half:]])) < (1 - p.stall) * first_best:
         return None  # the eval loss still improves: the model still generalises better
-    out = {"train": tl, "eval": el, "train_end": train_end, "eval_end": eval_end, "ratio": eval_end / train_end,
-           "train_acc": acc_end, "at": int(ev_idx[half])}
+    out = {
+        "train": tl,
+        "eval": el,
+        "train_end": train_end,
+        "eval_end": eval_end,
+        "ratio": eval_end / train_end,
+        "train_acc": acc_end,
+        "at": int(ev_idx[half]),
+    }
     ea = next(iter(series_of(run, split="eval", metric="acc", group=group)), None)
     if ea is not None and np.isfinite(ea.values).sum() >= 2:
         a = as_fraction(ea.values[np.isfinite(ea.values)])
@@ -197,16 +232,35 @@ def check_memorisation(run: Run, p: MemoriseParams) -> list:
         if m is None:
             continue
         el, tl = m["eval"], m["train"]
-        ev = [evidence(el, m["at"], Msg("rule.TM502.ev_eval")),
-              evidence(el, int(np.flatnonzero(np.isfinite(el.values))[-1]), Msg("rule.TM502.ev_eval")),
-              evidence(tl, int(np.flatnonzero(np.isfinite(tl.values))[-1]), Msg("rule.TM502.ev_train"))]
-        out.append(make_finding("TM502", el, m["at"], ev=ev, until=int(np.flatnonzero(np.isfinite(el.values))[-1]),
-                                params={"train": tl.label, "train_loss": m["train_end"], "eval_loss": m["eval_end"],
-                                        "ratio": round(m["ratio"]), "acc_best": m.get("eval_acc_best") or "",
-                                        "acc_last": m.get("eval_acc_last") or ""},
-                                message_key="rule.TM502.message_acc" if m.get("eval_acc_best") else None,
-                                facts=MemoriseFacts(train_loss=m["train_end"], eval_loss=m["eval_end"],
-                                                    ratio=m["ratio"], train_acc=m["train_acc"],
-                                                    eval_acc_best=m.get("eval_acc_best"),
-                                                    eval_acc_last=m.get("eval_acc_last"))))
+        ev = [
+            evidence(el, m["at"], Msg("rule.TM502.ev_eval")),
+            evidence(el, int(np.flatnonzero(np.isfinite(el.values))[-1]), Msg("rule.TM502.ev_eval")),
+            evidence(tl, int(np.flatnonzero(np.isfinite(tl.values))[-1]), Msg("rule.TM502.ev_train")),
+        ]
+        out.append(
+            make_finding(
+                "TM502",
+                el,
+                m["at"],
+                ev=ev,
+                until=int(np.flatnonzero(np.isfinite(el.values))[-1]),
+                params={
+                    "train": tl.label,
+                    "train_loss": m["train_end"],
+                    "eval_loss": m["eval_end"],
+                    "ratio": round(m["ratio"]),
+                    "acc_best": m.get("eval_acc_best") or "",
+                    "acc_last": m.get("eval_acc_last") or "",
+                },
+                message_key="rule.TM502.message_acc" if m.get("eval_acc_best") else None,
+                facts=MemoriseFacts(
+                    train_loss=m["train_end"],
+                    eval_loss=m["eval_end"],
+                    ratio=m["ratio"],
+                    train_acc=m["train_acc"],
+                    eval_acc_best=m.get("eval_acc_best"),
+                    eval_acc_last=m.get("eval_acc_last"),
+                ),
+            )
+        )
     return out

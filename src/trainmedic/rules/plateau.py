@@ -29,8 +29,10 @@ class PlateauParams(Params):
 
     min_drop: float = param(0.02, "a smoothed train loss that never falls this share below its start has not moved")
     min_points: int = param(10, "points needed to call a loss flat")
-    start_share: float = param(0.05, "the window starts where training starts when its first step (or epoch) is "
-                                     "within this share of its last one")
+    start_share: float = param(
+        0.05,
+        "the window starts where training starts when its first step (or epoch) is within this share of its last one",
+    )
     floor_acc: float = param(0.99, "an accuracy this high normally drives the cross-entropy towards 0")
     floor_min_level: float = param(0.1, "a floor below this is convergence, not a floor")
     floor_flat: float = param(0.03, "the last third within 3% of one level is a floor")
@@ -42,8 +44,10 @@ class LrZeroParams(Params):
 
     min_points: int = param(3, "consecutive logged lr values of exactly 0 (to the printed precision)")
     loss_fall: float = param(0.05, "over those points the loss must not fall by more than this share")
-    end_share: float = param(0.15, "zeros only in this last share of a log whose lr decayed into them are the schedule "
-                                  "ending as planned (info)")
+    end_share: float = param(
+        0.15,
+        "zeros only in this last share of a log whose lr decayed into them are the schedule ending as planned (info)",
+    )
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,19 @@ def check_plateau(run: Run, p: PlateauParams) -> list:
         low = float(np.nanmin(v[fin]))
         from_start = starts_at_beginning(loss, p.start_share)
         key = "rule.TM302.message" if from_start else "rule.TM302.message_excerpt"
-        out.append(make_finding("TM302", loss, fin[min(len(fin) - 1, 2)], ev=ev, until=int(fin[-1]), message_key=key,
-                                severity=None if from_start else Severity.INFO,
-                                params={"start": start, "low": low, "n": int(fin.size)},
-                                facts=PlateauFacts(kind="flat", start=start, low=low, from_start=from_start)))
+        out.append(
+            make_finding(
+                "TM302",
+                loss,
+                fin[min(len(fin) - 1, 2)],
+                ev=ev,
+                until=int(fin[-1]),
+                message_key=key,
+                severity=None if from_start else Severity.INFO,
+                params={"start": start, "low": low, "n": int(fin.size)},
+                facts=PlateauFacts(kind="flat", start=start, low=low, from_start=from_start),
+            )
+        )
     return out
 
 
@@ -136,7 +149,7 @@ def loss_floor(run: Run, group: Optional[str], p: PlateauParams = PLATEAU) -> Op
     if a.size < 2 or fin.size < p.min_points or float(np.max(a[-2:])) < p.floor_acc:
         return None
     v = smoothed(loss.values)[fin]
-    tail = v[-max(3, len(v) // 3):]
+    tail = v[-max(3, len(v) // 3) :]
     level = float(np.median(tail))
     if level < p.floor_min_level or float(np.max(tail) - np.min(tail)) > p.floor_flat * level:
         return None
@@ -147,17 +160,33 @@ def loss_floor(run: Run, group: Optional[str], p: PlateauParams = PLATEAU) -> Op
         guess = int(round(np.exp(first)))
         k = guess if 2 <= guess <= 100000 and abs(first - np.log(guess)) <= 0.05 * np.log(guess) else None
     near = np.flatnonzero(v <= level * (1 + p.floor_flat))
-    return {"floor": level, "min": float(np.nanmin(loss.values[fin])), "start": first, "k": k,
-            "acc": float(np.max(a[-2:])), "at": int(fin[near[0]]), "kind": "floor"}
+    return {
+        "floor": level,
+        "min": float(np.nanmin(loss.values[fin])),
+        "start": first,
+        "k": k,
+        "acc": float(np.max(a[-2:])),
+        "at": int(fin[near[0]]),
+        "kind": "floor",
+    }
 
 
 def _floor_finding(loss: Series, f: dict):
-    ev = [evidence(loss, f["at"], Msg("rule.TM302.ev_floor")), evidence(loss, int(np.flatnonzero(
-        np.isfinite(loss.values))[-1]), Msg("rule.TM302.ev_floor"))]
+    ev = [
+        evidence(loss, f["at"], Msg("rule.TM302.ev_floor")),
+        evidence(loss, int(np.flatnonzero(np.isfinite(loss.values))[-1]), Msg("rule.TM302.ev_floor")),
+    ]
     facts = PlateauFacts(kind="floor", start=f["start"], low=f["min"], floor=f["floor"], acc=f["acc"], k=f["k"])
-    return make_finding("TM302", loss, f["at"], ev=ev, until=len(loss) - 1, facts=facts,
-                        message_key="rule.TM302.message_floor",
-                        params={"floor": round(f["floor"], 4), "acc": round(f["acc"], 4), "start": f["start"]})
+    return make_finding(
+        "TM302",
+        loss,
+        f["at"],
+        ev=ev,
+        until=len(loss) - 1,
+        facts=facts,
+        message_key="rule.TM302.message_floor",
+        params={"floor": round(f["floor"], 4), "acc": round(f["acc"], 4), "start": f["start"]},
+    )
 
 
 def _loss_over(run: Run, group: Optional[str], x0: float, x1: float, axis: str) -> Optional[tuple]:
@@ -209,12 +238,22 @@ def check_lr_zero(run: Run, p: LrZeroParams) -> list:
         # A schedule that decays to 0 at its end (cosine, linear) prints 0 for its last few logs: that is the run
         # finishing as planned, said at info level, not a plateau.
         nonzero = np.flatnonzero(np.isfinite(v) & (v > 0))
-        at_end = i1 == len(v) - 1 and nonzero.size >= 3 * length and nonzero[-1] < i0 and (
-            length <= p.end_share * len(v))
-        out.append(make_finding("TM304", lr, i0, ev=ev, until=i1, severity=Severity.INFO if at_end else None,
-                                message_key="rule.TM304.message_end" if at_end else None,
-                                params={"count": length, "loss": loss.label, "first": first, "last": last},
-                                facts=PlateauFacts(kind="lr_zero", start=first, low=last, lr=0.0)))
+        at_end = (
+            i1 == len(v) - 1 and nonzero.size >= 3 * length and nonzero[-1] < i0 and (length <= p.end_share * len(v))
+        )
+        out.append(
+            make_finding(
+                "TM304",
+                lr,
+                i0,
+                ev=ev,
+                until=i1,
+                severity=Severity.INFO if at_end else None,
+                message_key="rule.TM304.message_end" if at_end else None,
+                params={"count": length, "loss": loss.label, "first": first, "last": last},
+                facts=PlateauFacts(kind="lr_zero", start=first, low=last, lr=0.0),
+            )
+        )
     return out
 
 
@@ -256,12 +295,25 @@ def check_lr_cut(run: Run, p: Params) -> list:
     best = float(np.min(anchor.values[before]))
     improved = bool(after.size and float(np.min(anchor.values[after])) < best)
     i = int(before[-1])
-    ev = [evidence(anchor, int(before[np.argmin(anchor.values[before])]), Msg("rule.TM305.ev_best")),
-          evidence(anchor, i, Msg("rule.TM305.ev_last"))]
+    ev = [
+        evidence(anchor, int(before[np.argmin(anchor.values[before])]), Msg("rule.TM305.ev_best")),
+        evidence(anchor, i, Msg("rule.TM305.ev_last")),
+    ]
     lr = e.data.get("lr") if isinstance(e.data, dict) else None
-    finding = make_finding("TM305", anchor, i, ev=ev, severity=Severity.INFO if improved else None,
-                           params={"lr": lr if lr is not None else "?", "line": (e.message or "").strip(),
-                                   "best": best, "last": float(anchor.values[i]), "count": len(cuts)},
-                           facts=PlateauFacts(kind="lr_cut", start=best, low=float(anchor.values[i]), lr=lr))
+    finding = make_finding(
+        "TM305",
+        anchor,
+        i,
+        ev=ev,
+        severity=Severity.INFO if improved else None,
+        params={
+            "lr": lr if lr is not None else "?",
+            "line": (e.message or "").strip(),
+            "best": best,
+            "last": float(anchor.values[i]),
+            "count": len(cuts),
+        },
+        facts=PlateauFacts(kind="lr_cut", start=best, low=float(anchor.values[i]), lr=lr),
+    )
     out.append(finding)
     return out

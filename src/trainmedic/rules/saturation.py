@@ -25,24 +25,28 @@ from .curves import eval_losses, evidence, make_finding, series_of, train_loss
 # the true class probability zero (its logits overflowed, or went NaN and were clamped).
 SATURATION = {
     "-ln(FLT_MIN), float32's smallest normal number": -math.log(np.finfo(np.float32).tiny),  # 87.3365 (Caffe)
-    "-ln of float32's smallest subnormal number": -math.log(1.401298464324817e-45),          # 103.2789
+    "-ln of float32's smallest subnormal number": -math.log(1.401298464324817e-45),  # 103.2789
     "-ln(DBL_MIN), float64's smallest normal number": -math.log(np.finfo(np.float64).tiny),  # 708.3964
     "-ln of float16's smallest normal number": -math.log(float(np.finfo(np.float16).tiny)),  # 9.7041
-    "-ln(1e-7), the probability clip of Keras' cross-entropy": -math.log(1e-7),              # 16.1181
-    "-ln(1e-8)": -math.log(1e-8),                                                            # 18.4207
-    "-ln(1e-12)": -math.log(1e-12),                                                          # 27.6310
+    "-ln(1e-7), the probability clip of Keras' cross-entropy": -math.log(1e-7),  # 16.1181
+    "-ln(1e-8)": -math.log(1e-8),  # 18.4207
+    "-ln(1e-12)": -math.log(1e-12),  # 27.6310
     "100, the clamp of PyTorch's BCELoss on log(0)": 100.0,
 }
-MIN_SCALE_MESSAGE = re.compile(r"minimum loss scale reached|loss scale (?:has )?reached (?:its )?minimum",
-                               re.IGNORECASE)
+MIN_SCALE_MESSAGE = re.compile(
+    r"minimum loss scale reached|loss scale (?:has )?reached (?:its )?minimum", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
 class SaturationParams(Params):
     """Thresholds of TM104: how close to a clamping constant, and for how long, a loss must sit."""
 
-    rel_tol: float = param(1e-3, "a loss within 0.1% of a clamping constant sits on it (ordinary losses do not "
-                                 "land there by chance, let alone stay)")
+    rel_tol: float = param(
+        1e-3,
+        "a loss within 0.1% of a clamping constant sits on it (ordinary losses do not "
+        "land there by chance, let alone stay)",
+    )
     min_points: int = param(2, "consecutive logged points on the constant, and every later point")
 
 
@@ -50,9 +54,12 @@ class SaturationParams(Params):
 class LossScaleParams(Params):
     """Thresholds of TM103: how far the fp16 loss scale must fall."""
 
-    collapse_factor: float = param(256.0, "the scale fell this many times below its highest logged value: eight "
-                                          "overflows in a row with no successful step between them")
-    floor: float = param(2.0 ** -10, "a scale this small means the unscaled gradients themselves overflow fp16")
+    collapse_factor: float = param(
+        256.0,
+        "the scale fell this many times below its highest logged value: eight "
+        "overflows in a row with no successful step between them",
+    )
+    floor: float = param(2.0**-10, "a scale this small means the unscaled gradients themselves overflow fp16")
 
 
 @dataclass(frozen=True)
@@ -118,10 +125,17 @@ def check_clamped_loss(run: Run, p: SaturationParams) -> list:
             ev = [evidence(s, i, Msg("rule.TM104.ev_on")), evidence(s, int(fin[-1]), Msg("rule.TM104.ev_on"))]
             if i > int(fin[0]):
                 ev.insert(0, evidence(s, int(fin[fin < i][-1]), Msg("rule.TM104.ev_before")))
-            out.append(make_finding("TM104", s, i, ev=ev, until=int(fin[-1]),
-                                    params={"value": float(s.values[i]), "constant": round(c, 4), "meaning": meaning},
-                                    facts=SaturationFacts(kind="clamped", value=float(s.values[i]), constant=c,
-                                                          meaning=meaning)))
+            out.append(
+                make_finding(
+                    "TM104",
+                    s,
+                    i,
+                    ev=ev,
+                    until=int(fin[-1]),
+                    params={"value": float(s.values[i]), "constant": round(c, 4), "meaning": meaning},
+                    facts=SaturationFacts(kind="clamped", value=float(s.values[i]), constant=c, meaning=meaning),
+                )
+            )
             break  # one per model group: the train loss first
     return out
 
@@ -160,18 +174,33 @@ def check_loss_scale(run: Run, p: LossScaleParams) -> list:
         after = fin[fin > peak]
         i = int(after[0]) if after.size else int(fin[-1])
         ev = [evidence(s, peak, Msg("rule.TM103.ev_high")), evidence(s, int(fin[-1]), Msg("rule.TM103.ev_last"))]
-        out.append(make_finding("TM103", s, i, ev=ev, until=int(fin[-1]),
-                                params={"highest": highest, "last": last, "factor": round(highest / last)},
-                                facts=SaturationFacts(kind="loss_scale", value=last, highest=highest)))
+        out.append(
+            make_finding(
+                "TM103",
+                s,
+                i,
+                ev=ev,
+                until=int(fin[-1]),
+                params={"highest": highest, "last": last, "factor": round(highest / last)},
+                facts=SaturationFacts(kind="loss_scale", value=last, highest=highest),
+            )
+        )
     if not out:
         for e in run.events:
             if MIN_SCALE_MESSAGE.search(e.message or ""):
                 loss = train_loss(run, None)
                 at = Position.of(e.at())
-                out.append(Finding(code="TM103", rule="loss-scale-collapse", symptom="nonfinite",
-                                   severity=Severity.ERROR, series=loss.name if loss is not None else "",
-                                   message=Msg("rule.TM103.message_event", {"line": e.message.strip(),
-                                                                            "where": at.where()}),
-                                   at=at, facts=SaturationFacts(kind="loss_scale", value=float("nan"))))
+                out.append(
+                    Finding(
+                        code="TM103",
+                        rule="loss-scale-collapse",
+                        symptom="nonfinite",
+                        severity=Severity.ERROR,
+                        series=loss.name if loss is not None else "",
+                        message=Msg("rule.TM103.message_event", {"line": e.message.strip(), "where": at.where()}),
+                        at=at,
+                        facts=SaturationFacts(kind="loss_scale", value=float("nan")),
+                    )
+                )
                 break
     return out

@@ -23,17 +23,20 @@ from . import Params, param, rule
 class ScheduleParams(Params):
     """Thresholds of TM210: what counts as an lr ramp to place a failure on."""
 
-    ramp_start: float = param(0.5, "a ramp exists when the lr starts below this share of its peak (a constant or "
-                                   "decaying lr has no peak to blame)")
+    ramp_start: float = param(
+        0.5,
+        "a ramp exists when the lr starts below this share of its peak (a constant or "
+        "decaying lr has no peak to blame)",
+    )
 
 
 @dataclass(frozen=True)
 class ScheduleFacts(Facts):
     """The first failure placed on the lr schedule."""
 
-    failure: str          # the code of the failure finding
-    delta_steps: float    # failure step - peak step (negative: before the peak)
-    lr_share: float       # lr at the failure / peak lr
+    failure: str  # the code of the failure finding
+    delta_steps: float  # failure step - peak step (negative: before the peak)
+    lr_share: float  # lr at the failure / peak lr
     peak_step: float
     peak_lr: float
     ramp: bool
@@ -61,8 +64,7 @@ def _failure_step(f: Finding, lr: Series) -> Optional[float]:
     return float(np.interp(float(epoch), lr.epoch[known], lr.step[known]))
 
 
-@rule("TM210", "failure-vs-schedule", symptom="divergence", severity="info", after_findings=True,
-      params=ScheduleParams)
+@rule("TM210", "failure-vs-schedule", symptom="divergence", severity="info", after_findings=True, params=ScheduleParams)
 def check_schedule(run: Run, p: ScheduleParams, findings: list) -> list:
     """Where the first failure began on the lr schedule (after warmup, at the lr peak?).
 
@@ -78,8 +80,11 @@ def check_schedule(run: Run, p: ScheduleParams, findings: list) -> list:
     Fix:
         Lower the peak lr or lengthen the warmup; watch the first evaluations after warmup ends.
     """
-    failures = [f for f in findings if f.severity is Severity.ERROR and f.symptom in FAILURE_SYMPTOMS
-                and f.symptom != "stuck_at_chance"]
+    failures = [
+        f
+        for f in findings
+        if f.severity is Severity.ERROR and f.symptom in FAILURE_SYMPTOMS and f.symptom != "stuck_at_chance"
+    ]
     lr = _lr(run)
     if not failures or lr is None:
         return []
@@ -99,13 +104,34 @@ def check_schedule(run: Run, p: ScheduleParams, findings: list) -> list:
     delta = step - peak_step
     key = "rule.TM210.message_ramp" if ramp else "rule.TM210.message_flat"
     side = Msg("rule.TM210.after" if delta >= 0 else "rule.TM210.before")
-    params = {"where": first.where(), "delta": abs(int(round(delta))), "side": side,
-              "peak": peak, "peak_step": int(peak_step), "share": round(100 * share), "code": first.code,
-              "warmup": warmup if warmup is not None else "-"}
-    ev = [Evidence(series=lr.name, value=peak, at=Position(step=peak_step), note=Msg("rule.TM210.ev_peak")),
-          Evidence(series=lr.name, value=share * peak, at=Position(step=step), note=Msg("rule.TM210.ev_at_failure"))]
-    facts = ScheduleFacts(failure=first.code, delta_steps=delta, lr_share=share, peak_step=peak_step, peak_lr=peak,
-                          ramp=ramp)
-    return [Finding(code="TM210", rule="failure-vs-schedule", symptom="divergence", severity="info",
-                    message=Msg(key, params), series=first.series, series_label=first.series_label, at=first.at,
-                    evidence=ev, facts=facts)]
+    params = {
+        "where": first.where(),
+        "delta": abs(int(round(delta))),
+        "side": side,
+        "peak": peak,
+        "peak_step": int(peak_step),
+        "share": round(100 * share),
+        "code": first.code,
+        "warmup": warmup if warmup is not None else "-",
+    }
+    ev = [
+        Evidence(series=lr.name, value=peak, at=Position(step=peak_step), note=Msg("rule.TM210.ev_peak")),
+        Evidence(series=lr.name, value=share * peak, at=Position(step=step), note=Msg("rule.TM210.ev_at_failure")),
+    ]
+    facts = ScheduleFacts(
+        failure=first.code, delta_steps=delta, lr_share=share, peak_step=peak_step, peak_lr=peak, ramp=ramp
+    )
+    return [
+        Finding(
+            code="TM210",
+            rule="failure-vs-schedule",
+            symptom="divergence",
+            severity="info",
+            message=Msg(key, params),
+            series=first.series,
+            series_label=first.series_label,
+            at=first.at,
+            evidence=ev,
+            facts=facts,
+        )
+    ]

@@ -24,15 +24,22 @@ class SpikeParams(Params):
     """Thresholds of TM402: how far above its local level a loss must jump, and how soon it recovers."""
 
     min_points: int = param(Spike.MIN_POINTS, "points needed")
-    local_window: int = param(Spike.LOCAL_WINDOW, "the local level is the median of up to this many points before (a "
-                                                  "spike of a few points cannot move it)")
-    local_min_points: int = param(Spike.LOCAL_MIN_POINTS, "points before needed, so the high loss at the start is "
-                                                          "not a spike")
+    local_window: int = param(
+        Spike.LOCAL_WINDOW,
+        "the local level is the median of up to this many points before (a spike of a few points cannot move it)",
+    )
+    local_min_points: int = param(
+        Spike.LOCAL_MIN_POINTS, "points before needed, so the high loss at the start is not a spike"
+    )
     spike_ratio: float = param(Spike.SPIKE_RATIO, "a spike is this many times the local level ...")
-    spike_z: float = param(Spike.SPIKE_Z, "... and this many robust deviations of the recent log-residuals above it: "
-                                          "batch noise reaches neither")
-    recover_points: int = param(Spike.RECOVER_POINTS, "the loss is back under recovered_ratio x the level within "
-                                                      "this many points (else it is divergence)")
+    spike_z: float = param(
+        Spike.SPIKE_Z,
+        "... and this many robust deviations of the recent log-residuals above it: batch noise reaches neither",
+    )
+    recover_points: int = param(
+        Spike.RECOVER_POINTS,
+        "the loss is back under recovered_ratio x the level within this many points (else it is divergence)",
+    )
     recovered_ratio: float = param(Spike.RECOVERED_RATIO, "back to the ordinary range")
     warn_count: int = param(3, "spikes matter (warning, not info) when there are this many ...")
     warn_ratio: float = param(10.0, "... or one is this many times the local level")
@@ -99,7 +106,16 @@ def check_spikes(run: Run, p: SpikeParams) -> list:
             worst = max(r for _, r in sp)
             severity = Severity.WARNING if len(sp) >= p.warn_count or worst >= p.warn_ratio else Severity.INFO
             ev = [evidence(s, i, Msg("rule.TM402.ev_spike", {"ratio": round(r, 1)})) for i, r in sp[:6]]
-            out.append(make_finding("TM402", s, sp[0][0], ev=ev, until=sp[-1][0], severity=severity,
-                                    params={"count": len(sp), "worst": round(worst, 1)},
-                                    facts=SpikeFacts(spikes=tuple(i for i, _ in sp), worst_ratio=worst)))
+            out.append(
+                make_finding(
+                    "TM402",
+                    s,
+                    sp[0][0],
+                    ev=ev,
+                    until=sp[-1][0],
+                    severity=severity,
+                    params={"count": len(sp), "worst": round(worst, 1)},
+                    facts=SpikeFacts(spikes=tuple(i for i, _ in sp), worst_ratio=worst),
+                )
+            )
     return out

@@ -26,8 +26,9 @@ class SwingParams(Params):
 
     min_points: int = param(8, "points needed")
     min_swings: int = param(3, "reversals that make oscillation (one or two are a bump)")
-    background_factor: float = param(6.0, "a swing's moves are this many times the series' ordinary move (the median "
-                                          "of its quieter half)")
+    background_factor: float = param(
+        6.0, "a swing's moves are this many times the series' ordinary move (the median of its quieter half)"
+    )
     min_log_move: float = param(0.15, "a loss swing moves by at least 16% each way (log 0.15)")
     min_acc_move: float = param(0.03, "an accuracy swing moves by at least 3 points each way")
 
@@ -91,8 +92,12 @@ def swings_of(s: Series, p: SwingParams = SWINGS) -> Optional[dict]:
     if rev.size < p.min_swings:
         return None
     moves = np.abs(d)[np.r_[rev - 1, rev]]
-    return {"swings": [int(fin[i]) for i in rev], "typical": float(np.median(moves)), "background": background,
-            "log_scale": log_scale}
+    return {
+        "swings": [int(fin[i]) for i in rev],
+        "typical": float(np.median(moves)),
+        "background": background,
+        "log_scale": log_scale,
+    }
 
 
 def train_swings(run: Run, group: Optional[str], p: SwingParams = SWINGS) -> list:
@@ -136,11 +141,23 @@ def check_train_oscillation(run: Run, p: SwingParams) -> list:
         ev = [evidence(s, i, Msg("rule.TM403.ev_swing")) for i in sw[:6]]
         scale = "log" if f["log_scale"] else "abs"
         typical = float(np.expm1(f["typical"])) * 100 if f["log_scale"] else f["typical"]
-        out.append(make_finding("TM403", s, max(0, sw[0] - 1), ev=ev, until=sw[-1],
-                                message_key=f"rule.TM403.message_{scale}",
-                                params={"swings": len(sw), "typical": round(typical, 3 if scale == "abs" else 0),
-                                        "background": round(f["background"] * (100 if f["log_scale"] else 1), 3),
-                                        "others": [h[0].label for h in hits if h[0] is not s]},
-                                facts=SwingFacts(swings=tuple(sw), typical_move=f["typical"],
-                                                 background=f["background"], log_scale=f["log_scale"])))
+        out.append(
+            make_finding(
+                "TM403",
+                s,
+                max(0, sw[0] - 1),
+                ev=ev,
+                until=sw[-1],
+                message_key=f"rule.TM403.message_{scale}",
+                params={
+                    "swings": len(sw),
+                    "typical": round(typical, 3 if scale == "abs" else 0),
+                    "background": round(f["background"] * (100 if f["log_scale"] else 1), 3),
+                    "others": [h[0].label for h in hits if h[0] is not s],
+                },
+                facts=SwingFacts(
+                    swings=tuple(sw), typical_move=f["typical"], background=f["background"], log_scale=f["log_scale"]
+                ),
+            )
+        )
     return out

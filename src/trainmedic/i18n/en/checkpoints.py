@@ -20,13 +20,13 @@ MESSAGES = {
     "checkpoints.status.unreadable": "unreadable ({error})",
     "checkpoints.finding.nonfinite_weights": "{checkpoint} holds {nonfinite} non-finite weights ({count, plural, one {# checkpoint} other {# checkpoints}} affected): resuming from it trains NaN.",
     "checkpoints.finding.norm_jump": "The weight norm of {checkpoint} jumped by {jump}, more than {factor}x the "
-                                     "earlier jumps between saves: an exploding update.",
+    "earlier jumps between saves: an exploding update.",
     "checkpoints.finding.run_failed": "{checkpoint} was saved at or after the point where the run's metrics had already failed ({where}); {count, plural, one {# checkpoint is} other {# checkpoints are}} from the failed run.",
     "checkpoints.finding.nonfinite_optimizer": "The optimizer state saved with {checkpoint} holds non-finite values: "
-                                               "resuming with it replays the NaN even where the weights are finite.",
+    "resuming with it replays the NaN even where the weights are finite.",
     "checkpoints.note.unsafe": "{path} is not safely readable: it needs a full unpickler, which can execute code. It "
-                               "was not loaded ({reason}). If you trust its origin, re-save its state_dict with "
-                               "safetensors.",
+    "was not loaded ({reason}). If you trust its origin, re-save its state_dict with "
+    "safetensors.",
     "checkpoints.note.unreadable": "{path} could not be read: {error}.",
     "checkpoints.note.failure": "The run's metrics had already failed at {where} ({symptom}).",
     "checkpoints.fix.resume": "Resume from the last healthy checkpoint: {code}",
@@ -35,10 +35,10 @@ MESSAGES = {
     "checkpoints.fix.delete.why": "They hold non-finite or exploded weights, or come from after the failure.",
     "checkpoints.diag.title": "{count, plural, one {# broken checkpoint} other {# broken checkpoints}}",
     "checkpoints.diag.explain": "The weights show the damage; the cause is in the run's logs (run `trainmedic "
-                                "diagnose` on the run folder). Fix it before resuming, or the run will fail again at "
-                                "the same point.",
+    "diagnose` on the run folder). Fix it before resuming, or the run will fail again at "
+    "the same point.",
     "checkpoints.watch.norm": "Watch the weight norm between saves in the next run: a jump far above the earlier ones "
-                              "comes before the NaN.",
+    "comes before the NaN.",
     "checkpoints.conclusion.healthy": "All readable checkpoints are healthy; the latest is {path}.",
     "checkpoints.conclusion.broken": "Last healthy checkpoint: {path}; {count, plural, one {the checkpoint after it is broken} other {the # checkpoints after it are broken}}. Resume with {code}.",
     "checkpoints.conclusion.none_healthy": "No healthy checkpoint: all {count} readable checkpoints are broken.",

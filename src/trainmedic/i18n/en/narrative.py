@@ -20,25 +20,25 @@ MESSAGES = {
     "narrative.symptom.wasted_compute": "compute was wasted after a failure ({series}){where, select, none {} other { from {where}}}",
     "narrative.chain.item": "{where, select, none {{message}} other {{where}: {message}}}",
     "narrative.chain.gap": "{where}: eval loss {eval} against train loss {train} ({ratio}x) at the first point "
-                           "both were logged",
+    "both were logged",
     "narrative.watch.grad_norm": "Gradient norm relative to this run's median {median}: healthy {low}-{high} "
-                                 "(0.1-5x), suspicious 5-10x, exploding above {explode} (10x).",
+    "(0.1-5x), suspicious 5-10x, exploding above {explode} (10x).",
     "narrative.watch.log_grad_norm": "Log the gradient norm every step: it warns before the loss does.",
     "narrative.watch.nonfinite": "The first non-finite loss or gradient norm: stop (or skip, agreed by all "
-                                 "processes) at that step instead of letting early stopping run on a broken model.",
+    "processes) at that step instead of letting early stopping run on a broken model.",
     "narrative.watch.warmup_end": "The eval loss and metric at the first evaluation after warmup ends, when the lr "
-                                  "is at its peak.",
+    "is at its peak.",
     "narrative.watch.chance": "The loss must fall below ln({k}) = {ln_k} within the first few hundred steps; if it "
-                              "does not, check the trainable parameters and the optimizer before spending epochs.",
+    "does not, check the trainable parameters and the optimizer before spending epochs.",
     "narrative.watch.oscillation": "Epoch-to-epoch change of the eval metric: after the fixes it should shrink to "
-                                   "about the eval set's sampling noise.",
+    "about the eval set's sampling noise.",
     "narrative.watch.overfitting": "The gap between train and eval loss; stop at the eval-loss minimum.",
     "narrative.watch.eval_labels": "The label counts of the validation set before training starts.",
     "narrative.note.groups": "The models in one file are diagnosed separately: {good} is stable, {bad} is not.",
     "narrative.note.groups_all": "The models in one file are diagnosed separately ({groups}).",
     "narrative.note.thin": "Thin evidence: only {points, plural, one {# point was} other {# points were}} logged, so the confidences are lowered.",
     "narrative.note.no_config": "No configuration was found (lr, batch, precision, clipping): pass the launch or "
-                                "training script for causes with concrete values.",
+    "training script for causes with concrete values.",
     "narrative.note.unknown": "No known cause fits the findings with the configuration that was read.",
     "narrative.conclusion.titled": "{what}; most likely cause: {cause}.",
     "narrative.subject.run": "the run",

@@ -22,7 +22,7 @@ MESSAGES = {
     "readers.error.binary_text": "binary file, not a text log",
     "readers.error.no_numbers_text": "no numbers found: not a training log",
     "readers.error.no_metrics": "no training metrics found (no lines like `loss: 0.5`, `Epoch 1/5 | Train Loss: ...` "
-                                "or `{{'loss': 0.5, 'epoch': 0.1}}`)",
+    "or `{{'loss': 0.5, 'epoch': 0.1}}`)",
     "readers.error.config_too_large": "too large for a configuration file ({size} bytes)",
     "readers.error.config_syntax": "cannot parse ({detail})",
     "readers.error.config_binary": "binary file, not a configuration file or script",
@@ -52,21 +52,19 @@ MESSAGES = {
     "readers.note.bad_counter": "{count, plural, one {# epoch or batch counter} other {# epoch or batch counters}} ignored: not a whole number (e.g. `Epoch: inf`); the rest of {count, plural, one {its line} other {their lines}} was read",
     "readers.note.restarted": "the run restarted {count, plural, one {once} other {# times}}, first back to {at}: {points, plural, one {# earlier point} other {# earlier points}} superseded by the later segment",
     "readers.note.bad_axis": "{count, plural, one {# point} other {# points}} dropped: {count, plural, one {its} other {their}} step or epoch is not a usable number (infinite or beyond 1e15)",
-    "readers.note.too_many_series": "only the first {limit} series were kept; {count, plural, one {# more value} other {# more values}} named other \"metrics\" (a line naming thousands of metrics is not a training log)",
+    "readers.note.too_many_series": 'only the first {limit} series were kept; {count, plural, one {# more value} other {# more values}} named other "metrics" (a line naming thousands of metrics is not a training log)',
     "readers.note.too_many_fields": "{count, plural, one {# line} other {# lines}} held more than {limit} fields; only the first {limit} were read",
     "readers.note.skipped": "not read: {why}",
     "readers.note.kind": "read as {kind}",
     "readers.note.skipped_many": "{count, plural, one {# more file} other {# more files}} of this kind not read in {path} ({names})",
     "readers.note.document_parts": "a document: only its pasted logs and tables were read ({lines, plural, one {# line} other {# lines}})",
     "readers.note.launch": "read as the command that launched the run",
-    "readers.note.summary": "a run's final summary (best and last values), not a point of a curve: not read as "
-                            "metrics",
+    "readers.note.summary": "a run's final summary (best and last values), not a point of a curve: not read as metrics",
     "readers.note.steps_from_logging": "{series}: no step printed; steps recovered from logging_steps = {every} "
-                                       "(the Nth logged line is step N x {every})",
+    "(the Nth logged line is step N x {every})",
     "readers.note.epoch_shift": "{series}: epochs numbered one apart from {primary}; aligned on its numbering",
     "readers.note.hf_default_clipping": "TrainingArguments leaves max_grad_norm at its default, 1.0",
-    "readers.note.kind_checkpoint": "a checkpoint: its weights are checked for non-finite values, not read as "
-                                    "metrics",
+    "readers.note.kind_checkpoint": "a checkpoint: its weights are checked for non-finite values, not read as metrics",
     "readers.note.kind_unknown": "no reader recognises this file",
     "readers.error.wandb_missing": "binary W&B run files (run-*.wandb) need the wandb package (pip install 'trainmedic[wandb]')",
 }

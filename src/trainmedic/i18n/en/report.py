@@ -12,7 +12,7 @@ MESSAGES = {
     "report.headline.first": "First change",
     "report.headline.resume": "Resume from",
     "report.headline.no_healthy": "no checkpoint was saved before the failure began: restart from the initial "
-                                  "weights with the fixes",
+    "weights with the fixes",
     # Section headings, in the order a report reads
     "report.section.conclusion": "Conclusion",
     "report.section.fixes": "Fixes",

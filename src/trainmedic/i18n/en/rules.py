@@ -1,7 +1,6 @@
 """English messages of the rules: findings, evidence notes and the four-part explanations of `trainmedic explain`."""
 
 MESSAGES = {
-
     "rules.docs.title": "trainmedic rules",
     "rules.docs.columns": "code|name|symptom|severity|summary",
     "rules.docs.what": "What it does",
@@ -10,99 +9,87 @@ MESSAGES = {
     "rules.docs.fix": "What to do",
     "rules.docs.thresholds": "Thresholds",
     "rules.docs.symptom": "symptom {symptom}, default severity {severity}",
-
     # TM101 ----------------------------------------------------------------------------------------------------
     "rule.TM101.message": "{series} became {value} at {where}; {count} series non-finite in all ({names}).",
     "rule.TM101.ev_first": "first non-finite value",
     "rule.TM101.ev_rise": "last finite value: the loss had risen from {low} to {high} before it became non-finite",
-
     # TM102 ----------------------------------------------------------------------------------------------------
     "rule.TM102.message": "{series} is exactly 0.0 from {where}, after {before}, while {witness} is NaN: the trainer's NaN filter is hiding a NaN loss ({zeros, plural, one {# logged point} other {# logged points}}).",
     "rule.TM102.ev_before": "last real loss",
     "rule.TM102.ev_zero": "first exact 0.0: a hidden NaN",
     "rule.TM102.ev_witness": "NaN that proves it",
-
     # TM201 ----------------------------------------------------------------------------------------------------
     "rule.TM201.message": "{series} climbs from its minimum {min} to {last} ({ratio}x) from {where}: {trail}.",
     "rule.TM201.message_eval": "{series} explodes from its minimum {min} to {last} ({ratio}x) from {where} "
-                               "({trail}) while {train} stays at {train_last} (it was {train_first}): the model "
-                               "was knocked off its optimum, this is not overfitting.",
+    "({trail}) while {train} stays at {train_last} (it was {train_first}): the model "
+    "was knocked off its optimum, this is not overfitting.",
     "rule.TM201.ev_min": "lowest value before the climb",
     "rule.TM201.ev_onset": "the climb begins",
     "rule.TM201.ev_last": "last value",
     "rule.TM201.ev_train": "train loss at the same point",
-
     # TM301 ----------------------------------------------------------------------------------------------------
     "rule.TM301.message": "{series} stays at chance from {where}: loss {low}-{high} = ln({k}) = {ln_k} and accuracy "
-                          "{acc_low}-{acc_high} = 1/{k} = {chance}: the model predicts the class prior.",
+    "{acc_low}-{acc_high} = 1/{k} = {chance}: the model predicts the class prior.",
     "rule.TM301.message_loss_only": "{series} stays at ln({k}) = {ln_k} (loss {low}-{high}) from {where}: a "
-                                    "{k}-class model outputting the class prior.",
+    "{k}-class model outputting the class prior.",
     "rule.TM301.ev_loss_first": "first loss, already at ln K",
     "rule.TM301.ev_loss_last": "last loss, still at ln K",
     "rule.TM301.ev_acc": "accuracy at 1/K",
-
     # TM302 ----------------------------------------------------------------------------------------------------
     "rule.TM302.message": "{series} has not moved for {n, plural, one {# point} other {# points}}: it started at {start} and never fell below {low}.",
     "rule.TM302.message_floor": "{series} settles on a floor of {floor} from {where} while the eval accuracy reaches "
-                                  "{acc}: a model that classifies every example right should keep driving its "
-                                  "cross-entropy down, so the loss cannot go below this level.",
+    "{acc}: a model that classifies every example right should keep driving its "
+    "cross-entropy down, so the loss cannot go below this level.",
     "rule.TM302.ev_floor": "on the floor",
-
     # TM401 ----------------------------------------------------------------------------------------------------
     "rule.TM401.message": "{series} swings by {typical} (up to {max}) between evaluations from {where} ({swings, plural, one {# reversal} other {# reversals}}; {rough}% of its level off its trend) while {train} moves smoothly ({train_rough}%).",
     "rule.TM401.message_no_train": "{series} swings by {typical} (up to {max}) between evaluations from {where} ({swings, plural, one {# reversal} other {# reversals}}; {rough}% of its level off its trend).",
     "rule.TM401.ev_swing_from": "before the first swing",
     "rule.TM401.ev_swing": "swing reversed by the next evaluation",
-
     # TM402 ----------------------------------------------------------------------------------------------------
     "rule.TM402.message": "{series} spikes {count, plural, one {once} other {# times}} from {where}, the worst {worst}x its local level, and {count, plural, one {recovers} other {recovers each time}}.",
     "rule.TM402.ev_spike": "spike, {ratio}x the level before",
-
     # TM501 ----------------------------------------------------------------------------------------------------
     "rule.TM501.message": "{series} rises from its minimum {min} to {last} ({rise}x) from {where} while {train} fell {train_drop}%: overfitting ({sets, plural, one {one eval set shows it} other {# eval sets show it}}).",
     "rule.TM501.ev_min": "eval minimum: the best checkpoint",
     "rule.TM501.ev_onset": "first evaluation after the minimum",
     "rule.TM501.ev_last": "last evaluation",
     "rule.TM501.ev_other": "another eval set, {rise}x its minimum at the end",
-
     # TM601 ----------------------------------------------------------------------------------------------------
     "rule.TM601.message": "{series} collapses from its best {best} at {best_where} to {low} at {low_where}; the "
-                          "decline begins at {where} ({onset_value}).",
+    "decline begins at {where} ({onset_value}).",
     "rule.TM601.message_pattern": "{series} collapses from its best {best} at {best_where} to {low} at "
-                                  "{low_where}; the decline begins at {where} ({onset_value}). {pattern}: "
-                                  "precision {precision}, recall {recall}.",
+    "{low_where}; the decline begins at {where} ({onset_value}). {pattern}: "
+    "precision {precision}, recall {recall}.",
     "rule.TM601.precision_high_recall_low": "Precision holds while recall collapses: the model stopped predicting "
-                                            "the positive classes",
+    "the positive classes",
     "rule.TM601.recall_high_precision_low": "Recall holds while precision collapses: the model predicts the "
-                                            "positive classes everywhere",
+    "positive classes everywhere",
     "rule.TM601.ev_best": "best value",
     "rule.TM601.ev_onset": "the decline begins",
     "rule.TM601.ev_low": "lowest value",
     "rule.TM601.ev_precision_high_recall_low": "precision held, recall gone",
     "rule.TM601.ev_recall_high_precision_low": "recall held, precision gone",
-
     # TM701 ----------------------------------------------------------------------------------------------------
     "rule.TM701.message": "{series} is exactly {values} from {where}: a model predicting one class scores exactly "
-                          "0 or 1 only if every validation label is the same class.",
+    "0 or 1 only if every validation label is the same class.",
     "rule.TM701.message_frozen": "{series} is identical ({values}) for {n, plural, one {# evaluation} other {# evaluations}} from {where} while training moves: the prediction never changes (one class predicted?) or the metric is not computed from the model.",
     "rule.TM701.ev_extreme": "exact extreme value",
     "rule.TM701.ev_frozen": "same value again",
-
     # TM801-803 ------------------------------------------------------------------------------------------------
     "rule.TM801.message": "{series} jumps to {value} at {where}, {ratio}x its recent median {median}, and does not "
-                          "come back.",
+    "come back.",
     "rule.TM801.ev_before": "last normal value",
     "rule.TM801.ev_jump": "{ratio}x the median before",
     "rule.TM802.message": "{series} fell from a median {first} to {last} ({ratio}x smaller) from {where}, while "
-                          "{loss} stayed at {loss_last} (from {loss_first}).",
+    "{loss} stayed at {loss_last} (from {loss_first}).",
     "rule.TM802.ev_small": "first value a hundredth of the start",
     "rule.TM802.ev_loss": "loss still high",
     "rule.TM803.message": "{series} is above max_grad_norm {clip} at {share}% of the logged steps (median {median}): "
-                          "clipping sets the step size.",
-
+    "clipping sets the step size.",
     # TM901 ----------------------------------------------------------------------------------------------------
-    "rule.TM901.fix": "Stop at the first non-finite step: `trainmedic.Monitor(..., policy=\"stop\")` or a callback "
-                      "that ends training on a NaN loss; delete the checkpoints saved after the failure.",
+    "rule.TM901.fix": 'Stop at the first non-finite step: `trainmedic.Monitor(..., policy="stop")` or a callback '
+    "that ends training on a NaN loss; delete the checkpoints saved after the failure.",
     "rule.TM901.message": "The run went on for {axis, select, step {{wasted, plural, one {# step} other {# steps}}} epoch {{wasted, plural, one {# epoch} other {# epochs}}} other {{wasted, plural, one {# logged point} other {# logged points}}}} after the failure at {where}{details, select, none {} other {: {details}}}.",
     "rule.TM901.part_evals": "{evals, plural, one {one more evaluation of a broken model, at {axis, select, step {step} epoch {epoch} other {point}} {eval_first}} other {# more evaluations of a broken model, {axis, select, step {steps} epoch {epochs} other {points}} {eval_first} to {eval_last}}}",
     "rule.TM901.part_patience": "early stopping (patience {patience}) needed {patience, plural, one {one evaluation} other {# evaluations}} without improvement before it could stop",

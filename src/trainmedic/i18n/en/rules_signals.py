@@ -5,17 +5,17 @@ training, a periodic swing of the train loss, and memorisation."""
 MESSAGES = {
     "rule.TM302.message_excerpt": "{series} does not move in the logged window ({n, plural, one {# point} other {# points}}, {start} → {low}), but the log starts at {where}, late in training: it cannot say whether the run ever learnt.",
     "rule.TM303.message": "{series} is exactly {value} at {repeats} logged steps in a row from {where}: a loss that "
-                          "does not change from batch to batch comes from a model whose output no longer depends "
-                          "on its input.",
+    "does not change from batch to batch comes from a model whose output no longer depends "
+    "on its input.",
     "rule.TM303.message_k": "{series} is exactly {value} at {repeats} logged steps in a row from {where}; {value} is about ln({k}): the model outputs a uniform prior over about {k, plural, one {# class} other {# classes}}, whatever the input.",
     "rule.TM303.ev_before": "last value before it froze",
     "rule.TM303.ev_first": "first repeat",
     "rule.TM303.ev_last": "still the same value",
     "rule.TM304.message": "The learning rate is 0 (to its printed precision) at {count} logged steps in a row from "
-                          "{where} while {loss} stays at {first}-{last}: the weights no longer move.",
+    "{where} while {loss} stays at {first}-{last}: the weights no longer move.",
     "rule.TM304.ev_zero": "lr printed as 0",
     "rule.TM305.message": "A plateau scheduler cut the learning rate to {lr} after {where} ({line}): {series} had "
-                          "stopped improving (best {best}, last {last}).",
+    "stopped improving (best {best}, last {last}).",
     "rule.TM305.ev_best": "best value before the cut",
     "rule.TM305.ev_last": "last value before the cut",
     "rule.TM401.message_unknown_noise": "{series} swings by {typical} (up to {max}) between evaluations from {where} ({swings, plural, one {# reversal} other {# reversals}}; {rough}% of its level off its trend), but nothing gives the eval set's size or shows training itself swinging: a small eval set's sampling noise looks like this.",

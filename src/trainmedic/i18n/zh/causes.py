@@ -2,57 +2,46 @@
 
 MESSAGES = {
     "cause.explain": "{parts}。",
-
     "cause.recurrent_long_sequence.title": "循环层（{layers}）在长序列上做时间反向传播",
     "cause.recurrent_long_sequence.bptt": "模型含有循环层（{layers}{cite, select, none {} other {，{cite}}}）：时间反向传播每个时间步乘一个雅可比矩阵，梯度会随序列长度指数增长",
     "cause.recurrent_long_sequence.long": "这里序列长 {max_len, plural, other {#}} 个 token，这个乘积要连乘 {max_len} 步；同一编码器上的线性或 CNN 头没有随长度增长的梯度路径",
     "cause.recurrent_long_sequence.mixed": "而且它在 {precision} 下运行，对跨这么多步累积的数值来说，有效数字（bf16）或数值范围（fp16）都少得多",
     "cause.recurrent_long_sequence.vanilla": "普通 tanh nn.RNN 没有门控来保护这个乘积，而 LSTM/GRU 有",
-
     "cause.mixed_precision_overflow.title": "半精度（{precision}）溢出或精度损失",
     "cause.mixed_precision_overflow.fp16": "运行使用 fp16{cite, select, none {} other {（{cite}）}}：超过 65504 的值变成 inf，再变成 NaN（大激活、注意力分数、增长过大的损失缩放）",
     "cause.mixed_precision_overflow.bf16": "运行使用 bf16{cite, select, none {} other {（{cite}）}}：范围与 fp32 相同，但只有 8 位尾数，长累积会损失精度，而持续增长的值不会被损失缩放器拦住",
     "cause.mixed_precision_overflow.recurrent": "半精度最伤的是循环层（{layers}）：它的状态是一步一步累积的",
-
     "cause.no_grad_clipping.title": "没有梯度裁剪",
     "cause.no_grad_clipping.explanation": "梯度裁剪是关闭的（max_grad_norm = {max_grad_norm}{cite, select, none {} other {，{cite}}}），没有东西限制单个大梯度：一次坏的更新就能把权重推离最优点（摆动、尖峰）或溢出成 NaN。",
-
     "cause.lr_too_high.title": "学习率过高{lr, select, none {} other {（{lr}）}}",
     "cause.lr_too_high.lead": "学习率{lr, select, none {} other { {lr}}}{cite, select, none {} other {（{cite}）}}超过了本次运行能承受的范围",
     "cause.lr_too_high.rise": "{series} 在变成非有限值之前从 {low} 升到 {high}：NaN 之前运行已经在发散，这是步长对损失曲面来说太大的特征{lr, select, none {} other {（学习率 {lr}{cite, select, none {} other {，{cite}}}）}}",
     "cause.lr_too_high.divergence": "损失离开最小值并上升，这正是超过稳定范围的更新造成的",
     "cause.lr_too_high.swings": "训练损失平稳而验证指标在两次评估间跳动：{lr, select, none {当前学习率} other {学习率 {lr}}}{optimizer, select, none {} other {（{optimizer}）}}下每轮都落在尖锐谷底的不同位置",
-
     "cause.batch_lr_mismatch.title": "有效批量从 {base_eff} 变为 {eff}，学习率仍是 {lr}",
     "cause.batch_lr_mismatch.change": "有效批量从稳定基线的 {base_eff}（{base_pdb} x {base_accum}）变为这里的 {eff}（{pdb} x {accum}），大了 {ratio} 倍，而学习率仍是 {lr}",
     "cause.batch_lr_mismatch.summed": "损失值在几百（中位数 {level}）说明损失是对批次求和而不是求平均，所以梯度和步长随批量增长：同样学习率下 {ratio} 倍的批量就是 {ratio} 倍的步长",
     "cause.batch_lr_mismatch.mean": "损失是对批次求平均的（中位数 {level}），批量变大不会放大梯度，只会降低其噪声；通常按平方根规则调整",
-
     "cause.batch_lr_mismatch.title_no_baseline": "求和损失下步长随有效批量（{eff}）增长",
     "cause.batch_lr_mismatch.no_baseline": "损失值在几百（中位数 {level}）说明损失是对批次求和而不是求平均，所以在学习率 {lr} 下梯度和步长随有效批量（{eff} = {pdb} x {accum}）增长。如果批量是从一次稳定的运行调大而学习率没有降低，每一步都按同样的倍数变大；请同时传入那次稳定运行的目录以便比较。",
     "cause.fix.lr_by_batch.action": "按 旧有效批量 / {eff} 缩放学习率（求和损失：保持 学习率 x 有效批量 不变），或回到稳定时的有效批量",
     "cause.fix.lr_by_batch.why": "对求和损失来说，真正决定步长的是 学习率 x 有效批量",
     "cause.warmup_peak_instability.title": "失败在预热结束、学习率到达峰值时开始",
     "cause.warmup_peak_instability.explanation": "崩溃恰好在 {warmup} 步预热结束后开始（第 {epoch} 轮是第 {warmup} 步之后的第一次评估；最后一次健康评估在第 {prev} 步），此时学习率到达峰值 {peak}：学习率上升期间模型是稳定的，到满学习率时坏掉了。",
-
     "cause.frozen_backbone.title": "主干被冻结：只有 {ratio} 的参数在训练",
     "cause.frozen_backbone.ratio": "只有 {ratio} 的参数（{total} 中的 {trainable}{cite, select, none {} other {，{cite}}}）可训练",
     "cause.frozen_backbone.expected": "冻结 12 层编码器中的 {freeze} 层仍应留下约 {expected} 个可训练参数（{layers_left, plural, other {#}} 层）；{trainable} 说明只有分类头在训练，而建在从未针对任务调整过的冻结特征上的分类头会停在类别先验",
     "cause.frozen_backbone.subset": "优化器只由 model.{subset}.parameters() 构建，即使没冻结的层也得不到任何更新",
     "cause.optimizer_misses_params.title": "优化器只由 model.{subset}.parameters() 构建",
     "cause.optimizer_misses_params.explanation": "优化器只包含 model.{subset} 的参数{cite, select, none {} other {（{cite}）}}；无论 requires_grad 如何，其他参数都保持初始值。",
-
     "cause.degenerate_eval_set.title": "验证集只有一个类别（或指标计算有误）",
     "cause.degenerate_eval_set.explanation": "{series} 从{where}起{values, select, none {停在预测从不改变的模型才会有的值上} other {恰好为 {values}}}。崩溃的模型只预测一个类别；只有当所有验证标签都是同一类时它才会恰好得到 0 或 1，否则就是准确率代码有错。",
-
     "cause.overfitting_capacity.title": "模型在记忆训练集",
     "cause.overfitting_capacity.explanation": "训练损失持续下降，而 {series} 从最小值 {min} 上升（{where}是其后的第一次评估）到 {last}：多出来的轮次拟合的是训练集而不是任务。",
     "cause.overfitting_capacity.explanation_memorise": "训练损失降到 {train}，而 {series} 停在 {eval}（{ratio} 倍），自{where}以来没有改善：多出来的轮次拟合的是训练集而不是任务。",
     "cause.overfitting_capacity.explanation_short": "训练损失持续下降，而 {series} 从{where}起上升：多出来的轮次拟合的是训练集而不是任务。",
-
     "cause.unknown.title": "未能确定原因",
     "cause.unknown.explanation": "在能读到的配置下，这些发现与已知原因都不匹配；请同时传入启动脚本或训练脚本，以便知道学习率、批量、精度和裁剪设置。",
-
     "cause.fix.clip.why": "把每次更新的梯度范数限制在 {to} 以内；这个上限对微调是安全的，很少拖慢训练",
     "cause.fix.clip_call.action": "在 loss.backward() 和 optimizer.step() 之间调用 torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={clip})；从头训练的循环网络常用更宽松的 {clip_rnn}",
     "cause.fix.clip_call.why": "训练循环是手写的：裁剪就是在那个位置加一行",
@@ -65,7 +54,7 @@ MESSAGES = {
     "cause.fix.bf16.why": "bf16 与 fp32 范围相同：不会在 65504 溢出，也不需要损失缩放（Ampere 或更新的 GPU）",
     "cause.fix.fp32_hotspots.action": "如果没有 bf16，把 softmax/注意力分数和损失保持在 float32（并限制注意力 logits）",
     "cause.fix.fp32_hotspots.why": "这些是最先让 fp16 溢出的值",
-    "cause.fix.agreed_skip.action": "只有当{world_size, plural, other {全部 # 个进程}}都同意时才跳过非有限批次：对一个标志做 all-reduce（MAX），在每个进程上都跳过，或者使用会这样做的 trainmedic.Monitor(policy=\"skip\")",
+    "cause.fix.agreed_skip.action": '只有当{world_size, plural, other {全部 # 个进程}}都同意时才跳过非有限批次：对一个标志做 all-reduce（MAX），在每个进程上都跳过，或者使用会这样做的 trainmedic.Monitor(policy="skip")',
     "cause.fix.agreed_skip.why": "多 GPU 训练中只在一个进程上 `continue`，其他进程会在梯度 all-reduce 中永远等待：训练会卡住而不是跳过",
     "cause.fix.skip_nonfinite.action": "损失不是有限值时跳过这次更新（在 backward 之前检查 torch.isfinite(loss)）",
     "cause.fix.skip_nonfinite.why": "这样一个坏批次只损失一步，而不是整个训练",
@@ -102,11 +91,9 @@ MESSAGES = {
     "cause.fix.best_checkpoint.why": "这次运行最好的模型在 {series} 的最小值{min, select, none {} other { {min} }}处",
     "cause.fix.regularise.action": "加权重衰减（0.01-0.1）、dropout 或数据增强；长训练用更少的轮数或更低的学习率",
     "cause.fix.regularise.why": "降低记忆能力，增加泛化压力",
-
     "cause.resume.with_broken": "从 {path} 恢复，这是失败开始前保存的最后一个检查点；之后保存的 {count} 个（{broken}）都是坏模型。",
     "cause.resume.plain": "从 {path} 恢复，这是失败开始前保存的最后一个检查点。",
     "cause.resume.none": "所有检查点都是在失败开始后保存的（第一个是 {first}）：带着修复从初始权重重新开始。",
-
     # lr_too_low, and trainability suspects when the run does not say what trains
     "cause.lr_too_low.title": "学习率 {lr} 太小，权重几乎不动",
     "cause.lr_too_low.far": "学习率 {lr}{cite, select, none {} other {（{cite}）}}远低于 {optimizer} 的常用范围（{low} 到 {high}）：Adam 类优化器每步大约把每个权重移动 lr，整个训练中权重的移动不超过 lr x 步数，损失无法离开起点。",
@@ -120,7 +107,6 @@ MESSAGES = {
     "cause.frozen_backbone.suspect": "{lr, select, none {} other {在正常学习率（{lr}）下，}}损失从 {where} 起一直停在 ln({k}) = {ln_k}：模型输出类别先验，这正是在冻结且未调优的特征上训练分类头的结果。运行记录没有给出可训练参数的数量，所以这是怀疑而非结论。",
     "cause.optimizer_misses_params.title_suspect": "怀疑：优化器只持有模型的一部分参数",
     "cause.optimizer_misses_params.suspect": "{lr, select, none {} other {在正常学习率（{lr}）下，}}没有任何东西让损失离开 ln({k}) = {ln_k}：如果优化器是由子模块的参数构建的（model.classifier.parameters()），其余参数即使 requires_grad 为 True、参数计数看起来正确，也保持初始权重。",
-
     # loss_output_mismatch (the loss-floor variant of TM302 it rests on is in rules.py)
     "cause.loss_output_mismatch.title": "损失函数与模型输出不匹配（softmax 用了两次？）",
     "cause.loss_output_mismatch.double_softmax": "训练损失停在 {floor}，而准确率为 {acc}。有 {k, plural, other {#}} 个类别时，把已经是概率的输出再做 log-softmax 的损失不可能低于 ln(1 + (K-1)/e) = {expected}：模型最多给正确类别概率 1，softmax 把它变成 e / (e + K - 1)。观测到的下限与之吻合",
@@ -128,7 +114,6 @@ MESSAGES = {
     "cause.loss_output_mismatch.config": "模型对输出使用了 {activation}{cite, select, none {} other {（{cite}）}}",
     "cause.fix.return_logits.action": "forward() 返回原始 logits，让损失函数自己做 (log-)softmax；只在预测时做 softmax",
     "cause.fix.return_logits.why": "CrossEntropyLoss 已包含 log-softmax：第二次 softmax 把它看到的 logits 限制在 [0, 1]，损失也就停在下限",
-
     # bad_input_data
     "cause.bad_input_data.title": "坏批次：{where} 处的数据",
     "cause.bad_input_data.sudden_nan": "{series} 原本正常下降，在 {where} 突然变为非有限值，此前没有上升、梯度爆炸或半精度：一个含 NaN/inf 特征（或损失无法处理的标签）的批次会在一步之内毒化权重",
@@ -139,22 +124,22 @@ MESSAGES = {
     "cause.fix.find_batch.why": "训练自己恢复了，所以要修的是这些样本",
     "cause.bad_labels.title": "标签超出模型的类别范围（目标 {target}，{k, plural, other {共 # 类}}）",
     "cause.bad_labels.explanation": "运行在{where}因 `{line}`（{source}）崩溃：损失函数收到的类别索引为负或不小于分类头的"
-                                    "输出数，即有标签不在 [0, num_classes) 内",
+    "输出数，即有标签不在 [0, num_classes) 内",
     "cause.bad_labels.explanation_known": "运行在{where}因 `{line}`（{source}）崩溃：标签 {target} 被送进一个只有 {k} 个输出的分类头{cite, select, none {} other {（{cite}）}}，它只接受 0 到 {last} 的标签",
     "cause.fix.labels_in_range.action": "训练前检查每个标签都在 [0, num_classes) 内：对整个数据集断言 "
-                                        "0 <= labels.min() 且 labels.max() < num_classes",
+    "0 <= labels.min() 且 labels.max() < num_classes",
     "cause.fix.labels_in_range.action_known": "检查每个标签都在 [0, {k}) 内：数据里有标签 {target}；统计整个数据集中"
-                                              "大于等于 {k}（以及小于 0）的标签",
+    "大于等于 {k}（以及小于 0）的标签",
     "cause.fix.labels_in_range.why": "一个越界标签会让运行在第一个包含它的批次处停止；对整个数据集检查可以一次找出全部",
     "cause.fix.num_labels.why": "标签映射{to, plural, other {至少有 # 个类别}}；按它设定分类头的大小即可接受所有标签",
     "cause.fix.remap_labels.action": "把标签重映射到 0..num_classes-1（从 1 开始的标签列、比分类头更大的标签映射），"
-                                     "或按标签映射设置 num_labels；填充位置的标签用 ignore_index（-100）标出",
+    "或按标签映射设置 num_labels；填充位置的标签用 ignore_index（-100）标出",
     "cause.fix.remap_labels.why": "分类头的大小和标签映射必须来自同一份类别列表",
     "cause.frozen_backbone.title_switch": "配置冻结了：{modules}",
     "cause.frozen_backbone.switch": "配置冻结了 {modules}{cite, select, none {} other {（{cite}）}}，模型停在随机水平：只有没被冻结的部分（通常是分类头）在学习，而它依赖的特征从未针对任务调整过",
     "cause.warmup_peak_instability.near_peak": "{series} 在{where}坏掉，距 {warmup, plural, other {#}} 步预热结束 {distance, plural, other {#}} 步，此时学习率为峰值 {peak} 的 {share}：学习率上升时模型还撑得住，接近满学习率时坏掉了",
     "cause.warmup_peak_instability.earlier": "它在学习率仍在上升的{first}就已开始变差，所以对这次运行来说是预热的顶端过高，"
-                                             "而不只是峰值本身",
+    "而不只是峰值本身",
     "cause.recurrent_long_sequence.because": "循环层（{layers}）在长序列上做时间反向传播",
     "cause.mixed_precision_overflow.because": "半精度（{precision}）溢出或精度不够",
     "cause.no_grad_clipping.because": "没有做梯度裁剪",

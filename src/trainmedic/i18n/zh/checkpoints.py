@@ -20,12 +20,12 @@ MESSAGES = {
     "checkpoints.status.unreadable": "无法读取（{error}）",
     "checkpoints.finding.nonfinite_weights": "{checkpoint} 含 {nonfinite} 个非有限权重（共 {count, plural, other {#}} 个检查点受影响）：从它恢复只会继续训练 NaN。",
     "checkpoints.finding.norm_jump": "{checkpoint} 的权重范数跳变了 {jump}，超过之前各次保存间跳变的 {factor} 倍："
-                                     "发生了一次爆炸性的更新。",
+    "发生了一次爆炸性的更新。",
     "checkpoints.finding.run_failed": "{checkpoint} 保存于训练指标已经失败之时或之后（{where}）；共 {count, plural, other {#}} 个检查点来自失败的训练。",
     "checkpoints.finding.nonfinite_optimizer": "与 {checkpoint} 一起保存的优化器状态含非有限值：即使权重有限，"
-                                               "带着它恢复也会重现 NaN。",
+    "带着它恢复也会重现 NaN。",
     "checkpoints.note.unsafe": "{path} 无法安全读取：它需要完整的反序列化（unpickle），可能执行代码，因此未加载"
-                               "（{reason}）。若确认来源可信，请用 safetensors 重新保存其 state_dict。",
+    "（{reason}）。若确认来源可信，请用 safetensors 重新保存其 state_dict。",
     "checkpoints.note.unreadable": "{path} 无法读取：{error}。",
     "checkpoints.note.failure": "训练指标在 {where} 已经失败（{symptom}）。",
     "checkpoints.fix.resume": "从最后一个健康的检查点恢复：{code}",
@@ -34,7 +34,7 @@ MESSAGES = {
     "checkpoints.fix.delete.why": "它们含非有限或已爆炸的权重，或来自失败之后。",
     "checkpoints.diag.title": "{count, plural, other {#}} 个检查点已损坏",
     "checkpoints.diag.explain": "权重显示了损坏的结果；原因在训练日志里（对训练目录运行 `trainmedic diagnose`）。"
-                                "恢复前先修复原因，否则训练会在同一位置再次失败。",
+    "恢复前先修复原因，否则训练会在同一位置再次失败。",
     "checkpoints.watch.norm": "下次训练关注每次保存之间的权重范数：远大于之前的跳变会先于 NaN 出现。",
     "checkpoints.conclusion.healthy": "所有可读的检查点都健康；最新的是 {path}。",
     "checkpoints.conclusion.broken": "最后一个健康的检查点：{path}；之后的 {count, plural, other {#}} 个检查点已损坏。恢复方式：{code}。",

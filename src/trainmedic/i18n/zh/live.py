@@ -17,7 +17,7 @@ MESSAGES = {
     "live.announce.stop.observe": "第 {step} 步：训练在此结束。",
     "live.announce.loss_missing": "无法测得此训练循环的损失；守护只判断梯度（请把损失传给 monitor.step，或把 loss_fn 传给回调）。",
     "live.announce.stale": "第 {step} 步：梯度中仍含有之前各步的梯度（是本步反向传播所得的 {ratio} 倍）：各步之间没有调用 "
-                           "optimizer.zero_grad()。",
+    "optimizer.zero_grad()。",
     "live.announce.alarm.TM101": "第 {step} 步：{series} 在第 {at} 步变为 {value}。",
     "live.announce.alarm.TM402": "第 {step} 步：{series} 在第 {at} 步突增到 {value}，是局部水平的 {ratio} 倍。",
     "live.announce.alarm.TM404": "第 {step} 步：{series} 在第 {at} 步突增到 {value}，是局部水平的 {ratio} 倍。",
@@ -37,12 +37,12 @@ MESSAGES = {
     "live.provenance.overflow": "{module}（{dtype}）：输出溢出 {max_abs:.2g} > {limit:.0f}",
     "live.provenance.forward": "{module}（{dtype}）：输入有限，输出为 {kind}（最大有限绝对值 {max_abs:.3g}）",
     "live.provenance.forward_input": "{module}（{dtype}）：收到的输入已是 {kind}，由不属于任何子模块的代码"
-                                     "（其父模块的 forward）产生",
+    "（其父模块的 forward）产生",
     "live.provenance.input": "{module}（{dtype}）：批次本身含有 {kind} 值（输入数据有问题）",
     "live.provenance.loss": "损失：所有模块输出均有限，损失计算返回了 {kind}",
     "live.provenance.backward": "{module}（{dtype}）：输出有限，梯度为 {kind}（最大有限梯度绝对值 {max_abs:.3g}）",
     "live.provenance.backward_timestep": "{module}（{dtype}）：输出有限，梯度在时间步 {timestep} 处为 {kind}"
-                                         "（最大有限梯度绝对值 {max_abs:.3g}）",
+    "（最大有限梯度绝对值 {max_abs:.3g}）",
     "live.provenance.none": "重放该批次时数值保持有限：失败依赖于重放无法复现的状态（dropout 掩码、其他进程的批次）",
     "live.provenance.error": "重放该批次失败：{error}",
     "live.note.skipped": "守护（策略 '{policy}'）跳过了 {n, plural, other {#}} 步；批次：{batches}。",
@@ -58,16 +58,16 @@ MESSAGES = {
     "rule.TM150.ev_skip": "跳过批次 {batch}（{reason}）",
     "rule.TM150.ev_rollback": "恢复第 {to} 步的快照并降低学习率",
     "rule.TM150.what": "报告实时守护（trainmedic.Monitor）做了什么：损失或梯度非有限（或突增）而未被应用的步、"
-                       "回滚到健康快照，以及停止训练。",
+    "回滚到健康快照，以及停止训练。",
     "rule.TM150.why": "跳过一步可以保护权重，但每跳过一步就少学一个批次；反复跳过说明根因仍在。",
     "rule.TM150.example": "批次 417 含有 NaN 特征：守护跳过第 418 步，训练继续。",
     "rule.TM150.fix": "查看溯源发现（TM151）与原因分析；修复数据或数值问题，而不是依赖守护。",
     "rule.TM151.summary": "第一个非有限值出现的模块（带钩子重放）",
     "rule.TM151.what": "在第一个非有限步，Monitor 用相同权重并挂上前向与梯度钩子重放该批次，指出输出或梯度最先"
-                       "变为非有限的模块、它在 autocast 下的精度以及观察到的数值大小。",
+    "变为非有限的模块、它在 autocast 下的精度以及观察到的数值大小。",
     "rule.TM151.why": "“loss 是 nan”并不说明问题出在哪里；模块及其精度通常直接指向修复方法"
-                      "（该模块用 float32 运行、梯度裁剪、修复数据）。",
+    "（该模块用 float32 运行、梯度裁剪、修复数据）。",
     "rule.TM151.example": "classifier (fp16)：输出溢出 7.1e+04 > 65504",
     "rule.TM151.fix": "fp16/bf16 下的溢出：让该模块保持 float32（在其周围关闭 autocast）；循环网络的梯度：裁剪梯度；"
-                      "输入非有限：检查数据。",
+    "输入非有限：检查数据。",
 }

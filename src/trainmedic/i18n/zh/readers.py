@@ -21,7 +21,7 @@ MESSAGES = {
     "readers.error.binary_text": "二进制文件，不是文本日志",
     "readers.error.no_numbers_text": "没有找到任何数字：不是训练日志",
     "readers.error.no_metrics": "没有找到训练指标（没有 `loss: 0.5`、`Epoch 1/5 | Train Loss: ...` "
-                                "或 `{{'loss': 0.5, 'epoch': 0.1}}` 这样的行）",
+    "或 `{{'loss': 0.5, 'epoch': 0.1}}` 这样的行）",
     "readers.error.config_too_large": "作为配置文件过大（{size} 字节）",
     "readers.error.config_syntax": "无法解析（{detail}）",
     "readers.error.config_binary": "二进制文件，不是配置文件或脚本",
@@ -58,7 +58,7 @@ MESSAGES = {
     "readers.note.launch": "作为启动本次运行的命令读取",
     "readers.note.summary": "运行的最终汇总（最佳值和最后的值），不是曲线上的点：未作为指标读取",
     "readers.note.steps_from_logging": "{series}：日志没有打印 step；按 logging_steps = {every} 还原"
-                                       "（第 N 条日志即第 N × {every} 步）",
+    "（第 N 条日志即第 N × {every} 步）",
     "readers.note.epoch_shift": "{series}：epoch 编号与 {primary} 相差一；已按其编号对齐",
     "readers.note.hf_default_clipping": "TrainingArguments 未设置 max_grad_norm，使用默认值 1.0",
     "readers.note.kind_checkpoint": "检查点：检查其权重是否含非有限值，不作为指标读取",

@@ -1,7 +1,6 @@
 """规则的中文消息：发现、证据说明，以及 `trainmedic explain` 的四段说明。"""
 
 MESSAGES = {
-
     "rules.docs.title": "trainmedic 规则",
     "rules.docs.columns": "代码|名称|症状|严重程度|摘要",
     "rules.docs.what": "做什么",
@@ -10,7 +9,6 @@ MESSAGES = {
     "rules.docs.fix": "怎么办",
     "rules.docs.thresholds": "阈值",
     "rules.docs.symptom": "症状 {symptom}，默认严重程度 {severity}",
-
     "rule.TM101.summary": "损失、指标或梯度范数出现 NaN 或无穷大",
     "rule.TM101.what": "找出某个模型的任一损失、指标或梯度范数序列第一次出现 NaN 或无穷大的位置，并列出其他序列随后出现的位置。",
     "rule.TM101.why": "NaN 不会自己消失：一旦某个权重变成 NaN，之后每次前向都是 NaN，每次评估都没有意义，之后保存的每个检查点都是坏的。",
@@ -19,7 +17,6 @@ MESSAGES = {
     "rule.TM101.message": "{series} 在{where}变为 {value}；共有 {count} 个序列出现非有限值（{names}）。",
     "rule.TM101.ev_first": "第一个非有限值",
     "rule.TM101.ev_rise": "最后一个有限值：变成非有限值之前损失已从 {low} 升到 {high}",
-
     "rule.TM102.summary": "训练损失记录为精确的 0.0，而梯度范数或验证损失是 NaN（被隐藏的 NaN）",
     "rule.TM102.what": "找出此前至少有 {min_history_points} 个非零记录点（中位数高于 {nonzero_history}）、之后一直精确为 0.0 的训练损失，同时梯度范数或验证损失为 NaN。",
     "rule.TM102.why": "Hugging Face Trainer 会把 NaN/inf 损失从日志窗口中去掉（`logging_nan_inf_filter`，默认开启）；如果一个窗口里每一步都是 NaN，就记录为 0.0。于是 0.0000 看起来像完美收敛，模型其实已经坏了。",
@@ -29,7 +26,6 @@ MESSAGES = {
     "rule.TM102.ev_before": "最后一个真实损失",
     "rule.TM102.ev_zero": "第一个精确 0.0：被隐藏的 NaN",
     "rule.TM102.ev_witness": "证明它的 NaN",
-
     "rule.TM201.summary": "损失升到运行最小值的 {ratio} 倍并且不回落",
     "rule.TM201.what": "对损失做平滑（单批噪声不算发散），跟踪其运行最小值，报告升到最小值 {ratio} 倍以上的爬升从哪里开始，前提是损失一直没有回落（结尾仍为最小值的 {sustain_ratio} 倍，或变成 NaN）。验证损失只有在训练损失保持至少 {eval_train_kept} 的水平时才算发散；训练损失持续下降则是过拟合。",
     "rule.TM201.why": "损失离开最优点且不再回来，说明更新对损失曲面来说太大：学习率、求和损失下的有效批量、缺少梯度裁剪。",
@@ -41,7 +37,6 @@ MESSAGES = {
     "rule.TM201.ev_onset": "爬升开始",
     "rule.TM201.ev_last": "最后一个值",
     "rule.TM201.ev_train": "同一位置的训练损失",
-
     "rule.TM301.summary": "损失停在 ln(K)、准确率停在 1/K：模型只输出类别先验",
     "rule.TM301.why": "对 K 类交叉熵，预测均匀先验恰好给出损失 ln K 和准确率 1/K。一直停在那里的运行什么也没学到：梯度没有到达需要改变的权重（编码器被冻结、优化器只包含错误的参数、学习率太小、标签与输入不匹配）。",
     "rule.TM301.example": "4 类：5 个轮次损失都是 1.38-1.40（ln 4 = 1.386），准确率 0.23-0.27。",
@@ -51,14 +46,12 @@ MESSAGES = {
     "rule.TM301.ev_loss_first": "第一个损失，已在 ln K",
     "rule.TM301.ev_loss_last": "最后一个损失，仍在 ln K",
     "rule.TM301.ev_acc": "准确率在 1/K",
-
     "rule.TM302.why": "损失从第一个值起就不动，说明更新没有改变模型的预测：学习率太小、权重被冻结、计算图断开，或数据没有信号。",
     "rule.TM302.example": "2000 步里损失 2.31, 2.30, 2.31, 2.30 ……",
     "rule.TM302.fix": "检查可训练参数和优化器的参数列表、学习率调度（没有停在 0），以及损失是否由模型输出计算。",
     "rule.TM302.message": "{series} 在 {n, plural, other {#}} 个点里没有变化：起始为 {start}，从未低于 {low}。",
     "rule.TM302.message_floor": "{series} 从 {where} 起停在 {floor} 的下限，而验证准确率已达到 {acc}：一个每个样本都分对的模型应当继续降低交叉熵，所以损失被限制在这个水平之上。",
     "rule.TM302.ev_floor": "停在下限",
-
     "rule.TM401.summary": "验证指标在两次评估之间的摆动远大于其趋势和训练曲线",
     "rule.TM401.why": "训练损失平稳下降而验证指标上下跳动，说明权重在两次评估之间跳动：每轮落在尖锐谷底的不同位置。步长过大（学习率）、无裁剪的循环网络梯度爆炸、批量太小都会这样。",
     "rule.TM401.example": "RNN 测试准确率 61.69 → 67.70 → 64.47 → 62.22，而其训练损失平稳下降；同一文件里的 CNN 只变化 0.3。",
@@ -67,7 +60,6 @@ MESSAGES = {
     "rule.TM401.message_no_train": "{series} 从{where}起在两次评估之间摆动约 {typical}（最大 {max}），共 {swings, plural, other {#}} 次反转，偏离趋势的幅度为其水平的 {rough}%。",
     "rule.TM401.ev_swing_from": "第一次摆动之前",
     "rule.TM401.ev_swing": "被下一次评估反转的摆动",
-
     "rule.TM402.summary": "损失跳到远高于局部水平后又回落",
     "rule.TM402.what": "把每个点与它之前 {local_window} 个点的中位数比较；尖峰是该水平的 {spike_ratio} 倍且高出 {spike_z} 个（对数残差的）稳健标准差，并在 {recover_points} 个点内恢复。出现 {warn_count} 次以上或有一次达到 {warn_ratio} 倍时为警告，否则为提示。",
     "rule.TM402.why": "一次尖峰是一个难批次；反复或巨大的尖峰说明步长对曲率来说太大，这与再强一点就发散或产生 NaN 的机制相同。",
@@ -75,7 +67,6 @@ MESSAGES = {
     "rule.TM402.fix": "开启梯度裁剪；降低学习率或延长预热；检查尖峰步对应批次中的坏样本。",
     "rule.TM402.message": "{series} 从{where}起出现 {count} 次尖峰，最严重的是局部水平的 {worst} 倍，{count, plural, other {每次都回落了}}。",
     "rule.TM402.ev_spike": "尖峰，为之前水平的 {ratio} 倍",
-
     "rule.TM501.summary": "训练损失下降，而验证损失从最小值回升并保持在高位",
     "rule.TM501.what": "找出验证损失的最小值，检查之后它一直偏高（至少 {min_points_after} 次评估，结尾比最小值高 {min_rise}），而同一时段训练损失至少下降了 {min_train_drop}；所有验证集都会判断，报告最早的起点。",
     "rule.TM501.why": "从这一点起模型在记忆训练集而不是学习任务：之后的检查点比最小值处的泛化更差。",
@@ -86,7 +77,6 @@ MESSAGES = {
     "rule.TM501.ev_onset": "最小值之后的第一次评估",
     "rule.TM501.ev_last": "最后一次评估",
     "rule.TM501.ev_other": "另一个验证集，结束时为其最小值的 {rise} 倍",
-
     "rule.TM601.summary": "验证指标（F1、准确率、召回率……）远离最佳值并一直不回升",
     "rule.TM601.what": "跟踪每个越高越好的验证指标的最佳值；崩溃指从其下限（0，或准确率的 1/K）到最佳值下降了 {share}，绝对值至少 {min_drop_abs}，并且到结尾仍下降了 {still_down_share}，或者下降了 {large_drop_abs} 以上且一直没有回升。报告下降开始的位置；每个模型和验证集一个发现。",
     "rule.TM601.why": "产生最佳分数的模型已经不存在；之后的每个检查点都更差。精确率保持而召回率崩溃，说明模型不再预测正类。",
@@ -101,7 +91,6 @@ MESSAGES = {
     "rule.TM601.ev_low": "最低值",
     "rule.TM601.ev_precision_high_recall_low": "精确率保持，召回率消失",
     "rule.TM601.ev_recall_high_precision_low": "召回率保持，精确率消失",
-
     "rule.TM701.summary": "验证准确率精确为 0 或 1（或冻结不变），只能用单类别验证集解释",
     "rule.TM701.what": "标记精确为 0 或精确为 1 的验证准确率（至少 {min_extreme_evals} 次评估），前提是它旁边的数字不可能属于该指标所衡量的模型：同时出现精确 0 和精确 1；旁边的验证损失为 NaN；验证损失与该准确率矛盾（全错却损失低于 {all_wrong_max_loss}，全对却损失高于 ln K，没有 num_classes 时用 {perfect_ceiling_fallback}）；或满分时验证损失低于训练损失的 {easier_than_train} 倍。也标记连续 {constant_points} 次以上评估精确到最后一位都相同（不在 0 或 1）而训练损失变化了其水平和范围的 {train_moves} 的准确率。",
     "rule.TM701.why": "只预测一个类别的模型，只有在所有验证标签都是同一类时才会恰好得到 0 或 1；否则就是准确率代码有错。两种情况下验证数字都无法区分模型好坏。",
@@ -111,7 +100,6 @@ MESSAGES = {
     "rule.TM701.message_frozen": "{series} 从{where}起在 {n, plural, other {#}} 次评估中完全相同（{values}），而训练在变化：预测从未改变（只预测一个类别？）或指标不是由模型计算的。",
     "rule.TM701.ev_extreme": "精确的极端值",
     "rule.TM701.ev_frozen": "再次相同的值",
-
     "rule.TM801.summary": "梯度范数跳到近期中位数的 {explode_ratio} 倍并保持在高位",
     "rule.TM801.what": "把每个梯度范数与它之前记录的 {baseline_window} 个点（至少 {baseline_min_points} 个）的中位数比较；报告第一个高出 {explode_ratio} 倍、且在接下来 {sustain_points} 个点内没有回落到 {recovered_ratio} 倍以下的点，之后出现 NaN 则为错误。下一步就被忘掉的单点跳变是难批次，不是爆炸；训练损失在跳变后继续下降则是模型在离开初始平台（提示）。",
     "rule.TM801.why": "梯度爆炸使一次更新大到足以把模型推离最优点或溢出为 inf/NaN；梯度裁剪可以限制它。",
@@ -134,12 +122,11 @@ MESSAGES = {
     "rule.TM803.example": "max_grad_norm 1.0，而 99% 的步 grad_norm 在 3 到 40 之间。",
     "rule.TM803.fix": "降低学习率直到梯度范数通常低于裁剪阈值，或把阈值提高到中位数附近。",
     "rule.TM803.message": "{series} 在 {share}% 的记录步中高于 max_grad_norm {clip}（中位数 {median}）：步长由裁剪决定。",
-
     "rule.TM901.summary": "在无法恢复的失败之后仍在运行的步数和评估",
     "rule.TM901.what": "找出损失此后再也没有变回有限值的第一个点（被隐藏的 NaN 也算），统计其后的步数、评估次数和检查点（至少有一次评估或运行的 {min_wasted_share} 在它之后时）。",
     "rule.TM901.why": "早停要等 `patience` 次评估没有提升；NaN 模型不可能提升，所以这些评估和其间的步数全部白费，期间保存的检查点也都是坏模型。",
     "rule.TM901.example": "第 2100 步起 NaN，早停（patience 3）在 3500 步停止：浪费 1400 步和 3 次评估。",
-    "rule.TM901.fix": "在第一个非有限步就停止：`trainmedic.Monitor(..., policy=\"stop\")` 或在 NaN 损失时结束训练的回调；删除失败后保存的检查点。",
+    "rule.TM901.fix": '在第一个非有限步就停止：`trainmedic.Monitor(..., policy="stop")` 或在 NaN 损失时结束训练的回调；删除失败后保存的检查点。',
     "rule.TM901.message": "失败发生在{where}之后，训练又继续了 {wasted, plural, other {#}} {axis, select, step {步} epoch {轮} other {个记录点}}{details, select, none {} other {：{details}}}。",
     "rule.TM901.part_evals": "{evals, plural, =1 {又在{axis, select, step {第 {eval_first} 步} epoch {第 {eval_first} 轮} other {第 {eval_first} 个点}}对坏模型做了一次评估} other {又对坏模型做了 # 次评估（{axis, select, step {第 {eval_first} 至 {eval_last} 步} epoch {第 {eval_first} 至 {eval_last} 轮} other {第 {eval_first} 至 {eval_last} 个点}}）}}",
     "rule.TM901.part_patience": "早停（patience {patience, plural, other {#}}）需要 {patience} 次没有提升的评估才能停止",

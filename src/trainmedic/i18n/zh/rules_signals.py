@@ -4,13 +4,13 @@
 MESSAGES = {
     "rule.TM302.message_excerpt": "{series} 在记录的窗口内没有变化（{n, plural, other {#}} 个点，{start} → {low}），但日志从{where}开始，已是训练后期：无法判断这次运行是否学到过东西。",
     "rule.TM303.message": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}：损失在批次之间完全不变，说明模型的输出"
-                          "已不再依赖输入。",
+    "已不再依赖输入。",
     "rule.TM303.message_k": "{series} 从{where}起连续 {repeats} 个记录步都精确等于 {value}；{value} 约等于 ln({k})：模型不论输入都输出约 {k, plural, other {#}} 个类别上的均匀先验。",
     "rule.TM303.ev_before": "冻结前的最后一个值",
     "rule.TM303.ev_first": "第一次重复",
     "rule.TM303.ev_last": "仍是同一个值",
     "rule.TM304.message": "从{where}起连续 {count} 个记录步学习率为 0（按打印精度），而 {loss} 一直在 {first}-{last}：权重不再"
-                          "移动。",
+    "移动。",
     "rule.TM304.ev_zero": "学习率打印为 0",
     "rule.TM305.message": "在{where}之后，平台调度器把学习率降到 {lr}（{line}）：{series} 已不再改善（最佳 {best}，最后 {last}）。",
     "rule.TM305.ev_best": "降学习率前的最佳值",
