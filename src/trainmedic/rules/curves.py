@@ -163,11 +163,15 @@ def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
     if width <= MAX_WINDOW_POINTS or n <= MAX_WINDOW_POINTS:
         return _exact_rolling_median(values, half)
     block = -(-width // MAX_WINDOW_POINTS)
-    blocks = -(-n // block)
-    padded = np.concatenate([values, np.full(blocks * block - n, np.nan)])
-    block_medians = median_of_rows(padded.reshape(blocks, block))
+    whole = n // block
+    # Whole blocks are a view of the values; only the last, partial block is padded with NaN (a copy of the series
+    # would double the memory of a long run).
+    block_medians = median_of_rows(values[: whole * block].reshape(whole, block))
+    if whole * block < n:
+        rest = np.concatenate([values[whole * block :], np.full((whole + 1) * block - n, np.nan)])
+        block_medians = np.concatenate([block_medians, median_of_rows(rest.reshape(1, block))])
     trend = _exact_rolling_median(block_medians, half // block)
-    return trend[np.arange(n) // block]
+    return np.repeat(trend, block)[:n]
 
 
 def smoothed(values: np.ndarray) -> np.ndarray:
@@ -188,9 +192,28 @@ def first_nonfinite(values: np.ndarray) -> Optional[int]:
     return int(bad[0]) if bad.size else None
 
 
+def first_finite(values: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the first ``count`` finite values (fewer when the series has fewer), read a chunk at a time."""
+    found: list = []
+    for a in range(0, len(values), ROWS_PER_CHUNK):
+        found.extend(np.flatnonzero(np.isfinite(values[a : a + ROWS_PER_CHUNK]))[: count - len(found)] + a)
+        if len(found) >= count:
+            break
+    return np.asarray(found, dtype=np.intp)
+
+
+def finite_min(values: np.ndarray) -> float:
+    """The smallest finite value (NaN when there is none), without copying the finite part out."""
+    finite = np.isfinite(values)
+    return float(np.min(values, where=finite, initial=np.inf)) if finite.any() else math.nan
+
+
 def longest_true_run(mask: np.ndarray) -> tuple:
     """(start, length) of the first longest run of consecutive True in ``mask``; (0, 0) when none is True."""
-    edges = np.diff(np.concatenate(([0], np.asarray(mask, dtype=np.int8), [0])))
+    padded = np.zeros(len(mask) + 2, dtype=np.int8)  # one byte a point: an int64 copy would be eight
+    padded[1:-1] = np.asarray(mask, dtype=bool)
+    edges = np.diff(padded)
+    del padded
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     if not len(starts):
         return (0, 0)

@@ -68,6 +68,8 @@ class DivergenceFacts(Facts):
 
 
 DIVERGENCE = DivergenceParams()
+# Points compared at a time where a comparison would otherwise build a float array as long as the series.
+CHUNK_POINTS = 1 << 16
 
 
 def reversal_share(v: np.ndarray) -> float:
@@ -98,8 +100,9 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: O
     fin = np.isfinite(v) & np.isfinite(raw)
     if fin.sum() < p.min_points:
         return None
-    runmin = np.fmin.accumulate(np.where(fin, v, np.inf))
-    hit = np.flatnonzero(fin & (runmin > 0) & (v >= p.ratio * runmin))
+    runmin = np.where(fin, v, np.inf)
+    np.fmin.accumulate(runmin, out=runmin)
+    hit = np.flatnonzero(_climbed(v, runmin, fin, p.ratio))
     # A climb that the loss later falls back below its minimum from was a bump: the divergence, if any, starts from
     # the later, lower minimum (the first hit after it).
     while hit.size:
@@ -125,6 +128,16 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: O
     k = m + 1 + int(np.flatnonzero(fin[m + 1 : j + 1] & (v[m + 1 : j + 1] >= p.onset_ratio * vmin))[0])
     m, k = _raw_onset(raw, m, k, j, p)
     return {"min": m, "onset": k, "peak": j, "last": last_fin, "ratio": float(v[last_fin]) / vmin}
+
+
+def _climbed(v: np.ndarray, runmin: np.ndarray, fin: np.ndarray, ratio: float) -> np.ndarray:
+    """``fin & (runmin > 0) & (v >= ratio * runmin)``, a chunk at a time: no float temporary the size of the
+    series."""
+    mask = fin & (runmin > 0)
+    for a in range(0, len(v), CHUNK_POINTS):
+        b = a + CHUNK_POINTS
+        mask[a:b] &= v[a:b] >= ratio * runmin[a:b]
+    return mask
 
 
 def _raw_onset(raw: np.ndarray, m: int, k: int, j: int, p: DivergenceParams) -> tuple:

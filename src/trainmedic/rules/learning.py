@@ -20,7 +20,7 @@ from ..findings import Facts
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
-from .curves import as_fraction, evidence, make_finding, series_of, smoothed, train_loss
+from .curves import as_fraction, evidence, longest_true_run, make_finding, series_of, smoothed, train_loss
 
 # Loss functions whose chance level is ln 2 whatever the dataset: one sigmoid output per example.
 BINARY_LOSSES = (
@@ -147,18 +147,24 @@ def chance_level(run: Run, group: Optional[str], p: ChanceParams = CHANCE) -> Op
     loss = train_loss(run, group)
     if loss is None:
         return None
-    fin = np.flatnonzero(np.isfinite(loss.values))
-    if fin.size < p.min_points:
+    finite = np.isfinite(loss.values)
+    count = int(finite.sum())
+    if count < p.min_points:
         return None
-    level = float(np.median(loss.values[fin]))
     acc = _accuracy(run, group)
     k, source = configured_classes(run)
-    if k is None and acc is not None:
+    if k is None and acc is None:
+        return None  # nothing names K: decided before any copy of the loss is made
+    # A loss with no NaN is its own finite part: no index array, no copy (a long run keeps one series in memory).
+    fin = None if count == len(finite) else np.flatnonzero(finite)
+    del finite
+    level = float(np.median(loss.values if fin is None else loss.values[fin]))
+    if k is None:
         k, source = _classes_from_accuracy(acc, p, level), "accuracy"
     if not k:
         return None
     ln_k = math.log(k)
-    tail = smoothed(loss.values)[fin[len(fin) // 2 :]]
+    tail = smoothed(loss.values)[count // 2 :] if fin is None else smoothed(loss.values)[fin[count // 2 :]]
     if abs(level - ln_k) > p.loss_tol * ln_k or np.nanmin(tail) < (1 - p.loss_tol) * ln_k:
         return None
     facts = {"k": k, "ln_k": ln_k, "loss": level, "loss_series": loss, "k_source": source}
@@ -178,7 +184,7 @@ def chance_level(run: Run, group: Optional[str], p: ChanceParams = CHANCE) -> Op
             acc_high=float(np.max(a[afin])),
         )
         return facts
-    facts.update(at_series=loss, at=int(fin[p.min_points - 1]))
+    facts.update(at_series=loss, at=p.min_points - 1 if fin is None else int(fin[p.min_points - 1]))
     return facts
 
 
@@ -268,11 +274,14 @@ def longest_repeat(values: np.ndarray) -> tuple:
         return (0, 0)
     finite = np.isfinite(values)
     repeats = np.zeros(n, dtype=bool)
-    repeats[1:] = (values[1:] == values[:-1]) & finite[1:]
-    starts = np.flatnonzero(~repeats)
-    lengths = np.where(finite[starts], np.diff(np.append(starts, n)), 0)
-    k = int(np.argmax(lengths))
-    return (int(starts[k]), int(lengths[k])) if lengths[k] else (0, 0)
+    np.equal(values[1:], values[:-1], out=repeats[1:])
+    repeats[1:] &= finite[1:]
+    # A run of n identical finite values is a value followed by n - 1 repeats (NaN never equals the value before it;
+    # an infinity is not finite): the longest run of repeats gives it without an index per run of the series.
+    start, length = longest_true_run(repeats)
+    if length:
+        return (start - 1, length + 1)
+    return (int(np.argmax(finite)), 1) if finite.any() else (0, 0)
 
 
 @rule("TM303", "frozen-loss", symptom="stuck_at_chance", severity="error", params=FrozenLossParams)

@@ -19,7 +19,18 @@ from ..findings import Facts, Position, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
-from .curves import as_fraction, eval_losses, evidence, longest_true_run, make_finding, series_of, smoothed, train_loss
+from .curves import (
+    as_fraction,
+    eval_losses,
+    evidence,
+    finite_min,
+    first_finite,
+    longest_true_run,
+    make_finding,
+    series_of,
+    smoothed,
+    train_loss,
+)
 from .learning import _accuracy, chance_level, configured_classes
 
 
@@ -110,15 +121,15 @@ def check_plateau(run: Run, p: PlateauParams) -> list:
         if loss is None or np.isfinite(loss.values).sum() < p.min_points or chance_level(run, group):
             continue
         v = smoothed(loss.values)
-        fin = np.flatnonzero(np.isfinite(v))
-        start = float(np.median(loss.values[np.flatnonzero(np.isfinite(loss.values))[:3]]))  # NaNs are TM101's
-        if start <= 0 or float(np.nanmin(v[fin])) < (1 - p.min_drop) * start:
+        start = float(np.median(loss.values[first_finite(loss.values, 3)]))  # NaNs are TM101's
+        low = finite_min(v)
+        if start <= 0 or low < (1 - p.min_drop) * start:
             floor = loss_floor(run, group, p)
             if floor is not None:
                 out.append(_floor_finding(loss, floor))
             continue
+        fin = np.flatnonzero(np.isfinite(v))
         ev = [evidence(loss, fin[0]), evidence(loss, fin[-1])]
-        low = float(np.nanmin(v[fin]))
         from_start = starts_at_beginning(loss, p.start_share)
         key = "rule.TM302.message" if from_start else "rule.TM302.message_excerpt"
         out.append(
@@ -145,8 +156,10 @@ def loss_floor(run: Run, group: Optional[str], p: PlateauParams = PLATEAU) -> Op
         return None  # label smoothing puts a floor there on purpose
     a = as_fraction(acc.values)
     a = a[np.isfinite(a)]
+    if a.size < 2 or float(np.max(a[-2:])) < p.floor_acc:
+        return None  # decided on the accuracy alone, before any index of the loss is built
     fin = np.flatnonzero(np.isfinite(loss.values))
-    if a.size < 2 or fin.size < p.min_points or float(np.max(a[-2:])) < p.floor_acc:
+    if fin.size < p.min_points:
         return None
     v = smoothed(loss.values)[fin]
     tail = v[-max(3, len(v) // 3) :]

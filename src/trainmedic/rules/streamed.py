@@ -117,7 +117,8 @@ def _loss_beside(run: Run, s, level_points: int = 1) -> np.ndarray:
     if level_points <= 1:
         return aligned(s.x, loss.x, loss.values)
     ok = np.isfinite(loss.values)
-    lx, lv = loss.x[ok], loss.values[ok]
+    # A loss without NaN is read in place: two copies of a long train loss for a short eval series would dominate.
+    lx, lv = (loss.x, loss.values) if ok.all() else (loss.x[ok], loss.values[ok])
     upto = np.searchsorted(lx, s.x, side="right")
     return np.array([float(np.median(lv[max(0, j - level_points) : j])) if j else np.nan for j in upto])
 
