@@ -69,7 +69,7 @@ class DivergenceFacts(Facts):
 
 DIVERGENCE = DivergenceParams()
 # Points compared at a time where a comparison would otherwise build a float array as long as the series.
-CHUNK_POINTS = 1 << 16
+CHUNK_POINTS = 1 << 14
 
 
 def reversal_share(v: np.ndarray) -> float:
@@ -97,7 +97,8 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: O
         raw = raw.copy()
         raw[masked_from:] = np.nan
     v = judged_curve(raw, p)
-    fin = np.isfinite(v) & np.isfinite(raw)
+    fin = np.isfinite(v)
+    fin &= np.isfinite(raw)
     if fin.sum() < p.min_points:
         return None
     runmin = np.where(fin, v, np.inf)
@@ -133,7 +134,8 @@ def divergence_point(s: Series, p: DivergenceParams = DIVERGENCE, masked_from: O
 def _climbed(v: np.ndarray, runmin: np.ndarray, fin: np.ndarray, ratio: float) -> np.ndarray:
     """``fin & (runmin > 0) & (v >= ratio * runmin)``, a chunk at a time: no float temporary the size of the
     series."""
-    mask = fin & (runmin > 0)
+    mask = runmin > 0
+    mask &= fin
     for a in range(0, len(v), CHUNK_POINTS):
         b = a + CHUNK_POINTS
         mask[a:b] &= v[a:b] >= ratio * runmin[a:b]
