@@ -79,6 +79,18 @@ def test_watch_reports_a_finding_once_and_honours_fail_on(tmp_path, capsys):
     assert "training finished" in out
 
 
+def test_watch_writes_where_and_how_bad_as_the_report_does_in_both_languages(capsys):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "hf_nan_lr"
+    main(["watch", str(example), "--interval", "0.05", "--idle-timeout", "2"])
+    out = capsys.readouterr().out
+    assert "[step 24 (epoch 0.19)] error TM201" in out  # the report's number format, not "epoch 0.192"
+    main(["watch", str(example), "--interval", "0.05", "--idle-timeout", "2", "--lang", "zh"])
+    out = capsys.readouterr().out
+    assert "[第 24 步（第 0.19 轮）] 错误 TM201" in out and "] error " not in out
+
+
 def test_watch_missing_path_is_an_input_error(tmp_path, capsys):
     started = time.monotonic()
     assert main(["watch", str(tmp_path / "not-yet.jsonl"), "--interval", "0.05", "--idle-timeout", "0.3"]) == 2

@@ -11,21 +11,31 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from ..findings import Position
 from ..i18n import t
 
 # An --on-alert command that hangs must not stop the watch for ever.
 ALERT_TIMEOUT = 60.0
+# The severity as the report's language writes it.
+SEVERITY_WORDS = {
+    "info": "report.severity.info",
+    "warning": "report.severity.warning",
+    "error": "report.severity.error",
+}
 
 
 def say(out: Callable[[str], None], finding: dict, lang: str) -> None:
     """Print one finding (an alarm's or the final diagnosis's) on the watch's output."""
-    where = ", ".join(f"{k} {v}" for k, v in finding["at"].items()) or "-"
+    at = finding.get("at") or {}
+    known = {k: at[k] for k in ("step", "epoch", "index") if at.get(k) is not None}
+    # the report's own wording and number format: "step 24 (epoch 0.19)", as the message beside it writes it
+    where = Position(**known).where().render(lang) if known else "-"
     out(
         t(
             "live.watch.finding",
             lang,
             where=where,
-            severity=finding["severity"],
+            severity=t(SEVERITY_WORDS[finding["severity"]], lang) if finding["severity"] in SEVERITY_WORDS else "",
             code=finding["code"],
             rule=finding["rule"],
             message=finding["message"],
