@@ -23,6 +23,9 @@ from .trainability import USUAL_LR, optimizer_family
 LR_BASE = 0.45
 LR_RISE_BONUS = 0.3  # the loss was climbing before the NaN: the textbook lr divergence
 LR_DIVERGENCE_BONUS = 0.2
+# A gradient norm that jumped far above its level and stayed up while the loss stopped falling (TM801, not the steady
+# climb of unzeroed gradients) is what steps too large do; alone, without a loss that climbed, it is weaker evidence.
+LR_EXPLOSION_ONLY_PENALTY = 0.1
 LR_SAME_AS_STABLE_PENALTY = 0.25  # a stable sibling ran at the same lr: the lr alone is not the problem
 # lr cut: halve for a divergence (the usual first step); about 3x for oscillation (1e-3 -> 3e-4 for Adam).
 LR_CUT_DIVERGENCE = 0.5
@@ -85,20 +88,37 @@ def _round_lr(x: float) -> float:
     return float(f"{x:.2g}") if x > 0 else x
 
 
+def _logged_peak_lr(ctx: Context) -> Optional[float]:
+    """The highest learning rate the run logged (its schedule's peak), when the config does not give one."""
+    peaks = [
+        float(np.max(s.values[np.isfinite(s.values)]))
+        for s in ctx.run.find(split="train", metric="lr")
+        if np.isfinite(s.values).any()
+    ]
+    peak = max(peaks, default=0.0)
+    return peak if peak > 0 else None
+
+
 def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
-    lr = ctx.lr
+    lr, cite = ctx.lr, ctx.cite("lr")
+    if lr is None:
+        lr = _logged_peak_lr(ctx)
+        cite = Msg("cause.cite.logged_lr") if lr is not None else cite
     rise = ctx.rise_before_nan()
     swings = ctx.has("oscillation", "spike")
-    if not (rise or ctx.has("divergence") or swings):
+    jump = next((f for f in ctx.by_symptom.get("gradient_explosion", []) if f.code == "TM801"), None)
+    if not (rise or ctx.has("divergence") or swings or jump):
         return None
     if nan_before_updates(ctx) and not (ctx.has("divergence") or swings):
         return None  # a NaN before any update (lr 0, first step) is not the step size
     conf = LR_BASE + (LR_RISE_BONUS if rise else 0.0) + (LR_DIVERGENCE_BONUS if ctx.has("divergence") else 0.0)
+    if jump is not None and not (rise or ctx.has("divergence") or swings):
+        conf -= LR_EXPLOSION_ONLY_PENALTY
     base = ctx.baseline
     if base is not None and lr is not None and num(base.config.get("lr")) == lr:
         conf -= LR_SAME_AS_STABLE_PENALTY
     cut = LR_CUT_OSCILLATION if swings and not (rise or ctx.has("divergence")) else LR_CUT_DIVERGENCE
-    params = {"lr": lr, "cite": ctx.cite("lr"), "optimizer": ctx.get("optimizer") or ""}  # an unknown lr is left unsaid
+    params = {"lr": lr, "cite": cite, "optimizer": ctx.get("optimizer") or ""}  # an unknown lr is left unsaid
     parts = [Msg("cause.lr_too_high.lead", params)]
     if rise:
         name, low, high = rise
@@ -107,6 +127,8 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
         parts.append(Msg("cause.lr_too_high.divergence", params))
     if swings:
         parts.append(Msg("cause.lr_too_high.swings", params))
+    if jump is not None:
+        parts.append(Msg("cause.lr_too_high.explosion", {"where": jump.where()}))
     fixes = []
     if lr is not None:
         low, high = USUAL_LR[optimizer_family(ctx.get("optimizer"))]
@@ -139,7 +161,9 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
         confidence=conf,
         title=Msg("cause.lr_too_high.title", params),
         explanation=Msg("cause.explain", {"parts": parts}),
-        findings=ctx.codes("nonfinite", "divergence", "oscillation", "spike"),
+        findings=sorted(
+            {*ctx.codes("nonfinite", "divergence", "oscillation", "spike"), *([jump.code] if jump else [])}
+        ),
         fixes=fixes,
     )
 

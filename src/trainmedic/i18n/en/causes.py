@@ -20,10 +20,12 @@ MESSAGES = {
     "cause.no_grad_clipping.title": "No gradient clipping",
     "cause.no_grad_clipping.explanation": "Gradient clipping is off (max_grad_norm = {max_grad_norm}{cite, select, none {} other {, {cite}}}), so nothing bounds one large gradient: a single bad step can throw the weights off their optimum (swings, spikes) or overflow to NaN.",
     # lr_too_high
+    "cause.cite.logged_lr": "the peak of the logged learning rate",
     "cause.lr_too_high.title": "Learning rate too high{lr, select, none {} other { ({lr})}}",
     "cause.lr_too_high.lead": "The learning rate{lr, select, none {} other { {lr}}}{cite, select, none {} other { ({cite})}} is larger than this run tolerates",
     "cause.lr_too_high.rise": "{series} rose from {low} to {high} before it became non-finite: the run was diverging before the NaN, the signature of steps too large for the loss surface{lr, select, none {} other { (lr {lr}{cite, select, none {} other {, {cite}}})}}",
     "cause.lr_too_high.divergence": "the loss left its minimum and climbed, which larger-than-stable updates do",
+    "cause.lr_too_high.explosion": "the gradient norm jumped far above its level at {where} and stayed up while the loss stopped falling, which steps too large for where the model is do",
     "cause.lr_too_high.swings": "the eval metric jumps between evaluations while the train loss is smooth: with {lr, select, none {this lr} other {lr {lr}}}{optimizer, select, none {} other { ({optimizer})}} each epoch lands somewhere else in a sharp valley",
     # batch_lr_mismatch
     "cause.batch_lr_mismatch.title": "Effective batch changed {base_eff} → {eff} while the learning rate stayed {lr}",
