@@ -16,6 +16,12 @@ from .textlog_buffer import EXPLICIT, INHERITED, MAX_SERIES, SeriesBuffer
 NAN = math.nan
 
 
+def _trainer_dict(ops: tuple) -> bool:
+    """Whether a dict line is the Hugging Face Trainer's log record: it carries ``'learning_rate'`` and the
+    Trainer's ``'epoch'`` progress (LLaMA-Factory, TRL and ms-swift train through the Trainer and print the same)."""
+    return any(op[0] is Y.EPOCH for op in ops) and any(op[0] is Y.POINT and op[2] == "learning_rate" for op in ops)
+
+
 class DictsMixin:
     """The part of :class:`~.textlog_parser.LogParser` that reads dict lines."""
 
@@ -23,6 +29,10 @@ class DictsMixin:
         """Apply a dict-line layout (see :func:`~.textlog_layout.dict_layout`) to the numbers ``toks`` of one line.
         The Trainer's ``'epoch'`` is rounded progress, not a position that tells two logging events apart."""
         ops, names, train = plan
+        if self.framework is None and id(plan) not in self._framework_checked:
+            self._framework_checked.add(id(plan))  # once per layout: the plans are remembered objects
+            if _trainer_dict(ops):
+                self.framework = "hf"
         step = epoch = NAN
         points = []
         for op in ops:

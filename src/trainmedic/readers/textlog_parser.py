@@ -57,6 +57,7 @@ class LogParser(FieldsMixin, DictsMixin, EventsMixin, BarsMixin, TablesMixin, Cr
         self.open_epoch: Optional[int] = None  # `Epoch 3/10` on a line of its own (Keras)
         self.bars: dict = {}
         self.framework: Optional[str] = None  # the framework whose own output the log shows, when it is certain
+        self._framework_checked: set = set()  # the dict-line layouts already looked at for it
         self._event_keys: set = set()
         self.saw_digits = False
         self.records = 0  # lines that recorded points
