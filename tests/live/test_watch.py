@@ -86,6 +86,7 @@ def test_watch_writes_where_and_how_bad_as_the_report_does_in_both_languages(cap
     main(["watch", str(example), "--interval", "0.05", "--idle-timeout", "2"])
     out = capsys.readouterr().out
     assert "[step 24 (epoch 0.19)] error TM201" in out  # the report's number format, not "epoch 0.192"
+    assert "[step 100] error TM101 nonfinite-values: eval/loss became nan at step 100." in out  # the step said once
     main(["watch", str(example), "--interval", "0.05", "--idle-timeout", "2", "--lang", "zh"])
     out = capsys.readouterr().out
     assert "[第 24 步（第 0.19 轮）] 错误 TM201" in out and "] error " not in out

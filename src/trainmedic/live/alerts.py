@@ -72,7 +72,7 @@ def alarm_dict(alarm, lang: str) -> dict:
 
     r = get_rule(alarm.code)
     at = {"step": int(alarm.at)} if alarm.at is not None and float(alarm.at).is_integer() else {"index": alarm.at}
-    text = announcement(alarm, int(alarm.at or 0))
+    text = announcement(alarm, int(alarm.at or 0), said_where=True)
     return {
         "code": alarm.code,
         "rule": r.name if r else alarm.detector,

@@ -72,15 +72,22 @@ class EvalWatch:
             self.detectors.setdefault(name, FrozenMetric()).load_state_dict(st)
 
 
-def announcement(obs, step: int) -> Optional[Msg]:
+def announcement(obs, step: int, *, said_where: bool = False) -> Optional[Msg]:
     """The line to say during training for an observation, or None when it is not worth interrupting for (alarms
-    below warning level, clipping, statistics)."""
+    below warning level, clipping, statistics). ``said_where``: the line is printed after its position already (as
+    ``watch`` does), so it does not start with the step again."""
     if isinstance(obs, StaleGradients):
         return msg("live.announce.stale", step=step, ratio=round(obs.ratio, 1))
     if not isinstance(obs, LiveAlarm):
         return None
     at = int(obs.at) if obs.at is not None and math.isfinite(obs.at) else step
-    params = {"step": step, "at": at, "series": obs.series, "value": obs.value, "ratio": round(obs.ratio, 1)}
+    params = {
+        "step": None if said_where else step,
+        "at": at,
+        "series": obs.series,
+        "value": obs.value,
+        "ratio": round(obs.ratio, 1),
+    }
     if obs.code == "TM404" and obs.ratio < GradientSpikeParams().warn_ratio:
         return None
     if obs.code == "TM402" and obs.ratio < SPIKE.warn_ratio:

@@ -34,16 +34,16 @@ MESSAGES = {
     "only (pass the loss to monitor.step, or loss_fn to the callback).",
     "live.announce.stale": "step {step}: the gradients still hold earlier steps' gradients ({ratio}x what this "
     "step's backward produced): optimizer.zero_grad() is not called between steps.",
-    "live.announce.alarm.TM101": "step {step}: {series} became {value} at step {at}.",
-    "live.announce.alarm.TM402": "step {step}: {series} spiked to {value} at step {at}, {ratio}x its local level.",
-    "live.announce.alarm.TM404": "step {step}: {series} spiked to {value} at step {at}, {ratio}x its local level.",
-    "live.announce.alarm.TM801": "step {step}: {series} exploded to {value} at step {at}, {ratio}x its recent "
+    "live.announce.alarm.TM101": "{step, select, none {} other {step {step}: }}{series} became {value} at step {at}.",
+    "live.announce.alarm.TM402": "{step, select, none {} other {step {step}: }}{series} spiked to {value} at step {at}, {ratio}x its local level.",
+    "live.announce.alarm.TM404": "{step, select, none {} other {step {step}: }}{series} spiked to {value} at step {at}, {ratio}x its local level.",
+    "live.announce.alarm.TM801": "{step, select, none {} other {step {step}: }}{series} exploded to {value} at step {at}, {ratio}x its recent "
     "median, and stays up.",
-    "live.announce.alarm.TM804": "step {step}: {series} has climbed steadily to {ratio}x where it started at step "
+    "live.announce.alarm.TM804": "{step, select, none {} other {step {step}: }}{series} has climbed steadily to {ratio}x where it started at step "
     "{at} (gradients never zeroed?).",
-    "live.announce.alarm.TM805": "step {step}: {series} has been exactly 0 since step {at}: no gradient reaches the "
+    "live.announce.alarm.TM805": "{step, select, none {} other {step {step}: }}{series} has been exactly 0 since step {at}: no gradient reaches the "
     "weights (a loss detached from the model?).",
-    "live.announce.alarm.TM703": "step {step}: {series} has stayed at exactly {value} since step {at} while "
+    "live.announce.alarm.TM703": "{step, select, none {} other {step {step}: }}{series} has stayed at exactly {value} since step {at} while "
     "training moves: the predictions do not change.",
     "live.summary": "{steps, plural, one {# step} other {# steps}}, {skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}}; {verdict}. Most likely cause: {cause}. Full report: {where}",
     "live.summary.no_cause": "{steps, plural, one {# step} other {# steps}}, {skipped} skipped, {rollbacks, plural, one {# rollback} other {# rollbacks}}; {verdict}. Full report: {where}",
