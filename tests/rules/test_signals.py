@@ -289,6 +289,7 @@ def test_a_loss_that_climbs_into_the_trainers_masked_nan_diverged_where_it_left_
     f = found(run_of(Series.build("train/loss", climb, step=x), Series.build("train/grad_norm", norm, step=x)), "TM201")
     assert len(f) == 1 and f[0].at.step == 16 and f[0].facts.minimum == pytest.approx(1.2)
     assert f[0].evidence[-1].value == pytest.approx(1.9e22)  # the last real loss, not the masked 0.0
+    assert "to 1.9e+22 (over 1000x)" in f[0].message.render("en")  # not "(1.58e+22x)"
 
 
 def test_a_divergence_starts_where_the_loss_never_comes_back_not_at_an_earlier_bump():

@@ -19,6 +19,9 @@ from . import Params, param, rule
 from .curves import SMOOTH_FROM_POINTS, eval_losses, evidence, make_finding, rolling_median, smoothed, train_loss
 from .nonfinite import hidden_nan_start
 
+# Beyond this many times its minimum the exact factor says nothing more ("6.86e+21x"): the message says "over 1000x".
+HUGE_RATIO = 1000.0
+
 
 @dataclass(frozen=True)
 class DivergenceParams(Params):
@@ -237,6 +240,7 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
                 "min": vmin,
                 "last": float(s.values[d["last"]]),
                 "ratio": round(d["ratio"], 1),
+                "huge": "yes" if d["ratio"] >= HUGE_RATIO else "no",
                 "train": (train.label if train is not None else ""),
                 "train_first": train_first,
                 "train_last": train_last,

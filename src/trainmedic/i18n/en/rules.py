@@ -19,8 +19,8 @@ MESSAGES = {
     "rule.TM102.ev_zero": "first exact 0.0: a hidden NaN",
     "rule.TM102.ev_witness": "NaN that proves it",
     # TM201 ----------------------------------------------------------------------------------------------------
-    "rule.TM201.message": "{series} climbs from its minimum {min} to {last} ({ratio}x) from {where}: {trail}.",
-    "rule.TM201.message_eval": "{series} explodes from its minimum {min} to {last} ({ratio}x) from {where} "
+    "rule.TM201.message": "{series} climbs from its minimum {min} to {last} ({huge, select, yes {over 1000x} other {{ratio}x}}) from {where}: {trail}.",
+    "rule.TM201.message_eval": "{series} explodes from its minimum {min} to {last} ({huge, select, yes {over 1000x} other {{ratio}x}}) from {where} "
     "({trail}) while {train} stays at {train_last} (it was {train_first}): the model "
     "was knocked off its optimum, this is not overfitting.",
     "rule.TM201.ev_min": "lowest value before the climb",
