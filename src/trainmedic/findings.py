@@ -91,6 +91,12 @@ class Severity(str, Enum):
 
 _RANK = {"info": 0, "warning": 1, "error": 2}
 SEVERITIES = tuple(s.value for s in Severity)
+# How a severity is written to people, by its value (the message keys, in full).
+SEVERITY_WORDS = {
+    "info": "report.severity.info",
+    "warning": "report.severity.warning",
+    "error": "report.severity.error",
+}
 
 
 def _coordinate(v: Any) -> Optional[float]:

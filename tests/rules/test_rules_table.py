@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from trainmedic.cli import main
+from trainmedic.findings import SEVERITY_WORDS
 from trainmedic.i18n import t
 from trainmedic.rules import docs_table
 from trainmedic.rules.checks import all_checks
-from trainmedic.rules.docs import SEVERITY_KEYS, rule_text
+from trainmedic.rules.docs import rule_text
 from trainmedic.rules.index import documented_rules
 
 HEADER = ["code", "name", "severity", "summary"]
@@ -26,10 +27,10 @@ ODD_ROWS = [
 
 def built_in_rows(lang: str) -> list:
     rows = [
-        [r.code, r.name, t(SEVERITY_KEYS[r.severity.value], lang), rule_text(r, "summary", lang)]
+        [r.code, r.name, t(SEVERITY_WORDS[r.severity.value], lang), rule_text(r, "summary", lang)]
         for r in documented_rules()
     ]
-    rows += [[c.code, c.name, t(SEVERITY_KEYS[str(c.severity)], lang), t(c.summary, lang)] for c in all_checks()]
+    rows += [[c.code, c.name, t(SEVERITY_WORDS[str(c.severity)], lang), t(c.summary, lang)] for c in all_checks()]
     return rows
 
 

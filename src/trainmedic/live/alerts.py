@@ -11,17 +11,11 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from ..findings import Position
+from ..findings import SEVERITY_WORDS, Position
 from ..i18n import t
 
 # An --on-alert command that hangs must not stop the watch for ever.
 ALERT_TIMEOUT = 60.0
-# The severity as the report's language writes it.
-SEVERITY_WORDS = {
-    "info": "report.severity.info",
-    "warning": "report.severity.warning",
-    "error": "report.severity.error",
-}
 
 
 def say(out: Callable[[str], None], finding: dict, lang: str) -> None:

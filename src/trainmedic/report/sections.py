@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional, Union
 
-from ..findings import Change, Finding, Fix, Position, Severity
+from ..findings import SEVERITY_WORDS, Change, Finding, Fix, Position, Severity
 from ..i18n import Msg, Rendered, escape_artifact, fmt_value, t
 from ..run import CONFIG_KEYS
 from .model import Report
@@ -31,11 +31,6 @@ VERDICTS = {
     "warning": "core.verdict.warning",
     "failed": "core.verdict.failed",
     "unknown": "core.verdict.unknown",
-}
-SEVERITIES = {
-    Severity.INFO: "report.severity.info",
-    Severity.WARNING: "report.severity.warning",
-    Severity.ERROR: "report.severity.error",
 }
 SOURCE_COLUMNS = ("report.col.path", "report.col.format", "report.col.series", "report.col.points")
 
@@ -428,7 +423,12 @@ def evidence_section(report: Report, lang: str) -> Optional[Section]:
     sec = Section("evidence", t("report.section.evidence", lang))
     entries = []
     for f in ordered_findings(report):
-        label = t("report.label.severity_symptom", lang, severity=Msg(SEVERITIES[f.severity]), symptom=f.symptom)
+        label = t(
+            "report.label.severity_symptom",
+            lang,
+            severity=Msg(SEVERITY_WORDS[Severity.of(f.severity).value]),
+            symptom=f.symptom,
+        )
         series = f.series_label or f.series
         head = span(f.at, f.until, lang)
         if series:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..findings import SEVERITY_WORDS
 from ..i18n import catalog, fill, t
 from . import DOC_SECTIONS, Rule
 from .checks import all_checks, get_check
@@ -20,7 +21,6 @@ from .index import documented_rules
 # `trainmedic rules` must stay readable in an 80-column terminal.
 WIDTH = 80
 # Words chosen at run time, by value (full catalog keys).
-SEVERITY_KEYS = {"info": "report.severity.info", "warning": "report.severity.warning", "error": "report.severity.error"}
 PART_KEYS = {
     "what": "rules.docs.what",
     "why": "rules.docs.why",
@@ -53,7 +53,7 @@ def list_rules(lang: str = "en", width: int = WIDTH) -> str:
     header = t("rules.docs.columns", lang).split("|")
     header = [header[0], header[1], header[3], header[4]]
     rows = [
-        [r.code, r.name, t(SEVERITY_KEYS[r.severity.value], lang), rule_text(r, "summary", lang)]
+        [r.code, r.name, t(SEVERITY_WORDS[r.severity.value], lang), rule_text(r, "summary", lang)]
         for r in documented_rules()
     ]
     return table(header, rows, width)
@@ -66,7 +66,7 @@ def list_checks(lang: str = "en", width: int = WIDTH) -> str:
     parts = [t("checks.docs.title", lang) + "\n"]
     for command in ("preflight", "checkpoints", "compare"):
         rows = [
-            [c.code, c.name, t(SEVERITY_KEYS[str(c.severity)], lang), t(c.summary, lang)]
+            [c.code, c.name, t(SEVERITY_WORDS[str(c.severity)], lang), t(c.summary, lang)]
             for c in all_checks()
             if c.command == command
         ]
