@@ -3,11 +3,28 @@ most likely cause and where the full report is."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Optional
 
 from ..i18n import t
+from ..lossfn import check_loss_fn
+from ..report.sections import VERDICTS
 
-VERDICTS = {"healthy": "core.verdict.healthy", "warning": "core.verdict.warning", "failed": "core.verdict.failed"}
+
+class GuardSettings:
+    """What every framework callback is built with: the policy, where its log goes, the ``loss_fn(model, batch)``
+    for the NaN replay, and the other :class:`~trainmedic.Monitor` arguments, kept until the run starts."""
+
+    def __init__(
+        self,
+        policy: str = "skip",
+        *,
+        log_path: Optional[str] = None,
+        loss_fn: Optional[Callable] = None,
+        **monitor_kwargs: Any,
+    ) -> None:
+        self.policy, self.log_path = policy, log_path
+        self.loss_fn = check_loss_fn(loss_fn, "TrainMedicCallback")
+        self.monitor_kwargs = monitor_kwargs
 
 
 def summary_line(monitor: Any, report: Any) -> str:

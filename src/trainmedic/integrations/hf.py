@@ -36,8 +36,8 @@ from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
 from ..live.monitor import Monitor, StepResult
-from ..lossfn import check_loss_fn, loss_of
-from .common import summary_line
+from ..lossfn import loss_of
+from .common import GuardSettings, summary_line
 
 # How far up the call stack the Trainer is looked for: Trainer._inner_training_loop -> CallbackHandler.on_train_begin
 # -> call_event -> this callback; a few more frames leave room for wrappers.
@@ -84,7 +84,7 @@ def _display(args) -> Callable[[str], None]:
     return lambda line: hf_logger.warning(line)
 
 
-class TrainMedicCallback(TrainerCallback, ExportableState):
+class TrainMedicCallback(GuardSettings, TrainerCallback, ExportableState):
     """Guards and records a Trainer run; after training, ``callback.report`` holds the diagnosis.
 
     ``log_path`` defaults to ``<output_dir>/trainmedic-live.jsonl``. ``loss_fn(model, batch) -> loss`` replaces the
@@ -100,9 +100,7 @@ class TrainMedicCallback(TrainerCallback, ExportableState):
         loss_fn: Optional[Callable] = None,
         **monitor_kwargs: Any,
     ) -> None:
-        self.policy, self.log_path = policy, log_path
-        self.loss_fn = check_loss_fn(loss_fn, "TrainMedicCallback")
-        self.monitor_kwargs = monitor_kwargs
+        GuardSettings.__init__(self, policy, log_path=log_path, loss_fn=loss_fn, **monitor_kwargs)
         self.monitor: Optional[Monitor] = None
         self.report = None
         self.result: Optional[StepResult] = None

@@ -29,12 +29,12 @@ import torch
 from lightning.pytorch import Callback
 
 from ..live.monitor import Monitor, StepResult
-from ..lossfn import check_loss_fn, loss_of
+from ..lossfn import loss_of
 from ..names import parse_metric_name
-from .common import summary_line
+from .common import GuardSettings, summary_line
 
 
-class TrainMedicCallback(Callback):
+class TrainMedicCallback(GuardSettings, Callback):
     """Guards and records a Lightning fit; after it, ``callback.report`` holds the diagnosis.
 
     ``log_path`` defaults to ``<trainer.log_dir or default_root_dir>/trainmedic-live.jsonl``. Other keyword arguments
@@ -49,9 +49,7 @@ class TrainMedicCallback(Callback):
         loss_fn: Optional[Callable] = None,
         **monitor_kwargs: Any,
     ) -> None:
-        self.policy, self.log_path = policy, log_path
-        self.loss_fn = check_loss_fn(loss_fn, "TrainMedicCallback")
-        self.monitor_kwargs = monitor_kwargs
+        GuardSettings.__init__(self, policy, log_path=log_path, loss_fn=loss_fn, **monitor_kwargs)
         self.monitor: Optional[Monitor] = None
         self.report = None
         self.result: Optional[StepResult] = None
