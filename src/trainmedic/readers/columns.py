@@ -209,8 +209,7 @@ class SeriesBuilder:
         is copied O(log n) times."""
         for blocks in self._blocks.values():
             while len(blocks) > 1 and 2 * len(blocks[-1][0]) >= len(blocks[-2][0]):
-                newest = blocks.pop()
-                blocks[-1] = [_joined([blocks[-1], newest], i) for i in range(4)]
+                blocks[-2:] = [_merged(blocks[-2:])]
 
     def series(self, *, keep: bool = False) -> list:
         """The built Series, each ordered along its axis (a resumed run's later rows win). The blocks are released
@@ -385,12 +384,16 @@ def _merge_small(blocks: list) -> None:
             break
     if k < MERGE_BLOCKS:
         return
-    tail = blocks[-k:]
+    blocks[-k:] = [_merged(blocks[-k:])]
+
+
+def _merged(tail: list) -> list:
+    """Consecutive blocks of one metric as one block (their row numbers kept unbuilt when they can be)."""
     rows = [b[3] for b in tail]
     order = _Rows.joined(rows) if all(isinstance(r, _Rows) for r in rows) else None
     merged = [_joined(tail, i) for i in range(3)]
     merged.append(order if order is not None else _joined(tail, 3))
-    blocks[-k:] = [merged]
+    return merged
 
 
 def _joined(blocks: list, i: int, keep: bool = False) -> np.ndarray:
