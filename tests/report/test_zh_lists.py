@@ -28,3 +28,13 @@ def test_english_keeps_its_comma(tmp_path):
     en = [finding_dict(f, "en") for f in trainmedic.diagnose(path).findings]
     message = next(d["message"] for d in en if d["code"] == "TM101")
     assert "train_loss, val_loss" in message or "val_loss, train_loss" in message
+
+
+def test_the_model_groups_of_a_run_are_listed_the_chinese_way(tmp_path):
+    rows = ["epoch,cnn_train_loss,mlp_train_loss,rnn_train_loss"]
+    rows += [f"{e},{2.0 / e:.3f},{1.9 / e:.3f},{'nan' if e > 6 else f'{2.1 / e:.3f}'}" for e in range(1, 11)]
+    path = tmp_path / "metrics.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = trainmedic.diagnose(path, lang="zh")
+    notes = [n.render("zh") if hasattr(n, "render") else str(n) for n in report.notes]
+    assert any("cnn、mlp" in n and "rnn" in n for n in notes), notes  # the two stable ones, listed with 、

@@ -86,7 +86,7 @@ def _bad_input(ctx: Context) -> Optional[Diagnosis]:
     if not ctx.bad_data or not ctx.has("nonfinite"):
         return None
     skipped = [o.batch for o in ctx.run.observed(GuardAction) if o.input_nonfinite and o.batch is not None]
-    params = {"batches": ", ".join(str(b) for b in skipped[:10]) or "?", "n": len(skipped)}
+    params = {"batches": [str(b) for b in skipped[:10]] or "?", "n": len(skipped)}
     fixes = [
         Fix(action=Msg("cause.fix.check_batch_finite.action"), why=Msg("cause.fix.check_batch_finite.why")),
         Fix(action=Msg("cause.fix.skip_nonfinite.action"), why=Msg("cause.fix.skip_nonfinite.why")),
@@ -218,7 +218,7 @@ def _optimizer_misses(ctx: Context) -> Optional[Diagnosis]:
     if not counts or not counts[-1].missed or not ctx.has(*NOT_LEARNING):
         return None
     c = counts[-1]
-    params = {"missed": f"{c.missed:,}", "trainable": f"{c.trainable:,}", "modules": ", ".join(c.missed_modules) or "?"}
+    params = {"missed": f"{c.missed:,}", "trainable": f"{c.trainable:,}", "modules": list(c.missed_modules) or "?"}
     fixes = [Fix(action=Msg("cause.fix.all_params.action"), why=Msg("cause.fix.all_params.why", params))]
     return Diagnosis(
         cause="optimizer_misses_params",

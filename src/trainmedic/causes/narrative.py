@@ -210,9 +210,9 @@ def _notes(run: Run, serious: list, diagnoses: list) -> list:
         bad = sorted({_group_of(run, f.series) for f in serious} - {None})
         good = [g for g in groups if g not in bad]
         if bad and good:
-            out.append(Msg("narrative.note.groups", {"good": ", ".join(good), "bad": ", ".join(bad)}))
+            out.append(Msg("narrative.note.groups", {"good": good, "bad": bad}))
         else:
-            out.append(Msg("narrative.note.groups_all", {"groups": ", ".join(groups)}))
+            out.append(Msg("narrative.note.groups_all", {"groups": list(groups)}))
     if run.points < THIN_POINTS and serious:
         out.append(Msg("narrative.note.thin", {"points": run.points}))
     if not run.config.as_dict() and serious:

@@ -87,7 +87,7 @@ def _recurrent(ctx: Context):
     conf += RECURRENT_VANILLA_BONUS if ctx.vanilla_rnn else 0.0
     conf += RECURRENT_MIXED_BONUS if ctx.mixed else 0.0
     conf += RECURRENT_NO_CLIP_BONUS if ctx.clipping_off else 0.0
-    layers = ", ".join(str(x) for x in ctx.recurrent)
+    layers = [str(x) for x in ctx.recurrent]
     params = {
         "layers": layers,
         "max_len": num(ctx.get("max_len")),
@@ -134,7 +134,7 @@ def _mixed_precision(ctx: Context):
         "precision": ctx.precision,
         "cite": ctx.cite("precision"),
         "world_size": ctx.world_size,
-        "layers": ", ".join(str(x) for x in ctx.recurrent),
+        "layers": [str(x) for x in ctx.recurrent],
     }
     parts = [Msg(PRECISION_KEYS[ctx.precision], params)]
     fixes = []

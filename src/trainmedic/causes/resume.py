@@ -48,9 +48,7 @@ def checkpoint_advice(run: Run, findings: list) -> Optional[dict]:
     if healthy:
         out["last_healthy"] = healthy[-1]
         key = "cause.resume.with_broken" if broken else "cause.resume.plain"
-        out["resume"] = Msg(
-            key, {"path": healthy[-1], "broken": ", ".join(_short(b) for b in broken), "count": len(broken)}
-        )
+        out["resume"] = Msg(key, {"path": healthy[-1], "broken": [_short(b) for b in broken], "count": len(broken)})
     else:
         out["last_healthy"] = None
         out["resume"] = Msg("cause.resume.none", {"first": pos[0][1] if pos else ""})

@@ -219,7 +219,7 @@ def _frozen_by_switch(ctx: Context) -> Optional[Diagnosis]:
         return None
     conf = FROZEN_BASE + (FROZEN_STUCK_BONUS if ctx.has("stuck_at_chance") else 0.0)
     params = {
-        "modules": ", ".join(modules),
+        "modules": list(modules),
         "cite": ctx.cite("frozen_modules"),
         "encoder_lr": ENCODER_LR,
         "ratio": "?",

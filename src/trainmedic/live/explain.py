@@ -33,7 +33,7 @@ def live_parts(monitor: Any) -> tuple:
                 "live.note.skipped",
                 n=monitor.guard.skipped,
                 policy=monitor.policy,
-                batches=", ".join(str(b) for b in monitor.skipped_batches[:20]),
+                batches=[str(b) for b in monitor.skipped_batches[:20]],
             )
         )
     if monitor.guard.rollbacks:

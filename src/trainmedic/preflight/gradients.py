@@ -103,7 +103,7 @@ def check(res: dict) -> tuple:
                 symptom="vanishing_gradient",
                 severity="error",
                 series="gradients",
-                message=msg("preflight.finding.no_grad", tensors=len(res["no_grad"]), layers=", ".join(mods[:8])),
+                message=msg("preflight.finding.no_grad", tensors=len(res["no_grad"]), layers=mods[:8]),
             )
         )
         diagnoses.append(
@@ -112,7 +112,7 @@ def check(res: dict) -> tuple:
                 confidence=0.6,
                 findings=["TM1005"],
                 title=msg("preflight.diag.no_grad.title"),
-                explanation=msg("preflight.diag.no_grad.explain", layers=", ".join(mods[:8])),
+                explanation=msg("preflight.diag.no_grad.explain", layers=mods[:8]),
                 fixes=[Fix(action=msg("preflight.fix.no_grad"), why=msg("preflight.fix.no_grad.why"))],
             )
         )
@@ -125,7 +125,7 @@ def check(res: dict) -> tuple:
                 symptom="vanishing_gradient",
                 severity="warning",
                 series="gradients",
-                message=msg("preflight.finding.zero_grad", tensors=len(res["zero_grad"]), layers=", ".join(mods[:8])),
+                message=msg("preflight.finding.zero_grad", tensors=len(res["zero_grad"]), layers=mods[:8]),
             )
         )
         diagnoses.append(
@@ -134,7 +134,7 @@ def check(res: dict) -> tuple:
                 confidence=0.4,
                 findings=["TM1006"],
                 title=msg("preflight.diag.zero_grad.title"),
-                explanation=msg("preflight.diag.zero_grad.explain", layers=", ".join(mods[:8])),
+                explanation=msg("preflight.diag.zero_grad.explain", layers=mods[:8]),
                 fixes=[Fix(action=msg("preflight.fix.zero_grad"), why=msg("preflight.fix.zero_grad.why"))],
             )
         )

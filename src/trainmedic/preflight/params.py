@@ -159,7 +159,7 @@ def check(cov: Coverage, optimizer: Optional[Any]) -> tuple:
                     "preflight.finding.optimizer_misses",
                     count=cov.missed_numel,
                     tensors=len(cov.missed),
-                    modules=", ".join(mods),
+                    modules=list(mods),
                     ratio=ratio * 100,
                 ),
                 facts=CoverageFacts(missed=tuple(cov.missed[:50]), missed_numel=cov.missed_numel),
@@ -170,10 +170,8 @@ def check(cov: Coverage, optimizer: Optional[Any]) -> tuple:
                 cause="optimizer_misses_params",
                 confidence=0.95,
                 findings=["TM1002"],
-                title=msg("preflight.diag.optimizer_misses.title", modules=", ".join(mods)),
-                explanation=msg(
-                    "preflight.diag.optimizer_misses.explain", count=cov.missed_numel, modules=", ".join(mods)
-                ),
+                title=msg("preflight.diag.optimizer_misses.title", modules=list(mods)),
+                explanation=msg("preflight.diag.optimizer_misses.explain", count=cov.missed_numel, modules=list(mods)),
                 fixes=[
                     Fix(
                         action=msg("preflight.fix.optimizer_all_params"),

@@ -85,7 +85,7 @@ def check(
                 series="structure",
                 message=msg(
                     "preflight.finding.rnn_amp",
-                    modules=", ".join(rnns),
+                    modules=list(rnns),
                     length=longest,
                     dtype=dtype,
                     limit=LONG_SEQUENCE,
@@ -124,7 +124,7 @@ def check(
                 symptom="gradient_explosion",
                 severity="warning",
                 series="structure",
-                message=msg("preflight.finding.rnn_no_clip", modules=", ".join(rnns)),
+                message=msg("preflight.finding.rnn_no_clip", modules=list(rnns)),
             )
         )
         diagnoses.append(
@@ -148,9 +148,7 @@ def check(
                 symptom="oscillation",
                 severity="warning",
                 series="structure",
-                message=msg(
-                    "preflight.finding.bn_small", modules=", ".join(bns[:4]), batch=per_device_batch, limit=BN_MIN_BATCH
-                ),
+                message=msg("preflight.finding.bn_small", modules=bns[:4], batch=per_device_batch, limit=BN_MIN_BATCH),
             )
         )
         diagnoses.append(
