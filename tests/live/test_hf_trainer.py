@@ -34,7 +34,8 @@ class Poison(transformers.TrainerCallback):
         self.on = False
 
 
-def _train(tmp_path, policy, poison_steps, **kw):
+def _tiny_bert(tmp_path, *, max_steps: int, max_grad_norm: float):
+    """A 2-layer BERT classifier, 96 synthetic examples and the Trainer's arguments to train it on the CPU."""
     torch.manual_seed(0)
     config = transformers.BertConfig(
         vocab_size=60,
@@ -46,12 +47,11 @@ def _train(tmp_path, policy, poison_steps, **kw):
         num_labels=2,
     )
     model = transformers.BertForSequenceClassification(config)
-    g = torch.Generator().manual_seed(0)
-    ids = torch.randint(1, 60, (96, 12), generator=g)
+    ids = torch.randint(1, 60, (96, 12), generator=torch.Generator().manual_seed(0))
     data = [{"input_ids": i, "attention_mask": torch.ones(12, dtype=torch.long), "labels": int(i[0] > 30)} for i in ids]
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path),
-        max_steps=12,
+        max_steps=max_steps,
         per_device_train_batch_size=8,
         learning_rate=1e-3,
         logging_steps=1,
@@ -59,8 +59,13 @@ def _train(tmp_path, policy, poison_steps, **kw):
         report_to=[],
         use_cpu=True,
         disable_tqdm=True,
-        max_grad_norm=1.0,
+        max_grad_norm=max_grad_norm,
     )
+    return model, data, args
+
+
+def _train(tmp_path, policy, poison_steps, **kw):
+    model, data, args = _tiny_bert(tmp_path, max_steps=12, max_grad_norm=1.0)
     poison = Poison(model, poison_steps)
     guard = TrainMedicCallback(policy, **kw)
     trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[poison, guard])
@@ -129,31 +134,7 @@ def test_the_guard_takes_the_norm_the_trainer_computed_and_computes_none_itself(
         return real(tensors, *a, **kw)
 
     monkeypatch.setattr(torch, "_foreach_norm", counted)
-    torch.manual_seed(0)
-    config = transformers.BertConfig(
-        vocab_size=60,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=32,
-        num_labels=2,
-    )
-    model = transformers.BertForSequenceClassification(config)
-    ids = torch.randint(1, 60, (96, 12), generator=torch.Generator().manual_seed(0))
-    data = [{"input_ids": i, "attention_mask": torch.ones(12, dtype=torch.long), "labels": int(i[0] > 30)} for i in ids]
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path),
-        max_steps=24,
-        per_device_train_batch_size=8,
-        learning_rate=1e-3,
-        logging_steps=1,
-        save_strategy="no",
-        report_to=[],
-        use_cpu=True,
-        disable_tqdm=True,
-        max_grad_norm=max_grad_norm,
-    )
+    model, data, args = _tiny_bert(tmp_path, max_steps=24, max_grad_norm=max_grad_norm)
     guard = TrainMedicCallback("skip", layer_norms_every=0)
     trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[guard])
     trainer.train()
