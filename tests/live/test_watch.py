@@ -119,6 +119,20 @@ def _watch_in_thread(log, lines, **kw):
     return th, box
 
 
+def _watch_a_run(tmp_path, records, *, chunks, idle_timeout, pause=0.15) -> tuple:
+    """Write ``records`` to a live log in ``chunks`` while ``watch`` follows it, then its end event: (the lines
+    ``watch`` printed, its exit code, the log)."""
+    log = tmp_path / "live.jsonl"
+    log.write_text(_line(HEADER))
+    lines: list = []
+    th, box = _watch_in_thread(log, lines, idle_timeout=idle_timeout)
+    _grow(log, records, chunks=chunks, pause=pause)
+    with open(log, "a") as fh:
+        fh.write(_line({"type": "event", "kind": "end", "step": len(records), "message": "", "data": {}}))
+    th.join(timeout=30)
+    return lines, box.get("rc"), log
+
+
 def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_none(tmp_path):
     import math
 
@@ -144,14 +158,7 @@ def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_n
         for i in range(n)
     ]
     records[-3:] = [dict(r, loss="nan", grad_norm="nan") for r in records[-3:]]  # and a NaN at the end
-    log = tmp_path / "live.jsonl"
-    log.write_text(_line(HEADER))
-    lines: list = []
-    th, box = _watch_in_thread(log, lines, idle_timeout=3)
-    _grow(log, records, chunks=8)
-    with open(log, "a") as fh:
-        fh.write(_line({"type": "event", "kind": "end", "step": n, "message": "", "data": {}}))
-    th.join(timeout=30)
+    lines, rc, log = _watch_a_run(tmp_path, records, chunks=8, idle_timeout=3)
     end = next(i for i, x in enumerate(lines) if "the run ended" in x)
     during = lines[:end]
     assert any("TM404" in x and "step 251" in x for x in during), lines
@@ -164,7 +171,7 @@ def test_watch_alarms_are_kept_by_the_final_diagnosis_and_healthy_noise_raises_n
         f = next(f for (c, _), f in kept.items() if c == code)
         until = f.until.step if f.until is not None else f.at.step
         assert f.at.step <= step <= until, (x, f)
-    assert box["rc"] == 1 and math.isnan(final.series_data["train/loss"].values[-1])
+    assert rc == 1 and math.isnan(final.series_data["train/loss"].values[-1])
 
 
 def test_a_poll_reads_only_the_new_points(tmp_path, monkeypatch):
@@ -177,16 +184,9 @@ def test_a_poll_reads_only_the_new_points(tmp_path, monkeypatch):
     monkeypatch.setattr(
         stream.StreamAlarms, "feed", lambda self, *a, **k: fed.append(a[0]) or original_feed(self, *a, **k)
     )
-    log = tmp_path / "live.jsonl"
-    log.write_text(_line(HEADER))
-    lines: list = []
-    th, box = _watch_in_thread(log, lines, idle_timeout=2)
     records = [_step(i, 1.0 / i) for i in range(1, 301)]
-    _grow(log, records, chunks=10, pause=0.1)
-    with open(log, "a") as fh:
-        fh.write(_line({"type": "event", "kind": "end", "step": 300, "message": "", "data": {}}))
-    th.join(timeout=30)
-    assert box["rc"] == 0
+    _, rc, _ = _watch_a_run(tmp_path, records, chunks=10, idle_timeout=2, pause=0.1)
+    assert rc == 0
     assert len(built) == 1  # the Run is built once, for the final diagnosis, not at every poll
     assert fed.count("train/loss") == 300 and fed.count("train/grad_norm") == 300  # each point judged once
 
@@ -213,14 +213,7 @@ def test_watch_raises_loss_spikes_and_gradient_explosions_with_the_rules_own_det
         }
         for i in range(n)
     ]
-    log = tmp_path / "live.jsonl"
-    log.write_text(_line(HEADER))
-    lines: list = []
-    th, box = _watch_in_thread(log, lines, idle_timeout=3)
-    _grow(log, records, chunks=6)
-    with open(log, "a") as fh:
-        fh.write(_line({"type": "event", "kind": "end", "step": n, "message": "", "data": {}}))
-    th.join(timeout=30)
+    lines, _, log = _watch_a_run(tmp_path, records, chunks=6, idle_timeout=3)
     end = next(i for i, x in enumerate(lines) if "the run ended" in x)
     during = lines[:end]
     assert any("TM402" in x and "step 121" in x for x in during), lines
