@@ -95,7 +95,7 @@ def mlp_cost(policy: str, log: str | None, pairs: int, reps: int, part: str = "g
                     measure(monitor, loss)
                 else:
                     loss.item()
-                    list(map(torch.Tensor.item, torch._foreach_norm([p.grad for p in params], 2)))
+                    list(map(torch.Tensor.item, torch._foreach_norm([p.grad for p in params])))
                 opt.step()
             opt.zero_grad()
             return time.perf_counter() - t

@@ -135,6 +135,14 @@ class Guard:
         if math.isfinite(norm):
             self.norms.append(norm)
 
+    def quiet(self, loss: Optional[float], norm: float) -> None:
+        """A step that is neither bad nor anything else but applied, with finite values: ``decide`` (STEP) and
+        ``healthy`` in one."""
+        self.bad_in_row = 0
+        if loss is not None:
+            self.losses.append(loss)
+        self.norms.append(norm)
+
     def state_dict(self) -> dict:
         """Counters and histories (JSON-safe), so that a resumed run keeps its guard."""
         return {

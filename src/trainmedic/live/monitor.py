@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import time
 import weakref
+from time import perf_counter
 from typing import Any, Callable, Optional
 
 import torch
@@ -34,7 +35,7 @@ from . import quantities as q
 from .actions import Actions
 from .announce import Announcer
 from .guard import ROLLBACK, STEP, Guard, GuardConfig
-from .measure import measure
+from .measure import measure, of_plain, plain
 from .monitor_records import Records
 from .records import FORMAT, VERSION, LogWriter, RunBuilder, finish_log
 from .results import StepResult, StopTraining
@@ -110,7 +111,7 @@ class Monitor(Records, Actions):
         self.lr_scale = 1.0
         self.provenance: Optional[dict] = None
         self.skipped_batches: list = []
-        self._groups_seen: Optional[list] = None  # (the params list, its length) of each optimizer group, as last read
+        self._groups_seen: list = []  # (the params list, its length) of each optimizer group, as last read
         self._params: list = []
         self._layer: dict = {}
         self._refresh_params()
@@ -149,6 +150,10 @@ class Monitor(Records, Actions):
                 directory=snapshot_dir,
             )
             self.snapshots.take(0, self.lr_scale)
+        # Applying a step is ``optimizer.step()`` and nothing else (no GradScaler, no buffers to keep for a later
+        # skipped step, no snapshots to take): what ``apply`` and ``after`` come to then.
+        scaler_on = scaler is not None and scaler.is_enabled()
+        self._only_step = not scaler_on and not self._buffers and self.snapshots is None
         self._record(
             {
                 "format": FORMAT,
@@ -176,15 +181,6 @@ class Monitor(Records, Actions):
         """The parameters the optimizer holds now (a group added, a parameter unfrozen after the Monitor was built
         or one that is not the model's): what the guard must keep finite."""
         groups = self.optimizer.param_groups
-        seen = self._groups_seen
-        # Checked every step: the same lists as last time, of the same lengths (a loop rather than a key tuple).
-        if seen is not None and len(groups) == len(seen):
-            for group, (params, n) in zip(groups, seen):
-                now = group["params"]
-                if now is not params or len(now) != n:
-                    break
-            else:
-                return
         self._groups_seen = [(g["params"], len(g["params"])) for g in groups]
         self._params = facts.optimizer_params(self.optimizer)
         devices = {p.device for p in self._params}
@@ -194,8 +190,10 @@ class Monitor(Records, Actions):
         scaler_on = self.scaler is not None and self.scaler.is_enabled()
         self._plain = self._device is not None and not self._distributed and not scaler_on and not self.max_grad_norm
         self._reads_free = self._device is not None and self._device.type == "cpu"  # no device to wait for
+        # Steps that may be measured, decided and put aside in one go when quiet (see ``judge``).
+        self._quick = self._plain and not self.guard.judges_spikes
         # Norms in float32 (what the guard compares); asked for only when some parameter is not float32 already.
-        self._norm_kw = {} if all(p.dtype == torch.float32 for p in self._params) else {"dtype": torch.float32}
+        self._norm_dtype = None if all(p.dtype == torch.float32 for p in self._params) else torch.float32
         inner = getattr(self.model, "module", self.model)
         names = {id(p): q.layer_of(n) for n, p in inner.named_parameters()}
         self._layer = {id(p): names.get(id(p), "(optimizer)") for p in self._params}
@@ -218,10 +216,11 @@ class Monitor(Records, Actions):
         batch and replay the first non-finite one; ``micro_batches``: every micro-batch of a gradient-accumulation
         step (a NaN may sit in any of them). Raises :class:`StopTraining`.
         """
-        result = self.judge(
-            loss, batch, grad_norm=grad_norm, batch_index=batch_index, epoch=epoch, micro_batches=micro_batches
-        )
+        result = self._judge(loss, batch, grad_norm, True, batch_index, epoch, micro_batches)
         if result.action == STEP:
+            if self._only_step:
+                self.optimizer.step()
+                return result
             self.apply()
         else:
             self.discard()
@@ -244,23 +243,70 @@ class Monitor(Records, Actions):
         ``grad_norm_clipped=False``: the ``grad_norm`` handed over was computed without clipping (a framework that
         computes the norm whether or not it clips): it is used as the norm, and says nothing about clipping.
         """
-        now = time.perf_counter()
-        step_time = now - self._last_time if self._last_time is not None else None
-        self._last_time = now
-        self.step_count += 1
-        step = self.step_count
-        self._refresh_params()
+        return self._judge(loss, batch, grad_norm, grad_norm_clipped, batch_index, epoch, micro_batches)
+
+    def _judge(
+        self,
+        loss: Any,
+        batch: Any,
+        grad_norm: Any,
+        grad_norm_clipped: bool,
+        batch_index: Optional[int],
+        epoch: Optional[float],
+        micro_batches: Optional[list],
+    ) -> StepResult:
+        """:meth:`judge` with its arguments in order (called every step)."""
+        now = perf_counter()
+        last, self._last_time = self._last_time, now
+        step_time = now - last if last is not None else None
+        self.step_count = step = self.step_count + 1
+        # The parameters the optimizer holds, read again only when its groups changed: the same lists as last
+        # time, of the same lengths (checked every step, inline).
+        groups, seen = self.optimizer.param_groups, self._groups_seen
+        if len(groups) != len(seen):
+            self._refresh_params()
+        elif len(seen) == 1:  # the common case, without the loop (half the cost after a backward pass)
+            held, (params, n) = groups[0]["params"], seen[0]
+            if held is not params or len(held) != n:
+                self._refresh_params()
+        else:
+            for group, (params, n) in zip(groups, seen):
+                held = group["params"]
+                if held is not params or len(held) != n:
+                    self._refresh_params()
+                    break
         if step == 1 and batch is not None and self.rank == 0:
             self._first_batch(batch)
-        if not isinstance(loss, torch.Tensor):
+        tensor = isinstance(loss, torch.Tensor)
+        if not tensor:
             loss = loss_of(loss)
+            tensor = isinstance(loss, torch.Tensor)
             if loss is None:
                 self._loss_missing += 1
                 if self._loss_missing == 1:
                     self.announcer.event("loss_missing", msg("live.announce.loss_missing"), step)
         every = self.layer_norms_every
         want_layers = bool(every) and (step % every == 0 or step == 1)
-        m = measure(self, loss, grad_norm=grad_norm, want_layers=want_layers)
+        index = batch_index if batch_index is not None else step - 1
+        probe = self.probe
+        quiet_tried = False
+        if self._quick and tensor and grad_norm is None and not want_layers and (probe is None or not probe.handles):
+            # The common step, measured, decided and put aside in one go when it is quiet (:mod:`.quiet`): what
+            # the general path below would do with it, without the objects it builds on the way.
+            stale = probe.ratio() if probe is not None else None  # the hook is removed: no device values
+            got = plain(self, loss)
+            if got is None:
+                m = measure(self, loss, want_layers=want_layers, probed=(stale, None))
+            else:
+                loss_v, norm_v = got
+                if self.signals.quiet_step(step, loss_v, norm_v, False, stale):
+                    self.guard.quiet(loss_v, norm_v)
+                    self._record_step(loss_v, norm_v, None, None, STEP, index, epoch, step_time, now)
+                    return StepResult(step, STEP, loss_v, norm_v)
+                quiet_tried = True
+                m = of_plain(self, loss_v, norm_v, stale)
+        else:
+            m = measure(self, loss, grad_norm=grad_norm, want_layers=want_layers)
         nonfinite = m.nonfinite
         amp_overflow = (
             nonfinite
@@ -282,9 +328,8 @@ class Monitor(Records, Actions):
             bad_data = dist.any_rank(bool(local), device) if (local is not None or dist.active()) else None
         action = self.guard.decide(step, bad_nonfinite, m.spike, bad_data=bool(bad_data))
         result = StepResult(step, action, m.loss, m.norm, nonfinite, m.spike, layers=m.layers, bad_data=bad_data)
-        index = batch_index if batch_index is not None else step - 1
-        self._record_step(m, action, index, epoch, step_time, now)
-        self._signals(result, m, grad_norm is not None and grad_norm_clipped)
+        self._record_step(m.loss, m.norm, m.scale, m.layers, action, index, epoch, step_time, now)
+        self._signals(result, m, grad_norm is not None and grad_norm_clipped, quiet_tried)
         if nonfinite and not self._first_nonfinite_seen:
             self._first_nonfinite_seen = True
             result.provenance = self._explain(batch)

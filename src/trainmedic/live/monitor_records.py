@@ -32,12 +32,23 @@ class Records:
         if self.log is not None:
             self.log.write(rec, flush=flush)
 
-    def _record_step(self, m, action: str, index: Any, epoch: Any, step_time: Optional[float], now: float) -> None:
+    def _record_step(
+        self,
+        loss: Optional[float],
+        norm: float,
+        scale: Optional[float],
+        layers: Optional[dict],
+        action: str,
+        index: Any,
+        epoch: Any,
+        step_time: Optional[float],
+        now: float,
+    ) -> None:
         """Keep the step's row; rows go to the Run and the log in batches (every FLUSH_RECORDS steps, FLUSH_SECONDS,
         guard action, other record or read of the Run), formatted while the code is in the cache."""
         rows = self._steps
         lrs = q.lrs(self.optimizer)
-        rows.append((self.step_count, epoch, m.loss, m.norm, lrs, m.scale, step_time, m.layers or None, action, index))
+        rows.append((self.step_count, epoch, loss, norm, lrs, scale, step_time, layers or None, action, index))
         log = self.log
         if log is None:
             if action != STEP or len(rows) >= FLUSH_RECORDS:
@@ -65,11 +76,13 @@ class Records:
         self._record(obs.to_record(), flush=True)
 
     # What the step showed ------------------------------------------------------------------------------------
-    def _signals(self, result: StepResult, m, passed: bool) -> None:
-        """Host-side judgement: alarms, gradient flow, stale gradients, clipping; announce what matters."""
-        found = self.signals.update(
-            self.step_count, m.loss, m.norm, m.no_grads, m.stale, m.norm if passed else None, m.post
-        )
+    def _signals(self, result: StepResult, m, passed: bool, quiet_tried: bool = False) -> None:
+        """Host-side judgement: alarms, gradient flow, stale gradients, clipping; announce what matters.
+        ``quiet_tried``: the step was offered as a quiet step already (and not taken)."""
+        args = (self.step_count, m.loss, m.norm, m.no_grads, m.stale)
+        if not quiet_tried and self.signals.quiet_step(*args):
+            return
+        found = self.signals.loud_step(*args, m.norm if passed else None, m.post)
         for obs in found:
             self.observe(obs)
             if isinstance(obs, LiveAlarm):

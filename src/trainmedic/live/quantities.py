@@ -135,14 +135,7 @@ class StaleProbe:
         gradient; else ``norms``, the device tensors ``[|grad|, |sum of incoming gradients|]`` to read back with the
         step's other values (both None when it is not known: no backward pass seen, or the hook just put back)."""
         if not self.handles:
-            grad = self.param.grad if self.param is not None else None
-            if grad is None:
-                return None, None
-            if grad is self.last:  # the same tensor as a step ago: not set to None; measure from the next step
-                self._arm()
-                return None, None
-            self.last = grad
-            return 1.0, None
+            return self.ratio(), None
         state, self.state = self.state, None
         if state is None:
             return None, None
@@ -154,6 +147,18 @@ class StaleProbe:
             return 1.0, None
         self.fresh_in_row = 0
         return None, list(torch._foreach_norm(state, 2))
+
+    def ratio(self) -> Optional[float]:
+        """:meth:`read` once the hook is removed (no device values then): 1.0 when the gradient is a new tensor
+        since the last read, else None (not known: no gradient, or the same tensor, and the hook goes back)."""
+        grad = self.param.grad if self.param is not None else None
+        if grad is None:
+            return None
+        if grad is self.last:  # the same tensor as a step ago: not set to None; measure from the next step
+            self._arm()
+            return None
+        self.last = grad
+        return 1.0
 
     def reset(self) -> None:
         """Forget what was seen since the last read (a replay's backward is not a training step)."""
@@ -178,9 +183,9 @@ FRESH = object()
 def lrs(optimizer) -> list:
     """Learning rate of every parameter group (host values; no device work)."""
     out = [group.get("lr", math.nan) for group in optimizer.param_groups]
-    for i, lr in enumerate(out):
-        if type(lr) is not float:
-            out[i] = float(lr.item() if isinstance(lr, torch.Tensor) else lr)
+    for lr in out:
+        if type(lr) is not float:  # a tensor lr (read now: the scheduler changes it in place), an int ...
+            return [float(v.item() if isinstance(v, torch.Tensor) else v) for v in out]
     return out
 
 

@@ -70,6 +70,15 @@ class Signals:
         measured: Optional[float] = None,
     ) -> list:
         """Observations this step establishes (see the module docstring)."""
+        if self.quiet_step(step, loss, norm, no_grads, stale):
+            return []
+        return self.loud_step(step, loss, norm, no_grads, stale, passed, measured)
+
+    def quiet_step(
+        self, step: int, loss: Optional[float], norm: float, no_grads: bool = False, stale: Optional[float] = None
+    ) -> bool:
+        """True when this step has nothing to say (put aside for the detectors, counted in the tally): then it is
+        done with. Otherwise :meth:`loud_step` must judge it (call each once per step, in this order)."""
         eligible = (
             not no_grads
             and 0.0 < norm < math.inf
@@ -78,11 +87,17 @@ class Signals:
             and (stale is None or stale < STALE_RATIO)
             and "clip" in self.reported
         )
-        if self.quiet.accept(step, loss, norm, eligible):  # nothing to say at this step: the tally only
+        if self.quiet.accept(step, loss, norm, eligible):
             flow = self.flow
             flow[0] += 1
             flow[3] = 0
-            return []
+            return True
+        return False
+
+    def loud_step(self, step: int, loss: Optional[float], norm: float, no_grads: bool, *more: Optional[float]) -> list:
+        """Observations of a step that :meth:`quiet_step` did not take (``more``: stale, passed, measured, as in
+        :meth:`update`)."""
+        stale, passed, measured = more
         self.quiet.hand_over()
         out: list = []
         x = float(step)
