@@ -44,6 +44,8 @@ RULE_MODULES = (
     "divergence",
     "drift",
     "learning",
+    "prior",
+    "majority",
     "plateau",
     "oscillation",
     "swings",

@@ -70,7 +70,7 @@ class ChanceFacts(Facts):
     k: int
     ln_k: float
     loss: float
-    k_source: str  # config | loss_function | accuracy | constant_loss
+    k_source: str  # config | loss_function | accuracy | constant_loss | loss_level
     acc: Optional[float] = None
     acc_low: Optional[float] = None
     acc_high: Optional[float] = None
@@ -117,7 +117,7 @@ def _accuracy(run: Run, group) -> Optional[Series]:
     return None
 
 
-def _classes_from_accuracy(acc: Series, p: ChanceParams, loss_level: Optional[float] = None) -> Optional[int]:
+def classes_from_accuracy(acc: Series, p: ChanceParams, loss_level: Optional[float] = None) -> Optional[int]:
     """K when an accuracy sits flat at 1/K (it must name one K, not wander), else None. Sampling noise makes
     1/accuracy fall between two K (10.64% is 1/9.4): of the K whose 1/K the accuracy is within tolerance of, the one
     whose ln K the loss confirms best."""
@@ -160,7 +160,7 @@ def chance_level(run: Run, group: Optional[str], p: ChanceParams = CHANCE) -> Op
     del finite
     level = float(np.median(loss.values if fin is None else loss.values[fin]))
     if k is None:
-        k, source = _classes_from_accuracy(acc, p, level), "accuracy"
+        k, source = classes_from_accuracy(acc, p, level), "accuracy"
     if not k:
         return None
     ln_k = math.log(k)

@@ -43,4 +43,12 @@ MESSAGES = {
     "rule.TM202.message_acc": "{series} rises {rises, plural, one {# epoch} other {# epochs}} in a row from {where}, {start} → {end} (+{rise}%), while the train accuracy falls {acc_start} → {acc_end}: each epoch of updates leaves the model worse at its own train set.",
     "rule.TM202.ev_start": "the rise begins",
     "rule.TM202.ev_end": "still rising",
+    "rule.TM307.message": "{series} stays at {level} = ln {k} from {where} ({n, plural, one {# point} other {# points}}, {low}-{high}; exp(loss) within {off} of {k}): a uniform guess over {k, plural, one {# class} other {# classes}}, whatever the input.",
+    "rule.TM307.message_noisy": "{series} hovers around {level} over {n, plural, one {# point} other {# points}} from {where} ({low}-{high}) without falling: ln {k} = {ln_k}, the loss of a guess over {k, plural, one {# class} other {# classes}}; too noisy to say more.",
+    "rule.TM307.ev_first": "first point at ln K",
+    "rule.TM307.ev_last": "last point, still at ln K",
+    "rule.TM308.message": "{series} is {value} at every one of {n, plural, one {# evaluation} other {# evaluations}} from {where} while the loss stays at {loss} (a constant prediction scores at least {floor}): the model answers one class, whose share the accuracy is.",
+    "rule.TM308.ev_first": "first evaluation",
+    "rule.TM308.ev_last": "still exactly the same",
+    "rule.TM308.ev_loss": "the train loss, flat",
 }
