@@ -93,3 +93,29 @@ def test_a_rule_on_a_long_run_holds_at_most_one_extra_array_of_the_series(code):
             tracemalloc.stop()
     assert [f.code for f in again] == [f.code for f in first]
     assert peak <= ARRAYS_ALLOWED * 8 * POINTS, f"{code}: {peak / (8 * POINTS):.2f} arrays"
+
+
+@pytest.mark.parametrize("code", ["TM307", "TM308"])
+def test_a_long_run_stuck_at_chance_is_judged_without_copying_its_loss_twice(code):
+    step = np.arange(POINTS, dtype=float)
+    rng = np.random.default_rng(3)
+    loss = np.round(math.log(10) + rng.normal(0, 0.0005, POINTS), 5)  # an average at chance, printed to 5 decimals
+    ev = step[999::1000]
+    series = [Series.build("train/loss", loss, step=step)]
+    if code == "TM308":
+        series += [
+            Series.build("val/loss", np.full(len(ev), 1.2712), step=ev),
+            Series.build("val/acc", np.full(len(ev), 0.4455), step=ev),
+        ]
+    run = run_of(*series)
+    r = get_rule(code)
+    with reuse_derived():
+        first = r(run, r.params_for(DEFAULT))
+        tracemalloc.start()
+        try:
+            again = r(run, r.params_for(DEFAULT))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert [f.code for f in again] == [f.code for f in first] == [code]
+    assert peak <= ARRAYS_ALLOWED * 8 * POINTS, f"{code}: {peak / (8 * POINTS):.2f} arrays"

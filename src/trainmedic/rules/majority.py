@@ -47,22 +47,32 @@ class MajorityFacts(Facts):
 
 
 def constant_floor(share: float) -> float:
-    """The lowest mean cross-entropy of a model that predicts the same distribution for every example, when its
-    largest class holds ``share`` of the examples: the entropy of the labels, at least that of the largest class
-    against the rest and at least -ln(share)."""
+    """A floor under the mean cross-entropy of a model that outputs one distribution for every example: at least
+    the entropy of the labels, which (when the class it answers is the largest, as the prior's argmax is, with
+    ``share`` of the examples) is at least that of this class against the rest, and at least -ln(share)."""
     binary = -(share * math.log(share) + (1 - share) * math.log(1 - share))
     return max(binary, -math.log(share))
 
 
-def _flat(s: Optional[Series], share: float) -> Optional[bool]:
-    """Whether a series changes by less than ``share`` of its level over the run (None when it has no values)."""
-    if s is None:
-        return None
-    v = s.values[np.isfinite(s.values)]
+def level_and_range(s: Series) -> Optional[tuple]:
+    """(median, max - min) of a series' finite values, None with fewer than two; one copy of the values at most."""
+    ok = np.isfinite(s.values)
+    v = s.values.copy() if ok.all() else s.values[ok]
+    del ok
     if v.size < 2:
         return None
-    level = abs(float(np.median(v)))
-    return bool(level > 0 and float(v.max() - v.min()) < share * level)
+    spread = float(v.max() - v.min())
+    mid = [(v.size - 1) // 2, v.size // 2]
+    v.partition(mid)  # in place: the copy is ours
+    return float(v[mid].mean()), spread
+
+
+def _flat(measured: Optional[tuple], share: float) -> Optional[bool]:
+    """Whether a (level, range) pair changes by less than ``share`` of its level (None when unknown)."""
+    if measured is None:
+        return None
+    level, spread = abs(measured[0]), measured[1]
+    return bool(level > 0 and spread < share * level)
 
 
 def majority_only(run: Run, group: Optional[str], acc: Series, p: MajorityParams) -> Optional[dict]:
@@ -80,7 +90,8 @@ def majority_only(run: Run, group: Optional[str], acc: Series, p: MajorityParams
         return None  # printed too coarsely for four equal values to mean equal predictions
     loss = train_loss(run, group)
     evals = series_of(run, split="eval", metric="loss", group=group)
-    if _flat(loss, p.flat) is not True or any(_flat(e, p.flat) is False for e in evals):
+    measured = [level_and_range(s) for s in ([loss] if loss is not None else []) + evals]
+    if loss is None or _flat(measured[0], p.flat) is not True or any(_flat(m, p.flat) is False for m in measured[1:]):
         return None  # a loss that moves is a model that changes: a frozen accuracy is then the eval side's
     for t in series_of(run, split="train", metric="acc", group=group):
         ta = as_fraction(t.values)
@@ -88,7 +99,7 @@ def majority_only(run: Run, group: Optional[str], acc: Series, p: MajorityParams
         if ta.size and float(ta.max() - ta.min()) >= p.train_acc_flat:
             return None
     floor = constant_floor(share)
-    levels = [float(np.median(s.values[np.isfinite(s.values)])) for s in [loss, *evals] if np.isfinite(s.values).any()]
+    levels = [m[0] for m in measured if m is not None]
     if min(levels) < (1 - p.floor_tol) * floor:
         return None  # below what any constant prediction scores: the model tells examples apart
     return {

@@ -75,23 +75,47 @@ def _train_losses(run: Run, group: Optional[str]) -> list:
     return ([main] if main is not None else []) + others
 
 
+# Points compared at a time when a pin is traced back from the end: a long series is never copied whole.
+CHUNK = 1 << 14
+
+
+def _finite(s: Series) -> tuple:
+    """(values, index of each value in the series): the series itself when it holds no NaN or infinity."""
+    ok = np.isfinite(s.values)
+    if ok.all():
+        return s.values, None
+    fin = np.flatnonzero(ok)
+    return s.values[fin], fin
+
+
+def pinned_suffix(v: np.ndarray, k: int, within: float) -> int:
+    """How many of the last values have exp(value) within ``within`` of ``k`` (ln(k - within) <= v <= ln(k + within)),
+    traced back from the end a chunk at a time."""
+    lo = math.log(k - within) if k > within else -math.inf
+    hi = math.log(k + within)
+    count = 0
+    for end in range(len(v), 0, -CHUNK):
+        part = v[max(0, end - CHUNK) : end]
+        bad = np.flatnonzero((part < lo) | (part > hi))
+        if bad.size:
+            return count + len(part) - 1 - int(bad[-1])
+        count += len(part)
+    return count
+
+
 def loss_pin(s: Series, p: LnKParams = LN_K) -> Optional[dict]:
     """Where a loss sits pinned at ln K up to its last point: K, the first pinned point, how tight, its severity."""
-    fin = np.flatnonzero(np.isfinite(s.values))
-    v = s.values[fin]
+    v, fin = _finite(s)
     if v.size < 2 or not (math.log(2) * 0.9 < v[-1] < math.log(p.max_classes)):
         return None
     k = int(round(math.exp(v[-1])))
     if k < 2:
         return None
-    off = np.abs(np.exp(np.clip(v, None, math.log(p.max_classes) + 1)) - k)
-    start = v.size
-    while start > 0 and off[start - 1] <= p.loose:
-        start -= 1
-    pinned = v.size - start
+    pinned = pinned_suffix(v, k, p.loose)
+    start = v.size - pinned
+    window, lead = v[start:], v[:start]
     ln_k = math.log(k)
-    resolution = k * 0.5 * 10.0 ** -printed_decimals(v[start:])  # how far exp() of the printed value may be off
-    lead = v[:start]
+    resolution = k * 0.5 * 10.0 ** -printed_decimals(window)  # how far exp() of the printed value may be off
     if (
         pinned < 2
         or pinned < p.run_share * v.size
@@ -100,16 +124,16 @@ def loss_pin(s: Series, p: LnKParams = LN_K) -> Optional[dict]:
         or (lead.size and (lead.min() < ln_k - p.loose / k or lead.max() > (1 + p.lead_above) * ln_k))
     ):
         return None
-    close = int(np.argmin(off[::-1] <= p.tight)) if (off > p.tight).any() else v.size  # the tight part of the pin
+    close = pinned_suffix(window, k, p.tight)  # the tight part of the pin
     tight = close >= p.min_points and close >= p.run_share * v.size
+    off = max(math.exp(float(window.max())) - k, k - math.exp(float(window.min())))
     return {
         "k": k,
         "ln_k": ln_k,
-        "start": int(fin[start]),
-        "end": int(fin[-1]),
+        "start": start if fin is None else int(fin[start]),
+        "end": v.size - 1 if fin is None else int(fin[-1]),
         "points": pinned,
-        "off": float(off[start:].max()),
-        "exp_off": float(off[start:].max()),
+        "off": off,
         "severity": Severity.WARNING if tight else Severity.INFO,
         "noisy": False,
     }
@@ -126,22 +150,25 @@ def still_falling(v: np.ndarray, p: LnKParams = LN_K) -> bool:
 
 def noisy_pin(s: Series, p: LnKParams = LN_K) -> Optional[dict]:
     """A noisy per-batch loss that hovers around ln K for a small K without falling (info: batch noise hides more)."""
-    fin = np.flatnonzero(np.isfinite(s.values))
-    v = s.values[fin]
+    v, fin = _finite(s)
     if v.size < p.noisy_points:
         return None
     level = float(np.median(v))
-    mad = float(np.median(np.abs(v - level)))
     k = int(round(math.exp(level))) if 0 < level < math.log(p.max_classes) else 0
     if k < 2:
         return None
     ln_k = math.log(k)
+    if abs(level - ln_k) > p.noisy_tol * ln_k:
+        return None  # decided before the deviations are computed
+    dev = v - level
+    np.abs(dev, out=dev)
+    mad = float(np.median(dev))
+    del dev
     gap = min(math.log(k + 1) - ln_k, ln_k - math.log(k - 1) if k > 2 else math.inf) / 2
     last = float(np.median(v[-(v.size // 3) :]))
     first = float(np.median(v[: v.size // 3]))
     if (
-        abs(level - ln_k) > p.noisy_tol * ln_k
-        or abs(last - ln_k) > p.noisy_tol * ln_k
+        abs(last - ln_k) > p.noisy_tol * ln_k
         or abs(level - ln_k) + p.noisy_mads * mad >= gap
         or first - last > max(p.noisy_mads * mad, p.noisy_tol * ln_k)
     ):
@@ -149,11 +176,10 @@ def noisy_pin(s: Series, p: LnKParams = LN_K) -> Optional[dict]:
     return {
         "k": k,
         "ln_k": ln_k,
-        "start": int(fin[0]),
-        "end": int(fin[-1]),
+        "start": 0 if fin is None else int(fin[0]),
+        "end": v.size - 1 if fin is None else int(fin[-1]),
         "points": int(v.size),
-        "off": abs(level - ln_k),
-        "exp_off": abs(math.exp(level) - k),
+        "off": abs(math.exp(level) - k),
         "level": level,
         "severity": Severity.INFO,
         "noisy": True,
@@ -224,7 +250,7 @@ def check_loss_at_ln_k(run: Run, p: LnKParams, findings: list) -> list:
             "high": float(np.nanmax(values)),
             "level": round(pin.get("level", float(np.nanmedian(values))), 4),
             "n": pin["points"],
-            "off": float(f"{max(pin['exp_off'], 0.001):.1g}"),
+            "off": float(f"{max(pin['off'], 0.001):.1g}"),
         }
         ev = [
             evidence(s, pin["start"], Msg("rule.TM307.ev_first")),
