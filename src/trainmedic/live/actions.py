@@ -5,14 +5,28 @@ BatchNorm statistic changes), take snapshots, roll back, stop. A mixin of :class
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
 from ..i18n import msg
 from . import quantities as q
-from .guard import ROLLBACK, STEP, STOP
+from .guard import ROLLBACK, SKIP, STEP, STOP
 from .results import StepResult, StopTraining
 
+# What the guard records and says when it skips a step, by why (full catalog keys).
+SKIP_EVENTS = {
+    "nonfinite": "live.event.skip.nonfinite",
+    "spike": "live.event.skip.spike",
+    "bad_data": "live.event.skip.bad_data",
+}
+SKIP_ANNOUNCEMENTS = {
+    "nonfinite": "live.announce.skip.nonfinite",
+    "spike": "live.announce.skip.spike",
+    "bad_data": "live.announce.skip.bad_data",
+}
+# Batch indices of skipped steps listed in the report: the first ones (the log has every skip).
+MAX_LISTED_SKIPS = 100
 # What the guard records and says when it stops, by why it stopped (full catalog keys).
 STOP_EVENTS = {
     "stop": "live.event.stop.stop",
@@ -52,6 +66,25 @@ class Actions:
                 self.scaler.update()  # the scaler saw the overflow in unscale_ and backs off its scale
             except (AssertionError, RuntimeError):
                 pass
+
+    def _not_applied(self, result: StepResult, index: Any) -> None:
+        """Record (and, when skipped or rolled back, say) a step the guard did not apply: batch ``index``."""
+        if len(self.skipped_batches) < MAX_LISTED_SKIPS:
+            self.skipped_batches.append(index)
+        step = result.step
+        reason = "nonfinite" if result.nonfinite else "spike"
+        key = "bad_data" if result.bad_data else reason
+        self.event(
+            "skip",
+            msg(SKIP_EVENTS[key], step=step, batch=index),
+            batch=index,
+            reason=reason,
+            loss=result.loss,
+            grad_norm=result.grad_norm,
+            input_nonfinite=result.bad_data,
+        )
+        if result.action == SKIP or result.action == ROLLBACK:
+            self.announcer.event(f"skip.{key}", msg(SKIP_ANNOUNCEMENTS[key], step=step, batch=index), step)
 
     def after(self, result: StepResult, *, raise_stop: bool = True) -> None:
         """Act on the decision after the step: snapshot, rollback or stop (raises :class:`StopTraining` unless

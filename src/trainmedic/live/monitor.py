@@ -34,7 +34,7 @@ from . import facts
 from . import quantities as q
 from .actions import Actions
 from .announce import Announcer
-from .guard import ROLLBACK, STEP, Guard, GuardConfig
+from .guard import STEP, Guard, GuardConfig
 from .measure import measure, of_plain, plain
 from .monitor_records import Records
 from .records import FORMAT, VERSION, LogWriter, RunBuilder, finish_log
@@ -44,23 +44,9 @@ from .tally import EvalWatch
 
 __all__ = ["Monitor", "StepResult", "StopTraining"]
 
-# What the guard records and says when it skips a step, by why (full catalog keys).
-SKIP_EVENTS = {
-    "nonfinite": "live.event.skip.nonfinite",
-    "spike": "live.event.skip.spike",
-    "bad_data": "live.event.skip.bad_data",
-}
-SKIP_ANNOUNCEMENTS = {
-    "nonfinite": "live.announce.skip.nonfinite",
-    "spike": "live.announce.skip.spike",
-    "bad_data": "live.announce.skip.bad_data",
-}
-
 # Per-layer gradient norms every 50 steps: enough to see a layer's gradient vanish or explode over a run, cheap
 # because the per-tensor norms are already computed for the global norm.
 LAYER_NORMS_EVERY = 50
-# Batch indices of skipped steps listed in the report: the first ones (the log has every skip).
-MAX_LISTED_SKIPS = 100
 
 
 class Monitor(Records, Actions):
@@ -336,21 +322,7 @@ class Monitor(Records, Actions):
         if amp_overflow:
             self.event("amp_overflow", msg("live.event.amp_overflow", step=step), batch=index)
         if action != STEP:
-            if len(self.skipped_batches) < MAX_LISTED_SKIPS:
-                self.skipped_batches.append(index)
-            reason = "nonfinite" if nonfinite else "spike"
-            key = "bad_data" if bad_data else reason
-            self.event(
-                "skip",
-                msg(SKIP_EVENTS[key], step=step, batch=index),
-                batch=index,
-                reason=reason,
-                loss=m.loss,
-                grad_norm=m.norm,
-                input_nonfinite=bad_data,
-            )
-            if action == "skip" or action == ROLLBACK:
-                self.announcer.event(f"skip.{key}", msg(SKIP_ANNOUNCEMENTS[key], step=step, batch=index), step)
+            self._not_applied(result, index)
         else:
             self.guard.healthy(m.loss, m.norm)
         return result
