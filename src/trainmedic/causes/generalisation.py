@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..findings import Diagnosis, Fix
+from ..findings import Diagnosis, Finding, Fix, Severity
 from ..i18n import Msg
 from ..rules.evaluation import DegenerateEvalFacts
 from ..rules.overfitting import MemoriseFacts, OverfitFacts
@@ -15,6 +15,8 @@ from .context import Context
 
 DEGENERATE_BASE = 0.65
 OVERFIT_BASE = 0.7
+# Loss components that need a matched target, exactly 0 every step beside scores exactly 0: only the targets explain it.
+UNMATCHED_SURE = 0.8
 
 
 @provider("generalisation")
@@ -27,6 +29,8 @@ def _degenerate_eval_set(ctx: Context) -> Optional[Diagnosis]:
     f = ctx.first("degenerate_eval")
     if f is None:
         return None
+    if isinstance(f.facts, DegenerateEvalFacts) and f.facts.kind == "zero":
+        return _never_matched(ctx, f)
     values = ""
     s = ctx.run.get(f.series)
     if s is not None and isinstance(f.facts, DegenerateEvalFacts):
@@ -44,6 +48,21 @@ def _degenerate_eval_set(ctx: Context) -> Optional[Diagnosis]:
         explanation=Msg("cause.degenerate_eval_set.explanation", params),
         findings=ctx.codes("degenerate_eval"),
         fixes=fixes,
+    )
+
+
+def _never_matched(ctx: Context, f: Finding) -> Diagnosis:
+    """Metrics exactly 0 at every evaluation: no prediction was matched to a target, so the labels are suspect
+    (surer when loss components that need a match are exactly 0 too, which the finding's severity says)."""
+    params = {"series": f.series_label or f.series, "where": f.where()}
+    sure = f.severity is Severity.ERROR
+    return Diagnosis(
+        cause="bad_labels",
+        confidence=UNMATCHED_SURE if sure else DEGENERATE_BASE,
+        title=Msg("cause.unmatched_targets.title", params),
+        explanation=Msg("cause.unmatched_targets.explanation", params),
+        findings=ctx.codes("degenerate_eval"),
+        fixes=[Fix(action=Msg("cause.fix.check_targets.action"), why=Msg("cause.fix.check_targets.why", params))],
     )
 
 

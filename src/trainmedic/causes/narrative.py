@@ -59,6 +59,7 @@ BECAUSE = {
     "cause.loss_output_mismatch.title": "cause.loss_output_mismatch.because",
     "cause.bad_input_data.title": "cause.bad_input_data.because",
     "cause.bad_labels.title": "cause.bad_labels.because",
+    "cause.unmatched_targets.title": "cause.unmatched_targets.because",
 }
 # How to log the gradient norm, in the run's framework.
 LOG_GRAD_NORM = {

@@ -186,6 +186,20 @@ def smoothed(values: np.ndarray) -> np.ndarray:
     return _remembered("smoothed", values, lambda: rolling_median(values, window))
 
 
+# Robust standard deviation of one point from the median absolute deviation of point-to-point differences (each
+# difference carries the noise of two points, hence the square root of 2).
+MAD_TO_SIGMA = 1.4826 / np.sqrt(2.0)
+
+
+def point_noise(values: np.ndarray) -> float:
+    """The noise of one logged point of a loss, from its point-to-point moves (robust to a trend and to jumps)."""
+    v = values[np.isfinite(values)]
+    if v.size < 3:
+        return float("nan")
+    d = np.diff(v)
+    return float(MAD_TO_SIGMA * np.median(np.abs(d - np.median(d))))
+
+
 def first_nonfinite(values: np.ndarray) -> Optional[int]:
     """Index of the first NaN or infinity (None when every value is finite)."""
     bad = np.flatnonzero(~np.isfinite(values))

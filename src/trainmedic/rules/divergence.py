@@ -12,11 +12,12 @@ from typing import Optional
 
 import numpy as np
 
-from ..findings import Facts
+from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
 from .curves import SMOOTH_FROM_POINTS, eval_losses, evidence, make_finding, rolling_median, smoothed, train_loss
+from .explosion_climb import explosion_climb
 from .nonfinite import hidden_nan_start
 
 # Beyond this many times its minimum the exact factor says nothing more ("6.86e+21x"): the message says "over 1000x".
@@ -56,6 +57,13 @@ class DivergenceParams(Params):
         "points a series needs before its reversals can call it noise: three or four "
         "evaluations that rise and fall once are a curve, not a zig-zag",
     )
+    explosion_noise_z: float = param(
+        1.5,
+        "beside a sustained tenfold gradient explosion, a train loss that never comes back within onset_ratio of "
+        "its minimum diverges once its median since stands this many point-noise deviations (measured from the "
+        "minimum on) above it: a noisy loss alone does not meet the other two conditions",
+    )
+    explosion_min_after: int = param(4, "... over at least this many points: one high batch is a spike")
 
 
 @dataclass(frozen=True)
@@ -202,7 +210,10 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
         Smooths the loss (per-batch noise is not divergence), tracks its running minimum, and reports where a climb
         to at least {ratio}x the minimum began, if the loss stays up ({sustain_ratio}x at the end, or NaN). An eval
         loss counts only while the train loss keeps at least {eval_train_kept} of its level; a train loss that
-        keeps falling makes it overfitting instead.
+        keeps falling makes it overfitting instead. Beside a gradient norm that explodes and stays up (TM801), a
+        train loss that never comes back within {onset_ratio} of its minimum, whose median since is
+        {explosion_noise_z} point-noise deviations above it over {explosion_min_after}+ points, is told from its
+        start as a warning.
     Why it matters:
         A loss that leaves its optimum and does not return means the updates are too large for the loss surface:
         learning rate, effective batch under a summed loss, missing clipping.
@@ -218,7 +229,12 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
         train = train_loss(run, group)
         hidden = hidden_nan_start(run, group, train)
         masked = hidden[0] if hidden is not None else None
-        candidates = [(train, divergence_point(train, p, masked) if train is not None else None)]
+        d_train = divergence_point(train, p, masked) if train is not None else None
+        if d_train is None and train is not None and masked is None:
+            d_train = explosion_climb(
+                run, train, onset_ratio=p.onset_ratio, noise_z=p.explosion_noise_z, min_after=p.explosion_min_after
+            )
+        candidates = [(train, d_train)]
         candidates += [(s, eval_divergence(run, group, s, p)) for s in eval_losses(run, group)]
         for s, d in candidates:
             if s is None or d is None:
@@ -231,6 +247,10 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
             ]
             kept = d.get("train_kept")
             key = "rule.TM201.message_eval" if s.parsed.split == "eval" and kept and kept <= p.train_flat else None
+            grad = d.get("grad")
+            if grad is not None:  # below the 2x of a loss alone, corroborated by the gradient norm: a warning
+                key = "rule.TM201.message_explosion"
+                ev.insert(2, evidence(grad, d["jump"], Msg("rule.TM201.ev_grad")))
             train_first = train_last = None
             if key and train is not None:
                 train_first = _value_near(train, float(s.x[d["min"]]))
@@ -245,6 +265,9 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
                 "train_first": train_first,
                 "train_last": train_last,
                 "trail": ", ".join(f"{x:.4g}" for x in s.values[d["min"] : d["last"] + 1][:8]),
+                "level": d.get("level"),
+                "grad": grad.label if grad is not None else "",
+                "grad_value": float(grad.values[d["jump"]]) if grad is not None else None,
             }
             facts = DivergenceFacts(
                 split=s.parsed.split,
@@ -256,7 +279,15 @@ def check_divergence(run: Run, p: DivergenceParams) -> list:
             )
             out.append(
                 make_finding(
-                    "TM201", s, d["onset"], ev=ev, until=d["last"], facts=facts, params=params, message_key=key
+                    "TM201",
+                    s,
+                    d["onset"],
+                    ev=ev,
+                    until=d["last"],
+                    facts=facts,
+                    params=params,
+                    message_key=key,
+                    severity=Severity.WARNING if grad is not None else None,
                 )
             )
     return out

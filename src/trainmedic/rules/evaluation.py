@@ -17,11 +17,12 @@ from typing import Optional
 
 import numpy as np
 
-from ..findings import Facts
+from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, train_loss
+from .never_scored import never_scored
 
 EVIDENCE_NOTES = {"extreme": "rule.TM701.ev_extreme", "frozen": "rule.TM701.ev_frozen"}
 
@@ -50,6 +51,15 @@ class DegenerateEvalParams(Params):
         4, "an accuracy identical to the last digit over this many evaluations in a row while training moves is frozen"
     )
     train_moves: float = param(0.1, "training moves: the train loss changed by this share of its level and range")
+    zero_min_evals: int = param(
+        3, "a metric exactly 0 at every one of this many evaluations or more, beside losses exactly 0 every step"
+    )
+    zero_alone_evals: int = param(
+        6,
+        "... and without such losses: a detector can score 0 for its first few evaluations; this many without a "
+        "single match is not a slow start",
+    )
+    zero_loss_points: int = param(3, "a train loss component exactly 0 on every one of this many points or more")
 
 
 @dataclass(frozen=True)
@@ -197,7 +207,10 @@ def check_degenerate_eval(run: Run, p: DegenerateEvalParams) -> list:
         {all_wrong_max_loss}, all right with a loss above ln K, or {perfect_ceiling_fallback} without
         num_classes); or perfect scores whose eval loss is below {easier_than_train}x the train loss. Also flags an
         accuracy identical to the last digit over {constant_points}+ evaluations in a row while the train loss
-        moves by {train_moves} of its level and of its range.
+        moves by {train_moves} of its level and of its range. Flags every evaluation metric (mAP, F1, IoU,
+        accuracy) exactly 0 at each of {zero_alone_evals}+ evaluations while a train loss moves by {train_moves}
+        of its level, or at {zero_min_evals}+ as an error when train loss components are exactly 0 on every one
+        of {zero_loss_points}+ points (no prediction was ever matched to a target).
     Why it matters:
         A model that predicts a single class scores exactly 0 or exactly 1 only if every validation label is the
         same class; otherwise the accuracy code is wrong. Either way the eval numbers cannot tell good models from
@@ -237,4 +250,47 @@ def check_degenerate_eval(run: Run, p: DegenerateEvalParams) -> list:
                 params={"values": values, "n": len(pts)},
             )
         )
+    reported = {f.series for f in out}
+    for group in run.groups:
+        z = never_scored(
+            run,
+            group,
+            min_evals=p.zero_min_evals,
+            alone_evals=p.zero_alone_evals,
+            zero_points=p.zero_loss_points,
+            train_moves=p.train_moves,
+        )
+        if z is not None and not any(s.name in reported for s in z["metrics"]):
+            out.append(_never_scored_finding(z))
     return out
+
+
+def _never_scored_finding(z: dict):
+    """The finding of metrics exactly 0 at every evaluation: an error when loss components say nothing matched."""
+    s = z["metrics"][0]
+    pts = [int(i) for i in np.flatnonzero(np.isfinite(s.values))]
+    ev = [evidence(s, pts[0], Msg("rule.TM701.ev_zero")), evidence(s, pts[-1], Msg("rule.TM701.ev_zero"))]
+    ev += [evidence(m, int(np.flatnonzero(np.isfinite(m.values))[-1])) for m in z["metrics"][1:4]]
+    ev += [
+        evidence(zl, int(np.flatnonzero(np.isfinite(zl.values))[-1]), Msg("rule.TM701.ev_zero_loss"))
+        for zl in z["zero_losses"][:3]
+    ]
+    moving = z["moving"]
+    fin = np.flatnonzero(np.isfinite(moving.values))
+    ev += [evidence(moving, int(fin[0])), evidence(moving, int(fin[-1]), Msg("rule.TM701.ev_moving"))]
+    return make_finding(
+        "TM701",
+        s,
+        pts[0],
+        ev=ev,
+        until=pts[-1],
+        message_key="rule.TM701.message_unmatched" if z["zero_losses"] else "rule.TM701.message_zero",
+        severity=Severity.ERROR if z["zero_losses"] else Severity.WARNING,
+        facts=DegenerateEvalFacts(kind="zero", points=tuple(pts)),
+        params={
+            "n": len(pts),
+            "metrics": [m.label or m.name for m in z["metrics"]],
+            "moving": moving.label or moving.name,
+            "zero_losses": [zl.label or zl.name for zl in z["zero_losses"]] or None,
+        },
+    )

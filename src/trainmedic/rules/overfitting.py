@@ -11,13 +11,14 @@ from typing import Optional
 
 import numpy as np
 
-from ..findings import Facts
+from ..findings import Facts, Severity
 from ..i18n import Msg
 from ..run import Run, Series
 from . import Params, param, rule
 from .curves import as_fraction, eval_losses, evidence, make_finding, series_of, smoothed, train_loss
 from .divergence import eval_divergence, train_kept
 from .eval_gap import EvalGapParams, eval_gap
+from .overfit_few import few_evals_overfit, fin_count
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ class OverfitParams(Params):
         0.03,
         "over the same span the train loss must not have risen and have fallen this "
         "share (late in training it falls slowly while the eval loss climbs)",
+    )
+    few_max_evals: int = param(
+        3, "with this many evaluations or fewer the eval loss cannot be watched climbing away from its minimum"
+    )
+    few_eval_noise: float = param(
+        0.01,
+        "an eval loss averaged over a held-out set moves about this share between two evaluations of nearly "
+        "the same weights: the noise floor of a move seen in two or three evaluations",
+    )
+    few_noise_z: float = param(2.0, "a move between few evaluations counts when this many times its noise")
+    few_gap: float = param(
+        2.0,
+        "... and the eval loss ends at least this many times the train loss: the model fits its train set far "
+        "better than held-out data (healthy runs sit near 1-1.5x)",
     )
 
 
@@ -101,11 +116,15 @@ def overfit_onset(run: Run, group: Optional[str], s: Series, p: OverfitParams = 
     kept = train_kept(train_loss(run, group), s, m, last)
     if kept is None or kept > 1 - p.min_train_drop:
         return None
-    if eval_divergence(run, group, s) is not None or eval_gap(run, group, EVAL_GAP) is not None:
-        # An eval that explodes while training is flat is divergence; one that never followed training from its
-        # first point cannot overfit (TM702 says so).
+    if _not_overfitting(run, group, s):
         return None
     return {"min": m, "onset": int(after[0]), "last": last, "rise": float(v[last]) / vmin, "train_kept": kept}
+
+
+def _not_overfitting(run: Run, group: Optional[str], s: Series) -> bool:
+    """An eval that explodes while training is flat is divergence; one that never followed training from its first
+    point cannot overfit (TM702 says so)."""
+    return eval_divergence(run, group, s) is not None or eval_gap(run, group, EVAL_GAP) is not None
 
 
 @rule("TM501", "overfitting", symptom="overfitting", severity="warning", params=OverfitParams)
@@ -115,7 +134,10 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
     What it does:
         Finds the eval loss's minimum and checks that it then stays up (at least {min_points_after} evaluations,
         ending {min_rise} above the minimum) while the train loss fell at least {min_train_drop} over the same
-        span; every eval set is judged and the earliest onset reported.
+        span; every eval set is judged and the earliest onset reported. With {few_max_evals} evaluations or
+        fewer, a rise between them while the train loss (its median over the points logged before each) fell is a
+        warning when both moves are {few_noise_z}x their noise (the train loss's own, at least {few_eval_noise} of
+        the level for an evaluation) and the eval loss ends {few_gap}x the train loss or more; info otherwise.
     Why it matters:
         From that point on the model learns the train set rather than the task: later checkpoints generalise worse
         than the one at the minimum.
@@ -130,12 +152,15 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
         hits = []
         for s in eval_losses(run, group):
             o = overfit_onset(run, group, s, p)
+            if o is None and fin_count(s) <= p.few_max_evals and not _not_overfitting(run, group, s):
+                o = few_evals_overfit(train_loss(run, group), s, p)
             if o is not None:
-                hits.append((float(s.x[o["onset"]]), -o["rise"], s, o))
+                hits.append((not o.get("strong", True), float(s.x[o["onset"]]), -o["rise"], s, o))
         if not hits:
             continue
-        hits.sort(key=lambda h: (h[0], h[1]))
-        _, _, s, o = hits[0]
+        hits.sort(key=lambda h: h[:3])
+        hits = [h[3:] for h in hits]
+        s, o = hits[0]
         train = train_loss(run, group)
         ev = [
             evidence(s, o["min"], Msg("rule.TM501.ev_min")),
@@ -143,7 +168,7 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
             evidence(s, o["last"], Msg("rule.TM501.ev_last")),
         ]
         ev += [
-            evidence(h[2], h[3]["last"], Msg("rule.TM501.ev_other", {"rise": round(h[3]["rise"], 2)}))
+            evidence(h[0], h[1]["last"], Msg("rule.TM501.ev_other", {"rise": round(h[1]["rise"], 2)}))
             for h in hits[1:6]
         ]
         params = {
@@ -153,15 +178,33 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
             "train": train.label if train is not None else "",
             "train_drop": round(100 * (1 - o["train_kept"])),
             "sets": len(hits),
+            "evals": fin_count(s),
+            "train_first": o.get("train_first"),
+            "train_last": o.get("train_last"),
+            "gap": round(o.get("gap", 0.0), 1),
+            "strong": "yes" if o.get("strong") else "no",
         }
         facts = OverfitFacts(
             minimum=float(s.values[o["min"]]),
             last=float(s.values[o["last"]]),
             rise=o["rise"],
             train_kept=o["train_kept"],
-            series_all=tuple(h[2].name for h in hits),
+            series_all=tuple(h[0].name for h in hits),
         )
-        out.append(make_finding("TM501", s, o["onset"], ev=ev, until=o["last"], params=params, facts=facts))
+        few = "strong" in o
+        out.append(
+            make_finding(
+                "TM501",
+                s,
+                o["onset"],
+                ev=ev,
+                until=o["last"],
+                params=params,
+                facts=facts,
+                message_key="rule.TM501.message_few" if few else None,
+                severity=(Severity.WARNING if o["strong"] else Severity.INFO) if few else None,
+            )
+        )
     return out
 
 

@@ -183,6 +183,10 @@ MESSAGES = {
     "cause.fix.check_batch_finite.why": "a single non-finite feature makes the loss and every gradient NaN, and the optimizer writes it into the weights",
     "cause.fix.find_batch.action": "log the indices of the examples in the batch at {where} and inspect them (labels, features, source shard); drop the corrupted ones",
     "cause.fix.find_batch.why": "the run recovered by itself, so the examples are the thing to fix",
+    "cause.unmatched_targets.title": "No prediction was ever matched to a target: labels missing or not read",
+    "cause.unmatched_targets.explanation": "{series} is exactly 0 at every evaluation from {where} while the model trains. A detector or segmenter scores nothing only when no prediction overlaps any target: label files that are missing, empty, in the wrong folder or format, or boxes in the wrong coordinates.",
+    "cause.fix.check_targets.action": "check that every training and validation image has its label file and that its boxes are read (count the targets per batch; draw a few)",
+    "cause.fix.check_targets.why": "{series} stays exactly 0: the evaluation finds no target to match",
     "cause.bad_labels.title": "A label outside the model's classes (target {target}, {k, plural, one {# class} other {# classes}})",
     "cause.bad_labels.explanation": "the run crashed at {where} on `{line}` ({source}): the loss was given a class "
     "index that is negative or not below the number of outputs of the head, so a "
@@ -224,5 +228,6 @@ MESSAGES = {
     "cause.overfitting_capacity.because": "the model memorises the train set",
     "cause.loss_output_mismatch.because": "the loss and the model's output disagree (softmax applied twice?)",
     "cause.bad_input_data.because": "a batch of bad data reached the model at {where}",
+    "cause.unmatched_targets.because": "no prediction was ever matched to a target (labels missing or not read)",
     "cause.bad_labels.because": "a label lies outside the model's classes (target {target}, {k, plural, one {# class} other {# classes}})",
 }

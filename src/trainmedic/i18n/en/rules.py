@@ -27,6 +27,9 @@ MESSAGES = {
     "rule.TM201.ev_onset": "the climb begins",
     "rule.TM201.ev_last": "last value",
     "rule.TM201.ev_train": "train loss at the same point",
+    "rule.TM201.message_explosion": "{series} leaves its minimum {min} from {where} as {grad} explodes to {grad_value}, "
+    "and stays up (median {level} since, {ratio}x the minimum, never back near it): {trail}.",
+    "rule.TM201.ev_grad": "the gradient norm explodes",
     # TM301 ----------------------------------------------------------------------------------------------------
     "rule.TM301.message": "{series} stays at chance from {where}: loss {low}-{high} = ln({k}) = {ln_k} and accuracy "
     "{acc_low}-{acc_high} = 1/{k} = {chance}: the model predicts the class prior.",
@@ -51,6 +54,10 @@ MESSAGES = {
     "rule.TM402.ev_spike": "spike, {ratio}x the level before",
     # TM501 ----------------------------------------------------------------------------------------------------
     "rule.TM501.message": "{series} rises from its minimum {min} to {last} ({rise}x) from {where} while {train} fell {train_drop}%: overfitting ({sets, plural, one {one eval set shows it} other {# eval sets show it}}).",
+    "rule.TM501.message_few": "{series} rises from {min} to {last} ({rise}x) from {where} while {train} fell from {train_first} to "
+    "{train_last} ({train_drop}%), and ends {gap}x the train loss: {strong, select, yes {overfitting, although only "
+    "{evals, plural, one {# evaluation shows} other {# evaluations show}} it} other {perhaps overfitting; "
+    "{evals, plural, one {# evaluation cannot} other {# evaluations cannot}} separate it from noise}}.",
     "rule.TM501.ev_min": "eval minimum: the best checkpoint",
     "rule.TM501.ev_onset": "first evaluation after the minimum",
     "rule.TM501.ev_last": "last evaluation",
@@ -74,6 +81,13 @@ MESSAGES = {
     "rule.TM701.message": "{series} is exactly {values} from {where}: a model predicting one class scores exactly "
     "0 or 1 only if every validation label is the same class.",
     "rule.TM701.message_frozen": "{series} is identical ({values}) for {n, plural, one {# evaluation} other {# evaluations}} from {where} while training moves: the prediction never changes (one class predicted?) or the metric is not computed from the model.",
+    "rule.TM701.message_zero": "{metrics} {n, plural, one {is exactly 0 at its # evaluation} other {are exactly 0 at every one of # evaluations}} from {where} while {moving} "
+    "moves: the model never produced a single match with a target (missing or misread labels, or a metric computed on the wrong outputs).",
+    "rule.TM701.message_unmatched": "{metrics} {n, plural, one {is exactly 0 at its # evaluation} other {are exactly 0 at every one of # evaluations}} from {where} while {moving} "
+    "moves, and {zero_losses} exactly 0 at every step: no prediction was ever matched to a target (labels missing or not read).",
+    "rule.TM701.ev_zero": "exactly 0",
+    "rule.TM701.ev_zero_loss": "a loss that needs a matched target, exactly 0",
+    "rule.TM701.ev_moving": "training moves",
     "rule.TM701.ev_extreme": "exact extreme value",
     "rule.TM701.ev_frozen": "same value again",
     # TM801-803 ------------------------------------------------------------------------------------------------
