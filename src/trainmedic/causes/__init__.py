@@ -26,6 +26,7 @@ CAUSE_MODULES = (
     "numerics",
     "step_size",
     "trainability",
+    "collapse",
     "generalisation",
     "objective",
     "data",

@@ -139,6 +139,17 @@ class Context:
         """The learning rate from the config (None when not a number)."""
         return num(self.get("lr"))
 
+    def logged_peak_lr(self) -> Optional[float]:
+        """The highest learning rate the run logged (its schedule's peak): what stands for the lr when the config
+        does not give one."""
+        peaks = [
+            float(np.max(s.values[np.isfinite(s.values)]))
+            for s in self.run.find(split="train", metric="lr")
+            if np.isfinite(s.values).any()
+        ]
+        peak = max(peaks, default=0.0)
+        return peak if peak > 0 else None
+
     @property
     def world_size(self) -> int:
         """The number of processes training together (1 when the run does not say)."""

@@ -88,21 +88,10 @@ def _round_lr(x: float) -> float:
     return float(f"{x:.2g}") if x > 0 else x
 
 
-def _logged_peak_lr(ctx: Context) -> Optional[float]:
-    """The highest learning rate the run logged (its schedule's peak), when the config does not give one."""
-    peaks = [
-        float(np.max(s.values[np.isfinite(s.values)]))
-        for s in ctx.run.find(split="train", metric="lr")
-        if np.isfinite(s.values).any()
-    ]
-    peak = max(peaks, default=0.0)
-    return peak if peak > 0 else None
-
-
 def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
     lr, cite = ctx.lr, ctx.cite("lr")
     if lr is None:
-        lr = _logged_peak_lr(ctx)
+        lr = ctx.logged_peak_lr()
         cite = Msg("cause.cite.logged_lr") if lr is not None else cite
     rise = ctx.rise_before_nan()
     swings = ctx.has("oscillation", "spike")

@@ -17,6 +17,7 @@ from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.learning import ChanceFacts
 from . import provider
+from .collapse import constant_at_chance
 from .context import Context, num
 from .live import explains_not_learning, parameters_counted
 
@@ -48,6 +49,9 @@ LR_LOWISH = 0.35  # below the usual range but not far below: a suspect, not the 
 # weights that matter are not updated. Frozen layers are the commoner mistake; a subset optimizer the sneakier one.
 SUSPECT_FROZEN = 0.45
 SUSPECT_OPTIMIZER = 0.4
+# Both suspects leave the rest of the model computing something that depends on the input, so the per-batch loss
+# still moves; a loss that is one number on every batch (:mod:`.collapse`) halves their weight.
+CONSTANT_LOSS_DISCOUNT = 0.5
 
 
 @provider("trainability")
@@ -124,24 +128,30 @@ def _suspects(ctx: Context) -> list:
         "where": f.where(),
         "encoder_lr": ENCODER_LR,
     }
+    weight = CONSTANT_LOSS_DISCOUNT if constant_at_chance(ctx) is not None else 1.0
+    # The encoder's fine-tuning lr is advice for a pretrained Transformers model; elsewhere, unfreeze at the run's lr.
+    if ctx.framework == "hf":
+        unfreeze = Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params))
+    else:
+        unfreeze = Fix(action=Msg("cause.fix.unfreeze_layers.action"), why=Msg("cause.fix.unfreeze_layers.why"))
     preflight = Fix(action=Msg("cause.fix.preflight.action"), why=Msg("cause.fix.preflight.why"))
     check = Fix(action=Msg("cause.fix.check_optimizer.action"), why=Msg("cause.fix.check_optimizer.why"))
     frozen = Diagnosis(
         cause="frozen_backbone",
-        confidence=SUSPECT_FROZEN,
+        confidence=SUSPECT_FROZEN * weight,
         title=Msg("cause.frozen_backbone.title_suspect", params),
         explanation=Msg("cause.frozen_backbone.suspect", params),
         findings=ctx.codes("stuck_at_chance"),
         fixes=[
             check,
             preflight,
-            Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params)),
+            unfreeze,
         ],
         facts={"suspect": True},
     )
     subset = Diagnosis(
         cause="optimizer_misses_params",
-        confidence=SUSPECT_OPTIMIZER,
+        confidence=SUSPECT_OPTIMIZER * weight,
         title=Msg("cause.optimizer_misses_params.title_suspect", params),
         explanation=Msg("cause.optimizer_misses_params.suspect", params),
         findings=ctx.codes("stuck_at_chance"),

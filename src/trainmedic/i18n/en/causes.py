@@ -127,6 +127,14 @@ MESSAGES = {
     "about {encoder_lr}",
     "cause.fix.unfreeze.why": "fine-tuning the encoder is what moves a classifier off the class prior; {encoder_lr} "
     "is the usual lr for a pretrained BERT-size encoder",
+    "cause.fix.unfreeze_layers.action": "make every layer trainable (requires_grad=True, no lr multiplier of 0) and "
+    "train them at the run's lr",
+    "cause.fix.unfreeze_layers.why": "a head on frozen, untrained features cannot move the loss off the class prior",
+    "cause.fix.preflight_dead.action": "run `trainmedic.preflight(model, batch, optimizer=optimizer)` on the model as "
+    "it is now (a checkpoint of this run)",
+    "cause.fix.preflight_dead.why": "it lists the layers whose gradients are exactly zero: the dead units, by layer",
+    "cause.fix.lr_restart_dead.why": "dead units do not come back by themselves: restart from the initial weights "
+    "with a {factor}x smaller lr, so that the first updates do not push the units where they never fire again",
     "cause.fix.preflight.action": "run `trainmedic.preflight(model, batch, optimizer=optimizer)` before training",
     "cause.fix.preflight.why": "it lists trainable parameters per module, parameters the optimizer misses and "
     "whether the gradient reaches every layer",
@@ -164,6 +172,13 @@ MESSAGES = {
     "cause.fix.lr_range_test.why": "the right lr depends on the model and the batch; the range test measures it in minutes",
     "cause.fix.check_optimizer.action": "check which parameters the optimizer holds: sum(p.numel() for g in optimizer.param_groups for p in g['params']) against sum(p.numel() for p in model.parameters() if p.requires_grad)",
     "cause.fix.check_optimizer.why": "a model at the class prior with an ordinary lr is almost always a model whose weights are not being updated",
+    "cause.dead_units.title_suspect": "Suspect: dead units (the output no longer depends on the input)",
+    "cause.dead_units.constant_loss": "The loss is {value} on every one of the {n} logged batches from {where}: "
+    "ln({k}) to the last printed digit. Batches give different losses as long as the prediction depends on the "
+    "example; one number on every batch means every input gets the same logits, so the features reaching the last "
+    "layer carry nothing: units that died after a too-large update (ReLUs that never fire again) or weights "
+    "decayed to zero{lr, select, none {} other { (lr {lr})}}. A frozen backbone or an optimizer that misses part "
+    "of the model would still give different losses on different batches.",
     "cause.frozen_backbone.title_suspect": "Suspect: most of the model is frozen",
     "cause.frozen_backbone.suspect": "The loss sits at ln({k}) = {ln_k} from {where} on{lr, select, none {} other { with an ordinary lr ({lr})}}: the model outputs the class prior, which is what a trainable head on frozen, untuned features produces. The run does not say how many parameters train, so this is a suspect, not a finding.",
     "cause.optimizer_misses_params.title_suspect": "Suspect: the optimizer holds only part of the model",
