@@ -157,6 +157,39 @@ def test_broken_trainer_state_is_an_input_error(tmp_path, text, reason):
         load_run([path])
 
 
+def test_state_holding_only_the_end_summary_is_a_healthy_run_with_nothing_to_judge(tmp_path):
+    # logging_steps beyond the run's length: the Trainer logged nothing but its end-of-run summary.
+    summary = {
+        "epoch": 3.0,
+        "num_input_tokens_seen": 2468931,
+        "step": 768,
+        "total_flos": 2.07e18,
+        "train_loss": 0.9732094605763754,
+        "train_runtime": 5980.69,
+        "train_samples_per_second": 14.427,
+        "train_steps_per_second": 0.128,
+    }
+    path = tmp_path / "trainer_state.json"
+    path.write_text(
+        json.dumps(
+            {"global_step": 768, "epoch": 3.0, "logging_steps": 996, "max_steps": 768, "log_history": [summary]},
+            indent=2,
+        )
+    )
+    p = subprocess.run(
+        [sys.executable, "-m", "trainmedic", "diagnose", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["verdict"] == "healthy" and not report["findings"]
+    assert any("only the end-of-run summary" in n and "0.9732" in n for n in json.dumps(report).split('"'))
+    run = load_run([path])
+    assert not run.series and run.events_of("end")[0].step == 768
+
+
 def test_cli_reports_the_hf_source_in_json(hf_output, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(hf_output, out, ignore=shutil.ignore_patterns("*.safetensors", "*.pt", "*.pth"))

@@ -134,11 +134,36 @@ def read_state(path: Path) -> Run:
     builder = SeriesBuilder(str(path), default_split="train")
     _history_to_series(blocks, builder)
     run = builder.to_run(str(path), FORMAT)
-    if not run.series:  # a run that stopped before its first log: nothing to diagnose from this file
-        raise fail(path, "readers.error.no_numbers")
+    if not run.series:
+        summary = _summary_loss(blocks)
+        if summary is None:  # a run that stopped before its first log: nothing to diagnose from this file
+            raise fail(path, "readers.error.no_numbers")
+        # A finished run whose logging interval exceeded its length logs only the end-of-run summary: a healthy
+        # artifact with no curve, so the report says there is nothing to judge instead of refusing the file.
+        run.warnings.append(t("readers.note.summary_only", "en", path=path.name, loss=f"{summary:.4g}"))
+        step, epoch = state.get("global_step"), state.get("epoch")
+        run.events.append(
+            Event(
+                kind="end",
+                step=float(step) if isinstance(step, (int, float)) else None,
+                epoch=float(epoch) if isinstance(epoch, (int, float)) else None,
+                data={"train_loss": summary},
+                source=str(path),
+            )
+        )
     _state_config(state, run, str(path))
     _early_stop(state, run, str(path))
     return run
+
+
+def _summary_loss(blocks: dict) -> Optional[float]:
+    """The mean train loss of the end-of-run summary entry (``train_loss`` with ``train_runtime``), if one was logged."""
+    for keys, parts in blocks.items():
+        if "train_loss" in keys and "train_runtime" in keys and "loss" not in keys:
+            values, present = parts[-1][keys.index("train_loss")]
+            if present.any() and np.isfinite(values[present][-1]):
+                return float(values[present][-1])
+    return None
 
 
 def _state_config(state: dict, run: Run, source: str) -> None:

@@ -37,6 +37,7 @@ MESSAGES = {
     # Notes on a source: what was merged.
     "readers.note.merged": "{count} series already in {primary}: {dropped, plural, one {# point} other {# points}} not doubled, {added} added from here",
     "readers.note.unaligned": "{series}: not merged with {primary} (no common step or epoch axis)",
+    "readers.note.summary_only": "{path}: only the end-of-run summary was logged (mean train loss {loss}), so there is no curve to judge; set logging_steps below the number of steps to get one",
     "readers.note.newest_checkpoint": "read the newest checkpoint's state ({checkpoint}) of {count}",
     "readers.note.training_args": "configuration from {path}",
     "readers.note.model_config": "model configuration from {path}",

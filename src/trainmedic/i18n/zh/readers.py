@@ -34,6 +34,7 @@ MESSAGES = {
     "readers.warn.walk_limit": "{path}：查看 {count, plural, other {#}} 个文件后停止搜索；请明确指定要读取的产物",
     "readers.note.merged": "{count} 个序列已在 {primary} 中：{dropped, plural, other {#}} 个点没有重复计入，从此处补充了 {added} 个点",
     "readers.note.unaligned": "{series}：未与 {primary} 合并（没有共同的 step 或 epoch 轴）",
+    "readers.note.summary_only": "{path}：只记录了训练结束时的汇总（平均训练损失 {loss}），没有曲线可判断；把 logging_steps 设得小于训练总步数即可得到曲线",
     "readers.note.newest_checkpoint": "读取了 {count} 个检查点中最新一个（{checkpoint}）的状态",
     "readers.note.training_args": "配置来自 {path}",
     "readers.note.model_config": "模型配置来自 {path}",
