@@ -185,6 +185,7 @@ def test_state_holding_only_the_end_summary_is_a_healthy_run_with_nothing_to_jud
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
     assert report["verdict"] == "healthy" and not report["findings"]
+    assert "no curve to judge" in report["conclusion"]  # not "no problem in 0 series"
     assert any("only the end-of-run summary" in n and "0.9732" in n for n in json.dumps(report).split('"'))
     run = load_run([path])
     assert not run.series and run.events_of("end")[0].step == 768

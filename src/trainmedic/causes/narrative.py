@@ -104,6 +104,8 @@ def narrate(run: Run, findings: list, diagnoses: list) -> Narrative:
 
 def _conclusion(run: Run, serious: list, diagnoses: list) -> Msg:
     """The one sentence: what happened, where, and the most likely cause (and the next one), written as a clause."""
+    if not serious and not run.points:
+        return Msg("narrative.conclusion.nothing_logged")  # healthy as far as it says: no curve to judge
     if not serious:
         return Msg("narrative.conclusion.healthy", {"points": run.points, "series": len(run.series)})
     errors = [f for f in serious if f.severity is Severity.ERROR] or serious

@@ -1,6 +1,7 @@
 """English messages of the narrative: conclusion, evidence chain, what to watch next, notes."""
 
 MESSAGES = {
+    "narrative.conclusion.nothing_logged": "No problem found, and no curve to judge: the run logged no metric along the way (see the notes).",
     "narrative.conclusion.healthy": "Healthy: no rule found a problem in {series, plural, one {# series} other {# series}} ({points, plural, one {# point} other {# points}}).",
     "narrative.conclusion.one": "{what}, most likely because {because}.",
     "narrative.conclusion.two": "{what}, most likely because {because}, and because {second}.",

@@ -1,6 +1,7 @@
 """叙述部分的中文消息：结论、证据链、下次要关注什么、说明。"""
 
 MESSAGES = {
+    "narrative.conclusion.nothing_logged": "没有发现问题，也没有可判断的曲线：运行过程中没有记录任何指标（见备注）。",
     "narrative.conclusion.healthy": "健康：在 {series, plural, other {#}} 个序列（{points, plural, other {#}} 个点）中没有规则发现问题。",
     "narrative.conclusion.one": "{what}，最可能的原因是{because}。",
     "narrative.conclusion.two": "{what}，最可能的原因是{because}，其次是{second}。",
