@@ -79,6 +79,7 @@ METRIC_WORDS = {
     "bleu": "bleu",
     "rouge": "rouge",
     "wer": "wer",
+    "cer": "cer",
     "map": "map",
     "miou": "miou",
     "iou": "iou",
@@ -138,6 +139,10 @@ BOOKKEEPING_ENDINGS = ("time", "runtime", "wall", "per_sec", "per_gpu", "per_sec
 OPTIMISER_METRICS = {"lr", "grad_norm", "loss_scale", "step_time"}
 # Settings of the optimiser logged as series: what it was told to do, not what the model learnt.
 OPTIMISER_SETTINGS = {"lr", "loss_scale", "clip"}
+
+# Error rates of the task itself (word and character error rates of speech recognition): lower is better, and unlike
+# a perplexity they are not computed from the loss, so they can keep improving while the eval loss rises.
+ERROR_RATES = {"wer", "cer"}
 
 HIGHER_IS_BETTER = {
     "acc",

@@ -19,6 +19,7 @@ from .curves import as_fraction, eval_losses, evidence, make_finding, series_of,
 from .divergence import eval_divergence, train_kept
 from .eval_gap import EvalGapParams, eval_gap
 from .overfit_few import few_evals_overfit, fin_count
+from .overfit_metric import task_metric_improves
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,12 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
             series_all=tuple(h[0].name for h in hits),
         )
         few = "strong" in o
+        key = "rule.TM501.message_few" if few else None
+        severity = (Severity.WARNING if o["strong"] else Severity.INFO) if few else None
+        held = task_metric_improves(run, group, s, o["min"], o["last"])
+        if held is not None:  # the loss rose, the task did not suffer: confidence, not generalisation (info)
+            key, severity = "rule.TM501.message_metric", Severity.INFO
+            params.update(metric=held["series"].label, metric_min=held["at_min"], metric_last=held["last"])
         out.append(
             make_finding(
                 "TM501",
@@ -201,8 +208,8 @@ def check_overfitting(run: Run, p: OverfitParams) -> list:
                 until=o["last"],
                 params=params,
                 facts=facts,
-                message_key="rule.TM501.message_few" if few else None,
-                severity=(Severity.WARNING if o["strong"] else Severity.INFO) if few else None,
+                message_key=key,
+                severity=severity,
             )
         )
     return out

@@ -58,6 +58,9 @@ MESSAGES = {
     "{train_last} ({train_drop}%), and ends {gap}x the train loss: {strong, select, yes {overfitting, although only "
     "{evals, plural, one {# evaluation shows} other {# evaluations show}} it} other {perhaps overfitting; "
     "{evals, plural, one {# evaluation cannot} other {# evaluations cannot}} separate it from noise}}.",
+    "rule.TM501.message_metric": "{series} rises from its minimum {min} to {last} ({rise}x) from {where} while {train} "
+    "fell {train_drop}%, but {metric} went on improving ({metric_min} at the minimum, {metric_last} at the end): "
+    "the model grew over-confident on the examples it gets wrong, not worse at the task.",
     "rule.TM501.ev_min": "eval minimum: the best checkpoint",
     "rule.TM501.ev_onset": "first evaluation after the minimum",
     "rule.TM501.ev_last": "last evaluation",

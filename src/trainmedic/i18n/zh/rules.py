@@ -76,6 +76,9 @@ MESSAGES = {
     "rule.TM501.fix": "保留验证最小值处的检查点（load_best_model_at_end、基于验证损失的早停）；加正则化（权重衰减、dropout、数据增强），减少轮数或增加数据。",
     "rule.TM501.message": "{series} 从{where}起由最小值 {min} 升到 {last}（{rise} 倍），而 {train} 下降了 {train_drop}%：过拟合（{sets, plural, =1 {验证集显示了这一点} other {# 个验证集都显示了这一点}}）。",
     "rule.TM501.message_few": "{series} 从{where}起由 {min} 升到 {last}（{rise} 倍），同时 {train} 从 {train_first} 降到 {train_last}（下降 {train_drop}%），结尾为训练损失的 {gap} 倍：{strong, select, yes {过拟合，尽管只有 {evals, plural, other {#}} 次评估能说明} other {可能是过拟合；{evals, plural, other {#}} 次评估还无法把它和噪声区分开}}。",
+    "rule.TM501.message_metric": "{series} 从{where}起由最小值 {min} 升到 {last}（{rise} 倍），同时 {train} 下降了 "
+    "{train_drop}%，但 {metric} 仍在改善（最小值处 {metric_min}，结尾 {metric_last}）：模型对答错的样本变得过于自信，"
+    "任务本身并没有变差。",
     "rule.TM501.ev_min": "验证最小值：最佳检查点",
     "rule.TM501.ev_onset": "最小值之后的第一次评估",
     "rule.TM501.ev_last": "最后一次评估",
