@@ -84,3 +84,27 @@ def test_a_caffe_run_pinned_at_ln_1000_gets_dead_units_and_a_tenth_of_its_logged
     assert "6.90776 on every one of the 3 logged batches" in top["explanation"] and "ln(1000)" in top["explanation"]
     assert {(f.get("param"), f.get("from"), f.get("to")) for f in top["fixes"]} >= {("lr", 0.01, 0.001)}
     assert "BERT" not in fix_texts(report["diagnoses"])
+
+
+def pytorch_example_log(loss_after_first: str) -> str:
+    """The PyTorch example's print format: four train lines per epoch and a test summary."""
+    lines = []
+    for epoch in range(1, 5):
+        for seen, pct in ((0, 0), (12800, 26), (25600, 51), (38400, 77)):
+            loss = "2.289754" if (epoch, seen) == (1, 12800) else loss_after_first
+            lines.append(f"Train Epoch: {epoch} [{seen}/50000 ({pct}%)]\tLoss: {loss}\tLR: 0.1")
+        lines += ["", "Test set: Average loss: 2.9473, Accuracy: 1000/10000 (10.00%)", ""]
+    return "\n".join(lines) + "\n"
+
+
+def test_batches_within_epochs_pinned_at_ln_10_to_six_decimals_are_dead_units(tmp_path):
+    (tmp_path / "log.txt").write_text(pytorch_example_log("2.302585"))
+    top = trainmedic.diagnose(str(tmp_path / "log.txt")).to_dict()["diagnoses"][0]
+    assert top["cause"] == "dead_units" and "ln(10)" in top["explanation"]
+    assert {(f.get("param"), f.get("from"), f.get("to")) for f in top["fixes"]} >= {("lr", 0.1, 0.01)}
+
+
+def test_a_flat_loss_off_ln_k_is_not_read_as_a_uniform_output():
+    # 4.600 at every step of a 100-class run (a progress bar's running mean, three decimals): ln 100 = 4.605.
+    d = diagnoses(at_chance(np.full(len(STEPS), 4.6), {"lr": 0.1, "optimizer": "sgd", "num_classes": 100}))
+    assert "dead_units" not in [x["cause"] for x in d]

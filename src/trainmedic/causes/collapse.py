@@ -26,6 +26,12 @@ from .live import explains_not_learning, parameters_counted
 CONSTANT_SPREAD = 1e-4
 # Three batches with one loss is no accident (two could be).
 MIN_CONSTANT_POINTS = 3
+# The largest class count a loss is read as (ln K up to 11.5).
+MAX_CLASSES = 100000
+# ln K to the last digit of a loss printed with three decimals or more (2.303 for ln 10 = 2.302585); a loss shown
+# with fewer digits, or flattened by a running mean (4.600 on a progress bar for ln 100 = 4.605), cannot say that
+# the output is uniform.
+LN_K_TOLERANCE = 5e-4
 # Above the frozen-backbone suspect (0.45): the constant loss is the evidence that tells the two apart.
 SUSPECT_DEAD = 0.5
 # The lr to restart with: a tenth of the one that killed the units.
@@ -33,8 +39,8 @@ LR_CUT = 10.0
 
 
 def constant_at_chance(ctx: Context) -> Optional[tuple]:
-    """(finding, loss value, points) when a stuck-at-chance or frozen-loss finding's loss is one number on every
-    logged batch of its span; None otherwise."""
+    """(finding, loss value, points, K) when a stuck-at-chance or frozen-loss finding's loss is one number on every
+    logged batch of its span, and that number is ln K; None otherwise."""
     for f in ctx.by_symptom.get("stuck_at_chance", []):
         if not isinstance(f.facts, (ChanceFacts, FrozenLossFacts)):
             continue
@@ -42,22 +48,33 @@ def constant_at_chance(ctx: Context) -> Optional[tuple]:
         if values is None or len(values) < MIN_CONSTANT_POINTS:
             continue
         level = float(np.median(values))
-        if level > 0 and float(values.max() - values.min()) <= CONSTANT_SPREAD * level:
-            return f, level, len(values)
+        if not (level > 0 and float(values.max() - values.min()) <= CONSTANT_SPREAD * level):
+            continue
+        # ln K to the digits printed: a uniform output. (An output that ignores the input but is not uniform, the
+        # class prior, gives a loss that moves with each batch's labels; a level merely flattened by a running mean
+        # or by rounding sits off ln K.)
+        k = round(math.exp(level)) if level < math.log(MAX_CLASSES) else 0
+        if k >= 2 and abs(level - math.log(k)) <= LN_K_TOLERANCE:
+            return f, level, len(values), k
     return None
 
 
 def _span(ctx: Context, f: Finding) -> Optional[np.ndarray]:
     """The finite values of the finding's series from where it starts to where it ends, when the series is a train
-    loss logged by step (each point from other batches). An eval loss, or a train loss averaged over whole epochs,
-    is computed on the same examples each time: a constant one says the model did not change, not that it ignores
-    its input."""
+    loss whose points come from other batches (logged by step, or several times within an epoch). An eval loss, or
+    a train loss averaged over whole epochs, is computed on the same examples each time: a constant one says the
+    model did not change, not that it ignores its input."""
     s = ctx.run.get(f.series)
-    if s is None or f.until is None or s.parsed.split != "train" or s.axis != "step":
-        return None
-    if getattr(s, "running_mean", False):
-        return None  # a running mean flattens what it averages
-    lo, hi = f.at.step, f.until.step
+    if s is None or f.until is None or s.parsed.split != "train" or getattr(s, "running_mean", False):
+        return None  # (a running mean flattens what it averages)
+    axis = s.axis
+    if axis == "epoch":
+        return None  # one point per epoch
+    if axis == "index" and s.epoch is not None:
+        epochs = s.epoch[np.isfinite(s.epoch)]
+        if len(epochs) and np.all(epochs == np.round(epochs)):
+            return None  # whole epochs, logged in order
+    lo, hi = (f.at.step, f.until.step) if axis == "step" else (f.at.index, f.until.index)
     if lo is None or hi is None:
         return None
     x, v = s.x, s.values
@@ -77,8 +94,7 @@ def candidates(ctx: Context) -> list:
     found = constant_at_chance(ctx)
     if found is None:
         return []
-    f, level, n = found
-    k = f.facts.k if f.facts.k else round(math.exp(level))
+    f, level, n, k = found
     lr = ctx.lr if ctx.lr is not None else ctx.logged_peak_lr()
     params = {"value": f"{level:.6g}", "n": n, "where": f.where(), "k": k, "lr": lr}
     fixes = [Fix(action=Msg("cause.fix.preflight_dead.action"), why=Msg("cause.fix.preflight_dead.why"))]
