@@ -79,18 +79,24 @@ def _long_run():
     )
 
 
-@pytest.mark.parametrize("code", ["TM201", "TM202", "TM301", "TM302", "TM303", "TM403", "TM703"])
-def test_a_rule_on_a_long_run_holds_at_most_one_extra_array_of_the_series(code):
-    run = _long_run()
+def second_run_peak(run, code: str) -> tuple:
+    """(findings of a first run of rule ``code``, of a second one, the second's peak of traced memory): the first
+    sorts and smooths the series, kept for every rule; the second shows what the rule itself holds."""
     r = get_rule(code)
     with reuse_derived():
-        first = r(run, r.params_for(DEFAULT))  # sorts and smooths the series, kept for every rule
+        first = r(run, r.params_for(DEFAULT))
         tracemalloc.start()
         try:
             again = r(run, r.params_for(DEFAULT))
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
+    return first, again, peak
+
+
+@pytest.mark.parametrize("code", ["TM201", "TM202", "TM301", "TM302", "TM303", "TM403", "TM703"])
+def test_a_rule_on_a_long_run_holds_at_most_one_extra_array_of_the_series(code):
+    first, again, peak = second_run_peak(_long_run(), code)
     assert [f.code for f in again] == [f.code for f in first]
     assert peak <= ARRAYS_ALLOWED * 8 * POINTS, f"{code}: {peak / (8 * POINTS):.2f} arrays"
 
@@ -107,15 +113,6 @@ def test_a_long_run_stuck_at_chance_is_judged_without_copying_its_loss_twice(cod
             Series.build("val/loss", np.full(len(ev), 1.2712), step=ev),
             Series.build("val/acc", np.full(len(ev), 0.4455), step=ev),
         ]
-    run = run_of(*series)
-    r = get_rule(code)
-    with reuse_derived():
-        first = r(run, r.params_for(DEFAULT))
-        tracemalloc.start()
-        try:
-            again = r(run, r.params_for(DEFAULT))
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    first, again, peak = second_run_peak(run_of(*series), code)
     assert [f.code for f in again] == [f.code for f in first] == [code]
     assert peak <= ARRAYS_ALLOWED * 8 * POINTS, f"{code}: {peak / (8 * POINTS):.2f} arrays"
