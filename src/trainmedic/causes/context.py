@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional
 
 import numpy as np
 
 from ..findings import FAILURE_SYMPTOMS, INSTABILITY_SYMPTOMS, Finding
 from ..observations import Clipping, GuardAction, InputStats, Provenance
+from ..rules.learning import ChanceFacts, FrozenLossFacts
 from ..rules.nonfinite import NonfiniteFacts
 from ..run import Run
 
@@ -23,6 +25,20 @@ SUMMED_LOSS_LEVEL = 20.0
 # Sequences at least this long make backpropagation through time a long product of Jacobians.
 LONG_SEQUENCE = 512
 VANILLA_RNN = ("nn.rnn", "rnn", "torch.nn.rnn", "simplernn")
+
+
+# A uniform output (see Context.uniform_output and causes.collapse).
+# Every point of the pin within this share of its median: per-batch losses of a model whose output depends on its
+# input differ by far more (a percent or more between batches); printed to 4-6 digits, a dead network's do not move.
+CONSTANT_SPREAD = 1e-4
+# Three batches with one loss is no accident (two could be).
+MIN_CONSTANT_POINTS = 3
+# The largest class count a loss is read as (ln K up to 11.5).
+MAX_CLASSES = 100000
+# ln K to the last digit of a loss printed with three decimals or more (2.303 for ln 10 = 2.302585); a loss shown
+# with fewer digits, or flattened by a running mean (4.600 on a progress bar for ln 100 = 4.605), cannot say that
+# the output is uniform.
+LN_K_TOLERANCE = 5e-4
 
 
 @dataclass
@@ -150,6 +166,13 @@ class Context:
         peak = max(peaks, default=0.0)
         return peak if peak > 0 else None
 
+    @cached_property
+    def uniform_output(self) -> Optional[tuple]:
+        """(finding, loss value, points, K) when a stuck-at-chance or frozen-loss finding's per-batch train loss is
+        one number on every logged batch of its span and that number is ln K: every input gets the same, uniform
+        output (:mod:`.collapse`); None otherwise. Computed once for every cause module that weighs it."""
+        return _uniform_output(self)
+
     @property
     def world_size(self) -> int:
         """The number of processes training together (1 when the run does not say)."""
@@ -187,6 +210,11 @@ def position(f: Finding) -> float:
     return f.at.key
 
 
+def round_lr(x: float) -> float:
+    """An lr as people write it: two significant digits."""
+    return float(f"{x:.2g}") if x > 0 else x
+
+
 def num(v: Any) -> Optional[float]:
     """A config value as a float (None when it is not a finite number)."""
     try:
@@ -217,3 +245,46 @@ def nan_before_updates(ctx: Context) -> bool:
         if sel.size and float(lr.values[sel[-1]]) == 0.0:
             return True
     return False
+
+
+def _uniform_output(ctx: Context) -> Optional[tuple]:
+    """See :attr:`Context.uniform_output`."""
+    for f in ctx.by_symptom.get("stuck_at_chance", []):
+        if not isinstance(f.facts, (ChanceFacts, FrozenLossFacts)):
+            continue
+        values = _span(ctx, f)
+        if values is None or len(values) < MIN_CONSTANT_POINTS:
+            continue
+        level = float(np.median(values))
+        if not (level > 0 and float(values.max() - values.min()) <= CONSTANT_SPREAD * level):
+            continue
+        # ln K to the digits printed: a uniform output. (An output that ignores the input but is not uniform, the
+        # class prior, gives a loss that moves with each batch's labels; a level merely flattened by a running mean
+        # or by rounding sits off ln K.)
+        k = round(math.exp(level)) if level < math.log(MAX_CLASSES) else 0
+        if k >= 2 and abs(level - math.log(k)) <= LN_K_TOLERANCE:
+            return f, level, len(values), k
+    return None
+
+
+def _span(ctx: Context, f: Finding) -> Optional[np.ndarray]:
+    """The finite values of the finding's series from where it starts to where it ends, when the series is a train
+    loss whose points come from other batches (logged by step, or several times within an epoch). An eval loss, or
+    a train loss averaged over whole epochs, is computed on the same examples each time: a constant one says the
+    model did not change, not that it ignores its input."""
+    s = ctx.run.get(f.series)
+    if s is None or f.until is None or s.parsed.split != "train" or getattr(s, "running_mean", False):
+        return None  # (a running mean flattens what it averages)
+    axis = s.axis
+    if axis == "epoch":
+        return None  # one point per epoch
+    if axis == "index" and s.epoch is not None:
+        epochs = s.epoch[np.isfinite(s.epoch)]
+        if len(epochs) and np.all(epochs == np.round(epochs)):
+            return None  # whole epochs, logged in order
+    lo, hi = (f.at.step, f.until.step) if axis == "step" else (f.at.index, f.until.index)
+    if lo is None or hi is None:
+        return None
+    x, v = s.x, s.values
+    keep = (x >= lo) & (x <= hi) & np.isfinite(v)
+    return v[keep]

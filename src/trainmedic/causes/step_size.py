@@ -17,7 +17,7 @@ from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.schedule import SCHEDULE, ScheduleFacts
 from . import provider
-from .context import FAILURE_SYMPTOMS, Context, nan_before_updates, num
+from .context import FAILURE_SYMPTOMS, Context, nan_before_updates, num, round_lr
 from .trainability import USUAL_LR, optimizer_family
 
 LR_BASE = 0.45
@@ -83,11 +83,6 @@ def _lr_decayed(ctx: Context) -> Optional[Diagnosis]:
     )
 
 
-def _round_lr(x: float) -> float:
-    """An lr as people write it: two significant digits."""
-    return float(f"{x:.2g}") if x > 0 else x
-
-
 def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
     lr, cite = ctx.lr, ctx.cite("lr")
     if lr is None:
@@ -124,12 +119,12 @@ def _lr_too_high(ctx: Context) -> Optional[Diagnosis]:
         if lr > high * FAR_ABOVE:
             # Far outside what this optimizer ever trains with (SGD at 20, Adam at 0.5): halving is not enough;
             # start again from its classic default (SGD 0.1, Adam 1e-3).
-            to = _round_lr(high * FAR_ABOVE_RESTART)
+            to = round_lr(high * FAR_ABOVE_RESTART)
             fixes.append(
                 Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_far_above.why", {"low": low, "high": high}))
             )
         else:
-            to = _round_lr(lr * cut)
+            to = round_lr(lr * cut)
             fixes.append(
                 Fix(param="lr", from_=lr, to=to, why=Msg("cause.fix.lr_cut.why", {"factor": round(1 / cut, 1)}))
             )
@@ -186,11 +181,11 @@ def _batch_lr_mismatch(ctx: Context) -> Optional[Diagnosis]:
     }
     parts = [Msg("cause.batch_lr_mismatch.change", params)]
     if summed:
-        to = _round_lr(lr * b_eff / eff)
+        to = round_lr(lr * b_eff / eff)
         parts.append(Msg("cause.batch_lr_mismatch.summed", params))
         why = Msg("cause.fix.lr_linear.why", params)
     else:
-        to = _round_lr(lr * math.sqrt(b_eff / eff))
+        to = round_lr(lr * math.sqrt(b_eff / eff))
         parts.append(Msg("cause.batch_lr_mismatch.mean", params))
         why = Msg("cause.fix.lr_sqrt.why", params)
     fixes = [Fix(param="lr", from_=lr, to=to, why=why)]

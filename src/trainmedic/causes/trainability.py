@@ -17,8 +17,7 @@ from ..findings import Diagnosis, Fix
 from ..i18n import Msg
 from ..rules.learning import ChanceFacts
 from . import provider
-from .collapse import constant_at_chance
-from .context import Context, num
+from .context import Context, num, round_lr
 from .live import explains_not_learning, parameters_counted
 
 # Below 1% of the parameters trainable, only a head can be learning (a LoRA adapter is about 0.5-2%, and learns
@@ -86,7 +85,7 @@ def _lr_too_low(ctx: Context) -> Optional[Diagnosis]:
     far = lr < low / FAR_BELOW
     target = math.sqrt(low * high)
     factor = min(LR_RAISE_MAX, max(LR_RAISE_MIN, 10 ** math.ceil(math.log10(target / lr) - 1e-9)))
-    to = float(f"{lr * factor:.2g}")
+    to = round_lr(lr * factor)
     params = {
         "lr": lr,
         "cite": ctx.cite("lr"),
@@ -128,7 +127,7 @@ def _suspects(ctx: Context) -> list:
         "where": f.where(),
         "encoder_lr": ENCODER_LR,
     }
-    weight = CONSTANT_LOSS_DISCOUNT if constant_at_chance(ctx) is not None else 1.0
+    weight = CONSTANT_LOSS_DISCOUNT if ctx.uniform_output is not None else 1.0
     # The encoder's fine-tuning lr is advice for a pretrained Transformers model; elsewhere, unfreeze at the run's lr.
     if ctx.framework == "hf":
         unfreeze = Fix(action=Msg("cause.fix.unfreeze.action", params), why=Msg("cause.fix.unfreeze.why", params))

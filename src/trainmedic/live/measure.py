@@ -52,11 +52,13 @@ def measure(
     mon: Any, loss: Any, *, grad_norm: Any = None, want_layers: bool = False, probed: Optional[tuple] = None
 ) -> Measured:
     """Measure one step of Monitor ``mon`` (one all-reduce under torch.distributed, one host read). ``probed``: what
-    the stale-gradient probe's ``read()`` gave, when the caller has already read it this step."""
-    if probed is None:
+    the stale-gradient probe's ``read()`` gave, when the caller has already read it this step, having tried
+    :func:`plain` too (it goes the general way at once)."""
+    tried = probed is not None
+    if not tried:
         probed = mon.probe.read() if mon.probe is not None else (None, None)  # before unscaling
     stale, stale_t = probed
-    if mon._plain and grad_norm is None and stale_t is None and not want_layers and isinstance(loss, torch.Tensor):
+    if not tried and mon._plain and grad_norm is None and stale_t is None and not want_layers and torch.is_tensor(loss):
         got = plain(mon, loss)
         if got is not None:
             return of_plain(mon, *got, stale)

@@ -94,10 +94,17 @@ class Signals:
             return True
         return False
 
-    def loud_step(self, step: int, loss: Optional[float], norm: float, no_grads: bool, *more: Optional[float]) -> list:
-        """Observations of a step that :meth:`quiet_step` did not take (``more``: stale, passed, measured, as in
-        :meth:`update`)."""
-        stale, passed, measured = more
+    def loud_step(
+        self,
+        step: int,
+        loss: Optional[float],
+        norm: float,
+        no_grads: bool,
+        stale: Optional[float],
+        passed: Optional[float],
+        measured: Optional[float],
+    ) -> list:
+        """Observations of a step that :meth:`quiet_step` did not take (the arguments of :meth:`update`)."""
         self.quiet.hand_over()
         out: list = []
         x = float(step)
