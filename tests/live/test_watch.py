@@ -220,3 +220,40 @@ def test_watch_raises_loss_spikes_and_gradient_explosions_with_the_rules_own_det
     assert any("TM801" in x and "step 261" in x for x in during), lines
     final = {(f.code, f.at.step) for f in diagnose(log).findings}
     assert ("TM402", 121) in final and ("TM801", 261) in final
+
+
+def test_watch_ends_when_the_trainer_state_says_stop_and_reads_it_once(tmp_path, capsys, monkeypatch):
+    import builtins
+    import io
+    from pathlib import Path
+
+    from trainmedic.live.follow import ended_by
+    from trainmedic.readers import load_run
+
+    out_dir = tmp_path / "output"
+    out_dir.mkdir()
+    history = [{"loss": 2.0 / i, "learning_rate": 1e-4, "epoch": i / 50, "step": 10 * i} for i in range(1, 41)]
+    state = {
+        "global_step": 400,
+        "epoch": 0.8,
+        "log_history": history,
+        "stateful_callbacks": {"TrainerControl": {"args": {"should_training_stop": True}, "attributes": {}}},
+    }
+    (out_dir / "trainer_state.json").write_text(json.dumps(state))
+    rc = main(["watch", str(out_dir), "--interval", "0.05", "--idle-timeout", "20"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "trainer_state.json: should_training_stop" in out  # ended by the state itself, not by the idle timeout
+    # The stop is known from what the reader read: telling that the run ended opens nothing again.
+    run = load_run([out_dir])
+    opened = []
+    for module in (builtins, io):  # every way a file is opened: open(), Path.open() and read_text()
+        original = module.open
+
+        def counted(file, *a, _original=original, **k):
+            opened.append(Path(str(file)).name if isinstance(file, (str, os.PathLike)) else "")
+            return _original(file, *a, **k)
+
+        monkeypatch.setattr(module, "open", counted)
+    assert ended_by(run, out_dir) == "trainer_state.json: should_training_stop"
+    assert "trainer_state.json" not in opened

@@ -22,7 +22,6 @@ start repeats no alarm.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Optional
@@ -176,7 +175,7 @@ class WholeFile:
             run = self.reader.read(self.path) if self.reader is not None else load_run([self.path])
         except InputError:
             return None  # nothing readable yet: wait for more
-        self.ended = ended_by_artifacts(self.path)
+        self.ended = ended_by(run, self.path)
         self.config = run.config
         return [Piece(run, True)]
 
@@ -266,21 +265,21 @@ def fingerprint(path: Path) -> tuple:
     return tuple(out)
 
 
-def ended_by_artifacts(path: Path) -> Optional[str]:
-    """Why the run has ended, judged from files other than a live log (None while it goes on)."""
-    files = [path] if path.is_file() else list(path.rglob("trainer_state.json")) + list(path.rglob("*.log"))
+def ended_by(run: Run, path: Path) -> Optional[str]:
+    """Why the run has ended, judged from what was read (an end event: a Trainer state whose control says
+    ``should_training_stop``) or from the tail of the text logs among the files (None while it goes on)."""
+    for e in run.events_of("end"):
+        if e.data.get("should_training_stop"):
+            return f"{Path(e.source).name}: should_training_stop"
+    files = [path] if path.is_file() else list(path.rglob("*.log"))
     for f in files:
         try:
-            if f.name == "trainer_state.json":
-                state = json.loads(f.read_text(encoding="utf-8"))
-                control = (state.get("stateful_callbacks") or {}).get("TrainerControl") or {}
-                if (control.get("args") or {}).get("should_training_stop"):
-                    return "trainer_state.json: should_training_stop"
-            elif f.stat().st_size:
+            size = f.stat().st_size
+            if size and f.suffix != ".json":
                 with open(f, "rb") as fh:
-                    fh.seek(max(0, f.stat().st_size - END_BYTES))
+                    fh.seek(max(0, size - END_BYTES))
                     if _FINISHED.search(fh.read()):
                         return f"{f.name}: training finished"
-        except (OSError, ValueError):
+        except OSError:
             continue
     return None

@@ -141,19 +141,30 @@ def read_state(path: Path) -> Run:
         # A finished run whose logging interval exceeded its length logs only the end-of-run summary: a healthy
         # artifact with no curve, so the report says there is nothing to judge instead of refusing the file.
         run.warnings.append(t("readers.note.summary_only", "en", path=path.name, loss=f"{summary:.4g}"))
-        step, epoch = state.get("global_step"), state.get("epoch")
-        run.events.append(
-            Event(
-                kind="end",
-                step=float(step) if isinstance(step, (int, float)) else None,
-                epoch=float(epoch) if isinstance(epoch, (int, float)) else None,
-                data={"train_loss": summary},
-                source=str(path),
-            )
-        )
+        run.events.append(_end_event(state, str(path), {"train_loss": summary}))
+    elif _stop_requested(state):  # the Trainer's control says training stops (max_steps reached, early stopping)
+        run.events.append(_end_event(state, str(path), {"should_training_stop": True}))
     _state_config(state, run, str(path))
     _early_stop(state, run, str(path))
     return run
+
+
+def _end_event(state: dict, source: str, data: dict) -> Event:
+    """The end of training, at the state's global step and epoch."""
+    step, epoch = state.get("global_step"), state.get("epoch")
+    return Event(
+        kind="end",
+        step=float(step) if isinstance(step, (int, float)) else None,
+        epoch=float(epoch) if isinstance(epoch, (int, float)) else None,
+        data=data,
+        source=source,
+    )
+
+
+def _stop_requested(state: dict) -> bool:
+    """Whether the Trainer's saved control says ``should_training_stop``."""
+    control = _callback_state(state, "TrainerControl")
+    return bool(((control or {}).get("args") or {}).get("should_training_stop"))
 
 
 def _summary_loss(blocks: dict) -> Optional[float]:
@@ -200,12 +211,12 @@ def _callback_state(state: dict, name: str) -> Optional[dict]:
 
 
 def _early_stop(state: dict, run: Run, source: str) -> None:
-    es, control = _callback_state(state, "EarlyStoppingCallback"), _callback_state(state, "TrainerControl")
+    es = _callback_state(state, "EarlyStoppingCallback")
     if not es:
         return
     patience = (es.get("args") or {}).get("early_stopping_patience")
     counter = (es.get("attributes") or {}).get("early_stopping_patience_counter")
-    stopped = bool(((control or {}).get("args") or {}).get("should_training_stop"))
+    stopped = _stop_requested(state)
     if isinstance(patience, int) and isinstance(counter, int) and patience > 0 and counter >= patience and stopped:
         step, epoch = state.get("global_step"), state.get("epoch")
         run.events.append(
